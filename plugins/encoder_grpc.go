@@ -1,0 +1,215 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1"
+)
+
+// corpusChunkGroups is how many groups one LoadCorpus message carries.
+const corpusChunkGroups = 4096
+
+// EncoderPlugin is the go-plugin plugin for the Encoder kind. Impl is set on
+// the plugin side and nil on the host side.
+type EncoderPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	Impl Encoder
+}
+
+// GRPCServer registers the encoder implementation.
+func (p *EncoderPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	pb.RegisterEncoderServer(s, &encoderServer{impl: p.Impl})
+	return nil
+}
+
+// GRPCClient returns an Encoder that calls the plugin.
+func (p *EncoderPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
+	return &encoderClient{rpc: pb.NewEncoderClient(c), langs: newLangTable()}, nil
+}
+
+type encoderClient struct {
+	rpc   pb.EncoderClient
+	langs *langTable
+}
+
+func (c *encoderClient) Describe(ctx context.Context) (Info, error) {
+	w, err := c.rpc.Describe(ctx, &pb.Empty{})
+	if err != nil {
+		return Info{}, err
+	}
+	return infoFromWire(w)
+}
+
+func (c *encoderClient) Configure(ctx context.Context, cfg EncoderConfig) (EncoderInfo, error) {
+	params, err := paramsToWire(cfg.Params)
+	if err != nil {
+		return EncoderInfo{}, err
+	}
+	w, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Params: params, Seed: cfg.Seed})
+	if err != nil {
+		return EncoderInfo{}, err
+	}
+	return EncoderInfo{Dim: int(w.GetDim()), Sparse: w.GetSparse(), Trainable: w.GetTrainable(), CollectionStats: w.GetCollectionStats()}, nil
+}
+
+func (c *encoderClient) LoadCorpus(ctx context.Context, groups []CorpusGroup) error {
+	stream, err := c.rpc.LoadCorpus(ctx)
+	if err != nil {
+		return err
+	}
+	sent := 0
+	for start := 0; start < len(groups) || start == 0; start += corpusChunkGroups {
+		end := min(start+corpusChunkGroups, len(groups))
+		chunk := &pb.CorpusChunk{Groups: make([]*pb.CorpusGroup, 0, end-start)}
+		for _, g := range groups[start:end] {
+			wg := &pb.CorpusGroup{Id: g.ID, Texts: make([]*pb.Text, len(g.Texts))}
+			for i, t := range g.Texts {
+				wg.Texts[i] = &pb.Text{Lang: c.langs.id(t.Lang), Role: roleToWire(t.Role), Text: t.Text}
+			}
+			chunk.Groups = append(chunk.Groups, wg)
+		}
+		// Each chunk carries the languages interned since the last one.
+		chunk.Languages = c.langs.names[sent:]
+		sent = len(c.langs.names)
+		if err := stream.Send(chunk); err != nil {
+			if errors.Is(err, io.EOF) {
+				_, err = stream.CloseAndRecv()
+			}
+			return err
+		}
+		if end == len(groups) {
+			break
+		}
+	}
+	_, err = stream.CloseAndRecv()
+	return err
+}
+
+func (c *encoderClient) TrainStep(ctx context.Context, b Batch) (float64, error) {
+	for _, p := range b {
+		if _, ok := c.langs.index[p.QueryLang]; !ok {
+			return 0, errors.New("TrainStep names language " + p.QueryLang + " absent from the loaded corpus")
+		}
+		if _, ok := c.langs.index[p.PassageLang]; !ok {
+			return 0, errors.New("TrainStep names language " + p.PassageLang + " absent from the loaded corpus")
+		}
+	}
+	resp, err := c.rpc.TrainStep(ctx, batchToWire(b, c.langs))
+	if err != nil {
+		return 0, err
+	}
+	return resp.GetLoss(), nil
+}
+
+func (c *encoderClient) Prepare(ctx context.Context, lang string, texts []string) error {
+	_, err := c.rpc.Prepare(ctx, &pb.PrepareRequest{Lang: lang, Texts: texts})
+	return err
+}
+
+func (c *encoderClient) Encode(ctx context.Context, role Role, lang string, texts []string) (Vectors, error) {
+	resp, err := c.rpc.Encode(ctx, &pb.EncodeRequest{Role: roleToWire(role), Lang: lang, Texts: texts})
+	if err != nil {
+		return Vectors{}, err
+	}
+	v, err := vectorsFromWire(resp)
+	if err != nil {
+		return Vectors{}, err
+	}
+	if v.Count != len(texts) {
+		return Vectors{}, errors.New("encoder returned a different number of vectors than texts")
+	}
+	return v, nil
+}
+
+type encoderServer struct {
+	pb.UnimplementedEncoderServer
+	impl  Encoder
+	langs []string
+}
+
+func (s *encoderServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginInfo, error) {
+	info, err := s.impl.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return infoToWire(info)
+}
+
+func (s *encoderServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.EncoderInfo, error) {
+	info, err := s.impl.Configure(ctx, EncoderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.EncoderInfo{Dim: uint32(info.Dim), Sparse: info.Sparse, Trainable: info.Trainable, CollectionStats: info.CollectionStats}, nil
+}
+
+func (s *encoderServer) LoadCorpus(stream pb.Encoder_LoadCorpusServer) error {
+	var groups []CorpusGroup
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		s.langs = append(s.langs, chunk.GetLanguages()...)
+		for _, wg := range chunk.GetGroups() {
+			g := CorpusGroup{ID: wg.GetId(), Texts: make([]Text, len(wg.GetTexts()))}
+			for i, wt := range wg.GetTexts() {
+				lang, err := langName(s.langs, wt.GetLang())
+				if err != nil {
+					return status.Errorf(codes.InvalidArgument, "group %d: %v", g.ID, err)
+				}
+				role, err := roleFromWire(wt.GetRole())
+				if err != nil {
+					return status.Errorf(codes.InvalidArgument, "group %d: %v", g.ID, err)
+				}
+				g.Texts[i] = Text{Lang: lang, Role: role, Text: wt.GetText()}
+			}
+			groups = append(groups, g)
+		}
+	}
+	if err := s.impl.LoadCorpus(stream.Context(), groups); err != nil {
+		return err
+	}
+	return stream.SendAndClose(&pb.Empty{})
+}
+
+func (s *encoderServer) TrainStep(ctx context.Context, w *pb.Batch) (*pb.TrainStepResponse, error) {
+	b, err := batchFromWire(w, s.langs)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	loss, err := s.impl.TrainStep(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.TrainStepResponse{Loss: loss}, nil
+}
+
+func (s *encoderServer) Prepare(ctx context.Context, req *pb.PrepareRequest) (*pb.Empty, error) {
+	if err := s.impl.Prepare(ctx, req.GetLang(), req.GetTexts()); err != nil {
+		return nil, err
+	}
+	return &pb.Empty{}, nil
+}
+
+func (s *encoderServer) Encode(ctx context.Context, req *pb.EncodeRequest) (*pb.EncodeResponse, error) {
+	role, err := roleFromWire(req.GetRole())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	v, err := s.impl.Encode(ctx, role, req.GetLang(), req.GetTexts())
+	if err != nil {
+		return nil, err
+	}
+	return vectorsToWire(v)
+}

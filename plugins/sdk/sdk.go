@@ -1,0 +1,99 @@
+// Package sdk makes an xlbench sampler plugin a few dozen lines: declare the
+// plugin's Info, write a function that builds a batch source from the
+// checked configuration, and call ServeSampler from main.
+//
+//	func main() {
+//		sdk.ServeSampler(sdk.SamplerDef{
+//			Info: plugins.Info{Name: "my-sampler", Version: "0.1.0", Params: ...},
+//			New: func(cfg plugins.SamplerConfig) (sdk.BatchFunc, error) { ... },
+//		})
+//	}
+//
+// The SDK checks parameters against Info.Params (filling in defaults) before
+// New sees them, answers Next by calling the batch function, and gives
+// helpers for the common work: a seeded random source and an index of which
+// groups offer which languages.
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// BatchFunc returns the next batch of a deterministic sequence.
+type BatchFunc func() (plugins.Batch, error)
+
+// SamplerDef defines a sampler plugin.
+type SamplerDef struct {
+	Info plugins.Info
+	// New builds the batch sequence for one configuration. cfg.Params has
+	// been checked against Info.Params and holds every default. New is
+	// called again on every Start, so the sequence restarts.
+	New func(cfg plugins.SamplerConfig) (BatchFunc, error)
+}
+
+// NewSampler returns the plugins.Sampler that def describes, for use in
+// process (tests) or through ServeSampler.
+func NewSampler(def SamplerDef) plugins.Sampler { return &sampler{def: def} }
+
+// ServeSampler serves def as a sampler plugin; call it from main.
+func ServeSampler(def SamplerDef) { plugins.ServeSampler(NewSampler(def)) }
+
+type sampler struct {
+	def  SamplerDef
+	mu   sync.Mutex
+	next BatchFunc
+	size int
+}
+
+func (s *sampler) Describe(context.Context) (plugins.Info, error) { return s.def.Info, nil }
+
+func (s *sampler) Start(_ context.Context, cfg plugins.SamplerConfig) error {
+	if cfg.BatchSize < 1 {
+		return fmt.Errorf("batch size must be at least 1, got %d", cfg.BatchSize)
+	}
+	params, err := plugins.CheckParams(s.def.Info.Params, cfg.Params)
+	if err != nil {
+		return err
+	}
+	cfg.Params = params
+	next, err := s.def.New(cfg)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next, s.size = next, cfg.BatchSize
+	return nil
+}
+
+func (s *sampler) Next(_ context.Context, n int) ([]plugins.Batch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.next == nil {
+		return nil, fmt.Errorf("Next called before Start")
+	}
+	out := make([]plugins.Batch, n)
+	for i := range out {
+		b, err := s.next()
+		if err != nil {
+			return nil, err
+		}
+		if len(b) != s.size {
+			return nil, fmt.Errorf("sampler %s produced a batch of %d pairs, want %d", s.def.Info.Name, len(b), s.size)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// Rand returns the random source a sampler should draw from: PCG seeded
+// from the run's seed and a stream constant, so every sampler sees the same
+// numbers for the same seed on every platform and Go version.
+func Rand(seed uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, 0x786c62656e6368)) // "xlbench"
+}

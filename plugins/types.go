@@ -1,0 +1,164 @@
+package plugins
+
+import "context"
+
+// Info identifies a plugin and declares the parameters it accepts.
+type Info struct {
+	Name        string
+	Version     string
+	Description string
+	Params      []ParamSpec
+}
+
+// Group is one parallel training unit, such as one QA pair available in
+// several languages. Samplers see only which languages each side offers.
+type Group struct {
+	ID           uint32
+	QueryLangs   []string
+	PassageLangs []string
+}
+
+// CorpusSummary is what a sampler knows of the training corpus.
+type CorpusSummary struct {
+	Groups []Group
+}
+
+// Pair is one training example: the query side of Group in QueryLang and its
+// passage side in PassageLang.
+type Pair struct {
+	Group       uint32
+	QueryLang   string
+	PassageLang string
+}
+
+// Batch is one training batch. In-batch negatives make its composition the
+// experiment: the pairs' other passages are each query's negatives.
+type Batch []Pair
+
+// Monolingual reports whether every pair of the batch has query and passage
+// in one and the same language.
+func (b Batch) Monolingual() bool {
+	if len(b) == 0 {
+		return false
+	}
+	l := b[0].QueryLang
+	for _, p := range b {
+		if p.QueryLang != l || p.PassageLang != l {
+			return false
+		}
+	}
+	return true
+}
+
+// SamplerConfig starts a sampler.
+type SamplerConfig struct {
+	Corpus    CorpusSummary
+	BatchSize int
+	Params    Params
+	Seed      uint64
+}
+
+// Sampler chooses training batches. It must be deterministic: the same
+// SamplerConfig gives the same sequence of batches.
+type Sampler interface {
+	Describe(ctx context.Context) (Info, error)
+	// Start resets the sampler to the beginning of the sequence that cfg
+	// determines.
+	Start(ctx context.Context, cfg SamplerConfig) error
+	// Next returns the next n batches.
+	Next(ctx context.Context, n int) ([]Batch, error)
+}
+
+// Role says which side of the dual encoder a text is on. Encoders commonly
+// prefix the role ("query:", "passage:").
+type Role int
+
+// The roles.
+const (
+	RoleQuery Role = iota + 1
+	RolePassage
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleQuery:
+		return "query"
+	case RolePassage:
+		return "passage"
+	}
+	return "unspecified"
+}
+
+// EncoderConfig configures an encoder.
+type EncoderConfig struct {
+	Params Params
+	Seed   uint64
+}
+
+// EncoderInfo tells the host how to use a configured encoder.
+type EncoderInfo struct {
+	// Dim is the dimension of dense vectors; 0 for a sparse encoder.
+	Dim    int
+	Sparse bool
+	// Trainable encoders accept LoadCorpus and TrainStep.
+	Trainable bool
+	// CollectionStats means passage vectors depend on the collection set by
+	// Prepare (as BM25's idf does): the host calls Prepare with a collection
+	// before it encodes that collection's passages.
+	CollectionStats bool
+}
+
+// Text is one side of a group in one language.
+type Text struct {
+	Lang string
+	Role Role
+	Text string
+}
+
+// CorpusGroup holds the texts of one training group.
+type CorpusGroup struct {
+	ID    uint32
+	Texts []Text
+}
+
+// SparseVectors holds sparse vectors in compressed-row form: vector i has
+// Terms[Offsets[i]:Offsets[i+1]] with the same slice of Weights. Term ids
+// are opaque; equal ids mean the same term.
+type SparseVectors struct {
+	Offsets []uint32
+	Terms   []uint64
+	Weights []float32
+}
+
+// Len is the number of vectors.
+func (s *SparseVectors) Len() int {
+	if len(s.Offsets) == 0 {
+		return 0
+	}
+	return len(s.Offsets) - 1
+}
+
+// Vectors is a block of encoded texts, dense or sparse.
+type Vectors struct {
+	Count int
+	// Dim and Dense hold Count dense vectors of Dim float32s, row-major.
+	Dim   int
+	Dense []float32
+	// Sparse holds sparse vectors; nil for a dense encoder.
+	Sparse *SparseVectors
+}
+
+// Encoder is a retrieval model.
+type Encoder interface {
+	Describe(ctx context.Context) (Info, error)
+	Configure(ctx context.Context, cfg EncoderConfig) (EncoderInfo, error)
+	// LoadCorpus gives a trainable encoder the texts of every training group,
+	// once, before the first TrainStep.
+	LoadCorpus(ctx context.Context, groups []CorpusGroup) error
+	// TrainStep trains on one batch and returns its loss.
+	TrainStep(ctx context.Context, b Batch) (float64, error)
+	// Prepare sets the collection statistics used for passages encoded next.
+	Prepare(ctx context.Context, lang string, texts []string) error
+	// Encode encodes texts, all in language lang, on one side of the model.
+	Encode(ctx context.Context, role Role, lang string, texts []string) (Vectors, error)
+}
