@@ -1,0 +1,212 @@
+// Package dataset finds and loads the evaluation and training data: the
+// data directory, downloads into the user cache, and the file formats.
+package dataset
+
+import (
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// EnvDataDir names the environment variable that sets the data directory.
+const EnvDataDir = "XLBENCH_DATA"
+
+// SharedDataDir is the data directory used when present and nothing else is
+// set, relative to the working directory.
+const SharedDataDir = "../shared/data"
+
+// Store is a data directory. Files are named by paths relative to it, such
+// as "xquad-r/en.json"; each may be stored as is or gzipped (".gz" added).
+type Store struct {
+	Dir string
+	// Origin says how Dir was chosen, for messages.
+	Origin string
+	// Download fetches a missing file from Sources when it has one.
+	Download bool
+	// Sources maps relative paths to their canonical download.
+	Sources map[string]Source
+	// Progress receives download progress bars; nil is silent.
+	Progress io.Writer
+	Client   *http.Client
+}
+
+// Source is where a data file comes from and the sha256 of its bytes (as
+// served, uncompressed).
+type Source struct {
+	URL    string
+	SHA256 string
+}
+
+// Resolve chooses the data directory: flagDir if set, else $XLBENCH_DATA,
+// else ../shared/data when it exists, else the user cache, which fills
+// itself by downloading from the canonical sources.
+func Resolve(flagDir string) (*Store, error) {
+	s := &Store{Sources: CanonicalSources(), Client: http.DefaultClient, Progress: os.Stderr}
+	switch {
+	case flagDir != "":
+		s.Dir, s.Origin = flagDir, "-data flag"
+	case os.Getenv(EnvDataDir) != "":
+		s.Dir, s.Origin = os.Getenv(EnvDataDir), "$"+EnvDataDir
+	default:
+		if st, err := os.Stat(SharedDataDir); err == nil && st.IsDir() {
+			s.Dir, s.Origin = SharedDataDir, "default "+SharedDataDir
+			break
+		}
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("no data directory: no -data flag, no $%s, no %s, and no user cache directory: %w", EnvDataDir, SharedDataDir, err)
+		}
+		s.Dir, s.Origin, s.Download = filepath.Join(cache, "xlbench", "data"), "user cache", true
+	}
+	if st, err := os.Stat(s.Dir); err != nil && !(s.Download && errors.Is(err, fs.ErrNotExist)) {
+		return nil, fmt.Errorf("data directory %s (from %s): %w", s.Dir, s.Origin, err)
+	} else if err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("data directory %s (from %s) is not a directory", s.Dir, s.Origin)
+	}
+	return s, nil
+}
+
+// Open opens the data file rel ("xquad-r/en.json"), trying rel and then
+// rel+".gz", which it decompresses. It downloads a missing file when the
+// store allows. The name it returns is the file actually read, for errors.
+func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
+	plain := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	for _, name := range []string{plain, plain + ".gz"} {
+		f, err := os.Open(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, name, err
+		}
+		if !strings.HasSuffix(name, ".gz") {
+			return f, name, nil
+		}
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, name, fmt.Errorf("%s: not a gzip file: %w", name, err)
+		}
+		return &gzipFile{Reader: z, f: f}, name, nil
+	}
+	src, known := s.Sources[rel]
+	if s.Download && known {
+		if err := s.fetch(src, plain); err != nil {
+			return nil, plain, err
+		}
+		f, err := os.Open(plain)
+		return f, plain, err
+	}
+	hint := ""
+	if known {
+		hint = fmt.Sprintf("; `xlbench fetch` downloads it from %s", src.URL)
+	}
+	return nil, plain, fmt.Errorf("%s not found (nor %s.gz) in data directory %s (from %s)%s", rel, rel, s.Dir, s.Origin, hint)
+}
+
+// Exists reports whether rel (or rel.gz) is in the store without fetching it.
+func (s *Store) Exists(rel string) bool {
+	plain := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	for _, name := range []string{plain, plain + ".gz"} {
+		if _, err := os.Stat(name); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Fetch downloads every known file under prefix (a dataset folder such as
+// "xquad-r") that the store does not hold yet.
+func (s *Store) Fetch(prefix string) error {
+	var rels []string
+	for rel := range s.Sources {
+		if strings.HasPrefix(rel, strings.TrimSuffix(prefix, "/")+"/") {
+			rels = append(rels, rel)
+		}
+	}
+	if len(rels) == 0 {
+		return fmt.Errorf("no canonical source is known for %q", prefix)
+	}
+	sort.Strings(rels)
+	for _, rel := range rels {
+		if s.Exists(rel) {
+			continue
+		}
+		if err := s.fetch(s.Sources[rel], filepath.Join(s.Dir, filepath.FromSlash(rel))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetch downloads src to dest, checking its sha256 before the file appears
+// under its name.
+func (s *Store) fetch(src Source, dest string) error {
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return err
+	}
+	client := s.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Get(src.URL)
+	if err != nil {
+		return fmt.Errorf("downloading %s: %w", src.URL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("downloading %s: %s", src.URL, resp.Status)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), ".download-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	var w io.Writer = io.MultiWriter(tmp, h)
+	if s.Progress != nil {
+		bar := progressbar.NewOptions64(resp.ContentLength,
+			progressbar.OptionSetWriter(s.Progress),
+			progressbar.OptionSetDescription("fetching "+filepath.Base(dest)),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(s.Progress) }),
+			progressbar.OptionUseANSICodes(false),
+		)
+		w = io.MultiWriter(w, bar)
+	}
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		tmp.Close()
+		return fmt.Errorf("downloading %s: %w", src.URL, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != src.SHA256 {
+		return fmt.Errorf("downloading %s: sha256 %s, want %s; the file was discarded", src.URL, got, src.SHA256)
+	}
+	return os.Rename(tmp.Name(), dest)
+}
+
+type gzipFile struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g *gzipFile) Close() error {
+	err := g.Reader.Close()
+	if cerr := g.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
