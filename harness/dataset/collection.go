@@ -23,6 +23,8 @@ type Question struct {
 	// candidates that contain the answer, one per language that has the
 	// question, in language order.
 	Relevant []int
+	// RelevantIDs holds the ids of the candidates in Relevant.
+	RelevantIDs []string
 }
 
 // Collection is an evaluation dataset: candidates and questions in several

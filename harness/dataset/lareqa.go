@@ -58,6 +58,7 @@ func LoadLAReQA(s *Store, name, dir string, langs []string) (*Collection, error)
 		for _, lang := range langs {
 			if r, ok := gold[q.ID][lang]; ok {
 				q.Relevant = append(q.Relevant, r)
+				q.RelevantIDs = append(q.RelevantIDs, c.Candidates[r].ID)
 			}
 		}
 	}

@@ -1,0 +1,313 @@
+// Package eval runs the retrieval evaluation of DESIGN.md §1 on an
+// evaluation collection: it has an encoder embed questions and candidates,
+// scores them, ranks every pool and averages the metrics of package metrics.
+//
+// Settings and averaging:
+//   - mono: queries in X against candidates in X, one pool per language;
+//     a metric is the mean over a pool's questions, then the mean over pools;
+//   - cross: queries in X against candidates in Y ≠ X, one pool per ordered
+//     pair, averaged the same way;
+//   - multi: queries in X against the candidates of every language pooled;
+//     ranking metrics are the mean over all questions; rank distance is the
+//     mean over a language's questions, then the mean over query languages.
+//
+// A question with no relevant candidate in a pool is not scored in that
+// pool. Rankings are full (no cutoff); ties follow the rule in rank.go.
+package eval
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// The evaluation settings.
+const (
+	Mono  = "mono"
+	Cross = "cross"
+	Multi = "multi"
+)
+
+// Settings lists the settings in table order.
+var Settings = []string{Mono, Cross, Multi}
+
+// Encoder is what evaluation needs of an encoder plugin.
+type Encoder interface {
+	Prepare(ctx context.Context, lang string, texts []string) error
+	Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error)
+}
+
+// RankingSink receives the ranking of every query in every pool, for TREC
+// run files. cands are best first, cut to the sink's depth.
+type RankingSink interface {
+	Depth() int
+	Ranking(setting, queryLang, candLang string, q *dataset.Question, cands []Ranked, ids []string) error
+}
+
+// Options tune an evaluation.
+type Options struct {
+	// EncodeBatch is the number of texts per Encode call.
+	EncodeBatch int
+	Sink        RankingSink
+	// Progress, if set, is told what is happening.
+	Progress func(msg string)
+}
+
+// Pool holds the averaged metrics of one pool.
+type Pool struct {
+	QueryLang string             `json:"query_lang"`
+	CandLang  string             `json:"candidate_lang"`
+	Queries   int                `json:"queries"`
+	Metrics   map[string]float64 `json:"metrics"`
+}
+
+// SettingResult holds one setting's metrics and its pools.
+type SettingResult struct {
+	Metrics map[string]float64 `json:"metrics"`
+	// Pools are keyed "X" (mono; multi, by query language) or "X-Y" (cross).
+	Pools map[string]Pool `json:"pools"`
+}
+
+// Result is the evaluation of one encoder on one collection.
+type Result map[string]*SettingResult
+
+// Evaluate scores enc on c in every setting.
+func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dataset.Collection, opt Options) (Result, error) {
+	if opt.EncodeBatch <= 0 {
+		opt.EncodeBatch = 256
+	}
+	progress := opt.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	e := &evaluation{ctx: ctx, enc: enc, c: c, opt: opt}
+
+	progress(fmt.Sprintf("encoding %d questions", len(c.Questions)))
+	queries := map[string]*vectors{}
+	for _, lang := range c.Languages {
+		lo, hi := c.QuestionRange(lang)
+		texts := make([]string, 0, hi-lo)
+		for _, q := range c.Questions[lo:hi] {
+			texts = append(texts, q.Text)
+		}
+		v, err := e.encode(plugins.RoleQuery, lang, texts)
+		if err != nil {
+			return nil, err
+		}
+		queries[lang] = v
+	}
+
+	progress(fmt.Sprintf("encoding %d candidates", len(c.Candidates)))
+	all := make([]string, len(c.Candidates))
+	for i, cand := range c.Candidates {
+		all[i] = cand.Text
+	}
+	// Candidate vectors per candidate language and for the pooled
+	// collection. Without collection statistics one encoding serves both;
+	// with them, each language is its own collection for mono and cross, and
+	// the pooled candidates are one collection for multi.
+	perLang := map[string]scorer{}
+	var pooled scorer
+	if info.CollectionStats {
+		for _, lang := range c.Languages {
+			lo, hi := c.CandidateRange(lang)
+			if err := enc.Prepare(ctx, lang, all[lo:hi]); err != nil {
+				return nil, fmt.Errorf("Prepare(%s): %w", lang, err)
+			}
+			v, err := e.encode(plugins.RolePassage, lang, all[lo:hi])
+			if err != nil {
+				return nil, err
+			}
+			perLang[lang] = newScorer(v)
+		}
+		if err := enc.Prepare(ctx, "", all); err != nil {
+			return nil, fmt.Errorf("Prepare(all languages): %w", err)
+		}
+		v := &vectors{}
+		for _, lang := range c.Languages {
+			lo, hi := c.CandidateRange(lang)
+			if err := e.encodeInto(v, plugins.RolePassage, lang, all[lo:hi]); err != nil {
+				return nil, err
+			}
+		}
+		pooled = newScorer(v)
+	} else {
+		v := &vectors{}
+		for _, lang := range c.Languages {
+			lo, hi := c.CandidateRange(lang)
+			if err := e.encodeInto(v, plugins.RolePassage, lang, all[lo:hi]); err != nil {
+				return nil, err
+			}
+		}
+		pooled = newScorer(v)
+	}
+
+	ids := make([]string, len(c.Candidates))
+	for i, cand := range c.Candidates {
+		ids[i] = cand.ID
+	}
+	keys := tieKeys(ids)
+	res := Result{}
+	for _, s := range Settings {
+		res[s] = &SettingResult{Pools: map[string]Pool{}}
+	}
+	var multiQueries []metrics.Query
+	for _, qlang := range c.Languages {
+		progress(fmt.Sprintf("ranking %s queries", qlang))
+		qlo, qhi := c.QuestionRange(qlang)
+		qv := queries[qlang]
+		qs := c.Questions[qlo:qhi]
+
+		// The multilingual pool: every candidate.
+		block := pooled.scores(qv, 0, qv.n)
+		multi, err := e.rankPool(Multi, qlang, "", block, pooled.size(), 0, keys, ids, qs, true)
+		if err != nil {
+			return nil, err
+		}
+		multiQueries = append(multiQueries, multi...)
+		res[Multi].Pools[qlang] = summarise(qlang, "", multi)
+
+		for _, clang := range c.Languages {
+			lo, hi := c.CandidateRange(clang)
+			var sub []float32
+			if sc, ok := perLang[clang]; ok {
+				sub = sc.scores(qv, 0, qv.n)
+			} else {
+				sub = columns(block, pooled.size(), lo, hi)
+			}
+			setting, name := Cross, qlang+"-"+clang
+			if clang == qlang {
+				setting, name = Mono, qlang
+			}
+			pq, err := e.rankPool(setting, qlang, clang, sub, hi-lo, lo, keys[lo:hi], ids[lo:hi], qs, false)
+			if err != nil {
+				return nil, err
+			}
+			res[setting].Pools[name] = summarise(qlang, clang, pq)
+		}
+	}
+	for _, s := range []string{Mono, Cross} {
+		res[s].Metrics = macro(res[s].Pools, metrics.Ranking)
+	}
+	res[Multi].Metrics = metrics.Mean(withoutDistance(multiQueries))
+	res[Multi].Metrics[metrics.RankDistance] = macro(res[Multi].Pools, []string{metrics.RankDistance})[metrics.RankDistance]
+	return res, nil
+}
+
+type evaluation struct {
+	ctx context.Context
+	enc Encoder
+	c   *dataset.Collection
+	opt Options
+}
+
+func (e *evaluation) encode(role plugins.Role, lang string, texts []string) (*vectors, error) {
+	v := &vectors{}
+	return v, e.encodeInto(v, role, lang, texts)
+}
+
+func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, texts []string) error {
+	for lo := 0; lo < len(texts); lo += e.opt.EncodeBatch {
+		hi := min(lo+e.opt.EncodeBatch, len(texts))
+		b, err := e.enc.Encode(e.ctx, role, lang, texts[lo:hi])
+		if err != nil {
+			return fmt.Errorf("encoding %s %ss: %w", lang, role, err)
+		}
+		if b.Count != hi-lo {
+			return fmt.Errorf("encoding %s %ss: %d vectors for %d texts", lang, role, b.Count, hi-lo)
+		}
+		if err := v.add(b); err != nil {
+			return fmt.Errorf("encoding %s %ss: %w", lang, role, err)
+		}
+	}
+	return nil
+}
+
+// rankPool ranks the questions qs against a pool whose score rows are block
+// (len(qs) × n) and whose candidates start at offset in the collection.
+// withDistance adds the rank distance (the multilingual pool).
+func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, n, offset int, keys []int32, ids []string, qs []dataset.Question, withDistance bool) ([]metrics.Query, error) {
+	out := make([]metrics.Query, len(qs))
+	parallelRows(len(qs), func(i int) {
+		var rel []int
+		for _, r := range qs[i].Relevant {
+			if r >= offset && r < offset+n {
+				rel = append(rel, r-offset)
+			}
+		}
+		if len(rel) == 0 {
+			return
+		}
+		ranks := relevantRanks(block[i*n:(i+1)*n], keys, rel)
+		out[i] = metrics.ForRanks(ranks)
+		if withDistance {
+			out[i][metrics.RankDistance] = metrics.RankDistanceOf(ranks)
+		}
+	})
+	if e.opt.Sink != nil {
+		for i := range qs {
+			if err := e.ctx.Err(); err != nil {
+				return nil, err
+			}
+			top := topRanking(block[i*n:(i+1)*n], keys, e.opt.Sink.Depth())
+			if err := e.opt.Sink.Ranking(setting, qlang, clang, &qs[i], top, ids); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return slices.DeleteFunc(out, func(q metrics.Query) bool { return q == nil }), e.ctx.Err()
+}
+
+// columns copies columns [lo, hi) of a row-major matrix with n columns.
+func columns(block []float32, n, lo, hi int) []float32 {
+	rows := len(block) / max(n, 1)
+	out := make([]float32, 0, rows*(hi-lo))
+	for r := 0; r < rows; r++ {
+		out = append(out, block[r*n+lo:r*n+hi]...)
+	}
+	return out
+}
+
+func summarise(qlang, clang string, qs []metrics.Query) Pool {
+	return Pool{QueryLang: qlang, CandLang: clang, Queries: len(qs), Metrics: metrics.Mean(qs)}
+}
+
+// macro averages pools' metrics with equal weight per pool, skipping pools
+// with no scored question.
+func macro(pools map[string]Pool, names []string) map[string]float64 {
+	out := map[string]float64{}
+	n := 0
+	for _, p := range pools {
+		if p.Queries == 0 {
+			continue
+		}
+		n++
+		for _, k := range names {
+			out[k] += p.Metrics[k]
+		}
+	}
+	for _, k := range names {
+		if n > 0 {
+			out[k] /= float64(n)
+		}
+	}
+	return out
+}
+
+func withoutDistance(qs []metrics.Query) []metrics.Query {
+	out := make([]metrics.Query, len(qs))
+	for i, q := range qs {
+		c := make(metrics.Query, len(q))
+		for k, v := range q {
+			if k != metrics.RankDistance {
+				c[k] = v
+			}
+		}
+		out[i] = c
+	}
+	return out
+}

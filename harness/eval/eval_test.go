@@ -1,0 +1,293 @@
+package eval
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// lookupEncoder embeds each text as a fixed vector.
+type lookupEncoder struct {
+	vecs     map[string][]float32
+	prepared []string
+}
+
+func (l *lookupEncoder) Prepare(_ context.Context, lang string, _ []string) error {
+	l.prepared = append(l.prepared, lang)
+	return nil
+}
+
+func (l *lookupEncoder) Encode(_ context.Context, _ plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+	v := plugins.Vectors{Count: len(texts), Dim: 3}
+	for _, t := range texts {
+		vec, ok := l.vecs[t]
+		if !ok {
+			panic("no vector for " + t)
+		}
+		v.Dense = append(v.Dense, vec...)
+	}
+	return v, nil
+}
+
+var (
+	e0 = []float32{1, 0, 0}
+	e1 = []float32{0, 1, 0}
+	e2 = []float32{0, 0, 1}
+)
+
+// tinyEncoder gives the tiny fixture vectors chosen to make ties and
+// cross-language confusions; testdata/tiny-golden.json holds the values
+// they lead to, worked out by hand:
+//
+//	candidates c0 en Paris e0, c1 en Seine e1, c2 en Berlin e2,
+//	           c3 de Paris e1 (confusable with Seine), c4 de Seine e1, c5 de Berlin e2
+//	questions  en q1 e0, en q2 e1, en q3 e2, de q1 e1, de q2 e1, de q3 e2
+//	tie keys (ids ascending) c3 0, c4 1, c5 2, c0 3, c1 4, c2 5 — higher first
+//
+// For example de q1 in the multilingual pool scores c1 = c3 = c4 = 1 and
+// the rest 0, ranking c1 c4 c3 c2 c0 c5; its relevant c3 and c0 sit at 3 and
+// 5: AP = (1/3 + 2/5)/2 = 11/30, rank distance 2.
+func tinyEncoder() *lookupEncoder {
+	return &lookupEncoder{vecs: map[string][]float32{
+		"Paris is the capital of France.":       e0,
+		"It lies on the Seine.":                 e1,
+		"Berlin is in Germany.":                 e2,
+		"Paris ist die Hauptstadt Frankreichs.": e1,
+		"Es liegt an der Seine.":                e1,
+		"Berlin liegt in Deutschland.":          e2,
+		"What is the capital of France?":        e0,
+		"Which river runs through Paris?":       e1,
+		"Where is Berlin?":                      e2,
+		"Was ist die Hauptstadt Frankreichs?":   e1,
+		"Welcher Fluss fließt durch Paris?":     e1,
+		"Wo liegt Berlin?":                      e2,
+	}}
+}
+
+func tinyCollection(t *testing.T) *dataset.Collection {
+	t.Helper()
+	c, err := dataset.LoadLAReQA(&dataset.Store{Dir: "../dataset/testdata"}, "tiny", "tiny", []string{"en", "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestGoldenTiny(t *testing.T) {
+	res, err := Evaluate(context.Background(), tinyEncoder(), plugins.EncoderInfo{Dim: 3}, tinyCollection(t), Options{EncodeBatch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("testdata/tiny-golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden map[string]json.RawMessage
+	json.Unmarshal(raw, &golden)
+	for _, s := range Settings {
+		var want map[string]float64
+		json.Unmarshal(golden[s], &want)
+		checkMetrics(t, s, res[s].Metrics, want)
+	}
+	var pools map[string]map[string]float64
+	json.Unmarshal(golden["pools"], &pools)
+	for name, want := range pools {
+		s, pool, _ := strings.Cut(name, "/")
+		checkMetrics(t, name, res[s].Pools[pool].Metrics, want)
+	}
+	if got := len(res[Cross].Pools); got != 2 {
+		t.Errorf("%d cross pools, want 2", got)
+	}
+}
+
+func checkMetrics(t *testing.T, where string, got, want map[string]float64) {
+	t.Helper()
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok || math.Abs(g-w) > 1e-6 {
+			t.Errorf("%s %s = %.6f, want %.6f", where, k, g, w)
+		}
+	}
+}
+
+// TestCollectionStatsPrepared checks that an encoder with collection
+// statistics is prepared with each language's candidates and then the pool.
+func TestCollectionStatsPrepared(t *testing.T) {
+	enc := tinyEncoder()
+	res, err := Evaluate(context.Background(), enc, plugins.EncoderInfo{Dim: 3, CollectionStats: true}, tinyCollection(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"en", "de", ""}, enc.prepared); diff != "" {
+		t.Errorf("Prepare calls (-want +got):\n%s", diff)
+	}
+	// Same vectors either way, so the same metrics.
+	if math.Abs(res[Multi].Metrics["map"]-151.0/180) > 1e-6 {
+		t.Errorf("multi map = %v", res[Multi].Metrics["map"])
+	}
+}
+
+// TestRelevantRanksMatchesSort checks the one-pass ranking against a full
+// sort on random rows with many ties.
+func TestRelevantRanksMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 500; trial++ {
+		n := 1 + rng.IntN(60)
+		row := make([]float32, n)
+		keys := make([]int32, n)
+		for i := range row {
+			row[i] = float32(rng.IntN(5)) // few values: ties everywhere
+			keys[i] = int32(i)
+		}
+		rng.Shuffle(n, func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		rel := rng.Perm(n)[:1+rng.IntN(min(n, 11))]
+		order := make([]int, n)
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(a, b int) bool { return outranks(row[order[a]], keys[order[a]], row[order[b]], keys[order[b]]) })
+		pos := make([]int, n)
+		for r, i := range order {
+			pos[i] = r + 1
+		}
+		got := relevantRanks(row, keys, rel)
+		for i, r := range rel {
+			if got[i] != pos[r] {
+				t.Fatalf("trial %d: rank of %d = %d, want %d", trial, r, got[i], pos[r])
+			}
+		}
+		for _, depth := range []int{0, 1, 5, n} {
+			top := topRanking(row, keys, depth)
+			want := order
+			if depth > 0 && depth < n {
+				want = order[:depth]
+			}
+			for j, r := range top {
+				if r.Index != want[j] {
+					t.Fatalf("trial %d depth %d: position %d holds %d, want %d", trial, depth, j, r.Index, want[j])
+				}
+			}
+		}
+	}
+}
+
+// TestTRECRunReproducesMetrics writes full-depth runs and recomputes MAP
+// from the files the way trec_eval does: each query's lines sorted by score
+// descending, then docno descending; AP over the qrels.
+func TestTRECRunReproducesMetrics(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewTRECWriter(dir, "tiny", "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Evaluate(context.Background(), tinyEncoder(), plugins.EncoderInfo{Dim: 3}, tinyCollection(t), Options{Sink: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings {
+		aps := trecEvalAP(t, filepath.Join(dir, "tiny-"+s+".trec"), filepath.Join(dir, "tiny-"+s+".qrels"))
+		if s == Multi {
+			mean := 0.0
+			for _, ap := range aps {
+				mean += ap
+			}
+			mean /= float64(len(aps))
+			if math.Abs(mean-res[Multi].Metrics["map"]) > 1e-9 {
+				t.Errorf("multi: MAP from the run %.6f, evaluation %.6f", mean, res[Multi].Metrics["map"])
+			}
+			continue
+		}
+		// Mono and cross: average per pool (qid prefix), then over pools.
+		pools := map[string][]float64{}
+		for qid, ap := range aps {
+			p, _, _ := strings.Cut(qid, ":")
+			pools[p] = append(pools[p], ap)
+		}
+		mean := 0.0
+		for _, v := range pools {
+			m := 0.0
+			for _, ap := range v {
+				m += ap
+			}
+			mean += m / float64(len(v))
+		}
+		mean /= float64(len(pools))
+		if math.Abs(mean-res[s].Metrics["map"]) > 1e-9 {
+			t.Errorf("%s: MAP from the run %.6f, evaluation %.6f", s, mean, res[s].Metrics["map"])
+		}
+	}
+}
+
+func trecEvalAP(t *testing.T, runFile, qrelsFile string) map[string]float64 {
+	t.Helper()
+	type line struct {
+		doc   string
+		score float64
+		rank  int
+	}
+	runs := map[string][]line{}
+	for _, f := range readFields(t, runFile) {
+		s, _ := strconv.ParseFloat(f[4], 64)
+		r, _ := strconv.Atoi(f[3])
+		runs[f[0]] = append(runs[f[0]], line{f[2], s, r})
+	}
+	rel := map[string]map[string]bool{}
+	for _, f := range readFields(t, qrelsFile) {
+		if rel[f[0]] == nil {
+			rel[f[0]] = map[string]bool{}
+		}
+		rel[f[0]][f[2]] = true
+	}
+	out := map[string]float64{}
+	for qid, ls := range runs {
+		sort.Slice(ls, func(a, b int) bool {
+			if ls[a].score != ls[b].score {
+				return ls[a].score > ls[b].score
+			}
+			return ls[a].doc > ls[b].doc
+		})
+		found, sum := 0, 0.0
+		for i, l := range ls {
+			if l.rank != i+1 {
+				t.Fatalf("%s: %s written at rank %d, trec_eval order puts it at %d", qid, l.doc, l.rank, i+1)
+			}
+			if rel[qid][l.doc] {
+				found++
+				sum += float64(found) / float64(i+1)
+			}
+		}
+		out[qid] = sum / float64(len(rel[qid]))
+	}
+	return out
+}
+
+func readFields(t *testing.T, name string) [][]string {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out [][]string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		out = append(out, strings.Fields(sc.Text()))
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package eval
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// vectors accumulates the encoder's output for a list of texts.
+type vectors struct {
+	n      int
+	dim    int
+	dense  []float32
+	sparse *plugins.SparseVectors
+}
+
+func (v *vectors) add(b plugins.Vectors) error {
+	if b.Sparse != nil {
+		if v.n > 0 && v.sparse == nil {
+			return fmt.Errorf("encoder mixed dense and sparse vectors")
+		}
+		if v.sparse == nil {
+			v.sparse = &plugins.SparseVectors{Offsets: []uint32{0}}
+		}
+		base := uint32(len(v.sparse.Terms))
+		for _, w := range b.Sparse.Weights {
+			if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
+				return fmt.Errorf("encoder returned a non-finite weight")
+			}
+		}
+		v.sparse.Terms = append(v.sparse.Terms, b.Sparse.Terms...)
+		v.sparse.Weights = append(v.sparse.Weights, b.Sparse.Weights...)
+		for _, off := range b.Sparse.Offsets[1:] {
+			v.sparse.Offsets = append(v.sparse.Offsets, base+off)
+		}
+		v.n += b.Count
+		return nil
+	}
+	if v.sparse != nil {
+		return fmt.Errorf("encoder mixed dense and sparse vectors")
+	}
+	if v.n > 0 && b.Dim != v.dim {
+		return fmt.Errorf("encoder changed dimension from %d to %d", v.dim, b.Dim)
+	}
+	for _, f := range b.Dense {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return fmt.Errorf("encoder returned a non-finite vector component")
+		}
+	}
+	v.dim = b.Dim
+	v.dense = append(v.dense, b.Dense...)
+	v.n += b.Count
+	return nil
+}
+
+// scorer scores query blocks against one fixed set of candidate vectors.
+type scorer interface {
+	// scores returns the len(queries)×candidates score matrix, row-major,
+	// for queries [lo, hi) of q.
+	scores(q *vectors, lo, hi int) []float32
+	size() int
+}
+
+func newScorer(c *vectors) scorer {
+	if c.sparse != nil {
+		return newInvertedIndex(c)
+	}
+	return &denseScorer{c: c}
+}
+
+// denseScorer takes inner products with one matrix multiply per block.
+// Encoders that want cosine similarity return unit vectors.
+type denseScorer struct{ c *vectors }
+
+func (d *denseScorer) size() int { return d.c.n }
+
+func (d *denseScorer) scores(q *vectors, lo, hi int) []float32 {
+	nq, nc, dim := hi-lo, d.c.n, d.c.dim
+	out := make([]float32, nq*nc)
+	if nq == 0 || nc == 0 || dim == 0 {
+		return out
+	}
+	blas32.Gemm(blas.NoTrans, blas.Trans, 1,
+		blas32.General{Rows: nq, Cols: dim, Stride: dim, Data: q.dense[lo*dim : hi*dim]},
+		blas32.General{Rows: nc, Cols: dim, Stride: dim, Data: d.c.dense},
+		0, blas32.General{Rows: nq, Cols: nc, Stride: nc, Data: out})
+	return out
+}
+
+// invertedIndex scores sparse queries by walking the postings of their terms.
+type invertedIndex struct {
+	n        int
+	postings map[uint64][]posting
+}
+
+type posting struct {
+	doc    int32
+	weight float32
+}
+
+func newInvertedIndex(c *vectors) *invertedIndex {
+	ix := &invertedIndex{n: c.n, postings: map[uint64][]posting{}}
+	s := c.sparse
+	for d := 0; d < c.n; d++ {
+		for k := s.Offsets[d]; k < s.Offsets[d+1]; k++ {
+			ix.postings[s.Terms[k]] = append(ix.postings[s.Terms[k]], posting{int32(d), s.Weights[k]})
+		}
+	}
+	return ix
+}
+
+func (ix *invertedIndex) size() int { return ix.n }
+
+func (ix *invertedIndex) scores(q *vectors, lo, hi int) []float32 {
+	out := make([]float32, (hi-lo)*ix.n)
+	parallelRows(hi-lo, func(i int) {
+		row := out[i*ix.n : (i+1)*ix.n]
+		s := q.sparse
+		for k := s.Offsets[lo+i]; k < s.Offsets[lo+i+1]; k++ {
+			w := s.Weights[k]
+			for _, p := range ix.postings[s.Terms[k]] {
+				row[p.doc] += w * p.weight
+			}
+		}
+	})
+	return out
+}
+
+// parallelRows calls f(0..n-1) on every core.
+func parallelRows(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
