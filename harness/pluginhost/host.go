@@ -1,0 +1,227 @@
+// Package pluginhost starts plugin processes and hands out their clients.
+//
+// Built-in plugins are the xlbench binary itself, re-executed as
+// `xlbench plugin serve NAME`; external plugins are executables named by
+// path. Every plugin process dies with the host: on Linux the kernel kills
+// it when the host dies (Pdeathsig, even on SIGKILL), the plugin exits when
+// its parent changes (plugins.Serve), and Close kills what is left on a
+// normal exit, an interrupt or a panic that the CLI recovers.
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// BuiltinPrefix marks a built-in plugin reference, "builtin:NAME".
+const BuiltinPrefix = "builtin:"
+
+// Host starts plugins.
+type Host struct {
+	// Self is the path of the xlbench binary, re-executed for built-ins.
+	Self string
+	// Builtins maps built-in names to their kind.
+	Builtins map[string]plugins.Kind
+	// Logger receives plugin logs, each under the plugin's name.
+	Logger hclog.Logger
+	// CallTimeout bounds each plugin call; a plugin that does not answer
+	// in time is reported as hung.
+	CallTimeout time.Duration
+
+	mu      sync.Mutex
+	clients map[*plugin.Client]bool
+	closed  bool
+	spawn   chan func()
+}
+
+// New returns a Host.
+func New(self string, builtins map[string]plugins.Kind, logger hclog.Logger) *Host {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &Host{Self: self, Builtins: builtins, Logger: logger, CallTimeout: 30 * time.Minute, clients: map[*plugin.Client]bool{}}
+}
+
+// Resolve checks a plugin reference and returns the kind a built-in has
+// (empty for an external binary, whose kind is known once it runs).
+func (h *Host) Resolve(ref string) (plugins.Kind, error) {
+	if name, ok := strings.CutPrefix(ref, BuiltinPrefix); ok {
+		kind, ok := h.Builtins[name]
+		if !ok {
+			return "", fmt.Errorf("unknown built-in plugin %q; built-in plugins: %s", ref, strings.Join(h.builtinRefs(), ", "))
+		}
+		return kind, nil
+	}
+	path, err := exec.LookPath(ref)
+	if err != nil {
+		return "", fmt.Errorf("plugin %q: no such executable (use %sNAME for a built-in: %s)", ref, BuiltinPrefix, strings.Join(h.builtinRefs(), ", "))
+	}
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return "", fmt.Errorf("plugin %q is not an executable file", ref)
+	}
+	return "", nil
+}
+
+func (h *Host) builtinRefs() []string {
+	var out []string
+	for n := range h.Builtins {
+		out = append(out, BuiltinPrefix+n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Instance is one running plugin process.
+type Instance struct {
+	Ref    string
+	Label  string // what the plugin is doing, e.g. the cell name
+	client *plugin.Client
+	raw    any
+	host   *Host
+}
+
+// Start launches the plugin ref as kind. label names the work it serves in
+// errors (for example "cell bm25").
+func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, error) {
+	if _, err := h.Resolve(ref); err != nil {
+		return nil, err
+	}
+	var cmd *exec.Cmd
+	name := ref
+	if b, ok := strings.CutPrefix(ref, BuiltinPrefix); ok {
+		if k := h.Builtins[b]; k != kind {
+			return nil, fmt.Errorf("plugin %s is a %s, not a %s", ref, k, kind)
+		}
+		cmd = exec.Command(h.Self, "plugin", "serve", b)
+		name = b
+	} else {
+		cmd = exec.Command(ref)
+		name = filepath.Base(ref)
+	}
+	cmd.Env = append(os.Environ(), plugins.HostPIDEnv+"="+strconv.Itoa(os.Getpid()))
+	setDeathSignal(cmd)
+
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, errors.New("plugin host is shutting down")
+	}
+	h.mu.Unlock()
+
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  plugins.Handshake,
+		Plugins:          plugins.PluginSet(),
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           h.Logger.Named(name),
+		StartTimeout:     30 * time.Second,
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(plugins.MaxMessageBytes),
+			grpc.MaxCallSendMsgSize(plugins.MaxMessageBytes),
+		)},
+	})
+	h.mu.Lock()
+	h.clients[client] = true
+	h.mu.Unlock()
+
+	inst := &Instance{Ref: ref, Label: label, client: client, host: h}
+	var err error
+	h.onSpawnThread(func() {
+		var rpc plugin.ClientProtocol
+		if rpc, err = client.Client(); err == nil {
+			inst.raw, err = rpc.Dispense(string(kind))
+		}
+	})
+	if err != nil {
+		inst.Kill()
+		return nil, inst.wrap("start", err)
+	}
+	return inst, nil
+}
+
+// onSpawnThread runs f on one OS thread that lives as long as the host.
+// Pdeathsig fires when the thread that forked the child exits, not the
+// process; Go may retire idle threads, so plugins are forked from a thread
+// that is locked and never released.
+func (h *Host) onSpawnThread(f func()) {
+	h.mu.Lock()
+	if h.spawn == nil {
+		h.spawn = make(chan func())
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread lives on
+			for g := range h.spawn {
+				g()
+			}
+		}()
+	}
+	ch := h.spawn
+	h.mu.Unlock()
+	done := make(chan struct{})
+	ch <- func() { f(); close(done) }
+	<-done
+}
+
+// Kill stops the plugin process.
+func (i *Instance) Kill() {
+	i.client.Kill()
+	i.host.mu.Lock()
+	delete(i.host.clients, i.client)
+	i.host.mu.Unlock()
+}
+
+// Close kills every plugin still running; later Starts fail.
+func (h *Host) Close() {
+	h.mu.Lock()
+	h.closed = true
+	clients := make([]*plugin.Client, 0, len(h.clients))
+	for c := range h.clients {
+		clients = append(clients, c)
+	}
+	h.clients = map[*plugin.Client]bool{}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.Kill() }()
+	}
+	wg.Wait()
+}
+
+// wrap names the plugin, its work and the call in an error, and says when
+// the process has died or a call timed out.
+func (i *Instance) wrap(call string, err error) error {
+	if err == nil {
+		return nil
+	}
+	state := ""
+	switch {
+	case i.client.Exited():
+		state = " (plugin process exited)"
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "DeadlineExceeded"):
+		state = fmt.Sprintf(" (no answer within %s: plugin hung?)", i.host.CallTimeout)
+	}
+	return fmt.Errorf("plugin %s, %s: %s%s: %w", i.Ref, i.Label, call, state, err)
+}
+
+func (i *Instance) ctx(parent context.Context) (context.Context, context.CancelFunc) {
+	if i.host.CallTimeout <= 0 {
+		return context.WithCancel(parent)
+	}
+	return context.WithTimeout(parent, i.host.CallTimeout)
+}

@@ -1,0 +1,120 @@
+package pluginhost
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Sampler returns the instance as a Sampler whose errors name the plugin,
+// its work and the call, and whose calls time out.
+func (i *Instance) Sampler() (plugins.Sampler, error) {
+	s, ok := i.raw.(plugins.Sampler)
+	if !ok {
+		return nil, fmt.Errorf("plugin %s is not a sampler", i.Ref)
+	}
+	return &samplerProxy{i, s}, nil
+}
+
+// Encoder returns the instance as an Encoder (see Sampler).
+func (i *Instance) Encoder() (plugins.Encoder, error) {
+	e, ok := i.raw.(plugins.Encoder)
+	if !ok {
+		return nil, fmt.Errorf("plugin %s is not an encoder", i.Ref)
+	}
+	return &encoderProxy{i, e}, nil
+}
+
+type samplerProxy struct {
+	i *Instance
+	s plugins.Sampler
+}
+
+func (p *samplerProxy) Describe(ctx context.Context) (plugins.Info, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	info, err := p.s.Describe(ctx)
+	return info, p.i.wrap("Describe", err)
+}
+
+func (p *samplerProxy) Start(ctx context.Context, cfg plugins.SamplerConfig) error {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	return p.i.wrap("Start", p.s.Start(ctx, cfg))
+}
+
+func (p *samplerProxy) Next(ctx context.Context, n int) ([]plugins.Batch, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	b, err := p.s.Next(ctx, n)
+	return b, p.i.wrap("Next", err)
+}
+
+type encoderProxy struct {
+	i *Instance
+	e plugins.Encoder
+}
+
+func (p *encoderProxy) Describe(ctx context.Context) (plugins.Info, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	info, err := p.e.Describe(ctx)
+	return info, p.i.wrap("Describe", err)
+}
+
+func (p *encoderProxy) Configure(ctx context.Context, cfg plugins.EncoderConfig) (plugins.EncoderInfo, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	info, err := p.e.Configure(ctx, cfg)
+	return info, p.i.wrap("Configure", err)
+}
+
+func (p *encoderProxy) LoadCorpus(ctx context.Context, groups []plugins.CorpusGroup) error {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	return p.i.wrap("LoadCorpus", p.e.LoadCorpus(ctx, groups))
+}
+
+func (p *encoderProxy) TrainStep(ctx context.Context, b plugins.Batch) (float64, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	loss, err := p.e.TrainStep(ctx, b)
+	return loss, p.i.wrap("TrainStep", err)
+}
+
+func (p *encoderProxy) Prepare(ctx context.Context, lang string, texts []string) error {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	return p.i.wrap("Prepare", p.e.Prepare(ctx, lang, texts))
+}
+
+func (p *encoderProxy) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	v, err := p.e.Encode(ctx, role, lang, texts)
+	return v, p.i.wrap("Encode", err)
+}
+
+// Describe starts ref just long enough to read its Info.
+func (h *Host) Describe(ctx context.Context, ref string, kind plugins.Kind) (plugins.Info, error) {
+	inst, err := h.Start(ref, kind, "describe")
+	if err != nil {
+		return plugins.Info{}, err
+	}
+	defer inst.Kill()
+	switch kind {
+	case plugins.KindSampler:
+		s, err := inst.Sampler()
+		if err != nil {
+			return plugins.Info{}, err
+		}
+		return s.Describe(ctx)
+	default:
+		e, err := inst.Encoder()
+		if err != nil {
+			return plugins.Info{}, err
+		}
+		return e.Describe(ctx)
+	}
+}

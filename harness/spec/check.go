@@ -1,0 +1,129 @@
+package spec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Catalog finds plugins and describes them; the plugin host is one.
+type Catalog interface {
+	// Resolve checks a plugin reference; it returns the kind when it is
+	// known without starting the plugin (built-ins), else "".
+	Resolve(ref string) (plugins.Kind, error)
+	Describe(ctx context.Context, ref string, kind plugins.Kind) (plugins.Info, error)
+}
+
+// Check resolves every encoder and sampler's plugin, reads its parameter
+// declarations and checks the block's params against them. On success each
+// Component's Info and Checked are set.
+func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	infos := map[string]plugins.Info{}
+	for _, c := range append(append([]*Component{}, s.Encoders...), s.Samplers...) {
+		kind, err := cat.Resolve(c.Plugin)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown plugin",
+				Detail: err.Error() + ".", Subject: c.PluginRange.Ptr()})
+			continue
+		}
+		if kind != "" && kind != c.Kind {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Wrong plugin kind",
+				Detail:  fmt.Sprintf("Plugin %s is a %s; %s %q needs a %s plugin.", c.Plugin, kind, c.Kind, c.Name, c.Kind),
+				Subject: c.PluginRange.Ptr()})
+			continue
+		}
+		key := string(c.Kind) + " " + c.Plugin
+		info, ok := infos[key]
+		if !ok {
+			info, err = cat.Describe(ctx, c.Plugin, c.Kind)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Plugin failed to describe itself",
+					Detail: err.Error() + ".", Subject: c.PluginRange.Ptr()})
+				continue
+			}
+			infos[key] = info
+		}
+		c.Info = info
+		checked, err := plugins.CheckParams(info.Params, c.Params)
+		var perrs plugins.ParamErrors
+		switch {
+		case errors.As(err, &perrs):
+			for _, pe := range perrs {
+				r := c.ParamRanges[pe.Name]
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
+					Summary: fmt.Sprintf("Invalid parameter for %s", c.Plugin),
+					Detail:  fmt.Sprintf("Parameter %q: %s.", pe.Name, pe.Message),
+					Subject: r.Ptr()})
+			}
+		case err != nil:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid parameters",
+				Detail: err.Error(), Subject: c.Range.Ptr()})
+		default:
+			c.Checked = checked
+		}
+	}
+	return diags
+}
+
+// WriteDiagnostics prints diagnostics as "file:line:col: severity: summary"
+// with the detail, the source line and a caret under the range.
+func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	sorted := append(hcl.Diagnostics{}, diags...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i].Subject, sorted[j].Subject
+		if a == nil || b == nil {
+			return a != nil
+		}
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	for _, d := range sorted {
+		sev := "error"
+		if d.Severity == hcl.DiagWarning {
+			sev = "warning"
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + strings.TrimSuffix(d.Detail, ".")
+		}
+		if d.Subject == nil {
+			fmt.Fprintf(w, "%s: %s\n", sev, msg)
+			continue
+		}
+		r := d.Subject
+		fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", r.Filename, r.Start.Line, r.Start.Column, sev, msg)
+		f := files[r.Filename]
+		if f == nil {
+			continue
+		}
+		lines := strings.Split(string(f.Bytes), "\n")
+		if r.Start.Line < 1 || r.Start.Line > len(lines) {
+			continue
+		}
+		line := strings.TrimRight(lines[r.Start.Line-1], "\r")
+		width := 1
+		if r.End.Line == r.Start.Line && r.End.Column > r.Start.Column {
+			width = r.End.Column - r.Start.Column
+		}
+		pad := []rune(line)
+		if r.Start.Column-1 < len(pad) {
+			pad = pad[:r.Start.Column-1]
+		}
+		for i, c := range pad {
+			if c != '\t' {
+				pad[i] = ' '
+			}
+		}
+		fmt.Fprintf(w, "  %4d | %s\n       | %s%s\n", r.Start.Line, line, string(pad), strings.Repeat("^", width))
+	}
+}

@@ -1,0 +1,581 @@
+// Package spec reads xlbench spec files: HCL with four block types.
+//
+//	dataset "xquad-r" {
+//	  format    = "lareqa"          # the loader
+//	  path      = "xquad-r"         # folder in the data directory
+//	  languages = ["en", "de"]      # optional; default: every file found
+//	  role      = "evaluate"        # "evaluate" (default) or "train"
+//	}
+//	encoder "bm25" {
+//	  plugin = "builtin:bm25"       # or the path of a plugin executable
+//	  params = { k1 = 0.9, b = 0.4 }
+//	}
+//	sampler "hybrid" {
+//	  plugin = "builtin:hybrid"
+//	  params = { alpha = 0.5 }
+//	}
+//	experiment "xquad-r-bm25" {
+//	  train      = []                # datasets with role "train"
+//	  evaluate   = [dataset.xquad-r]
+//	  encoders   = [encoder.bm25]
+//	  samplers   = []                # required exactly when train is set
+//	  seeds      = [1]
+//	  batch_size = 64
+//	}
+//
+// Parse checks syntax, attributes and references; Check asks each plugin
+// for its parameters and checks params against them. Both report problems
+// as HCL diagnostics with source ranges.
+package spec
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Spec is a parsed set of spec files.
+type Spec struct {
+	Datasets    []*Dataset
+	Encoders    []*Component
+	Samplers    []*Component
+	Experiments []*Experiment
+	// Files holds the parsed sources, for printing diagnostics.
+	Files map[string]*hcl.File
+}
+
+// Dataset is a dataset block.
+type Dataset struct {
+	Name      string
+	Format    string
+	Path      string
+	Role      string
+	Languages []string
+	Range     hcl.Range
+}
+
+// Dataset roles.
+const (
+	RoleEvaluate = "evaluate"
+	RoleTrain    = "train"
+)
+
+// Formats maps each dataset format to the roles it can fill.
+var Formats = map[string][]string{
+	"lareqa": {RoleEvaluate},
+}
+
+// Component is an encoder or sampler block.
+type Component struct {
+	Kind        plugins.Kind
+	Name        string
+	Plugin      string
+	PluginRange hcl.Range
+	// Params as written; ParamRanges locates each one.
+	Params      plugins.Params
+	ParamRanges map[string]hcl.Range
+	Range       hcl.Range
+	// Set by Check: the plugin's description and the params with defaults.
+	Info    plugins.Info
+	Checked plugins.Params
+}
+
+// Experiment is an experiment block with its references resolved.
+type Experiment struct {
+	Name      string
+	Train     []*Dataset
+	Evaluate  []*Dataset
+	Encoders  []*Component
+	Samplers  []*Component
+	Seeds     []uint64
+	BatchSize int
+	Range     hcl.Range
+}
+
+var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "dataset", LabelNames: []string{"name"}},
+	{Type: "encoder", LabelNames: []string{"name"}},
+	{Type: "sampler", LabelNames: []string{"name"}},
+	{Type: "experiment", LabelNames: []string{"name"}},
+}}
+
+var datasetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "format", Required: true},
+	{Name: "path", Required: true},
+	{Name: "role"},
+	{Name: "languages"},
+}}
+
+var componentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "plugin", Required: true},
+	{Name: "params"},
+}}
+
+var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "train"},
+	{Name: "evaluate", Required: true},
+	{Name: "encoders", Required: true},
+	{Name: "samplers"},
+	{Name: "seeds"},
+	{Name: "batch_size"},
+}}
+
+// Parse reads and checks spec files. The returned Spec is usable only when
+// the diagnostics hold no error; Files is always set.
+func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
+	p := hclparse.NewParser()
+	var diags hcl.Diagnostics
+	var bodies []hcl.Body
+	for _, fn := range filenames {
+		f, d := p.ParseHCLFile(fn)
+		diags = append(diags, d...)
+		if f != nil {
+			bodies = append(bodies, f.Body)
+		}
+	}
+	s := &Spec{Files: p.Files()}
+	if diags.HasErrors() {
+		return s, diags
+	}
+	var experiments []*hcl.Block
+	for _, body := range bodies {
+		content, d := body.Content(rootSchema)
+		diags = append(diags, d...)
+		for _, b := range content.Blocks {
+			switch b.Type {
+			case "dataset":
+				ds, d := decodeDataset(b)
+				diags = append(diags, d...)
+				if ds != nil && !s.duplicate(&diags, "dataset", ds.Name, b) {
+					s.Datasets = append(s.Datasets, ds)
+				}
+			case "encoder", "sampler":
+				c, d := decodeComponent(b)
+				diags = append(diags, d...)
+				if c == nil || s.duplicate(&diags, b.Type, c.Name, b) {
+					continue
+				}
+				if c.Kind == plugins.KindEncoder {
+					s.Encoders = append(s.Encoders, c)
+				} else {
+					s.Samplers = append(s.Samplers, c)
+				}
+			case "experiment":
+				experiments = append(experiments, b)
+			}
+		}
+	}
+	// Experiments last: their references may point at blocks of any file.
+	for _, b := range experiments {
+		e, d := s.decodeExperiment(b)
+		diags = append(diags, d...)
+		if e != nil && !s.duplicate(&diags, "experiment", e.Name, b) {
+			s.Experiments = append(s.Experiments, e)
+		}
+	}
+	return s, diags
+}
+
+func (s *Spec) duplicate(diags *hcl.Diagnostics, kind, name string, b *hcl.Block) bool {
+	var prev *hcl.Range
+	switch kind {
+	case "dataset":
+		if d := s.Dataset(name); d != nil {
+			prev = &d.Range
+		}
+	case "encoder":
+		if c := find(s.Encoders, name); c != nil {
+			prev = &c.Range
+		}
+	case "sampler":
+		if c := find(s.Samplers, name); c != nil {
+			prev = &c.Range
+		}
+	case "experiment":
+		for _, e := range s.Experiments {
+			if e.Name == name {
+				prev = &e.Range
+			}
+		}
+	}
+	if prev == nil {
+		return false
+	}
+	*diags = append(*diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Duplicate %s %q", kind, name),
+		Detail:   fmt.Sprintf("A %s named %q is already declared at %s.", kind, name, prev),
+		Subject:  b.LabelRanges[0].Ptr(),
+	})
+	return true
+}
+
+// Dataset returns the dataset called name, or nil.
+func (s *Spec) Dataset(name string) *Dataset {
+	for _, d := range s.Datasets {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// Experiment returns the experiment called name, or nil.
+func (s *Spec) Experiment(name string) *Experiment {
+	for _, e := range s.Experiments {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+func find(cs []*Component, name string) *Component {
+	for _, c := range cs {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func decodeDataset(b *hcl.Block) (*Dataset, hcl.Diagnostics) {
+	content, diags := b.Body.Content(datasetSchema)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	d := &Dataset{Name: b.Labels[0], Role: RoleEvaluate, Range: b.DefRange}
+	diags = append(diags, stringAttr(content.Attributes["format"], &d.Format)...)
+	diags = append(diags, stringAttr(content.Attributes["path"], &d.Path)...)
+	diags = append(diags, stringAttr(content.Attributes["role"], &d.Role)...)
+	diags = append(diags, stringListAttr(content.Attributes["languages"], &d.Languages)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if roles, ok := Formats[d.Format]; !ok {
+		diags = append(diags, attrError(content.Attributes["format"], "Unknown dataset format",
+			fmt.Sprintf("Format %q is not known; formats: %s.", d.Format, strings.Join(sortedKeys(Formats), ", "))))
+	} else if !slices.Contains(roles, d.Role) {
+		a := content.Attributes["role"]
+		if a == nil {
+			a = content.Attributes["format"]
+		}
+		diags = append(diags, attrError(a, "Dataset role not supported by its format",
+			fmt.Sprintf("Format %q can be used for %s only, not %q.", d.Format, strings.Join(roles, ", "), d.Role)))
+	}
+	if d.Path == "" || strings.HasPrefix(d.Path, "/") || slices.Contains(strings.Split(d.Path, "/"), "..") {
+		diags = append(diags, attrError(content.Attributes["path"], "Invalid dataset path",
+			"The path must be a folder inside the data directory: relative, without \"..\"."))
+	}
+	return d, diags
+}
+
+func decodeComponent(b *hcl.Block) (*Component, hcl.Diagnostics) {
+	content, diags := b.Body.Content(componentSchema)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c := &Component{Kind: plugins.Kind(b.Type), Name: b.Labels[0], Range: b.DefRange, Params: plugins.Params{}, ParamRanges: map[string]hcl.Range{}}
+	a := content.Attributes["plugin"]
+	diags = append(diags, stringAttr(a, &c.Plugin)...)
+	c.PluginRange = a.Expr.Range()
+	if pa := content.Attributes["params"]; pa != nil {
+		pairs, d := hcl.ExprMap(pa.Expr)
+		diags = append(diags, d...)
+		for _, kv := range pairs {
+			key, d := kv.Key.Value(nil)
+			if d.HasErrors() || key.Type() != cty.String || key.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid parameter name",
+					Detail: "Parameter names must be plain names.", Subject: kv.Key.Range().Ptr()})
+				continue
+			}
+			name := key.AsString()
+			v, d := kv.Value.Value(nil)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			gv, err := ctyToGo(v)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported parameter value",
+					Detail: fmt.Sprintf("Parameter %q: %s.", name, err), Subject: kv.Value.Range().Ptr()})
+				continue
+			}
+			c.Params[name] = gv
+			c.ParamRanges[name] = hcl.RangeBetween(kv.Key.Range(), kv.Value.Range())
+		}
+	}
+	return c, diags
+}
+
+func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
+	content, diags := b.Body.Content(experimentSchema)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	e := &Experiment{Name: b.Labels[0], Range: b.DefRange, Seeds: []uint64{1}, BatchSize: 64}
+	datasets := func(attr string) []*Dataset {
+		var out []*Dataset
+		for _, ref := range refs(content.Attributes[attr], "dataset", &diags) {
+			if d := s.Dataset(ref.name); d != nil {
+				out = append(out, d)
+			} else {
+				diags = append(diags, undeclared("dataset", ref, s.datasetNames()))
+			}
+		}
+		return out
+	}
+	components := func(attr, kind string, pool []*Component) []*Component {
+		var out []*Component
+		for _, ref := range refs(content.Attributes[attr], kind, &diags) {
+			if c := find(pool, ref.name); c != nil {
+				out = append(out, c)
+			} else {
+				diags = append(diags, undeclared(kind, ref, names(pool)))
+			}
+		}
+		return out
+	}
+	e.Train = datasets("train")
+	e.Evaluate = datasets("evaluate")
+	e.Encoders = components("encoders", "encoder", s.Encoders)
+	e.Samplers = components("samplers", "sampler", s.Samplers)
+	if a := content.Attributes["seeds"]; a != nil {
+		var seeds []float64
+		d := numberListAttr(a, &seeds)
+		diags = append(diags, d...)
+		e.Seeds = nil
+		for _, f := range seeds {
+			if f < 0 || f != float64(uint64(f)) {
+				diags = append(diags, attrError(a, "Invalid seed", fmt.Sprintf("Seeds are non-negative integers; got %v.", f)))
+				continue
+			}
+			e.Seeds = append(e.Seeds, uint64(f))
+		}
+		if len(seeds) == 0 && !d.HasErrors() {
+			diags = append(diags, attrError(a, "No seeds", "List at least one seed."))
+		}
+	}
+	if a := content.Attributes["batch_size"]; a != nil {
+		var f float64
+		diags = append(diags, numberAttr(a, &f)...)
+		if f < 1 || f != float64(int(f)) {
+			diags = append(diags, attrError(a, "Invalid batch size", "The batch size is a positive integer."))
+		}
+		e.BatchSize = int(f)
+	}
+	for _, d := range e.Train {
+		if d.Role != RoleTrain {
+			diags = append(diags, attrError(content.Attributes["train"], "Training on an evaluation dataset",
+				fmt.Sprintf("Dataset %q has role %q; only datasets with role \"train\" may be trained on, so no evaluation data is ever seen in training.", d.Name, d.Role)))
+		}
+	}
+	for _, d := range e.Evaluate {
+		if d.Role != RoleEvaluate {
+			diags = append(diags, attrError(content.Attributes["evaluate"], "Evaluating on a training dataset",
+				fmt.Sprintf("Dataset %q has role %q.", d.Name, d.Role)))
+		}
+	}
+	if len(e.Evaluate) == 0 && !diags.HasErrors() {
+		diags = append(diags, attrError(content.Attributes["evaluate"], "Nothing to evaluate", "List at least one dataset."))
+	}
+	if len(e.Encoders) == 0 && !diags.HasErrors() {
+		diags = append(diags, attrError(content.Attributes["encoders"], "No encoders", "List at least one encoder."))
+	}
+	if (len(e.Samplers) > 0) != (len(e.Train) > 0) && !diags.HasErrors() {
+		a := content.Attributes["samplers"]
+		if a == nil {
+			a = content.Attributes["train"]
+		}
+		r := b.DefRange
+		if a != nil {
+			r = a.Range
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Samplers and training data go together",
+			Detail: "Samplers choose training batches: list samplers exactly when the experiment has train datasets.", Subject: r.Ptr()})
+	}
+	return e, diags
+}
+
+type ref struct {
+	name string
+	rng  hcl.Range
+}
+
+// refs reads a list of references of the form kind.NAME.
+func refs(a *hcl.Attribute, kind string, diags *hcl.Diagnostics) []ref {
+	if a == nil {
+		return nil
+	}
+	items, d := hcl.ExprList(a.Expr)
+	*diags = append(*diags, d...)
+	var out []ref
+	for _, it := range items {
+		tr, d := hcl.AbsTraversalForExpr(it)
+		if d.HasErrors() || len(tr) != 2 || tr.RootName() != kind {
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid reference",
+				Detail:  fmt.Sprintf("Expected a reference like %s.NAME.", kind),
+				Subject: it.Range().Ptr()})
+			continue
+		}
+		step, ok := tr[1].(hcl.TraverseAttr)
+		if !ok {
+			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid reference",
+				Detail: fmt.Sprintf("Expected a reference like %s.NAME.", kind), Subject: it.Range().Ptr()})
+			continue
+		}
+		out = append(out, ref{step.Name, it.Range()})
+	}
+	return out
+}
+
+func undeclared(kind string, r ref, declared []string) *hcl.Diagnostic {
+	detail := fmt.Sprintf("No %s named %q is declared.", kind, r.name)
+	if len(declared) > 0 {
+		detail += fmt.Sprintf(" Declared: %s.", strings.Join(declared, ", "))
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Reference to undeclared %s", kind),
+		Detail: detail, Subject: r.rng.Ptr()}
+}
+
+func (s *Spec) datasetNames() []string {
+	var out []string
+	for _, d := range s.Datasets {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+func names(cs []*Component) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func attrError(a *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+	if a != nil {
+		d.Subject = a.Expr.Range().Ptr()
+	}
+	return d
+}
+
+func stringAttr(a *hcl.Attribute, dst *string) hcl.Diagnostics {
+	if a == nil {
+		return nil
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	if v.Type() != cty.String || v.IsNull() {
+		return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a string.", a.Name))}
+	}
+	*dst = v.AsString()
+	return nil
+}
+
+func numberAttr(a *hcl.Attribute, dst *float64) hcl.Diagnostics {
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	if v.Type() != cty.Number || v.IsNull() {
+		return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a number.", a.Name))}
+	}
+	*dst, _ = v.AsBigFloat().Float64()
+	return nil
+}
+
+func stringListAttr(a *hcl.Attribute, dst *[]string) hcl.Diagnostics {
+	if a == nil {
+		return nil
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	g, err := ctyToGo(v)
+	l, ok := g.([]any)
+	if err != nil || !ok {
+		return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of strings.", a.Name))}
+	}
+	for _, e := range l {
+		s, ok := e.(string)
+		if !ok {
+			return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of strings.", a.Name))}
+		}
+		*dst = append(*dst, s)
+	}
+	return nil
+}
+
+func numberListAttr(a *hcl.Attribute, dst *[]float64) hcl.Diagnostics {
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	g, err := ctyToGo(v)
+	l, ok := g.([]any)
+	if err != nil || !ok {
+		return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of numbers.", a.Name))}
+	}
+	for _, e := range l {
+		f, ok := e.(float64)
+		if !ok {
+			return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of numbers.", a.Name))}
+		}
+		*dst = append(*dst, f)
+	}
+	return nil
+}
+
+// ctyToGo converts a literal HCL value to the Go values plugins.Params holds.
+func ctyToGo(v cty.Value) (any, error) {
+	if v.IsNull() {
+		return nil, fmt.Errorf("null is not a value")
+	}
+	if !v.IsKnown() {
+		return nil, fmt.Errorf("value is not known")
+	}
+	t := v.Type()
+	switch {
+	case t == cty.String:
+		return v.AsString(), nil
+	case t == cty.Bool:
+		return v.True(), nil
+	case t == cty.Number:
+		f, _ := v.AsBigFloat().Float64()
+		return f, nil
+	case t.IsTupleType() || t.IsListType():
+		out := []any{}
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			g, err := ctyToGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("values of type %s are not supported (use numbers, strings, bools or lists of them)", t.FriendlyName())
+}

@@ -1,0 +1,111 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/builtin/bm25"
+	"github.com/xlbench/xlbench/builtin/samplers"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// catalog describes the built-ins in process.
+type catalog struct{}
+
+func (catalog) Resolve(ref string) (plugins.Kind, error) {
+	switch ref {
+	case "builtin:bm25":
+		return plugins.KindEncoder, nil
+	case "builtin:hybrid":
+		return plugins.KindSampler, nil
+	}
+	return "", fmt.Errorf("unknown built-in plugin %q", ref)
+}
+
+func (catalog) Describe(_ context.Context, ref string, _ plugins.Kind) (plugins.Info, error) {
+	if ref == "builtin:bm25" {
+		return bm25.Info, nil
+	}
+	return samplers.Hybrid().Info, nil
+}
+
+func TestGoodSpec(t *testing.T) {
+	s, diags := Parse("testdata/good.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if diags := s.Check(context.Background(), catalog{}); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	e := s.Experiment("tiny-bm25")
+	if e == nil || e.BatchSize != 32 || !cmp.Equal(e.Seeds, []uint64{1, 2}) || e.Evaluate[0].Name != "tiny" {
+		t.Fatalf("experiment = %+v", e)
+	}
+	if diff := cmp.Diff(plugins.Params{"k1": 1.2, "b": 0.4, "ngram": 2.0}, e.Encoders[0].Checked); diff != "" {
+		t.Errorf("checked params (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"en", "de"}, s.Dataset("tiny").Languages); diff != "" {
+		t.Error(diff)
+	}
+}
+
+// TestDiagnostics checks that each mistake is reported at its position.
+func TestDiagnostics(t *testing.T) {
+	tests := []struct {
+		file  string
+		check bool
+		want  []string
+	}{
+		{"misspelt.hcl", false, []string{
+			`testdata/misspelt.hcl:2:3: error: Unsupported argument: An argument named "fromat" is not expected here. Did you mean "format"?`,
+			`testdata/misspelt.hcl:1:16: error: Missing required argument`,
+		}},
+		{"badparams.hcl", true, []string{
+			`testdata/badparams.hcl:9:5: error: Invalid parameter for builtin:bm25: Parameter "k1": want number, got a string`,
+			`testdata/badparams.hcl:10:5: error: Invalid parameter for builtin:bm25: Parameter "bb": unknown parameter; did you mean "b"?`,
+			`testdata/badparams.hcl:16:14: error: Invalid parameter for builtin:hybrid: Parameter "alpha": 1.5 is above the maximum 1`,
+			`testdata/badparams.hcl:20:12: error: Unknown plugin: unknown built-in plugin "builtin:bm52"`,
+		}},
+		{"dangling.hcl", false, []string{
+			`testdata/dangling.hcl:11:29: error: Reference to undeclared dataset: No dataset named "xquad" is declared. Declared: tiny`,
+			`testdata/dangling.hcl:12:15: error: Reference to undeclared encoder: No encoder named "bm26" is declared. Declared: bm25`,
+			`testdata/dangling.hcl:13:15: error: Reference to undeclared sampler`,
+		}},
+		{"trainoneval.hcl", false, []string{
+			`testdata/trainoneval.hcl:4:12: error: Dataset role not supported by its format: Format "lareqa" can be used for evaluate only, not "train"`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			s, diags := Parse("testdata/" + tc.file)
+			if tc.check && !diags.HasErrors() {
+				diags = append(diags, s.Check(context.Background(), catalog{})...)
+			}
+			if !diags.HasErrors() {
+				t.Fatal("no error reported")
+			}
+			var buf bytes.Buffer
+			WriteDiagnostics(&buf, s.Files, diags)
+			out := buf.String()
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q; got:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestCaretUnderRange(t *testing.T) {
+	s, diags := Parse("testdata/misspelt.hcl")
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, s.Files, diags)
+	if !strings.Contains(buf.String(), "     2 |   fromat = \"lareqa\"\n       |   ^^^^^^\n") {
+		t.Errorf("source excerpt missing or misplaced:\n%s", buf.String())
+	}
+}

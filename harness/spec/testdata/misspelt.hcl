@@ -1,0 +1,4 @@
+dataset "tiny" {
+  fromat = "lareqa"
+  path   = "tiny"
+}

@@ -1,0 +1,5 @@
+dataset "tiny" {
+  format = "lareqa"
+  path   = "tiny"
+  role   = "train"
+}
