@@ -210,3 +210,32 @@ func (g *gzipFile) Close() error {
 	}
 	return err
 }
+
+// Languages lists the languages of a per-language dataset folder: the
+// <lang>.json and <lang>.json.gz files in it, or, when the store can
+// download, the files its sources know for that folder.
+func (s *Store) Languages(dir string) []string {
+	seen := map[string]bool{}
+	entries, _ := os.ReadDir(filepath.Join(s.Dir, filepath.FromSlash(dir)))
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".gz")
+		if lang, ok := strings.CutSuffix(name, ".json"); ok && !e.IsDir() {
+			seen[lang] = true
+		}
+	}
+	if s.Download {
+		for rel := range s.Sources {
+			if lang, ok := strings.CutPrefix(rel, strings.TrimSuffix(dir, "/")+"/"); ok {
+				if l, ok := strings.CutSuffix(lang, ".json"); ok && !strings.Contains(l, "/") {
+					seen[l] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for l := range seen {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -118,3 +118,31 @@ func (h *Host) Describe(ctx context.Context, ref string, kind plugins.Kind) (plu
 		return e.Describe(ctx)
 	}
 }
+
+// StartEncoder starts ref as an encoder for the work label; stop kills it.
+func (h *Host) StartEncoder(ref, label string) (plugins.Encoder, func(), error) {
+	inst, err := h.Start(ref, plugins.KindEncoder, label)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := inst.Encoder()
+	if err != nil {
+		inst.Kill()
+		return nil, nil, err
+	}
+	return e, inst.Kill, nil
+}
+
+// StartSampler starts ref as a sampler for the work label; stop kills it.
+func (h *Host) StartSampler(ref, label string) (plugins.Sampler, func(), error) {
+	inst, err := h.Start(ref, plugins.KindSampler, label)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := inst.Sampler()
+	if err != nil {
+		inst.Kill()
+		return nil, nil, err
+	}
+	return s, inst.Kill, nil
+}

@@ -1,0 +1,202 @@
+// Package cli is the xlbench command line.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/xlbench/xlbench/harness/pluginhost"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Version is the xlbench version, recorded in every result.
+var Version = "0.1.0"
+
+// Builtins is what the CLI needs of the built-in plugins.
+type Builtins struct {
+	Kinds map[string]plugins.Kind
+	// Serve serves the named built-in over the plugin protocol; it
+	// returns false for an unknown name.
+	Serve func(name string) bool
+}
+
+// App is one invocation of the command line.
+type App struct {
+	Builtins Builtins
+	Stdout   io.Writer
+	Stderr   io.Writer
+}
+
+type command struct {
+	name, args, summary string
+	run                 func(a *App, ctx context.Context, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"run", "[flags] SPEC...", "run experiments and print comparison tables", (*App).cmdRun},
+		{"validate", "SPEC...", "check spec files and the plugins they name", (*App).cmdValidate},
+		{"fmt", "[-check] SPEC...", "format spec files in place (-check: list unformatted files, exit 1)", (*App).cmdFmt},
+		{"report", "[flags]", "print the tables of stored results", (*App).cmdReport},
+		{"fetch", "[-data DIR] DATASET...", "download datasets from their canonical sources", (*App).cmdFetch},
+		{"plugins", "", "list the built-in plugins and their parameters", (*App).cmdPlugins},
+		{"version", "", "print the version", (*App).cmdVersion},
+	}
+}
+
+// exitError carries an exit status without a message of its own.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// Main runs the command line and returns the exit status.
+func (a *App) Main(args []string) int {
+	if len(args) >= 3 && args[0] == "plugin" && args[1] == "serve" {
+		if !a.Builtins.Serve(args[2]) {
+			fmt.Fprintf(a.Stderr, "xlbench: no built-in plugin %q\n", args[2])
+			return 2
+		}
+		return 0
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		a.usage(a.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := c.run(a, ctx, args[1:])
+		var code exitError
+		switch {
+		case err == nil:
+			return 0
+		case errors.As(err, &code):
+			return int(code)
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case ctx.Err() != nil:
+			fmt.Fprintf(a.Stderr, "xlbench %s: interrupted: %v\n", c.name, err)
+			return 130
+		}
+		fmt.Fprintf(a.Stderr, "xlbench %s: %v\n", c.name, err)
+		return 1
+	}
+	fmt.Fprintf(a.Stderr, "xlbench: unknown command %q\n\n", args[0])
+	a.usage(a.Stderr)
+	return 2
+}
+
+func (a *App) usage(w io.Writer) {
+	fmt.Fprintln(w, "xlbench benchmarks training strategies for multilingual dense retrieval.")
+	fmt.Fprintln(w, "\nUsage:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  xlbench %-8s %-24s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'xlbench COMMAND -h' for a command's flags.")
+}
+
+// parse parses flags anywhere among the arguments, so "run SPEC -out DIR"
+// works as well as "run -out DIR SPEC".
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (a *App) flags(name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet("xlbench "+name, flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.Stderr, "Usage: xlbench %s %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// newHost returns a plugin host that re-executes this binary for
+// built-ins and logs plugin output to stderr at the given level.
+func (a *App) newHost(level string) (*pluginhost.Host, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("locating the xlbench binary: %w", err)
+	}
+	if level == "" {
+		level = os.Getenv("XLBENCH_LOG_LEVEL")
+	}
+	if level == "" {
+		level = "warn"
+	}
+	lvl := hclog.LevelFromString(level)
+	if lvl == hclog.NoLevel {
+		return nil, fmt.Errorf("unknown log level %q (trace, debug, info, warn, error)", level)
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: a.Stderr, Level: lvl})
+	return pluginhost.New(self, a.Builtins.Kinds, logger), nil
+}
+
+func (a *App) cmdVersion(_ context.Context, _ []string) error {
+	fmt.Fprintf(a.Stdout, "xlbench %s (plugin protocol %d)\n", Version, plugins.ProtocolVersion)
+	return nil
+}
+
+func (a *App) cmdPlugins(ctx context.Context, args []string) error {
+	host, err := a.newHost("")
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	var names []string
+	for n := range a.Builtins.Kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		kind := a.Builtins.Kinds[n]
+		info, err := host.Describe(ctx, pluginhost.BuiltinPrefix+n, kind)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "builtin:%s (%s %s) — %s\n", n, kind, info.Version, info.Description)
+		for _, p := range info.Params {
+			var extra []string
+			if p.Default != nil {
+				extra = append(extra, fmt.Sprintf("default %v", p.Default))
+			}
+			if p.Min != nil {
+				extra = append(extra, fmt.Sprintf("min %v", *p.Min))
+			}
+			if p.Max != nil {
+				extra = append(extra, fmt.Sprintf("max %v", *p.Max))
+			}
+			fmt.Fprintf(a.Stdout, "    %-8s %-8s %s (%s)\n", p.Name, p.Type, p.Description, strings.Join(extra, ", "))
+		}
+	}
+	return nil
+}

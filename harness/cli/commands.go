@@ -1,0 +1,275 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/pluginhost"
+	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/runner"
+	"github.com/xlbench/xlbench/harness/spec"
+)
+
+// load parses and checks spec files, printing diagnostics. It fails when
+// any is an error.
+func (a *App) load(ctx context.Context, host *pluginhost.Host, files []string) (*spec.Spec, error) {
+	if len(files) == 0 {
+		return nil, errors.New("no spec file given")
+	}
+	s, diags := spec.Parse(files...)
+	if !diags.HasErrors() {
+		diags = append(diags, s.Check(ctx, host)...)
+	}
+	if len(diags) > 0 {
+		spec.WriteDiagnostics(a.Stderr, s.Files, diags)
+	}
+	if diags.HasErrors() {
+		return nil, exitError(1)
+	}
+	return s, nil
+}
+
+func (a *App) cmdValidate(ctx context.Context, args []string) error {
+	fs := a.flags("validate", "SPEC...")
+	logLevel := fs.String("log-level", "", "plugin log level")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	host, err := a.newHost(*logLevel)
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	s, err := a.load(ctx, host, files)
+	if err != nil {
+		return err
+	}
+	for _, e := range s.Experiments {
+		fmt.Fprintf(a.Stdout, "experiment %s: %d cells\n", e.Name, len(runner.Plan(e)))
+	}
+	fmt.Fprintf(a.Stdout, "%s: ok\n", strings.Join(files, ", "))
+	return nil
+}
+
+func (a *App) cmdFmt(_ context.Context, args []string) error {
+	fs := a.flags("fmt", "[-check] SPEC...")
+	check := fs.Bool("check", false, "list files that are not formatted and exit 1; change nothing")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("no spec file given")
+	}
+	unformatted := false
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		// Refuse to format what does not parse: hclwrite would keep the
+		// error and hide it.
+		if _, diags := hclwrite.ParseConfig(src, f, hcl.InitialPos); diags.HasErrors() {
+			spec.WriteDiagnostics(a.Stderr, map[string]*hcl.File{f: {Bytes: src}}, diags)
+			return exitError(1)
+		}
+		out := hclwrite.Format(src)
+		if bytes.Equal(out, src) {
+			continue
+		}
+		unformatted = true
+		if *check {
+			fmt.Fprintln(a.Stdout, f)
+			continue
+		}
+		st, err := os.Stat(f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(f, out, st.Mode()); err != nil {
+			return err
+		}
+	}
+	if *check && unformatted {
+		return exitError(1)
+	}
+	return nil
+}
+
+type tableFlags struct {
+	format, metrics string
+}
+
+func (t *tableFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&t.format, "format", "table", "table format: "+strings.Join(report.Formats, ", "))
+	fs.StringVar(&t.metrics, "metrics", strings.Join(report.DefaultMetrics, ","),
+		"metrics per setting, comma-separated, or 'all': "+strings.Join(metrics.Ranking, ", "))
+}
+
+func (t *tableFlags) check() ([]string, error) {
+	if !slices.Contains(report.Formats, t.format) {
+		return nil, fmt.Errorf("-format %q: want one of %s", t.format, strings.Join(report.Formats, ", "))
+	}
+	if t.metrics == "all" {
+		return metrics.Ranking, nil
+	}
+	var out []string
+	for _, m := range strings.Split(t.metrics, ",") {
+		m = strings.TrimSpace(m)
+		if !slices.Contains(metrics.Ranking, m) {
+			return nil, fmt.Errorf("-metrics: unknown metric %q; metrics: %s", m, strings.Join(metrics.Ranking, ", "))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) error {
+	for _, d := range report.Datasets(rs) {
+		if err := report.Comparison(rs, d, ms).Render(a.Stdout, tf.format); err != nil {
+			return err
+		}
+		if err := report.PerLanguage(rs, d).Render(a.Stdout, tf.format); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) cmdRun(ctx context.Context, args []string) error {
+	fs := a.flags("run", "[flags] SPEC...")
+	dataDir := fs.String("data", "", "data directory (default $XLBENCH_DATA, else ../shared/data, else the download cache)")
+	out := fs.String("out", "results", "results directory: OUT/<experiment>/<cell>/result.json")
+	trec := fs.String("trec", "", "write TREC runs and qrels, DIR/<dataset>-<setting>.trec (DIR/<experiment>/<cell>/… when the run has several cells)")
+	depth := fs.Int("depth", 1000, "ranking depth of TREC runs (0 = full ranking)")
+	only := fs.String("experiment", "", "run only this experiment")
+	logLevel := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
+	var tf tableFlags
+	tf.register(fs)
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	ms, err := tf.check()
+	if err != nil {
+		return err
+	}
+	if *depth < 0 {
+		return errors.New("-depth must be 0 (full) or positive")
+	}
+	host, err := a.newHost(*logLevel)
+	if err != nil {
+		return err
+	}
+	// Whatever happens below, even a panic, no plugin outlives the run.
+	defer host.Close()
+	s, err := a.load(ctx, host, files)
+	if err != nil {
+		return err
+	}
+	var cells []runner.Cell
+	for _, e := range s.Experiments {
+		if *only == "" || e.Name == *only {
+			cells = append(cells, runner.Plan(e)...)
+		}
+	}
+	if len(cells) == 0 {
+		return fmt.Errorf("no experiment to run (-experiment %q)", *only)
+	}
+	store, err := dataset.Resolve(*dataDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
+	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
+		SingleCell: len(cells) == 1, Version: Version, Log: a.Stderr}
+	results, runErr := r.Run(ctx, cells)
+	if len(results) > 0 {
+		if runErr != nil {
+			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
+		}
+		if err := a.printTables(results, &tf, ms); err != nil {
+			return err
+		}
+	}
+	return runErr
+}
+
+func (a *App) cmdReport(_ context.Context, args []string) error {
+	fs := a.flags("report", "[flags]")
+	out := fs.String("out", "results", "results directory")
+	only := fs.String("experiment", "", "only this experiment")
+	var tf tableFlags
+	tf.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	ms, err := tf.check()
+	if err != nil {
+		return err
+	}
+	rs, err := report.ReadAll(*out, *only)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return fmt.Errorf("no results under %s", *out)
+	}
+	byExp := map[string][]*report.CellResult{}
+	var order []string
+	for _, r := range rs {
+		if _, ok := byExp[r.Experiment]; !ok {
+			order = append(order, r.Experiment)
+		}
+		byExp[r.Experiment] = append(byExp[r.Experiment], r)
+	}
+	for _, e := range order {
+		fmt.Fprintf(a.Stdout, "experiment %s\n\n", e)
+		if err := a.printTables(byExp[e], &tf, ms); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) cmdFetch(_ context.Context, args []string) error {
+	fs := a.flags("fetch", "[-data DIR] DATASET...")
+	dataDir := fs.String("data", "", "download into DIR (default: the data directory xlbench run would use)")
+	names, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return errors.New("name the dataset folders to fetch, e.g. xquad-r")
+	}
+	store, err := dataset.Resolve(*dataDir)
+	if err != nil && *dataDir != "" {
+		if mk := os.MkdirAll(*dataDir, 0o755); mk != nil {
+			return err
+		}
+		store, err = dataset.Resolve(*dataDir)
+	}
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := store.Fetch(n); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "%s: complete in %s\n", n, store.Dir)
+	}
+	return nil
+}

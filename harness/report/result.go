@@ -1,0 +1,130 @@
+// Package report stores cell results and prints comparison tables.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// ResultFile is the name of a cell's result under OUT/<experiment>/<cell>/.
+const ResultFile = "result.json"
+
+// Component records the plugin behind an encoder or sampler.
+type Component struct {
+	Name          string         `json:"name"`
+	Plugin        string         `json:"plugin"`
+	PluginName    string         `json:"plugin_name"`
+	PluginVersion string         `json:"plugin_version"`
+	Params        plugins.Params `json:"params"`
+}
+
+// DatasetInfo records the size of an evaluated dataset.
+type DatasetInfo struct {
+	Languages  []string `json:"languages"`
+	Questions  int      `json:"questions"`
+	Candidates int      `json:"candidates"`
+}
+
+// CellResult is what one cell of the matrix produced.
+type CellResult struct {
+	XLBenchVersion string                 `json:"xlbench_version"`
+	Experiment     string                 `json:"experiment"`
+	Cell           string                 `json:"cell"`
+	Encoder        Component              `json:"encoder"`
+	Sampler        *Component             `json:"sampler,omitempty"`
+	Seed           uint64                 `json:"seed"`
+	Complete       bool                   `json:"complete"`
+	Started        time.Time              `json:"started"`
+	Finished       time.Time              `json:"finished"`
+	WallSeconds    float64                `json:"wall_seconds"`
+	Datasets       map[string]DatasetInfo `json:"datasets"`
+	// Metrics is keyed dataset → setting (mono, cross, multi) → metric.
+	Metrics map[string]map[string]map[string]float64 `json:"metrics"`
+	// Pools is keyed dataset → setting → pool ("X" or "X-Y").
+	Pools map[string]map[string]map[string]eval.Pool `json:"pools"`
+}
+
+// Row is the table row a result belongs to: seeds of one encoder and
+// sampler pair are aggregated.
+func (r *CellResult) Row() string {
+	if r.Sampler == nil {
+		return r.Encoder.Name
+	}
+	return r.Encoder.Name + " × " + r.Sampler.Name
+}
+
+// Write stores r under out/<experiment>/<cell>/result.json atomically: a
+// reader sees the whole file or none. Only complete results are written.
+func Write(out string, r *CellResult) (string, error) {
+	if !r.Complete {
+		return "", fmt.Errorf("refusing to store the incomplete result of cell %s", r.Cell)
+	}
+	dir := filepath.Join(out, r.Experiment, r.Cell)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, ".result-*.json")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, ResultFile)
+	return path, os.Rename(tmp.Name(), path)
+}
+
+// ReadAll reads every complete result under out, optionally of one
+// experiment, sorted by experiment and cell.
+func ReadAll(out, experiment string) ([]*CellResult, error) {
+	pattern := filepath.Join(out, "*", "*", ResultFile)
+	if experiment != "" {
+		pattern = filepath.Join(out, experiment, "*", ResultFile)
+	}
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var rs []*CellResult
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var r CellResult
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if !r.Complete {
+			return nil, fmt.Errorf("%s: result is marked incomplete", f)
+		}
+		rs = append(rs, &r)
+	}
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].Experiment != rs[j].Experiment {
+			return rs[i].Experiment < rs[j].Experiment
+		}
+		return rs[i].Cell < rs[j].Cell
+	})
+	return rs, nil
+}

@@ -1,0 +1,215 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/metrics"
+)
+
+// Formats lists the output formats of tables.
+var Formats = []string{"table", "markdown", "csv"}
+
+// DefaultMetrics are the columns of the comparison table per setting; rank
+// distance is added after the multilingual columns.
+var DefaultMetrics = []string{metrics.MAP, metrics.Recall1, metrics.Recall10}
+
+var shortName = map[string]string{
+	metrics.MAP: "mAP", metrics.Recall1: "R@1", metrics.Recall10: "R@10",
+	metrics.MRR10: "MRR@10", metrics.NDCG10: "nDCG@10", metrics.RankDistance: "rank dist",
+}
+
+// Table is a titled grid of strings.
+type Table struct {
+	Title  string
+	Header []string
+	Rows   [][]string
+	Notes  []string
+}
+
+// Render writes t in format (table, markdown or csv).
+func (t *Table) Render(w io.Writer, format string) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write(t.Header)
+		cw.WriteAll(t.Rows)
+		return cw.Error()
+	case "markdown":
+		fmt.Fprintf(w, "**%s**\n\n", t.Title)
+		tab := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()),
+			tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAlignment(tw.AlignRight))
+		return t.fill(tab, w, "\n")
+	case "table", "":
+		fmt.Fprintln(w, t.Title)
+		tab := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAlignment(tw.AlignRight))
+		return t.fill(tab, w, "")
+	}
+	return fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+func (t *Table) fill(tab *tablewriter.Table, w io.Writer, gap string) error {
+	tab.Header(t.Header)
+	for _, r := range t.Rows {
+		if err := tab.Append(r); err != nil {
+			return err
+		}
+	}
+	if err := tab.Render(); err != nil {
+		return err
+	}
+	fmt.Fprint(w, gap)
+	for _, n := range t.Notes {
+		fmt.Fprintln(w, n)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+// group collects the results of one table row (one encoder × sampler) over
+// seeds.
+type group struct {
+	row     string
+	results []*CellResult
+}
+
+func groups(rs []*CellResult) []group {
+	var out []group
+	for _, r := range rs {
+		i := slices.IndexFunc(out, func(g group) bool { return g.row == r.Row() })
+		if i < 0 {
+			out = append(out, group{row: r.Row()})
+			i = len(out) - 1
+		}
+		out[i].results = append(out[i].results, r)
+	}
+	return out
+}
+
+// cell formats the mean (± sample sd when there are several seeds) of values.
+func cell(values []float64, digits int) string {
+	if len(values) == 0 {
+		return "–"
+	}
+	mean := 0.0
+	for _, v := range values {
+		mean += v
+	}
+	mean /= float64(len(values))
+	s := fmt.Sprintf("%.*f", digits, mean)
+	if len(values) > 1 {
+		ss := 0.0
+		for _, v := range values {
+			ss += (v - mean) * (v - mean)
+		}
+		s += fmt.Sprintf(" ± %.*f", digits, math.Sqrt(ss/float64(len(values)-1)))
+	}
+	return s
+}
+
+func digits(metric string) int {
+	if metric == metrics.RankDistance {
+		return 1
+	}
+	return 3
+}
+
+// Datasets lists the datasets the results cover, sorted.
+func Datasets(rs []*CellResult) []string {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		for d := range r.Metrics {
+			seen[d] = true
+		}
+	}
+	var out []string
+	for d := range seen {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Comparison builds the main table of one dataset: a row per encoder ×
+// sampler, columns the chosen metrics of each setting and the rank distance.
+func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
+	t := &Table{Header: []string{"encoder × sampler", "seeds"}}
+	for _, s := range eval.Settings {
+		for _, m := range ms {
+			t.Header = append(t.Header, s+" "+shortName[m])
+		}
+	}
+	t.Header = append(t.Header, "multi "+shortName[metrics.RankDistance])
+	var info DatasetInfo
+	for _, g := range groups(rs) {
+		row := []string{g.row, fmt.Sprint(len(g.results))}
+		collect := func(setting, metric string) []float64 {
+			var v []float64
+			for _, r := range g.results {
+				if x, ok := r.Metrics[dataset][setting][metric]; ok {
+					v = append(v, x)
+				}
+				info = r.Datasets[dataset]
+			}
+			return v
+		}
+		for _, s := range eval.Settings {
+			for _, m := range ms {
+				row = append(row, cell(collect(s, m), digits(m)))
+			}
+		}
+		row = append(row, cell(collect(eval.Multi, metrics.RankDistance), 1))
+		t.Rows = append(t.Rows, row)
+	}
+	n := len(info.Languages)
+	t.Title = fmt.Sprintf("%s — mono: %d pools, cross: %d pools, multi: %d questions over %d candidates (%s)",
+		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
+	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
+	return t
+}
+
+// PerLanguage builds the per-query-language table of one dataset: mAP in
+// each setting (cross: mean over the query language's pools) and the rank
+// distance, for every encoder × sampler row.
+func PerLanguage(rs []*CellResult, dataset string) *Table {
+	t := &Table{Title: dataset + " — mAP per query language (cross: mean over candidate languages)",
+		Header: []string{"encoder × sampler", "language", "mono mAP", "cross mAP", "multi mAP", "multi rank dist"}}
+	for _, g := range groups(rs) {
+		langs := g.results[0].Datasets[dataset].Languages
+		for _, lang := range langs {
+			var mono, cross, multi, dist []float64
+			for _, r := range g.results {
+				pools := r.Pools[dataset]
+				if p, ok := pools[eval.Mono][lang]; ok {
+					mono = append(mono, p.Metrics[metrics.MAP])
+				}
+				sum, n := 0.0, 0
+				for _, p := range pools[eval.Cross] {
+					if p.QueryLang == lang && p.Queries > 0 {
+						sum += p.Metrics[metrics.MAP]
+						n++
+					}
+				}
+				if n > 0 {
+					cross = append(cross, sum/float64(n))
+				}
+				if p, ok := pools[eval.Multi][lang]; ok {
+					multi = append(multi, p.Metrics[metrics.MAP])
+					dist = append(dist, p.Metrics[metrics.RankDistance])
+				}
+			}
+			t.Rows = append(t.Rows, []string{g.row, lang, cell(mono, 3), cell(cross, 3), cell(multi, 3), cell(dist, 1)})
+		}
+	}
+	return t
+}

@@ -1,0 +1,236 @@
+// Package runner plans an experiment's matrix of cells and runs each cell:
+// start the encoder plugin, configure it, evaluate it on every dataset, and
+// store the result.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/spec"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Cell is one point of an experiment's matrix.
+type Cell struct {
+	Experiment *spec.Experiment
+	Encoder    *spec.Component
+	Sampler    *spec.Component // nil for an evaluation-only cell
+	Seed       uint64
+	// Name is unique within the experiment and safe as a directory name:
+	// "<encoder>[.<sampler>].seed<N>".
+	Name string
+}
+
+// Plan lists an experiment's cells in a fixed order: encoders, then
+// samplers, then seeds, each in spec order. Without training data there
+// are no samplers, and each encoder is evaluated once per seed.
+func Plan(e *spec.Experiment) []Cell {
+	var cells []Cell
+	for _, enc := range e.Encoders {
+		samplers := e.Samplers
+		if len(samplers) == 0 {
+			samplers = []*spec.Component{nil}
+		}
+		for _, s := range samplers {
+			for _, seed := range e.Seeds {
+				name := enc.Name
+				if s != nil {
+					name += "." + s.Name
+				}
+				name += fmt.Sprintf(".seed%d", seed)
+				cells = append(cells, Cell{Experiment: e, Encoder: enc, Sampler: s, Seed: seed, Name: name})
+			}
+		}
+	}
+	return cells
+}
+
+// PluginStarter starts plugin processes; the plugin host is one.
+type PluginStarter interface {
+	StartEncoder(ref, label string) (plugins.Encoder, func(), error)
+}
+
+// Runner runs cells.
+type Runner struct {
+	Plugins PluginStarter
+	Store   *dataset.Store
+	// Out is the results directory.
+	Out string
+	// TRECDir, when set, receives TREC runs; Depth cuts their rankings
+	// (0 = full).
+	TRECDir string
+	Depth   int
+	// SingleCell puts TREC files straight under TRECDir, for a matrix of
+	// one cell; otherwise each cell writes under TRECDir/<experiment>/<cell>.
+	SingleCell bool
+	Version    string
+	// Log receives progress lines.
+	Log io.Writer
+
+	mu    sync.Mutex
+	cache map[string]*dataset.Collection
+}
+
+func (r *Runner) logf(format string, args ...any) {
+	if r.Log != nil {
+		fmt.Fprintf(r.Log, format+"\n", args...)
+	}
+}
+
+// Collection loads a dataset once per run.
+func (r *Runner) Collection(d *spec.Dataset) (*dataset.Collection, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.cache[d.Name]; ok {
+		return c, nil
+	}
+	langs := d.Languages
+	if len(langs) == 0 {
+		langs = r.Store.Languages(d.Path)
+		if len(langs) == 0 {
+			return nil, fmt.Errorf("dataset %q: no <lang>.json or <lang>.json.gz files in %s", d.Name, filepath.Join(r.Store.Dir, d.Path))
+		}
+	}
+	var c *dataset.Collection
+	var err error
+	switch d.Format {
+	case "lareqa":
+		c, err = dataset.LoadLAReQA(r.Store, d.Name, d.Path, langs)
+	default:
+		err = fmt.Errorf("no loader for format %q", d.Format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dataset %q: %w", d.Name, err)
+	}
+	if r.cache == nil {
+		r.cache = map[string]*dataset.Collection{}
+	}
+	r.cache[d.Name] = c
+	r.logf("loaded %s", c.Summary())
+	return c, nil
+}
+
+// RunCell runs one cell and stores its result. The result is written only
+// when every dataset was evaluated.
+func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, error) {
+	started := time.Now()
+	label := fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)
+	fail := func(err error) (*report.CellResult, error) {
+		return nil, fmt.Errorf("%s: %w", label, err)
+	}
+	if cell.Sampler != nil {
+		return fail(fmt.Errorf("training cells need a training driver, which this build lacks"))
+	}
+	enc, stop, err := r.Plugins.StartEncoder(cell.Encoder.Plugin, label)
+	if err != nil {
+		return fail(err)
+	}
+	defer stop()
+	info, err := enc.Configure(ctx, plugins.EncoderConfig{Params: cell.Encoder.Checked, Seed: cell.Seed})
+	if err != nil {
+		return fail(err)
+	}
+	res := &report.CellResult{
+		XLBenchVersion: r.Version,
+		Experiment:     cell.Experiment.Name,
+		Cell:           cell.Name,
+		Encoder: report.Component{Name: cell.Encoder.Name, Plugin: cell.Encoder.Plugin,
+			PluginName: cell.Encoder.Info.Name, PluginVersion: cell.Encoder.Info.Version, Params: cell.Encoder.Checked},
+		Seed:     cell.Seed,
+		Started:  started.UTC(),
+		Datasets: map[string]report.DatasetInfo{},
+		Metrics:  map[string]map[string]map[string]float64{},
+		Pools:    map[string]map[string]map[string]eval.Pool{},
+	}
+	for _, d := range cell.Experiment.Evaluate {
+		c, err := r.Collection(d)
+		if err != nil {
+			return fail(err)
+		}
+		opts := eval.Options{Progress: func(msg string) { r.logf("%s: %s: %s", label, d.Name, msg) }}
+		var trec *eval.TRECWriter
+		if r.TRECDir != "" {
+			dir := r.TRECDir
+			if !r.SingleCell {
+				dir = filepath.Join(r.TRECDir, cell.Experiment.Name, cell.Name)
+			}
+			if trec, err = eval.NewTRECWriter(dir, d.Name, cell.Experiment.Name+"."+cell.Name, r.Depth); err != nil {
+				return fail(err)
+			}
+			opts.Sink = trec
+		}
+		out, err := eval.Evaluate(ctx, enc, info, c, opts)
+		if trec != nil {
+			if cerr := trec.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return fail(err)
+		}
+		res.Datasets[d.Name] = report.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}
+		res.Metrics[d.Name] = map[string]map[string]float64{}
+		res.Pools[d.Name] = map[string]map[string]eval.Pool{}
+		for s, sr := range out {
+			res.Metrics[d.Name][s] = sr.Metrics
+			res.Pools[d.Name][s] = sr.Pools
+		}
+	}
+	res.Finished = time.Now().UTC()
+	res.WallSeconds = res.Finished.Sub(started).Seconds()
+	res.Complete = true
+	path, err := report.Write(r.Out, res)
+	if err != nil {
+		return fail(err)
+	}
+	r.logf("%s: done in %.1fs, wrote %s", label, res.WallSeconds, path)
+	return res, nil
+}
+
+// ErrIncomplete is returned with the results that did complete when some
+// cells failed.
+type ErrIncomplete struct {
+	Failed []error
+	Total  int
+}
+
+func (e *ErrIncomplete) Error() string {
+	msgs := make([]string, len(e.Failed))
+	for i, err := range e.Failed {
+		msgs[i] = "  " + err.Error()
+	}
+	return fmt.Sprintf("%d of %d cells failed:\n%s", len(e.Failed), e.Total, strings.Join(msgs, "\n"))
+}
+
+// Run runs cells in order. A failed cell does not stop the others; the
+// returned error lists every failure. A cancelled context stops the run.
+func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, error) {
+	var done []*report.CellResult
+	var failed []error
+	for i, c := range cells {
+		if err := ctx.Err(); err != nil {
+			failed = append(failed, fmt.Errorf("cell %s/%s: not run: %w", c.Experiment.Name, c.Name, err))
+			continue
+		}
+		r.logf("[%d/%d] cell %s/%s", i+1, len(cells), c.Experiment.Name, c.Name)
+		res, err := r.RunCell(ctx, c)
+		if err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		done = append(done, res)
+	}
+	if len(failed) > 0 {
+		return done, &ErrIncomplete{Failed: failed, Total: len(cells)}
+	}
+	return done, nil
+}
