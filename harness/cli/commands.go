@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -157,6 +158,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	depth := fs.Int("depth", 1000, "ranking depth of TREC runs (0 = full ranking)")
 	only := fs.String("experiment", "", "run only this experiment")
 	logLevel := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
+	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
 	var tf tableFlags
 	tf.register(fs)
 	files, err := parse(fs, args)
@@ -174,6 +176,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	host.CallTimeout = *timeout
 	// Whatever happens below, even a panic, no plugin outlives the run.
 	defer host.Close()
 	s, err := a.load(ctx, host, files)

@@ -106,7 +106,7 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 	name := ref
 	if b, ok := strings.CutPrefix(ref, BuiltinPrefix); ok {
 		if k := h.Builtins[b]; k != kind {
-			return nil, fmt.Errorf("plugin %s is a %s, not a %s", ref, k, kind)
+			return nil, fmt.Errorf("plugin %s is a %s plugin, not %s", ref, k, article(kind))
 		}
 		cmd = exec.Command(h.Self, "plugin", "serve", b)
 		name = b
@@ -224,4 +224,11 @@ func (i *Instance) ctx(parent context.Context) (context.Context, context.CancelF
 		return context.WithCancel(parent)
 	}
 	return context.WithTimeout(parent, i.host.CallTimeout)
+}
+
+func article(k plugins.Kind) string {
+	if strings.ContainsRune("aeiou", rune(k[0])) {
+		return "an " + string(k)
+	}
+	return "a " + string(k)
 }

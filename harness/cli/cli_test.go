@@ -1,0 +1,294 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xlbench/xlbench/harness/internal/testenv"
+)
+
+var bin struct{ xlbench, misbehave, temperature string }
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "xlbench-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	root := testenv.ModuleRoot()
+	bin.xlbench = filepath.Join(dir, "xlbench")
+	bin.misbehave = filepath.Join(dir, "misbehave")
+	bin.temperature = filepath.Join(dir, "temperature")
+	for out, pkg := range map[string]string{
+		bin.xlbench:     "./harness/cmd/xlbench",
+		bin.misbehave:   "./harness/cli/testdata/misbehave",
+		bin.temperature: "./plugins/examples/temperature",
+	} {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = root
+		if b, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// tinyData is the data directory holding the tiny LAReQA fixture.
+func tinyData() string {
+	return filepath.Join(testenv.ModuleRoot(), "harness", "dataset", "testdata")
+}
+
+func xlbench(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin.xlbench, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func TestValidateMisspeltArgument(t *testing.T) {
+	_, stderr, code := xlbench(t, "validate", "testdata/misspelt.hcl")
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	for _, want := range []string{
+		`testdata/misspelt.hcl:13:3: error: Unsupported argument: An argument named "encoder" is not expected here. Did you mean "encoders"?`,
+		`  13 |   encoder  = [encoder.bm25]`,
+		`testdata/misspelt.hcl:11:16: error: Missing required argument`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestValidateGood(t *testing.T) {
+	stdout, stderr, code := xlbench(t, "validate", "testdata/tiny-bm25.hcl")
+	if code != 0 || !strings.Contains(stdout, "experiment tiny-bm25: 1 cells") {
+		t.Fatalf("code %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+func TestFmt(t *testing.T) {
+	stdout, _, code := xlbench(t, "fmt", "-check", "testdata/unformatted.hcl", "testdata/tiny-bm25.hcl")
+	if code != 1 || strings.TrimSpace(stdout) != "testdata/unformatted.hcl" {
+		t.Fatalf("fmt -check: code %d, stdout %q", code, stdout)
+	}
+	f := filepath.Join(t.TempDir(), "x.hcl")
+	src, _ := os.ReadFile("testdata/unformatted.hcl")
+	os.WriteFile(f, src, 0o644)
+	if _, stderr, code := xlbench(t, "fmt", f); code != 0 {
+		t.Fatal(stderr)
+	}
+	got, _ := os.ReadFile(f)
+	if want := "dataset \"tiny\" {\n  format = \"lareqa\"\n  path   = \"tiny\"\n}\n"; string(got) != want {
+		t.Errorf("formatted:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestRunWritesResultsTablesAndTREC(t *testing.T) {
+	out, trec := t.TempDir(), t.TempDir()
+	stdout, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "-trec", trec, "-depth", "0",
+		"-format", "markdown", "testdata/tiny-bm25.hcl")
+	if code != 0 {
+		t.Fatalf("code %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, " bm25 |") || !strings.Contains(stdout, "mono mAP") {
+		t.Errorf("no markdown table:\n%s", stdout)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "tiny-bm25", "bm25.seed1", "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Complete bool
+		Metrics  map[string]map[string]map[string]float64
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Complete {
+		t.Error("result not marked complete")
+	}
+	for _, s := range []string{"mono", "cross", "multi"} {
+		for _, m := range []string{"map", "recall@1", "recall@10", "mrr@10", "ndcg@10"} {
+			v, ok := res.Metrics["tiny"][s][m]
+			if !ok || v < 0 || v > 1 {
+				t.Errorf("metrics.tiny.%s.%s = %v, %v", s, m, v, ok)
+			}
+		}
+	}
+	if _, ok := res.Metrics["tiny"]["multi"]["rank_distance"]; !ok {
+		t.Error("no multi rank_distance")
+	}
+	// Mono run: 3 questions × 2 pools × 3 candidates; qids carry the pool.
+	run, err := os.ReadFile(filepath.Join(trec, "tiny-mono.trec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(run)), "\n")
+	if len(lines) != 18 || !strings.HasPrefix(lines[0], "en-en:q1 Q0 en:0-0-0 1 ") || !strings.HasSuffix(lines[0], " tiny-bm25.bm25.seed1") {
+		t.Errorf("mono run: %d lines, first %q", len(lines), lines[0])
+	}
+	multi, _ := os.ReadFile(filepath.Join(trec, "tiny-multi.trec"))
+	if !strings.HasPrefix(string(multi), "en:q1 Q0 ") {
+		t.Errorf("multi run starts %.40q", multi)
+	}
+	// report reads the stored result back.
+	stdout, stderr, code = xlbench(t, "report", "-out", out, "-format", "csv")
+	if code != 0 || !strings.Contains(stdout, "encoder × sampler,seeds,mono mAP") {
+		t.Errorf("report: code %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// misbehaveSpec writes a spec using the misbehave plugin in mode.
+func misbehaveSpec(t *testing.T, mode string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "misbehave.hcl")
+	src := fmt.Sprintf(`dataset "tiny" {
+  format    = "lareqa"
+  path      = "tiny"
+  languages = ["en", "de"]
+}
+encoder "bad" {
+  plugin = %q
+  params = { mode = %q }
+}
+experiment "m" {
+  evaluate = [dataset.tiny]
+  encoders = [encoder.bad]
+}
+`, bin.misbehave, mode)
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestCrashedPluginNamesPluginAndCell(t *testing.T) {
+	out := t.TempDir()
+	_, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, misbehaveSpec(t, "crash"))
+	if code == 0 {
+		t.Fatal("run with a crashing plugin succeeded")
+	}
+	for _, want := range []string{"1 of 1 cells failed", "cell m/bad.seed1", "plugin " + bin.misbehave, "plugin process exited"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "m", "bad.seed1", "result.json")); err == nil {
+		t.Error("a failed cell left a result")
+	}
+}
+
+func TestHungPluginTimesOut(t *testing.T) {
+	_, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", t.TempDir(), "-plugin-timeout", "2s", misbehaveSpec(t, "hang"))
+	if code == 0 || !strings.Contains(stderr, "no answer within 2s") || !strings.Contains(stderr, "cell m/bad.seed1") {
+		t.Fatalf("code %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// children lists the pids whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			p, _ := strconv.Atoi(strings.Fields(s)[0])
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(f) > 0 && f[0] != "Z" // a zombie is dead, only unreaped
+}
+
+// TestNoOrphans kills xlbench mid-run, with a plugin busy in a call, and
+// checks the plugin process dies too.
+func TestNoOrphans(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin.xlbench, "run", "-data", tinyData(), "-out", t.TempDir(), misbehaveSpec(t, "hang"))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var plugin int
+			deadline := time.Now().Add(20 * time.Second)
+			for plugin == 0 && time.Now().Before(deadline) {
+				// Wait until the run is inside Encode, the call that hangs.
+				if strings.Contains(stderr.String(), "encoding") {
+					if kids := children(cmd.Process.Pid); len(kids) > 0 {
+						plugin = kids[0]
+					}
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if plugin == 0 {
+				cmd.Process.Kill()
+				t.Fatalf("plugin process never seen; stderr:\n%s", stderr.String())
+			}
+			cmd.Process.Signal(sig)
+			cmd.Wait()
+			deadline = time.Now().Add(10 * time.Second)
+			for alive(plugin) && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			if alive(plugin) {
+				syscall.Kill(plugin, syscall.SIGKILL)
+				t.Fatalf("plugin %d outlived xlbench killed with %s", plugin, sig)
+			}
+		})
+	}
+}
+
+// TestExternalSamplerPlugin runs the example sampler as its own binary,
+// through the same host the harness uses.
+func TestExternalSamplerPlugin(t *testing.T) {
+	stdout, stderr, code := xlbench(t, "validate", writeSamplerSpec(t))
+	if code != 0 {
+		t.Fatalf("validate: code %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+func writeSamplerSpec(t *testing.T) string {
+	f := filepath.Join(t.TempDir(), "s.hcl")
+	os.WriteFile(f, []byte(fmt.Sprintf("sampler \"temp\" {\n  plugin = %q\n  params = { temperature = 2 }\n}\n", bin.temperature)), 0o644)
+	return f
+}

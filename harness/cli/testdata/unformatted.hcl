@@ -1,0 +1,4 @@
+dataset "tiny" {
+format="lareqa"
+    path = "tiny"
+}

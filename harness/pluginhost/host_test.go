@@ -1,0 +1,151 @@
+package pluginhost_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/builtin"
+	"github.com/xlbench/xlbench/builtin/samplers"
+	"github.com/xlbench/xlbench/harness/internal/testenv"
+	"github.com/xlbench/xlbench/harness/pluginhost"
+	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk"
+)
+
+var xlbenchBin, temperatureBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pluginhost-test")
+	if err != nil {
+		panic(err)
+	}
+	xlbenchBin, temperatureBin = filepath.Join(dir, "xlbench"), filepath.Join(dir, "temperature")
+	for out, pkg := range map[string]string{xlbenchBin: "./harness/cmd/xlbench", temperatureBin: "./plugins/examples/temperature"} {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = testenv.ModuleRoot()
+		if b, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func corpus() plugins.CorpusSummary {
+	var c plugins.CorpusSummary
+	for i := 0; i < 300; i++ {
+		c.Groups = append(c.Groups, plugins.Group{ID: uint32(1000 + i),
+			QueryLangs: []string{"ar", "de", "es"}, PassageLangs: []string{"de", "es"}})
+	}
+	return c
+}
+
+// TestExternalExampleSampler runs plugins/examples/temperature as its own
+// process and checks the batches it returns.
+func TestExternalExampleSampler(t *testing.T) {
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	s, stop, err := h.StartSampler(temperatureBin, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := context.Background()
+	info, err := s.Describe(ctx)
+	if err != nil || info.Name != "temperature" {
+		t.Fatalf("Describe = %+v, %v", info, err)
+	}
+	cfg := plugins.SamplerConfig{Corpus: corpus(), BatchSize: 10, Seed: 3, Params: plugins.Params{"temperature": 1.0}}
+	if err := s.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	batches, err := s.Next(ctx, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	langs := map[string]int{}
+	for _, b := range batches {
+		if len(b) != 10 || !b.Monolingual() {
+			t.Fatalf("batch %v: want 10 monolingual pairs", b)
+		}
+		seen := map[uint32]bool{}
+		for _, p := range b {
+			if p.Group < 1000 || p.Group >= 1300 || seen[p.Group] {
+				t.Fatalf("bad or repeated group %d", p.Group)
+			}
+			seen[p.Group] = true
+		}
+		langs[b[0].QueryLang]++
+	}
+	// Only de and es offer both sides; equal data, so about half each.
+	if len(langs) != 2 || langs["de"] < 200 || langs["es"] < 200 {
+		t.Errorf("languages %v", langs)
+	}
+	// A second process with the same configuration returns the same
+	// batches: determinism holds across processes.
+	s2, stop2, err := h.StartSampler(temperatureBin, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop2()
+	if err := s2.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s2.Next(ctx, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(batches, again); diff != "" {
+		t.Errorf("same seed, different batches:\n%.1000s", diff)
+	}
+}
+
+// TestBuiltinThroughReexec serves builtin:hybrid from the xlbench binary and
+// checks it returns what the in-process sampler does.
+func TestBuiltinThroughReexec(t *testing.T) {
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	s, stop, err := h.StartSampler("builtin:hybrid", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := context.Background()
+	cfg := plugins.SamplerConfig{Corpus: corpus(), BatchSize: 16, Seed: 11, Params: plugins.Params{"alpha": 0.5}}
+	if err := s.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Next(ctx, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := sdk.NewSampler(samplers.Hybrid())
+	local.Start(ctx, cfg)
+	want, _ := local.Next(ctx, 200)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-in-process +plugin):\n%.1000s", diff)
+	}
+}
+
+func TestResolveErrors(t *testing.T) {
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	if _, err := h.Resolve("builtin:nope"); err == nil || !strings.Contains(err.Error(), "builtin:bm25") {
+		t.Errorf("unknown built-in: %v", err)
+	}
+	if _, err := h.Resolve("/no/such/plugin"); err == nil {
+		t.Error("missing binary accepted")
+	}
+	if _, _, err := h.StartEncoder("builtin:hybrid", "test"); err == nil || !strings.Contains(err.Error(), "is a sampler plugin, not an encoder") {
+		t.Errorf("kind mismatch: %v", err)
+	}
+}
