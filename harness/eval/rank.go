@@ -47,15 +47,32 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 		}
 		return 1
 	})
+	// Scores and keys of the relevant candidates, best first.
+	rs := make([]float32, m)
+	rk := make([]int32, m)
+	for j, r := range byRank {
+		rs[j], rk[j] = row[r], keys[r]
+	}
 	// above[j]: candidates whose first outranked relevant one is byRank[j].
 	above := make([]int, m)
-	worstS, worstK := row[byRank[m-1]], keys[byRank[m-1]]
+	worstS, worstK := rs[m-1], rk[m-1]
 	for c, s := range row {
-		if !outranks(s, keys[c], worstS, worstK) {
+		k := keys[c]
+		if !outranks(s, k, worstS, worstK) {
 			continue
 		}
-		j := sort.Search(m, func(j int) bool { return outranks(s, keys[c], row[byRank[j]], keys[byRank[j]]) })
-		above[j]++
+		// Smallest j with the candidate above byRank[j]; it is above
+		// byRank[m-1], and "above" holds for a suffix.
+		lo, hi := 0, m-1
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if outranks(s, k, rs[mid], rk[mid]) {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		above[lo]++
 	}
 	rankOf := make(map[int]int, m)
 	n := 0

@@ -26,9 +26,9 @@ func (e *enc) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugins.E
 	e.mode = p.String("mode")
 	return plugins.EncoderInfo{Dim: 1}, nil
 }
-func (e *enc) LoadCorpus(context.Context, []plugins.CorpusGroup) error       { return nil }
-func (e *enc) TrainStep(context.Context, plugins.Batch) (float64, error)     { return 0, nil }
-func (e *enc) Prepare(context.Context, string, []string) error               { return nil }
+func (e *enc) LoadCorpus(context.Context, []plugins.CorpusGroup) error   { return nil }
+func (e *enc) TrainStep(context.Context, plugins.Batch) (float64, error) { return 0, nil }
+func (e *enc) Prepare(context.Context, string, []string) error           { return nil }
 func (e *enc) Encode(ctx context.Context, _ plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
 	switch e.mode {
 	case "hang":
