@@ -188,7 +188,8 @@ func TestCrashedPluginNamesPluginAndCell(t *testing.T) {
 	if code == 0 {
 		t.Fatal("run with a crashing plugin succeeded")
 	}
-	for _, want := range []string{"1 of 1 cells failed", "cell m/bad.seed1", "plugin " + bin.misbehave, "plugin process exited"} {
+	for _, want := range []string{"1 of 1 cells failed", "cell m/bad.seed1", "plugin " + bin.misbehave, "plugin process exited",
+		"[WARN]  plugin.misbehave: panic: misbehave: crashing on purpose"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

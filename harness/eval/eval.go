@@ -215,13 +215,13 @@ func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, text
 		hi := min(lo+e.opt.EncodeBatch, len(texts))
 		b, err := e.enc.Encode(e.ctx, role, lang, texts[lo:hi])
 		if err != nil {
-			return fmt.Errorf("encoding %s %ss: %w", lang, role, err)
+			return fmt.Errorf("encoding %s %s: %w", lang, plural(role), err)
 		}
 		if b.Count != hi-lo {
-			return fmt.Errorf("encoding %s %ss: %d vectors for %d texts", lang, role, b.Count, hi-lo)
+			return fmt.Errorf("encoding %s %s: %d vectors for %d texts", lang, plural(role), b.Count, hi-lo)
 		}
 		if err := v.add(b); err != nil {
-			return fmt.Errorf("encoding %s %ss: %w", lang, role, err)
+			return fmt.Errorf("encoding %s %s: %w", lang, plural(role), err)
 		}
 	}
 	return nil
@@ -310,4 +310,11 @@ func withoutDistance(qs []metrics.Query) []metrics.Query {
 		out[i] = c
 	}
 	return out
+}
+
+func plural(r plugins.Role) string {
+	if r == plugins.RoleQuery {
+		return "queries"
+	}
+	return "passages"
 }

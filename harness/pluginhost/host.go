@@ -130,7 +130,12 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           h.Logger.Named(name),
-		StartTimeout:     30 * time.Second,
+		Stderr:           &stderrRelay{log: h.Logger.Named(name)},
+		// What plugin code prints to os.Stdout and os.Stderr arrives over
+		// go-plugin's stdio stream, not the process's stderr.
+		SyncStdout:   &stderrRelay{log: h.Logger.Named(name)},
+		SyncStderr:   &stderrRelay{log: h.Logger.Named(name)},
+		StartTimeout: 30 * time.Second,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(plugins.MaxMessageBytes),
 			grpc.MaxCallSendMsgSize(plugins.MaxMessageBytes),

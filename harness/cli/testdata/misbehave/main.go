@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/xlbench/xlbench/plugins"
@@ -34,8 +33,7 @@ func (e *enc) Encode(ctx context.Context, _ plugins.Role, _ string, texts []stri
 	case "hang":
 		time.Sleep(time.Hour)
 	case "crash":
-		os.Stderr.WriteString("misbehave: crashing on purpose\n")
-		os.Exit(7)
+		panic("misbehave: crashing on purpose")
 	}
 	v := plugins.Vectors{Count: len(texts), Dim: 1}
 	for range texts {

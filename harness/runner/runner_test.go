@@ -1,0 +1,37 @@
+package runner
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/harness/spec"
+)
+
+func TestPlanOrderAndNames(t *testing.T) {
+	e := &spec.Experiment{
+		Name:     "e",
+		Encoders: []*spec.Component{{Name: "a"}, {Name: "b"}},
+		Samplers: []*spec.Component{{Name: "mono"}, {Name: "hybrid"}},
+		Seeds:    []uint64{1, 2},
+	}
+	var names []string
+	for _, c := range Plan(e) {
+		names = append(names, c.Name)
+	}
+	want := []string{
+		"a.mono.seed1", "a.mono.seed2", "a.hybrid.seed1", "a.hybrid.seed2",
+		"b.mono.seed1", "b.mono.seed2", "b.hybrid.seed1", "b.hybrid.seed2",
+	}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	e.Samplers = nil
+	names = nil
+	for _, c := range Plan(e) {
+		names = append(names, c.Name)
+	}
+	if diff := cmp.Diff([]string{"a.seed1", "a.seed2", "b.seed1", "b.seed2"}, names); diff != "" {
+		t.Errorf("evaluation-only (-want +got):\n%s", diff)
+	}
+}
