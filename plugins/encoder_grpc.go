@@ -128,6 +128,11 @@ func (c *encoderClient) Encode(ctx context.Context, role Role, lang string, text
 	return v, nil
 }
 
+func (c *encoderClient) Save(ctx context.Context, path string) error {
+	_, err := c.rpc.Save(ctx, &pb.SaveRequest{Path: path})
+	return err
+}
+
 type encoderServer struct {
 	pb.UnimplementedEncoderServer
 	impl  Encoder
@@ -212,4 +217,11 @@ func (s *encoderServer) Encode(ctx context.Context, req *pb.EncodeRequest) (*pb.
 		return nil, err
 	}
 	return vectorsToWire(v)
+}
+
+func (s *encoderServer) Save(ctx context.Context, req *pb.SaveRequest) (*pb.Empty, error) {
+	if err := s.impl.Save(ctx, req.GetPath()); err != nil {
+		return nil, err
+	}
+	return &pb.Empty{}, nil
 }

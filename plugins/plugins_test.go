@@ -108,6 +108,12 @@ func (f *fakeEncoder) TrainStep(_ context.Context, b plugins.Batch) (float64, er
 	return float64(len(b)) / 2, nil
 }
 func (f *fakeEncoder) Prepare(context.Context, string, []string) error { return nil }
+func (f *fakeEncoder) Save(_ context.Context, path string) error {
+	if path == "" {
+		return fmt.Errorf("no path")
+	}
+	return nil
+}
 func (f *fakeEncoder) Encode(_ context.Context, role plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
 	if f.sparse {
 		sv := &plugins.SparseVectors{Offsets: []uint32{0}}

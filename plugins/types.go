@@ -161,4 +161,6 @@ type Encoder interface {
 	Prepare(ctx context.Context, lang string, texts []string) error
 	// Encode encodes texts, all in language lang, on one side of the model.
 	Encode(ctx context.Context, role Role, lang string, texts []string) (Vectors, error)
+	// Save writes a checkpoint of the model to path.
+	Save(ctx context.Context, path string) error
 }

@@ -85,6 +85,11 @@ func (e *Encoder) TrainStep(context.Context, plugins.Batch) (float64, error) {
 	return 0, fmt.Errorf("bm25 is not trainable")
 }
 
+// Save is refused: BM25 has no trained state.
+func (e *Encoder) Save(context.Context, string) error {
+	return fmt.Errorf("bm25 has no trained state to save")
+}
+
 // Prepare computes document frequencies and the average length over texts.
 func (e *Encoder) Prepare(_ context.Context, _ string, texts []string) error {
 	e.mu.Lock()

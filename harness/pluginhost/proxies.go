@@ -96,6 +96,12 @@ func (p *encoderProxy) Encode(ctx context.Context, role plugins.Role, lang strin
 	return v, p.i.wrap("Encode", err)
 }
 
+func (p *encoderProxy) Save(ctx context.Context, path string) error {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	return p.i.wrap("Save", p.e.Save(ctx, path))
+}
+
 // Describe starts ref just long enough to read its Info.
 func (h *Host) Describe(ctx context.Context, ref string, kind plugins.Kind) (plugins.Info, error) {
 	inst, err := h.Start(ref, kind, "describe")

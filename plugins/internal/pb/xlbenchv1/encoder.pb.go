@@ -586,6 +586,51 @@ func (x *SparseVectors) GetWeights() []float32 {
 	return nil
 }
 
+type SaveRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Path of the checkpoint file to write, on the machine both processes share.
+	Path          string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SaveRequest) Reset() {
+	*x = SaveRequest{}
+	mi := &file_xlbench_v1_encoder_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SaveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SaveRequest) ProtoMessage() {}
+
+func (x *SaveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_xlbench_v1_encoder_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SaveRequest.ProtoReflect.Descriptor instead.
+func (*SaveRequest) Descriptor() ([]byte, []int) {
+	return file_xlbench_v1_encoder_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SaveRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
 type EncodeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Count uint32                 `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
@@ -599,7 +644,7 @@ type EncodeResponse struct {
 
 func (x *EncodeResponse) Reset() {
 	*x = EncodeResponse{}
-	mi := &file_xlbench_v1_encoder_proto_msgTypes[9]
+	mi := &file_xlbench_v1_encoder_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +656,7 @@ func (x *EncodeResponse) String() string {
 func (*EncodeResponse) ProtoMessage() {}
 
 func (x *EncodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_xlbench_v1_encoder_proto_msgTypes[9]
+	mi := &file_xlbench_v1_encoder_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +669,7 @@ func (x *EncodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EncodeResponse.ProtoReflect.Descriptor instead.
 func (*EncodeResponse) Descriptor() ([]byte, []int) {
-	return file_xlbench_v1_encoder_proto_rawDescGZIP(), []int{9}
+	return file_xlbench_v1_encoder_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EncodeResponse) GetCount() uint32 {
@@ -691,7 +736,9 @@ const file_xlbench_v1_encoder_proto_rawDesc = "" +
 	"\rSparseVectors\x12\x18\n" +
 	"\aoffsets\x18\x01 \x03(\rR\aoffsets\x12\x14\n" +
 	"\x05terms\x18\x02 \x03(\x04R\x05terms\x12\x18\n" +
-	"\aweights\x18\x03 \x03(\x02R\aweights\"\x81\x01\n" +
+	"\aweights\x18\x03 \x03(\x02R\aweights\"!\n" +
+	"\vSaveRequest\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\"\x81\x01\n" +
 	"\x0eEncodeResponse\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\x12\x10\n" +
 	"\x03dim\x18\x02 \x01(\rR\x03dim\x12\x14\n" +
@@ -701,7 +748,7 @@ const file_xlbench_v1_encoder_proto_rawDesc = "" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"ROLE_QUERY\x10\x01\x12\x10\n" +
-	"\fROLE_PASSAGE\x10\x022\xfa\x02\n" +
+	"\fROLE_PASSAGE\x10\x022\xae\x03\n" +
 	"\aEncoder\x125\n" +
 	"\bDescribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12B\n" +
 	"\tConfigure\x12\x1c.xlbench.v1.ConfigureRequest\x1a\x17.xlbench.v1.EncoderInfo\x12:\n" +
@@ -709,7 +756,8 @@ const file_xlbench_v1_encoder_proto_rawDesc = "" +
 	"LoadCorpus\x12\x17.xlbench.v1.CorpusChunk\x1a\x11.xlbench.v1.Empty(\x01\x12=\n" +
 	"\tTrainStep\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse\x128\n" +
 	"\aPrepare\x12\x1a.xlbench.v1.PrepareRequest\x1a\x11.xlbench.v1.Empty\x12?\n" +
-	"\x06Encode\x12\x19.xlbench.v1.EncodeRequest\x1a\x1a.xlbench.v1.EncodeResponseB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3"
+	"\x06Encode\x12\x19.xlbench.v1.EncodeRequest\x1a\x1a.xlbench.v1.EncodeResponse\x122\n" +
+	"\x04Save\x12\x17.xlbench.v1.SaveRequest\x1a\x11.xlbench.v1.EmptyB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3"
 
 var (
 	file_xlbench_v1_encoder_proto_rawDescOnce sync.Once
@@ -724,7 +772,7 @@ func file_xlbench_v1_encoder_proto_rawDescGZIP() []byte {
 }
 
 var file_xlbench_v1_encoder_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_xlbench_v1_encoder_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_xlbench_v1_encoder_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_xlbench_v1_encoder_proto_goTypes = []any{
 	(Role)(0),                 // 0: xlbench.v1.Role
 	(*ConfigureRequest)(nil),  // 1: xlbench.v1.ConfigureRequest
@@ -736,33 +784,36 @@ var file_xlbench_v1_encoder_proto_goTypes = []any{
 	(*PrepareRequest)(nil),    // 7: xlbench.v1.PrepareRequest
 	(*EncodeRequest)(nil),     // 8: xlbench.v1.EncodeRequest
 	(*SparseVectors)(nil),     // 9: xlbench.v1.SparseVectors
-	(*EncodeResponse)(nil),    // 10: xlbench.v1.EncodeResponse
-	(*structpb.Struct)(nil),   // 11: google.protobuf.Struct
-	(*Empty)(nil),             // 12: xlbench.v1.Empty
-	(*Batch)(nil),             // 13: xlbench.v1.Batch
-	(*PluginInfo)(nil),        // 14: xlbench.v1.PluginInfo
+	(*SaveRequest)(nil),       // 10: xlbench.v1.SaveRequest
+	(*EncodeResponse)(nil),    // 11: xlbench.v1.EncodeResponse
+	(*structpb.Struct)(nil),   // 12: google.protobuf.Struct
+	(*Empty)(nil),             // 13: xlbench.v1.Empty
+	(*Batch)(nil),             // 14: xlbench.v1.Batch
+	(*PluginInfo)(nil),        // 15: xlbench.v1.PluginInfo
 }
 var file_xlbench_v1_encoder_proto_depIdxs = []int32{
-	11, // 0: xlbench.v1.ConfigureRequest.params:type_name -> google.protobuf.Struct
+	12, // 0: xlbench.v1.ConfigureRequest.params:type_name -> google.protobuf.Struct
 	0,  // 1: xlbench.v1.Text.role:type_name -> xlbench.v1.Role
 	3,  // 2: xlbench.v1.CorpusGroup.texts:type_name -> xlbench.v1.Text
 	4,  // 3: xlbench.v1.CorpusChunk.groups:type_name -> xlbench.v1.CorpusGroup
 	0,  // 4: xlbench.v1.EncodeRequest.role:type_name -> xlbench.v1.Role
 	9,  // 5: xlbench.v1.EncodeResponse.sparse:type_name -> xlbench.v1.SparseVectors
-	12, // 6: xlbench.v1.Encoder.Describe:input_type -> xlbench.v1.Empty
+	13, // 6: xlbench.v1.Encoder.Describe:input_type -> xlbench.v1.Empty
 	1,  // 7: xlbench.v1.Encoder.Configure:input_type -> xlbench.v1.ConfigureRequest
 	5,  // 8: xlbench.v1.Encoder.LoadCorpus:input_type -> xlbench.v1.CorpusChunk
-	13, // 9: xlbench.v1.Encoder.TrainStep:input_type -> xlbench.v1.Batch
+	14, // 9: xlbench.v1.Encoder.TrainStep:input_type -> xlbench.v1.Batch
 	7,  // 10: xlbench.v1.Encoder.Prepare:input_type -> xlbench.v1.PrepareRequest
 	8,  // 11: xlbench.v1.Encoder.Encode:input_type -> xlbench.v1.EncodeRequest
-	14, // 12: xlbench.v1.Encoder.Describe:output_type -> xlbench.v1.PluginInfo
-	2,  // 13: xlbench.v1.Encoder.Configure:output_type -> xlbench.v1.EncoderInfo
-	12, // 14: xlbench.v1.Encoder.LoadCorpus:output_type -> xlbench.v1.Empty
-	6,  // 15: xlbench.v1.Encoder.TrainStep:output_type -> xlbench.v1.TrainStepResponse
-	12, // 16: xlbench.v1.Encoder.Prepare:output_type -> xlbench.v1.Empty
-	10, // 17: xlbench.v1.Encoder.Encode:output_type -> xlbench.v1.EncodeResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
+	10, // 12: xlbench.v1.Encoder.Save:input_type -> xlbench.v1.SaveRequest
+	15, // 13: xlbench.v1.Encoder.Describe:output_type -> xlbench.v1.PluginInfo
+	2,  // 14: xlbench.v1.Encoder.Configure:output_type -> xlbench.v1.EncoderInfo
+	13, // 15: xlbench.v1.Encoder.LoadCorpus:output_type -> xlbench.v1.Empty
+	6,  // 16: xlbench.v1.Encoder.TrainStep:output_type -> xlbench.v1.TrainStepResponse
+	13, // 17: xlbench.v1.Encoder.Prepare:output_type -> xlbench.v1.Empty
+	11, // 18: xlbench.v1.Encoder.Encode:output_type -> xlbench.v1.EncodeResponse
+	13, // 19: xlbench.v1.Encoder.Save:output_type -> xlbench.v1.Empty
+	13, // [13:20] is the sub-list for method output_type
+	6,  // [6:13] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -780,7 +831,7 @@ func file_xlbench_v1_encoder_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xlbench_v1_encoder_proto_rawDesc), len(file_xlbench_v1_encoder_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,7 @@ const (
 	Encoder_TrainStep_FullMethodName  = "/xlbench.v1.Encoder/TrainStep"
 	Encoder_Prepare_FullMethodName    = "/xlbench.v1.Encoder/Prepare"
 	Encoder_Encode_FullMethodName     = "/xlbench.v1.Encoder/Encode"
+	Encoder_Save_FullMethodName       = "/xlbench.v1.Encoder/Save"
 )
 
 // EncoderClient is the client API for Encoder service.
@@ -40,6 +41,9 @@ type EncoderClient interface {
 	TrainStep(ctx context.Context, in *Batch, opts ...grpc.CallOption) (*TrainStepResponse, error)
 	Prepare(ctx context.Context, in *PrepareRequest, opts ...grpc.CallOption) (*Empty, error)
 	Encode(ctx context.Context, in *EncodeRequest, opts ...grpc.CallOption) (*EncodeResponse, error)
+	// Save writes the model as a checkpoint the encoder can load again (by a
+	// parameter of its own). Untrainable encoders may refuse.
+	Save(ctx context.Context, in *SaveRequest, opts ...grpc.CallOption) (*Empty, error)
 }
 
 type encoderClient struct {
@@ -113,6 +117,16 @@ func (c *encoderClient) Encode(ctx context.Context, in *EncodeRequest, opts ...g
 	return out, nil
 }
 
+func (c *encoderClient) Save(ctx context.Context, in *SaveRequest, opts ...grpc.CallOption) (*Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Empty)
+	err := c.cc.Invoke(ctx, Encoder_Save_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EncoderServer is the server API for Encoder service.
 // All implementations must embed UnimplementedEncoderServer
 // for forward compatibility.
@@ -123,6 +137,9 @@ type EncoderServer interface {
 	TrainStep(context.Context, *Batch) (*TrainStepResponse, error)
 	Prepare(context.Context, *PrepareRequest) (*Empty, error)
 	Encode(context.Context, *EncodeRequest) (*EncodeResponse, error)
+	// Save writes the model as a checkpoint the encoder can load again (by a
+	// parameter of its own). Untrainable encoders may refuse.
+	Save(context.Context, *SaveRequest) (*Empty, error)
 	mustEmbedUnimplementedEncoderServer()
 }
 
@@ -150,6 +167,9 @@ func (UnimplementedEncoderServer) Prepare(context.Context, *PrepareRequest) (*Em
 }
 func (UnimplementedEncoderServer) Encode(context.Context, *EncodeRequest) (*EncodeResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Encode not implemented")
+}
+func (UnimplementedEncoderServer) Save(context.Context, *SaveRequest) (*Empty, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Save not implemented")
 }
 func (UnimplementedEncoderServer) mustEmbedUnimplementedEncoderServer() {}
 func (UnimplementedEncoderServer) testEmbeddedByValue()                 {}
@@ -269,6 +289,24 @@ func _Encoder_Encode_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Encoder_Save_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SaveRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EncoderServer).Save(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Encoder_Save_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EncoderServer).Save(ctx, req.(*SaveRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Encoder_ServiceDesc is the grpc.ServiceDesc for Encoder service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -295,6 +333,10 @@ var Encoder_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Encode",
 			Handler:    _Encoder_Encode_Handler,
+		},
+		{
+			MethodName: "Save",
+			Handler:    _Encoder_Save_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,0 +1,106 @@
+package dualenc
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Checkpoint file: the magic line, a little-endian uint32 length and that
+// many bytes of JSON header, then the embedding table and the projection as
+// little-endian float32s, row-major.
+const checkpointMagic = "xlbench-gorgonia-checkpoint v1\n"
+
+type checkpointHeader struct {
+	Version string    `json:"version"`
+	Dim     int       `json:"dim"`
+	Buckets int       `json:"buckets"`
+	NGrams  []float64 `json:"ngrams"`
+	Steps   int       `json:"steps"`
+}
+
+// Save writes the model (not the optimiser state) to path atomically.
+func (e *Encoder) Save(_ context.Context, path string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.emb == nil {
+		return fmt.Errorf("Save called before Configure")
+	}
+	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: e.dim, Buckets: int(e.feat.buckets),
+		NGrams: e.params.Floats("ngrams"), Steps: e.step})
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	w.WriteString(checkpointMagic)
+	binary.Write(w, binary.LittleEndian, uint32(len(hdr)))
+	w.Write(hdr)
+	buf := make([]byte, 4)
+	for _, part := range [][]float32{e.emb, e.w} {
+		for _, f := range part {
+			binary.LittleEndian.PutUint32(buf, math.Float32bits(f))
+			w.Write(buf)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// load reads a checkpoint written by Save; its shape must match the
+// configured parameters.
+func (e *Encoder) load(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	magic := make([]byte, len(checkpointMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
+		return fmt.Errorf("checkpoint %s: not a gorgonia encoder checkpoint", path)
+	}
+	var n uint32
+	if err := binary.Read(r, binary.LittleEndian, &n); err != nil || n > 1<<20 {
+		return fmt.Errorf("checkpoint %s: bad header", path)
+	}
+	raw := make([]byte, n)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	var h checkpointHeader
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return fmt.Errorf("checkpoint %s: header: %w", path, err)
+	}
+	if h.Dim != e.dim || h.Buckets != int(e.feat.buckets) || !slices.Equal(h.NGrams, e.params.Floats("ngrams")) {
+		return fmt.Errorf("checkpoint %s holds dim %d, buckets %d, ngrams %v; the parameters ask for dim %d, buckets %d, ngrams %v",
+			path, h.Dim, h.Buckets, h.NGrams, e.dim, e.feat.buckets, e.params.Floats("ngrams"))
+	}
+	e.emb = make([]float32, h.Buckets*h.Dim)
+	e.w = make([]float32, h.Dim*h.Dim)
+	buf := make([]byte, 4)
+	for _, part := range [][]float32{e.emb, e.w} {
+		for i := range part {
+			if _, err := io.ReadFull(r, buf); err != nil {
+				return fmt.Errorf("checkpoint %s: truncated: %w", path, err)
+			}
+			part[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf))
+		}
+	}
+	e.resetOptimizer()
+	return nil
+}

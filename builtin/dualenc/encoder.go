@@ -1,0 +1,388 @@
+// Package dualenc is the built-in trainable encoder, builtin:gorgonia: a
+// dual encoder with shared weights over hashed word and character n-gram
+// features.
+//
+// A text's vector is the weighted mean of its features' rows in an
+// embedding table (the bag), projected by a square matrix W and normalised
+// to unit length; query and passage go through the same weights, told apart
+// by a role feature. Training minimises the symmetric InfoNCE loss over the
+// batch the sampler chose, with every other passage of the batch as a
+// negative.
+//
+// The work is split by what each part is good at. The embedding table is
+// large and each step touches a few thousand of its rows, so it stays in
+// plain Go and is updated sparsely with lazy AdamW (moments of untouched rows
+// are not decayed, as in PyTorch's SparseAdam). The dense part — projection,
+// normalisation, similarities and loss — is a gorgonia graph, differentiated
+// by gorgonia; its gradient with respect to the bag vectors is scattered back
+// to the rows by hand (bagBackward), and a finite-difference test checks
+// that scatter.
+package dualenc
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+
+	"gorgonia.org/tensor"
+
+	"github.com/xlbench/xlbench/builtin/tokenize"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Version is the version of the encoder; it changes when trained models
+// would.
+const Version = "1.0.0"
+
+// Info describes the encoder and its parameters.
+var Info = plugins.Info{
+	Name:        "gorgonia",
+	Version:     Version,
+	Description: "dual encoder over hashed word and character n-grams: sparse embedding bag (lazy AdamW) + gorgonia projection and symmetric InfoNCE",
+	Params: []plugins.ParamSpec{
+		{Name: "dim", Type: plugins.ParamInteger, Default: 128.0, Min: plugins.Bound(2), Max: plugins.Bound(4096), Description: "vector dimension"},
+		{Name: "buckets", Type: plugins.ParamInteger, Default: 262144.0, Min: plugins.Bound(16), Max: plugins.Bound(1 << 24), Description: "rows of the hashed feature table"},
+		{Name: "ngrams", Type: plugins.ParamNumberList, Default: []float64{3, 4}, Description: "character n-gram sizes within words (empty: words only)"},
+		{Name: "lr", Type: plugins.ParamNumber, Default: 0.003, Min: plugins.Bound(0), Description: "AdamW learning rate"},
+		{Name: "weight_decay", Type: plugins.ParamNumber, Default: 0.01, Min: plugins.Bound(0), Description: "decoupled weight decay"},
+		{Name: "temperature", Type: plugins.ParamNumber, Default: 0.05, Min: plugins.Bound(0.02), Max: plugins.Bound(10), Description: "softmax temperature of the InfoNCE loss"},
+		{Name: "init_scale", Type: plugins.ParamNumber, Default: 0.1, Min: plugins.Bound(0), Description: "standard deviation of the initial embedding rows"},
+		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint instead of initialising"},
+	},
+}
+
+const (
+	beta1, beta2, adamEps = 0.9, 0.999, 1e-8
+)
+
+// Encoder is the built-in trainable encoder.
+type Encoder struct {
+	mu sync.Mutex
+	// configuration
+	dim         int
+	lr, wd, tau float64
+	feat        *featurizer
+	params      plugins.Params
+	// model: the embedding table (buckets × dim) and the projection (dim × dim)
+	emb, w []float32
+	// AdamW state
+	embM, embV, wM, wV []float32
+	step               int
+	// training corpus: bags per group, language and role
+	corpus map[uint32]map[string]*groupBags
+	graphs map[int]*contrastive
+	// scratch for the row-gradient accumulation
+	gradRows map[uint32][]float32
+}
+
+type groupBags struct{ query, passage *bag }
+
+// New returns an unconfigured encoder.
+func New() *Encoder { return &Encoder{} }
+
+// Describe returns Info.
+func (e *Encoder) Describe(context.Context) (plugins.Info, error) { return Info, nil }
+
+// Configure initialises the model from the seed, or loads a checkpoint.
+func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugins.EncoderInfo, error) {
+	p, err := plugins.CheckParams(Info.Params, cfg.Params)
+	if err != nil {
+		return plugins.EncoderInfo{}, err
+	}
+	var ngrams []int
+	for _, n := range p.Floats("ngrams") {
+		if n < 1 || n > 8 || n != math.Trunc(n) {
+			return plugins.EncoderInfo{}, fmt.Errorf("parameter \"ngrams\": sizes are integers from 1 to 8, got %v", n)
+		}
+		ngrams = append(ngrams, int(n))
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.dim, e.lr, e.wd, e.tau = p.Int("dim"), p.Float("lr"), p.Float("weight_decay"), p.Float("temperature")
+	e.feat = &featurizer{buckets: uint32(p.Int("buckets")), ngrams: ngrams, tok: tokenize.New(2)}
+	e.params = p
+	e.graphs = map[int]*contrastive{}
+	e.corpus = nil
+	e.step = 0
+	if path := p.String("checkpoint"); path != "" {
+		if err := e.load(path); err != nil {
+			return plugins.EncoderInfo{}, err
+		}
+	} else {
+		e.initialise(cfg.Seed, p.Float("init_scale"))
+	}
+	return plugins.EncoderInfo{Dim: e.dim, Trainable: true}, nil
+}
+
+func (e *Encoder) initialise(seed uint64, scale float64) {
+	rows, d := int(e.feat.buckets), e.dim
+	e.emb = make([]float32, rows*d)
+	rng := rand.New(rand.NewPCG(seed, 0x656d62))
+	for i := range e.emb {
+		e.emb[i] = float32(rng.NormFloat64() * scale)
+	}
+	e.w = make([]float32, d*d)
+	for i := 0; i < d; i++ {
+		e.w[i*d+i] = 1
+	}
+	e.resetOptimizer()
+}
+
+func (e *Encoder) resetOptimizer() {
+	e.embM = make([]float32, len(e.emb))
+	e.embV = make([]float32, len(e.emb))
+	e.wM = make([]float32, len(e.w))
+	e.wV = make([]float32, len(e.w))
+	e.step = 0
+}
+
+// LoadCorpus featurises every training text once.
+func (e *Encoder) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.feat == nil {
+		return fmt.Errorf("LoadCorpus called before Configure")
+	}
+	if e.corpus == nil {
+		e.corpus = map[uint32]map[string]*groupBags{}
+	}
+	type job struct {
+		t   plugins.Text
+		out **bag
+	}
+	var jobs []job
+	for _, g := range groups {
+		langs := e.corpus[g.ID]
+		if langs == nil {
+			langs = map[string]*groupBags{}
+			e.corpus[g.ID] = langs
+		}
+		for _, t := range g.Texts {
+			gb := langs[t.Lang]
+			if gb == nil {
+				gb = &groupBags{}
+				langs[t.Lang] = gb
+			}
+			if t.Role == plugins.RoleQuery {
+				jobs = append(jobs, job{t, &gb.query})
+			} else {
+				jobs = append(jobs, job{t, &gb.passage})
+			}
+		}
+	}
+	parallel(len(jobs), func(i int) {
+		b := e.feat.features(jobs[i].t.Role.String(), jobs[i].t.Text)
+		*jobs[i].out = &b
+	})
+	return nil
+}
+
+// TrainStep takes one AdamW step on a batch and returns its loss (before
+// the step).
+func (e *Encoder) TrainStep(_ context.Context, batch plugins.Batch) (float64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.corpus == nil {
+		return 0, fmt.Errorf("TrainStep called before LoadCorpus")
+	}
+	b := len(batch)
+	if b < 2 {
+		return 0, fmt.Errorf("a batch needs at least 2 pairs for in-batch negatives, got %d", b)
+	}
+	qs, ps := make([]*bag, b), make([]*bag, b)
+	for i, p := range batch {
+		gb := e.corpus[p.Group]
+		if gb == nil || gb[p.QueryLang] == nil || gb[p.QueryLang].query == nil {
+			return 0, fmt.Errorf("pair %d: group %d has no %s query", i, p.Group, p.QueryLang)
+		}
+		if gb[p.PassageLang] == nil || gb[p.PassageLang].passage == nil {
+			return 0, fmt.Errorf("pair %d: group %d has no %s passage", i, p.Group, p.PassageLang)
+		}
+		qs[i], ps[i] = gb[p.QueryLang].query, gb[p.PassageLang].passage
+	}
+	g := e.graphs[b]
+	if g == nil {
+		var err error
+		wt := tensor.New(tensor.WithShape(e.dim, e.dim), tensor.WithBacking(e.w))
+		if g, err = newContrastive(b, e.dim, e.tau, wt); err != nil {
+			return 0, err
+		}
+		e.graphs[b] = g
+	}
+	hq, hp := e.bagForward(qs), e.bagForward(ps)
+	loss, gw, ghq, ghp, err := g.step(hq, hp)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+		return 0, fmt.Errorf("loss is %v at step %d", loss, e.step+1)
+	}
+	rows := e.bagBackward(append(qs, ps...), append(append([]float32{}, ghq...), ghp...))
+	e.step++
+	e.adamDense(gw)
+	e.adamRows(rows)
+	return float64(loss), nil
+}
+
+// bagForward returns the bag vectors of bags, one row each.
+func (e *Encoder) bagForward(bags []*bag) []float32 {
+	d := e.dim
+	out := make([]float32, len(bags)*d)
+	parallel(len(bags), func(i int) {
+		row := out[i*d : (i+1)*d]
+		b := bags[i]
+		for k, id := range b.ids {
+			wt := b.weights[k]
+			src := e.emb[int(id)*d : int(id)*d+d]
+			for j := range row {
+				row[j] += wt * src[j]
+			}
+		}
+	})
+	return out
+}
+
+// bagBackward scatters the gradient of the bag vectors (one row per bag) to
+// the embedding rows: ∂L/∂E[f] = Σ_texts weight(text, f) · ∂L/∂h(text). Rows
+// are split among workers by id, and each worker adds texts in batch order,
+// so the sums do not depend on scheduling.
+func (e *Encoder) bagBackward(bags []*bag, gh []float32) map[uint32][]float32 {
+	d := e.dim
+	workers := runtime.GOMAXPROCS(0)
+	parts := make([]map[uint32][]float32, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rows := map[uint32][]float32{}
+			for t, b := range bags {
+				g := gh[t*d : (t+1)*d]
+				for k, id := range b.ids {
+					if int(id)%workers != w {
+						continue
+					}
+					r := rows[id]
+					if r == nil {
+						r = make([]float32, d)
+						rows[id] = r
+					}
+					wt := b.weights[k]
+					for j := range r {
+						r[j] += wt * g[j]
+					}
+				}
+			}
+			parts[w] = rows
+		}(w)
+	}
+	wg.Wait()
+	out := parts[0]
+	for _, p := range parts[1:] {
+		for id, r := range p {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// adamRows applies lazy AdamW to the touched rows.
+func (e *Encoder) adamRows(rows map[uint32][]float32) {
+	d := e.dim
+	lr := e.lr * math.Sqrt(1-math.Pow(beta2, float64(e.step))) / (1 - math.Pow(beta1, float64(e.step)))
+	decay := float32(1 - e.lr*e.wd)
+	ids := make([]uint32, 0, len(rows))
+	for id := range rows {
+		ids = append(ids, id)
+	}
+	parallel(len(ids), func(i int) {
+		id := ids[i]
+		g := rows[id]
+		off := int(id) * d
+		adam(e.emb[off:off+d], e.embM[off:off+d], e.embV[off:off+d], g, float32(lr), decay)
+	})
+}
+
+func (e *Encoder) adamDense(g []float32) {
+	lr := e.lr * math.Sqrt(1-math.Pow(beta2, float64(e.step))) / (1 - math.Pow(beta1, float64(e.step)))
+	adam(e.w, e.wM, e.wV, g, float32(lr), float32(1-e.lr*e.wd))
+}
+
+// adam is one AdamW update of p with gradient g; lr carries the bias
+// correction, decay the decoupled weight decay.
+func adam(p, m, v, g []float32, lr, decay float32) {
+	for j := range p {
+		gj := g[j]
+		m[j] = beta1*m[j] + (1-beta1)*gj
+		v[j] = beta2*v[j] + (1-beta2)*gj*gj
+		p[j] = p[j]*decay - lr*m[j]/(float32(math.Sqrt(float64(v[j])))+adamEps)
+	}
+}
+
+// Prepare is a no-op: the encoder has no collection statistics.
+func (e *Encoder) Prepare(context.Context, string, []string) error { return nil }
+
+// Encode returns unit vectors: bag, projection, normalisation.
+func (e *Encoder) Encode(_ context.Context, role plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.feat == nil {
+		return plugins.Vectors{}, fmt.Errorf("Encode called before Configure")
+	}
+	d := e.dim
+	bags := make([]*bag, len(texts))
+	parallel(len(texts), func(i int) {
+		b := e.feat.features(role.String(), texts[i])
+		bags[i] = &b
+	})
+	h := e.bagForward(bags)
+	out := make([]float32, len(texts)*d)
+	parallel(len(texts), func(i int) {
+		hi, zi := h[i*d:(i+1)*d], out[i*d:(i+1)*d]
+		for j, hv := range hi {
+			if hv == 0 {
+				continue
+			}
+			wr := e.w[j*d : (j+1)*d]
+			for k := range zi {
+				zi[k] += hv * wr[k]
+			}
+		}
+		n := 0.0
+		for _, z := range zi {
+			n += float64(z) * float64(z)
+		}
+		inv := float32(1 / math.Sqrt(n+1e-12))
+		for k := range zi {
+			zi[k] *= inv
+		}
+	})
+	return plugins.Vectors{Count: len(texts), Dim: d, Dense: out}, nil
+}
+
+// parallel calls f(0..n-1) spread over every core.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,231 @@
+package dualenc
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+var ctx = context.Background()
+
+// toyCorpus: each group's question and passage share a distinctive word, in
+// English and German.
+func toyCorpus(n int) []plugins.CorpusGroup {
+	var gs []plugins.CorpusGroup
+	for i := 0; i < n; i++ {
+		gs = append(gs, plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
+			{Lang: "en", Role: plugins.RoleQuery, Text: fmt.Sprintf("what is thing%d", i)},
+			{Lang: "en", Role: plugins.RolePassage, Text: fmt.Sprintf("thing%d is a thing number %d", i, i)},
+			{Lang: "de", Role: plugins.RoleQuery, Text: fmt.Sprintf("was ist ding%d", i)},
+			{Lang: "de", Role: plugins.RolePassage, Text: fmt.Sprintf("ding%d ist ein ding nummer %d", i, i)},
+		}})
+	}
+	return gs
+}
+
+func newEncoder(t testing.TB, seed uint64, params plugins.Params) *Encoder {
+	t.Helper()
+	e := New()
+	if _, err := e.Configure(ctx, plugins.EncoderConfig{Seed: seed, Params: params}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func batch(start, n int, ql, pl string) plugins.Batch {
+	b := make(plugins.Batch, n)
+	for i := range b {
+		b[i] = plugins.Pair{Group: uint32(start + i), QueryLang: ql, PassageLang: pl}
+	}
+	return b
+}
+
+func small() plugins.Params {
+	return plugins.Params{"dim": 6.0, "buckets": 257.0, "ngrams": []float64{2}, "init_scale": 1.0}
+}
+
+// TestBagBackwardFiniteDifferences checks the hand-written scatter of the
+// bag-vector gradient to embedding rows against central differences of the
+// whole loss.
+func TestBagBackwardFiniteDifferences(t *testing.T) {
+	e := newEncoder(t, 1, small())
+	if err := e.LoadCorpus(ctx, toyCorpus(4)); err != nil {
+		t.Fatal(err)
+	}
+	b := batch(0, 4, "en", "de")
+	var qs, ps []*bag
+	for _, p := range b {
+		qs = append(qs, e.corpus[p.Group][p.QueryLang].query)
+		ps = append(ps, e.corpus[p.Group][p.PassageLang].passage)
+	}
+	if _, err := e.TrainStep(ctx, b); err != nil { // builds the graph
+		t.Fatal(err)
+	}
+	g := e.graphs[4]
+	loss := func() float64 {
+		l, _, _, _, err := g.step(e.bagForward(qs), e.bagForward(ps))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(l)
+	}
+	_, _, ghq, ghp, err := g.step(e.bagForward(qs), e.bagForward(ps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := e.bagBackward(append(qs, ps...), append(append([]float32{}, ghq...), ghp...))
+	checked := 0
+	for id, grad := range rows {
+		for j := 0; j < e.dim; j += 2 {
+			const h = 1e-2
+			orig := e.emb[int(id)*e.dim+j]
+			e.emb[int(id)*e.dim+j] = orig + h
+			up := loss()
+			e.emb[int(id)*e.dim+j] = orig - h
+			down := loss()
+			e.emb[int(id)*e.dim+j] = orig
+			num := (up - down) / (2 * h)
+			if math.Abs(num-float64(grad[j])) > 2e-3+2e-2*math.Abs(num) {
+				t.Errorf("row %d col %d: analytic %.5f, numeric %.5f", id, j, grad[j], num)
+			}
+			checked++
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d entries checked", checked)
+	}
+}
+
+// TestEncodeAgreesWithTrainingGraph: the loss recomputed from Encode's
+// vectors equals the loss the gorgonia graph reports, so the model that is
+// evaluated is the model that was trained.
+func TestEncodeAgreesWithTrainingGraph(t *testing.T) {
+	e := newEncoder(t, 3, plugins.Params{"dim": 8.0, "buckets": 1024.0, "temperature": 0.1})
+	corpus := toyCorpus(5)
+	e.LoadCorpus(ctx, corpus)
+	b := batch(0, 5, "de", "en")
+	var qt, pt []string
+	for _, p := range b {
+		qt = append(qt, corpus[p.Group].Texts[2].Text)
+		pt = append(pt, corpus[p.Group].Texts[1].Text)
+	}
+	qv, _ := e.Encode(ctx, plugins.RoleQuery, "de", qt)
+	pv, _ := e.Encode(ctx, plugins.RolePassage, "en", pt)
+	want := 0.0
+	n, d := 5, 8
+	for i := 0; i < n; i++ {
+		row, col := 0.0, 0.0
+		for j := 0; j < n; j++ {
+			dot := func(a, b int) float64 {
+				s := 0.0
+				for k := 0; k < d; k++ {
+					s += float64(qv.Dense[a*d+k]) * float64(pv.Dense[b*d+k])
+				}
+				return s / 0.1
+			}
+			row += math.Exp(dot(i, j))
+			col += math.Exp(dot(j, i))
+		}
+		sii := 0.0
+		for k := 0; k < d; k++ {
+			sii += float64(qv.Dense[i*d+k]) * float64(pv.Dense[i*d+k])
+		}
+		want += (math.Log(row) + math.Log(col) - 2*sii/0.1) / 2
+	}
+	want /= float64(n)
+	got, err := e.TrainStep(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got-want) > 1e-4 {
+		t.Fatalf("graph loss %.6f, loss from Encode %.6f", got, want)
+	}
+}
+
+func train(t testing.TB, e *Encoder, steps int) []float64 {
+	t.Helper()
+	var losses []float64
+	for s := 0; s < steps; s++ {
+		b := batch((s*8)%32, 8, []string{"en", "de"}[s%2], []string{"de", "en"}[(s/2)%2])
+		l, err := e.TrainStep(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, l)
+	}
+	return losses
+}
+
+func TestDeterministicAndLearns(t *testing.T) {
+	params := plugins.Params{"dim": 16.0, "buckets": 4096.0, "lr": 0.01}
+	a, b := newEncoder(t, 7, params), newEncoder(t, 7, params)
+	a.LoadCorpus(ctx, toyCorpus(40))
+	b.LoadCorpus(ctx, toyCorpus(40))
+	la, lb := train(t, a, 200), train(t, b, 200)
+	if diff := cmp.Diff(la, lb); diff != "" {
+		t.Fatalf("same seed, different losses:\n%.500s", diff)
+	}
+	first, last := mean(la[:8]), mean(la[len(la)-8:])
+	if last > first/3 {
+		t.Errorf("loss fell from %.3f to %.3f only", first, last)
+	}
+	c := newEncoder(t, 8, params)
+	c.LoadCorpus(ctx, toyCorpus(40))
+	if cmp.Equal(la, train(t, c, 200)) {
+		t.Error("seeds 7 and 8 trained identically")
+	}
+}
+
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	params := plugins.Params{"dim": 8.0, "buckets": 512.0}
+	e := newEncoder(t, 1, params)
+	e.LoadCorpus(ctx, toyCorpus(40))
+	train(t, e, 10)
+	path := filepath.Join(t.TempDir(), "model.ckpt")
+	if err := e.Save(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	params["checkpoint"] = path
+	f := newEncoder(t, 99, params)
+	texts := []string{"was ist ding3", "thing5 is a thing"}
+	want, _ := e.Encode(ctx, plugins.RoleQuery, "de", texts)
+	got, _ := f.Encode(ctx, plugins.RoleQuery, "de", texts)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("loaded model encodes differently:\n%s", diff)
+	}
+	params["dim"] = 16.0
+	if _, err := New().Configure(ctx, plugins.EncoderConfig{Params: params}); err == nil {
+		t.Fatal("a checkpoint of another shape was loaded")
+	}
+}
+
+func TestUnitVectors(t *testing.T) {
+	e := newEncoder(t, 1, plugins.Params{"dim": 32.0, "buckets": 1024.0})
+	v, err := e.Encode(ctx, plugins.RolePassage, "zh", []string{"北京是首都", "", "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < v.Count; i++ {
+		n := 0.0
+		for _, f := range v.Dense[i*32 : (i+1)*32] {
+			n += float64(f * f)
+		}
+		if math.Abs(n-1) > 1e-4 {
+			t.Errorf("vector %d has squared norm %v", i, n)
+		}
+	}
+}

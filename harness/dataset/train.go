@@ -1,0 +1,178 @@
+package dataset
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/xlbench/xlbench/harness/textseg"
+)
+
+// TrainGroup is one parallel training unit: a QA pair whose question exists
+// in some languages and whose passage — the sentence of the context holding
+// the answer — in some languages.
+type TrainGroup struct {
+	// Key is the source's id (the QA id).
+	Key      string
+	Queries  map[string]string
+	Passages map[string]string
+}
+
+// TrainCorpus is a training dataset as groups.
+type TrainCorpus struct {
+	Name   string
+	Groups []TrainGroup
+}
+
+// LangCounts counts, per language, the groups with a query and with a
+// passage in it.
+func (c *TrainCorpus) LangCounts() (queries, passages map[string]int) {
+	queries, passages = map[string]int{}, map[string]int{}
+	for _, g := range c.Groups {
+		for l := range g.Queries {
+			queries[l]++
+		}
+		for l := range g.Passages {
+			passages[l]++
+		}
+	}
+	return queries, passages
+}
+
+// squadFile is the SQuAD v1.1 layout.
+type squadFile struct {
+	Data []struct {
+		Title      string `json:"title"`
+		Paragraphs []struct {
+			Context string `json:"context"`
+			QAs     []struct {
+				ID       string `json:"id"`
+				Question string `json:"question"`
+				Answers  []struct {
+					AnswerStart int    `json:"answer_start"`
+					Text        string `json:"text"`
+				} `json:"answers"`
+			} `json:"qas"`
+		} `json:"paragraphs"`
+	} `json:"data"`
+}
+
+// squadQA is one question with the sentence of its context that holds the
+// first answer.
+type squadQA struct {
+	id, question, sentence string
+}
+
+// readSQuAD reads a SQuAD-layout file and finds each answer's sentence.
+func readSQuAD(s *Store, rel string) ([]squadQA, error) {
+	rc, file, err := s.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	var f squadFile
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("%s: %s", file, describeJSONError(raw, err))
+	}
+	var out []squadQA
+	for ai, art := range f.Data {
+		for pi, para := range art.Paragraphs {
+			spans := textseg.Sentences(para.Context)
+			n := len([]rune(para.Context))
+			for qi, qa := range para.QAs {
+				rec := fmt.Sprintf("data[%d].paragraphs[%d].qas[%d] (id %q)", ai, pi, qi, qa.ID)
+				if qa.ID == "" || qa.Question == "" || len(qa.Answers) == 0 {
+					return nil, fmt.Errorf("%s: %s: needs an id, a question and an answer", file, rec)
+				}
+				start := qa.Answers[0].AnswerStart
+				if start < 0 || start >= n || len(spans) == 0 {
+					return nil, fmt.Errorf("%s: %s: answer_start %d outside the %d-character context", file, rec, start, n)
+				}
+				sent := textseg.Text(para.Context, spans[textseg.Containing(spans, start)])
+				out = append(out, squadQA{id: qa.ID, question: qa.Question, sentence: sent})
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no questions", file)
+	}
+	return out, nil
+}
+
+// LoadSQuAD loads an English SQuAD v1.1 training file (rel, such as
+// "squad-v1.1-train-en/train-v1.1.json") as one-language groups.
+func LoadSQuAD(s *Store, name, rel, lang string) (*TrainCorpus, error) {
+	qas, err := readSQuAD(s, rel)
+	if err != nil {
+		return nil, err
+	}
+	c := &TrainCorpus{Name: name, Groups: make([]TrainGroup, len(qas))}
+	for i, qa := range qas {
+		c.Groups[i] = TrainGroup{Key: qa.id, Queries: map[string]string{lang: qa.question}, Passages: map[string]string{lang: qa.sentence}}
+	}
+	return c, nil
+}
+
+var mlqaName = regexp.MustCompile(`^[a-z]+-context-([a-z]+)-question-([a-z]+)\.json(\.gz)?$`)
+
+// LoadMLQA loads the MLQA files in folder dir ("<split>-context-C-question-Q
+// .json[.gz]") and joins them on QA id: a group's queries are the question in
+// every Q, its passages the answer's sentence in every C. langs, if not
+// empty, keeps only those languages.
+func LoadMLQA(s *Store, name, dir string, langs []string) (*TrainCorpus, error) {
+	entries, err := os.ReadDir(filepath.Join(s.Dir, filepath.FromSlash(dir)))
+	if err != nil {
+		return nil, fmt.Errorf("MLQA folder: %w", err)
+	}
+	keep := func(l string) bool {
+		if len(langs) == 0 {
+			return true
+		}
+		for _, k := range langs {
+			if k == l {
+				return true
+			}
+		}
+		return false
+	}
+	var files []string
+	for _, e := range entries {
+		if m := mlqaName.FindStringSubmatch(e.Name()); m != nil && keep(m[1]) && keep(m[2]) {
+			files = append(files, e.Name())
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no *-context-C-question-Q.json[.gz] files in %s", filepath.Join(s.Dir, dir))
+	}
+	index := map[string]int{}
+	c := &TrainCorpus{Name: name}
+	for _, f := range files {
+		m := mlqaName.FindStringSubmatch(f)
+		ctxLang, qLang := m[1], m[2]
+		qas, err := readSQuAD(s, dir+"/"+strings.TrimSuffix(f, ".gz"))
+		if err != nil {
+			return nil, err
+		}
+		for _, qa := range qas {
+			i, ok := index[qa.id]
+			if !ok {
+				i = len(c.Groups)
+				index[qa.id] = i
+				c.Groups = append(c.Groups, TrainGroup{Key: qa.id, Queries: map[string]string{}, Passages: map[string]string{}})
+			}
+			c.Groups[i].Queries[qLang] = qa.question
+			c.Groups[i].Passages[ctxLang] = qa.sentence
+		}
+	}
+	return c, nil
+}
