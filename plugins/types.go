@@ -8,6 +8,8 @@ type Info struct {
 	Version     string
 	Description string
 	Params      []ParamSpec
+	// Trainable marks an encoder that trains (see EncoderInfo.Trainable).
+	Trainable bool
 }
 
 // Group is one parallel training unit, such as one QA pair available in

@@ -56,7 +56,7 @@ var paramTypeToWire = map[ParamType]pb.ParamType{
 }
 
 func infoToWire(info Info) (*pb.PluginInfo, error) {
-	out := &pb.PluginInfo{Name: info.Name, Version: info.Version, Description: info.Description}
+	out := &pb.PluginInfo{Name: info.Name, Version: info.Version, Description: info.Description, Trainable: info.Trainable}
 	for _, s := range info.Params {
 		ws := &pb.ParamSpec{
 			Name:        s.Name,
@@ -83,7 +83,7 @@ func infoToWire(info Info) (*pb.PluginInfo, error) {
 }
 
 func infoFromWire(w *pb.PluginInfo) (Info, error) {
-	info := Info{Name: w.GetName(), Version: w.GetVersion(), Description: w.GetDescription()}
+	info := Info{Name: w.GetName(), Version: w.GetVersion(), Description: w.GetDescription(), Trainable: w.GetTrainable()}
 	for _, ws := range w.GetParams() {
 		s := ParamSpec{Name: ws.GetName(), Description: ws.GetDescription(), OneOf: ws.GetOneOf()}
 		for t, wt := range paramTypeToWire {

@@ -42,6 +42,7 @@ var Info = plugins.Info{
 	Name:        "gorgonia",
 	Version:     Version,
 	Description: "dual encoder over hashed word and character n-grams: sparse embedding bag (lazy AdamW) + gorgonia projection and symmetric InfoNCE",
+	Trainable:   true,
 	Params: []plugins.ParamSpec{
 		{Name: "dim", Type: plugins.ParamInteger, Default: 128.0, Min: plugins.Bound(2), Max: plugins.Bound(4096), Description: "vector dimension"},
 		{Name: "buckets", Type: plugins.ParamInteger, Default: 262144.0, Min: plugins.Bound(16), Max: plugins.Bound(1 << 24), Description: "rows of the hashed feature table"},

@@ -158,6 +158,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	depth := fs.Int("depth", 1000, "ranking depth of TREC runs (0 = full ranking)")
 	only := fs.String("experiment", "", "run only this experiment")
 	logLevel := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
+	checkpoints := fs.Bool("checkpoints", false, "save each trained model as OUT/<experiment>/<cell>/model.ckpt")
 	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
 	var tf tableFlags
 	tf.register(fs)
@@ -198,7 +199,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
-		SingleCell: len(cells) == 1, Version: Version, Log: a.Stderr}
+		SingleCell: len(cells) == 1, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr}
 	results, runErr := r.Run(ctx, cells)
 	if len(results) > 0 {
 		if runErr != nil {

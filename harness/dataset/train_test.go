@@ -60,7 +60,6 @@ func TestSQuADBadAnswer(t *testing.T) {
 	}
 }
 
-
 // TestTrainingCorporaShared loads the real training data and checks the
 // counts its README gives.
 func TestTrainingCorporaShared(t *testing.T) {

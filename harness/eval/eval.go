@@ -70,6 +70,9 @@ type SettingResult struct {
 	Metrics map[string]float64 `json:"metrics"`
 	// Pools are keyed "X" (mono; multi, by query language) or "X-Y" (cross).
 	Pools map[string]Pool `json:"pools"`
+	// PerQuery holds every scored query's average precision, keyed
+	// "<pool>:<question id>", for paired significance tests.
+	PerQuery map[string]float64 `json:"-"`
 }
 
 // Result is the evaluation of one encoder on one collection.
@@ -153,7 +156,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	keys := tieKeys(ids)
 	res := Result{}
 	for _, s := range Settings {
-		res[s] = &SettingResult{Pools: map[string]Pool{}}
+		res[s] = &SettingResult{Pools: map[string]Pool{}, PerQuery: map[string]float64{}}
 	}
 	var multiQueries []metrics.Query
 	for _, qlang := range c.Languages {
@@ -170,6 +173,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		}
 		multiQueries = append(multiQueries, multi...)
 		res[Multi].Pools[qlang] = summarise(qlang, "", multi)
+		keepAP(res[Multi].PerQuery, qlang, qs, multi)
 
 		for _, clang := range c.Languages {
 			lo, hi := c.CandidateRange(clang)
@@ -188,12 +192,13 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 				return nil, err
 			}
 			res[setting].Pools[name] = summarise(qlang, clang, pq)
+			keepAP(res[setting].PerQuery, name, qs, pq)
 		}
 	}
 	for _, s := range []string{Mono, Cross} {
 		res[s].Metrics = macro(res[s].Pools, metrics.Ranking)
 	}
-	res[Multi].Metrics = metrics.Mean(withoutDistance(multiQueries))
+	res[Multi].Metrics = metrics.Mean(withoutDistance(scored(multiQueries)))
 	res[Multi].Metrics[metrics.RankDistance] = macro(res[Multi].Pools, []string{metrics.RankDistance})[metrics.RankDistance]
 	return res, nil
 }
@@ -227,7 +232,8 @@ func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, text
 	return nil
 }
 
-// rankPool ranks the questions qs against a pool whose score rows are block
+// rankPool ranks the questions qs (the result is aligned with qs, nil for a
+// question with no relevant candidate in the pool) against a pool whose score rows are block
 // (len(qs) × n) and whose candidates start at offset in the collection.
 // withDistance adds the rank distance (the multilingual pool).
 func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, n, offset int, keys []int32, ids []string, qs []dataset.Question, withDistance bool) ([]metrics.Query, error) {
@@ -259,7 +265,7 @@ func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, n, 
 			}
 		}
 	}
-	return slices.DeleteFunc(out, func(q metrics.Query) bool { return q == nil }), e.ctx.Err()
+	return out, e.ctx.Err()
 }
 
 // columns copies columns [lo, hi) of a row-major matrix with n columns.
@@ -272,8 +278,23 @@ func columns(block []float32, n, lo, hi int) []float32 {
 	return out
 }
 
+// scored drops the questions that had no relevant candidate in the pool.
+func scored(qs []metrics.Query) []metrics.Query {
+	return slices.DeleteFunc(slices.Clone(qs), func(q metrics.Query) bool { return q == nil })
+}
+
 func summarise(qlang, clang string, qs []metrics.Query) Pool {
+	qs = scored(qs)
 	return Pool{QueryLang: qlang, CandLang: clang, Queries: len(qs), Metrics: metrics.Mean(qs)}
+}
+
+// keepAP records the average precision of each scored question of a pool.
+func keepAP(into map[string]float64, pool string, qs []dataset.Question, ms []metrics.Query) {
+	for i, m := range ms {
+		if m != nil {
+			into[pool+":"+qs[i].ID] = m[metrics.MAP]
+		}
+	}
 }
 
 // macro averages pools' metrics with equal weight per pool, skipping pools

@@ -2,14 +2,18 @@
 package report
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -34,22 +38,31 @@ type DatasetInfo struct {
 
 // CellResult is what one cell of the matrix produced.
 type CellResult struct {
-	XLBenchVersion string                 `json:"xlbench_version"`
-	Experiment     string                 `json:"experiment"`
-	Cell           string                 `json:"cell"`
-	Encoder        Component              `json:"encoder"`
-	Sampler        *Component             `json:"sampler,omitempty"`
-	Seed           uint64                 `json:"seed"`
-	Complete       bool                   `json:"complete"`
-	Started        time.Time              `json:"started"`
-	Finished       time.Time              `json:"finished"`
-	WallSeconds    float64                `json:"wall_seconds"`
-	Datasets       map[string]DatasetInfo `json:"datasets"`
+	XLBenchVersion string     `json:"xlbench_version"`
+	Experiment     string     `json:"experiment"`
+	Cell           string     `json:"cell"`
+	Encoder        Component  `json:"encoder"`
+	Sampler        *Component `json:"sampler,omitempty"`
+	Seed           uint64     `json:"seed"`
+	// Training is the training record of a trained cell.
+	Training    *train.Record          `json:"training,omitempty"`
+	Complete    bool                   `json:"complete"`
+	Started     time.Time              `json:"started"`
+	Finished    time.Time              `json:"finished"`
+	WallSeconds float64                `json:"wall_seconds"`
+	Datasets    map[string]DatasetInfo `json:"datasets"`
 	// Metrics is keyed dataset → setting (mono, cross, multi) → metric.
 	Metrics map[string]map[string]map[string]float64 `json:"metrics"`
 	// Pools is keyed dataset → setting → pool ("X" or "X-Y").
 	Pools map[string]map[string]map[string]eval.Pool `json:"pools"`
+	// PerQuery holds each query's average precision, keyed dataset →
+	// setting → "<pool>:<question id>". It is stored beside the result in
+	// PerQueryFile and loaded by ReadAll.
+	PerQuery map[string]map[string]map[string]float64 `json:"-"`
 }
+
+// PerQueryFile holds a cell's per-query average precision.
+const PerQueryFile = "per-query.json.gz"
 
 // Row is the table row a result belongs to: seeds of one encoder and
 // sampler pair are aggregated.
@@ -122,6 +135,9 @@ func ReadAll(out, experiment string) ([]*CellResult, error) {
 		if !r.Complete {
 			return nil, fmt.Errorf("%s: result is marked incomplete", f)
 		}
+		if r.PerQuery, err = readPerQuery(filepath.Join(filepath.Dir(f), PerQueryFile)); err != nil {
+			return nil, err
+		}
 		rs = append(rs, &r)
 	}
 	sort.Slice(rs, func(i, j int) bool {
@@ -131,4 +147,56 @@ func ReadAll(out, experiment string) ([]*CellResult, error) {
 		return rs[i].Cell < rs[j].Cell
 	})
 	return rs, nil
+}
+
+// WritePerQuery stores per-query average precision beside r's result.
+func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map[string]float64) error {
+	dir := filepath.Join(out, r.Experiment, r.Cell)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".per-query-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	z := gzip.NewWriter(tmp)
+	if err := json.NewEncoder(z).Encode(perQuery); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := z.Close(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, PerQueryFile))
+}
+
+// readPerQuery reads a per-query file; a missing one is no error (older
+// results), only an unreadable one.
+func readPerQuery(path string) (map[string]map[string]map[string]float64, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out map[string]map[string]map[string]float64
+	if err := json.NewDecoder(z).Decode(&out); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
 }

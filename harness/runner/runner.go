@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/spec"
+	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -32,16 +35,21 @@ type Cell struct {
 
 // Plan lists an experiment's cells in a fixed order: encoders, then
 // samplers, then seeds, each in spec order. Without training data there
-// are no samplers, and each encoder is evaluated once per seed.
+// are no samplers, and each encoder is evaluated once per seed. An encoder
+// that does not train (its plugin says so) is evaluated once, with the first
+// seed, whatever the samplers.
 func Plan(e *spec.Experiment) []Cell {
 	var cells []Cell
 	for _, enc := range e.Encoders {
-		samplers := e.Samplers
+		samplers, seeds := e.Samplers, e.Seeds
+		if len(samplers) > 0 && !enc.Info.Trainable {
+			samplers, seeds = nil, seeds[:1]
+		}
 		if len(samplers) == 0 {
 			samplers = []*spec.Component{nil}
 		}
 		for _, s := range samplers {
-			for _, seed := range e.Seeds {
+			for _, seed := range seeds {
 				name := enc.Name
 				if s != nil {
 					name += "." + s.Name
@@ -57,6 +65,7 @@ func Plan(e *spec.Experiment) []Cell {
 // PluginStarter starts plugin processes; the plugin host is one.
 type PluginStarter interface {
 	StartEncoder(ref, label string) (plugins.Encoder, func(), error)
+	StartSampler(ref, label string) (plugins.Sampler, func(), error)
 }
 
 // Runner runs cells.
@@ -72,12 +81,15 @@ type Runner struct {
 	// SingleCell puts TREC files straight under TRECDir, for a matrix of
 	// one cell; otherwise each cell writes under TRECDir/<experiment>/<cell>.
 	SingleCell bool
-	Version    string
+	// Checkpoints saves each trained model as OUT/<experiment>/<cell>/model.ckpt.
+	Checkpoints bool
+	Version     string
 	// Log receives progress lines.
 	Log io.Writer
 
-	mu    sync.Mutex
-	cache map[string]*dataset.Collection
+	mu      sync.Mutex
+	cache   map[string]*dataset.Collection
+	corpora map[string]*train.Corpus
 }
 
 func (r *Runner) logf(format string, args ...any) {
@@ -119,6 +131,53 @@ func (r *Runner) Collection(d *spec.Dataset) (*dataset.Collection, error) {
 	return c, nil
 }
 
+// TrainingCorpus loads and joins an experiment's training datasets once per
+// run, and prints their per-language counts the first time.
+func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
+	var names []string
+	for _, d := range e.Train {
+		names = append(names, d.Name)
+	}
+	key := strings.Join(names, "+")
+	r.mu.Lock()
+	c, ok := r.corpora[key]
+	r.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	var parts []*dataset.TrainCorpus
+	for _, d := range e.Train {
+		var tc *dataset.TrainCorpus
+		var err error
+		switch d.Format {
+		case "mlqa":
+			tc, err = dataset.LoadMLQA(r.Store, d.Name, d.Path, d.Languages)
+		case "squad":
+			lang := "en"
+			if len(d.Languages) > 0 {
+				lang = d.Languages[0]
+			}
+			tc, err = dataset.LoadSQuAD(r.Store, d.Name, d.Path, lang)
+		default:
+			err = fmt.Errorf("format %q is not a training format", d.Format)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dataset %q: %w", d.Name, err)
+		}
+		r.logf("loaded training dataset %s: %d groups", d.Name, len(tc.Groups))
+		parts = append(parts, tc)
+	}
+	c = train.Build(parts)
+	r.logf("%s", strings.TrimRight(c.Describe(), "\n"))
+	r.mu.Lock()
+	if r.corpora == nil {
+		r.corpora = map[string]*train.Corpus{}
+	}
+	r.corpora[key] = c
+	r.mu.Unlock()
+	return c, nil
+}
+
 // RunCell runs one cell and stores its result. The result is written only
 // when every dataset was evaluated.
 func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, error) {
@@ -126,9 +185,6 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 	label := fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)
 	fail := func(err error) (*report.CellResult, error) {
 		return nil, fmt.Errorf("%s: %w", label, err)
-	}
-	if cell.Sampler != nil {
-		return fail(fmt.Errorf("training cells need a training driver, which this build lacks"))
 	}
 	enc, stop, err := r.Plugins.StartEncoder(cell.Encoder.Plugin, label)
 	if err != nil {
@@ -139,6 +195,46 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 	if err != nil {
 		return fail(err)
 	}
+	var rec *train.Record
+	if cell.Sampler != nil {
+		if !info.Trainable {
+			return fail(fmt.Errorf("encoder %s does not train, but the cell has sampler %s", cell.Encoder.Name, cell.Sampler.Name))
+		}
+		corpus, err := r.TrainingCorpus(cell.Experiment)
+		if err != nil {
+			return fail(err)
+		}
+		sampler, stopSampler, err := r.Plugins.StartSampler(cell.Sampler.Plugin, label)
+		if err != nil {
+			return fail(err)
+		}
+		steps := cell.Experiment.Steps
+		if steps == 0 {
+			steps = train.StepsFor(cell.Experiment.Epochs, len(corpus.Groups), cell.Experiment.BatchSize)
+		}
+		rec, err = train.Run(ctx, sampler, enc, corpus, train.Options{
+			Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
+			SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.Log,
+		})
+		stopSampler()
+		if err != nil {
+			return fail(fmt.Errorf("training: %w", err))
+		}
+		r.logf("%s: trained %d steps in %.1fs (%.0f pairs/s), %.1f%% monolingual batches, final loss %.3f",
+			label, rec.Steps, rec.Seconds, rec.PairsPerSecond, 100*rec.MonolingualShare, tailMean(rec.Loss, 50))
+		if r.Checkpoints {
+			dir, err := filepath.Abs(filepath.Join(r.Out, cell.Experiment.Name, cell.Name))
+			if err == nil {
+				err = os.MkdirAll(dir, 0o755)
+			}
+			if err == nil {
+				err = enc.Save(ctx, filepath.Join(dir, "model.ckpt"))
+			}
+			if err != nil {
+				return fail(fmt.Errorf("saving the checkpoint: %w", err))
+			}
+		}
+	}
 	res := &report.CellResult{
 		XLBenchVersion: r.Version,
 		Experiment:     cell.Experiment.Name,
@@ -146,11 +242,17 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		Encoder: report.Component{Name: cell.Encoder.Name, Plugin: cell.Encoder.Plugin,
 			PluginName: cell.Encoder.Info.Name, PluginVersion: cell.Encoder.Info.Version, Params: cell.Encoder.Checked},
 		Seed:     cell.Seed,
+		Training: rec,
 		Started:  started.UTC(),
 		Datasets: map[string]report.DatasetInfo{},
 		Metrics:  map[string]map[string]map[string]float64{},
 		Pools:    map[string]map[string]map[string]eval.Pool{},
 	}
+	if cell.Sampler != nil {
+		res.Sampler = &report.Component{Name: cell.Sampler.Name, Plugin: cell.Sampler.Plugin,
+			PluginName: cell.Sampler.Info.Name, PluginVersion: cell.Sampler.Info.Version, Params: cell.Sampler.Checked}
+	}
+	perQuery := map[string]map[string]map[string]float64{}
 	for _, d := range cell.Experiment.Evaluate {
 		c, err := r.Collection(d)
 		if err != nil {
@@ -180,20 +282,38 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		res.Datasets[d.Name] = report.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}
 		res.Metrics[d.Name] = map[string]map[string]float64{}
 		res.Pools[d.Name] = map[string]map[string]eval.Pool{}
+		perQuery[d.Name] = map[string]map[string]float64{}
 		for s, sr := range out {
 			res.Metrics[d.Name][s] = sr.Metrics
 			res.Pools[d.Name][s] = sr.Pools
+			perQuery[d.Name][s] = sr.PerQuery
 		}
 	}
 	res.Finished = time.Now().UTC()
 	res.WallSeconds = res.Finished.Sub(started).Seconds()
 	res.Complete = true
+	if err := report.WritePerQuery(r.Out, res, perQuery); err != nil {
+		return fail(err)
+	}
 	path, err := report.Write(r.Out, res)
 	if err != nil {
 		return fail(err)
 	}
+	res.PerQuery = perQuery
 	r.logf("%s: done in %.1fs, wrote %s", label, res.WallSeconds, path)
 	return res, nil
+}
+
+func tailMean(x []float32, n int) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	x = x[max(0, len(x)-n):]
+	s := 0.0
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s / float64(len(x))
 }
 
 // ErrIncomplete is returned with the results that did complete when some

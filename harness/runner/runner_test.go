@@ -6,12 +6,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/spec"
+	"github.com/xlbench/xlbench/plugins"
 )
+
+var trainable = plugins.Info{Trainable: true}
 
 func TestPlanOrderAndNames(t *testing.T) {
 	e := &spec.Experiment{
 		Name:     "e",
-		Encoders: []*spec.Component{{Name: "a"}, {Name: "b"}},
+		Encoders: []*spec.Component{{Name: "a", Info: trainable}, {Name: "b", Info: trainable}},
 		Samplers: []*spec.Component{{Name: "mono"}, {Name: "hybrid"}},
 		Seeds:    []uint64{1, 2},
 	}
@@ -33,5 +36,23 @@ func TestPlanOrderAndNames(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"a.seed1", "a.seed2", "b.seed1", "b.seed2"}, names); diff != "" {
 		t.Errorf("evaluation-only (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanUntrainedEncoderOnce: an encoder that does not train gets one
+// cell, with the first seed, beside the trained matrix.
+func TestPlanUntrainedEncoderOnce(t *testing.T) {
+	e := &spec.Experiment{
+		Name:     "e",
+		Encoders: []*spec.Component{{Name: "dual", Info: trainable}, {Name: "bm25"}},
+		Samplers: []*spec.Component{{Name: "mono"}},
+		Seeds:    []uint64{3, 4},
+	}
+	var names []string
+	for _, c := range Plan(e) {
+		names = append(names, c.Name)
+	}
+	if diff := cmp.Diff([]string{"dual.mono.seed3", "dual.mono.seed4", "bm25.seed3"}, names); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

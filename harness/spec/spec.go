@@ -21,6 +21,7 @@
 //	  samplers   = []                # required exactly when train is set
 //	  seeds      = [1]
 //	  batch_size = 64
+//	  steps      = 2000              # or epochs = 1 (passes over the groups)
 //	}
 //
 // Parse checks syntax, attributes and references; Check asks each plugin
@@ -70,6 +71,8 @@ const (
 // Formats maps each dataset format to the roles it can fill.
 var Formats = map[string][]string{
 	"lareqa": {RoleEvaluate},
+	"mlqa":   {RoleTrain},
+	"squad":  {RoleTrain},
 }
 
 // Component is an encoder or sampler block.
@@ -96,7 +99,11 @@ type Experiment struct {
 	Samplers  []*Component
 	Seeds     []uint64
 	BatchSize int
-	Range     hcl.Range
+	// Training length: Steps batches, or Epochs passes over the training
+	// groups when Steps is 0.
+	Steps  int
+	Epochs float64
+	Range  hcl.Range
 }
 
 var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -125,6 +132,8 @@ var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "samplers"},
 	{Name: "seeds"},
 	{Name: "batch_size"},
+	{Name: "steps"},
+	{Name: "epochs"},
 }}
 
 // Parse reads and checks spec files. The returned Spec is usable only when
@@ -320,7 +329,7 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	e := &Experiment{Name: b.Labels[0], Range: b.DefRange, Seeds: []uint64{1}, BatchSize: 64}
+	e := &Experiment{Name: b.Labels[0], Range: b.DefRange, Seeds: []uint64{1}, BatchSize: 64, Epochs: 1}
 	datasets := func(attr string) []*Dataset {
 		var out []*Dataset
 		for _, ref := range refs(content.Attributes[attr], "dataset", &diags) {
@@ -370,6 +379,24 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 			diags = append(diags, attrError(a, "Invalid batch size", "The batch size is a positive integer."))
 		}
 		e.BatchSize = int(f)
+	}
+	steps, epochs := content.Attributes["steps"], content.Attributes["epochs"]
+	if steps != nil && epochs != nil {
+		diags = append(diags, attrError(epochs, "Conflicting training length", "Set steps or epochs, not both."))
+	}
+	if steps != nil {
+		var f float64
+		diags = append(diags, numberAttr(steps, &f)...)
+		if f < 1 || f != float64(int(f)) {
+			diags = append(diags, attrError(steps, "Invalid steps", "steps is a positive integer."))
+		}
+		e.Steps = int(f)
+	}
+	if epochs != nil {
+		diags = append(diags, numberAttr(epochs, &e.Epochs)...)
+		if !(e.Epochs > 0) {
+			diags = append(diags, attrError(epochs, "Invalid epochs", "epochs is a positive number."))
+		}
 	}
 	for _, d := range e.Train {
 		if d.Role != RoleTrain {

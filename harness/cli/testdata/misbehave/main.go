@@ -43,3 +43,5 @@ func (e *enc) Encode(ctx context.Context, _ plugins.Role, _ string, texts []stri
 }
 
 func main() { plugins.ServeEncoder(&enc{}) }
+
+func (e *enc) Save(context.Context, string) error { return nil }

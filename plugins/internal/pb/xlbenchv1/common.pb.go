@@ -241,11 +241,14 @@ func (x *ParamSpec) GetOneOf() []string {
 
 // PluginInfo identifies a plugin and the parameters it accepts.
 type PluginInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	Params        []*ParamSpec           `protobuf:"bytes,4,rep,name=params,proto3" json:"params,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Name        string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Version     string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Description string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Params      []*ParamSpec           `protobuf:"bytes,4,rep,name=params,proto3" json:"params,omitempty"`
+	// Encoders only: the encoder trains (LoadCorpus, TrainStep). An untrained
+	// encoder is evaluated once per experiment, not once per sampler and seed.
+	Trainable     bool `protobuf:"varint,5,opt,name=trainable,proto3" json:"trainable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -306,6 +309,13 @@ func (x *PluginInfo) GetParams() []*ParamSpec {
 		return x.Params
 	}
 	return nil
+}
+
+func (x *PluginInfo) GetTrainable() bool {
+	if x != nil {
+		return x.Trainable
+	}
+	return false
 }
 
 // Batch holds training pairs as parallel arrays: pair i takes the query side
@@ -387,13 +397,14 @@ const file_xlbench_v1_common_proto_rawDesc = "" +
 	"\x03min\x18\x06 \x01(\x01R\x03min\x12\x17\n" +
 	"\ahas_max\x18\a \x01(\bR\x06hasMax\x12\x10\n" +
 	"\x03max\x18\b \x01(\x01R\x03max\x12\x15\n" +
-	"\x06one_of\x18\t \x03(\tR\x05oneOf\"\x8b\x01\n" +
+	"\x06one_of\x18\t \x03(\tR\x05oneOf\"\xa9\x01\n" +
 	"\n" +
 	"PluginInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x12-\n" +
-	"\x06params\x18\x04 \x03(\v2\x15.xlbench.v1.ParamSpecR\x06params\"_\n" +
+	"\x06params\x18\x04 \x03(\v2\x15.xlbench.v1.ParamSpecR\x06params\x12\x1c\n" +
+	"\ttrainable\x18\x05 \x01(\bR\ttrainable\"_\n" +
 	"\x05Batch\x12\x14\n" +
 	"\x05group\x18\x01 \x03(\rR\x05group\x12\x1d\n" +
 	"\n" +

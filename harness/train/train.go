@@ -1,0 +1,258 @@
+// Package train drives training: it turns training corpora into the groups
+// plugins see, asks the sampler for batches and feeds them to the encoder,
+// recording the loss of every step and the language mix of every batch.
+package train
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Corpus is the union of an experiment's training corpora, with group ids
+// 0..n-1 in corpus order.
+type Corpus struct {
+	Groups  []plugins.CorpusGroup
+	Summary plugins.CorpusSummary
+	// Per language, the groups with a query / a passage in it.
+	QueryLangs, PassageLangs map[string]int
+}
+
+// Build numbers the groups of the corpora and gathers their texts.
+func Build(corpora []*dataset.TrainCorpus) *Corpus {
+	c := &Corpus{QueryLangs: map[string]int{}, PassageLangs: map[string]int{}}
+	for _, tc := range corpora {
+		for _, g := range tc.Groups {
+			id := uint32(len(c.Groups))
+			cg := plugins.CorpusGroup{ID: id}
+			sg := plugins.Group{ID: id}
+			for _, l := range sortedKeys(g.Queries) {
+				cg.Texts = append(cg.Texts, plugins.Text{Lang: l, Role: plugins.RoleQuery, Text: g.Queries[l]})
+				sg.QueryLangs = append(sg.QueryLangs, l)
+				c.QueryLangs[l]++
+			}
+			for _, l := range sortedKeys(g.Passages) {
+				cg.Texts = append(cg.Texts, plugins.Text{Lang: l, Role: plugins.RolePassage, Text: g.Passages[l]})
+				sg.PassageLangs = append(sg.PassageLangs, l)
+				c.PassageLangs[l]++
+			}
+			c.Groups = append(c.Groups, cg)
+			c.Summary.Groups = append(c.Summary.Groups, sg)
+		}
+	}
+	return c
+}
+
+// Describe is a per-language count of the corpus, for the start of training.
+func (c *Corpus) Describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "training corpus: %d groups\n", len(c.Groups))
+	langs := map[string]bool{}
+	for l := range c.QueryLangs {
+		langs[l] = true
+	}
+	for l := range c.PassageLangs {
+		langs[l] = true
+	}
+	for _, l := range sortedKeys(langs) {
+		fmt.Fprintf(&b, "  %s: %6d queries %6d passages\n", l, c.QueryLangs[l], c.PassageLangs[l])
+	}
+	return b.String()
+}
+
+// Languages returns the languages seen in training on the query or passage
+// side, and those that took part in a cross-lingual pair (a group with the
+// language on one side and another language on the other).
+func (c *Corpus) Languages() (trained, crossTrained map[string]bool) {
+	trained, crossTrained = map[string]bool{}, map[string]bool{}
+	for _, g := range c.Summary.Groups {
+		for _, q := range g.QueryLangs {
+			trained[q] = true
+			for _, p := range g.PassageLangs {
+				trained[p] = true
+				if p != q {
+					crossTrained[p], crossTrained[q] = true, true
+				}
+			}
+		}
+	}
+	return trained, crossTrained
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Sampler is what training needs of a sampler plugin.
+type Sampler interface {
+	Start(ctx context.Context, cfg plugins.SamplerConfig) error
+	Next(ctx context.Context, n int) ([]plugins.Batch, error)
+}
+
+// Trainer is what training needs of an encoder plugin.
+type Trainer interface {
+	LoadCorpus(ctx context.Context, groups []plugins.CorpusGroup) error
+	TrainStep(ctx context.Context, b plugins.Batch) (float64, error)
+}
+
+// Options configure a training run.
+type Options struct {
+	Steps     int
+	BatchSize int
+	Seed      uint64
+	// SamplerParams are the sampler's checked parameters.
+	SamplerParams plugins.Params
+	// Label names the run in progress output.
+	Label string
+	// Progress receives a progress bar on a terminal, else a line every
+	// twentieth of the run; nil is silent.
+	Progress io.Writer
+}
+
+// Record is what a training run leaves in the cell's result.
+type Record struct {
+	Steps          int     `json:"steps"`
+	BatchSize      int     `json:"batch_size"`
+	Pairs          int     `json:"pairs"`
+	Seconds        float64 `json:"seconds"`
+	PairsPerSecond float64 `json:"pairs_per_second"`
+	// Loss of every step, in order.
+	Loss []float32 `json:"loss"`
+	// MonolingualBatches counts batches whose pairs are all in one
+	// language; MonolingualShare is their share of all batches.
+	MonolingualBatches int     `json:"monolingual_batches"`
+	MonolingualShare   float64 `json:"monolingual_share"`
+	// BatchLanguages counts monolingual batches per language;
+	// PairLanguages counts pairs per "query-passage" language pair.
+	BatchLanguages map[string]int `json:"batch_languages"`
+	PairLanguages  map[string]int `json:"pair_languages"`
+	Groups         int            `json:"groups"`
+	QueryLangs     map[string]int `json:"query_langs"`
+	PassageLangs   map[string]int `json:"passage_langs"`
+}
+
+// StepsFor converts epochs (passes over the groups) to steps.
+func StepsFor(epochs float64, groups, batchSize int) int {
+	return max(1, int(math.Ceil(epochs*float64(groups)/float64(batchSize))))
+}
+
+// fetch is how many batches one Next call asks for.
+const fetch = 64
+
+// Run trains enc on the batches s chooses.
+func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*Record, error) {
+	if err := enc.LoadCorpus(ctx, c.Groups); err != nil {
+		return nil, fmt.Errorf("loading the corpus into the encoder: %w", err)
+	}
+	err := s.Start(ctx, plugins.SamplerConfig{Corpus: c.Summary, BatchSize: opt.BatchSize, Params: opt.SamplerParams, Seed: opt.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("starting the sampler: %w", err)
+	}
+	rec := &Record{Steps: opt.Steps, BatchSize: opt.BatchSize, Loss: make([]float32, 0, opt.Steps),
+		BatchLanguages: map[string]int{}, PairLanguages: map[string]int{},
+		Groups: len(c.Groups), QueryLangs: c.QueryLangs, PassageLangs: c.PassageLangs}
+	prog := newProgress(opt.Progress, opt.Label, opt.Steps)
+	start := time.Now()
+	var pending []plugins.Batch
+	for step := 0; step < opt.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(pending) == 0 {
+			if pending, err = s.Next(ctx, min(fetch, opt.Steps-step)); err != nil {
+				return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
+			}
+		}
+		b := pending[0]
+		pending = pending[1:]
+		if len(b) != opt.BatchSize {
+			return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+1, len(b), opt.BatchSize)
+		}
+		loss, err := enc.TrainStep(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("step %d: encoder: %w", step+1, err)
+		}
+		rec.Loss = append(rec.Loss, float32(loss))
+		if b.Monolingual() {
+			rec.MonolingualBatches++
+			rec.BatchLanguages[b[0].QueryLang]++
+		}
+		for _, p := range b {
+			rec.PairLanguages[p.QueryLang+"-"+p.PassageLang]++
+		}
+		rec.Pairs += len(b)
+		prog.update(step+1, loss, float64(rec.Pairs)/time.Since(start).Seconds())
+	}
+	prog.finish()
+	rec.Seconds = time.Since(start).Seconds()
+	rec.PairsPerSecond = float64(rec.Pairs) / rec.Seconds
+	rec.MonolingualShare = float64(rec.MonolingualBatches) / float64(opt.Steps)
+	return rec, nil
+}
+
+// progress shows training progress: a bar on a terminal, plain lines
+// otherwise (logs, CI).
+type progress struct {
+	w      io.Writer
+	label  string
+	total  int
+	bar    *progressbar.ProgressBar
+	every  int
+	recent []float64
+}
+
+func newProgress(w io.Writer, label string, total int) *progress {
+	p := &progress{w: w, label: label, total: total, every: max(1, total/20)}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(label),
+			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
+	return p
+}
+
+func (p *progress) update(step int, loss, pairsPerSec float64) {
+	if p.w == nil {
+		return
+	}
+	// Mean loss over the last 50 steps: one step's loss is noisy.
+	p.recent = append(p.recent, loss)
+	if len(p.recent) > 50 {
+		p.recent = p.recent[1:]
+	}
+	avg := 0.0
+	for _, l := range p.recent {
+		avg += l
+	}
+	avg /= float64(len(p.recent))
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("%s loss %.3f %5.0f pairs/s", p.label, avg, pairsPerSec))
+		p.bar.Set(step)
+		return
+	}
+	if step%p.every == 0 || step == p.total {
+		fmt.Fprintf(p.w, "%s: step %d/%d loss %.3f %.0f pairs/s\n", p.label, step, p.total, avg, pairsPerSec)
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
