@@ -293,3 +293,67 @@ func writeSamplerSpec(t *testing.T) string {
 	os.WriteFile(f, []byte(fmt.Sprintf("sampler \"temp\" {\n  plugin = %q\n  params = { temperature = 2 }\n}\n", bin.temperature)), 0o644)
 	return f
 }
+
+// TestTrainedExperiment trains the built-in encoder out of process with two
+// samplers and two seeds, evaluates it, and checks the training record and
+// the tables.
+func TestTrainedExperiment(t *testing.T) {
+	out := t.TempDir()
+	stdout, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "-checkpoints", "testdata/tiny-train.hcl")
+	if code != 0 {
+		t.Fatalf("code %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"training corpus: 6 groups", "de:      6 queries      6 passages", "trained 30 steps"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, want := range []string{"dual × monolingual", "dual × hybrid", "bm25 ", "paired randomisation tests against the monolingual sampler",
+		"Zero-shot languages (in no training data): none"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "tiny-train", "dual.hybrid.seed2", "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Sampler struct {
+			PluginName string `json:"plugin_name"`
+		}
+		Training struct {
+			Steps, Pairs       int
+			MonolingualBatches int `json:"monolingual_batches"`
+			Loss               []float64
+			MonolingualShare   float64        `json:"monolingual_share"`
+			PairLanguages      map[string]int `json:"pair_languages"`
+		}
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	tr := res.Training
+	if res.Sampler.PluginName != "hybrid" || tr.Steps != 30 || len(tr.Loss) != 30 || tr.Pairs != 120 {
+		t.Errorf("training record: %+v", res)
+	}
+	pairs := 0
+	for _, n := range tr.PairLanguages {
+		pairs += n
+	}
+	if pairs != 120 || tr.MonolingualShare != float64(tr.MonolingualBatches)/30 {
+		t.Errorf("batch mix: %+v", tr)
+	}
+	for _, f := range []string{"per-query.json.gz", "model.ckpt"} {
+		if _, err := os.Stat(filepath.Join(out, "tiny-train", "dual.hybrid.seed2", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// BM25 does not train: one cell, no sampler.
+	if _, err := os.Stat(filepath.Join(out, "tiny-train", "bm25.seed1", "result.json")); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "tiny-train", "bm25.seed2")); err == nil {
+		t.Error("bm25 was run once per seed")
+	}
+}

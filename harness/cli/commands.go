@@ -143,6 +143,11 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 		if err := report.Comparison(rs, d, ms).Render(a.Stdout, tf.format); err != nil {
 			return err
 		}
+		if sig := report.SignificanceTable(rs, d); sig != nil {
+			if err := sig.Render(a.Stdout, tf.format); err != nil {
+				return err
+			}
+		}
 		if err := report.PerLanguage(rs, d).Render(a.Stdout, tf.format); err != nil {
 			return err
 		}

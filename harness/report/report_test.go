@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/train"
 )
 
 func result(cell, sampler string, seed uint64, mapMono, dist float64) *CellResult {
@@ -101,5 +103,49 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "e", "dual.seed1", "result.json"), []byte(`{"complete": false}`), 0o644)
 	if _, err := ReadAll(dir, ""); err == nil {
 		t.Error("an incomplete result was read")
+	}
+}
+
+// TestSignificanceMarks: hybrid beats the monolingual reference by 0.1 AP
+// on every query of mono for both seeds, ties it in cross; the table marks
+// mono ▲ and nothing else, and names the zero-shot language.
+func TestSignificanceMarks(t *testing.T) {
+	var rs []*CellResult
+	for _, seed := range []uint64{1, 2} {
+		for _, s := range []string{"monolingual", "hybrid"} {
+			r := result(fmt.Sprintf("dual.%s.seed%d", s, seed), s, seed, 0.5, 10)
+			r.Sampler.PluginName = s
+			r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5},
+				PairLanguages: map[string]int{"en-en": 5}}
+			mono, cross := map[string]float64{}, map[string]float64{}
+			for q := 0; q < 200; q++ {
+				v := float64(q%10) / 20
+				if s == "hybrid" {
+					v += 0.1
+				}
+				mono[fmt.Sprintf("en:q%d", q)] = v
+				cross[fmt.Sprintf("en-de:q%d", q)] = float64(q%10) / 20
+			}
+			r.PerQuery = map[string]map[string]map[string]float64{"d": {"mono": mono, "cross": cross}}
+			rs = append(rs, r)
+		}
+	}
+	tab := Comparison(rs, "d", DefaultMetrics)
+	if got := tab.Rows[1][2]; got != "0.500 ± 0.000 ▲" {
+		t.Errorf("hybrid mono mAP cell = %q, want a ▲ mark", got)
+	}
+	if got := tab.Rows[1][5]; strings.Contains(got, "▲") || strings.Contains(got, "▼") {
+		t.Errorf("hybrid cross mAP cell = %q, want no mark", got)
+	}
+	notes := strings.Join(tab.Notes, "\n")
+	if !strings.Contains(notes, "Zero-shot languages (in no training data): de") {
+		t.Errorf("notes:\n%s", notes)
+	}
+	sig := SignificanceTable(rs, "d")
+	if sig == nil || len(sig.Rows) != 4 {
+		t.Fatalf("significance table: %+v", sig)
+	}
+	if sig.Rows[0][4] != "+0.1000" {
+		t.Errorf("Δ AP = %s, want +0.1000", sig.Rows[0][4])
 	}
 }

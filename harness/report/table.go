@@ -151,6 +151,8 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	}
 	t.Header = append(t.Header, "multi "+shortName[metrics.RankDistance])
 	var info DatasetInfo
+	tests := significance(rs, dataset)
+	sig := marks(tests)
 	for _, g := range groups(rs) {
 		row := []string{g.row, fmt.Sprint(len(g.results))}
 		collect := func(setting, metric string) []float64 {
@@ -165,7 +167,11 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 		}
 		for _, s := range eval.Settings {
 			for _, m := range ms {
-				row = append(row, cell(collect(s, m), digits(m)))
+				c := cell(collect(s, m), digits(m))
+				if m == metrics.MAP {
+					c += sig[g.row][s]
+				}
+				row = append(row, c)
 			}
 		}
 		row = append(row, cell(collect(eval.Multi, metrics.RankDistance), 1))
@@ -175,6 +181,12 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	t.Title = fmt.Sprintf("%s — mono: %d pools, cross: %d pools, multi: %d questions over %d candidates (%s)",
 		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
+	if len(tests) > 0 {
+		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below the "+ReferenceSampler+" sampler with the same encoder, for every seed (paired randomisation test over queries, Holm-corrected, p < 0.05).")
+	}
+	if z := zeroShotNote(rs, dataset); z != "" {
+		t.Notes = append(t.Notes, z)
+	}
 	return t
 }
 

@@ -1,0 +1,72 @@
+// Package stats holds the significance tests reported beside the tables.
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// PairedRandomization is a two-sided paired randomisation (sign-flip) test
+// of the mean of a[i] − b[i]: under the null hypothesis that the two systems
+// are exchangeable on each query, each difference's sign is a coin flip. It
+// returns the observed mean difference and the p-value (count + 1) /
+// (perms + 1) of permutations whose |mean| reaches the observed one. The
+// permutations come from a fixed seed, so the p-value is reproducible.
+func PairedRandomization(a, b []float64, perms int, seed uint64) (meanDiff, p float64) {
+	n := len(a)
+	if n == 0 || n != len(b) {
+		return 0, math.NaN()
+	}
+	d := make([]float64, n)
+	sum := 0.0
+	for i := range a {
+		d[i] = a[i] - b[i]
+		sum += d[i]
+	}
+	observed := math.Abs(sum)
+	rng := rand.New(rand.NewPCG(seed, 0x7369676e))
+	hits := 0
+	// Tolerance for float rounding: a permutation equal to the observed
+	// statistic counts as reaching it.
+	tol := 1e-12 * math.Max(1, observed)
+	for k := 0; k < perms; k++ {
+		s := 0.0
+		var bits uint64
+		for i, v := range d {
+			if i%64 == 0 {
+				bits = rng.Uint64()
+			}
+			if bits&1 == 1 {
+				s += v
+			} else {
+				s -= v
+			}
+			bits >>= 1
+		}
+		if math.Abs(s) >= observed-tol {
+			hits++
+		}
+	}
+	return sum / float64(n), float64(hits+1) / float64(perms+1)
+}
+
+// Holm adjusts p-values for multiple comparisons (Holm–Bonferroni): sorted
+// ascending, the i-th smallest (0-based) becomes max over j ≤ i of
+// min(1, (m − j)·p_j). The result is in the input's order.
+func Holm(ps []float64) []float64 {
+	m := len(ps)
+	idx := make([]int, m)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ps[idx[a]] < ps[idx[b]] })
+	out := make([]float64, m)
+	running := 0.0
+	for rank, i := range idx {
+		adj := math.Min(1, float64(m-rank)*ps[i])
+		running = math.Max(running, adj)
+		out[i] = running
+	}
+	return out
+}
