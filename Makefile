@@ -3,7 +3,7 @@
 GO            ?= go
 BIN           := bin
 TOOLS         := $(CURDIR)/bin/tools
-SPEC          ?= specs/xquad-r-bm25.hcl
+SPEC          ?= specs/xquad-r.hcl
 RUN_FLAGS     ?=
 BENCH         ?= .
 BENCHTIME     ?= 1x
