@@ -86,6 +86,9 @@ func (d *denseScorer) scores(q *vectors, lo, hi int) []float32 {
 	if nq == 0 || nc == 0 || dim == 0 {
 		return out
 	}
+	if innerProducts(q.dense[lo*dim:hi*dim], d.c.dense, nq, nc, dim, out) {
+		return out
+	}
 	blas32.Gemm(blas.NoTrans, blas.Trans, 1,
 		blas32.General{Rows: nq, Cols: dim, Stride: dim, Data: q.dense[lo*dim : hi*dim]},
 		blas32.General{Rows: nc, Cols: dim, Stride: dim, Data: d.c.dense},

@@ -1,0 +1,76 @@
+package eval
+
+import (
+	"runtime"
+	"sync"
+)
+
+// candidateTile is how many candidate rows are scored against every query
+// before moving on: 192 rows of 256 floats (192 KiB) stay in L2 while all
+// query blocks pass over them.
+const candidateTile = 192
+
+// innerProducts fills out (nq × nc, row-major) with the inner products of
+// the rows of q (nq × d) and c (nc × d) using the AVX2 kernel: queries in
+// blocks of 4, candidates in blocks of 3 within cache tiles, split over
+// every core by query rows. Edges the kernel's blocks do not cover are
+// computed in Go. It reports false, having done nothing, when the kernel
+// cannot run here or d is not a multiple of 8.
+func innerProducts(q, c []float32, nq, nc, d int, out []float32) bool {
+	if !haveKernel || d%8 != 0 || d == 0 {
+		return false
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), nq/4))
+	// Rows per worker, a multiple of 4 so kernel blocks do not straddle.
+	per := ((nq+workers-1)/workers + 3) / 4 * 4
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, nq)
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			innerProductRows(q, c, lo, hi, nc, d, out)
+		}()
+	}
+	wg.Wait()
+	return true
+}
+
+func innerProductRows(q, c []float32, lo, hi, nc, d int, out []float32) {
+	var blk [12]float32
+	qEnd := lo + (hi-lo)/4*4
+	for t0 := 0; t0 < nc; t0 += candidateTile {
+		t1 := min(t0+candidateTile, nc)
+		cEnd := t0 + (t1-t0)/3*3
+		for i := lo; i < qEnd; i += 4 {
+			for j := t0; j < cEnd; j += 3 {
+				dot4x3(&q[i*d], d, &c[j*d], d, d, &blk)
+				for a := 0; a < 4; a++ {
+					row := out[(i+a)*nc+j:]
+					row[0], row[1], row[2] = blk[3*a], blk[3*a+1], blk[3*a+2]
+				}
+			}
+			for j := cEnd; j < t1; j++ {
+				for a := 0; a < 4; a++ {
+					out[(i+a)*nc+j] = dot(q[(i+a)*d:(i+a+1)*d], c[j*d:(j+1)*d])
+				}
+			}
+		}
+		for i := qEnd; i < hi; i++ {
+			for j := t0; j < t1; j++ {
+				out[i*nc+j] = dot(q[i*d:(i+1)*d], c[j*d:(j+1)*d])
+			}
+		}
+	}
+}
+
+func dot(a, b []float32) float32 {
+	s := float32(0)
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
+}
