@@ -15,7 +15,8 @@ import (
 
 // Checkpoint file: the magic line, a little-endian uint32 length and that
 // many bytes of JSON header, then the embedding table and the projection as
-// little-endian float32s, row-major.
+// little-endian float32s, row-major, then the document frequency of every
+// bucket as little-endian uint32s.
 const checkpointMagic = "xlbench-gorgonia-checkpoint v1\n"
 
 type checkpointHeader struct {
@@ -24,6 +25,8 @@ type checkpointHeader struct {
 	Buckets int       `json:"buckets"`
 	NGrams  []float64 `json:"ngrams"`
 	Steps   int       `json:"steps"`
+	IDF     bool      `json:"idf"`
+	Docs    int       `json:"docs"`
 }
 
 // Save writes the model (not the optimiser state) to path atomically.
@@ -34,7 +37,7 @@ func (e *Encoder) Save(_ context.Context, path string) error {
 		return fmt.Errorf("Save called before Configure")
 	}
 	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: e.dim, Buckets: int(e.feat.buckets),
-		NGrams: e.params.Floats("ngrams"), Steps: e.step})
+		NGrams: e.params.Floats("ngrams"), Steps: e.step, IDF: e.idf, Docs: e.ndocs})
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")
 	if err != nil {
 		return err
@@ -50,6 +53,10 @@ func (e *Encoder) Save(_ context.Context, path string) error {
 			binary.LittleEndian.PutUint32(buf, math.Float32bits(f))
 			w.Write(buf)
 		}
+	}
+	for _, n := range e.df {
+		binary.LittleEndian.PutUint32(buf, n)
+		w.Write(buf)
 	}
 	if err := w.Flush(); err != nil {
 		tmp.Close()
@@ -101,6 +108,14 @@ func (e *Encoder) load(path string) error {
 			part[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf))
 		}
 	}
+	e.df = make([]uint32, h.Buckets)
+	for i := range e.df {
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return fmt.Errorf("checkpoint %s: truncated: %w", path, err)
+		}
+		e.df[i] = binary.LittleEndian.Uint32(buf)
+	}
+	e.idf, e.ndocs = h.IDF, h.Docs
 	e.resetOptimizer()
 	return nil
 }

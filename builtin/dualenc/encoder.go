@@ -51,6 +51,7 @@ var Info = plugins.Info{
 		{Name: "weight_decay", Type: plugins.ParamNumber, Default: 0.01, Min: plugins.Bound(0), Description: "decoupled weight decay"},
 		{Name: "temperature", Type: plugins.ParamNumber, Default: 0.05, Min: plugins.Bound(0.02), Max: plugins.Bound(10), Description: "softmax temperature of the InfoNCE loss"},
 		{Name: "init_scale", Type: plugins.ParamNumber, Default: 0.1, Min: plugins.Bound(0), Description: "standard deviation of the initial embedding rows"},
+		{Name: "idf", Type: plugins.ParamBool, Default: false, Description: "weight features by inverse document frequency over the training texts (else a plain mean)"},
 		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint instead of initialising"},
 	},
 }
@@ -72,6 +73,11 @@ type Encoder struct {
 	// AdamW state
 	embM, embV, wM, wV []float32
 	step               int
+	// Feature weighting: document frequency of each bucket over the
+	// training texts, and their number (see weigh).
+	idf   bool
+	df    []uint32
+	ndocs int
 	// training corpus: bags per group, language and role
 	corpus map[uint32]map[string]*groupBags
 	graphs map[int]*contrastive
@@ -105,6 +111,8 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 	e.dim, e.lr, e.wd, e.tau = p.Int("dim"), p.Float("lr"), p.Float("weight_decay"), p.Float("temperature")
 	e.feat = &featurizer{buckets: uint32(p.Int("buckets")), ngrams: ngrams, tok: tokenize.New(2)}
 	e.params = p
+	e.idf = p.Bool("idf")
+	e.df, e.ndocs = make([]uint32, e.feat.buckets), 0
 	e.graphs = map[int]*contrastive{}
 	e.corpus = nil
 	e.step = 0
@@ -174,11 +182,45 @@ func (e *Encoder) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) er
 			}
 		}
 	}
+	bags := make([]bag, len(jobs))
 	parallel(len(jobs), func(i int) {
-		b := e.feat.features(jobs[i].t.Role.String(), jobs[i].t.Text)
-		*jobs[i].out = &b
+		bags[i] = e.feat.features(jobs[i].t.Role.String(), jobs[i].t.Text)
+	})
+	// Document frequencies over every training text, then the weights of
+	// every bag under them.
+	for i := range bags {
+		for _, id := range bags[i].ids {
+			e.df[id]++
+		}
+	}
+	e.ndocs += len(bags)
+	parallel(len(jobs), func(i int) {
+		e.weigh(&bags[i])
+		*jobs[i].out = &bags[i]
 	})
 	return nil
+}
+
+// weigh sets a bag's weights: count × idf, normalised to sum 1, with
+// idf(f) = ln((N + 1) / (df(f) + 1)) + 1 over the N training texts — the
+// smoothed idf of common TF-IDF practice. Frequent features (function
+// words, common n-grams) weigh less, rare ones (names, numbers, which
+// languages often share) more; a feature no training text had weighs most.
+// Without idf, or before any training text is seen, it is the plain mean.
+func (e *Encoder) weigh(b *bag) {
+	b.weights = make([]float32, len(b.ids))
+	total := float32(0)
+	for i, id := range b.ids {
+		w := b.counts[i]
+		if e.idf && e.ndocs > 0 {
+			w *= float32(math.Log(float64(e.ndocs+1)/float64(e.df[id]+1)) + 1)
+		}
+		b.weights[i] = w
+		total += w
+	}
+	for i := range b.weights {
+		b.weights[i] /= total
+	}
 }
 
 // TrainStep takes one AdamW step on a batch and returns its loss (before
@@ -337,6 +379,7 @@ func (e *Encoder) Encode(_ context.Context, role plugins.Role, _ string, texts [
 	bags := make([]*bag, len(texts))
 	parallel(len(texts), func(i int) {
 		b := e.feat.features(role.String(), texts[i])
+		e.weigh(&b)
 		bags[i] = &b
 	})
 	h := e.bagForward(bags)

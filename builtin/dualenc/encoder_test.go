@@ -229,3 +229,25 @@ func TestUnitVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestIDFWeights: N = 3 texts, feature a in all of them, b in none:
+// idf(a) = ln(4/4) + 1 = 1, idf(b) = ln(4/1) + 1; weights normalised.
+func TestIDFWeights(t *testing.T) {
+	e := newEncoder(t, 1, plugins.Params{"dim": 4.0, "buckets": 16.0, "idf": true})
+	e.ndocs = 3
+	e.df[2], e.df[5] = 3, 0
+	b := bag{ids: []uint32{2, 5}, counts: []float32{1, 1}}
+	e.weigh(&b)
+	idfB := math.Log(4) + 1
+	want := []float64{1 / (1 + idfB), idfB / (1 + idfB)}
+	for i := range want {
+		if math.Abs(float64(b.weights[i])-want[i]) > 1e-6 {
+			t.Errorf("weight %d = %v, want %v", i, b.weights[i], want[i])
+		}
+	}
+	e.idf = false
+	e.weigh(&b)
+	if b.weights[0] != 0.5 || b.weights[1] != 0.5 {
+		t.Errorf("without idf: %v, want a plain mean", b.weights)
+	}
+}

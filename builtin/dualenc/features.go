@@ -19,10 +19,11 @@ type featurizer struct {
 	tok     *tokenize.Tokenizer
 }
 
-// bag is a text's features: distinct bucket ids and their weights, which
-// sum to 1 (a mean over the text's features).
+// bag is a text's features: distinct bucket ids, their counts in the text,
+// and the weights the bag vector uses (see Encoder.weigh), which sum to 1.
 type bag struct {
 	ids     []uint32
+	counts  []float32
 	weights []float32
 }
 
@@ -45,15 +46,13 @@ func (f *featurizer) features(role, text string) bag {
 		}
 	}
 	b := bag{ids: make([]uint32, 0, len(counts))}
-	total := float32(0)
-	for id, c := range counts {
+	for id := range counts {
 		b.ids = append(b.ids, id)
-		total += c
 	}
 	sort.Slice(b.ids, func(i, j int) bool { return b.ids[i] < b.ids[j] })
-	b.weights = make([]float32, len(b.ids))
+	b.counts = make([]float32, len(b.ids))
 	for i, id := range b.ids {
-		b.weights[i] = counts[id] / total
+		b.counts[i] = counts[id]
 	}
 	return b
 }

@@ -2,8 +2,10 @@ package report
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/stats"
@@ -37,7 +39,14 @@ func significance(rs []*CellResult, dataset string) []test {
 			ref[r.Encoder.Name][r.Seed] = r
 		}
 	}
-	var tests []test
+	// Gather the paired samples in a fixed order, then test them on every
+	// core: the tests are independent and each is seeded, so the order of
+	// execution changes nothing.
+	type job struct {
+		t    test
+		x, y []float64
+	}
+	var jobs []job
 	for _, r := range rs {
 		if r.Sampler == nil || r.Sampler.PluginName == ReferenceSampler {
 			continue
@@ -62,10 +71,22 @@ func significance(rs []*CellResult, dataset string) []test {
 			for i, k := range keys {
 				x[i], y[i] = a[k], b[k]
 			}
-			diff, p := stats.PairedRandomization(x, y, Permutations, r.Seed)
-			tests = append(tests, test{row: r.Row(), setting: s, seed: r.Seed, diff: diff, p: p, n: len(keys)})
+			jobs = append(jobs, job{t: test{row: r.Row(), setting: s, seed: r.Seed, n: len(keys)}, x: x, y: y})
 		}
 	}
+	tests := make([]test, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			j.t.diff, j.t.p = stats.PairedRandomization(j.x, j.y, Permutations, j.t.seed)
+			tests[i] = j.t
+		}()
+	}
+	wg.Wait()
 	ps := make([]float64, len(tests))
 	for i, t := range tests {
 		ps[i] = t.p
