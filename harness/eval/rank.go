@@ -2,6 +2,7 @@ package eval
 
 import (
 	"container/heap"
+	"math"
 	"slices"
 	"sort"
 )
@@ -31,58 +32,50 @@ func outranks(s float32, k int32, t float32, l int32) bool {
 	return s > t || (s == t && k > l)
 }
 
+// rankKey folds a score and its tie key into one integer that orders
+// candidates exactly as outranks does: the score's bits made monotonic
+// (flip all bits of negatives, set the sign bit of the rest) in the high
+// part, the tie key below. Keys stay under 2^63, so differences of two keys
+// never overflow.
+func rankKey(s float32, k int32) int64 {
+	b := math.Float32bits(s)
+	if b>>31 == 1 {
+		b = ^b
+	} else {
+		b |= 1 << 31
+	}
+	return int64(b)<<31 | int64(k)
+}
+
 // relevantRanks returns the 1-based rank, in the full ranking of row, of
 // each candidate in rel (indices into row), in rel's order. keys holds the
-// tie keys of row's candidates.
+// tie keys of row's candidates (each below 2^31).
 //
-// It makes one pass over the row: with the relevant candidates sorted best
-// first, each candidate outranks a suffix of them, and most candidates
-// (those below the worst relevant one) cost one comparison.
+// One pass over the row: a candidate below the worst relevant one costs one
+// comparison; any other adds 1 to the count of every relevant candidate it
+// outranks, without branches (the sign bit of the key difference), since
+// where it falls among them is unpredictable.
 func relevantRanks(row []float32, keys []int32, rel []int) []int {
 	m := len(rel)
-	byRank := slices.Clone(rel)
-	slices.SortFunc(byRank, func(a, b int) int {
-		if outranks(row[a], keys[a], row[b], keys[b]) {
-			return -1
-		}
-		return 1
-	})
-	// Scores and keys of the relevant candidates, best first.
-	rs := make([]float32, m)
-	rk := make([]int32, m)
-	for j, r := range byRank {
-		rs[j], rk[j] = row[r], keys[r]
+	rk := make([]int64, m)
+	worst := int64(math.MaxInt64)
+	for j, r := range rel {
+		rk[j] = rankKey(row[r], keys[r])
+		worst = min(worst, rk[j])
 	}
-	// above[j]: candidates whose first outranked relevant one is byRank[j].
-	above := make([]int, m)
-	worstS, worstK := rs[m-1], rk[m-1]
+	above := make([]int64, m)
 	for c, s := range row {
-		k := keys[c]
-		if !outranks(s, k, worstS, worstK) {
+		k := rankKey(s, keys[c])
+		if k <= worst {
 			continue
 		}
-		// Smallest j with the candidate above byRank[j]; it is above
-		// byRank[m-1], and "above" holds for a suffix.
-		lo, hi := 0, m-1
-		for lo < hi {
-			mid := int(uint(lo+hi) >> 1)
-			if outranks(s, k, rs[mid], rk[mid]) {
-				hi = mid
-			} else {
-				lo = mid + 1
-			}
+		for j, r := range rk {
+			above[j] -= (r - k) >> 63 // +1 when k > r
 		}
-		above[lo]++
-	}
-	rankOf := make(map[int]int, m)
-	n := 0
-	for j, r := range byRank {
-		n += above[j]
-		rankOf[r] = n + 1
 	}
 	out := make([]int, m)
-	for i, r := range rel {
-		out[i] = rankOf[r]
+	for j := range out {
+		out[j] = int(above[j]) + 1
 	}
 	return out
 }
