@@ -167,7 +167,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 
 		// The multilingual pool: every candidate.
 		block := pooled.scores(qv, 0, qv.n)
-		multi, err := e.rankPool(Multi, qlang, "", block, pooled.size(), 0, keys, ids, qs, true)
+		multi, err := e.rankPool(Multi, qlang, "", block, pooled.size(), 0, pooled.size(), 0, keys, ids, qs, true)
 		if err != nil {
 			return nil, err
 		}
@@ -177,17 +177,17 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 
 		for _, clang := range c.Languages {
 			lo, hi := c.CandidateRange(clang)
-			var sub []float32
+			// Without collection statistics a language's pool is a column
+			// range of the multilingual block, ranked in place.
+			sub, stride, first := block, pooled.size(), lo
 			if sc, ok := perLang[clang]; ok {
-				sub = sc.scores(qv, 0, qv.n)
-			} else {
-				sub = columns(block, pooled.size(), lo, hi)
+				sub, stride, first = sc.scores(qv, 0, qv.n), hi-lo, 0
 			}
 			setting, name := Cross, qlang+"-"+clang
 			if clang == qlang {
 				setting, name = Mono, qlang
 			}
-			pq, err := e.rankPool(setting, qlang, clang, sub, hi-lo, lo, keys[lo:hi], ids[lo:hi], qs, false)
+			pq, err := e.rankPool(setting, qlang, clang, sub, stride, first, hi-lo, lo, keys[lo:hi], ids[lo:hi], qs, false)
 			if err != nil {
 				return nil, err
 			}
@@ -233,10 +233,12 @@ func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, text
 }
 
 // rankPool ranks the questions qs (the result is aligned with qs, nil for a
-// question with no relevant candidate in the pool) against a pool whose score rows are block
-// (len(qs) × n) and whose candidates start at offset in the collection.
-// withDistance adds the rank distance (the multilingual pool).
-func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, n, offset int, keys []int32, ids []string, qs []dataset.Question, withDistance bool) ([]metrics.Query, error) {
+// question with no relevant candidate in the pool) against a pool of n
+// candidates whose scores for question i are block[i*stride+first:][:n] and
+// which start at offset in the collection. withDistance adds the rank
+// distance (the multilingual pool).
+func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, stride, first, n, offset int, keys []int32, ids []string, qs []dataset.Question, withDistance bool) ([]metrics.Query, error) {
+	row := func(i int) []float32 { return block[i*stride+first : i*stride+first+n] }
 	out := make([]metrics.Query, len(qs))
 	parallelRows(len(qs), func(i int) {
 		var rel []int
@@ -248,7 +250,7 @@ func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, n, 
 		if len(rel) == 0 {
 			return
 		}
-		ranks := relevantRanks(block[i*n:(i+1)*n], keys, rel)
+		ranks := relevantRanks(row(i), keys, rel)
 		out[i] = metrics.ForRanks(ranks)
 		if withDistance {
 			out[i][metrics.RankDistance] = metrics.RankDistanceOf(ranks)
@@ -259,23 +261,13 @@ func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, n, 
 			if err := e.ctx.Err(); err != nil {
 				return nil, err
 			}
-			top := topRanking(block[i*n:(i+1)*n], keys, e.opt.Sink.Depth())
+			top := topRanking(row(i), keys, e.opt.Sink.Depth())
 			if err := e.opt.Sink.Ranking(setting, qlang, clang, &qs[i], top, ids); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return out, e.ctx.Err()
-}
-
-// columns copies columns [lo, hi) of a row-major matrix with n columns.
-func columns(block []float32, n, lo, hi int) []float32 {
-	rows := len(block) / max(n, 1)
-	out := make([]float32, 0, rows*(hi-lo))
-	for r := 0; r < rows; r++ {
-		out = append(out, block[r*n+lo:r*n+hi]...)
-	}
-	return out
 }
 
 // scored drops the questions that had no relevant candidate in the pool.
