@@ -16,17 +16,10 @@ type lareqaFile struct {
 	Data []struct {
 		Title      string `json:"title"`
 		Paragraphs []struct {
-			Context        string   `json:"context"`
-			Sentences      []string `json:"sentences"`
-			SentenceBreaks [][]int  `json:"sentence_breaks"`
-			QAs            []struct {
-				ID       string `json:"id"`
-				Question string `json:"question"`
-				Answers  []struct {
-					AnswerStart int    `json:"answer_start"`
-					Text        string `json:"text"`
-				} `json:"answers"`
-			} `json:"qas"`
+			Context        string        `json:"context"`
+			Sentences      []string      `json:"sentences"`
+			SentenceBreaks [][]int       `json:"sentence_breaks"`
+			QAs            []squadRecord `json:"qas"`
 		} `json:"paragraphs"`
 	} `json:"data"`
 }

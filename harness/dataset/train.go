@@ -49,17 +49,20 @@ type squadFile struct {
 	Data []struct {
 		Title      string `json:"title"`
 		Paragraphs []struct {
-			Context string `json:"context"`
-			QAs     []struct {
-				ID       string `json:"id"`
-				Question string `json:"question"`
-				Answers  []struct {
-					AnswerStart int    `json:"answer_start"`
-					Text        string `json:"text"`
-				} `json:"answers"`
-			} `json:"qas"`
+			Context string        `json:"context"`
+			QAs     []squadRecord `json:"qas"`
 		} `json:"paragraphs"`
 	} `json:"data"`
+}
+
+// squadRecord is one question of a SQuAD-layout file (LAReQA's too).
+type squadRecord struct {
+	ID       string `json:"id"`
+	Question string `json:"question"`
+	Answers  []struct {
+		AnswerStart int    `json:"answer_start"`
+		Text        string `json:"text"`
+	} `json:"answers"`
 }
 
 // squadQA is one question with the sentence of its context that holds the

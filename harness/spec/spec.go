@@ -536,41 +536,32 @@ func stringListAttr(a *hcl.Attribute, dst *[]string) hcl.Diagnostics {
 	if a == nil {
 		return nil
 	}
-	v, diags := a.Expr.Value(nil)
-	if diags.HasErrors() {
-		return diags
-	}
-	g, err := ctyToGo(v)
-	l, ok := g.([]any)
-	if err != nil || !ok {
-		return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of strings.", a.Name))}
-	}
-	for _, e := range l {
-		s, ok := e.(string)
-		if !ok {
-			return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of strings.", a.Name))}
-		}
-		*dst = append(*dst, s)
-	}
-	return nil
+	return listAttr(a, "strings", dst)
 }
 
 func numberListAttr(a *hcl.Attribute, dst *[]float64) hcl.Diagnostics {
+	return listAttr(a, "numbers", dst)
+}
+
+// listAttr reads a list attribute whose elements must all be of type T
+// (what ctyToGo makes of them); what names T in the diagnostic.
+func listAttr[T any](a *hcl.Attribute, what string, dst *[]T) hcl.Diagnostics {
 	v, diags := a.Expr.Value(nil)
 	if diags.HasErrors() {
 		return diags
 	}
+	bad := hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of %s.", a.Name, what))}
 	g, err := ctyToGo(v)
 	l, ok := g.([]any)
 	if err != nil || !ok {
-		return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of numbers.", a.Name))}
+		return bad
 	}
 	for _, e := range l {
-		f, ok := e.(float64)
+		x, ok := e.(T)
 		if !ok {
-			return hcl.Diagnostics{attrError(a, "Incorrect attribute value type", fmt.Sprintf("%q must be a list of numbers.", a.Name))}
+			return bad
 		}
-		*dst = append(*dst, f)
+		*dst = append(*dst, x)
 	}
 	return nil
 }
