@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"sync"
 
+	"gonum.org/v1/gonum/blas/blas32"
 	"gorgonia.org/tensor"
 
 	"github.com/xlbench/xlbench/builtin/tokenize"
@@ -81,8 +82,8 @@ type Encoder struct {
 	// training corpus: bags per group, language and role
 	corpus map[uint32]map[string]*groupBags
 	graphs map[int]*contrastive
-	// scratch for the row-gradient accumulation
-	gradRows map[uint32][]float32
+	// per-worker slot tables for the row-gradient accumulation
+	slots [][]int32
 }
 
 type groupBags struct{ query, passage *bag }
@@ -114,6 +115,7 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 	e.idf = p.Bool("idf")
 	e.df, e.ndocs = make([]uint32, e.feat.buckets), 0
 	e.graphs = map[int]*contrastive{}
+	e.slots = nil // sized by buckets, which may have changed
 	e.corpus = nil
 	e.step = 0
 	if path := p.String("checkpoint"); path != "" {
@@ -275,77 +277,86 @@ func (e *Encoder) bagForward(bags []*bag) []float32 {
 	d := e.dim
 	out := make([]float32, len(bags)*d)
 	parallel(len(bags), func(i int) {
-		row := out[i*d : (i+1)*d]
+		row := blas32.Vector{N: d, Inc: 1, Data: out[i*d : (i+1)*d]}
 		b := bags[i]
 		for k, id := range b.ids {
-			wt := b.weights[k]
-			src := e.emb[int(id)*d : int(id)*d+d]
-			for j := range row {
-				row[j] += wt * src[j]
-			}
+			blas32.Axpy(b.weights[k], blas32.Vector{N: d, Inc: 1, Data: e.emb[int(id)*d : int(id)*d+d]}, row)
 		}
 	})
 	return out
 }
 
+// rowGrads holds the gradients of the embedding rows one step touched: the
+// touched row ids in first-touch order and their gradients in one slab.
+type rowGrads struct {
+	ids  []uint32
+	slab []float32
+}
+
 // bagBackward scatters the gradient of the bag vectors (one row per bag) to
 // the embedding rows: ∂L/∂E[f] = Σ_texts weight(text, f) · ∂L/∂h(text). Rows
 // are split among workers by id, and each worker adds texts in batch order,
-// so the sums do not depend on scheduling.
-func (e *Encoder) bagBackward(bags []*bag, gh []float32) map[uint32][]float32 {
+// so the sums do not depend on scheduling. A slot table the size of the
+// embedding table maps a row to its place in the worker's slab; it is reset
+// for the touched rows only.
+func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 	d := e.dim
 	workers := runtime.GOMAXPROCS(0)
-	parts := make([]map[uint32][]float32, workers)
+	if len(e.slots) != workers {
+		e.slots = make([][]int32, workers)
+	}
+	parts := make([]rowGrads, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
+		if e.slots[w] == nil {
+			e.slots[w] = make([]int32, e.feat.buckets)
+			for i := range e.slots[w] {
+				e.slots[w][i] = -1
+			}
+		}
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			rows := map[uint32][]float32{}
+			slot := e.slots[w]
+			var rg rowGrads
 			for t, b := range bags {
-				g := gh[t*d : (t+1)*d]
+				g := blas32.Vector{N: d, Inc: 1, Data: gh[t*d : (t+1)*d]}
 				for k, id := range b.ids {
 					if int(id)%workers != w {
 						continue
 					}
-					r := rows[id]
-					if r == nil {
-						r = make([]float32, d)
-						rows[id] = r
+					s := slot[id]
+					if s < 0 {
+						s = int32(len(rg.ids))
+						slot[id] = s
+						rg.ids = append(rg.ids, id)
+						rg.slab = append(rg.slab, make([]float32, d)...)
 					}
-					wt := b.weights[k]
-					for j := range r {
-						r[j] += wt * g[j]
-					}
+					blas32.Axpy(b.weights[k], g, blas32.Vector{N: d, Inc: 1, Data: rg.slab[int(s)*d : int(s)*d+d]})
 				}
 			}
-			parts[w] = rows
+			for _, id := range rg.ids {
+				slot[id] = -1
+			}
+			parts[w] = rg
 		}(w)
 	}
 	wg.Wait()
-	out := parts[0]
-	for _, p := range parts[1:] {
-		for id, r := range p {
-			out[id] = r
-		}
-	}
-	return out
+	return parts
 }
 
-// adamRows applies lazy AdamW to the touched rows.
-func (e *Encoder) adamRows(rows map[uint32][]float32) {
+// adamRows applies lazy AdamW to the touched rows, each worker's rows on
+// its own core.
+func (e *Encoder) adamRows(parts []rowGrads) {
 	d := e.dim
-	lr := e.lr * math.Sqrt(1-math.Pow(beta2, float64(e.step))) / (1 - math.Pow(beta1, float64(e.step)))
+	lr := float32(e.lr * math.Sqrt(1-math.Pow(beta2, float64(e.step))) / (1 - math.Pow(beta1, float64(e.step))))
 	decay := float32(1 - e.lr*e.wd)
-	ids := make([]uint32, 0, len(rows))
-	for id := range rows {
-		ids = append(ids, id)
-	}
-	parallel(len(ids), func(i int) {
-		id := ids[i]
-		g := rows[id]
-		off := int(id) * d
-		adam(e.emb[off:off+d], e.embM[off:off+d], e.embV[off:off+d], g, float32(lr), decay)
+	parallel(len(parts), func(w int) {
+		rg := parts[w]
+		for s, id := range rg.ids {
+			off := int(id) * d
+			adam(e.emb[off:off+d], e.embM[off:off+d], e.embV[off:off+d], rg.slab[s*d:s*d+d], lr, decay)
+		}
 	})
 }
 
@@ -357,6 +368,7 @@ func (e *Encoder) adamDense(g []float32) {
 // adam is one AdamW update of p with gradient g; lr carries the bias
 // correction, decay the decoupled weight decay.
 func adam(p, m, v, g []float32, lr, decay float32) {
+	m, v, g = m[:len(p)], v[:len(p)], g[:len(p)] // one bounds check, not four per element
 	for j := range p {
 		gj := g[j]
 		m[j] = beta1*m[j] + (1-beta1)*gj

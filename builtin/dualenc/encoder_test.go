@@ -79,7 +79,13 @@ func TestBagBackwardFiniteDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := e.bagBackward(append(qs, ps...), append(append([]float32{}, ghq...), ghp...))
+	parts := e.bagBackward(append(qs, ps...), append(append([]float32{}, ghq...), ghp...))
+	rows := map[uint32][]float32{}
+	for _, rg := range parts {
+		for s, id := range rg.ids {
+			rows[id] = rg.slab[s*e.dim : (s+1)*e.dim]
+		}
+	}
 	checked := 0
 	for id, grad := range rows {
 		for j := 0; j < e.dim; j += 2 {
