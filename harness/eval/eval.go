@@ -198,7 +198,9 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	for _, s := range []string{Mono, Cross} {
 		res[s].Metrics = macro(res[s].Pools, metrics.Ranking)
 	}
-	res[Multi].Metrics = metrics.Mean(withoutDistance(scored(multiQueries)))
+	// Ranking metrics average over all questions; the rank distance
+	// averages per query language first, so its micro mean is replaced.
+	res[Multi].Metrics = metrics.Mean(scored(multiQueries))
 	res[Multi].Metrics[metrics.RankDistance] = macro(res[Multi].Pools, []string{metrics.RankDistance})[metrics.RankDistance]
 	return res, nil
 }
@@ -307,20 +309,6 @@ func macro(pools map[string]Pool, names []string) map[string]float64 {
 		if n > 0 {
 			out[k] /= float64(n)
 		}
-	}
-	return out
-}
-
-func withoutDistance(qs []metrics.Query) []metrics.Query {
-	out := make([]metrics.Query, len(qs))
-	for i, q := range qs {
-		c := make(metrics.Query, len(q))
-		for k, v := range q {
-			if k != metrics.RankDistance {
-				c[k] = v
-			}
-		}
-		out[i] = c
 	}
 	return out
 }

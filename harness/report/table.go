@@ -155,13 +155,13 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	sig := marks(tests)
 	for _, g := range groups(rs) {
 		row := []string{g.row, fmt.Sprint(len(g.results))}
+		info = g.results[0].Datasets[dataset]
 		collect := func(setting, metric string) []float64 {
 			var v []float64
 			for _, r := range g.results {
 				if x, ok := r.Metrics[dataset][setting][metric]; ok {
 					v = append(v, x)
 				}
-				info = r.Datasets[dataset]
 			}
 			return v
 		}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,7 +220,7 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 			return fail(fmt.Errorf("training: %w", err))
 		}
 		r.logf("%s: trained %d steps in %.1fs (%.0f pairs/s), %.1f%% monolingual batches, final loss %.3f",
-			label, rec.Steps, rec.Seconds, rec.PairsPerSecond, 100*rec.MonolingualShare, tailMean(rec.Loss, 50))
+			label, rec.Steps, rec.Seconds, rec.PairsPerSecond, 100*rec.MonolingualShare, rec.FinalLoss(50))
 		if r.Checkpoints {
 			dir, err := filepath.Abs(filepath.Join(r.Out, cell.Experiment.Name, cell.Name))
 			if err == nil {
@@ -302,18 +301,6 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 	res.PerQuery = perQuery
 	r.logf("%s: done in %.1fs, wrote %s", label, res.WallSeconds, path)
 	return res, nil
-}
-
-func tailMean(x []float32, n int) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	x = x[max(0, len(x)-n):]
-	s := 0.0
-	for _, v := range x {
-		s += float64(v)
-	}
-	return s / float64(len(x))
 }
 
 // ErrIncomplete is returned with the results that did complete when some

@@ -147,6 +147,19 @@ type Record struct {
 	PassageLangs   map[string]int `json:"passage_langs"`
 }
 
+// FinalLoss is the mean loss of the last n steps (one step's loss is noisy),
+// NaN before any step.
+func (r *Record) FinalLoss(n int) float64 {
+	if len(r.Loss) == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, v := range r.Loss[max(0, len(r.Loss)-n):] {
+		s += float64(v)
+	}
+	return s / float64(min(n, len(r.Loss)))
+}
+
 // StepsFor converts epochs (passes over the groups) to steps.
 func StepsFor(epochs float64, groups, batchSize int) int {
 	return max(1, int(math.Ceil(epochs*float64(groups)/float64(batchSize))))
