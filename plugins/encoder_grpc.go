@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/hashicorp/go-plugin"
@@ -92,20 +93,69 @@ func (c *encoderClient) LoadCorpus(ctx context.Context, groups []CorpusGroup) er
 	return err
 }
 
-func (c *encoderClient) TrainStep(ctx context.Context, b Batch) (float64, error) {
+func (c *encoderClient) checkLangs(b Batch) error {
 	for _, p := range b {
 		if _, ok := c.langs.index[p.QueryLang]; !ok {
-			return 0, errors.New("TrainStep names language " + p.QueryLang + " absent from the loaded corpus")
+			return errors.New("batch names language " + p.QueryLang + " absent from the loaded corpus")
 		}
 		if _, ok := c.langs.index[p.PassageLang]; !ok {
-			return 0, errors.New("TrainStep names language " + p.PassageLang + " absent from the loaded corpus")
+			return errors.New("batch names language " + p.PassageLang + " absent from the loaded corpus")
 		}
+	}
+	return nil
+}
+
+func (c *encoderClient) TrainStep(ctx context.Context, b Batch) (float64, error) {
+	if err := c.checkLangs(b); err != nil {
+		return 0, err
 	}
 	resp, err := c.rpc.TrainStep(ctx, batchToWire(b, c.langs))
 	if err != nil {
 		return 0, err
 	}
 	return resp.GetLoss(), nil
+}
+
+// TrainSteps trains on the batches in order and returns their losses,
+// pipelined over one stream: the batches are all sent at once and the
+// plugin never waits for the host between steps. On an error it returns the
+// losses of the steps that were taken. A plugin without the TrainSteps RPC
+// is driven by TrainStep calls.
+func (c *encoderClient) TrainSteps(ctx context.Context, bs []Batch) ([]float64, error) {
+	for _, b := range bs {
+		if err := c.checkLangs(b); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.rpc.TrainSteps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for _, b := range bs {
+			if stream.Send(batchToWire(b, c.langs)) != nil {
+				return // Recv reports the stream's failure
+			}
+		}
+		stream.CloseSend()
+	}()
+	losses := make([]float64, 0, len(bs))
+	for len(losses) < len(bs) {
+		resp, err := stream.Recv()
+		if status.Code(err) == codes.Unimplemented && len(losses) == 0 {
+			return stepByStep(ctx, c, bs)
+		}
+		if err == io.EOF {
+			err = fmt.Errorf("plugin ended the stream after %d of %d steps", len(losses), len(bs))
+		}
+		if err != nil {
+			return losses, err
+		}
+		losses = append(losses, resp.GetLoss())
+	}
+	return losses, nil
 }
 
 func (c *encoderClient) Prepare(ctx context.Context, lang string, texts []string) error {
@@ -198,6 +248,29 @@ func (s *encoderServer) TrainStep(ctx context.Context, w *pb.Batch) (*pb.TrainSt
 		return nil, err
 	}
 	return &pb.TrainStepResponse{Loss: loss}, nil
+}
+
+func (s *encoderServer) TrainSteps(stream pb.Encoder_TrainStepsServer) error {
+	for {
+		w, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b, err := batchFromWire(w, s.langs)
+		if err != nil {
+			return status.Error(codes.InvalidArgument, err.Error())
+		}
+		loss, err := s.impl.TrainStep(stream.Context(), b)
+		if err != nil {
+			return err
+		}
+		if err := stream.Send(&pb.TrainStepResponse{Loss: loss}); err != nil {
+			return err
+		}
+	}
 }
 
 func (s *encoderServer) Prepare(ctx context.Context, req *pb.PrepareRequest) (*pb.Empty, error) {

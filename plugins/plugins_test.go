@@ -88,6 +88,7 @@ type fakeEncoder struct {
 	corpus  []plugins.CorpusGroup
 	batches []plugins.Batch
 	sparse  bool
+	hybrid  bool
 }
 
 func (f *fakeEncoder) Describe(context.Context) (plugins.Info, error) {
@@ -104,6 +105,9 @@ func (f *fakeEncoder) LoadCorpus(_ context.Context, g []plugins.CorpusGroup) err
 	return nil
 }
 func (f *fakeEncoder) TrainStep(_ context.Context, b plugins.Batch) (float64, error) {
+	if b[0].Group == 666 {
+		return 0, fmt.Errorf("cannot train on group 666")
+	}
 	f.batches = append(f.batches, b)
 	return float64(len(b)) / 2, nil
 }
@@ -122,7 +126,14 @@ func (f *fakeEncoder) Encode(_ context.Context, role plugins.Role, _ string, tex
 			sv.Weights = append(sv.Weights, float32(i), 0.5)
 			sv.Offsets = append(sv.Offsets, uint32(len(sv.Terms)))
 		}
-		return plugins.Vectors{Count: len(texts), Sparse: sv}, nil
+		v := plugins.Vectors{Count: len(texts), Sparse: sv}
+		if f.hybrid {
+			v.Dim = 1
+			for _, t := range texts {
+				v.Dense = append(v.Dense, float32(len(t)))
+			}
+		}
+		return v, nil
 	}
 	v := plugins.Vectors{Count: len(texts), Dim: 2}
 	for _, t := range texts {
@@ -162,6 +173,21 @@ func TestEncoderRoundTrip(t *testing.T) {
 	if diff := cmp.Diff([]plugins.Batch{batch}, impl.batches); diff != "" {
 		t.Errorf("batch over the wire (-want +got):\n%s", diff)
 	}
+	// Pipelined steps: losses in order, and on a failure the losses of the
+	// steps before it.
+	steps := []plugins.Batch{{{1, "en", "zh"}}, {{2, "zh", "de"}, {3, "de", "de"}}, {{4, "en", "en"}, {5, "en", "en"}, {6, "en", "en"}}}
+	losses, err := plugins.TrainSteps(ctx, e, steps)
+	if err != nil || !cmp.Equal([]float64{0.5, 1, 1.5}, losses) {
+		t.Fatalf("TrainSteps = %v, %v", losses, err)
+	}
+	if diff := cmp.Diff(append([]plugins.Batch{batch}, steps...), impl.batches); diff != "" {
+		t.Errorf("batches over the stream (-want +got):\n%s", diff)
+	}
+	steps[2] = plugins.Batch{{666, "en", "en"}}
+	losses, err = plugins.TrainSteps(ctx, e, append(steps, plugins.Batch{{7, "en", "en"}}))
+	if err == nil || !strings.Contains(err.Error(), "group 666") || len(losses) != 2 {
+		t.Fatalf("TrainSteps with a failing third step = %v, %v; want two losses and its error", losses, err)
+	}
 	if _, err := e.TrainStep(ctx, plugins.Batch{{1, "fr", "en"}}); err == nil {
 		t.Error("TrainStep with a language absent from the corpus succeeded")
 	}
@@ -180,6 +206,14 @@ func TestEncoderRoundTrip(t *testing.T) {
 	want := &plugins.SparseVectors{Offsets: []uint32{0, 2, 4}, Terms: []uint64{0, 1 << 60, 1, 1 << 60}, Weights: []float32{0, 0.5, 1, 0.5}}
 	if diff := cmp.Diff(want, v.Sparse); diff != "" {
 		t.Errorf("sparse vectors (-want +got):\n%s", diff)
+	}
+	impl.hybrid = true
+	v, err = e.Encode(ctx, plugins.RoleQuery, "en", []string{"a", "bcd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, v.Sparse); diff != "" || v.Dim != 1 || !cmp.Equal([]float32{1, 3}, v.Dense) {
+		t.Errorf("hybrid vectors %+v %s", v, diff)
 	}
 }
 

@@ -100,7 +100,11 @@ type EncoderConfig struct {
 // EncoderInfo tells the host how to use a configured encoder.
 type EncoderInfo struct {
 	// Dim is the dimension of dense vectors; 0 for a sparse encoder.
-	Dim    int
+	Dim int
+	// Sparse encoders return sparse vectors. With Dim > 0 too the encoder
+	// is hybrid: each text has a dense and a sparse part, and its score is
+	// the sum of the two inner products (a learned dense model beside a
+	// lexical one, say).
 	Sparse bool
 	// Trainable encoders accept LoadCorpus and TrainStep.
 	Trainable bool
@@ -140,10 +144,11 @@ func (s *SparseVectors) Len() int {
 	return len(s.Offsets) - 1
 }
 
-// Vectors is a block of encoded texts, dense or sparse.
+// Vectors is a block of encoded texts: dense, sparse, or both (hybrid).
 type Vectors struct {
 	Count int
-	// Dim and Dense hold Count dense vectors of Dim float32s, row-major.
+	// Dim and Dense hold Count dense vectors of Dim float32s, row-major;
+	// Dim is 0 for a sparse encoder.
 	Dim   int
 	Dense []float32
 	// Sparse holds sparse vectors; nil for a dense encoder.
@@ -165,4 +170,34 @@ type Encoder interface {
 	Encode(ctx context.Context, role Role, lang string, texts []string) (Vectors, error)
 	// Save writes a checkpoint of the model to path.
 	Save(ctx context.Context, path string) error
+}
+
+// Stepper is anything that takes training steps, an Encoder included.
+type Stepper interface {
+	TrainStep(ctx context.Context, b Batch) (float64, error)
+}
+
+// TrainSteps takes one step per batch, in order, and returns the losses of
+// the steps taken (all of them unless there is an error). A plugin client
+// pipelines the steps over one stream, so that no step waits for a round
+// trip to the plugin process; anything else is called step by step.
+func TrainSteps(ctx context.Context, s Stepper, bs []Batch) ([]float64, error) {
+	if m, ok := s.(interface {
+		TrainSteps(context.Context, []Batch) ([]float64, error)
+	}); ok {
+		return m.TrainSteps(ctx, bs)
+	}
+	return stepByStep(ctx, s, bs)
+}
+
+func stepByStep(ctx context.Context, s Stepper, bs []Batch) ([]float64, error) {
+	losses := make([]float64, 0, len(bs))
+	for _, b := range bs {
+		l, err := s.TrainStep(ctx, b)
+		if err != nil {
+			return losses, err
+		}
+		losses = append(losses, l)
+	}
+	return losses, nil
 }

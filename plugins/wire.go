@@ -219,7 +219,9 @@ func vectorsToWire(v Vectors) (*pb.EncodeResponse, error) {
 			return nil, fmt.Errorf("encoder returned %d sparse vectors for %d texts", v.Sparse.Len(), v.Count)
 		}
 		out.Sparse = &pb.SparseVectors{Offsets: v.Sparse.Offsets, Terms: v.Sparse.Terms, Weights: v.Sparse.Weights}
-		return out, nil
+		if v.Dim == 0 {
+			return out, nil
+		}
 	}
 	if len(v.Dense) != v.Count*v.Dim {
 		return nil, fmt.Errorf("encoder returned %d floats for %d vectors of dimension %d", len(v.Dense), v.Count, v.Dim)
@@ -241,7 +243,9 @@ func vectorsFromWire(w *pb.EncodeResponse) (Vectors, error) {
 			return Vectors{}, fmt.Errorf("malformed sparse vectors")
 		}
 		v.Sparse = sv
-		return v, nil
+		if v.Dim == 0 {
+			return v, nil
+		}
 	}
 	if len(w.GetDense()) != 4*v.Count*v.Dim {
 		return Vectors{}, fmt.Errorf("dense block has %d bytes, want %d vectors × %d dims × 4", len(w.GetDense()), v.Count, v.Dim)

@@ -115,6 +115,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	// the pooled candidates are one collection for multi.
 	perLang := map[string]scorer{}
 	var pooled scorer
+	var pooledKind *vectors
 	if info.CollectionStats {
 		for _, lang := range c.Languages {
 			lo, hi := c.CandidateRange(lang)
@@ -137,7 +138,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 				return nil, err
 			}
 		}
-		pooled = newScorer(v)
+		pooled, pooledKind = newScorer(v), v
 	} else {
 		v := &vectors{}
 		for _, lang := range c.Languages {
@@ -146,7 +147,12 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 				return nil, err
 			}
 		}
-		pooled = newScorer(v)
+		pooled, pooledKind = newScorer(v), v
+	}
+	for _, lang := range c.Languages {
+		if err := sameKind(queries[lang], pooledKind); err != nil {
+			return nil, fmt.Errorf("%s questions: %w", lang, err)
+		}
 	}
 
 	ids := make([]string, len(c.Candidates))
@@ -203,6 +209,22 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	res[Multi].Metrics = metrics.Mean(scored(multiQueries))
 	res[Multi].Metrics[metrics.RankDistance] = macro(res[Multi].Pools, []string{metrics.RankDistance})[metrics.RankDistance]
 	return res, nil
+}
+
+// sameKind says whether query vectors q can be scored against candidate
+// vectors c: the same dense dimension and both with or both without a
+// sparse part.
+func sameKind(q, c *vectors) error {
+	if q.n == 0 || c.n == 0 {
+		return nil
+	}
+	if q.dim != c.dim {
+		return fmt.Errorf("query vectors have dimension %d, candidate vectors %d", q.dim, c.dim)
+	}
+	if (q.sparse != nil) != (c.sparse != nil) {
+		return fmt.Errorf("query and candidate vectors differ in having a sparse part")
+	}
+	return nil
 }
 
 type evaluation struct {

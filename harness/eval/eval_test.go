@@ -140,6 +140,70 @@ func TestCollectionStatsPrepared(t *testing.T) {
 	}
 }
 
+// hybridEncoder splits the tiny vectors into a dense part (the first two
+// components) and a sparse part (the third, as one term), so its scores, the
+// sum of the two inner products, are the tiny scores.
+type hybridEncoder struct{ *lookupEncoder }
+
+func (h hybridEncoder) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
+	v, err := h.lookupEncoder.Encode(ctx, role, lang, texts)
+	if err != nil {
+		return v, err
+	}
+	out := plugins.Vectors{Count: v.Count, Dim: 2, Sparse: &plugins.SparseVectors{Offsets: []uint32{0}}}
+	for i := 0; i < v.Count; i++ {
+		vec := v.Dense[3*i : 3*i+3]
+		out.Dense = append(out.Dense, vec[0], vec[1])
+		if vec[2] != 0 {
+			out.Sparse.Terms = append(out.Sparse.Terms, 7)
+			out.Sparse.Weights = append(out.Sparse.Weights, vec[2])
+		}
+		out.Sparse.Offsets = append(out.Sparse.Offsets, uint32(len(out.Sparse.Terms)))
+	}
+	return out, nil
+}
+
+// TestHybridScoresAddUp checks that hybrid vectors score by the sum of
+// their dense and sparse inner products: split across the two parts, the
+// tiny vectors give the golden metrics.
+func TestHybridScoresAddUp(t *testing.T) {
+	raw, err := os.ReadFile("testdata/tiny-golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden map[string]json.RawMessage
+	json.Unmarshal(raw, &golden)
+	for _, stats := range []bool{false, true} {
+		info := plugins.EncoderInfo{Dim: 2, Sparse: true, CollectionStats: stats}
+		res, err := Evaluate(context.Background(), hybridEncoder{tinyEncoder()}, info, tinyCollection(t), Options{EncodeBatch: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range Settings {
+			var want map[string]float64
+			json.Unmarshal(golden[s], &want)
+			checkMetrics(t, s, res[s].Metrics, want)
+		}
+	}
+}
+
+// mismatchedEncoder gives queries dense vectors and candidates hybrid ones.
+type mismatchedEncoder struct{ hybridEncoder }
+
+func (m mismatchedEncoder) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
+	if role == plugins.RoleQuery {
+		return m.lookupEncoder.Encode(ctx, role, lang, texts)
+	}
+	return m.hybridEncoder.Encode(ctx, role, lang, texts)
+}
+
+func TestMismatchedVectorKindsRejected(t *testing.T) {
+	_, err := Evaluate(context.Background(), mismatchedEncoder{hybridEncoder{tinyEncoder()}}, plugins.EncoderInfo{Dim: 2, Sparse: true}, tinyCollection(t), Options{})
+	if err == nil || !strings.Contains(err.Error(), "dimension 3, candidate vectors 2") {
+		t.Fatalf("err = %v, want a dimension mismatch", err)
+	}
+}
+
 // TestRelevantRanksMatchesSort checks the one-pass ranking against a full
 // sort on random rows with many ties.
 func TestRelevantRanksMatchesSort(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 	"github.com/xlbench/xlbench/plugins"
 )
 
-// vectors accumulates the encoder's output for a list of texts.
+// vectors accumulates the encoder's output for a list of texts: dense,
+// sparse, or both (a hybrid encoder).
 type vectors struct {
 	n      int
 	dim    int
@@ -21,36 +22,36 @@ type vectors struct {
 }
 
 func (v *vectors) add(b plugins.Vectors) error {
+	if v.n > 0 && (b.Sparse != nil) != (v.sparse != nil) {
+		return fmt.Errorf("encoder mixed vector kinds: sparse part present in some blocks only")
+	}
+	if v.n > 0 && b.Dim != v.dim {
+		return fmt.Errorf("encoder changed dimension from %d to %d", v.dim, b.Dim)
+	}
+	if b.Sparse == nil && b.Dim == 0 && b.Count > 0 {
+		return fmt.Errorf("encoder returned neither dense nor sparse vectors")
+	}
 	if b.Sparse != nil {
-		if v.n > 0 && v.sparse == nil {
-			return fmt.Errorf("encoder mixed dense and sparse vectors")
-		}
-		if v.sparse == nil {
-			v.sparse = &plugins.SparseVectors{Offsets: []uint32{0}}
-		}
-		base := uint32(len(v.sparse.Terms))
 		for _, w := range b.Sparse.Weights {
 			if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
 				return fmt.Errorf("encoder returned a non-finite weight")
 			}
 		}
-		v.sparse.Terms = append(v.sparse.Terms, b.Sparse.Terms...)
-		v.sparse.Weights = append(v.sparse.Weights, b.Sparse.Weights...)
-		for _, off := range b.Sparse.Offsets[1:] {
-			v.sparse.Offsets = append(v.sparse.Offsets, base+off)
-		}
-		v.n += b.Count
-		return nil
-	}
-	if v.sparse != nil {
-		return fmt.Errorf("encoder mixed dense and sparse vectors")
-	}
-	if v.n > 0 && b.Dim != v.dim {
-		return fmt.Errorf("encoder changed dimension from %d to %d", v.dim, b.Dim)
 	}
 	for _, f := range b.Dense {
 		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
 			return fmt.Errorf("encoder returned a non-finite vector component")
+		}
+	}
+	if b.Sparse != nil {
+		if v.sparse == nil {
+			v.sparse = &plugins.SparseVectors{Offsets: []uint32{0}}
+		}
+		base := uint32(len(v.sparse.Terms))
+		v.sparse.Terms = append(v.sparse.Terms, b.Sparse.Terms...)
+		v.sparse.Weights = append(v.sparse.Weights, b.Sparse.Weights...)
+		for _, off := range b.Sparse.Offsets[1:] {
+			v.sparse.Offsets = append(v.sparse.Offsets, base+off)
 		}
 	}
 	v.dim = b.Dim
@@ -68,10 +69,28 @@ type scorer interface {
 }
 
 func newScorer(c *vectors) scorer {
-	if c.sparse != nil {
+	switch {
+	case c.sparse != nil && c.dim > 0:
+		return hybridScorer{&denseScorer{c: c}, newInvertedIndex(c)}
+	case c.sparse != nil:
 		return newInvertedIndex(c)
 	}
 	return &denseScorer{c: c}
+}
+
+// hybridScorer scores hybrid vectors: the dense inner product plus the
+// sparse one.
+type hybridScorer struct {
+	dense  *denseScorer
+	sparse *invertedIndex
+}
+
+func (h hybridScorer) size() int { return h.dense.size() }
+
+func (h hybridScorer) scores(q *vectors, lo, hi int) []float32 {
+	out := h.dense.scores(q, lo, hi)
+	h.sparse.addScores(q, lo, hi, out)
+	return out
 }
 
 // denseScorer takes inner products with one matrix multiply per block.
@@ -122,6 +141,12 @@ func (ix *invertedIndex) size() int { return ix.n }
 
 func (ix *invertedIndex) scores(q *vectors, lo, hi int) []float32 {
 	out := make([]float32, (hi-lo)*ix.n)
+	ix.addScores(q, lo, hi, out)
+	return out
+}
+
+// addScores adds the sparse scores of queries [lo, hi) to out.
+func (ix *invertedIndex) addScores(q *vectors, lo, hi int, out []float32) {
 	parallelRows(hi-lo, func(i int) {
 		row := out[i*ix.n : (i+1)*ix.n]
 		s := q.sparse
@@ -132,7 +157,6 @@ func (ix *invertedIndex) scores(q *vectors, lo, hi int) []float32 {
 			}
 		}
 	})
-	return out
 }
 
 // parallelRows calls f(0..n-1) on every core.

@@ -76,6 +76,15 @@ func (p *encoderProxy) LoadCorpus(ctx context.Context, groups []plugins.CorpusGr
 	return p.i.wrap("LoadCorpus", p.e.LoadCorpus(ctx, groups))
 }
 
+// TrainSteps takes several steps over one pipelined stream (see
+// plugins.TrainSteps).
+func (p *encoderProxy) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]float64, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	losses, err := plugins.TrainSteps(ctx, p.e, bs)
+	return losses, p.i.wrap("TrainSteps", err)
+}
+
 func (p *encoderProxy) TrainStep(ctx context.Context, b plugins.Batch) (float64, error) {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()

@@ -165,7 +165,8 @@ func StepsFor(epochs float64, groups, batchSize int) int {
 	return max(1, int(math.Ceil(epochs*float64(groups)/float64(batchSize))))
 }
 
-// fetch is how many batches one Next call asks for.
+// fetch is how many batches one Next call asks for, and so how many steps
+// one TrainSteps call takes.
 const fetch = 64
 
 // Run trains enc on the batches s chooses.
@@ -182,35 +183,43 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 		Groups: len(c.Groups), QueryLangs: c.QueryLangs, PassageLangs: c.PassageLangs}
 	prog := newProgress(opt.Progress, opt.Label, opt.Steps)
 	start := time.Now()
-	var pending []plugins.Batch
-	for step := 0; step < opt.Steps; step++ {
+	for step := 0; step < opt.Steps; {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if len(pending) == 0 {
-			if pending, err = s.Next(ctx, min(fetch, opt.Steps-step)); err != nil {
-				return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
+		want := min(fetch, opt.Steps-step)
+		chunk, err := s.Next(ctx, want)
+		if err != nil {
+			return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
+		}
+		if len(chunk) == 0 {
+			return nil, fmt.Errorf("step %d: sampler returned no batches (asked for %d)", step+1, want)
+		}
+		chunk = chunk[:min(len(chunk), want)]
+		for i, b := range chunk {
+			if len(b) != opt.BatchSize {
+				return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+i+1, len(b), opt.BatchSize)
 			}
 		}
-		b := pending[0]
-		pending = pending[1:]
-		if len(b) != opt.BatchSize {
-			return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+1, len(b), opt.BatchSize)
+		// The plugin host's encoders take the chunk over one pipelined stream.
+		losses, err := plugins.TrainSteps(ctx, enc, chunk)
+		for i, loss := range losses {
+			b := chunk[i]
+			rec.Loss = append(rec.Loss, float32(loss))
+			if b.Monolingual() {
+				rec.MonolingualBatches++
+				rec.BatchLanguages[b[0].QueryLang]++
+			}
+			for _, p := range b {
+				rec.PairLanguages[p.QueryLang+"-"+p.PassageLang]++
+			}
+			rec.Pairs += len(b)
+			prog.update(step+i+1, loss, float64(rec.Pairs)/time.Since(start).Seconds())
 		}
-		loss, err := enc.TrainStep(ctx, b)
 		if err != nil {
-			return nil, fmt.Errorf("step %d: encoder: %w", step+1, err)
+			return nil, fmt.Errorf("step %d: encoder: %w", step+len(losses)+1, err)
 		}
-		rec.Loss = append(rec.Loss, float32(loss))
-		if b.Monolingual() {
-			rec.MonolingualBatches++
-			rec.BatchLanguages[b[0].QueryLang]++
-		}
-		for _, p := range b {
-			rec.PairLanguages[p.QueryLang+"-"+p.PassageLang]++
-		}
-		rec.Pairs += len(b)
-		prog.update(step+1, loss, float64(rec.Pairs)/time.Since(start).Seconds())
+		step += len(chunk)
 	}
 	prog.finish()
 	rec.Seconds = time.Since(start).Seconds()

@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -82,5 +84,47 @@ func TestRunRecordsBatchMix(t *testing.T) {
 	}
 	if rec.PairLanguages["en-en"] == 0 || rec.PairLanguages["ar-es"] == 0 {
 		t.Errorf("pair languages %v", rec.PairLanguages)
+	}
+}
+
+// chunkTrainer takes steps in chunks, as the plugin host's encoders do, and
+// fails at step failAt (1-based, counted over the run).
+type chunkTrainer struct {
+	countingTrainer
+	failAt int
+	chunks []int
+}
+
+func (c *chunkTrainer) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]float64, error) {
+	c.chunks = append(c.chunks, len(bs))
+	var losses []float64
+	for range bs {
+		if c.steps+1 == c.failAt {
+			return losses, fmt.Errorf("loss is NaN")
+		}
+		l, _ := c.TrainStep(ctx, nil)
+		losses = append(losses, l)
+	}
+	return losses, nil
+}
+
+// TestRunInChunks: a trainer that takes several steps per call gets the
+// sampler's chunks, and a failure names the step it happened at, with the
+// losses before it recorded.
+func TestRunInChunks(t *testing.T) {
+	c := Build(corpora())
+	opt := Options{Steps: 150, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}}
+	tr := &chunkTrainer{}
+	rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), tr, c, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal([]int{64, 64, 22}, tr.chunks) || len(rec.Loss) != 150 || rec.Loss[149] != float32(1.0/150) {
+		t.Fatalf("chunks %v, %d losses", tr.chunks, len(rec.Loss))
+	}
+	tr = &chunkTrainer{failAt: 70}
+	_, err = Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), tr, c, opt)
+	if err == nil || !strings.HasPrefix(err.Error(), "step 70: encoder: loss is NaN") {
+		t.Fatalf("err = %v, want step 70 named", err)
 	}
 }

@@ -130,8 +130,11 @@ func (x *ConfigureRequest) GetSeed() uint64 {
 type EncoderInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Dimension of dense vectors; 0 for sparse encoders.
-	Dim    uint32 `protobuf:"varint,1,opt,name=dim,proto3" json:"dim,omitempty"`
-	Sparse bool   `protobuf:"varint,2,opt,name=sparse,proto3" json:"sparse,omitempty"`
+	Dim uint32 `protobuf:"varint,1,opt,name=dim,proto3" json:"dim,omitempty"`
+	// The encoder returns sparse vectors. With dim > 0 as well it is a hybrid
+	// encoder: every text gets a dense and a sparse part, and a score is the
+	// sum of the two inner products.
+	Sparse bool `protobuf:"varint,2,opt,name=sparse,proto3" json:"sparse,omitempty"`
 	// The encoder accepts LoadCorpus and TrainStep.
 	Trainable bool `protobuf:"varint,3,opt,name=trainable,proto3" json:"trainable,omitempty"`
 	// Passage vectors depend on collection statistics set by Prepare (BM25's
@@ -636,7 +639,8 @@ type EncodeResponse struct {
 	Count uint32                 `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
 	Dim   uint32                 `protobuf:"varint,2,opt,name=dim,proto3" json:"dim,omitempty"`
 	// count*dim little-endian float32, row-major.
-	Dense         []byte         `protobuf:"bytes,3,opt,name=dense,proto3" json:"dense,omitempty"`
+	Dense []byte `protobuf:"bytes,3,opt,name=dense,proto3" json:"dense,omitempty"`
+	// Set by sparse and hybrid encoders (a hybrid encoder sets dense too).
 	Sparse        *SparseVectors `protobuf:"bytes,4,opt,name=sparse,proto3" json:"sparse,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -748,13 +752,15 @@ const file_xlbench_v1_encoder_proto_rawDesc = "" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"ROLE_QUERY\x10\x01\x12\x10\n" +
-	"\fROLE_PASSAGE\x10\x022\xae\x03\n" +
+	"\fROLE_PASSAGE\x10\x022\xf2\x03\n" +
 	"\aEncoder\x125\n" +
 	"\bDescribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12B\n" +
 	"\tConfigure\x12\x1c.xlbench.v1.ConfigureRequest\x1a\x17.xlbench.v1.EncoderInfo\x12:\n" +
 	"\n" +
 	"LoadCorpus\x12\x17.xlbench.v1.CorpusChunk\x1a\x11.xlbench.v1.Empty(\x01\x12=\n" +
-	"\tTrainStep\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse\x128\n" +
+	"\tTrainStep\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse\x12B\n" +
+	"\n" +
+	"TrainSteps\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse(\x010\x01\x128\n" +
 	"\aPrepare\x12\x1a.xlbench.v1.PrepareRequest\x1a\x11.xlbench.v1.Empty\x12?\n" +
 	"\x06Encode\x12\x19.xlbench.v1.EncodeRequest\x1a\x1a.xlbench.v1.EncodeResponse\x122\n" +
 	"\x04Save\x12\x17.xlbench.v1.SaveRequest\x1a\x11.xlbench.v1.EmptyB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3"
@@ -802,18 +808,20 @@ var file_xlbench_v1_encoder_proto_depIdxs = []int32{
 	1,  // 7: xlbench.v1.Encoder.Configure:input_type -> xlbench.v1.ConfigureRequest
 	5,  // 8: xlbench.v1.Encoder.LoadCorpus:input_type -> xlbench.v1.CorpusChunk
 	14, // 9: xlbench.v1.Encoder.TrainStep:input_type -> xlbench.v1.Batch
-	7,  // 10: xlbench.v1.Encoder.Prepare:input_type -> xlbench.v1.PrepareRequest
-	8,  // 11: xlbench.v1.Encoder.Encode:input_type -> xlbench.v1.EncodeRequest
-	10, // 12: xlbench.v1.Encoder.Save:input_type -> xlbench.v1.SaveRequest
-	15, // 13: xlbench.v1.Encoder.Describe:output_type -> xlbench.v1.PluginInfo
-	2,  // 14: xlbench.v1.Encoder.Configure:output_type -> xlbench.v1.EncoderInfo
-	13, // 15: xlbench.v1.Encoder.LoadCorpus:output_type -> xlbench.v1.Empty
-	6,  // 16: xlbench.v1.Encoder.TrainStep:output_type -> xlbench.v1.TrainStepResponse
-	13, // 17: xlbench.v1.Encoder.Prepare:output_type -> xlbench.v1.Empty
-	11, // 18: xlbench.v1.Encoder.Encode:output_type -> xlbench.v1.EncodeResponse
-	13, // 19: xlbench.v1.Encoder.Save:output_type -> xlbench.v1.Empty
-	13, // [13:20] is the sub-list for method output_type
-	6,  // [6:13] is the sub-list for method input_type
+	14, // 10: xlbench.v1.Encoder.TrainSteps:input_type -> xlbench.v1.Batch
+	7,  // 11: xlbench.v1.Encoder.Prepare:input_type -> xlbench.v1.PrepareRequest
+	8,  // 12: xlbench.v1.Encoder.Encode:input_type -> xlbench.v1.EncodeRequest
+	10, // 13: xlbench.v1.Encoder.Save:input_type -> xlbench.v1.SaveRequest
+	15, // 14: xlbench.v1.Encoder.Describe:output_type -> xlbench.v1.PluginInfo
+	2,  // 15: xlbench.v1.Encoder.Configure:output_type -> xlbench.v1.EncoderInfo
+	13, // 16: xlbench.v1.Encoder.LoadCorpus:output_type -> xlbench.v1.Empty
+	6,  // 17: xlbench.v1.Encoder.TrainStep:output_type -> xlbench.v1.TrainStepResponse
+	6,  // 18: xlbench.v1.Encoder.TrainSteps:output_type -> xlbench.v1.TrainStepResponse
+	13, // 19: xlbench.v1.Encoder.Prepare:output_type -> xlbench.v1.Empty
+	11, // 20: xlbench.v1.Encoder.Encode:output_type -> xlbench.v1.EncodeResponse
+	13, // 21: xlbench.v1.Encoder.Save:output_type -> xlbench.v1.Empty
+	14, // [14:22] is the sub-list for method output_type
+	6,  // [6:14] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name

@@ -26,6 +26,7 @@ const (
 	Encoder_Configure_FullMethodName  = "/xlbench.v1.Encoder/Configure"
 	Encoder_LoadCorpus_FullMethodName = "/xlbench.v1.Encoder/LoadCorpus"
 	Encoder_TrainStep_FullMethodName  = "/xlbench.v1.Encoder/TrainStep"
+	Encoder_TrainSteps_FullMethodName = "/xlbench.v1.Encoder/TrainSteps"
 	Encoder_Prepare_FullMethodName    = "/xlbench.v1.Encoder/Prepare"
 	Encoder_Encode_FullMethodName     = "/xlbench.v1.Encoder/Encode"
 	Encoder_Save_FullMethodName       = "/xlbench.v1.Encoder/Save"
@@ -39,6 +40,12 @@ type EncoderClient interface {
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*EncoderInfo, error)
 	LoadCorpus(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[CorpusChunk, Empty], error)
 	TrainStep(ctx context.Context, in *Batch, opts ...grpc.CallOption) (*TrainStepResponse, error)
+	// TrainSteps is TrainStep pipelined: the host sends batches without
+	// waiting, and the plugin takes them in order and answers one loss per
+	// batch, so no step waits for a round trip. A failing step ends the stream
+	// with its error, after the losses of the steps before it. Hosts fall back
+	// to TrainStep when a plugin answers Unimplemented.
+	TrainSteps(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Batch, TrainStepResponse], error)
 	Prepare(ctx context.Context, in *PrepareRequest, opts ...grpc.CallOption) (*Empty, error)
 	Encode(ctx context.Context, in *EncodeRequest, opts ...grpc.CallOption) (*EncodeResponse, error)
 	// Save writes the model as a checkpoint the encoder can load again (by a
@@ -97,6 +104,19 @@ func (c *encoderClient) TrainStep(ctx context.Context, in *Batch, opts ...grpc.C
 	return out, nil
 }
 
+func (c *encoderClient) TrainSteps(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Batch, TrainStepResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Encoder_ServiceDesc.Streams[1], Encoder_TrainSteps_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Batch, TrainStepResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Encoder_TrainStepsClient = grpc.BidiStreamingClient[Batch, TrainStepResponse]
+
 func (c *encoderClient) Prepare(ctx context.Context, in *PrepareRequest, opts ...grpc.CallOption) (*Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Empty)
@@ -135,6 +155,12 @@ type EncoderServer interface {
 	Configure(context.Context, *ConfigureRequest) (*EncoderInfo, error)
 	LoadCorpus(grpc.ClientStreamingServer[CorpusChunk, Empty]) error
 	TrainStep(context.Context, *Batch) (*TrainStepResponse, error)
+	// TrainSteps is TrainStep pipelined: the host sends batches without
+	// waiting, and the plugin takes them in order and answers one loss per
+	// batch, so no step waits for a round trip. A failing step ends the stream
+	// with its error, after the losses of the steps before it. Hosts fall back
+	// to TrainStep when a plugin answers Unimplemented.
+	TrainSteps(grpc.BidiStreamingServer[Batch, TrainStepResponse]) error
 	Prepare(context.Context, *PrepareRequest) (*Empty, error)
 	Encode(context.Context, *EncodeRequest) (*EncodeResponse, error)
 	// Save writes the model as a checkpoint the encoder can load again (by a
@@ -161,6 +187,9 @@ func (UnimplementedEncoderServer) LoadCorpus(grpc.ClientStreamingServer[CorpusCh
 }
 func (UnimplementedEncoderServer) TrainStep(context.Context, *Batch) (*TrainStepResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method TrainStep not implemented")
+}
+func (UnimplementedEncoderServer) TrainSteps(grpc.BidiStreamingServer[Batch, TrainStepResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method TrainSteps not implemented")
 }
 func (UnimplementedEncoderServer) Prepare(context.Context, *PrepareRequest) (*Empty, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Prepare not implemented")
@@ -253,6 +282,13 @@ func _Encoder_TrainStep_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Encoder_TrainSteps_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(EncoderServer).TrainSteps(&grpc.GenericServerStream[Batch, TrainStepResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Encoder_TrainStepsServer = grpc.BidiStreamingServer[Batch, TrainStepResponse]
+
 func _Encoder_Prepare_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(PrepareRequest)
 	if err := dec(in); err != nil {
@@ -343,6 +379,12 @@ var Encoder_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "LoadCorpus",
 			Handler:       _Encoder_LoadCorpus_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "TrainSteps",
+			Handler:       _Encoder_TrainSteps_Handler,
+			ServerStreams: true,
 			ClientStreams: true,
 		},
 	},
