@@ -27,6 +27,8 @@ type checkpointHeader struct {
 	Steps   int       `json:"steps"`
 	IDF     bool      `json:"idf"`
 	Docs    int       `json:"docs"`
+	// LexicalWeight is λ of the lexical half; 0 for a dense-only model.
+	LexicalWeight float64 `json:"lexical_weight,omitempty"`
 }
 
 // Save writes the model (not the optimiser state) to path atomically.
@@ -37,7 +39,7 @@ func (e *Encoder) Save(_ context.Context, path string) error {
 		return fmt.Errorf("Save called before Configure")
 	}
 	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: e.dim, Buckets: int(e.feat.buckets),
-		NGrams: e.params.Floats("ngrams"), Steps: e.step, IDF: e.idf, Docs: e.ndocs})
+		NGrams: e.params.Floats("ngrams"), Steps: e.step, IDF: e.idf, Docs: e.ndocs, LexicalWeight: float64(e.lexicalWeight())})
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")
 	if err != nil {
 		return err
@@ -96,6 +98,13 @@ func (e *Encoder) load(path string) error {
 	if h.Dim != e.dim || h.Buckets != int(e.feat.buckets) || !slices.Equal(h.NGrams, e.params.Floats("ngrams")) {
 		return fmt.Errorf("checkpoint %s holds dim %d, buckets %d, ngrams %v; the parameters ask for dim %d, buckets %d, ngrams %v",
 			path, h.Dim, h.Buckets, h.NGrams, e.dim, e.feat.buckets, e.params.Floats("ngrams"))
+	}
+	if (h.LexicalWeight > 0) != (e.lex != nil) {
+		return fmt.Errorf("checkpoint %s has lexical weight %g; the parameters ask for %g (a lexical half must be on in both or off in both)",
+			path, h.LexicalWeight, e.params.Float("lexical_weight"))
+	}
+	if e.lex != nil {
+		e.theta = []float32{float32(math.Log(h.LexicalWeight))}
 	}
 	e.emb = make([]float32, h.Buckets*h.Dim)
 	e.w = make([]float32, h.Dim*h.Dim)

@@ -17,6 +17,13 @@
 // by gorgonia; its gradient with respect to the bag vectors is scattered back
 // to the rows by hand (bagBackward), and a finite-difference test checks
 // that scatter.
+//
+// With lexical_weight > 0 the encoder is hybrid: beside the dense vector
+// each text gets its BM25 sparse vector (package bm25), and a score is
+// cosine + λ·BM25. The weight λ = e^θ is learned with the rest: the batch's
+// BM25 scores enter the InfoNCE logits, so the dense half is trained to add
+// what exact term matching misses (paraphrase, and above all other
+// languages) rather than to relearn it in a few hundred dimensions.
 package dualenc
 
 import (
@@ -25,18 +32,20 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gorgonia.org/tensor"
 
+	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
 )
 
 // Version is the version of the encoder; it changes when trained models
 // would.
-const Version = "1.0.0"
+const Version = "1.1.0"
 
 // Info describes the encoder and its parameters.
 var Info = plugins.Info{
@@ -52,6 +61,8 @@ var Info = plugins.Info{
 		{Name: "weight_decay", Type: plugins.ParamNumber, Default: 0.01, Min: plugins.Bound(0), Description: "decoupled weight decay"},
 		{Name: "temperature", Type: plugins.ParamNumber, Default: 0.05, Min: plugins.Bound(0.02), Max: plugins.Bound(10), Description: "softmax temperature of the InfoNCE loss"},
 		{Name: "init_scale", Type: plugins.ParamNumber, Default: 0.1, Min: plugins.Bound(0), Description: "standard deviation of the initial embedding rows"},
+		{Name: "lexical_weight", Type: plugins.ParamNumber, Default: 0.0, Min: plugins.Bound(0), Description: "weight λ of a BM25 lexical half (score = cosine + λ·BM25); 0: dense only"},
+		{Name: "learn_lexical_weight", Type: plugins.ParamBool, Default: false, Description: "learn λ with the model (from lexical_weight); else it stays fixed"},
 		{Name: "idf", Type: plugins.ParamBool, Default: false, Description: "weight features by inverse document frequency over the training texts (else a plain mean)"},
 		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint instead of initialising"},
 	},
@@ -79,14 +90,31 @@ type Encoder struct {
 	idf   bool
 	df    []uint32
 	ndocs int
+	// The lexical half (nil when off): a BM25 encoder and the log of its
+	// weight, θ, with its AdamW moments when it is learned.
+	lex                   *bm25.Encoder
+	theta, thetaM, thetaV []float32
+	learnTheta            bool
 	// training corpus: bags per group, language and role
 	corpus map[uint32]map[string]*groupBags
-	graphs map[int]*contrastive
-	// per-worker slot tables for the row-gradient accumulation
-	slots [][]int32
+	// Every training text and its bag, for the lexical half. BM25 weights
+	// depend on the statistics of all training passages, so the bags' BM25
+	// vectors are (re)computed at the first step after a LoadCorpus.
+	lexTexts []lexJob
+	lexDirty bool
+	graphs   map[int]*contrastive
+	// per-worker slot tables and row-gradient buffers for the scatter of
+	// bag gradients (see bagBackward)
+	slots   [][]int32
+	rowBufs []rowGrads
 }
 
 type groupBags struct{ query, passage *bag }
+
+type lexJob struct {
+	t plugins.Text
+	b *bag
+}
 
 // New returns an unconfigured encoder.
 func New() *Encoder { return &Encoder{} }
@@ -117,7 +145,17 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 	e.graphs = map[int]*contrastive{}
 	e.slots = nil // sized by buckets, which may have changed
 	e.corpus = nil
+	e.lexTexts, e.lexDirty = nil, false
 	e.step = 0
+	e.lex, e.theta = nil, nil
+	if lw := p.Float("lexical_weight"); lw > 0 {
+		e.lex = bm25.New()
+		if _, err := e.lex.Configure(context.Background(), plugins.EncoderConfig{}); err != nil {
+			return plugins.EncoderInfo{}, fmt.Errorf("lexical half: %w", err)
+		}
+		e.theta = []float32{float32(math.Log(lw))}
+		e.learnTheta = p.Bool("learn_lexical_weight")
+	}
 	if path := p.String("checkpoint"); path != "" {
 		if err := e.load(path); err != nil {
 			return plugins.EncoderInfo{}, err
@@ -125,7 +163,8 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 	} else {
 		e.initialise(cfg.Seed, p.Float("init_scale"))
 	}
-	return plugins.EncoderInfo{Dim: e.dim, Trainable: true}, nil
+	lexical := e.lex != nil
+	return plugins.EncoderInfo{Dim: e.dim, Trainable: true, Sparse: lexical, CollectionStats: lexical}, nil
 }
 
 func (e *Encoder) initialise(seed uint64, scale float64) {
@@ -143,11 +182,25 @@ func (e *Encoder) initialise(seed uint64, scale float64) {
 }
 
 func (e *Encoder) resetOptimizer() {
-	e.embM = make([]float32, len(e.emb))
-	e.embV = make([]float32, len(e.emb))
+	e.embM = prefault(make([]float32, len(e.emb)))
+	e.embV = prefault(make([]float32, len(e.emb)))
 	e.wM = make([]float32, len(e.w))
 	e.wV = make([]float32, len(e.w))
+	e.thetaM, e.thetaV = make([]float32, len(e.theta)), make([]float32, len(e.theta))
 	e.step = 0
+}
+
+// prefault writes one zero per memory page of a fresh slice. A large make
+// gets untouched pages from the kernel, and each costs a page fault at its
+// first write; the moments of the embedding table would otherwise fault in
+// row by row during the first training steps, charging set-up to training
+// time (and making a fresh process look slower than a reused heap).
+func prefault(s []float32) []float32 {
+	const perPage = 4096 / 4
+	for i := 0; i < len(s); i += perPage {
+		s[i] = 0
+	}
+	return s
 }
 
 // LoadCorpus featurises every training text once.
@@ -200,6 +253,46 @@ func (e *Encoder) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) er
 		e.weigh(&bags[i])
 		*jobs[i].out = &bags[i]
 	})
+	if e.lex != nil {
+		for i := range jobs {
+			e.lexTexts = append(e.lexTexts, lexJob{jobs[i].t, &bags[i]})
+		}
+		e.lexDirty = true
+	}
+	return nil
+}
+
+// prepareLexical gives every training text its BM25 vector, under the
+// statistics of all training passages.
+func (e *Encoder) prepareLexical(ctx context.Context) error {
+	var passages []string
+	for _, j := range e.lexTexts {
+		if j.t.Role == plugins.RolePassage {
+			passages = append(passages, j.t.Text)
+		}
+	}
+	if err := e.lex.Prepare(ctx, "", passages); err != nil {
+		return err
+	}
+	for _, role := range []plugins.Role{plugins.RoleQuery, plugins.RolePassage} {
+		var texts []string
+		var bags []*bag
+		for _, j := range e.lexTexts {
+			if j.t.Role == role {
+				texts, bags = append(texts, j.t.Text), append(bags, j.b)
+			}
+		}
+		v, err := e.lex.Encode(ctx, role, "", texts)
+		if err != nil {
+			return err
+		}
+		sv := v.Sparse
+		for i, b := range bags {
+			lo, hi := sv.Offsets[i], sv.Offsets[i+1]
+			b.lexTerms, b.lexWeights = sv.Terms[lo:hi:hi], sv.Weights[lo:hi:hi]
+		}
+	}
+	e.lexDirty = false
 	return nil
 }
 
@@ -227,7 +320,7 @@ func (e *Encoder) weigh(b *bag) {
 
 // TrainStep takes one AdamW step on a batch and returns its loss (before
 // the step).
-func (e *Encoder) TrainStep(_ context.Context, batch plugins.Batch) (float64, error) {
+func (e *Encoder) TrainStep(ctx context.Context, batch plugins.Batch) (float64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.corpus == nil {
@@ -252,24 +345,72 @@ func (e *Encoder) TrainStep(_ context.Context, batch plugins.Batch) (float64, er
 	if g == nil {
 		var err error
 		wt := tensor.New(tensor.WithShape(e.dim, e.dim), tensor.WithBacking(e.w))
-		if g, err = newContrastive(b, e.dim, e.tau, wt); err != nil {
+		var theta *tensor.Dense
+		if e.lex != nil {
+			theta = tensor.New(tensor.WithShape(1, 1), tensor.WithBacking(e.theta))
+		}
+		if g, err = newContrastive(b, e.dim, e.tau, wt, theta); err != nil {
 			return 0, err
 		}
 		e.graphs[b] = g
 	}
+	var lex []float32
+	if e.lex != nil {
+		if e.lexDirty {
+			if err := e.prepareLexical(ctx); err != nil {
+				return 0, fmt.Errorf("lexical half: %w", err)
+			}
+		}
+		lex = lexicalScores(qs, ps)
+	}
 	hq, hp := e.bagForward(qs), e.bagForward(ps)
-	loss, gw, ghq, ghp, err := g.step(hq, hp)
+	r, err := g.step(hq, hp, lex, e.lexicalWeight())
 	if err != nil {
 		return 0, err
 	}
-	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
-		return 0, fmt.Errorf("loss is %v at step %d", loss, e.step+1)
+	if math.IsNaN(float64(r.loss)) || math.IsInf(float64(r.loss), 0) {
+		return 0, fmt.Errorf("loss is %v at step %d", r.loss, e.step+1)
 	}
-	rows := e.bagBackward(append(qs, ps...), append(append([]float32{}, ghq...), ghp...))
+	rows := e.bagBackward(append(qs, ps...), append(append([]float32{}, r.ghq...), r.ghp...))
 	e.step++
-	e.adamDense(gw)
+	e.adamDense(r.gw, r.gtheta)
 	e.adamRows(rows)
-	return float64(loss), nil
+	return float64(r.loss), nil
+}
+
+// lexicalWeight is λ = e^θ, or 0 without a lexical half.
+func (e *Encoder) lexicalWeight() float32 {
+	if e.lex == nil {
+		return 0
+	}
+	return float32(math.Exp(float64(e.theta[0])))
+}
+
+// lexicalScores returns the BM25 score of every query against every
+// passage of the batch, row-major: the sparse dot products of their BM25
+// vectors, whose term ids are sorted.
+func lexicalScores(qs, ps []*bag) []float32 {
+	out := make([]float32, len(qs)*len(ps))
+	parallel(len(qs), func(i int) {
+		q := qs[i]
+		for j, p := range ps {
+			s, a, b := float32(0), 0, 0
+			for a < len(q.lexTerms) && b < len(p.lexTerms) {
+				switch {
+				case q.lexTerms[a] < p.lexTerms[b]:
+					a++
+				case q.lexTerms[a] > p.lexTerms[b]:
+					b++
+				default:
+					s += q.lexWeights[a] * p.lexWeights[b]
+					a++
+					b++
+				}
+			}
+			out[i*len(ps)+j] = s
+		}
+	})
+	return out
 }
 
 // bagForward returns the bag vectors of bags, one row each.
@@ -298,14 +439,15 @@ type rowGrads struct {
 // are split among workers by id, and each worker adds texts in batch order,
 // so the sums do not depend on scheduling. A slot table the size of the
 // embedding table maps a row to its place in the worker's slab; it is reset
-// for the touched rows only.
+// for the touched rows only. The slabs are kept from step to step: growing
+// fresh ones cost a third of the scatter's time in copies and page faults.
 func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 	d := e.dim
 	workers := runtime.GOMAXPROCS(0)
 	if len(e.slots) != workers {
 		e.slots = make([][]int32, workers)
+		e.rowBufs = make([]rowGrads, workers)
 	}
-	parts := make([]rowGrads, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		if e.slots[w] == nil {
@@ -318,7 +460,7 @@ func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 		go func(w int) {
 			defer wg.Done()
 			slot := e.slots[w]
-			var rg rowGrads
+			rg := rowGrads{ids: e.rowBufs[w].ids[:0], slab: e.rowBufs[w].slab[:0]}
 			for t, b := range bags {
 				g := blas32.Vector{N: d, Inc: 1, Data: gh[t*d : (t+1)*d]}
 				for k, id := range b.ids {
@@ -330,7 +472,9 @@ func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 						s = int32(len(rg.ids))
 						slot[id] = s
 						rg.ids = append(rg.ids, id)
-						rg.slab = append(rg.slab, make([]float32, d)...)
+						n := len(rg.slab)
+						rg.slab = slices.Grow(rg.slab, d)[:n+d]
+						clear(rg.slab[n:])
 					}
 					blas32.Axpy(b.weights[k], g, blas32.Vector{N: d, Inc: 1, Data: rg.slab[int(s)*d : int(s)*d+d]})
 				}
@@ -338,11 +482,11 @@ func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 			for _, id := range rg.ids {
 				slot[id] = -1
 			}
-			parts[w] = rg
+			e.rowBufs[w] = rg
 		}(w)
 	}
 	wg.Wait()
-	return parts
+	return e.rowBufs
 }
 
 // adamRows applies lazy AdamW to the touched rows, each worker's rows on
@@ -360,9 +504,14 @@ func (e *Encoder) adamRows(parts []rowGrads) {
 	})
 }
 
-func (e *Encoder) adamDense(g []float32) {
+// adamDense updates the projection (with weight decay) and, when it is
+// learned, θ (without: decay would pull λ towards 1, not towards 0).
+func (e *Encoder) adamDense(g []float32, gtheta float32) {
 	lr := e.lr * math.Sqrt(1-math.Pow(beta2, float64(e.step))) / (1 - math.Pow(beta1, float64(e.step)))
 	adam(e.w, e.wM, e.wV, g, float32(lr), float32(1-e.lr*e.wd))
+	if e.learnTheta {
+		adam(e.theta, e.thetaM, e.thetaV, []float32{gtheta}, float32(lr), 1)
+	}
 }
 
 // adam is one AdamW update of p with gradient g; lr carries the bias
@@ -377,11 +526,21 @@ func adam(p, m, v, g []float32, lr, decay float32) {
 	}
 }
 
-// Prepare is a no-op: the encoder has no collection statistics.
-func (e *Encoder) Prepare(context.Context, string, []string) error { return nil }
+// Prepare sets the collection statistics of the lexical half; without one
+// it is a no-op.
+func (e *Encoder) Prepare(ctx context.Context, lang string, texts []string) error {
+	e.mu.Lock()
+	lex := e.lex
+	e.mu.Unlock()
+	if lex == nil {
+		return nil
+	}
+	return lex.Prepare(ctx, lang, texts)
+}
 
-// Encode returns unit vectors: bag, projection, normalisation.
-func (e *Encoder) Encode(_ context.Context, role plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+// Encode returns unit vectors: bag, projection, normalisation; with a
+// lexical half also the BM25 vectors, the query's scaled by λ.
+func (e *Encoder) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.feat == nil {
@@ -416,7 +575,21 @@ func (e *Encoder) Encode(_ context.Context, role plugins.Role, _ string, texts [
 			zi[k] *= inv
 		}
 	})
-	return plugins.Vectors{Count: len(texts), Dim: d, Dense: out}, nil
+	v := plugins.Vectors{Count: len(texts), Dim: d, Dense: out}
+	if e.lex != nil {
+		lv, err := e.lex.Encode(ctx, role, lang, texts)
+		if err != nil {
+			return plugins.Vectors{}, fmt.Errorf("lexical half: %w", err)
+		}
+		if role == plugins.RoleQuery {
+			lw := e.lexicalWeight()
+			for i := range lv.Sparse.Weights {
+				lv.Sparse.Weights[i] *= lw
+			}
+		}
+		v.Sparse = lv.Sparse
+	}
+	return v, nil
 }
 
 // parallel calls f(0..n-1) spread over every core.

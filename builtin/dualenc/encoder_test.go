@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -69,17 +70,17 @@ func TestBagBackwardFiniteDifferences(t *testing.T) {
 	}
 	g := e.graphs[4]
 	loss := func() float64 {
-		l, _, _, _, err := g.step(e.bagForward(qs), e.bagForward(ps))
+		r, err := g.step(e.bagForward(qs), e.bagForward(ps), nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return float64(l)
+		return float64(r.loss)
 	}
-	_, _, ghq, ghp, err := g.step(e.bagForward(qs), e.bagForward(ps))
+	r, err := g.step(e.bagForward(qs), e.bagForward(ps), nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := e.bagBackward(append(qs, ps...), append(append([]float32{}, ghq...), ghp...))
+	parts := e.bagBackward(append(qs, ps...), append(append([]float32{}, r.ghq...), r.ghp...))
 	rows := map[uint32][]float32{}
 	for _, rg := range parts {
 		for s, id := range rg.ids {
@@ -255,5 +256,115 @@ func TestIDFWeights(t *testing.T) {
 	e.weigh(&b)
 	if b.weights[0] != 0.5 || b.weights[1] != 0.5 {
 		t.Errorf("without idf: %v, want a plain mean", b.weights)
+	}
+}
+
+// TestLexicalHalf checks the hybrid encoder: it says so in its info, its
+// sparse part is the BM25 encoder's (the query's scaled by λ), the training
+// logits carry the batch's BM25 scores, and λ moves only when it is learned.
+func TestLexicalHalf(t *testing.T) {
+	params := small()
+	params["lexical_weight"] = 0.5
+	e := New()
+	info, err := e.Configure(ctx, plugins.EncoderConfig{Seed: 1, Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Dim != 6 || !info.Sparse || !info.CollectionStats || !info.Trainable {
+		t.Fatalf("info %+v, want a trainable hybrid with collection statistics", info)
+	}
+	corpus := toyCorpus(40)
+	e.LoadCorpus(ctx, corpus)
+	train(t, e, 5)
+	if got := e.lexicalWeight(); got != 0.5 {
+		t.Errorf("fixed λ moved to %v", got)
+	}
+
+	// The batch's lexical scores are BM25 under the training passages'
+	// statistics: the reference encoder prepared on the same passages.
+	ref := bm25.New()
+	ref.Configure(ctx, plugins.EncoderConfig{})
+	var passages []string
+	for _, g := range corpus {
+		for _, tx := range g.Texts {
+			if tx.Role == plugins.RolePassage {
+				passages = append(passages, tx.Text)
+			}
+		}
+	}
+	ref.Prepare(ctx, "", passages)
+	qv, _ := ref.Encode(ctx, plugins.RoleQuery, "en", []string{corpus[3].Texts[0].Text})
+	pv, _ := ref.Encode(ctx, plugins.RolePassage, "en", []string{corpus[3].Texts[1].Text, corpus[4].Texts[1].Text})
+	lex := lexicalScores([]*bag{e.corpus[3]["en"].query}, []*bag{e.corpus[3]["en"].passage, e.corpus[4]["en"].passage})
+	for j := range 2 {
+		want := sparseDot(qv.Sparse, 0, pv.Sparse, j)
+		if math.Abs(float64(lex[j])-want) > 1e-5 || (j == 0 && want <= 0) {
+			t.Errorf("lexical score of passage %d = %v, want BM25 %v", j, lex[j], want)
+		}
+	}
+
+	// Evaluation: sparse parts under the collection given to Prepare.
+	cands := []string{"ding3 ist ein ding", "thing3 is a thing"}
+	if err := e.Prepare(ctx, "", cands); err != nil {
+		t.Fatal(err)
+	}
+	ref.Prepare(ctx, "", cands)
+	got, err := e.Encode(ctx, plugins.RolePassage, "de", cands)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ref.Encode(ctx, plugins.RolePassage, "de", cands)
+	if diff := cmp.Diff(want.Sparse, got.Sparse); diff != "" || got.Dim != 6 || len(got.Dense) != 12 {
+		t.Errorf("passage vectors: dim %d, %d floats, sparse (-bm25 +got):\n%s", got.Dim, len(got.Dense), diff)
+	}
+	got, _ = e.Encode(ctx, plugins.RoleQuery, "de", []string{"was ist ding3 ding3"})
+	want, _ = ref.Encode(ctx, plugins.RoleQuery, "de", []string{"was ist ding3 ding3"})
+	for i := range want.Sparse.Weights {
+		want.Sparse.Weights[i] *= 0.5
+	}
+	if diff := cmp.Diff(want.Sparse, got.Sparse); diff != "" {
+		t.Errorf("query sparse part is not λ × BM25's (-want +got):\n%s", diff)
+	}
+
+	params["learn_lexical_weight"] = true
+	l := newEncoder(t, 1, params)
+	l.LoadCorpus(ctx, corpus)
+	train(t, l, 5)
+	if l.lexicalWeight() == 0.5 {
+		t.Error("learned λ did not move")
+	}
+}
+
+func sparseDot(a *plugins.SparseVectors, i int, b *plugins.SparseVectors, j int) float64 {
+	w := map[uint64]float32{}
+	for k := a.Offsets[i]; k < a.Offsets[i+1]; k++ {
+		w[a.Terms[k]] = a.Weights[k]
+	}
+	s := 0.0
+	for k := b.Offsets[j]; k < b.Offsets[j+1]; k++ {
+		s += float64(w[b.Terms[k]] * b.Weights[k])
+	}
+	return s
+}
+
+// TestLexicalCheckpoint: λ survives a checkpoint, and a checkpoint with a
+// lexical half does not load into a dense-only encoder.
+func TestLexicalCheckpoint(t *testing.T) {
+	params := plugins.Params{"dim": 8.0, "buckets": 512.0, "lexical_weight": 0.25, "learn_lexical_weight": true}
+	e := newEncoder(t, 1, params)
+	e.LoadCorpus(ctx, toyCorpus(40))
+	train(t, e, 10)
+	path := filepath.Join(t.TempDir(), "model.ckpt")
+	if err := e.Save(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	params["checkpoint"] = path
+	f := newEncoder(t, 2, params)
+	if got, want := f.lexicalWeight(), e.lexicalWeight(); math.Abs(float64(got-want)) > 1e-6*float64(want) {
+		t.Errorf("loaded λ %v, saved %v", got, want)
+	}
+	params["lexical_weight"] = 0.0
+	if _, err := New().Configure(ctx, plugins.EncoderConfig{Params: params}); err == nil {
+		t.Fatal("a checkpoint with a lexical half loaded into a dense-only encoder")
 	}
 }

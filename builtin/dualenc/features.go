@@ -25,6 +25,10 @@ type bag struct {
 	ids     []uint32
 	counts  []float32
 	weights []float32
+	// The text's BM25 vector (sorted term ids and weights), with a lexical
+	// half only.
+	lexTerms   []uint64
+	lexWeights []float32
 }
 
 func (f *featurizer) hash(kind byte, s string) uint32 {

@@ -11,22 +11,33 @@ import (
 // shared projection of query and passage bag vectors, L2 normalisation and
 // the symmetric InfoNCE loss with in-batch negatives,
 //
-//	u = h·W / ‖h·W‖,  S = Uq·Upᵀ / τ,
+//	u = h·W / ‖h·W‖,  S = (Uq·Upᵀ + e^θ·L) / τ,
 //	loss = ½ [ mean_i (lse_j S_ij − S_ii) + mean_j (lse_i S_ij − S_jj) ],
 //
-// where lse is log-sum-exp. Cosines are at most 1, so every logit is at most
-// 1/τ; subtracting that constant inside lse keeps exp from overflowing
-// without a data-dependent max.
+// where lse is log-sum-exp and L, when the encoder has a lexical half, holds
+// the batch's lexical scores (BM25 of query i against passage j) added with
+// the learned weight e^θ; without one the L term is absent. Each row's (and
+// column's) lse is computed as c + log Σ exp(S − c) with c a bound on that
+// row's logits, (1 + e^θ·max L)/τ, set each step: exp cannot overflow, and
+// the row's largest logit lies within 2/τ of c, so the sum cannot vanish.
 type contrastive struct {
 	batch, dim int
 	g          *G.ExprGraph
 	hq, hp, w  *G.Node
+	theta      *G.Node // nil without a lexical half
 	loss       *G.Node
 	vm         G.VM
 	hqT, hpT   *tensor.Dense
+	lexT       *tensor.Dense // batch×batch lexical scores
+	// bounds on the logits of each row and each column
+	rowBound, colBound []float32
+	invT               float32
 }
 
-func newContrastive(batch, dim int, temperature float64, w *tensor.Dense) (*contrastive, error) {
+// newContrastive builds the graph; theta (1×1, the log lexical weight) is
+// nil for a dense-only encoder. w and theta are updated in place by the
+// caller between steps.
+func newContrastive(batch, dim int, temperature float64, w, theta *tensor.Dense) (*contrastive, error) {
 	c := &contrastive{batch: batch, dim: dim, g: G.NewGraph()}
 	c.hqT = tensor.New(tensor.WithShape(batch, dim), tensor.Of(tensor.Float32))
 	c.hpT = tensor.New(tensor.WithShape(batch, dim), tensor.Of(tensor.Float32))
@@ -49,11 +60,40 @@ func newContrastive(batch, dim int, temperature float64, w *tensor.Dense) (*cont
 	}
 	uq, up := unit(c.hq), unit(c.hp)
 	invT := float32(1 / temperature)
-	s := must(G.Mul(must(G.Mul(uq, must(G.Transpose(up)))), G.NewConstant(invT)))
-	shift := G.NewConstant(invT)
+	c.invT = invT
+	cos := must(G.Mul(uq, must(G.Transpose(up))))
+	if theta != nil {
+		c.lexT = tensor.New(tensor.WithShape(batch, batch), tensor.Of(tensor.Float32))
+		lex := G.NewMatrix(c.g, tensor.Float32, G.WithShape(batch, batch), G.WithName("lex"), G.WithValue(c.lexT))
+		c.theta = G.NewMatrix(c.g, tensor.Float32, G.WithShape(1, 1), G.WithName("theta"), G.WithValue(theta))
+		// Summing the 1×1 matrix makes it a scalar, which Mul scales by.
+		weight := must(G.Exp(must(G.Sum(c.theta))))
+		cos = must(G.Add(cos, must(G.Mul(lex, weight))))
+	}
+	s := must(G.Mul(cos, G.NewConstant(invT)))
+	c.rowBound, c.colBound = make([]float32, batch), make([]float32, batch)
+	// A bound vector, and the same numbers as a matrix to broadcast.
+	bounds := func(name string, data []float32, shape ...int) (vec, mat *G.Node) {
+		vec = G.NewVector(c.g, tensor.Float32, G.WithShape(batch), G.WithName(name),
+			G.WithValue(tensor.New(tensor.WithShape(batch), tensor.WithBacking(data))))
+		mat = G.NewMatrix(c.g, tensor.Float32, G.WithShape(shape...), G.WithName(name+"M"),
+			G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data))))
+		return vec, mat
+	}
+	rowV, _ := bounds("rowBound", c.rowBound, batch, 1)
+	colV, colM := bounds("colBound", c.colBound, 1, batch)
 	lse := func(axis int) *G.Node {
-		e := must(G.Exp(must(G.Sub(s, shift))))
-		return must(G.Add(must(G.Log(must(G.Sum(e, axis)))), shift))
+		var shifted *G.Node
+		if axis == 1 {
+			shifted = must(G.BroadcastSub(s, rowV, nil, []byte{1}))
+		} else {
+			shifted = must(G.BroadcastSub(s, colM, nil, []byte{0}))
+		}
+		sum := must(G.Log(must(G.Sum(must(G.Exp(shifted)), axis))))
+		if axis == 1 {
+			return must(G.Add(sum, rowV))
+		}
+		return must(G.Add(sum, colV))
 	}
 	eye := make([]float32, batch*batch)
 	for i := 0; i < batch; i++ {
@@ -67,30 +107,63 @@ func newContrastive(batch, dim int, temperature float64, w *tensor.Dense) (*cont
 	if err != nil {
 		return nil, fmt.Errorf("building the training graph: %w", err)
 	}
-	if _, err := G.Grad(c.loss, c.w, c.hq, c.hp); err != nil {
+	wrt := []*G.Node{c.w, c.hq, c.hp}
+	if c.theta != nil {
+		wrt = append(wrt, c.theta)
+	}
+	if _, err := G.Grad(c.loss, wrt...); err != nil {
 		return nil, fmt.Errorf("differentiating the training graph: %w", err)
 	}
-	c.vm = G.NewTapeMachine(c.g, G.BindDualValues(c.w, c.hq, c.hp))
+	c.vm = G.NewTapeMachine(c.g, G.BindDualValues(wrt...))
 	return c, nil
 }
 
+// stepResult is what one step of the graph returns. The gradient slices
+// belong to the graph and change on the next step.
+type stepResult struct {
+	loss         float32
+	gw, ghq, ghp []float32
+	gtheta       float32 // 0 without a lexical half
+}
+
 // step runs forward and backward on bag vectors hq, hp (batch×dim,
-// row-major) and returns the loss and the gradients with respect to W, hq
-// and hp. The gradient slices belong to the graph and change on the next
-// step.
-func (c *contrastive) step(hq, hp []float32) (loss float32, gw, ghq, ghp []float32, err error) {
+// row-major) and, with a lexical half, the batch's lexical scores lex
+// (batch×batch) and the current lexical weight; it returns the loss and the
+// gradients with respect to W, hq, hp and θ.
+func (c *contrastive) step(hq, hp, lex []float32, weight float32) (r stepResult, err error) {
 	copy(c.hqT.Data().([]float32), hq)
 	copy(c.hpT.Data().([]float32), hp)
+	b := c.batch
+	for i := range b {
+		c.rowBound[i], c.colBound[i] = 0, 0
+	}
+	if c.lexT != nil {
+		copy(c.lexT.Data().([]float32), lex)
+		for i := range b {
+			for j := range b {
+				l := lex[i*b+j]
+				c.rowBound[i], c.colBound[j] = max(c.rowBound[i], l), max(c.colBound[j], l)
+			}
+		}
+	}
+	for i := range b {
+		c.rowBound[i] = (1 + weight*c.rowBound[i]) * c.invT
+		c.colBound[i] = (1 + weight*c.colBound[i]) * c.invT
+	}
+	wrt := []*G.Node{c.w, c.hq, c.hp}
+	if c.theta != nil {
+		wrt = append(wrt, c.theta)
+	}
 	// Gradients accumulate in the dual values until a gorgonia solver
 	// zeroes them; the updates here are made by hand, so zero them here.
-	for _, n := range []*G.Node{c.w, c.hq, c.hp} {
+	for _, n := range wrt {
 		if g, err := n.Grad(); err == nil && g != nil {
 			clear(g.Data().([]float32))
 		}
 	}
 	defer c.vm.Reset()
 	if err := c.vm.RunAll(); err != nil {
-		return 0, nil, nil, nil, err
+		return r, err
 	}
 	grad := func(n *G.Node) ([]float32, error) {
 		v, err := n.Grad()
@@ -99,14 +172,22 @@ func (c *contrastive) step(hq, hp []float32) (loss float32, gw, ghq, ghp []float
 		}
 		return v.Data().([]float32), nil
 	}
-	if gw, err = grad(c.w); err != nil {
+	if r.gw, err = grad(c.w); err != nil {
 		return
 	}
-	if ghq, err = grad(c.hq); err != nil {
+	if r.ghq, err = grad(c.hq); err != nil {
 		return
 	}
-	if ghp, err = grad(c.hp); err != nil {
+	if r.ghp, err = grad(c.hp); err != nil {
 		return
 	}
-	return c.loss.Value().Data().(float32), gw, ghq, ghp, nil
+	if c.theta != nil {
+		g, err := grad(c.theta)
+		if err != nil {
+			return r, err
+		}
+		r.gtheta = g[0]
+	}
+	r.loss = c.loss.Value().Data().(float32)
+	return r, nil
 }
