@@ -1,7 +1,9 @@
 package plugins
 
 import (
+	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -23,6 +25,7 @@ func ServeEncoder(e Encoder) {
 
 func serve(set plugin.PluginSet) {
 	watchHost()
+	defer profileCPU()()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         set,
@@ -34,6 +37,35 @@ func serve(set plugin.PluginSet) {
 		// plugin's name.
 		Logger: hclog.New(&hclog.LoggerOptions{Output: os.Stderr, JSONFormat: true, Level: hclog.Info}),
 	})
+}
+
+// CPUProfileEnv names an environment variable that, when set to a path
+// prefix, makes every plugin process write a CPU profile of its whole life to
+// PREFIX.<pid>.pprof — the way to profile a plugin, which runs out of the
+// reach of go test -cpuprofile.
+const CPUProfileEnv = "XLBENCH_PLUGIN_CPUPROFILE"
+
+// profileCPU starts the profile CPUProfileEnv asks for and returns the
+// function that ends it.
+func profileCPU() func() {
+	prefix := os.Getenv(CPUProfileEnv)
+	if prefix == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d.pprof", prefix, os.Getpid()))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", CPUProfileEnv, err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", CPUProfileEnv, err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // watchHost exits the plugin when the host that started it is gone. On Linux

@@ -17,6 +17,8 @@ import (
 // BenchmarkTrainStepOverhead trains the built-in encoder on the same batches
 // in process and through its plugin process, and reports the plugin's
 // share of training time: overhead = plugin time / in-process time − 1.
+// In process every step is a call; to the plugin, chunks of steps go over
+// one pipelined stream, as in training.
 func BenchmarkTrainStepOverhead(b *testing.B) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -50,9 +52,11 @@ func BenchmarkTrainStepOverhead(b *testing.B) {
 			b.Fatal(err)
 		}
 		e.TrainStep(ctx, batches[0]) // graph construction outside the timing
+		// As the training driver does: chunks of steps, pipelined to a
+		// plugin process over one stream.
 		start := time.Now()
-		for _, bt := range batches[1:] {
-			if _, err := e.TrainStep(ctx, bt); err != nil {
+		for lo := 1; lo < steps; lo += 33 {
+			if _, err := plugins.TrainSteps(ctx, e, batches[lo:min(lo+33, steps)]); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -60,17 +64,32 @@ func BenchmarkTrainStepOverhead(b *testing.B) {
 	}
 	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
 	defer h.Close()
+	// Local and plugin runs alternate, and each side's fastest run counts:
+	// on a shared machine the minimum is the estimate least disturbed by
+	// other load (run with -benchtime 5x or more). Each side trains twice in
+	// its process and the second run is timed: the first run in a fresh
+	// process also pays for growing its heap (page faults), which says
+	// nothing about the protocol and would be charged to the plugin alone,
+	// since the benchmark's own process is warm.
 	var local, remote time.Duration
 	for i := 0; i < b.N; i++ {
-		local += timeSteps(dualenc.New())
+		timeSteps(dualenc.New())
+		l := timeSteps(dualenc.New())
 		enc, stop, err := h.StartEncoder("builtin:gorgonia", "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
-		remote += timeSteps(enc)
+		timeSteps(enc)
+		r := timeSteps(enc)
 		stop()
+		if i == 0 || l < local {
+			local = l
+		}
+		if i == 0 || r < remote {
+			remote = r
+		}
 	}
 	b.ReportMetric(100*(remote.Seconds()/local.Seconds()-1), "%overhead")
-	b.ReportMetric(float64(b.N*(steps-1)*batchSize)/remote.Seconds(), "plugin-pairs/s")
-	b.ReportMetric(float64(b.N*(steps-1)*batchSize)/local.Seconds(), "inproc-pairs/s")
+	b.ReportMetric(float64((steps-1)*batchSize)/remote.Seconds(), "plugin-pairs/s")
+	b.ReportMetric(float64((steps-1)*batchSize)/local.Seconds(), "inproc-pairs/s")
 }
