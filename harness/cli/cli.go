@@ -50,6 +50,7 @@ func init() {
 		{"validate", "SPEC...", "check spec files and the plugins they name", (*App).cmdValidate},
 		{"fmt", "[-check] SPEC...", "format spec files in place (-check: list unformatted files, exit 1)", (*App).cmdFmt},
 		{"report", "[flags]", "print the tables of stored results", (*App).cmdReport},
+		{"score-qa", "-lang LANG DATASET PREDICTIONS", "score a SQuAD-style predictions file by exact match and F1", (*App).cmdScoreQA},
 		{"fetch", "[-data DIR] DATASET...", "download datasets from their canonical sources", (*App).cmdFetch},
 		{"plugins", "", "list the built-in plugins and their parameters", (*App).cmdPlugins},
 		{"version", "", "print the version", (*App).cmdVersion},

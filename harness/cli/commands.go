@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/pluginhost"
+	"github.com/xlbench/xlbench/harness/qa"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/runner"
 	"github.com/xlbench/xlbench/harness/spec"
@@ -280,5 +282,33 @@ func (a *App) cmdFetch(_ context.Context, args []string) error {
 		}
 		fmt.Fprintf(a.Stdout, "%s: complete in %s\n", n, store.Dir)
 	}
+	return nil
+}
+
+// cmdScoreQA scores a predictions file ({"<question id>": "<answer>"})
+// against a SQuAD-layout dataset file and prints the official scripts'
+// output, {"exact_match": …, "f1": …}, in percent.
+func (a *App) cmdScoreQA(_ context.Context, args []string) error {
+	fs := a.flags("score-qa", "-lang LANG DATASET PREDICTIONS")
+	lang := fs.String("lang", "", "language of the answers, which picks the normalisation rules: "+strings.Join(qa.Languages, ", "))
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 2 {
+		return errors.New("score-qa takes a dataset file and a predictions file")
+	}
+	if *lang == "" {
+		return errors.New("-lang is required: the answers' language picks the normalisation rules")
+	}
+	s, err := qa.ScoreFiles(files[0], files[1], *lang)
+	if err != nil {
+		return err
+	}
+	if s.Answered < s.Questions {
+		fmt.Fprintf(a.Stderr, "%d of %d questions unanswered; they score 0\n", s.Questions-s.Answered, s.Questions)
+	}
+	out, _ := json.Marshal(s)
+	fmt.Fprintln(a.Stdout, string(out))
 	return nil
 }

@@ -65,7 +65,7 @@ func (c *Collection) addLanguage(r io.Reader, file, lang string, gold map[string
 	}
 	var f lareqaFile
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return fmt.Errorf("%s: %s", file, describeJSONError(raw, err))
+		return fmt.Errorf("%s: %s", file, DescribeJSONError(raw, err))
 	}
 	if len(f.Data) == 0 {
 		return fmt.Errorf("%s: no records under \"data\"", file)
@@ -134,8 +134,9 @@ func (c *Collection) addLanguage(r io.Reader, file, lang string, gold map[string
 	return nil
 }
 
-// describeJSONError turns a decoding error into "line L, column C: …".
-func describeJSONError(raw []byte, err error) string {
+// DescribeJSONError turns a decoding error of raw into "line L, column C:
+// invalid JSON: …".
+func DescribeJSONError(raw []byte, err error) string {
 	var off int64 = -1
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -144,7 +145,11 @@ func describeJSONError(raw []byte, err error) string {
 		off = syn.Offset
 	case errors.As(err, &typ):
 		off = typ.Offset
-		err = fmt.Errorf("field %s: cannot hold a JSON %s", typ.Field, typ.Value)
+		if typ.Field == "" {
+			err = fmt.Errorf("a JSON %s where %s belongs", typ.Value, typ.Type)
+		} else {
+			err = fmt.Errorf("field %s: cannot hold a JSON %s", typ.Field, typ.Value)
+		}
 	}
 	if off < 0 || off > int64(len(raw)) {
 		return "invalid JSON: " + err.Error()

@@ -239,3 +239,27 @@ func (s *Store) Languages(dir string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ReadFile reads the file at path, decompressing it when its name ends in
+// .gz: for files named on the command line rather than found in a store.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a gzip file: %w", path, err)
+		}
+		defer z.Close()
+		r = z
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return raw, nil
+}

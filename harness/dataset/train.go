@@ -84,7 +84,7 @@ func readSQuAD(s *Store, rel string) ([]squadQA, error) {
 	}
 	var f squadFile
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("%s: %s", file, describeJSONError(raw, err))
+		return nil, fmt.Errorf("%s: %s", file, DescribeJSONError(raw, err))
 	}
 	var out []squadQA
 	for ai, art := range f.Data {
