@@ -119,7 +119,7 @@ func (t *tableFlags) register(fs interface {
 }) {
 	fs.StringVar(&t.format, "format", "table", "table format: "+strings.Join(report.Formats, ", "))
 	fs.StringVar(&t.metrics, "metrics", strings.Join(report.DefaultMetrics, ","),
-		"metrics per setting, comma-separated, or 'all': "+strings.Join(metrics.Ranking, ", "))
+		"metrics per setting, comma-separated, or 'all': "+strings.Join(metrics.All, ", "))
 }
 
 func (t *tableFlags) check() ([]string, error) {
@@ -127,13 +127,13 @@ func (t *tableFlags) check() ([]string, error) {
 		return nil, fmt.Errorf("-format %q: want one of %s", t.format, strings.Join(report.Formats, ", "))
 	}
 	if t.metrics == "all" {
-		return metrics.Ranking, nil
+		return metrics.All, nil
 	}
 	var out []string
 	for _, m := range strings.Split(t.metrics, ",") {
 		m = strings.TrimSpace(m)
-		if !slices.Contains(metrics.Ranking, m) {
-			return nil, fmt.Errorf("-metrics: unknown metric %q; metrics: %s", m, strings.Join(metrics.Ranking, ", "))
+		if !slices.Contains(metrics.All, m) {
+			return nil, fmt.Errorf("-metrics: unknown metric %q; metrics: %s", m, strings.Join(metrics.All, ", "))
 		}
 		out = append(out, m)
 	}
@@ -147,6 +147,11 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 		}
 		if sig := report.SignificanceTable(rs, d); sig != nil {
 			if err := sig.Render(a.Stdout, tf.format); err != nil {
+				return err
+			}
+		}
+		if ans := report.Answers(rs, d); ans != nil {
+			if err := ans.Render(a.Stdout, tf.format); err != nil {
 				return err
 			}
 		}

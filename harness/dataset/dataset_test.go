@@ -203,8 +203,15 @@ func TestXQuADRShared(t *testing.T) {
 		}
 	}
 	// The sha256 pins of the canonical sources match the shared files.
-	for lang, want := range xquadRSHA256 {
-		rc, _, err := (&Store{Dir: dir}).Open("xquad-r/" + lang + ".json")
+	checkPinned(t, dir, "xquad-r", xquadRSHA256)
+}
+
+// checkPinned checks the shared files of folder against their pinned
+// sha256 (of the plain JSON, as served).
+func checkPinned(t *testing.T, dir, folder string, sums map[string]string) {
+	t.Helper()
+	for lang, want := range sums {
+		rc, _, err := (&Store{Dir: dir}).Open(folder + "/" + lang + ".json")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +222,47 @@ func TestXQuADRShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
-			t.Errorf("%s: sha256 %s, pinned %s", lang, got, want)
+			t.Errorf("%s/%s: sha256 %s, pinned %s", folder, lang, got, want)
 		}
 	}
+}
+
+// TestMLQARShared checks MLQA-R as loaded against its README: questions and
+// candidates per language, 2 to 4 relevant candidates per question (a
+// question's translations exist in some languages only), and the pinned
+// checksums.
+func TestMLQARShared(t *testing.T) {
+	dir := testenv.SharedData(t)
+	c, err := LoadLAReQA(&Store{Dir: dir}, "mlqa-r", "mlqa-r", MLQARLanguages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]int{"ar": {517, 2545}, "de": {512, 2362}, "en": {1148, 6264}, "es": {500, 1787},
+		"hi": {507, 2426}, "vi": {511, 2828}, "zh": {504, 2322}}
+	for lang, w := range want {
+		qlo, qhi := c.QuestionRange(lang)
+		lo, hi := c.CandidateRange(lang)
+		if qhi-qlo != w[0] || hi-lo != w[1] {
+			t.Errorf("%s: %d questions, %d candidates; want %d, %d", lang, qhi-qlo, hi-lo, w[0], w[1])
+		}
+	}
+	hist := map[int]int{}
+	for _, q := range c.Questions {
+		hist[len(q.Relevant)]++
+		langs := map[string]bool{}
+		for _, r := range q.Relevant {
+			langs[c.Candidates[r].Lang] = true
+		}
+		if !langs[q.Lang] || len(langs) != len(q.Relevant) {
+			t.Fatalf("question %s/%s: relevant candidates in %v, want one per language, its own included", q.Lang, q.ID, langs)
+		}
+	}
+	for n := range hist {
+		if n < 2 || n > 4 {
+			t.Errorf("relevant candidates per question: %v, want 2 to 4", hist)
+			break
+		}
+	}
+	checkPinned(t, dir, "mlqa-r", mlqaRSHA256)
+	t.Logf("relevant candidates per question: %v", hist)
 }

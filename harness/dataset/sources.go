@@ -22,12 +22,36 @@ var xquadRSHA256 = map[string]string{
 // XQuADRLanguages are the eleven languages of XQuAD-R, in file order.
 var XQuADRLanguages = []string{"ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"}
 
+// mlqaRCommit is the lareqa commit that still holds MLQA-R (the next one
+// removed the folder).
+const mlqaRCommit = "354d67d1cd066854cdfbf5ad0e6105528976141d"
+
+// mlqaRSHA256 holds the sha256 of each MLQA-R file as served (plain JSON).
+var mlqaRSHA256 = map[string]string{
+	"ar": "2132fbc03208535c0fe01f2e2c5121d06f9c2aa799af93b0a719dbc105bdf137",
+	"de": "ce9454dc5aa6f2d85c23cd6e49cb367fbb7c4c6e62d7f71e355c6b5dae4d0886",
+	"en": "fedd9a5cc0848dda80caf84aa36f482adaae230526a3f6e9e86926a93ef3b1e4",
+	"es": "70ecba276b8c96a692b120693a595d076ce94ad21d4b28311538a9fcbfe0f9d7",
+	"hi": "4dd0fb3c06f737a5481d705bc1dcac7876712a5815c9265908fbb3a0696cb654",
+	"vi": "9d3baff6ba03e6793b25594217265ea59a136b9733833dca8a9582a84a78ff85",
+	"zh": "57f01d2fff50cf3392805635b01445339f225ad5bf28ba8443b12f8dbd1e69dc",
+}
+
+// MLQARLanguages are the seven languages of MLQA-R, in file order.
+var MLQARLanguages = []string{"ar", "de", "en", "es", "hi", "vi", "zh"}
+
 // CanonicalSources maps data-directory paths to their canonical downloads.
 func CanonicalSources() map[string]Source {
 	out := map[string]Source{}
 	for lang, sum := range xquadRSHA256 {
 		out["xquad-r/"+lang+".json"] = Source{
 			URL:    "https://raw.githubusercontent.com/google-research-datasets/lareqa/" + lareqaCommit + "/xquad-r/" + lang + ".json",
+			SHA256: sum,
+		}
+	}
+	for lang, sum := range mlqaRSHA256 {
+		out["mlqa-r/"+lang+".json"] = Source{
+			URL:    "https://raw.githubusercontent.com/google-research-datasets/lareqa/" + mlqaRCommit + "/mlqa-r/" + lang + ".json",
 			SHA256: sum,
 		}
 	}

@@ -55,6 +55,10 @@ type Options struct {
 	Sink        RankingSink
 	// Progress, if set, is told what is happening.
 	Progress func(msg string)
+	// Answers adds has-answer@k (metrics.HasAnswer): whether a question's
+	// top k candidates contain a gold answer string in the candidate's
+	// language. It costs a top-20 pass per question and pool.
+	Answers bool
 }
 
 // Pool holds the averaged metrics of one pool.
@@ -88,6 +92,9 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		progress = func(string) {}
 	}
 	e := &evaluation{ctx: ctx, enc: enc, c: c, opt: opt}
+	if opt.Answers {
+		e.answers = newAnswerIndex(c)
+	}
 
 	progress(fmt.Sprintf("encoding %d questions", len(c.Questions)))
 	queries := map[string]*vectors{}
@@ -201,8 +208,12 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 			keepAP(res[setting].PerQuery, name, qs, pq)
 		}
 	}
+	names := metrics.Ranking
+	if e.answers != nil {
+		names = metrics.All
+	}
 	for _, s := range []string{Mono, Cross} {
-		res[s].Metrics = macro(res[s].Pools, metrics.Ranking)
+		res[s].Metrics = macro(res[s].Pools, names)
 	}
 	// Ranking metrics average over all questions; the rank distance
 	// averages per query language first, so its micro mean is replaced.
@@ -228,10 +239,11 @@ func sameKind(q, c *vectors) error {
 }
 
 type evaluation struct {
-	ctx context.Context
-	enc Encoder
-	c   *dataset.Collection
-	opt Options
+	ctx     context.Context
+	enc     Encoder
+	c       *dataset.Collection
+	opt     Options
+	answers *answerIndex // nil unless Options.Answers
 }
 
 func (e *evaluation) encode(role plugins.Role, lang string, texts []string) (*vectors, error) {
@@ -278,6 +290,10 @@ func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, str
 		out[i] = metrics.ForRanks(ranks)
 		if withDistance {
 			out[i][metrics.RankDistance] = metrics.RankDistanceOf(ranks)
+		}
+		if e.answers != nil {
+			top := topRanking(row(i), keys, metrics.HasAnswerDepth)
+			metrics.AddHasAnswer(out[i], e.answers.firstAnswer(&qs[i], top, offset))
 		}
 	})
 	if e.opt.Sink != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -354,4 +355,41 @@ func readFields(t *testing.T, name string) [][]string {
 		out = append(out, strings.Fields(sc.Text()))
 	}
 	return out
+}
+
+// TestHasAnswerTiny works has-answer@k by hand on the tiny fixture, with en
+// q3's gold answer changed to "Paris" so that answer strings and relevance
+// part ways. en q3 (vector e2) then has the gold "Paris" in English and
+// "Deutschland" in German:
+//
+//	mono en:  c2 1, then ties c1 c0 → "paris" first in c0, rank 3
+//	cross en-de: c5 1 first, "deutschland" → rank 1
+//	multi:    c2 c5 (both 1), … → c5 at rank 2
+//
+// en q1 and q2 find their answer at rank 1 in mono and multi (c0; c1 before
+// c4 and c3 by tie key); in en-de, q1 scores 0 everywhere and the tie order
+// c5 c4 c3 puts "paris" (c3) third, q2 finds "seine" in c4 first. So
+// H@1 = 2/3 in all three pools, H@5 = 1.
+func TestHasAnswerTiny(t *testing.T) {
+	c := tinyCollection(t)
+	for i := range c.Questions {
+		if q := &c.Questions[i]; q.Lang == "en" && q.ID == "q3" {
+			q.Answers = []string{"Paris"}
+		}
+	}
+	res, err := Evaluate(context.Background(), tinyEncoder(), plugins.EncoderInfo{Dim: 3}, c, Options{Answers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []Pool{res[Mono].Pools["en"], res[Cross].Pools["en-de"], res[Multi].Pools["en"]} {
+		checkMetrics(t, p.QueryLang+"-"+p.CandLang, p.Metrics, map[string]float64{
+			metrics.HasAnswer1: 2.0 / 3, metrics.HasAnswer5: 1, metrics.HasAnswer20: 1})
+	}
+	if _, ok := res[Mono].Metrics[metrics.HasAnswer10]; !ok {
+		t.Error("mono metrics lack has-answer@10")
+	}
+	plain, _ := Evaluate(context.Background(), tinyEncoder(), plugins.EncoderInfo{Dim: 3}, c, Options{})
+	if _, ok := plain[Multi].Metrics[metrics.HasAnswer1]; ok {
+		t.Error("has-answer computed without Options.Answers")
+	}
 }

@@ -21,10 +21,40 @@ const (
 	MRR10        = "mrr@10"
 	NDCG10       = "ndcg@10"
 	RankDistance = "rank_distance"
+	HasAnswer1   = "has_answer@1"
+	HasAnswer5   = "has_answer@5"
+	HasAnswer10  = "has_answer@10"
+	HasAnswer20  = "has_answer@20"
 )
 
 // Ranking lists the metrics every pool reports, in table order.
 var Ranking = []string{MAP, Recall1, Recall10, MRR10, NDCG10}
+
+// HasAnswer lists the answer-string metrics (dense passage retrieval's
+// top-k retrieval accuracy), reported when an evaluation looks for answers.
+var HasAnswer = []string{HasAnswer1, HasAnswer5, HasAnswer10, HasAnswer20}
+
+// HasAnswerDepth is the deepest k of HasAnswer.
+const HasAnswerDepth = 20
+
+// All lists every per-pool metric, in table order.
+var All = append(slices.Clone(Ranking), HasAnswer...)
+
+// AddHasAnswer adds has-answer@k for k = 1, 5, 10, 20 to q, from the
+// 1-based rank of the first candidate that contains a gold answer string
+// (0: none within HasAnswerDepth): 1 when that rank is at most k, else 0.
+func AddHasAnswer(q Query, firstAnswer int) {
+	for _, k := range []struct {
+		name string
+		k    int
+	}{{HasAnswer1, 1}, {HasAnswer5, 5}, {HasAnswer10, 10}, {HasAnswer20, 20}} {
+		v := 0.0
+		if firstAnswer > 0 && firstAnswer <= k.k {
+			v = 1
+		}
+		q[k.name] = v
+	}
+}
 
 // Query holds one query's metric values.
 type Query map[string]float64

@@ -70,14 +70,22 @@ func joinTokens(ts []string) string {
 // package's normalisation). An answer that normalises to nothing never
 // matches.
 func HasAnswer(text string, golds []string, lang string) bool {
-	tt := Tokens(text, lang)
-	for _, g := range golds {
-		gt := Tokens(g, lang)
-		if len(gt) == 0 || len(gt) > len(tt) {
+	gt := make([][]string, len(golds))
+	for i, g := range golds {
+		gt[i] = Tokens(g, lang)
+	}
+	return ContainsAnswer(Tokens(text, lang), gt)
+}
+
+// ContainsAnswer is HasAnswer on tokens already normalised: whether one of
+// golds is a contiguous run of text.
+func ContainsAnswer(text []string, golds [][]string) bool {
+	for _, gt := range golds {
+		if len(gt) == 0 || len(gt) > len(text) {
 			continue
 		}
-		for i := 0; i+len(gt) <= len(tt); i++ {
-			if slices.Equal(tt[i:i+len(gt)], gt) {
+		for i := 0; i+len(gt) <= len(text); i++ {
+			if slices.Equal(text[i:i+len(gt)], gt) {
 				return true
 			}
 		}

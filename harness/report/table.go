@@ -27,6 +27,7 @@ var DefaultMetrics = []string{metrics.MAP, metrics.Recall1, metrics.Recall10}
 var shortName = map[string]string{
 	metrics.MAP: "mAP", metrics.Recall1: "R@1", metrics.Recall10: "R@10",
 	metrics.MRR10: "MRR@10", metrics.NDCG10: "nDCG@10", metrics.RankDistance: "rank dist",
+	metrics.HasAnswer1: "H@1", metrics.HasAnswer5: "H@5", metrics.HasAnswer10: "H@10", metrics.HasAnswer20: "H@20",
 }
 
 // Table is a titled grid of strings.
@@ -187,6 +188,27 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
 	}
+	return t
+}
+
+// Answers builds the answer-retrieval table of one dataset: has-answer@k
+// in each setting per encoder × sampler; nil when no result has them.
+func Answers(rs []*CellResult, dataset string) *Table {
+	have := false
+	for _, r := range rs {
+		_, ok := r.Metrics[dataset][eval.Multi][metrics.HasAnswer20]
+		have = have || ok
+	}
+	if !have {
+		return nil
+	}
+	t := Comparison(rs, dataset, metrics.HasAnswer)
+	t.Header = t.Header[:len(t.Header)-1] // no rank distance
+	for i := range t.Rows {
+		t.Rows[i] = t.Rows[i][:len(t.Rows[i])-1]
+	}
+	t.Title = dataset + " — answer retrieval: share of questions whose top k candidates contain a gold answer"
+	t.Notes = []string{"H@k (has-answer@k, the top-k retrieval accuracy of dense passage retrieval): a candidate has the answer when the question's gold answer in the candidate's language, normalised as for exact match, is a run of its tokens; mono and cross macro-averaged over pools; ± is the sd over seeds."}
 	return t
 }
 

@@ -257,7 +257,7 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		if err != nil {
 			return fail(err)
 		}
-		opts := eval.Options{Progress: func(msg string) { r.logf("%s: %s: %s", label, d.Name, msg) }}
+		opts := eval.Options{Answers: true, Progress: func(msg string) { r.logf("%s: %s: %s", label, d.Name, msg) }}
 		var trec *eval.TRECWriter
 		if r.TRECDir != "" {
 			dir := r.TRECDir

@@ -1,0 +1,53 @@
+package eval
+
+import (
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/qa"
+)
+
+// answerIndex holds what has-answer@k compares, normalised once: every
+// candidate's tokens and every question's gold answers per language. The
+// gold answer for a candidate is the answer in the candidate's language:
+// the collection is parallel, and a question's translations share its id.
+type answerIndex struct {
+	c     *dataset.Collection
+	cands [][]string                       // nil for a language without rules
+	gold  map[string]map[string][][]string // question id → language → answers
+}
+
+func newAnswerIndex(c *dataset.Collection) *answerIndex {
+	ix := &answerIndex{c: c, cands: make([][]string, len(c.Candidates)), gold: map[string]map[string][][]string{}}
+	parallelRows(len(c.Candidates), func(i int) {
+		if cand := &c.Candidates[i]; qa.Known(cand.Lang) {
+			ix.cands[i] = qa.Tokens(cand.Text, cand.Lang)
+		}
+	})
+	for _, q := range c.Questions {
+		if !qa.Known(q.Lang) {
+			continue
+		}
+		byLang := ix.gold[q.ID]
+		if byLang == nil {
+			byLang = map[string][][]string{}
+			ix.gold[q.ID] = byLang
+		}
+		for _, a := range q.Answers {
+			byLang[q.Lang] = append(byLang[q.Lang], qa.Tokens(a, q.Lang))
+		}
+	}
+	return ix
+}
+
+// firstAnswer returns the 1-based rank, within top (a pool's best
+// candidates, best first, indices from offset in the collection), of the
+// first candidate that contains a gold answer of q in its language, or 0.
+func (ix *answerIndex) firstAnswer(q *dataset.Question, top []Ranked, offset int) int {
+	golds := ix.gold[q.ID]
+	for r, t := range top {
+		i := offset + t.Index
+		if qa.ContainsAnswer(ix.cands[i], golds[ix.c.Candidates[i].Lang]) {
+			return r + 1
+		}
+	}
+	return 0
+}
