@@ -21,6 +21,16 @@ type TrainGroup struct {
 	Key      string
 	Queries  map[string]string
 	Passages map[string]string
+	// Answers locates the answer in the passage, per passage language;
+	// absent where the answer runs past the end of its sentence.
+	Answers map[string]Answer
+}
+
+// Answer is an answer inside a passage: its text and where it starts, in
+// runes (code points), as SQuAD's answer_start counts.
+type Answer struct {
+	Text  string
+	Start int
 }
 
 // TrainCorpus is a training dataset as groups.
@@ -66,9 +76,12 @@ type squadRecord struct {
 }
 
 // squadQA is one question with the sentence of its context that holds the
-// first answer.
+// first answer, and that answer within the sentence (ok false when the
+// answer runs past the sentence's end).
 type squadQA struct {
 	id, question, sentence string
+	answer                 Answer
+	ok                     bool
 }
 
 // readSQuAD reads a SQuAD-layout file and finds each answer's sentence.
@@ -100,8 +113,16 @@ func readSQuAD(s *Store, rel string) ([]squadQA, error) {
 				if start < 0 || start >= n || len(spans) == 0 {
 					return nil, fmt.Errorf("%s: %s: answer_start %d outside the %d-character context", file, rec, start, n)
 				}
-				sent := textseg.Text(para.Context, spans[textseg.Containing(spans, start)])
-				out = append(out, squadQA{id: qa.ID, question: qa.Question, sentence: sent})
+				span := spans[textseg.Containing(spans, start)]
+				sent := textseg.Text(para.Context, span)
+				item := squadQA{id: qa.ID, question: qa.Question, sentence: sent}
+				ans := []rune(qa.Answers[0].Text)
+				if off := start - span.Start; off >= 0 && len(ans) > 0 {
+					if sr := []rune(sent); off+len(ans) <= len(sr) && string(sr[off:off+len(ans)]) == string(ans) {
+						item.answer, item.ok = Answer{Text: string(ans), Start: off}, true
+					}
+				}
+				out = append(out, item)
 			}
 		}
 	}
@@ -120,7 +141,10 @@ func LoadSQuAD(s *Store, name, rel, lang string) (*TrainCorpus, error) {
 	}
 	c := &TrainCorpus{Name: name, Groups: make([]TrainGroup, len(qas))}
 	for i, qa := range qas {
-		c.Groups[i] = TrainGroup{Key: qa.id, Queries: map[string]string{lang: qa.question}, Passages: map[string]string{lang: qa.sentence}}
+		c.Groups[i] = TrainGroup{Key: qa.id, Queries: map[string]string{lang: qa.question}, Passages: map[string]string{lang: qa.sentence}, Answers: map[string]Answer{}}
+		if qa.ok {
+			c.Groups[i].Answers[lang] = qa.answer
+		}
 	}
 	return c, nil
 }
@@ -171,10 +195,13 @@ func LoadMLQA(s *Store, name, dir string, langs []string) (*TrainCorpus, error) 
 			if !ok {
 				i = len(c.Groups)
 				index[qa.id] = i
-				c.Groups = append(c.Groups, TrainGroup{Key: qa.id, Queries: map[string]string{}, Passages: map[string]string{}})
+				c.Groups = append(c.Groups, TrainGroup{Key: qa.id, Queries: map[string]string{}, Passages: map[string]string{}, Answers: map[string]Answer{}})
 			}
 			c.Groups[i].Queries[qLang] = qa.question
 			c.Groups[i].Passages[ctxLang] = qa.sentence
+			if qa.ok {
+				c.Groups[i].Answers[ctxLang] = qa.answer
+			}
 		}
 	}
 	return c, nil

@@ -28,7 +28,8 @@ func TestLoadMLQAJoinsOnID(t *testing.T) {
 	writeFile(t, filepath.Join(root, "m", "test-context-de-question-es.json"), `{"data": [{"paragraphs": [
 		{"context": "Berlin ist groß. Hesse lernte 1894 Mechaniker.", "qas": [
 			{"id": "a", "question": "¿Cuándo?", "answers": [{"answer_start": 30, "text": "1894"}]},
-			{"id": "b", "question": "¿Qué ciudad?", "answers": [{"answer_start": 0, "text": "Berlin"}]}]}]}]}`)
+			{"id": "b", "question": "¿Qué ciudad?", "answers": [{"answer_start": 0, "text": "Berlin"}]},
+			{"id": "c", "question": "¿Qué?", "answers": [{"answer_start": 11, "text": "groß. Hesse"}]}]}]}]}`)
 	writeFile(t, filepath.Join(root, "m", "test-context-es-question-ar.json"), `{"data": [{"paragraphs": [
 		{"context": "Madrid es grande. Hesse aprendió en 1894.", "qas": [
 			{"id": "a", "question": "متى؟", "answers": [{"answer_start": 36, "text": "1894"}]}]}]}]}`)
@@ -36,16 +37,23 @@ func TestLoadMLQAJoinsOnID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Answers start where the answer sits in the sentence, in runes:
+	// "Hesse lernte " is 13, "Hesse aprendió en " 18. Group c's answer runs
+	// past its sentence, so it has none.
 	want := []TrainGroup{
 		{Key: "a", Queries: map[string]string{"ar": "متى؟", "es": "¿Cuándo?"},
-			Passages: map[string]string{"de": "Hesse lernte 1894 Mechaniker.", "es": "Hesse aprendió en 1894."}},
-		{Key: "b", Queries: map[string]string{"es": "¿Qué ciudad?"}, Passages: map[string]string{"de": "Berlin ist groß."}},
+			Passages: map[string]string{"de": "Hesse lernte 1894 Mechaniker.", "es": "Hesse aprendió en 1894."},
+			Answers:  map[string]Answer{"de": {"1894", 13}, "es": {"1894", 18}}},
+		{Key: "b", Queries: map[string]string{"es": "¿Qué ciudad?"}, Passages: map[string]string{"de": "Berlin ist groß."},
+			Answers: map[string]Answer{"de": {"Berlin", 0}}},
+		{Key: "c", Queries: map[string]string{"es": "¿Qué?"}, Passages: map[string]string{"de": "Berlin ist groß."},
+			Answers: map[string]Answer{}},
 	}
 	if diff := cmp.Diff(want, c.Groups); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	only, err := LoadMLQA(&Store{Dir: root}, "m", "m", []string{"de", "es"})
-	if err != nil || len(only.Groups) != 2 || only.Groups[0].Queries["ar"] != "" {
+	if err != nil || len(only.Groups) != 3 || only.Groups[0].Queries["ar"] != "" {
 		t.Errorf("language filter: %+v %v", only, err)
 	}
 }
