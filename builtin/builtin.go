@@ -9,6 +9,7 @@ import (
 
 	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/builtin/dualenc"
+	"github.com/xlbench/xlbench/builtin/reader"
 	"github.com/xlbench/xlbench/builtin/samplers"
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/sdk"
@@ -29,6 +30,7 @@ func sampler(def func() sdk.SamplerDef) Plugin {
 var registry = []Plugin{
 	{Name: "bm25", Kind: plugins.KindEncoder, Serve: func() { plugins.ServeEncoder(bm25.New()) }},
 	{Name: "gorgonia", Kind: plugins.KindEncoder, Serve: func() { plugins.ServeEncoder(dualenc.New()) }},
+	{Name: "reader", Kind: plugins.KindReader, Serve: func() { plugins.ServeReader(reader.New()) }},
 	sampler(samplers.Monolingual),
 	sampler(samplers.CrossLingual),
 	sampler(samplers.Hybrid),

@@ -26,6 +26,7 @@ type Kind string
 const (
 	KindSampler Kind = "sampler"
 	KindEncoder Kind = "encoder"
+	KindReader  Kind = "reader"
 )
 
 // MaxMessageBytes caps one gRPC message in either direction. gRPC's default
@@ -42,5 +43,6 @@ func PluginSet() plugin.PluginSet {
 	return plugin.PluginSet{
 		string(KindSampler): &SamplerPlugin{},
 		string(KindEncoder): &EncoderPlugin{},
+		string(KindReader):  &ReaderPlugin{},
 	}
 }

@@ -248,3 +248,61 @@ func TestCheckParams(t *testing.T) {
 		}
 	}
 }
+
+// fakeReader answers with the first word of the candidate the question
+// names by number ("2" → candidate 2), and records what it was trained on.
+type fakeReader struct{ trained []plugins.ReadingExample }
+
+func (f *fakeReader) Describe(context.Context) (plugins.Info, error) {
+	return plugins.Info{Name: "fake-reader", Version: "1"}, nil
+}
+func (f *fakeReader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins.ReaderInfo, error) {
+	return plugins.ReaderInfo{Trainable: cfg.Seed == 7}, nil
+}
+func (f *fakeReader) Train(_ context.Context, ex []plugins.ReadingExample) ([]float32, error) {
+	f.trained = ex
+	return []float32{2, 1}, nil
+}
+func (f *fakeReader) Read(_ context.Context, qs []plugins.ReadQuery) ([]plugins.Answer, error) {
+	out := make([]plugins.Answer, len(qs))
+	for i, q := range qs {
+		c := int(q.Question[0] - '0')
+		out[i] = plugins.Answer{Candidate: c, Score: float64(i)}
+		if c < len(q.Candidates) {
+			out[i].Text = strings.Fields(q.Candidates[c].Text)[0]
+		}
+	}
+	return out, nil
+}
+func (f *fakeReader) Save(context.Context, string) error { return nil }
+
+func TestReaderRoundTrip(t *testing.T) {
+	impl := &fakeReader{}
+	r := connect(t, plugin.PluginSet{"reader": &plugins.ReaderPlugin{Impl: impl}}, plugins.KindReader).(plugins.Reader)
+	ctx := context.Background()
+	if info, err := r.Configure(ctx, plugins.ReaderConfig{Seed: 7}); err != nil || !info.Trainable {
+		t.Fatalf("Configure = %+v, %v", info, err)
+	}
+	var examples []plugins.ReadingExample
+	for i := 0; i < 5000; i++ {
+		examples = append(examples, plugins.ReadingExample{Lang: "de", Question: fmt.Sprintf("q%d", i), Passage: "Berlin ist groß.", AnswerStart: 11, Answer: "groß"})
+	}
+	loss, err := r.Train(ctx, examples)
+	if err != nil || !cmp.Equal([]float32{2, 1}, loss) {
+		t.Fatalf("Train = %v, %v", loss, err)
+	}
+	if diff := cmp.Diff(examples, impl.trained); diff != "" {
+		t.Fatalf("examples over the wire differ:\n%.2000s", diff)
+	}
+	answers, err := r.Read(ctx, []plugins.ReadQuery{
+		{Question: "1?", Lang: "en", Candidates: []plugins.ReadCandidate{{"a b", "en"}, {"Paris is big", "en"}}},
+		{Question: "0?", Lang: "zh", Candidates: []plugins.ReadCandidate{{"北京 是", "zh"}}},
+	})
+	want := []plugins.Answer{{Candidate: 1, Text: "Paris"}, {Candidate: 0, Text: "北京", Score: 1}}
+	if err != nil || !cmp.Equal(want, answers) {
+		t.Fatalf("Read = %+v, %v", answers, err)
+	}
+	if _, err := r.Read(ctx, []plugins.ReadQuery{{Question: "3?", Candidates: []plugins.ReadCandidate{{"x", "en"}}}}); err == nil {
+		t.Error("an answer naming a missing candidate was accepted")
+	}
+}

@@ -23,6 +23,11 @@ func ServeEncoder(e Encoder) {
 	serve(plugin.PluginSet{string(KindEncoder): &EncoderPlugin{Impl: e}})
 }
 
+// ServeReader serves r as a reader plugin until the host disconnects.
+func ServeReader(r Reader) {
+	serve(plugin.PluginSet{string(KindReader): &ReaderPlugin{Impl: r}})
+}
+
 func serve(set plugin.PluginSet) {
 	watchHost()
 	defer profileCPU()()

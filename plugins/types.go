@@ -201,3 +201,61 @@ func stepByStep(ctx context.Context, s Stepper, bs []Batch) ([]float64, error) {
 	}
 	return losses, nil
 }
+
+// ReaderConfig configures a reader.
+type ReaderConfig struct {
+	Params Params
+	Seed   uint64
+}
+
+// ReaderInfo tells the host how to use a configured reader.
+type ReaderInfo struct {
+	// Trainable readers accept Train.
+	Trainable bool
+}
+
+// ReadingExample is a training example for a reader: the answer is the
+// passage's substring that starts at AnswerStart, counted in runes (code
+// points, as SQuAD counts), and reads Answer.
+type ReadingExample struct {
+	Lang        string
+	Question    string
+	Passage     string
+	AnswerStart int
+	Answer      string
+}
+
+// ReadCandidate is one retrieved candidate given to a reader.
+type ReadCandidate struct {
+	Text string
+	Lang string
+}
+
+// ReadQuery is a question with its retrieved candidates, best first.
+type ReadQuery struct {
+	Question   string
+	Lang       string
+	Candidates []ReadCandidate
+}
+
+// Answer is a reader's answer: a span of one candidate (Start in runes),
+// its text and the reader's confidence.
+type Answer struct {
+	Candidate int
+	Start     int
+	Text      string
+	Score     float64
+}
+
+// Reader is an extractive question-answering model.
+type Reader interface {
+	Describe(ctx context.Context) (Info, error)
+	Configure(ctx context.Context, cfg ReaderConfig) (ReaderInfo, error)
+	// Train trains on every example, as the reader's parameters say, and
+	// returns the loss of each optimisation step.
+	Train(ctx context.Context, examples []ReadingExample) ([]float32, error)
+	// Read answers each query from its candidates: one answer per query.
+	Read(ctx context.Context, queries []ReadQuery) ([]Answer, error)
+	// Save writes the trained reader as a checkpoint.
+	Save(ctx context.Context, path string) error
+}

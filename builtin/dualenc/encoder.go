@@ -39,6 +39,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/xlbench/xlbench/builtin/bm25"
+	"github.com/xlbench/xlbench/builtin/internal/adam"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -67,10 +68,6 @@ var Info = plugins.Info{
 		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint instead of initialising"},
 	},
 }
-
-const (
-	beta1, beta2, adamEps = 0.9, 0.999, 1e-8
-)
 
 // Encoder is the built-in trainable encoder.
 type Encoder struct {
@@ -493,13 +490,13 @@ func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 // its own core.
 func (e *Encoder) adamRows(parts []rowGrads) {
 	d := e.dim
-	lr := float32(e.lr * math.Sqrt(1-math.Pow(beta2, float64(e.step))) / (1 - math.Pow(beta1, float64(e.step))))
+	lr := adam.StepSize(e.lr, e.step)
 	decay := float32(1 - e.lr*e.wd)
 	parallel(len(parts), func(w int) {
 		rg := parts[w]
 		for s, id := range rg.ids {
 			off := int(id) * d
-			adam(e.emb[off:off+d], e.embM[off:off+d], e.embV[off:off+d], rg.slab[s*d:s*d+d], lr, decay)
+			adam.Update(e.emb[off:off+d], e.embM[off:off+d], e.embV[off:off+d], rg.slab[s*d:s*d+d], lr, decay)
 		}
 	})
 }
@@ -507,22 +504,10 @@ func (e *Encoder) adamRows(parts []rowGrads) {
 // adamDense updates the projection (with weight decay) and, when it is
 // learned, θ (without: decay would pull λ towards 1, not towards 0).
 func (e *Encoder) adamDense(g []float32, gtheta float32) {
-	lr := e.lr * math.Sqrt(1-math.Pow(beta2, float64(e.step))) / (1 - math.Pow(beta1, float64(e.step)))
-	adam(e.w, e.wM, e.wV, g, float32(lr), float32(1-e.lr*e.wd))
+	lr := adam.StepSize(e.lr, e.step)
+	adam.Update(e.w, e.wM, e.wV, g, lr, float32(1-e.lr*e.wd))
 	if e.learnTheta {
-		adam(e.theta, e.thetaM, e.thetaV, []float32{gtheta}, float32(lr), 1)
-	}
-}
-
-// adam is one AdamW update of p with gradient g; lr carries the bias
-// correction, decay the decoupled weight decay.
-func adam(p, m, v, g []float32, lr, decay float32) {
-	m, v, g = m[:len(p)], v[:len(p)], g[:len(p)] // one bounds check, not four per element
-	for j := range p {
-		gj := g[j]
-		m[j] = beta1*m[j] + (1-beta1)*gj
-		v[j] = beta2*v[j] + (1-beta2)*gj*gj
-		p[j] = p[j]*decay - lr*m[j]/(float32(math.Sqrt(float64(v[j])))+adamEps)
+		adam.Update(e.theta, e.thetaM, e.thetaV, []float32{gtheta}, lr, 1)
 	}
 }
 

@@ -3,6 +3,7 @@ package eval
 import (
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/qa"
+	"github.com/xlbench/xlbench/plugins"
 )
 
 // answerIndex holds what has-answer@k compares, normalised once: every
@@ -12,11 +13,13 @@ import (
 type answerIndex struct {
 	c     *dataset.Collection
 	cands [][]string                       // nil for a language without rules
-	gold  map[string]map[string][][]string // question id → language → answers
+	gold  map[string]map[string][][]string // question id → language → answers' tokens
+	texts map[string]map[string][]string   // question id → language → answers
 }
 
 func newAnswerIndex(c *dataset.Collection) *answerIndex {
-	ix := &answerIndex{c: c, cands: make([][]string, len(c.Candidates)), gold: map[string]map[string][][]string{}}
+	ix := &answerIndex{c: c, cands: make([][]string, len(c.Candidates)), gold: map[string]map[string][][]string{},
+		texts: map[string]map[string][]string{}}
 	parallelRows(len(c.Candidates), func(i int) {
 		if cand := &c.Candidates[i]; qa.Known(cand.Lang) {
 			ix.cands[i] = qa.Tokens(cand.Text, cand.Lang)
@@ -34,8 +37,27 @@ func newAnswerIndex(c *dataset.Collection) *answerIndex {
 		for _, a := range q.Answers {
 			byLang[q.Lang] = append(byLang[q.Lang], qa.Tokens(a, q.Lang))
 		}
+		if ix.texts[q.ID] == nil {
+			ix.texts[q.ID] = map[string][]string{}
+		}
+		ix.texts[q.ID][q.Lang] = q.Answers
 	}
 	return ix
+}
+
+// score is the EM and F1 of an answer read from one of cands (collection
+// indices): against q's gold answers in the language of the candidate it
+// came from, by that language's rules. No candidates, or no gold answer in
+// that language, scores 0.
+func (ix *answerIndex) score(q *dataset.Question, cands []int, a plugins.Answer) (em, f1 float64) {
+	if a.Candidate < 0 || a.Candidate >= len(cands) {
+		return 0, 0
+	}
+	lang := ix.c.Candidates[cands[a.Candidate]].Lang
+	if !qa.Known(lang) {
+		return 0, 0
+	}
+	return qa.Best(a.Text, ix.texts[q.ID][lang], lang)
 }
 
 // firstAnswer returns the 1-based rank, within top (a pool's best

@@ -59,6 +59,19 @@ type Options struct {
 	// top k candidates contain a gold answer string in the candidate's
 	// language. It costs a top-20 pass per question and pool.
 	Answers bool
+	// Reader, when set, answers every question of every pool from its top
+	// ReadTopK candidates, for EM and F1 (metrics.Reading); it needs
+	// Answers.
+	Reader   Reader
+	ReadTopK int
+}
+
+// Reader answers questions from candidates (see Options.Reader).
+type Reader interface {
+	// Read returns, for each question, its answer from its candidates
+	// (indices into the collection, best first); Answer.Candidate indexes
+	// the question's candidates.
+	Read(ctx context.Context, c *dataset.Collection, qs []*dataset.Question, cands [][]int) ([]plugins.Answer, error)
 }
 
 // Pool holds the averaged metrics of one pool.
@@ -92,8 +105,12 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		progress = func(string) {}
 	}
 	e := &evaluation{ctx: ctx, enc: enc, c: c, opt: opt}
-	if opt.Answers {
+	if opt.Answers || opt.Reader != nil {
 		e.answers = newAnswerIndex(c)
+	}
+	if opt.Reader != nil && opt.ReadTopK <= 0 {
+		opt.ReadTopK = 5
+		e.opt.ReadTopK = 5
 	}
 
 	progress(fmt.Sprintf("encoding %d questions", len(c.Questions)))
@@ -210,7 +227,10 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	}
 	names := metrics.Ranking
 	if e.answers != nil {
-		names = metrics.All
+		names = slices.Concat(names, metrics.HasAnswer)
+	}
+	if opt.Reader != nil {
+		names = slices.Concat(names, metrics.Reading)
 	}
 	for _, s := range []string{Mono, Cross} {
 		res[s].Metrics = macro(res[s].Pools, names)
@@ -276,6 +296,7 @@ func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, text
 func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, stride, first, n, offset int, keys []int32, ids []string, qs []dataset.Question, withDistance bool) ([]metrics.Query, error) {
 	row := func(i int) []float32 { return block[i*stride+first : i*stride+first+n] }
 	out := make([]metrics.Query, len(qs))
+	tops := make([][]int, len(qs)) // the top candidates to read, by collection index
 	parallelRows(len(qs), func(i int) {
 		var rel []int
 		for _, r := range qs[i].Relevant {
@@ -292,10 +313,20 @@ func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, str
 			out[i][metrics.RankDistance] = metrics.RankDistanceOf(ranks)
 		}
 		if e.answers != nil {
-			top := topRanking(row(i), keys, metrics.HasAnswerDepth)
+			top := topRanking(row(i), keys, max(metrics.HasAnswerDepth, e.opt.ReadTopK))
 			metrics.AddHasAnswer(out[i], e.answers.firstAnswer(&qs[i], top, offset))
+			if e.opt.Reader != nil {
+				for _, t := range top[:min(len(top), e.opt.ReadTopK)] {
+					tops[i] = append(tops[i], offset+t.Index)
+				}
+			}
 		}
 	})
+	if e.opt.Reader != nil {
+		if err := e.read(qs, out, tops); err != nil {
+			return nil, err
+		}
+	}
 	if e.opt.Sink != nil {
 		for i := range qs {
 			if err := e.ctx.Err(); err != nil {
@@ -308,6 +339,31 @@ func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, str
 		}
 	}
 	return out, e.ctx.Err()
+}
+
+// read answers the scored questions of a pool from their top candidates
+// and adds EM and F1 to their metrics.
+func (e *evaluation) read(qs []dataset.Question, out []metrics.Query, tops [][]int) error {
+	var idx []int
+	var batch []*dataset.Question
+	var cands [][]int
+	for i := range qs {
+		if out[i] != nil {
+			idx, batch, cands = append(idx, i), append(batch, &qs[i]), append(cands, tops[i])
+		}
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	answers, err := e.opt.Reader.Read(e.ctx, e.c, batch, cands)
+	if err != nil {
+		return err
+	}
+	for k, i := range idx {
+		em, f1 := e.answers.score(batch[k], cands[k], answers[k])
+		out[i][metrics.EM], out[i][metrics.F1] = em, f1
+	}
+	return nil
 }
 
 // scored drops the questions that had no relevant candidate in the pool.

@@ -393,3 +393,36 @@ func TestHasAnswerTiny(t *testing.T) {
 		t.Error("has-answer computed without Options.Answers")
 	}
 }
+
+// firstWord reads the first word of a question's first candidate.
+type firstWord struct{ calls int }
+
+func (f *firstWord) Read(_ context.Context, c *dataset.Collection, qs []*dataset.Question, cands [][]int) ([]plugins.Answer, error) {
+	f.calls++
+	out := make([]plugins.Answer, len(qs))
+	for i := range qs {
+		out[i] = plugins.Answer{Candidate: 0, Text: strings.Fields(c.Candidates[cands[i][0]].Text)[0]}
+	}
+	return out, nil
+}
+
+// TestReadingTiny works EM and F1 by hand for a reader that answers with
+// the first word of the top candidate. Mono en: q1 reads c0 "Paris" (gold
+// Paris: 1), q2 c1 "It" (Seine: 0), q3 c2 "Berlin" (Germany: 0). en-de:
+// q1's top is c5 "Berlin" (de gold Paris: 0), q2 c4 "Es", q3 c5 "Berlin"
+// (Deutschland): all 0. Multi en as mono en: 1/3.
+func TestReadingTiny(t *testing.T) {
+	r := &firstWord{}
+	res, err := Evaluate(context.Background(), tinyEncoder(), plugins.EncoderInfo{Dim: 3}, tinyCollection(t), Options{Reader: r, ReadTopK: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"mono en": 1.0 / 3, "cross en-de": 0, "multi en": 1.0 / 3}
+	got := map[string]Pool{"mono en": res[Mono].Pools["en"], "cross en-de": res[Cross].Pools["en-de"], "multi en": res[Multi].Pools["en"]}
+	for name, p := range got {
+		checkMetrics(t, name, p.Metrics, map[string]float64{metrics.EM: want[name], metrics.F1: want[name]})
+	}
+	if _, ok := res[Cross].Metrics[metrics.F1]; !ok || r.calls != 6 {
+		t.Errorf("cross metrics %v; %d reader calls, want one per pool: 6", res[Cross].Metrics, r.calls)
+	}
+}

@@ -25,6 +25,8 @@ const (
 	HasAnswer5   = "has_answer@5"
 	HasAnswer10  = "has_answer@10"
 	HasAnswer20  = "has_answer@20"
+	EM           = "em"
+	F1           = "f1"
 )
 
 // Ranking lists the metrics every pool reports, in table order.
@@ -37,8 +39,13 @@ var HasAnswer = []string{HasAnswer1, HasAnswer5, HasAnswer10, HasAnswer20}
 // HasAnswerDepth is the deepest k of HasAnswer.
 const HasAnswerDepth = 20
 
+// Reading lists the retrieve-then-read metrics: exact match and F1 of the
+// reader's answer from a question's top candidates (package qa), as
+// fractions.
+var Reading = []string{EM, F1}
+
 // All lists every per-pool metric, in table order.
-var All = append(slices.Clone(Ranking), HasAnswer...)
+var All = slices.Concat(Ranking, HasAnswer, Reading)
 
 // AddHasAnswer adds has-answer@k for k = 1, 5, 10, 20 to q, from the
 // 1-based rank of the first candidate that contains a gold answer string

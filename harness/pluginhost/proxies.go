@@ -26,6 +26,54 @@ func (i *Instance) Encoder() (plugins.Encoder, error) {
 	return &encoderProxy{i, e}, nil
 }
 
+// Reader returns the instance as a Reader (see Sampler).
+func (i *Instance) Reader() (plugins.Reader, error) {
+	r, ok := i.raw.(plugins.Reader)
+	if !ok {
+		return nil, fmt.Errorf("plugin %s is not a reader", i.Ref)
+	}
+	return &readerProxy{i, r}, nil
+}
+
+type readerProxy struct {
+	i *Instance
+	r plugins.Reader
+}
+
+func (p *readerProxy) Describe(ctx context.Context) (plugins.Info, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	info, err := p.r.Describe(ctx)
+	return info, p.i.wrap("Describe", err)
+}
+
+func (p *readerProxy) Configure(ctx context.Context, cfg plugins.ReaderConfig) (plugins.ReaderInfo, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	info, err := p.r.Configure(ctx, cfg)
+	return info, p.i.wrap("Configure", err)
+}
+
+func (p *readerProxy) Train(ctx context.Context, examples []plugins.ReadingExample) ([]float32, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	loss, err := p.r.Train(ctx, examples)
+	return loss, p.i.wrap("Train", err)
+}
+
+func (p *readerProxy) Read(ctx context.Context, queries []plugins.ReadQuery) ([]plugins.Answer, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	answers, err := p.r.Read(ctx, queries)
+	return answers, p.i.wrap("Read", err)
+}
+
+func (p *readerProxy) Save(ctx context.Context, path string) error {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	return p.i.wrap("Save", p.r.Save(ctx, path))
+}
+
 type samplerProxy struct {
 	i *Instance
 	s plugins.Sampler
@@ -125,6 +173,12 @@ func (h *Host) Describe(ctx context.Context, ref string, kind plugins.Kind) (plu
 			return plugins.Info{}, err
 		}
 		return s.Describe(ctx)
+	case plugins.KindReader:
+		r, err := inst.Reader()
+		if err != nil {
+			return plugins.Info{}, err
+		}
+		return r.Describe(ctx)
 	default:
 		e, err := inst.Encoder()
 		if err != nil {
@@ -146,6 +200,20 @@ func (h *Host) StartEncoder(ref, label string) (plugins.Encoder, func(), error) 
 		return nil, nil, err
 	}
 	return e, inst.Kill, nil
+}
+
+// StartReader starts ref as a reader for the work label; stop kills it.
+func (h *Host) StartReader(ref, label string) (plugins.Reader, func(), error) {
+	inst, err := h.Start(ref, plugins.KindReader, label)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := inst.Reader()
+	if err != nil {
+		inst.Kill()
+		return nil, nil, err
+	}
+	return r, inst.Kill, nil
 }
 
 // StartSampler starts ref as a sampler for the work label; stop kills it.

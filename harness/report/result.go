@@ -45,7 +45,10 @@ type CellResult struct {
 	Sampler        *Component `json:"sampler,omitempty"`
 	Seed           uint64     `json:"seed"`
 	// Training is the training record of a trained cell.
-	Training    *train.Record          `json:"training,omitempty"`
+	Training *train.Record `json:"training,omitempty"`
+	// Reading describes the reader of a cell with retrieve-then-read
+	// metrics (em, f1 in Metrics).
+	Reading     *Reading               `json:"reading,omitempty"`
 	Complete    bool                   `json:"complete"`
 	Started     time.Time              `json:"started"`
 	Finished    time.Time              `json:"finished"`
@@ -59,6 +62,18 @@ type CellResult struct {
 	// setting → "<pool>:<question id>". It is stored beside the result in
 	// PerQueryFile and loaded by ReadAll.
 	PerQuery map[string]map[string]map[string]float64 `json:"-"`
+}
+
+// Reading is the reader behind a cell's EM and F1.
+type Reading struct {
+	Reader Component `json:"reader"`
+	// TopK candidates are read per question and pool; the best-scoring
+	// answer counts.
+	TopK          int `json:"top_k"`
+	TrainingSteps int `json:"training_steps"`
+	// Oracle holds, per dataset, EM and F1 read from each question's gold
+	// sentence: reading error without retrieval error.
+	Oracle map[string]map[string]float64 `json:"oracle"`
 }
 
 // PerQueryFile holds a cell's per-query average precision.

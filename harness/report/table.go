@@ -28,6 +28,7 @@ var shortName = map[string]string{
 	metrics.MAP: "mAP", metrics.Recall1: "R@1", metrics.Recall10: "R@10",
 	metrics.MRR10: "MRR@10", metrics.NDCG10: "nDCG@10", metrics.RankDistance: "rank dist",
 	metrics.HasAnswer1: "H@1", metrics.HasAnswer5: "H@5", metrics.HasAnswer10: "H@10", metrics.HasAnswer20: "H@20",
+	metrics.EM: "EM", metrics.F1: "F1",
 }
 
 // Table is a titled grid of strings.
@@ -191,24 +192,45 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	return t
 }
 
-// Answers builds the answer-retrieval table of one dataset: has-answer@k
-// in each setting per encoder × sampler; nil when no result has them.
+// Answers builds the answer table of one dataset: EM and F1 of
+// retrieve-then-read (when a reader ran) and has-answer@k in each setting,
+// per encoder × sampler; nil when no result has them.
 func Answers(rs []*CellResult, dataset string) *Table {
-	have := false
-	for _, r := range rs {
-		_, ok := r.Metrics[dataset][eval.Multi][metrics.HasAnswer20]
-		have = have || ok
+	has := func(m string) bool {
+		for _, r := range rs {
+			if _, ok := r.Metrics[dataset][eval.Multi][m]; ok {
+				return true
+			}
+		}
+		return false
 	}
-	if !have {
+	if !has(metrics.HasAnswer20) {
 		return nil
 	}
-	t := Comparison(rs, dataset, metrics.HasAnswer)
+	ms := metrics.HasAnswer
+	reading := has(metrics.F1)
+	if reading {
+		ms = []string{metrics.EM, metrics.F1, metrics.HasAnswer1, metrics.HasAnswer5, metrics.HasAnswer20}
+	}
+	t := Comparison(rs, dataset, ms)
 	t.Header = t.Header[:len(t.Header)-1] // no rank distance
 	for i := range t.Rows {
 		t.Rows[i] = t.Rows[i][:len(t.Rows[i])-1]
 	}
-	t.Title = dataset + " — answer retrieval: share of questions whose top k candidates contain a gold answer"
+	t.Title = dataset + " — answers: has-answer@k of the retrieved candidates"
 	t.Notes = []string{"H@k (has-answer@k, the top-k retrieval accuracy of dense passage retrieval): a candidate has the answer when the question's gold answer in the candidate's language, normalised as for exact match, is a run of its tokens; mono and cross macro-averaged over pools; ± is the sd over seeds."}
+	if reading {
+		t.Title = dataset + " — answers: retrieve-then-read EM and F1, has-answer@k"
+		for _, r := range rs {
+			if r.Reading == nil {
+				continue
+			}
+			o := r.Reading.Oracle[dataset]
+			t.Notes = append([]string{fmt.Sprintf("EM, F1: the reader %s (%s) answers from each question's top %d candidates of the pool; scored against the gold answer in the language of the candidate it answered from (SQuAD v1.1 rules for en, MLQA's for ar de es hi vi zh, documented rules for el ru th tr), as fractions. Oracle — the same reader on each question's gold sentence, no retrieval error: EM %.3f, F1 %.3f.",
+				r.Reading.Reader.Name, r.Reading.Reader.Plugin, r.Reading.TopK, o[metrics.EM], o[metrics.F1])}, t.Notes...)
+			break
+		}
+	}
 	return t
 }
 

@@ -65,6 +65,7 @@ func Plan(e *spec.Experiment) []Cell {
 type PluginStarter interface {
 	StartEncoder(ref, label string) (plugins.Encoder, func(), error)
 	StartSampler(ref, label string) (plugins.Sampler, func(), error)
+	StartReader(ref, label string) (plugins.Reader, func(), error)
 }
 
 // Runner runs cells.
@@ -89,6 +90,7 @@ type Runner struct {
 	mu      sync.Mutex
 	cache   map[string]*dataset.Collection
 	corpora map[string]*train.Corpus
+	readers map[string]*trainedReader
 }
 
 func (r *Runner) logf(format string, args ...any) {
@@ -251,6 +253,15 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		res.Sampler = &report.Component{Name: cell.Sampler.Name, Plugin: cell.Sampler.Plugin,
 			PluginName: cell.Sampler.Info.Name, PluginVersion: cell.Sampler.Info.Version, Params: cell.Sampler.Checked}
 	}
+	rd, err := r.Reader(ctx, cell.Experiment)
+	if err != nil {
+		return fail(err)
+	}
+	if rd != nil {
+		res.Reading = &report.Reading{Reader: report.Component{Name: rd.comp.Name, Plugin: rd.comp.Plugin,
+			PluginName: rd.comp.Info.Name, PluginVersion: rd.comp.Info.Version, Params: rd.comp.Checked},
+			TopK: cell.Experiment.ReadTopK, Oracle: map[string]map[string]float64{}, TrainingSteps: len(rd.loss)}
+	}
 	perQuery := map[string]map[string]map[string]float64{}
 	for _, d := range cell.Experiment.Evaluate {
 		c, err := r.Collection(d)
@@ -258,6 +269,12 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 			return fail(err)
 		}
 		opts := eval.Options{Answers: true, Progress: func(msg string) { r.logf("%s: %s: %s", label, d.Name, msg) }}
+		if rd != nil {
+			opts.Reader, opts.ReadTopK = rd, cell.Experiment.ReadTopK
+			if res.Reading.Oracle[d.Name], err = rd.oracle(ctx, c); err != nil {
+				return fail(err)
+			}
+		}
 		var trec *eval.TRECWriter
 		if r.TRECDir != "" {
 			dir := r.TRECDir
@@ -321,6 +338,7 @@ func (e *ErrIncomplete) Error() string {
 // Run runs cells in order. A failed cell does not stop the others; the
 // returned error lists every failure. A cancelled context stops the run.
 func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, error) {
+	defer r.Close()
 	var done []*report.CellResult
 	var failed []error
 	for i, c := range cells {

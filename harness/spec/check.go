@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,7 +28,7 @@ type Catalog interface {
 func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	infos := map[string]plugins.Info{}
-	for _, c := range append(append([]*Component{}, s.Encoders...), s.Samplers...) {
+	for _, c := range slices.Concat(s.Encoders, s.Samplers, s.Readers) {
 		kind, err := cat.Resolve(c.Plugin)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown plugin",

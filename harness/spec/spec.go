@@ -14,6 +14,9 @@
 //	  plugin = "builtin:hybrid"
 //	  params = { alpha = 0.5 }
 //	}
+//	reader "span" {
+//	  plugin = "builtin:reader"     # extractive QA, trained on the train datasets
+//	}
 //	experiment "xquad-r-bm25" {
 //	  train      = []                # datasets with role "train"
 //	  evaluate   = [dataset.xquad-r]
@@ -22,6 +25,8 @@
 //	  seeds      = [1]
 //	  batch_size = 64
 //	  steps      = 2000              # or epochs = 1 (passes over the groups)
+//	  readers    = [reader.span]     # optional: EM/F1 of retrieve-then-read
+//	  read_top_k = 5                 # candidates each question's reader sees
 //	}
 //
 // Parse checks syntax, attributes and references; Check asks each plugin
@@ -47,6 +52,7 @@ type Spec struct {
 	Datasets    []*Dataset
 	Encoders    []*Component
 	Samplers    []*Component
+	Readers     []*Component
 	Experiments []*Experiment
 	// Files holds the parsed sources, for printing diagnostics.
 	Files map[string]*hcl.File
@@ -75,7 +81,7 @@ var Formats = map[string][]string{
 	"squad":  {RoleTrain},
 }
 
-// Component is an encoder or sampler block.
+// Component is an encoder, sampler or reader block.
 type Component struct {
 	Kind        plugins.Kind
 	Name        string
@@ -92,11 +98,14 @@ type Component struct {
 
 // Experiment is an experiment block with its references resolved.
 type Experiment struct {
-	Name      string
-	Train     []*Dataset
-	Evaluate  []*Dataset
-	Encoders  []*Component
-	Samplers  []*Component
+	Name     string
+	Train    []*Dataset
+	Evaluate []*Dataset
+	Encoders []*Component
+	Samplers []*Component
+	// Readers answer each question from its top ReadTopK candidates.
+	Readers   []*Component
+	ReadTopK  int
 	Seeds     []uint64
 	BatchSize int
 	// Training length: Steps batches, or Epochs passes over the training
@@ -110,6 +119,7 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "dataset", LabelNames: []string{"name"}},
 	{Type: "encoder", LabelNames: []string{"name"}},
 	{Type: "sampler", LabelNames: []string{"name"}},
+	{Type: "reader", LabelNames: []string{"name"}},
 	{Type: "experiment", LabelNames: []string{"name"}},
 }}
 
@@ -134,6 +144,8 @@ var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "batch_size"},
 	{Name: "steps"},
 	{Name: "epochs"},
+	{Name: "readers"},
+	{Name: "read_top_k"},
 }}
 
 // Parse reads and checks spec files. The returned Spec is usable only when
@@ -165,16 +177,19 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 				if ds != nil && !s.duplicate(&diags, "dataset", ds.Name, b) {
 					s.Datasets = append(s.Datasets, ds)
 				}
-			case "encoder", "sampler":
+			case "encoder", "sampler", "reader":
 				c, d := decodeComponent(b)
 				diags = append(diags, d...)
 				if c == nil || s.duplicate(&diags, b.Type, c.Name, b) {
 					continue
 				}
-				if c.Kind == plugins.KindEncoder {
+				switch c.Kind {
+				case plugins.KindEncoder:
 					s.Encoders = append(s.Encoders, c)
-				} else {
+				case plugins.KindSampler:
 					s.Samplers = append(s.Samplers, c)
+				default:
+					s.Readers = append(s.Readers, c)
 				}
 			case "experiment":
 				experiments = append(experiments, b)
@@ -205,6 +220,10 @@ func (s *Spec) duplicate(diags *hcl.Diagnostics, kind, name string, b *hcl.Block
 		}
 	case "sampler":
 		if c := find(s.Samplers, name); c != nil {
+			prev = &c.Range
+		}
+	case "reader":
+		if c := find(s.Readers, name); c != nil {
 			prev = &c.Range
 		}
 	case "experiment":
@@ -329,7 +348,7 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	e := &Experiment{Name: b.Labels[0], Range: b.DefRange, Seeds: []uint64{1}, BatchSize: 64, Epochs: 1}
+	e := &Experiment{Name: b.Labels[0], Range: b.DefRange, Seeds: []uint64{1}, BatchSize: 64, Epochs: 1, ReadTopK: 5}
 	datasets := func(attr string) []*Dataset {
 		var out []*Dataset
 		for _, ref := range refs(content.Attributes[attr], "dataset", &diags) {
@@ -356,6 +375,23 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	e.Evaluate = datasets("evaluate")
 	e.Encoders = components("encoders", "encoder", s.Encoders)
 	e.Samplers = components("samplers", "sampler", s.Samplers)
+	e.Readers = components("readers", "reader", s.Readers)
+	if a := content.Attributes["read_top_k"]; a != nil {
+		var f float64
+		diags = append(diags, numberAttr(a, &f)...)
+		if f < 1 || f > 100 || f != float64(int(f)) {
+			diags = append(diags, attrError(a, "Invalid read_top_k", "read_top_k is an integer from 1 to 100."))
+		}
+		e.ReadTopK = int(f)
+	}
+	if len(e.Readers) > 1 {
+		diags = append(diags, attrError(content.Attributes["readers"], "One reader per experiment",
+			"An experiment reads with one reader; put other readers in experiments of their own."))
+	}
+	if len(e.Readers) > 0 && len(e.Train) == 0 && !diags.HasErrors() {
+		diags = append(diags, attrError(content.Attributes["readers"], "Readers need training data",
+			"Readers are trained on the experiment's train datasets; list some, or drop the readers."))
+	}
 	if a := content.Attributes["seeds"]; a != nil {
 		var seeds []float64
 		d := numberListAttr(a, &seeds)

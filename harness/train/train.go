@@ -27,6 +27,10 @@ type Corpus struct {
 	Summary plugins.CorpusSummary
 	// Per language, the groups with a query / a passage in it.
 	QueryLangs, PassageLangs map[string]int
+	// Reading holds the reader's training examples: every question of a
+	// group with every passage of it whose answer is known (cross-lingual
+	// pairs included), in group order.
+	Reading []plugins.ReadingExample
 }
 
 // Build numbers the groups of the corpora and gathers their texts.
@@ -41,6 +45,13 @@ func Build(corpora []*dataset.TrainCorpus) *Corpus {
 				cg.Texts = append(cg.Texts, plugins.Text{Lang: l, Role: plugins.RoleQuery, Text: g.Queries[l]})
 				sg.QueryLangs = append(sg.QueryLangs, l)
 				c.QueryLangs[l]++
+			}
+			for _, pl := range sortedKeys(g.Answers) {
+				a := g.Answers[pl]
+				for _, ql := range sortedKeys(g.Queries) {
+					c.Reading = append(c.Reading, plugins.ReadingExample{Lang: pl, Question: g.Queries[ql], Passage: g.Passages[pl],
+						AnswerStart: a.Start, Answer: a.Text})
+				}
 			}
 			for _, l := range sortedKeys(g.Passages) {
 				cg.Texts = append(cg.Texts, plugins.Text{Lang: l, Role: plugins.RolePassage, Text: g.Passages[l]})

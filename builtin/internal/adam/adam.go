@@ -1,0 +1,30 @@
+// Package adam is the AdamW update the built-in trainable plugins share:
+// dense for weight matrices, and lazy (row-wise, for the rows a step
+// touched) for large embedding tables, as PyTorch's SparseAdam.
+package adam
+
+import "math"
+
+// The usual moment decay rates and epsilon.
+const (
+	Beta1, Beta2, Eps = 0.9, 0.999, 1e-8
+)
+
+// StepSize folds Adam's bias correction at step (1-based) into the
+// learning rate.
+func StepSize(lr float64, step int) float32 {
+	return float32(lr * math.Sqrt(1-math.Pow(Beta2, float64(step))) / (1 - math.Pow(Beta1, float64(step))))
+}
+
+// Update is one AdamW update of p with gradient g: m and v are its moments,
+// lr the bias-corrected step size (StepSize), decay the decoupled weight
+// decay factor 1 − lr₀·λ (1 for none).
+func Update(p, m, v, g []float32, lr, decay float32) {
+	m, v, g = m[:len(p)], v[:len(p)], g[:len(p)] // one bounds check, not four per element
+	for j := range p {
+		gj := g[j]
+		m[j] = Beta1*m[j] + (1-Beta1)*gj
+		v[j] = Beta2*v[j] + (1-Beta2)*gj*gj
+		p[j] = p[j]*decay - lr*m[j]/(float32(math.Sqrt(float64(v[j])))+Eps)
+	}
+}

@@ -1,0 +1,253 @@
+// Package reader is the built-in extractive reader, builtin:reader: given a
+// question and candidate sentences it picks an answer span, trained with
+// gorgonia on QA examples (question, passage, answer span).
+//
+// Each token of a passage is represented by its own features and its
+// neighbours': an embedding bag of hashed word and character 3-gram
+// features (as the built-in encoder's, so any language gets features) for
+// the token before, the token and the token after, plus features that tie
+// it to the question — the token occurs in the question, shares its first
+// four characters with a question word, its distance to the nearest such
+// word — and its shape (digits, capital, punctuation, position). A tanh
+// layer turns that row into h_t; the question's bag, through two tanh
+// layers, gives a start and an end query u and v, and a token's start and
+// end scores are bounded bilinear forms h_t·u and h_t·v. Training minimises
+// the cross-entropy of the gold start and end tokens (the gorgonia graph in
+// graph.go); the embedding rows are updated sparsely with lazy AdamW, the
+// matrices with AdamW. An answer is the span (start ≤ end, at most
+// max_answer_tokens) with the highest start + end score over all
+// candidates.
+package reader
+
+import (
+	"context"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Version is the reader's version; it changes when trained readers would.
+const Version = "1.0.0"
+
+// Info describes the reader and its parameters.
+var Info = plugins.Info{
+	Name:        "reader",
+	Version:     Version,
+	Description: "extractive span reader: hashed n-gram token rows with question-match features, tanh layer, bilinear start/end scores (gorgonia), lazy AdamW",
+	Trainable:   true,
+	Params: []plugins.ParamSpec{
+		{Name: "dim", Type: plugins.ParamInteger, Default: 32.0, Min: plugins.Bound(2), Max: plugins.Bound(512), Description: "embedding dimension of a token's features"},
+		{Name: "hidden", Type: plugins.ParamInteger, Default: 48.0, Min: plugins.Bound(2), Max: plugins.Bound(1024), Description: "width of the token and question layers"},
+		{Name: "buckets", Type: plugins.ParamInteger, Default: 262144.0, Min: plugins.Bound(16), Max: plugins.Bound(1 << 24), Description: "rows of the hashed feature table"},
+		{Name: "lr", Type: plugins.ParamNumber, Default: 0.003, Min: plugins.Bound(0), Description: "AdamW learning rate"},
+		{Name: "weight_decay", Type: plugins.ParamNumber, Default: 0.0, Min: plugins.Bound(0), Description: "decoupled weight decay of the matrices"},
+		{Name: "epochs", Type: plugins.ParamNumber, Default: 1.0, Min: plugins.Bound(0), Description: "passes over the training examples"},
+		{Name: "batch_size", Type: plugins.ParamInteger, Default: 32.0, Min: plugins.Bound(1), Max: plugins.Bound(4096), Description: "examples per step"},
+		{Name: "max_tokens", Type: plugins.ParamInteger, Default: 96.0, Min: plugins.Bound(4), Max: plugins.Bound(1024), Description: "passage tokens kept in training (longer passages are cut; answers past the cut are skipped)"},
+		{Name: "max_answer_tokens", Type: plugins.ParamInteger, Default: 15.0, Min: plugins.Bound(1), Max: plugins.Bound(200), Description: "longest answer span, in tokens"},
+		{Name: "alpha", Type: plugins.ParamNumber, Default: 16.0, Min: plugins.Bound(1), Max: plugins.Bound(40), Description: "bound on the start and end logits"},
+		{Name: "init_scale", Type: plugins.ParamNumber, Default: 0.1, Min: plugins.Bound(0), Description: "standard deviation of the initial embedding rows"},
+	},
+}
+
+// numDense is the number of per-token features beside the embeddings (see
+// denseFeatures); the last is the constant 1 that carries the bias.
+const numDense = 8
+
+// Reader is the built-in reader.
+type Reader struct {
+	mu sync.Mutex
+	// configuration
+	dim, hidden, maxTokens, maxAnswer, batch int
+	buckets                                  uint32
+	lr, wd, epochs                           float64
+	alpha                                    float32
+	seed                                     uint64
+	// model: embedding table (buckets × dim); w ((3·dim + numDense) ×
+	// hidden); us, ue ((dim + 1) × hidden)
+	emb, w, us, ue []float32
+	// AdamW state
+	embM, embV, wM, wV, usM, usV, ueM, ueV []float32
+	step                                   int
+	graphs                                 map[[2]int]*spanGraph
+	// slot table and slab for the row gradients of a step
+	slot []int32
+	rows rowGrads
+	// per-text work kept between Read calls (see readCache)
+	cache readCache
+}
+
+type rowGrads struct {
+	ids  []uint32
+	slab []float32
+}
+
+// New returns an unconfigured reader.
+func New() *Reader { return &Reader{} }
+
+// Describe returns Info.
+func (r *Reader) Describe(context.Context) (plugins.Info, error) { return Info, nil }
+
+// Configure initialises the reader from the seed.
+func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins.ReaderInfo, error) {
+	p, err := plugins.CheckParams(Info.Params, cfg.Params)
+	if err != nil {
+		return plugins.ReaderInfo{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dim, r.hidden = p.Int("dim"), p.Int("hidden")
+	r.buckets = uint32(p.Int("buckets"))
+	r.lr, r.wd, r.epochs = p.Float("lr"), p.Float("weight_decay"), p.Float("epochs")
+	r.batch, r.maxTokens, r.maxAnswer = p.Int("batch_size"), p.Int("max_tokens"), p.Int("max_answer_tokens")
+	r.alpha = float32(p.Float("alpha"))
+	r.seed = cfg.Seed
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x726561646572))
+	normal := func(n int, sd float64) []float32 {
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = float32(rng.NormFloat64() * sd)
+		}
+		return out
+	}
+	d, h := r.dim, r.hidden
+	r.emb = normal(int(r.buckets)*d, p.Float("init_scale"))
+	in, qin := 3*d+numDense, d+1
+	r.w = normal(in*h, 1/math.Sqrt(float64(in)))
+	r.us = normal(qin*h, 1/math.Sqrt(float64(qin)))
+	r.ue = normal(qin*h, 1/math.Sqrt(float64(qin)))
+	zeros := func(n int) []float32 { return make([]float32, n) }
+	r.embM, r.embV = zeros(len(r.emb)), zeros(len(r.emb))
+	r.wM, r.wV, r.usM, r.usV, r.ueM, r.ueV = zeros(len(r.w)), zeros(len(r.w)), zeros(len(r.us)), zeros(len(r.us)), zeros(len(r.ue)), zeros(len(r.ue))
+	r.step = 0
+	r.graphs = map[[2]int]*spanGraph{}
+	r.slot = nil
+	r.resetCache()
+	return plugins.ReaderInfo{Trainable: true}, nil
+}
+
+func (r *Reader) resetCache() {
+	r.cache.mu.Lock()
+	r.cache.passages, r.cache.questions = map[string]*cachedPassage{}, map[string]*cachedQuestion{}
+	r.cache.mu.Unlock()
+}
+
+// featureIDs returns the hashed features of a token: the word and the
+// character 3-grams of "<word>".
+func (r *Reader) featureIDs(word string) []uint32 {
+	hash := func(kind byte, s string) uint32 {
+		h := fnv.New64a()
+		h.Write([]byte{kind})
+		h.Write([]byte(s))
+		return uint32(h.Sum64() % uint64(r.buckets))
+	}
+	ids := []uint32{hash('w', word)}
+	rs := []rune("<" + word + ">")
+	for i := 0; i+3 <= len(rs); i++ {
+		ids = append(ids, hash('c', string(rs[i:i+3])))
+	}
+	return ids
+}
+
+// question is a question's features: the ids of every token's features
+// (the question row is their mean) and the token texts, for the match
+// features.
+type question struct {
+	ids      []uint32
+	words    map[string]bool
+	prefixes map[string]bool
+}
+
+func (r *Reader) question(text string) *question {
+	q := &question{words: map[string]bool{}, prefixes: map[string]bool{}}
+	for _, t := range tokenize(text) {
+		q.ids = append(q.ids, r.featureIDs(t.text)...)
+		q.words[t.text] = true
+		if rs := []rune(t.text); len(rs) >= 4 {
+			q.prefixes[string(rs[:4])] = true
+		}
+	}
+	return q
+}
+
+// passage is a passage's tokens with their feature ids and dense features
+// (which depend on the question).
+type passage struct {
+	toks  []token
+	ids   [][]uint32
+	dense [][numDense]float32
+}
+
+func (r *Reader) passage(text string, q *question, limit int) *passage {
+	p := r.tokens(text, limit)
+	p.dense = denseFeatures(p.toks, q)
+	return p
+}
+
+// tokens is a passage without its question-dependent features.
+func (r *Reader) tokens(text string, limit int) *passage {
+	toks := tokenize(text)
+	if limit > 0 && len(toks) > limit {
+		toks = toks[:limit]
+	}
+	p := &passage{toks: toks, ids: make([][]uint32, len(toks))}
+	for i, t := range toks {
+		p.ids[i] = r.featureIDs(t.text)
+	}
+	return p
+}
+
+// denseFeatures computes the per-token features beside the embeddings:
+// question match, shape, position.
+func denseFeatures(toks []token, q *question) [][numDense]float32 {
+	dense := make([][numDense]float32, len(toks))
+	match := make([]bool, len(toks))
+	for i, t := range toks {
+		match[i] = q.words[t.text]
+	}
+	// Distance to the nearest token that occurs in the question.
+	dist := make([]int, len(toks))
+	last := -1 << 30
+	for i := range toks {
+		if match[i] {
+			last = i
+		}
+		dist[i] = i - last
+	}
+	last = 1 << 30
+	for i := len(toks) - 1; i >= 0; i-- {
+		if match[i] {
+			last = i
+		}
+		dist[i] = min(dist[i], last-i)
+	}
+	for i, t := range toks {
+		rs := []rune(t.text)
+		f := &dense[i]
+		if match[i] {
+			f[0] = 1
+		}
+		if len(rs) >= 4 && q.prefixes[string(rs[:4])] {
+			f[1] = 1
+		}
+		for _, c := range rs {
+			if c >= '0' && c <= '9' || c >= '٠' && c <= '٩' || c >= '०' && c <= '९' {
+				f[2] = 1
+				break
+			}
+		}
+		if t.upper {
+			f[3] = 1
+		}
+		if len(rs) == 1 && !wordRune(rs[0]) && !unspaced(rs[0]) {
+			f[4] = 1
+		}
+		f[5] = float32(i) / float32(max(1, len(toks)))
+		f[6] = float32(min(dist[i], 10)) / 10
+		f[7] = 1
+	}
+	return dense
+}

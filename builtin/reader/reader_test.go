@@ -1,0 +1,189 @@
+package reader
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+var ctx = context.Background()
+
+func newReader(t testing.TB, params plugins.Params) *Reader {
+	t.Helper()
+	r := New()
+	if _, err := r.Configure(ctx, plugins.ReaderConfig{Seed: 1, Params: params}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestTokenize(t *testing.T) {
+	got := tokenize("Paris (1900): 北京 ที่ดี x̃y")
+	var texts []string
+	var spans [][2]int
+	for _, tk := range got {
+		texts = append(texts, tk.text)
+		spans = append(spans, [2]int{tk.start, tk.end})
+	}
+	// Han characters alone; a Thai base with its vowel and tone marks; a
+	// combining tilde stays inside its word.
+	want := []string{"paris", "(", "1900", ")", ":", "北", "京", "ที่", "ดี", "x̃y"}
+	if diff := cmp.Diff(want, texts); diff != "" {
+		t.Fatalf("tokens (-want +got):\n%s", diff)
+	}
+	if spans[0] != [2]int{0, 5} || spans[2] != [2]int{7, 11} || spans[7] != [2]int{17, 20} || !got[0].upper || got[2].upper {
+		t.Errorf("spans %v, upper %v %v", spans, got[0].upper, got[2].upper)
+	}
+}
+
+// lossRef is the training loss of one batch from the Go forward pass, in
+// float64.
+func lossRef(r *Reader, batch []*example) float64 {
+	total := 0.0
+	for _, ex := range batch {
+		s, e := r.logits(ex.q, ex.p)
+		side := func(l []float32, gold int) float64 {
+			sum := 0.0
+			for _, v := range l {
+				sum += math.Exp(float64(v))
+			}
+			return math.Log(sum) - float64(l[gold])
+		}
+		total += (side(s, ex.start) + side(e, ex.end)) / 2
+	}
+	return total / float64(len(batch))
+}
+
+func toyExamples(n int) []plugins.ReadingExample {
+	var out []plugins.ReadingExample
+	for i := 0; i < n; i++ {
+		year := fmt.Sprint(1800 + i*7%200)
+		city := []string{"Lyon", "Porto", "Graz", "Turin", "Gent"}[i%5]
+		passage := fmt.Sprintf("The bridge of %s was opened in %s after long work.", city, year)
+		out = append(out,
+			plugins.ReadingExample{Lang: "en", Question: fmt.Sprintf("When was the bridge of %s opened?", city), Passage: passage,
+				AnswerStart: len([]rune(passage)) - len([]rune(year+" after long work.")), Answer: year},
+			plugins.ReadingExample{Lang: "en", Question: fmt.Sprintf("Which city has a bridge opened in %s?", year), Passage: passage,
+				AnswerStart: len("The bridge of "), Answer: city})
+	}
+	return out
+}
+
+func prepare(r *Reader, exs []plugins.ReadingExample) []*example {
+	var out []*example
+	for _, ex := range exs {
+		q := r.question(ex.Question)
+		p := r.passage(ex.Passage, q, r.maxTokens)
+		s, e, ok := align(p, ex.AnswerStart, len([]rune(ex.Answer)))
+		if !ok {
+			panic("unaligned " + ex.Answer)
+		}
+		out = append(out, &example{q, p, s, e})
+	}
+	return out
+}
+
+// TestGraphAgreesAndGradients checks the graph's loss against the Go
+// forward pass (which Read uses), then the gradients the hand-written
+// scatter gives the embedding rows against central differences of that
+// loss.
+func TestGraphAgreesAndGradients(t *testing.T) {
+	params := plugins.Params{"dim": 4.0, "hidden": 3.0, "buckets": 97.0, "init_scale": 1.0}
+	r := newReader(t, params)
+	batch := prepare(r, toyExamples(2))[:3]
+	// "the bridge of lyon was opened in 1800 …": the year is token 7, the
+	// city token 3.
+	if batch[0].start != 7 || batch[0].end != 7 || batch[1].start != 3 {
+		t.Fatalf("alignment: %d-%d, %d", batch[0].start, batch[0].end, batch[1].start)
+	}
+	want := lossRef(r, batch)
+	loss, err := r.trainBatch(batch) // fills r.rows with the row gradients, then steps
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(loss)-want) > 1e-4 {
+		t.Fatalf("graph loss %v, Go forward %v", loss, want)
+	}
+	// Central differences at the weights before the step: a fresh reader
+	// with the same seed.
+	ref := newReader(t, params)
+	batch = prepare(ref, toyExamples(2))[:3]
+	checked := 0
+	for s, id := range r.rows.ids {
+		g := r.rows.slab[s*4 : (s+1)*4]
+		for k := 0; k < 4; k++ {
+			const h = 1e-2
+			orig := ref.emb[int(id)*4+k]
+			ref.emb[int(id)*4+k] = orig + h
+			up := lossRef(ref, batch)
+			ref.emb[int(id)*4+k] = orig - h
+			down := lossRef(ref, batch)
+			ref.emb[int(id)*4+k] = orig
+			num := (up - down) / (2 * h)
+			if math.Abs(num-float64(g[k])) > 2e-3+2e-2*math.Abs(num) {
+				t.Errorf("row %d[%d]: scatter %v, numeric %v", id, k, g[k], num)
+			}
+			checked++
+		}
+	}
+	if checked < 40 {
+		t.Errorf("only %d gradient entries checked", checked)
+	}
+	if cmp.Equal(r.emb, ref.emb) || cmp.Equal(r.w, ref.w) || cmp.Equal(r.us, ref.us) {
+		t.Error("a training step left some weights unchanged")
+	}
+}
+
+// TestLearnsToyTask trains on toy questions (a year, a city) and reads
+// held-out ones.
+func TestLearnsToyTask(t *testing.T) {
+	r := newReader(t, plugins.Params{"dim": 16.0, "hidden": 16.0, "buckets": 4096.0, "epochs": 30.0, "batch_size": 16.0, "lr": 0.01})
+	train := toyExamples(60)
+	losses, err := r.Train(ctx, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, last := losses[0], losses[len(losses)-1]; !(last < first/4) {
+		t.Errorf("loss fell from %.3f to %.3f only", first, last)
+	}
+	held := toyExamples(80)[120:]
+	var queries []plugins.ReadQuery
+	for _, ex := range held {
+		queries = append(queries, plugins.ReadQuery{Question: ex.Question, Lang: "en",
+			Candidates: []plugins.ReadCandidate{{Text: "Nothing here at all.", Lang: "en"}, {Text: ex.Passage, Lang: "en"}}})
+	}
+	answers, err := r.Read(ctx, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	for i, a := range answers {
+		if a.Text == held[i].Answer && a.Candidate == 1 && a.Start == held[i].AnswerStart {
+			right++
+		}
+	}
+	if right < len(held)*8/10 {
+		t.Errorf("%d of %d held-out answers right", right, len(held))
+	}
+}
+
+// TestFastLogitsAgree: the cached read path gives the logits of the plain
+// forward pass.
+func TestFastLogitsAgree(t *testing.T) {
+	r := newReader(t, plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "init_scale": 1.0})
+	for _, ex := range toyExamples(3) {
+		q := r.question(ex.Question)
+		s, e := r.logits(q, r.passage(ex.Passage, q, maxReadTokens))
+		fs, fe := r.fastLogits(r.cachedQuestion(ex.Question), r.cachedPassage(ex.Passage))
+		for i := range s {
+			if math.Abs(float64(s[i]-fs[i])) > 1e-5 || math.Abs(float64(e[i]-fe[i])) > 1e-5 {
+				t.Fatalf("token %d: logits %v %v, cached %v %v", i, s[i], e[i], fs[i], fe[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,264 @@
+package reader
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+
+	"gorgonia.org/tensor"
+
+	"github.com/xlbench/xlbench/builtin/internal/adam"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// example is a training example ready for the graph: the gold answer's
+// first and last token.
+type example struct {
+	q          *question
+	p          *passage
+	start, end int
+}
+
+// align finds the tokens the answer [start, start+len(answer)) begins and
+// ends in; ok is false when the answer lies outside the kept tokens.
+func align(p *passage, start, length int) (s, e int, ok bool) {
+	s, e = -1, -1
+	end := start + length
+	for i, t := range p.toks {
+		if s < 0 && t.end > start {
+			s = i
+		}
+		if t.start < end {
+			e = i
+		}
+	}
+	return s, e, s >= 0 && e >= s && length > 0 && p.toks[s].start < end
+}
+
+// Train trains on the examples for the configured number of epochs and
+// returns the loss of every step. Examples whose answer cannot be placed on
+// token boundaries within max_tokens are skipped; none left is an error.
+func (r *Reader) Train(ctx context.Context, examples []plugins.ReadingExample) ([]float32, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.emb == nil {
+		return nil, fmt.Errorf("Train called before Configure")
+	}
+	defer r.resetCache() // the weights change
+	prepared := make([]*example, len(examples))
+	parallel(len(examples), func(i int) {
+		ex := examples[i]
+		q := r.question(ex.Question)
+		p := r.passage(ex.Passage, q, r.maxTokens)
+		if s, e, ok := align(p, ex.AnswerStart, len([]rune(ex.Answer))); ok && e-s < r.maxAnswer {
+			prepared[i] = &example{q, p, s, e}
+		}
+	})
+	prepared = slices.DeleteFunc(prepared, func(e *example) bool { return e == nil })
+	if len(prepared) == 0 {
+		return nil, fmt.Errorf("none of the %d training examples has an answer on token boundaries within %d tokens", len(examples), r.maxTokens)
+	}
+	rng := rand.New(rand.NewPCG(r.seed, 0x7472))
+	n := len(prepared)
+	steps := int(math.Ceil(r.epochs * float64(n) / float64(r.batch)))
+	var order []int
+	losses := make([]float32, 0, steps)
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(order) < r.batch {
+			order = append(order, rng.Perm(n)...)
+		}
+		batch := make([]*example, min(r.batch, n))
+		for i := range batch {
+			batch[i] = prepared[order[i]]
+		}
+		order = order[len(batch):]
+		loss, err := r.trainBatch(batch)
+		if err != nil {
+			return nil, fmt.Errorf("step %d: %w", s+1, err)
+		}
+		losses = append(losses, loss)
+	}
+	return losses, nil
+}
+
+// bagMean adds the mean of the rows of ids to out.
+func (r *Reader) bagMean(ids []uint32, out []float32) {
+	d := r.dim
+	inv := 1 / float32(len(ids))
+	for _, id := range ids {
+		row := r.emb[int(id)*d : int(id)*d+d]
+		for k, v := range row {
+			out[k] += v * inv
+		}
+	}
+}
+
+// inputs builds the graph's rows for a passage: len(toks) rows of
+// [e_{t−1} e_t e_{t+1} dense], written into x.
+func (r *Reader) inputs(p *passage, x []float32) {
+	d, in := r.dim, 3*r.dim+numDense
+	n := len(p.toks)
+	emb := make([]float32, n*d)
+	for t := range p.toks {
+		r.bagMean(p.ids[t], emb[t*d:(t+1)*d])
+	}
+	for t := 0; t < n; t++ {
+		row := x[t*in : (t+1)*in]
+		if t > 0 {
+			copy(row[:d], emb[(t-1)*d:t*d])
+		}
+		copy(row[d:2*d], emb[t*d:(t+1)*d])
+		if t+1 < n {
+			copy(row[2*d:3*d], emb[(t+1)*d:(t+2)*d])
+		}
+		copy(row[3*d:], p.dense[t][:])
+	}
+}
+
+// questionRow writes the question's row: its feature bag and the constant 1.
+func (r *Reader) questionRow(q *question, out []float32) {
+	if len(q.ids) > 0 {
+		r.bagMean(q.ids, out[:r.dim])
+	}
+	out[r.dim] = 1
+}
+
+func (r *Reader) trainBatch(batch []*example) (float32, error) {
+	b := len(batch)
+	l := 0
+	for _, ex := range batch {
+		l = max(l, len(ex.p.toks))
+	}
+	l = (l + 15) / 16 * 16 // few graph shapes
+	d, in, qin, h := r.dim, 3*r.dim+numDense, r.dim+1, r.hidden
+	g := r.graphs[[2]int{b, l}]
+	if g == nil {
+		var err error
+		mat := func(data []float32, rows int) *tensor.Dense {
+			return tensor.New(tensor.WithShape(rows, h), tensor.WithBacking(data))
+		}
+		if g, err = newSpanGraph(b, l, in, qin, h, r.alpha, mat(r.w, in), mat(r.us, qin), mat(r.ue, qin)); err != nil {
+			return 0, err
+		}
+		r.graphs[[2]int{b, l}] = g
+	}
+	x := make([]float32, b*l*in)
+	q := make([]float32, b*qin)
+	mask := make([]float32, b*l)
+	starts, ends := make([]int, b), make([]int, b)
+	parallel(b, func(i int) {
+		ex := batch[i]
+		r.inputs(ex.p, x[i*l*in:])
+		r.questionRow(ex.q, q[i*qin:(i+1)*qin])
+		for t := range ex.p.toks {
+			mask[i*l+t] = 1
+		}
+		starts[i], ends[i] = ex.start, ex.end
+	})
+	loss, grads, err := g.step(x, q, mask, starts, ends)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+		return 0, fmt.Errorf("loss is %v", loss)
+	}
+	r.scatter(batch, l, grads)
+	r.step++
+	lr := adam.StepSize(r.lr, r.step)
+	decay := float32(1 - r.lr*r.wd)
+	adam.Update(r.w, r.wM, r.wV, grads.w, lr, decay)
+	adam.Update(r.us, r.usM, r.usV, grads.us, lr, decay)
+	adam.Update(r.ue, r.ueM, r.ueV, grads.ue, lr, decay)
+	for s, id := range r.rows.ids {
+		off := int(id) * d
+		adam.Update(r.emb[off:off+d], r.embM[off:off+d], r.embV[off:off+d], r.rows.slab[s*d:(s+1)*d], lr, 1)
+	}
+	return loss, nil
+}
+
+// scatter turns the gradients of the token and question rows into
+// gradients of the embedding rows (r.rows). Token t's embedding e_t sits in
+// row t (middle block), row t+1 (first block) and row t−1 (last block); a
+// bag's gradient goes to each of its features divided by their number.
+func (r *Reader) scatter(batch []*example, l int, g stepGrads) {
+	d, in, qin := r.dim, 3*r.dim+numDense, r.dim+1
+	if r.slot == nil {
+		r.slot = make([]int32, r.buckets)
+		for i := range r.slot {
+			r.slot[i] = -1
+		}
+	}
+	rg := rowGrads{ids: r.rows.ids[:0], slab: r.rows.slab[:0]}
+	add := func(ids []uint32, grad []float32, scale float32) {
+		for _, id := range ids {
+			s := r.slot[id]
+			if s < 0 {
+				s = int32(len(rg.ids))
+				r.slot[id] = s
+				rg.ids = append(rg.ids, id)
+				n := len(rg.slab)
+				rg.slab = slices.Grow(rg.slab, d)[:n+d]
+				clear(rg.slab[n:])
+			}
+			dst := rg.slab[int(s)*d : int(s)*d+d]
+			for k, v := range grad {
+				dst[k] += v * scale
+			}
+		}
+	}
+	ge := make([]float32, d)
+	for i, ex := range batch {
+		base := i * l * in
+		n := len(ex.p.toks)
+		for t := 0; t < n; t++ {
+			row := func(u int) []float32 { return g.x[base+u*in : base+(u+1)*in] }
+			copy(ge, row(t)[d:2*d])
+			if t+1 < n {
+				for k, v := range row(t + 1)[:d] {
+					ge[k] += v
+				}
+			}
+			if t > 0 {
+				for k, v := range row(t - 1)[2*d : 3*d] {
+					ge[k] += v
+				}
+			}
+			add(ex.p.ids[t], ge, 1/float32(len(ex.p.ids[t])))
+		}
+		if len(ex.q.ids) > 0 {
+			add(ex.q.ids, g.q[i*qin:i*qin+d], 1/float32(len(ex.q.ids)))
+		}
+	}
+	for _, id := range rg.ids {
+		r.slot[id] = -1
+	}
+	r.rows = rg
+}
+
+// parallel calls f(0..n-1) spread over every core.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	next := make(chan int, 64)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}

@@ -1,0 +1,183 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/qa"
+	"github.com/xlbench/xlbench/harness/spec"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// readChunk is how many (question, candidate) pairs one Read call carries.
+const readChunk = 1024
+
+// trainedReader is a reader plugin trained for one experiment, kept running
+// for the rest of the run. A reader is deterministic, so its answer for a
+// question and one candidate is memoised: the cells of an experiment and
+// the settings of a cell retrieve many of the same candidates.
+type trainedReader struct {
+	comp *spec.Component
+	r    plugins.Reader
+	stop func()
+	mu   sync.Mutex
+	memo map[readKey]plugins.Answer
+	// Loss of each training step.
+	loss []float32
+}
+
+type readKey struct {
+	q    *dataset.Question
+	cand int
+}
+
+// Read implements eval.Reader: each question is read from each of its
+// candidates alone, and the best-scoring answer wins (ties to the better
+// ranked candidate).
+func (t *trainedReader) Read(ctx context.Context, c *dataset.Collection, qs []*dataset.Question, cands [][]int) ([]plugins.Answer, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var keys []readKey
+	var queries []plugins.ReadQuery
+	seen := map[readKey]bool{}
+	for i, q := range qs {
+		for _, ci := range cands[i] {
+			k := readKey{q, ci}
+			if _, ok := t.memo[k]; ok || seen[k] {
+				continue
+			}
+			seen[k] = true
+			cand := &c.Candidates[ci]
+			keys = append(keys, k)
+			queries = append(queries, plugins.ReadQuery{Question: q.Text, Lang: q.Lang,
+				Candidates: []plugins.ReadCandidate{{Text: cand.Text, Lang: cand.Lang}}})
+		}
+	}
+	for lo := 0; lo < len(queries); lo += readChunk {
+		hi := min(lo+readChunk, len(queries))
+		answers, err := t.r.Read(ctx, queries[lo:hi])
+		if err != nil {
+			return nil, fmt.Errorf("reader %s: %w", t.comp.Name, err)
+		}
+		for i, a := range answers {
+			t.memo[keys[lo+i]] = a
+		}
+	}
+	out := make([]plugins.Answer, len(qs))
+	for i, q := range qs {
+		best := plugins.Answer{Candidate: -1, Score: math.Inf(-1)}
+		for j, ci := range cands[i] {
+			if a := t.memo[readKey{q, ci}]; a.Score > best.Score {
+				best = a
+				best.Candidate = j
+			}
+		}
+		out[i] = best
+	}
+	return out, nil
+}
+
+// oracle reads every question of c from its gold sentence (the relevant
+// candidate in the question's language) and returns the mean EM and F1:
+// reading error alone, no retrieval error.
+func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (map[string]float64, error) {
+	var qs []*dataset.Question
+	var cands [][]int
+	for i := range c.Questions {
+		q := &c.Questions[i]
+		for _, ci := range q.Relevant {
+			if c.Candidates[ci].Lang == q.Lang {
+				qs, cands = append(qs, q), append(cands, []int{ci})
+				break
+			}
+		}
+	}
+	answers, err := t.Read(ctx, c, qs, cands)
+	if err != nil {
+		return nil, err
+	}
+	var em, f1 float64
+	for i, q := range qs {
+		if !qa.Known(q.Lang) {
+			continue
+		}
+		e, f := qa.Best(answers[i].Text, q.Answers, q.Lang)
+		em, f1 = em+e, f1+f
+	}
+	n := float64(max(1, len(qs)))
+	return map[string]float64{metrics.EM: em / n, metrics.F1: f1 / n}, nil
+}
+
+var _ eval.Reader = (*trainedReader)(nil)
+
+// Reader returns the experiment's reader, trained on its training data
+// the first time (with the experiment's first seed), or nil when the
+// experiment has none.
+func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader, error) {
+	if len(e.Readers) == 0 {
+		return nil, nil
+	}
+	comp := e.Readers[0]
+	key := e.Name + "/" + comp.Name
+	r.mu.Lock()
+	tr, ok := r.readers[key]
+	r.mu.Unlock()
+	if ok {
+		return tr, nil
+	}
+	corpus, err := r.TrainingCorpus(e)
+	if err != nil {
+		return nil, err
+	}
+	label := fmt.Sprintf("reader %s/%s", e.Name, comp.Name)
+	rd, stop, err := r.Plugins.StartReader(comp.Plugin, label)
+	if err != nil {
+		return nil, err
+	}
+	tr = &trainedReader{comp: comp, r: rd, stop: stop, memo: map[readKey]plugins.Answer{}}
+	r.mu.Lock()
+	if r.readers == nil {
+		r.readers = map[string]*trainedReader{}
+	}
+	r.readers[key] = tr // stopped by Close even if training fails
+	r.mu.Unlock()
+	info, err := rd.Configure(ctx, plugins.ReaderConfig{Params: comp.Checked, Seed: e.Seeds[0]})
+	if err != nil {
+		return nil, err
+	}
+	if info.Trainable {
+		r.logf("%s: training on %d examples", label, len(corpus.Reading))
+		if tr.loss, err = rd.Train(ctx, corpus.Reading); err != nil {
+			return nil, fmt.Errorf("%s: training: %w", label, err)
+		}
+		r.logf("%s: trained %d steps, final loss %.3f", label, len(tr.loss), meanTail(tr.loss, 50))
+	}
+	return tr, nil
+}
+
+// Close stops the reader processes the run started.
+func (r *Runner) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, tr := range r.readers {
+		tr.stop()
+	}
+	r.readers = nil
+}
+
+func meanTail(xs []float32, n int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = xs[max(0, len(xs)-n):]
+	s := 0.0
+	for _, x := range xs {
+		s += float64(x)
+	}
+	return s / float64(len(xs))
+}

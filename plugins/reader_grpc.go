@@ -1,0 +1,175 @@
+package plugins
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	pb "github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1"
+)
+
+// ReaderPlugin is the go-plugin plugin for the Reader kind. Impl is set on
+// the plugin side and nil on the host side.
+type ReaderPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	Impl Reader
+}
+
+// GRPCServer registers the reader implementation.
+func (p *ReaderPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	pb.RegisterReaderServer(s, &readerServer{impl: p.Impl})
+	return nil
+}
+
+// GRPCClient returns a Reader that calls the plugin.
+func (p *ReaderPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
+	return &readerClient{rpc: pb.NewReaderClient(c)}, nil
+}
+
+type readerClient struct{ rpc pb.ReaderClient }
+
+func (c *readerClient) Describe(ctx context.Context) (Info, error) {
+	w, err := c.rpc.Describe(ctx, &pb.Empty{})
+	if err != nil {
+		return Info{}, err
+	}
+	return infoFromWire(w)
+}
+
+func (c *readerClient) Configure(ctx context.Context, cfg ReaderConfig) (ReaderInfo, error) {
+	params, err := paramsToWire(cfg.Params)
+	if err != nil {
+		return ReaderInfo{}, err
+	}
+	w, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Params: params, Seed: cfg.Seed})
+	if err != nil {
+		return ReaderInfo{}, err
+	}
+	return ReaderInfo{Trainable: w.GetTrainable()}, nil
+}
+
+func (c *readerClient) Train(ctx context.Context, examples []ReadingExample) ([]float32, error) {
+	stream, err := c.rpc.Train(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ex := range examples {
+		if err := stream.Send(&pb.ReadingExample{Lang: ex.Lang, Question: ex.Question, Passage: ex.Passage,
+			AnswerStart: uint32(ex.AnswerStart), Answer: ex.Answer}); err != nil {
+			break // CloseAndRecv reports why
+		}
+	}
+	sum, err := stream.CloseAndRecv()
+	if err != nil {
+		return nil, err
+	}
+	if int(sum.GetExamples()) != len(examples) {
+		return nil, fmt.Errorf("reader received %d of %d training examples", sum.GetExamples(), len(examples))
+	}
+	return sum.GetLoss(), nil
+}
+
+func (c *readerClient) Read(ctx context.Context, queries []ReadQuery) ([]Answer, error) {
+	req := &pb.ReadRequest{Queries: make([]*pb.ReadQuery, len(queries))}
+	for i, q := range queries {
+		wq := &pb.ReadQuery{Question: q.Question, Lang: q.Lang, Candidates: make([]*pb.Candidate, len(q.Candidates))}
+		for j, cand := range q.Candidates {
+			wq.Candidates[j] = &pb.Candidate{Text: cand.Text, Lang: cand.Lang}
+		}
+		req.Queries[i] = wq
+	}
+	resp, err := c.rpc.Read(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.GetAnswers()) != len(queries) {
+		return nil, fmt.Errorf("reader returned %d answers for %d queries", len(resp.GetAnswers()), len(queries))
+	}
+	out := make([]Answer, len(queries))
+	for i, a := range resp.GetAnswers() {
+		if n := len(queries[i].Candidates); int(a.GetCandidate()) >= n && n > 0 {
+			return nil, fmt.Errorf("answer %d names candidate %d of %d", i, a.GetCandidate(), n)
+		}
+		out[i] = Answer{Candidate: int(a.GetCandidate()), Start: int(a.GetStart()), Text: a.GetText(), Score: a.GetScore()}
+	}
+	return out, nil
+}
+
+func (c *readerClient) Save(ctx context.Context, path string) error {
+	_, err := c.rpc.Save(ctx, &pb.SaveRequest{Path: path})
+	return err
+}
+
+type readerServer struct {
+	pb.UnimplementedReaderServer
+	impl Reader
+}
+
+func (s *readerServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginInfo, error) {
+	info, err := s.impl.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return infoToWire(info)
+}
+
+func (s *readerServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ReaderInfo, error) {
+	info, err := s.impl.Configure(ctx, ReaderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ReaderInfo{Trainable: info.Trainable}, nil
+}
+
+func (s *readerServer) Train(stream pb.Reader_TrainServer) error {
+	var examples []ReadingExample
+	for {
+		w, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		examples = append(examples, ReadingExample{Lang: w.GetLang(), Question: w.GetQuestion(), Passage: w.GetPassage(),
+			AnswerStart: int(w.GetAnswerStart()), Answer: w.GetAnswer()})
+	}
+	loss, err := s.impl.Train(stream.Context(), examples)
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(&pb.TrainSummary{Loss: loss, Examples: uint64(len(examples))})
+}
+
+func (s *readerServer) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadResponse, error) {
+	queries := make([]ReadQuery, len(req.GetQueries()))
+	for i, q := range req.GetQueries() {
+		rq := ReadQuery{Question: q.GetQuestion(), Lang: q.GetLang(), Candidates: make([]ReadCandidate, len(q.GetCandidates()))}
+		for j, c := range q.GetCandidates() {
+			rq.Candidates[j] = ReadCandidate{Text: c.GetText(), Lang: c.GetLang()}
+		}
+		queries[i] = rq
+	}
+	answers, err := s.impl.Read(ctx, queries)
+	if err != nil {
+		return nil, err
+	}
+	if len(answers) != len(queries) {
+		return nil, fmt.Errorf("reader returned %d answers for %d queries", len(answers), len(queries))
+	}
+	resp := &pb.ReadResponse{Answers: make([]*pb.Answer, len(answers))}
+	for i, a := range answers {
+		resp.Answers[i] = &pb.Answer{Candidate: uint32(a.Candidate), Start: uint32(a.Start), Text: a.Text, Score: a.Score}
+	}
+	return resp, nil
+}
+
+func (s *readerServer) Save(ctx context.Context, req *pb.SaveRequest) (*pb.Empty, error) {
+	if err := s.impl.Save(ctx, req.GetPath()); err != nil {
+		return nil, err
+	}
+	return &pb.Empty{}, nil
+}
