@@ -1,6 +1,7 @@
 package reader
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -259,4 +260,46 @@ func (r *Reader) Save(_ context.Context, path string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// load reads a checkpoint written by Save; its shape must match the
+// configured parameters.
+func (r *Reader) load(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if !bytes.HasPrefix(raw, []byte(checkpointMagic)) || len(raw) < len(checkpointMagic)+4 {
+		return fmt.Errorf("checkpoint %s: not a reader checkpoint", path)
+	}
+	raw = raw[len(checkpointMagic):]
+	n := int(binary.LittleEndian.Uint32(raw))
+	if n > len(raw)-4 {
+		return fmt.Errorf("checkpoint %s: bad header", path)
+	}
+	var h checkpointHeader
+	if err := json.Unmarshal(raw[4:4+n], &h); err != nil {
+		return fmt.Errorf("checkpoint %s: header: %w", path, err)
+	}
+	if h.Dim != r.dim || h.Hidden != r.hidden || h.Buckets != int(r.buckets) {
+		return fmt.Errorf("checkpoint %s holds dim %d, hidden %d, buckets %d; the parameters ask for dim %d, hidden %d, buckets %d",
+			path, h.Dim, h.Hidden, h.Buckets, r.dim, r.hidden, r.buckets)
+	}
+	body := raw[4+n:]
+	parts := [][]float32{r.emb, r.w, r.us, r.ue}
+	total := 0
+	for _, part := range parts {
+		total += len(part)
+	}
+	if len(body) != 4*total {
+		return fmt.Errorf("checkpoint %s: %d bytes of weights, want %d", path, len(body), 4*total)
+	}
+	for _, part := range parts {
+		for i := range part {
+			part[i] = math.Float32frombits(binary.LittleEndian.Uint32(body))
+			body = body[4:]
+		}
+	}
+	r.step = h.Steps
+	return nil
 }

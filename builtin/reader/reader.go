@@ -50,6 +50,7 @@ var Info = plugins.Info{
 		{Name: "max_answer_tokens", Type: plugins.ParamInteger, Default: 15.0, Min: plugins.Bound(1), Max: plugins.Bound(200), Description: "longest answer span, in tokens"},
 		{Name: "alpha", Type: plugins.ParamNumber, Default: 16.0, Min: plugins.Bound(1), Max: plugins.Bound(40), Description: "bound on the start and end logits"},
 		{Name: "init_scale", Type: plugins.ParamNumber, Default: 0.1, Min: plugins.Bound(0), Description: "standard deviation of the initial embedding rows"},
+		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint (written by Save) instead of initialising"},
 	},
 }
 
@@ -126,6 +127,11 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	r.graphs = map[[2]int]*spanGraph{}
 	r.slot = nil
 	r.resetCache()
+	if path := p.String("checkpoint"); path != "" {
+		if err := r.load(path); err != nil {
+			return plugins.ReaderInfo{}, err
+		}
+	}
 	return plugins.ReaderInfo{Trainable: true}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -185,5 +186,34 @@ func TestFastLogitsAgree(t *testing.T) {
 				t.Fatalf("token %d: logits %v %v, cached %v %v", i, s[i], e[i], fs[i], fe[i])
 			}
 		}
+	}
+}
+
+// TestCheckpointRoundTrip: a saved reader loads and reads the same.
+func TestCheckpointRoundTrip(t *testing.T) {
+	params := plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "epochs": 2.0}
+	r := newReader(t, params)
+	if _, err := r.Train(ctx, toyExamples(10)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "reader.ckpt")
+	if err := r.Save(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	params["checkpoint"] = path
+	l := New()
+	if _, err := l.Configure(ctx, plugins.ReaderConfig{Seed: 99, Params: params}); err != nil {
+		t.Fatal(err)
+	}
+	q := []plugins.ReadQuery{{Question: "When was the bridge of Graz opened?", Lang: "en",
+		Candidates: []plugins.ReadCandidate{{Text: "The bridge of Graz was opened in 1921 after long work.", Lang: "en"}}}}
+	want, _ := r.Read(ctx, q)
+	got, _ := l.Read(ctx, q)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("loaded reader reads differently:\n%s", diff)
+	}
+	params["dim"] = 16.0
+	if _, err := New().Configure(ctx, plugins.ReaderConfig{Params: params}); err == nil {
+		t.Fatal("a checkpoint of another shape loaded")
 	}
 }

@@ -65,27 +65,46 @@ func (r *Reader) Train(ctx context.Context, examples []plugins.ReadingExample) (
 	rng := rand.New(rand.NewPCG(r.seed, 0x7472))
 	n := len(prepared)
 	steps := int(math.Ceil(r.epochs * float64(n) / float64(r.batch)))
-	var order []int
+	var batches [][]*example
 	losses := make([]float32, 0, steps)
 	for s := 0; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if len(order) < r.batch {
-			order = append(order, rng.Perm(n)...)
+		if len(batches) == 0 {
+			batches = r.epochBatches(prepared, rng)
 		}
-		batch := make([]*example, min(r.batch, n))
-		for i := range batch {
-			batch[i] = prepared[order[i]]
-		}
-		order = order[len(batch):]
-		loss, err := r.trainBatch(batch)
+		loss, err := r.trainBatch(batches[0])
 		if err != nil {
 			return nil, fmt.Errorf("step %d: %w", s+1, err)
 		}
+		batches = batches[1:]
 		losses = append(losses, loss)
 	}
 	return losses, nil
+}
+
+// epochBatches deals one epoch of examples into batches of similar length,
+// so that little of a batch is padding: the shuffled examples are cut into
+// runs of 64 batches, each run sorted by length and dealt out, and the
+// batches shuffled again.
+func (r *Reader) epochBatches(exs []*example, rng *rand.Rand) [][]*example {
+	order := rng.Perm(len(exs))
+	var out [][]*example
+	run := 64 * r.batch
+	for lo := 0; lo < len(order); lo += run {
+		idx := order[lo:min(lo+run, len(order))]
+		slices.SortStableFunc(idx, func(a, b int) int { return len(exs[a].p.toks) - len(exs[b].p.toks) })
+		for b := 0; b < len(idx); b += r.batch {
+			var batch []*example
+			for _, i := range idx[b:min(b+r.batch, len(idx))] {
+				batch = append(batch, exs[i])
+			}
+			out = append(out, batch)
+		}
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
 }
 
 // bagMean adds the mean of the rows of ids to out.
@@ -136,7 +155,7 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 	for _, ex := range batch {
 		l = max(l, len(ex.p.toks))
 	}
-	l = (l + 15) / 16 * 16 // few graph shapes
+	l = (l + 7) / 8 * 8 // few graph shapes
 	d, in, qin, h := r.dim, 3*r.dim+numDense, r.dim+1, r.hidden
 	g := r.graphs[[2]int{b, l}]
 	if g == nil {

@@ -149,3 +149,37 @@ func TestResolveErrors(t *testing.T) {
 		t.Errorf("kind mismatch: %v", err)
 	}
 }
+
+// TestBuiltinReader trains builtin:reader in its own process on a few
+// examples and reads with it: the reader path of the plugin host.
+func TestBuiltinReader(t *testing.T) {
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	r, stop, err := h.StartReader("builtin:reader", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := context.Background()
+	info, err := r.Configure(ctx, plugins.ReaderConfig{Seed: 1, Params: plugins.Params{"buckets": 1024.0, "epochs": 2.0, "batch_size": 4.0}})
+	if err != nil || !info.Trainable {
+		t.Fatalf("Configure = %+v, %v", info, err)
+	}
+	var examples []plugins.ReadingExample
+	for i := 0; i < 16; i++ {
+		p := fmt.Sprintf("Die Brücke wurde %d eröffnet.", 1900+i)
+		examples = append(examples, plugins.ReadingExample{Lang: "de", Question: "Wann wurde die Brücke eröffnet?", Passage: p, AnswerStart: 17, Answer: fmt.Sprint(1900 + i)})
+	}
+	loss, err := r.Train(ctx, examples)
+	if err != nil || len(loss) != 8 {
+		t.Fatalf("Train = %d losses, %v; want 8 steps (16 examples, batch 4, 2 epochs)", len(loss), err)
+	}
+	answers, err := r.Read(ctx, []plugins.ReadQuery{{Question: "Wann?", Lang: "de",
+		Candidates: []plugins.ReadCandidate{{Text: "", Lang: "de"}, {Text: "Sie wurde 1950 eröffnet.", Lang: "de"}}}})
+	if err != nil || len(answers) != 1 || answers[0].Candidate != 1 || answers[0].Text == "" {
+		t.Fatalf("Read = %+v, %v", answers, err)
+	}
+	if _, _, err := h.StartReader("builtin:bm25", "test"); err == nil || !strings.Contains(err.Error(), "not a reader") {
+		t.Errorf("an encoder started as a reader: %v", err)
+	}
+}

@@ -76,6 +76,11 @@ func TestDiagnostics(t *testing.T) {
 			`testdata/dangling.hcl:12:15: error: Reference to undeclared encoder: No encoder named "bm26" is declared. Declared: bm25`,
 			`testdata/dangling.hcl:13:15: error: Reference to undeclared sampler`,
 		}},
+		{"readers.hcl", false, []string{
+			`testdata/readers.hcl:18:16: error: Invalid read_top_k: read_top_k is an integer from 1 to 100`,
+			`testdata/readers.hcl:24:14: error: One reader per experiment`,
+			`testdata/readers.hcl:30:14: error: Readers need training data`,
+		}},
 		{"trainoneval.hcl", false, []string{
 			`testdata/trainoneval.hcl:4:12: error: Dataset role not supported by its format: Format "lareqa" can be used for evaluate only, not "train"`,
 		}},
