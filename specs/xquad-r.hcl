@@ -1,5 +1,6 @@
 # The default experiment: hybrid vs monolingual vs cross-lingual batches for
-# zero-shot retrieval on XQuAD-R.
+# zero-shot retrieval on XQuAD-R (and MLQA-R), with answer accuracy: EM and
+# F1 of a reader given each question's top 3 candidates.
 #
 #   make run        (xlbench run specs/xquad-r.hcl)
 #
@@ -12,6 +13,12 @@
 dataset "xquad-r" {
   format = "lareqa"
   path   = "xquad-r"
+}
+
+# MLQA-R: MLQA's dev split (the training data below is its test split).
+dataset "mlqa-r" {
+  format = "lareqa"
+  path   = "mlqa-r"
 }
 
 dataset "mlqa-parallel" {
@@ -50,6 +57,12 @@ encoder "bm25" {
   plugin = "builtin:bm25"
 }
 
+# The span reader is trained once, on the same training data, and reads for
+# every cell.
+reader "span" {
+  plugin = "builtin:reader"
+}
+
 sampler "monolingual" {
   plugin = "builtin:monolingual"
 }
@@ -65,10 +78,12 @@ sampler "hybrid" {
 
 experiment "xquad-r-zero-shot" {
   train      = [dataset.mlqa-parallel, dataset.squad-en]
-  evaluate   = [dataset.xquad-r]
+  evaluate   = [dataset.xquad-r, dataset.mlqa-r]
   encoders   = [encoder.dual, encoder.bm25]
   samplers   = [sampler.monolingual, sampler.cross-lingual, sampler.hybrid]
   seeds      = [1, 2, 3]
   batch_size = 64
   steps      = 4000
+  readers    = [reader.span]
+  read_top_k = 3
 }
