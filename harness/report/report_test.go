@@ -149,3 +149,36 @@ func TestSignificanceMarks(t *testing.T) {
 		t.Errorf("Δ AP = %s, want +0.1000", sig.Rows[0][4])
 	}
 }
+
+// TestAnswersTable: with a reader, the answers table shows EM, F1 and
+// has-answer per setting and names the reader and its oracle scores; the
+// per-language table gains F1 columns. Without has-answer there is no
+// answers table.
+func TestAnswersTable(t *testing.T) {
+	r := result("dual.seed1", "", 1, 0.6, 10)
+	if Answers([]*CellResult{r}, "d") != nil {
+		t.Fatal("answers table without has-answer metrics")
+	}
+	for _, s := range eval.Settings {
+		m := r.Metrics["d"][s]
+		m["em"], m["f1"] = 0.25, 0.5
+		m["has_answer@1"], m["has_answer@5"], m["has_answer@10"], m["has_answer@20"] = 0.5, 0.75, 0.75, 1
+	}
+	r.Pools["d"]["mono"]["en"].Metrics["f1"] = 0.4
+	r.Pools["d"]["multi"]["en"].Metrics["f1"] = 0.3
+	r.Reading = &Reading{Reader: Component{Name: "span", Plugin: "builtin:reader"}, TopK: 3,
+		Oracle: map[string]map[string]float64{"d": {"em": 0.125, "f1": 0.375}}}
+	tab := Answers([]*CellResult{r}, "d")
+	want := []string{"dual", "1", "0.250", "0.500", "0.500", "0.750", "1.000", "0.250", "0.500", "0.500", "0.750", "1.000", "0.250", "0.500", "0.500", "0.750", "1.000"}
+	if diff := cmp.Diff([][]string{want}, tab.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if tab.Header[2] != "mono EM" || tab.Header[6] != "mono H@20" || !strings.Contains(tab.Notes[0], "top 3 candidates") ||
+		!strings.Contains(tab.Notes[0], "EM 0.125, F1 0.375") {
+		t.Errorf("header %v, notes %q", tab.Header, tab.Notes)
+	}
+	per := PerLanguage([]*CellResult{r}, "d")
+	if diff := cmp.Diff([]string{"dual", "en", "0.600", "0.200", "0.500", "10.0", "0.400", "0.300"}, per.Rows[0]); diff != "" {
+		t.Errorf("per-language row (-want +got):\n%s", diff)
+	}
+}

@@ -236,18 +236,31 @@ func Answers(rs []*CellResult, dataset string) *Table {
 
 // PerLanguage builds the per-query-language table of one dataset: mAP in
 // each setting (cross: mean over the query language's pools) and the rank
-// distance, for every encoder × sampler row.
+// distance, for every encoder × sampler row; with a reader, also F1 in the
+// monolingual and multilingual settings.
 func PerLanguage(rs []*CellResult, dataset string) *Table {
 	t := &Table{Title: dataset + " — mAP per query language (cross: mean over candidate languages)",
 		Header: []string{"encoder × sampler", "language", "mono mAP", "cross mAP", "multi mAP", "multi rank dist"}}
+	reading := false
+	for _, r := range rs {
+		_, ok := r.Metrics[dataset][eval.Multi][metrics.F1]
+		reading = reading || ok
+	}
+	if reading {
+		t.Title = dataset + " — per query language: mAP (cross: mean over candidate languages), rank distance, reader F1"
+		t.Header = append(t.Header, "mono F1", "multi F1")
+	}
 	for _, g := range groups(rs) {
 		langs := g.results[0].Datasets[dataset].Languages
 		for _, lang := range langs {
-			var mono, cross, multi, dist []float64
+			var mono, cross, multi, dist, monoF1, multiF1 []float64
 			for _, r := range g.results {
 				pools := r.Pools[dataset]
 				if p, ok := pools[eval.Mono][lang]; ok {
 					mono = append(mono, p.Metrics[metrics.MAP])
+					if f, ok := p.Metrics[metrics.F1]; ok {
+						monoF1 = append(monoF1, f)
+					}
 				}
 				sum, n := 0.0, 0
 				for _, p := range pools[eval.Cross] {
@@ -262,9 +275,16 @@ func PerLanguage(rs []*CellResult, dataset string) *Table {
 				if p, ok := pools[eval.Multi][lang]; ok {
 					multi = append(multi, p.Metrics[metrics.MAP])
 					dist = append(dist, p.Metrics[metrics.RankDistance])
+					if f, ok := p.Metrics[metrics.F1]; ok {
+						multiF1 = append(multiF1, f)
+					}
 				}
 			}
-			t.Rows = append(t.Rows, []string{g.row, lang, cell(mono, 3), cell(cross, 3), cell(multi, 3), cell(dist, 1)})
+			row := []string{g.row, lang, cell(mono, 3), cell(cross, 3), cell(multi, 3), cell(dist, 1)}
+			if reading {
+				row = append(row, cell(monoF1, 3), cell(multiF1, 3))
+			}
+			t.Rows = append(t.Rows, row)
 		}
 	}
 	return t
