@@ -309,7 +309,8 @@ func TestTrainedExperiment(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"dual × monolingual", "dual × hybrid", "bm25 ", "paired randomisation tests against the monolingual sampler",
-		"Zero-shot languages (in no training data): none"} {
+		"Zero-shot languages (in no training data): none", "answers: retrieve-then-read EM and F1, has-answer@k",
+		"the reader span (builtin:reader) answers from each question's top 2 candidates", "Oracle — the same reader"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
@@ -355,5 +356,58 @@ func TestTrainedExperiment(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "tiny-train", "bm25.seed2")); err == nil {
 		t.Error("bm25 was run once per seed")
+	}
+}
+
+// TestResume: a rerun skips the cells whose results are stored for the
+// same cell id; a cell whose result is missing (a run killed before it
+// finished) is run again and gives the same result; -force reruns all.
+func TestResume(t *testing.T) {
+	out := t.TempDir()
+	run := func(args ...string) string {
+		_, stderr, code := xlbench(t, append([]string{"run", "-data", tinyData(), "-out", out}, append(args, "testdata/tiny-train.hcl")...)...)
+		if code != 0 {
+			t.Fatalf("code %d\n%s", code, stderr)
+		}
+		return stderr
+	}
+	run()
+	cell := filepath.Join(out, "tiny-train", "dual.hybrid.seed2", "result.json")
+	first, err := os.ReadFile(cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := run()
+	if n := strings.Count(stderr, "already stored; skipped"); n != 5 {
+		t.Fatalf("%d of 5 cells skipped on rerun:\n%s", n, stderr)
+	}
+	plan, _, _ := xlbench(t, "plan", "-data", tinyData(), "testdata/tiny-train.hcl")
+	var stored struct {
+		CellID  string `json:"cell_id"`
+		Metrics json.RawMessage
+	}
+	json.Unmarshal(first, &stored)
+	if !strings.Contains(plan, stored.CellID+"\ttiny-train/dual.hybrid.seed2") || strings.Count(plan, "\n") != 5 {
+		t.Errorf("plan does not list cell id %s:\n%s", stored.CellID, plan)
+	}
+	os.RemoveAll(filepath.Dir(cell))
+	stderr = run()
+	if n := strings.Count(stderr, "already stored; skipped"); n != 4 || !strings.Contains(stderr, "cell tiny-train/dual.hybrid.seed2 (id "+stored.CellID+")") {
+		t.Fatalf("rerun after a lost cell:\n%s", stderr)
+	}
+	again, err := os.ReadFile(cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rerun struct {
+		CellID  string `json:"cell_id"`
+		Metrics json.RawMessage
+	}
+	json.Unmarshal(again, &rerun)
+	if rerun.CellID != stored.CellID || !bytes.Equal(rerun.Metrics, stored.Metrics) {
+		t.Errorf("rerun cell differs: id %s vs %s\n%s\n%s", rerun.CellID, stored.CellID, rerun.Metrics, stored.Metrics)
+	}
+	if stderr := run("-force"); strings.Contains(stderr, "skipped") {
+		t.Errorf("-force skipped cells:\n%s", stderr)
 	}
 }

@@ -172,6 +172,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	logLevel := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
 	checkpoints := fs.Bool("checkpoints", false, "save each trained model as OUT/<experiment>/<cell>/model.ckpt")
 	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
+	force := fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
 	var tf tableFlags
 	tf.register(fs)
 	files, err := parse(fs, args)
@@ -211,7 +212,8 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
-		SingleCell: len(cells) == 1, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr}
+		SingleCell: len(cells) == 1, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
+		Self: host.Self, Force: *force}
 	results, runErr := r.Run(ctx, cells)
 	if len(results) > 0 {
 		if runErr != nil {
@@ -315,5 +317,49 @@ func (a *App) cmdScoreQA(_ context.Context, args []string) error {
 	}
 	out, _ := json.Marshal(s)
 	fmt.Fprintln(a.Stdout, string(out))
+	return nil
+}
+
+// cmdPlan lists the cells of the specs' experiments in run order, with the
+// cell id that decides whether a stored result can be reused.
+func (a *App) cmdPlan(ctx context.Context, args []string) error {
+	fs := a.flags("plan", "[-data DIR] SPEC...")
+	dataDir := fs.String("data", "", "data directory (its files' checksums enter the cell ids)")
+	only := fs.String("experiment", "", "only this experiment")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	host, err := a.newHost("")
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	s, err := a.load(ctx, host, files)
+	if err != nil {
+		return err
+	}
+	store, err := dataset.Resolve(*dataDir)
+	if err != nil {
+		return err
+	}
+	r := &runner.Runner{Store: store, Version: Version, Self: host.Self}
+	i := 0
+	for _, e := range s.Experiments {
+		if *only != "" && e.Name != *only {
+			continue
+		}
+		for _, c := range runner.Plan(e) {
+			in, err := r.CellInputs(c, host.Self)
+			if err != nil {
+				return fmt.Errorf("cell %s/%s: %w", e.Name, c.Name, err)
+			}
+			fmt.Fprintf(a.Stdout, "%d\t%s\t%s/%s\n", i, in.ID(), e.Name, c.Name)
+			i++
+		}
+	}
+	if i == 0 {
+		return fmt.Errorf("no experiment to plan (-experiment %q)", *only)
+	}
 	return nil
 }

@@ -48,7 +48,11 @@ type CellResult struct {
 	Training *train.Record `json:"training,omitempty"`
 	// Reading describes the reader of a cell with retrieve-then-read
 	// metrics (em, f1 in Metrics).
-	Reading     *Reading               `json:"reading,omitempty"`
+	Reading *Reading `json:"reading,omitempty"`
+	// CellID hashes everything that decides the result (Manifest.Inputs):
+	// a stored result with the same id is the result a rerun would give.
+	CellID      string                 `json:"cell_id,omitempty"`
+	Manifest    *Manifest              `json:"manifest,omitempty"`
 	Complete    bool                   `json:"complete"`
 	Started     time.Time              `json:"started"`
 	Finished    time.Time              `json:"finished"`
@@ -62,6 +66,22 @@ type CellResult struct {
 	// setting → "<pool>:<question id>". It is stored beside the result in
 	// PerQueryFile and loaded by ReadAll.
 	PerQuery map[string]map[string]map[string]float64 `json:"-"`
+}
+
+// Manifest records what a cell was computed from and where.
+type Manifest struct {
+	// Inputs is the hashed description of the cell (package runner).
+	Inputs  json.RawMessage `json:"inputs"`
+	Machine Machine         `json:"machine"`
+}
+
+// Machine describes the machine a cell ran on.
+type Machine struct {
+	Hostname  string `json:"hostname"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
 }
 
 // Reading is the reader behind a cell's EM and F1.
@@ -126,6 +146,34 @@ func Write(out string, r *CellResult) (string, error) {
 	return path, os.Rename(tmp.Name(), path)
 }
 
+// Read reads the stored result of one cell, with its per-query values; a
+// missing result is (nil, nil).
+func Read(out, experiment, cell string) (*CellResult, error) {
+	f := filepath.Join(out, experiment, cell, ResultFile)
+	if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return readFile(f)
+}
+
+func readFile(f string) (*CellResult, error) {
+	data, err := os.ReadFile(f)
+	if err != nil {
+		return nil, err
+	}
+	var r CellResult
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", f, err)
+	}
+	if !r.Complete {
+		return nil, fmt.Errorf("%s: result is marked incomplete", f)
+	}
+	if r.PerQuery, err = readPerQuery(filepath.Join(filepath.Dir(f), PerQueryFile)); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // ReadAll reads every complete result under out, optionally of one
 // experiment, sorted by experiment and cell.
 func ReadAll(out, experiment string) ([]*CellResult, error) {
@@ -139,21 +187,11 @@ func ReadAll(out, experiment string) ([]*CellResult, error) {
 	}
 	var rs []*CellResult
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		r, err := readFile(f)
 		if err != nil {
 			return nil, err
 		}
-		var r CellResult
-		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		if !r.Complete {
-			return nil, fmt.Errorf("%s: result is marked incomplete", f)
-		}
-		if r.PerQuery, err = readPerQuery(filepath.Join(filepath.Dir(f), PerQueryFile)); err != nil {
-			return nil, err
-		}
-		rs = append(rs, &r)
+		rs = append(rs, r)
 	}
 	sort.Slice(rs, func(i, j int) bool {
 		if rs[i].Experiment != rs[j].Experiment {

@@ -5,6 +5,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,8 @@ type Cell struct {
 	// Name is unique within the experiment and safe as a directory name:
 	// "<encoder>[.<sampler>].seed<N>".
 	Name string
+	// Inputs, set by Runner.Run, describe the cell for its id and manifest.
+	Inputs *Inputs
 }
 
 // Plan lists an experiment's cells in a fixed order: encoders, then
@@ -84,6 +87,11 @@ type Runner struct {
 	// Checkpoints saves each trained model as OUT/<experiment>/<cell>/model.ckpt.
 	Checkpoints bool
 	Version     string
+	// Self is the xlbench executable (it serves the built-ins), for the
+	// cells' checksums.
+	Self string
+	// Force reruns cells whose stored result has the same cell id.
+	Force bool
 	// Log receives progress lines.
 	Log io.Writer
 
@@ -91,6 +99,7 @@ type Runner struct {
 	cache   map[string]*dataset.Collection
 	corpora map[string]*train.Corpus
 	readers map[string]*trainedReader
+	sums    checksums
 }
 
 func (r *Runner) logf(format string, args ...any) {
@@ -308,6 +317,14 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 	res.Finished = time.Now().UTC()
 	res.WallSeconds = res.Finished.Sub(started).Seconds()
 	res.Complete = true
+	if cell.Inputs != nil {
+		raw, err := json.Marshal(cell.Inputs)
+		if err != nil {
+			return fail(err)
+		}
+		res.CellID = cell.Inputs.ID()
+		res.Manifest = &report.Manifest{Inputs: raw, Machine: machine()}
+	}
 	if err := report.WritePerQuery(r.Out, res, perQuery); err != nil {
 		return fail(err)
 	}
@@ -346,7 +363,26 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 			failed = append(failed, fmt.Errorf("cell %s/%s: not run: %w", c.Experiment.Name, c.Name, err))
 			continue
 		}
-		r.logf("[%d/%d] cell %s/%s", i+1, len(cells), c.Experiment.Name, c.Name)
+		in, err := r.CellInputs(c, r.Self)
+		if err != nil {
+			failed = append(failed, fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err))
+			continue
+		}
+		c.Inputs = in
+		if !r.Force {
+			prev, err := report.Read(r.Out, c.Experiment.Name, c.Name)
+			switch {
+			case err != nil:
+				r.logf("[%d/%d] cell %s/%s: stored result unreadable (%v); running it", i+1, len(cells), c.Experiment.Name, c.Name, err)
+			case prev != nil && prev.CellID == in.ID():
+				r.logf("[%d/%d] cell %s/%s: result for cell id %s already stored; skipped (-force reruns)", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID)
+				done = append(done, prev)
+				continue
+			case prev != nil:
+				r.logf("[%d/%d] cell %s/%s: stored result is for cell id %q, not %s; running it", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID, in.ID())
+			}
+		}
+		r.logf("[%d/%d] cell %s/%s (id %s)", i+1, len(cells), c.Experiment.Name, c.Name, in.ID())
 		res, err := r.RunCell(ctx, c)
 		if err != nil {
 			failed = append(failed, err)

@@ -28,6 +28,11 @@ sampler "hybrid" {
   params = { alpha = 0.5 }
 }
 
+reader "span" {
+  plugin = "builtin:reader"
+  params = { buckets = 4096, epochs = 4, batch_size = 4 }
+}
+
 experiment "tiny-train" {
   train      = [dataset.mlqa-tiny]
   evaluate   = [dataset.tiny]
@@ -36,4 +41,6 @@ experiment "tiny-train" {
   seeds      = [1, 2]
   batch_size = 4
   steps      = 30
+  readers    = [reader.span]
+  read_top_k = 2
 }

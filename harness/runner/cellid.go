@@ -1,0 +1,196 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/spec"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// Inputs is everything that decides a cell's result. Its canonical JSON
+// (struct fields in order, map keys sorted) hashed is the cell id.
+type Inputs struct {
+	XLBench    string          `json:"xlbench"`
+	Experiment string          `json:"experiment"`
+	Cell       string          `json:"cell"`
+	Seed       uint64          `json:"seed"`
+	BatchSize  int             `json:"batch_size,omitempty"`
+	Steps      int             `json:"steps,omitempty"`
+	Epochs     float64         `json:"epochs,omitempty"`
+	Encoder    ComponentInput  `json:"encoder"`
+	Sampler    *ComponentInput `json:"sampler,omitempty"`
+	Reader     *ComponentInput `json:"reader,omitempty"`
+	ReadTopK   int             `json:"read_top_k,omitempty"`
+	Train      []DatasetInput  `json:"train,omitempty"`
+	Evaluate   []DatasetInput  `json:"evaluate"`
+}
+
+// ComponentInput identifies a plugin and its parameters; Binary is the
+// sha256 of the executable that serves it (the xlbench binary for a
+// built-in).
+type ComponentInput struct {
+	Plugin        string         `json:"plugin"`
+	PluginName    string         `json:"plugin_name"`
+	PluginVersion string         `json:"plugin_version"`
+	Params        plugins.Params `json:"params"`
+	Binary        string         `json:"binary"`
+}
+
+// DatasetInput identifies a dataset by its declaration and the sha256 of
+// every data file under its path.
+type DatasetInput struct {
+	Name      string            `json:"name"`
+	Format    string            `json:"format"`
+	Path      string            `json:"path"`
+	Languages []string          `json:"languages,omitempty"`
+	Files     map[string]string `json:"files"`
+}
+
+// checksums computes file checksums once per run.
+type checksums struct {
+	files map[string]string
+}
+
+func (c *checksums) file(path string) (string, error) {
+	if sum, ok := c.files[path]; ok {
+		return sum, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if c.files == nil {
+		c.files = map[string]string{}
+	}
+	c.files[path] = sum
+	return sum, nil
+}
+
+// dataset hashes the data files (.json, .json.gz) under a dataset's path,
+// a folder or one file.
+func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, error) {
+	in := DatasetInput{Name: d.Name, Format: d.Format, Path: d.Path, Languages: d.Languages, Files: map[string]string{}}
+	root := filepath.Join(dataDir, filepath.FromSlash(d.Path))
+	var paths []string
+	for _, p := range []string{root, root + ".gz"} {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			paths = append(paths, p)
+		}
+	}
+	if st, err := os.Stat(root); err == nil && st.IsDir() {
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !e.IsDir() && (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".json.gz")) {
+				paths = append(paths, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return in, err
+		}
+	}
+	if len(paths) == 0 {
+		return in, fmt.Errorf("dataset %q: no data files at %s", d.Name, root)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		sum, err := c.file(p)
+		if err != nil {
+			return in, err
+		}
+		rel, _ := filepath.Rel(dataDir, p)
+		in.Files[filepath.ToSlash(rel)] = sum
+	}
+	return in, nil
+}
+
+func (c *checksums) component(comp *spec.Component, self string) (ComponentInput, error) {
+	bin := comp.Plugin
+	if strings.HasPrefix(bin, "builtin:") {
+		bin = self
+	}
+	sum, err := c.file(bin)
+	if err != nil {
+		return ComponentInput{}, fmt.Errorf("plugin %s: %w", comp.Plugin, err)
+	}
+	return ComponentInput{Plugin: comp.Plugin, PluginName: comp.Info.Name, PluginVersion: comp.Info.Version,
+		Params: comp.Checked, Binary: sum}, nil
+}
+
+// CellInputs describes what decides cell's result: the xlbench version,
+// the cell's spec (components with their checked parameters, training
+// length, seed), the checksums of its plugins' executables and of its
+// datasets' files. self is the xlbench executable, which serves the
+// built-ins.
+func (r *Runner) CellInputs(cell Cell, self string) (*Inputs, error) {
+	e := cell.Experiment
+	in := &Inputs{XLBench: r.Version, Experiment: e.Name, Cell: cell.Name, Seed: cell.Seed}
+	var err error
+	if in.Encoder, err = r.sums.component(cell.Encoder, self); err != nil {
+		return nil, err
+	}
+	if cell.Sampler != nil {
+		s, err := r.sums.component(cell.Sampler, self)
+		if err != nil {
+			return nil, err
+		}
+		in.Sampler, in.BatchSize, in.Steps, in.Epochs = &s, e.BatchSize, e.Steps, e.Epochs
+	}
+	if len(e.Readers) > 0 {
+		rd, err := r.sums.component(e.Readers[0], self)
+		if err != nil {
+			return nil, err
+		}
+		// The reader is trained with the experiment's first seed.
+		in.Reader, in.ReadTopK = &rd, e.ReadTopK
+	}
+	if cell.Sampler != nil || len(e.Readers) > 0 {
+		for _, d := range e.Train {
+			di, err := r.sums.dataset(r.Store.Dir, d)
+			if err != nil {
+				return nil, err
+			}
+			in.Train = append(in.Train, di)
+		}
+	}
+	for _, d := range e.Evaluate {
+		di, err := r.sums.dataset(r.Store.Dir, d)
+		if err != nil {
+			return nil, err
+		}
+		in.Evaluate = append(in.Evaluate, di)
+	}
+	return in, nil
+}
+
+// ID is the cell id: the first 16 hex digits of the sha256 of the inputs'
+// JSON.
+func (in *Inputs) ID() string {
+	b, _ := json.Marshal(in)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+func machine() report.Machine {
+	host, _ := os.Hostname()
+	return report.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+}
