@@ -48,6 +48,7 @@ func init() {
 	commands = []command{
 		{"run", "[flags] SPEC...", "run experiments and print comparison tables", (*App).cmdRun},
 		{"plan", "[-data DIR] SPEC...", "list the cells of the matrix in run order, with their cell ids", (*App).cmdPlan},
+		{"verify", "[flags] SPEC...", "rerun specs and compare every cell with the reference results (results/)", (*App).cmdVerify},
 		{"validate", "SPEC...", "check spec files and the plugins they name", (*App).cmdValidate},
 		{"fmt", "[-check] SPEC...", "format spec files in place (-check: list unformatted files, exit 1)", (*App).cmdFmt},
 		{"report", "[flags]", "print the tables of stored results", (*App).cmdReport},

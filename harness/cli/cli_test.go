@@ -411,3 +411,31 @@ func TestResume(t *testing.T) {
 		t.Errorf("-force skipped cells:\n%s", stderr)
 	}
 }
+
+// TestVerify: a rerun agrees with its own stored results; a reference
+// with a changed metric is reported with the cell and metric, exit 1.
+func TestVerify(t *testing.T) {
+	ref := t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", ref, "testdata/tiny-bm25.hcl"); code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	stdout, stderr, code := xlbench(t, "verify", "-data", tinyData(), "-ref", ref, "testdata/tiny-bm25.hcl")
+	if code != 0 || !strings.Contains(stdout, "all 1 cells agree with the reference") {
+		t.Fatalf("verify: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(ref, "*", "*", "result.json"))
+	if len(files) != 1 {
+		t.Fatalf("results: %v", files)
+	}
+	raw, _ := os.ReadFile(files[0])
+	var res map[string]any
+	json.Unmarshal(raw, &res)
+	multi := res["metrics"].(map[string]any)["tiny"].(map[string]any)["multi"].(map[string]any)
+	multi["map"] = multi["map"].(float64) + 0.01
+	raw, _ = json.Marshal(res)
+	os.WriteFile(files[0], raw, 0o644)
+	stdout, _, code = xlbench(t, "verify", "-data", tinyData(), "-ref", ref, "testdata/tiny-bm25.hcl")
+	if code != 1 || !strings.Contains(stdout, "1 metrics differ") || !strings.Contains(stdout, "tiny multi map: reference") {
+		t.Fatalf("verify against a changed reference: code %d\n%s", code, stdout)
+	}
+}

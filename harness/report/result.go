@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -252,4 +253,49 @@ func readPerQuery(path string) (map[string]map[string]map[string]float64, error)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil
+}
+
+// Difference is one metric of a cell that differs between two results.
+type Difference struct {
+	Cell, Dataset, Setting, Metric string
+	Want, Got                      float64
+}
+
+// Compare lists the metrics of got that differ from want by more than tol
+// (absolute), and the metrics one has and the other lacks (as NaN).
+func Compare(want, got *CellResult, tol float64) []Difference {
+	var out []Difference
+	keys := func(m map[string]map[string]map[string]float64) map[[3]string]float64 {
+		flat := map[[3]string]float64{}
+		for d, ss := range m {
+			for s, ms := range ss {
+				for k, v := range ms {
+					flat[[3]string{d, s, k}] = v
+				}
+			}
+		}
+		return flat
+	}
+	w, g := keys(want.Metrics), keys(got.Metrics)
+	seen := map[[3]string]bool{}
+	for k, wv := range w {
+		seen[k] = true
+		gv, ok := g[k]
+		if !ok {
+			gv = math.NaN()
+		}
+		if !ok || math.Abs(gv-wv) > tol*math.Max(1, math.Abs(wv)) {
+			out = append(out, Difference{want.Cell, k[0], k[1], k[2], wv, gv})
+		}
+	}
+	for k, gv := range g {
+		if !seen[k] {
+			out = append(out, Difference{want.Cell, k[0], k[1], k[2], math.NaN(), gv})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		return a.Dataset+a.Setting+a.Metric < b.Dataset+b.Setting+b.Metric
+	})
+	return out
 }
