@@ -439,3 +439,32 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("verify against a changed reference: code %d\n%s", code, stdout)
 	}
 }
+
+// TestParallelCells: cells run two at a time give the results of a run
+// one at a time.
+func TestParallelCells(t *testing.T) {
+	seq, par := t.TempDir(), t.TempDir()
+	for _, run := range []struct{ out, j string }{{seq, "1"}, {par, "2"}} {
+		if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", run.out, "-j", run.j, "testdata/tiny-train.hcl"); code != 0 {
+			t.Fatalf("-j %s: code %d\n%s", run.j, code, stderr)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(seq, "tiny-train", "*", "result.json"))
+	if len(files) != 5 {
+		t.Fatalf("%d results", len(files))
+	}
+	for _, f := range files {
+		rel, _ := filepath.Rel(seq, f)
+		var a, b struct{ Metrics json.RawMessage }
+		ra, _ := os.ReadFile(f)
+		rb, err := os.ReadFile(filepath.Join(par, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(ra, &a)
+		json.Unmarshal(rb, &b)
+		if !bytes.Equal(a.Metrics, b.Metrics) {
+			t.Errorf("%s: metrics differ between -j 1 and -j 2", rel)
+		}
+	}
+}

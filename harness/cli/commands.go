@@ -173,6 +173,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	checkpoints := fs.Bool("checkpoints", false, "save each trained model as OUT/<experiment>/<cell>/model.ckpt")
 	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
 	force := fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
+	jobs := fs.Int("j", 1, "cells to run at once")
 	var tf tableFlags
 	tf.register(fs)
 	files, err := parse(fs, args)
@@ -185,6 +186,9 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	}
 	if *depth < 0 {
 		return errors.New("-depth must be 0 (full) or positive")
+	}
+	if *jobs < 1 {
+		return errors.New("-j must be at least 1")
 	}
 	host, err := a.newHost(*logLevel)
 	if err != nil {
@@ -213,7 +217,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
 		SingleCell: len(cells) == 1, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
-		Self: host.Self, Force: *force}
+		Self: host.Self, Force: *force, Jobs: *jobs}
 	results, runErr := r.Run(ctx, cells)
 	if len(results) > 0 {
 		if runErr != nil {

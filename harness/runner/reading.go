@@ -29,6 +29,8 @@ type trainedReader struct {
 	memo map[readKey]plugins.Answer
 	// Loss of each training step.
 	loss []float32
+	// err is why configuring or training failed: every cell reports it.
+	err error
 }
 
 type readKey struct {
@@ -124,15 +126,21 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 	}
 	comp := e.Readers[0]
 	key := e.Name + "/" + comp.Name
+	corpus, err := r.TrainingCorpus(e)
+	if err != nil {
+		return nil, err
+	}
+	// One training per reader, however many cells ask at once.
+	r.loadMu.Lock()
+	defer r.loadMu.Unlock()
 	r.mu.Lock()
 	tr, ok := r.readers[key]
 	r.mu.Unlock()
 	if ok {
+		if tr.err != nil {
+			return nil, tr.err
+		}
 		return tr, nil
-	}
-	corpus, err := r.TrainingCorpus(e)
-	if err != nil {
-		return nil, err
 	}
 	label := fmt.Sprintf("reader %s/%s", e.Name, comp.Name)
 	rd, stop, err := r.Plugins.StartReader(comp.Plugin, label)
@@ -148,12 +156,14 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 	r.mu.Unlock()
 	info, err := rd.Configure(ctx, plugins.ReaderConfig{Params: comp.Checked, Seed: e.Seeds[0]})
 	if err != nil {
+		tr.err = err
 		return nil, err
 	}
 	if info.Trainable {
 		r.logf("%s: training on %d examples", label, len(corpus.Reading))
 		if tr.loss, err = rd.Train(ctx, corpus.Reading); err != nil {
-			return nil, fmt.Errorf("%s: training: %w", label, err)
+			tr.err = fmt.Errorf("%s: training: %w", label, err)
+			return nil, tr.err
 		}
 		r.logf("%s: trained %d steps, final loss %.3f", label, len(tr.loss), meanTail(tr.loss, 50))
 	}

@@ -92,6 +92,9 @@ type Runner struct {
 	Self string
 	// Force reruns cells whose stored result has the same cell id.
 	Force bool
+	// Jobs is how many cells run at once (default 1). With more than one,
+	// training progress is printed as plain lines, each with its cell.
+	Jobs int
 	// Log receives progress lines.
 	Log io.Writer
 
@@ -100,6 +103,19 @@ type Runner struct {
 	corpora map[string]*train.Corpus
 	readers map[string]*trainedReader
 	sums    checksums
+	// loadMu serialises the loading of training corpora and the training
+	// of readers, which parallel cells share.
+	loadMu sync.Mutex
+}
+
+// progress is where training progress goes: the log, hidden behind a
+// plain writer when cells run in parallel, so that no progress bar is drawn
+// over another cell's.
+func (r *Runner) progress() io.Writer {
+	if r.Jobs > 1 && r.Log != nil {
+		return struct{ io.Writer }{r.Log}
+	}
+	return r.Log
 }
 
 func (r *Runner) logf(format string, args ...any) {
@@ -144,6 +160,8 @@ func (r *Runner) Collection(d *spec.Dataset) (*dataset.Collection, error) {
 // TrainingCorpus loads and joins an experiment's training datasets once per
 // run, and prints their per-language counts the first time.
 func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
+	r.loadMu.Lock()
+	defer r.loadMu.Unlock()
 	var names []string
 	for _, d := range e.Train {
 		names = append(names, d.Name)
@@ -224,7 +242,7 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		}
 		rec, err = train.Run(ctx, sampler, enc, corpus, train.Options{
 			Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
-			SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.Log,
+			SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(),
 		})
 		stopSampler()
 		if err != nil {
@@ -356,16 +374,14 @@ func (e *ErrIncomplete) Error() string {
 // returned error lists every failure. A cancelled context stops the run.
 func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, error) {
 	defer r.Close()
-	var done []*report.CellResult
-	var failed []error
-	for i, c := range cells {
-		if err := ctx.Err(); err != nil {
-			failed = append(failed, fmt.Errorf("cell %s/%s: not run: %w", c.Experiment.Name, c.Name, err))
-			continue
-		}
-		in, err := r.CellInputs(c, r.Self)
+	results := make([]*report.CellResult, len(cells))
+	errs := make([]error, len(cells))
+	var todo []int
+	for i := range cells {
+		c := &cells[i]
+		in, err := r.CellInputs(*c, r.Self)
 		if err != nil {
-			failed = append(failed, fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err))
+			errs[i] = fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
 			continue
 		}
 		c.Inputs = in
@@ -376,19 +392,45 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 				r.logf("[%d/%d] cell %s/%s: stored result unreadable (%v); running it", i+1, len(cells), c.Experiment.Name, c.Name, err)
 			case prev != nil && prev.CellID == in.ID():
 				r.logf("[%d/%d] cell %s/%s: result for cell id %s already stored; skipped (-force reruns)", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID)
-				done = append(done, prev)
+				results[i] = prev
 				continue
 			case prev != nil:
 				r.logf("[%d/%d] cell %s/%s: stored result is for cell id %q, not %s; running it", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID, in.ID())
 			}
 		}
-		r.logf("[%d/%d] cell %s/%s (id %s)", i+1, len(cells), c.Experiment.Name, c.Name, in.ID())
-		res, err := r.RunCell(ctx, c)
-		if err != nil {
-			failed = append(failed, err)
-			continue
+		todo = append(todo, i)
+	}
+	jobs := max(1, r.Jobs)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(jobs, len(todo)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				c := cells[i]
+				if err := ctx.Err(); err != nil {
+					errs[i] = fmt.Errorf("cell %s/%s: not run: %w", c.Experiment.Name, c.Name, err)
+					continue
+				}
+				r.logf("[%d/%d] cell %s/%s (id %s)", i+1, len(cells), c.Experiment.Name, c.Name, c.Inputs.ID())
+				results[i], errs[i] = r.RunCell(ctx, c)
+			}
+		}()
+	}
+	for _, i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var done []*report.CellResult
+	var failed []error
+	for i := range cells {
+		if errs[i] != nil {
+			failed = append(failed, errs[i])
+		} else if results[i] != nil {
+			done = append(done, results[i])
 		}
-		done = append(done, res)
 	}
 	if len(failed) > 0 {
 		return done, &ErrIncomplete{Failed: failed, Total: len(cells)}
