@@ -47,6 +47,8 @@ var commands []command
 func init() {
 	commands = []command{
 		{"run", "[flags] SPEC...", "run experiments and print comparison tables", (*App).cmdRun},
+		{"cell", "run -index N [flags] SPEC...", "run one cell of the plan (a Slurm array task, a Kubernetes Indexed Job pod)", (*App).cmdCell},
+		{"submit", "-backend slurm|kubernetes SPEC...", "submit the plan as a job array, one task per cell", (*App).cmdSubmit},
 		{"plan", "[-data DIR] SPEC...", "list the cells of the matrix in run order, with their cell ids", (*App).cmdPlan},
 		{"verify", "[flags] SPEC...", "rerun specs and compare every cell with the reference results (results/)", (*App).cmdVerify},
 		{"validate", "SPEC...", "check spec files and the plugins they name", (*App).cmdValidate},
@@ -111,7 +113,7 @@ func (a *App) usage(w io.Writer) {
 	fmt.Fprintln(w, "xlbench benchmarks training strategies for multilingual dense retrieval.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  xlbench %-8s %-24s %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  xlbench %-8s %-30s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'xlbench COMMAND -h' for a command's flags.")
 }

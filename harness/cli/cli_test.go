@@ -468,3 +468,51 @@ func TestParallelCells(t *testing.T) {
 		}
 	}
 }
+
+// TestCellIndexContract runs the plan cell by cell with `cell run -index`,
+// as Slurm array tasks or Kubernetes Indexed Job pods do, and checks that
+// the merged results equal those of one run; `submit -dry-run` renders the
+// job array over the same indices.
+func TestCellIndexContract(t *testing.T) {
+	whole, split := t.TempDir(), t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", whole, "testdata/tiny-train.hcl"); code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	for i := 0; i < 5; i++ {
+		if _, stderr, code := xlbench(t, "cell", "run", "-index", strconv.Itoa(i), "-data", tinyData(), "-out", split, "testdata/tiny-train.hcl"); code != 0 {
+			t.Fatalf("cell %d: code %d\n%s", i, code, stderr)
+		}
+	}
+	if _, stderr, code := xlbench(t, "cell", "run", "-index", "5", "-data", tinyData(), "-out", split, "testdata/tiny-train.hcl"); code == 0 || !strings.Contains(stderr, "the plan has cells 0 to 4") {
+		t.Errorf("index past the plan: code %d\n%s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(whole, "tiny-train", "*", "result.json"))
+	if len(files) != 5 {
+		t.Fatalf("%d results", len(files))
+	}
+	for _, f := range files {
+		rel, _ := filepath.Rel(whole, f)
+		var a, b struct {
+			CellID  string `json:"cell_id"`
+			Metrics json.RawMessage
+		}
+		ra, _ := os.ReadFile(f)
+		rb, err := os.ReadFile(filepath.Join(split, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(ra, &a)
+		json.Unmarshal(rb, &b)
+		if a.CellID != b.CellID || !bytes.Equal(a.Metrics, b.Metrics) {
+			t.Errorf("%s: cell-by-cell result differs from the whole run", rel)
+		}
+	}
+	merged, _, code := xlbench(t, "report", "-out", split)
+	if code != 0 || !strings.Contains(merged, "dual × hybrid") || !strings.Contains(merged, "bm25") {
+		t.Errorf("report over the split results: code %d\n%s", code, merged)
+	}
+	script, _, code := xlbench(t, "submit", "-dry-run", "-data", tinyData(), "-out", t.TempDir(), "testdata/tiny-train.hcl")
+	if code != 0 || !strings.Contains(script, "#SBATCH --array=0-4\n") || !strings.Contains(script, `cell run -index "$SLURM_ARRAY_TASK_ID"`) {
+		t.Errorf("submit -dry-run: code %d\n%s", code, script)
+	}
+}

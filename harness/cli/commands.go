@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/dispatch"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/harness/qa"
@@ -163,7 +166,22 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 }
 
 func (a *App) cmdRun(ctx context.Context, args []string) error {
-	fs := a.flags("run", "[flags] SPEC...")
+	return a.run(ctx, "run", "[flags] SPEC...", args, -1)
+}
+
+// cmdCell runs one cell of the matrix by its index in the plan: the unit of
+// work of a Slurm array task or a Kubernetes Indexed Job pod.
+func (a *App) cmdCell(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "run" {
+		return errors.New("usage: xlbench cell run -index N [run flags] SPEC...")
+	}
+	return a.run(ctx, "cell run", "-index N [run flags] SPEC...", args[1:], 0)
+}
+
+// run is run and cell run: index < 0 runs every cell, else index is
+// replaced by the -index flag and only that cell runs.
+func (a *App) run(ctx context.Context, name, usage string, args []string, index int) error {
+	fs := a.flags(name, usage)
 	dataDir := fs.String("data", "", "data directory (default $XLBENCH_DATA, else ../shared/data, else the download cache)")
 	out := fs.String("out", "results", "results directory: OUT/<experiment>/<cell>/result.json")
 	trec := fs.String("trec", "", "write TREC runs and qrels, DIR/<dataset>-<setting>.trec (DIR/<experiment>/<cell>/… when the run has several cells)")
@@ -174,6 +192,10 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
 	force := fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
 	jobs := fs.Int("j", 1, "cells to run at once")
+	var idx *int
+	if index >= 0 {
+		idx = fs.Int("index", -1, "the cell to run: its index in `xlbench plan` (a Slurm array task id, a Kubernetes job completion index)")
+	}
 	var tf tableFlags
 	tf.register(fs)
 	files, err := parse(fs, args)
@@ -210,13 +232,19 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	if len(cells) == 0 {
 		return fmt.Errorf("no experiment to run (-experiment %q)", *only)
 	}
+	if idx != nil {
+		if *idx < 0 || *idx >= len(cells) {
+			return fmt.Errorf("-index %d: the plan has cells 0 to %d", *idx, len(cells)-1)
+		}
+		cells = cells[*idx : *idx+1]
+	}
 	store, err := dataset.Resolve(*dataDir)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
-		SingleCell: len(cells) == 1, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
+		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
 		Self: host.Self, Force: *force, Jobs: *jobs}
 	results, runErr := r.Run(ctx, cells)
 	if len(results) > 0 {
@@ -451,5 +479,111 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		return exitError(1)
 	}
 	fmt.Fprintf(a.Stdout, "all %d cells agree with the reference (tolerance %g)\n", len(cells), *tol)
+	return nil
+}
+
+// cmdSubmit renders the cluster job that runs every cell of the plan as
+// its own task, writes it under the results directory and, unless
+// -dry-run, submits it (sbatch; kubectl apply).
+func (a *App) cmdSubmit(ctx context.Context, args []string) error {
+	fs := a.flags("submit", "-backend slurm|kubernetes [flags] SPEC...")
+	backend := fs.String("backend", "slurm", "slurm (an sbatch job array) or kubernetes (an Indexed Job)")
+	dataDir := fs.String("data", "", "data directory as the tasks see it (default: the one xlbench run would use here)")
+	out := fs.String("out", "results", "results directory, shared by every task")
+	only := fs.String("experiment", "", "only this experiment")
+	dry := fs.Bool("dry-run", false, "write the job file and print it; do not submit")
+	partition := fs.String("partition", "", "slurm: partition")
+	walltime := fs.String("time", "", "slurm: time limit per task (HH:MM:SS)")
+	cpus := fs.Int("cpus", 2, "slurm: CPUs per task")
+	mem := fs.String("mem", "", "slurm: memory per task (e.g. 8G)")
+	image := fs.String("image", "", "kubernetes: image with xlbench on its PATH")
+	parallel := fs.Int("parallelism", 0, "kubernetes: pods at once (0: all)")
+	claim := fs.String("claim", "", "kubernetes: persistent volume claim with the data and results")
+	mount := fs.String("mount", "/work", "kubernetes: where the claim is mounted")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	host, err := a.newHost("")
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	s, err := a.load(ctx, host, files)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, e := range s.Experiments {
+		if *only == "" || e.Name == *only {
+			n += len(runner.Plan(e))
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("no experiment to submit (-experiment %q)", *only)
+	}
+	abs := func(p string) string {
+		if *backend == "kubernetes" {
+			return p // paths inside the pods, as given
+		}
+		if q, err := filepath.Abs(p); err == nil {
+			return q
+		}
+		return p
+	}
+	data := *dataDir
+	if data == "" {
+		store, err := dataset.Resolve("")
+		if err != nil {
+			return err
+		}
+		data = store.Dir
+	}
+	cellArgs := []string{"-data", abs(data), "-out", abs(*out)}
+	if *only != "" {
+		cellArgs = append(cellArgs, "-experiment", *only)
+	}
+	for _, f := range files {
+		cellArgs = append(cellArgs, abs(f))
+	}
+	name := "xlbench-" + strings.TrimSuffix(filepath.Base(files[0]), filepath.Ext(files[0]))
+	job := dispatch.Job{Name: name, Cells: n, Xlbench: host.Self, Args: cellArgs, LogDir: abs(*out),
+		Partition: *partition, Time: *walltime, CPUs: *cpus, Mem: *mem,
+		Image: *image, Parallelism: *parallel, Claim: *claim, MountPath: *mount}
+	var text, file string
+	var submit []string
+	switch *backend {
+	case "slurm":
+		text, err = dispatch.Slurm(job)
+		file = filepath.Join(*out, name+".sbatch")
+		submit = []string{"sbatch", "--parsable", file}
+	case "kubernetes":
+		job.Xlbench = "xlbench"
+		text, err = dispatch.Kubernetes(job)
+		file = filepath.Join(*out, name+".job.yaml")
+		submit = []string{"kubectl", "apply", "-f", file}
+	default:
+		return fmt.Errorf("-backend %q: want slurm or kubernetes", *backend)
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, []byte(text), 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stderr, "%d cells; wrote %s\n", n, file)
+	if *dry {
+		fmt.Fprint(a.Stdout, text)
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, submit[0], submit[1:]...)
+	cmd.Stdout, cmd.Stderr = a.Stdout, a.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", strings.Join(submit, " "), err)
+	}
+	fmt.Fprintf(a.Stderr, "submitted; when the tasks are done, `xlbench report -out %s` merges their results\n", *out)
 	return nil
 }
