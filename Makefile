@@ -13,7 +13,10 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 
-.PHONY: help build test run bench proto lint fmt clean
+# Debian packages of the one-node Slurm cluster the integration test starts.
+SLURM_PKGS := slurmctld slurmd slurm-client munge
+
+.PHONY: help build test run bench proto lint fmt clean slurm
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,11 +25,18 @@ help: ## list the targets
 build: ## build the CLI at bin/xlbench
 	$(GO) build -o $(BIN)/xlbench ./harness/cmd/xlbench
 
-test: ## vet, check formatting, run every test (needs ../shared/data or XLBENCH_DATA under CI=true)
+test: slurm ## vet, check formatting, run every test (needs ../shared/data or XLBENCH_DATA under CI=true)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+slurm: ## install Slurm and MUNGE from Debian for the integration test (as root; skipped when present)
+	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SLURM_PKGS) >/dev/null; \
+	  else echo "Slurm is missing and cannot be installed here (not root, or no apt-get): its test will skip, or fail under CI=true"; fi; \
+	fi
 
 run: build ## run the default spec on the default data directory (SPEC=..., RUN_FLAGS=...)
 	$(BIN)/xlbench run $(RUN_FLAGS) $(SPEC)
