@@ -13,10 +13,11 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 
-# Debian packages of the one-node Slurm cluster the integration test starts.
-SLURM_PKGS := slurmctld slurmd slurm-client munge
+# Debian packages some tests need: the one-node Slurm cluster of the
+# integration test, and the browser that loads the leaderboard page.
+TEST_PKGS := slurmctld slurmd slurm-client munge chromium
 
-.PHONY: help build test run bench proto lint fmt clean slurm
+.PHONY: help build test run bench proto lint fmt clean test-deps
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,17 +26,17 @@ help: ## list the targets
 build: ## build the CLI at bin/xlbench
 	$(GO) build -o $(BIN)/xlbench ./harness/cmd/xlbench
 
-test: slurm ## vet, check formatting, run every test (needs ../shared/data or XLBENCH_DATA under CI=true)
+test: test-deps ## vet, check formatting, run every test (needs ../shared/data or XLBENCH_DATA under CI=true)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
-slurm: ## install Slurm and MUNGE from Debian for the integration test (as root; skipped when present)
-	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then \
+test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium (as root; skipped when present)
+	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SLURM_PKGS) >/dev/null; \
-	  else echo "Slurm is missing and cannot be installed here (not root, or no apt-get): its test will skip, or fail under CI=true"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PKGS) >/dev/null; \
+	  else echo "$(TEST_PKGS) missing and not installable here (not root, or no apt-get): their tests skip, or fail under CI=true"; fi; \
 	fi
 
 run: build ## run the default spec on the default data directory (SPEC=..., RUN_FLAGS=...)

@@ -55,6 +55,7 @@ func init() {
 		{"fmt", "[-check] SPEC...", "format spec files in place (-check: list unformatted files, exit 1)", (*App).cmdFmt},
 		{"report", "[flags]", "print the tables of stored results", (*App).cmdReport},
 		{"score-qa", "-lang LANG DATASET PREDICTIONS", "score a SQuAD-style predictions file by exact match and F1", (*App).cmdScoreQA},
+		{"leaderboard", "[-out DIR] [-dest DIR]", "write LEADERBOARD.md, leaderboard.html and SVG plots from stored results", (*App).cmdLeaderboard},
 		{"fetch", "[-data DIR] DATASET...", "download datasets from their canonical sources", (*App).cmdFetch},
 		{"plugins", "", "list the built-in plugins and their parameters", (*App).cmdPlugins},
 		{"version", "", "print the version", (*App).cmdVersion},
@@ -113,7 +114,7 @@ func (a *App) usage(w io.Writer) {
 	fmt.Fprintln(w, "xlbench benchmarks training strategies for multilingual dense retrieval.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  xlbench %-8s %-30s %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  xlbench %-11s %-30s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'xlbench COMMAND -h' for a command's flags.")
 }
