@@ -1,6 +1,7 @@
 package leaderboard
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/internal/testenv"
 	"github.com/xlbench/xlbench/harness/report"
 )
 
@@ -99,5 +101,44 @@ func TestPageRendersInChromium(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "multi mAP ▼") {
 		t.Error("no sort mark on the multilingual mAP column")
+	}
+}
+
+// TestCommittedResultsRender builds the page from the results committed
+// under results/ and reads the rendered table back from Chromium: every
+// row of the default experiment is there with its multilingual mAP.
+func TestCommittedResultsRender(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is missing under CI (make test installs it)")
+		}
+		t.Skip("chromium not installed")
+	}
+	rs, err := report.ReadAll(filepath.Join(testenv.ModuleRoot(), "results"), "xquad-r-zero-shot")
+	if err != nil || len(rs) != 10 {
+		t.Fatalf("%d committed results of the default experiment, %v", len(rs), err)
+	}
+	rows := Rows(rs)
+	page, err := HTML(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "leaderboard.html")
+	os.WriteFile(path, []byte(page), 0o644)
+	out, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://"+path).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	dom := string(out)
+	for _, r := range rows {
+		want := fmt.Sprintf(`<td class="name">%s</td>`, r.Name)
+		if !strings.Contains(dom, want) || !strings.Contains(dom, fmt.Sprintf("<td>%.3f</td>", r.Metrics["multi map"])) {
+			t.Errorf("rendered page lacks row %s (multi mAP %.3f)", r.Name, r.Metrics["multi map"])
+		}
+	}
+	body := regexp.MustCompile(`<tbody>(.*)</tbody>`).FindString(dom)
+	if n := strings.Count(body, "<tr>"); n != len(rows) {
+		t.Errorf("%d table rows rendered, want %d", n, len(rows))
 	}
 }
