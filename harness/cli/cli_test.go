@@ -516,3 +516,54 @@ func TestCellIndexContract(t *testing.T) {
 		t.Errorf("submit -dry-run: code %d\n%s", code, script)
 	}
 }
+
+// TestKilledRunResumes kills a run (SIGKILL) as soon as its first cell is
+// stored, reruns it, and checks that the rerun runs only the missing cells
+// and that every result equals an uninterrupted run's.
+func TestKilledRunResumes(t *testing.T) {
+	whole, killed := t.TempDir(), t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", whole, "testdata/tiny-train.hcl"); code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	cmd := exec.Command(bin.xlbench, "run", "-data", tinyData(), "-out", killed, "testdata/tiny-train.hcl")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() int {
+		files, _ := filepath.Glob(filepath.Join(killed, "tiny-train", "*", "result.json"))
+		return len(files)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for stored() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	before := stored()
+	if before == 0 || before == 5 {
+		t.Fatalf("%d of 5 cells stored when the run was killed; want some, not all", before)
+	}
+	_, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", killed, "testdata/tiny-train.hcl")
+	if code != 0 {
+		t.Fatalf("rerun: code %d\n%s", code, stderr)
+	}
+	if skipped := strings.Count(stderr, "already stored; skipped"); skipped != before {
+		t.Errorf("rerun skipped %d cells, %d were stored:\n%s", skipped, before, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(whole, "tiny-train", "*", "result.json"))
+	for _, f := range files {
+		rel, _ := filepath.Rel(whole, f)
+		var a, b struct{ Metrics json.RawMessage }
+		ra, _ := os.ReadFile(f)
+		rb, err := os.ReadFile(filepath.Join(killed, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(ra, &a)
+		json.Unmarshal(rb, &b)
+		if !bytes.Equal(a.Metrics, b.Metrics) {
+			t.Errorf("%s: resumed result differs from the uninterrupted run", rel)
+		}
+	}
+	t.Logf("killed with %d of 5 cells stored; the rerun ran the other %d", before, 5-before)
+}

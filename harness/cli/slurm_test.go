@@ -155,9 +155,12 @@ func TestSlurmJobArray(t *testing.T) {
 	requireSlurm(t)
 	c := startSlurm(t)
 	local, shared := t.TempDir(), t.TempDir()
+	began := time.Now()
 	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", local, "testdata/tiny-train.hcl"); code != 0 {
 		t.Fatalf("local run: code %d\n%s", code, stderr)
 	}
+	localTime := time.Since(began)
+	began = time.Now()
 	submit := exec.Command(bin.xlbench, "submit", "-backend", "slurm", "-cpus", "1", "-data", tinyData(), "-out", shared, "testdata/tiny-train.hcl")
 	submit.Env = append(os.Environ(), "SLURM_CONF="+c.conf)
 	var o, e bytes.Buffer
@@ -180,6 +183,7 @@ func TestSlurmJobArray(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	t.Logf("5 cells: local run %.1fs; Slurm job array %s from submission to the last task %.1fs", localTime.Seconds(), job, time.Since(began).Seconds())
 	files, _ := filepath.Glob(filepath.Join(local, "tiny-train", "*", "result.json"))
 	if len(files) != 5 {
 		t.Fatalf("%d local results", len(files))

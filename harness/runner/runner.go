@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -93,8 +94,10 @@ type Runner struct {
 	// Force reruns cells whose stored result has the same cell id.
 	Force bool
 	// Jobs is how many cells run at once (default 1). With more than one,
-	// training progress is printed as plain lines, each with its cell.
-	Jobs int
+	// training progress is printed as plain lines, each with its cell, and
+	// a status line lists every running cell each StatusEvery (default 10 s).
+	Jobs        int
+	StatusEvery time.Duration
 	// Log receives progress lines.
 	Log io.Writer
 
@@ -106,6 +109,55 @@ type Runner struct {
 	// loadMu serialises the loading of training corpora and the training
 	// of readers, which parallel cells share.
 	loadMu sync.Mutex
+	// status holds what each running cell is doing, for the status lines
+	// of a parallel run.
+	status map[string]string
+}
+
+// setStatus records what a running cell is doing; "" removes it.
+func (r *Runner) setStatus(cell, what string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.status == nil {
+		r.status = map[string]string{}
+	}
+	if what == "" {
+		delete(r.status, cell)
+	} else {
+		r.status[cell] = what
+	}
+}
+
+// statusLine lists the running cells and what each is doing.
+func (r *Runner) statusLine() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, 0, len(r.status))
+	for n := range r.status {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + ": " + r.status[n]
+	}
+	return strings.Join(parts, " · ")
+}
+
+// reportStatus prints the status line every interval until stop closes.
+func (r *Runner) reportStatus(interval time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if line := r.statusLine(); line != "" {
+				r.logf("[running] %s", line)
+			}
+		}
+	}
 }
 
 // progress is where training progress goes: the log, hidden behind a
@@ -214,6 +266,9 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 	fail := func(err error) (*report.CellResult, error) {
 		return nil, fmt.Errorf("%s: %w", label, err)
 	}
+	status := func(what string) { r.setStatus(cell.Experiment.Name+"/"+cell.Name, what) }
+	status("starting")
+	defer status("")
 	enc, stop, err := r.Plugins.StartEncoder(cell.Encoder.Plugin, label)
 	if err != nil {
 		return fail(err)
@@ -243,6 +298,9 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		rec, err = train.Run(ctx, sampler, enc, corpus, train.Options{
 			Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
 			SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(),
+			OnStep: func(step int, loss float64) {
+				status(fmt.Sprintf("training, step %d/%d, loss %.3f", step, steps, loss))
+			},
 		})
 		stopSampler()
 		if err != nil {
@@ -280,6 +338,9 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		res.Sampler = &report.Component{Name: cell.Sampler.Name, Plugin: cell.Sampler.Plugin,
 			PluginName: cell.Sampler.Info.Name, PluginVersion: cell.Sampler.Info.Version, Params: cell.Sampler.Checked}
 	}
+	if len(cell.Experiment.Readers) > 0 {
+		status("preparing the reader")
+	}
 	rd, err := r.Reader(ctx, cell.Experiment)
 	if err != nil {
 		return fail(err)
@@ -295,6 +356,7 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 		if err != nil {
 			return fail(err)
 		}
+		status("evaluating on " + d.Name)
 		opts := eval.Options{Answers: true, Progress: func(msg string) { r.logf("%s: %s: %s", label, d.Name, msg) }}
 		if rd != nil {
 			opts.Reader, opts.ReadTopK = rd, cell.Experiment.ReadTopK
@@ -401,6 +463,15 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 		todo = append(todo, i)
 	}
 	jobs := max(1, r.Jobs)
+	if jobs > 1 {
+		every := r.StatusEvery
+		if every <= 0 {
+			every = 10 * time.Second
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go r.reportStatus(every, stop)
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(jobs, len(todo)); w++ {

@@ -134,6 +134,8 @@ type Options struct {
 	// Progress receives a progress bar on a terminal, else a line every
 	// twentieth of the run; nil is silent.
 	Progress io.Writer
+	// OnStep, if set, is told each step's number and loss.
+	OnStep func(step int, loss float64)
 }
 
 // Record is what a training run leaves in the cell's result.
@@ -226,6 +228,9 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			}
 			rec.Pairs += len(b)
 			prog.update(step+i+1, loss, float64(rec.Pairs)/time.Since(start).Seconds())
+			if opt.OnStep != nil {
+				opt.OnStep(step+i+1, loss)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("step %d: encoder: %w", step+len(losses)+1, err)
