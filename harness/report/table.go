@@ -145,39 +145,15 @@ func Datasets(rs []*CellResult) []string {
 // Comparison builds the main table of one dataset: a row per encoder ×
 // sampler, columns the chosen metrics of each setting and the rank distance.
 func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
-	t := &Table{Header: []string{"encoder × sampler", "seeds"}}
-	for _, s := range eval.Settings {
-		for _, m := range ms {
-			t.Header = append(t.Header, s+" "+shortName[m])
-		}
-	}
-	t.Header = append(t.Header, "multi "+shortName[metrics.RankDistance])
-	var info DatasetInfo
+	t := &Table{Header: append(metricHeader(ms), "multi "+shortName[metrics.RankDistance])}
 	tests := significance(rs, dataset)
-	sig := marks(tests)
-	for _, g := range groups(rs) {
-		row := []string{g.row, fmt.Sprint(len(g.results))}
-		info = g.results[0].Datasets[dataset]
-		collect := func(setting, metric string) []float64 {
-			var v []float64
-			for _, r := range g.results {
-				if x, ok := r.Metrics[dataset][setting][metric]; ok {
-					v = append(v, x)
-				}
-			}
-			return v
-		}
-		for _, s := range eval.Settings {
-			for _, m := range ms {
-				c := cell(collect(s, m), digits(m))
-				if m == metrics.MAP {
-					c += sig[g.row][s]
-				}
-				row = append(row, c)
-			}
-		}
-		row = append(row, cell(collect(eval.Multi, metrics.RankDistance), 1))
-		t.Rows = append(t.Rows, row)
+	t.Rows = metricRows(rs, dataset, ms, marks(tests))
+	for i, g := range groups(rs) {
+		t.Rows[i] = append(t.Rows[i], cell(collect(g, dataset, eval.Multi, metrics.RankDistance), 1))
+	}
+	var info DatasetInfo
+	if gs := groups(rs); len(gs) > 0 {
+		info = gs[len(gs)-1].results[0].Datasets[dataset]
 	}
 	n := len(info.Languages)
 	t.Title = fmt.Sprintf("%s — mono: %d pools, cross: %d pools, multi: %d questions over %d candidates (%s)",
@@ -190,6 +166,48 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 		t.Notes = append(t.Notes, z)
 	}
 	return t
+}
+
+// metricHeader heads the rows of metricRows.
+func metricHeader(ms []string) []string {
+	h := []string{"encoder × sampler", "seeds"}
+	for _, s := range eval.Settings {
+		for _, m := range ms {
+			h = append(h, s+" "+shortName[m])
+		}
+	}
+	return h
+}
+
+// collect gathers a row's values of one metric over its seeds.
+func collect(g group, dataset, setting, metric string) []float64 {
+	var v []float64
+	for _, r := range g.results {
+		if x, ok := r.Metrics[dataset][setting][metric]; ok {
+			v = append(v, x)
+		}
+	}
+	return v
+}
+
+// metricRows gives each encoder × sampler row its seeds and the metrics ms
+// in every setting, mAP followed by its significance mark, if any.
+func metricRows(rs []*CellResult, dataset string, ms []string, sig map[string]map[string]string) [][]string {
+	var rows [][]string
+	for _, g := range groups(rs) {
+		row := []string{g.row, fmt.Sprint(len(g.results))}
+		for _, s := range eval.Settings {
+			for _, m := range ms {
+				c := cell(collect(g, dataset, s, m), digits(m))
+				if m == metrics.MAP {
+					c += sig[g.row][s]
+				}
+				row = append(row, c)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // Answers builds the answer table of one dataset: EM and F1 of
@@ -212,11 +230,7 @@ func Answers(rs []*CellResult, dataset string) *Table {
 	if reading {
 		ms = []string{metrics.EM, metrics.F1, metrics.HasAnswer1, metrics.HasAnswer5, metrics.HasAnswer20}
 	}
-	t := Comparison(rs, dataset, ms)
-	t.Header = t.Header[:len(t.Header)-1] // no rank distance
-	for i := range t.Rows {
-		t.Rows[i] = t.Rows[i][:len(t.Rows[i])-1]
-	}
+	t := &Table{Header: metricHeader(ms), Rows: metricRows(rs, dataset, ms, nil)}
 	t.Title = dataset + " — answers: has-answer@k of the retrieved candidates"
 	t.Notes = []string{"H@k (has-answer@k, the top-k retrieval accuracy of dense passage retrieval): a candidate has the answer when the question's gold answer in the candidate's language, normalised as for exact match, is a run of its tokens; mono and cross macro-averaged over pools; ± is the sd over seeds."}
 	if reading {
