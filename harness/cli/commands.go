@@ -166,6 +166,26 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 	return nil
 }
 
+// plan loads the specs (checking them against their plugins) and lists the
+// cells of their experiments (of only, when set) in run order; an empty
+// plan is an error that names the command.
+func (a *App) plan(ctx context.Context, host *pluginhost.Host, files []string, only, what string) ([]runner.Cell, error) {
+	s, err := a.load(ctx, host, files)
+	if err != nil {
+		return nil, err
+	}
+	var cells []runner.Cell
+	for _, e := range s.Experiments {
+		if only == "" || e.Name == only {
+			cells = append(cells, runner.Plan(e)...)
+		}
+	}
+	if len(cells) == 0 {
+		return nil, fmt.Errorf("no experiment to %s (-experiment %q)", what, only)
+	}
+	return cells, nil
+}
+
 func (a *App) cmdRun(ctx context.Context, args []string) error {
 	return a.run(ctx, "run", "[flags] SPEC...", args, -1)
 }
@@ -220,18 +240,9 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 	host.CallTimeout = *timeout
 	// Whatever happens below, even a panic, no plugin outlives the run.
 	defer host.Close()
-	s, err := a.load(ctx, host, files)
+	cells, err := a.plan(ctx, host, files, *only, "run")
 	if err != nil {
 		return err
-	}
-	var cells []runner.Cell
-	for _, e := range s.Experiments {
-		if *only == "" || e.Name == *only {
-			cells = append(cells, runner.Plan(e)...)
-		}
-	}
-	if len(cells) == 0 {
-		return fmt.Errorf("no experiment to run (-experiment %q)", *only)
 	}
 	if idx != nil {
 		if *idx < 0 || *idx >= len(cells) {
@@ -368,7 +379,7 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 		return err
 	}
 	defer host.Close()
-	s, err := a.load(ctx, host, files)
+	cells, err := a.plan(ctx, host, files, *only, "plan")
 	if err != nil {
 		return err
 	}
@@ -377,22 +388,12 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 		return err
 	}
 	r := &runner.Runner{Store: store, Version: Version, Self: host.Self}
-	i := 0
-	for _, e := range s.Experiments {
-		if *only != "" && e.Name != *only {
-			continue
+	for i, c := range cells {
+		in, err := r.CellInputs(c, host.Self)
+		if err != nil {
+			return fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
 		}
-		for _, c := range runner.Plan(e) {
-			in, err := r.CellInputs(c, host.Self)
-			if err != nil {
-				return fmt.Errorf("cell %s/%s: %w", e.Name, c.Name, err)
-			}
-			fmt.Fprintf(a.Stdout, "%d\t%s\t%s/%s\n", i, in.ID(), e.Name, c.Name)
-			i++
-		}
-	}
-	if i == 0 {
-		return fmt.Errorf("no experiment to plan (-experiment %q)", *only)
+		fmt.Fprintf(a.Stdout, "%d\t%s\t%s/%s\n", i, in.ID(), c.Experiment.Name, c.Name)
 	}
 	return nil
 }
@@ -415,18 +416,9 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	defer host.Close()
-	s, err := a.load(ctx, host, files)
+	cells, err := a.plan(ctx, host, files, *only, "verify")
 	if err != nil {
 		return err
-	}
-	var cells []runner.Cell
-	for _, e := range s.Experiments {
-		if *only == "" || e.Name == *only {
-			cells = append(cells, runner.Plan(e)...)
-		}
-	}
-	if len(cells) == 0 {
-		return fmt.Errorf("no experiment to verify (-experiment %q)", *only)
 	}
 	store, err := dataset.Resolve(*dataDir)
 	if err != nil {
@@ -510,19 +502,11 @@ func (a *App) cmdSubmit(ctx context.Context, args []string) error {
 		return err
 	}
 	defer host.Close()
-	s, err := a.load(ctx, host, files)
+	cells, err := a.plan(ctx, host, files, *only, "submit")
 	if err != nil {
 		return err
 	}
-	n := 0
-	for _, e := range s.Experiments {
-		if *only == "" || e.Name == *only {
-			n += len(runner.Plan(e))
-		}
-	}
-	if n == 0 {
-		return fmt.Errorf("no experiment to submit (-experiment %q)", *only)
-	}
+	n := len(cells)
 	abs := func(p string) string {
 		if *backend == "kubernetes" {
 			return p // paths inside the pods, as given
