@@ -40,6 +40,7 @@ import (
 
 	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/builtin/internal/adam"
+	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -179,25 +180,12 @@ func (e *Encoder) initialise(seed uint64, scale float64) {
 }
 
 func (e *Encoder) resetOptimizer() {
-	e.embM = prefault(make([]float32, len(e.emb)))
-	e.embV = prefault(make([]float32, len(e.emb)))
+	e.embM = make([]float32, len(e.emb))
+	e.embV = make([]float32, len(e.emb))
 	e.wM = make([]float32, len(e.w))
 	e.wV = make([]float32, len(e.w))
 	e.thetaM, e.thetaV = make([]float32, len(e.theta)), make([]float32, len(e.theta))
 	e.step = 0
-}
-
-// prefault writes one zero per memory page of a fresh slice. A large make
-// gets untouched pages from the kernel, and each costs a page fault at its
-// first write; the moments of the embedding table would otherwise fault in
-// row by row during the first training steps, charging set-up to training
-// time (and making a fresh process look slower than a reused heap).
-func prefault(s []float32) []float32 {
-	const perPage = 4096 / 4
-	for i := 0; i < len(s); i += perPage {
-		s[i] = 0
-	}
-	return s
 }
 
 // LoadCorpus featurises every training text once.
@@ -235,7 +223,7 @@ func (e *Encoder) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) er
 		}
 	}
 	bags := make([]bag, len(jobs))
-	parallel(len(jobs), func(i int) {
+	parallel.For(len(jobs), func(i int) {
 		bags[i] = e.feat.features(jobs[i].t.Role.String(), jobs[i].t.Text)
 	})
 	// Document frequencies over every training text, then the weights of
@@ -246,7 +234,7 @@ func (e *Encoder) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) er
 		}
 	}
 	e.ndocs += len(bags)
-	parallel(len(jobs), func(i int) {
+	parallel.For(len(jobs), func(i int) {
 		e.weigh(&bags[i])
 		*jobs[i].out = &bags[i]
 	})
@@ -388,7 +376,7 @@ func (e *Encoder) lexicalWeight() float32 {
 // vectors, whose term ids are sorted.
 func lexicalScores(qs, ps []*bag) []float32 {
 	out := make([]float32, len(qs)*len(ps))
-	parallel(len(qs), func(i int) {
+	parallel.For(len(qs), func(i int) {
 		q := qs[i]
 		for j, p := range ps {
 			s, a, b := float32(0), 0, 0
@@ -414,7 +402,7 @@ func lexicalScores(qs, ps []*bag) []float32 {
 func (e *Encoder) bagForward(bags []*bag) []float32 {
 	d := e.dim
 	out := make([]float32, len(bags)*d)
-	parallel(len(bags), func(i int) {
+	parallel.For(len(bags), func(i int) {
 		row := blas32.Vector{N: d, Inc: 1, Data: out[i*d : (i+1)*d]}
 		b := bags[i]
 		for k, id := range b.ids {
@@ -492,7 +480,7 @@ func (e *Encoder) adamRows(parts []rowGrads) {
 	d := e.dim
 	lr := adam.StepSize(e.lr, e.step)
 	decay := float32(1 - e.lr*e.wd)
-	parallel(len(parts), func(w int) {
+	parallel.For(len(parts), func(w int) {
 		rg := parts[w]
 		for s, id := range rg.ids {
 			off := int(id) * d
@@ -533,14 +521,14 @@ func (e *Encoder) Encode(ctx context.Context, role plugins.Role, lang string, te
 	}
 	d := e.dim
 	bags := make([]*bag, len(texts))
-	parallel(len(texts), func(i int) {
+	parallel.For(len(texts), func(i int) {
 		b := e.feat.features(role.String(), texts[i])
 		e.weigh(&b)
 		bags[i] = &b
 	})
 	h := e.bagForward(bags)
 	out := make([]float32, len(texts)*d)
-	parallel(len(texts), func(i int) {
+	parallel.For(len(texts), func(i int) {
 		hi, zi := h[i*d:(i+1)*d], out[i*d:(i+1)*d]
 		for j, hv := range hi {
 			if hv == 0 {
@@ -575,28 +563,4 @@ func (e *Encoder) Encode(ctx context.Context, role plugins.Role, lang string, te
 		v.Sparse = lv.Sparse
 	}
 	return v, nil
-}
-
-// parallel calls f(0..n-1) spread over every core.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -193,7 +194,7 @@ func (r *Reader) Read(_ context.Context, queries []plugins.ReadQuery) ([]plugins
 		return nil, fmt.Errorf("Read called before Configure")
 	}
 	out := make([]plugins.Answer, len(queries))
-	parallel(len(queries), func(i int) {
+	parallel.For(len(queries), func(i int) {
 		qr := queries[i]
 		cq := r.cachedQuestion(qr.Question)
 		best := plugins.Answer{Score: math.Inf(-1)}

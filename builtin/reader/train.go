@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
 
 	"gorgonia.org/tensor"
 
 	"github.com/xlbench/xlbench/builtin/internal/adam"
+	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -50,7 +49,7 @@ func (r *Reader) Train(ctx context.Context, examples []plugins.ReadingExample) (
 	}
 	defer r.resetCache() // the weights change
 	prepared := make([]*example, len(examples))
-	parallel(len(examples), func(i int) {
+	parallel.For(len(examples), func(i int) {
 		ex := examples[i]
 		q := r.question(ex.Question)
 		p := r.passage(ex.Passage, q, r.maxTokens)
@@ -172,7 +171,7 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 	q := make([]float32, b*qin)
 	mask := make([]float32, b*l)
 	starts, ends := make([]int, b), make([]int, b)
-	parallel(b, func(i int) {
+	parallel.For(b, func(i int) {
 		ex := batch[i]
 		r.inputs(ex.p, x[i*l*in:])
 		r.questionRow(ex.q, q[i*qin:(i+1)*qin])
@@ -259,25 +258,4 @@ func (r *Reader) scatter(batch []*example, l int, g stepGrads) {
 		r.slot[id] = -1
 	}
 	r.rows = rg
-}
-
-// parallel calls f(0..n-1) spread over every core.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var wg sync.WaitGroup
-	next := make(chan int, 64)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
