@@ -449,23 +449,8 @@ func TestParallelCells(t *testing.T) {
 			t.Fatalf("-j %s: code %d\n%s", run.j, code, stderr)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(seq, "tiny-train", "*", "result.json"))
-	if len(files) != 5 {
-		t.Fatalf("%d results", len(files))
-	}
-	for _, f := range files {
-		rel, _ := filepath.Rel(seq, f)
-		var a, b struct{ Metrics json.RawMessage }
-		ra, _ := os.ReadFile(f)
-		rb, err := os.ReadFile(filepath.Join(par, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		json.Unmarshal(ra, &a)
-		json.Unmarshal(rb, &b)
-		if !bytes.Equal(a.Metrics, b.Metrics) {
-			t.Errorf("%s: metrics differ between -j 1 and -j 2", rel)
-		}
+	if n := sameResults(t, seq, par, false, "metrics differ between -j 1 and -j 2", nil); n != 5 {
+		t.Fatalf("%d results", n)
 	}
 }
 
@@ -486,26 +471,8 @@ func TestCellIndexContract(t *testing.T) {
 	if _, stderr, code := xlbench(t, "cell", "run", "-index", "5", "-data", tinyData(), "-out", split, "testdata/tiny-train.hcl"); code == 0 || !strings.Contains(stderr, "the plan has cells 0 to 4") {
 		t.Errorf("index past the plan: code %d\n%s", code, stderr)
 	}
-	files, _ := filepath.Glob(filepath.Join(whole, "tiny-train", "*", "result.json"))
-	if len(files) != 5 {
-		t.Fatalf("%d results", len(files))
-	}
-	for _, f := range files {
-		rel, _ := filepath.Rel(whole, f)
-		var a, b struct {
-			CellID  string `json:"cell_id"`
-			Metrics json.RawMessage
-		}
-		ra, _ := os.ReadFile(f)
-		rb, err := os.ReadFile(filepath.Join(split, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		json.Unmarshal(ra, &a)
-		json.Unmarshal(rb, &b)
-		if a.CellID != b.CellID || !bytes.Equal(a.Metrics, b.Metrics) {
-			t.Errorf("%s: cell-by-cell result differs from the whole run", rel)
-		}
+	if n := sameResults(t, whole, split, true, "cell-by-cell result differs from the whole run", nil); n != 5 {
+		t.Fatalf("%d results", n)
 	}
 	merged, _, code := xlbench(t, "report", "-out", split)
 	if code != 0 || !strings.Contains(merged, "dual × hybrid") || !strings.Contains(merged, "bm25") {
@@ -550,20 +517,38 @@ func TestKilledRunResumes(t *testing.T) {
 	if skipped := strings.Count(stderr, "already stored; skipped"); skipped != before {
 		t.Errorf("rerun skipped %d cells, %d were stored:\n%s", skipped, before, stderr)
 	}
-	files, _ := filepath.Glob(filepath.Join(whole, "tiny-train", "*", "result.json"))
+	sameResults(t, whole, killed, false, "resumed result differs from the uninterrupted run", nil)
+	t.Logf("killed with %d of 5 cells stored; the rerun ran the other %d", before, 5-before)
+}
+
+// sameResults compares every tiny-train result under want with the one of
+// the same cell under got: the metrics, and the cell ids when ids is set.
+// A difference is an error that says what differs from what; a result
+// missing from got is fatal, with the text of explain (if set) appended.
+// It returns the number of results compared.
+func sameResults(t *testing.T, want, got string, ids bool, differs string, explain func() string) int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(want, "tiny-train", "*", "result.json"))
 	for _, f := range files {
-		rel, _ := filepath.Rel(whole, f)
-		var a, b struct{ Metrics json.RawMessage }
+		rel, _ := filepath.Rel(want, f)
+		var a, b struct {
+			CellID  string `json:"cell_id"`
+			Metrics json.RawMessage
+		}
 		ra, _ := os.ReadFile(f)
-		rb, err := os.ReadFile(filepath.Join(killed, rel))
+		rb, err := os.ReadFile(filepath.Join(got, rel))
 		if err != nil {
-			t.Fatal(err)
+			more := ""
+			if explain != nil {
+				more = explain()
+			}
+			t.Fatalf("%s: %v\n%s", rel, err, more)
 		}
 		json.Unmarshal(ra, &a)
 		json.Unmarshal(rb, &b)
-		if !bytes.Equal(a.Metrics, b.Metrics) {
-			t.Errorf("%s: resumed result differs from the uninterrupted run", rel)
+		if (ids && a.CellID != b.CellID) || !bytes.Equal(a.Metrics, b.Metrics) {
+			t.Errorf("%s: %s", rel, differs)
 		}
 	}
-	t.Logf("killed with %d of 5 cells stored; the rerun ran the other %d", before, 5-before)
+	return len(files)
 }

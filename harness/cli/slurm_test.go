@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -184,32 +183,17 @@ func TestSlurmJobArray(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	t.Logf("5 cells: local run %.1fs; Slurm job array %s from submission to the last task %.1fs", localTime.Seconds(), job, time.Since(began).Seconds())
-	files, _ := filepath.Glob(filepath.Join(local, "tiny-train", "*", "result.json"))
-	if len(files) != 5 {
-		t.Fatalf("%d local results", len(files))
+	logs := func() string {
+		files, _ := filepath.Glob(filepath.Join(shared, "slurm-*.out"))
+		var text []byte
+		for _, l := range files {
+			b, _ := os.ReadFile(l)
+			text = append(text, b...)
+		}
+		return "no result from the job array; task logs:\n" + string(text)
 	}
-	for _, f := range files {
-		rel, _ := filepath.Rel(local, f)
-		var a, b struct {
-			CellID  string `json:"cell_id"`
-			Metrics json.RawMessage
-		}
-		ra, _ := os.ReadFile(f)
-		rb, err := os.ReadFile(filepath.Join(shared, rel))
-		if err != nil {
-			logs, _ := filepath.Glob(filepath.Join(shared, "slurm-*.out"))
-			var text []byte
-			for _, l := range logs {
-				b, _ := os.ReadFile(l)
-				text = append(text, b...)
-			}
-			t.Fatalf("%s: no result from the job array: %v\n%s", rel, err, text)
-		}
-		json.Unmarshal(ra, &a)
-		json.Unmarshal(rb, &b)
-		if a.CellID != b.CellID || !bytes.Equal(a.Metrics, b.Metrics) {
-			t.Errorf("%s: the Slurm task's result differs from the local run's", rel)
-		}
+	if n := sameResults(t, local, shared, true, "the Slurm task's result differs from the local run's", logs); n != 5 {
+		t.Fatalf("%d local results", n)
 	}
 	merged, _, code := xlbench(t, "report", "-out", shared)
 	if code != 0 || !strings.Contains(merged, "dual × hybrid") {
