@@ -138,8 +138,6 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	// with them, each language is its own collection for mono and cross, and
 	// the pooled candidates are one collection for multi.
 	perLang := map[string]scorer{}
-	var pooled scorer
-	var pooledKind *vectors
 	if info.CollectionStats {
 		for _, lang := range c.Languages {
 			lo, hi := c.CandidateRange(lang)
@@ -155,26 +153,17 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		if err := enc.Prepare(ctx, "", all); err != nil {
 			return nil, fmt.Errorf("Prepare(all languages): %w", err)
 		}
-		v := &vectors{}
-		for _, lang := range c.Languages {
-			lo, hi := c.CandidateRange(lang)
-			if err := e.encodeInto(v, plugins.RolePassage, lang, all[lo:hi]); err != nil {
-				return nil, err
-			}
-		}
-		pooled, pooledKind = newScorer(v), v
-	} else {
-		v := &vectors{}
-		for _, lang := range c.Languages {
-			lo, hi := c.CandidateRange(lang)
-			if err := e.encodeInto(v, plugins.RolePassage, lang, all[lo:hi]); err != nil {
-				return nil, err
-			}
-		}
-		pooled, pooledKind = newScorer(v), v
 	}
+	pooledVecs := &vectors{}
 	for _, lang := range c.Languages {
-		if err := sameKind(queries[lang], pooledKind); err != nil {
+		lo, hi := c.CandidateRange(lang)
+		if err := e.encodeInto(pooledVecs, plugins.RolePassage, lang, all[lo:hi]); err != nil {
+			return nil, err
+		}
+	}
+	pooled := newScorer(pooledVecs)
+	for _, lang := range c.Languages {
+		if err := sameKind(queries[lang], pooledVecs); err != nil {
 			return nil, fmt.Errorf("%s questions: %w", lang, err)
 		}
 	}
