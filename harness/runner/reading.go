@@ -31,6 +31,8 @@ type trainedReader struct {
 	loss []float32
 	// err is why configuring or training failed: every cell reports it.
 	err error
+	// oracles holds the oracle scores per collection, computed once.
+	oracles map[*dataset.Collection]map[string]float64
 }
 
 type readKey struct {
@@ -88,6 +90,12 @@ func (t *trainedReader) Read(ctx context.Context, c *dataset.Collection, qs []*d
 // candidate in the question's language) and returns the mean EM and F1:
 // reading error alone, no retrieval error.
 func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (map[string]float64, error) {
+	t.mu.Lock()
+	o, ok := t.oracles[c]
+	t.mu.Unlock()
+	if ok {
+		return o, nil
+	}
 	var qs []*dataset.Question
 	var cands [][]int
 	for i := range c.Questions {
@@ -112,7 +120,14 @@ func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (map[
 		em, f1 = em+e, f1+f
 	}
 	n := float64(max(1, len(qs)))
-	return map[string]float64{metrics.EM: em / n, metrics.F1: f1 / n}, nil
+	o = map[string]float64{metrics.EM: em / n, metrics.F1: f1 / n}
+	t.mu.Lock()
+	if t.oracles == nil {
+		t.oracles = map[*dataset.Collection]map[string]float64{}
+	}
+	t.oracles[c] = o
+	t.mu.Unlock()
+	return o, nil
 }
 
 var _ eval.Reader = (*trainedReader)(nil)
