@@ -104,13 +104,12 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	if progress == nil {
 		progress = func(string) {}
 	}
+	if opt.Reader != nil && opt.ReadTopK <= 0 {
+		opt.ReadTopK = 5
+	}
 	e := &evaluation{ctx: ctx, enc: enc, c: c, opt: opt}
 	if opt.Answers || opt.Reader != nil {
 		e.answers = newAnswerIndex(c)
-	}
-	if opt.Reader != nil && opt.ReadTopK <= 0 {
-		opt.ReadTopK = 5
-		e.opt.ReadTopK = 5
 	}
 
 	progress(fmt.Sprintf("encoding %d questions", len(c.Questions)))
