@@ -51,7 +51,7 @@ func (c *samplerClient) Start(ctx context.Context, cfg SamplerConfig) error {
 	t := newLangTable()
 	groups := make([]*pb.Group, len(cfg.Corpus.Groups))
 	for i, g := range cfg.Corpus.Groups {
-		groups[i] = &pb.Group{Id: g.ID, QueryLangs: t.ids(g.QueryLangs), PassageLangs: t.ids(g.PassageLangs)}
+		groups[i] = &pb.Group{Id: g.ID, Kind: pb.GroupKind(g.Kind), QueryLangs: t.ids(g.QueryLangs), PassageLangs: t.ids(g.PassageLangs)}
 	}
 	_, err = c.rpc.Start(ctx, &pb.SamplerStartRequest{
 		Corpus:    &pb.CorpusSummary{Languages: t.names, Groups: groups},
@@ -109,7 +109,7 @@ func (s *samplerServer) Start(ctx context.Context, req *pb.SamplerStartRequest) 
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "group %d: %v", g.GetId(), err)
 		}
-		groups[i] = Group{ID: g.GetId(), QueryLangs: q, PassageLangs: p}
+		groups[i] = Group{ID: g.GetId(), Kind: GroupKind(g.GetKind()), QueryLangs: q, PassageLangs: p}
 	}
 	err := s.impl.Start(ctx, SamplerConfig{
 		Corpus:    CorpusSummary{Groups: groups},

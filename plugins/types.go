@@ -1,6 +1,10 @@
 package plugins
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"slices"
+)
 
 // Info identifies a plugin and declares the parameters it accepts.
 type Info struct {
@@ -13,11 +17,49 @@ type Info struct {
 }
 
 // Group is one parallel training unit, such as one QA pair available in
-// several languages. Samplers see only which languages each side offers.
+// several languages. Samplers see only which languages each side offers,
+// and the group's kind.
 type Group struct {
 	ID           uint32
+	Kind         GroupKind
 	QueryLangs   []string
 	PassageLangs []string
+}
+
+// GroupKind says what a group is, and so which pairs a sampler may take
+// from it.
+type GroupKind int
+
+// The group kinds. The zero kind is a QA pair, so that a host that sends no
+// kind (protocol 1 before kinds) describes QA groups.
+const (
+	// GroupQA is a question and the passage that answers it, each in some
+	// languages: any (query language, passage language) pair is a positive.
+	GroupQA GroupKind = iota
+	// GroupTranslation is one sentence in several languages, offered on
+	// both sides (QueryLangs and PassageLangs are the same). Only pairs of
+	// two different languages are positives: a same-language pair would
+	// match a sentence with itself. The host refuses such pairs.
+	GroupTranslation
+)
+
+func (k GroupKind) String() string {
+	switch k {
+	case GroupQA:
+		return "qa"
+	case GroupTranslation:
+		return "translation"
+	}
+	return fmt.Sprintf("GroupKind(%d)", int(k))
+}
+
+// Allows reports whether the group offers the pair (query language q,
+// passage language p).
+func (g Group) Allows(q, p string) bool {
+	if g.Kind == GroupTranslation && q == p {
+		return false
+	}
+	return slices.Contains(g.QueryLangs, q) && slices.Contains(g.PassageLangs, p)
 }
 
 // CorpusSummary is what a sampler knows of the training corpus.

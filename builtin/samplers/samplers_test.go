@@ -194,3 +194,45 @@ func keys(m map[string]int) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestLanguagesParam: a sampler restricted to some languages takes pairs in
+// those languages only; the monolingual sampler on ["en"] is LAReQA's
+// En-En fine-tuning.
+func TestLanguagesParam(t *testing.T) {
+	c := corpus(200, qlangs, plangs, 100)
+	enEn := draw(t, Monolingual(), plugins.SamplerConfig{Corpus: c, BatchSize: 16, Seed: 3, Params: plugins.Params{"languages": []string{"en"}}}, 50)
+	for _, b := range enEn {
+		if !b.Monolingual() || b[0].QueryLang != "en" {
+			t.Fatalf("En-En batch %v", b)
+		}
+	}
+	cross := draw(t, CrossLingual(), plugins.SamplerConfig{Corpus: c, BatchSize: 16, Seed: 3, Params: plugins.Params{"languages": []string{"de", "es"}}}, 50)
+	for _, b := range cross {
+		for _, p := range b {
+			if !slices.Contains([]string{"de", "es"}, p.QueryLang) || !slices.Contains([]string{"de", "es"}, p.PassageLang) || p.QueryLang == p.PassageLang {
+				t.Fatalf("pair %+v outside de–es", p)
+			}
+		}
+	}
+	s := sdk.NewSampler(Monolingual())
+	err := s.Start(context.Background(), plugins.SamplerConfig{Corpus: c, BatchSize: 16, Seed: 3, Params: plugins.Params{"languages": []string{"el"}}})
+	if err == nil {
+		t.Fatal("a language with no groups gave monolingual batches")
+	}
+}
+
+// TestTranslationGroupsNotMonolingual: the SDK index offers translation
+// groups for cross-lingual pairs only.
+func TestTranslationGroupsNotMonolingual(t *testing.T) {
+	c := plugins.CorpusSummary{Groups: []plugins.Group{
+		{ID: 0, QueryLangs: []string{"de", "en"}, PassageLangs: []string{"de", "en"}},
+		{ID: 1, Kind: plugins.GroupTranslation, QueryLangs: []string{"de", "en"}, PassageLangs: []string{"de", "en"}},
+	}}
+	ix := sdk.NewCorpusIndex(c)
+	if diff := cmp.Diff(map[string][]int{"de": {0}, "en": {0}}, ix.Mono); diff != "" {
+		t.Errorf("mono (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]int{0, 1}, ix.Cross); diff != "" {
+		t.Errorf("cross (-want +got):\n%s", diff)
+	}
+}

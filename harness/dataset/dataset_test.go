@@ -266,3 +266,30 @@ func TestMLQARShared(t *testing.T) {
 	checkPinned(t, dir, "mlqa-r", mlqaRSHA256)
 	t.Logf("relevant candidates per question: %v", hist)
 }
+
+// TestCanonicalSumsShared: the pinned sha256 of every canonical source is
+// that of the file in the shared data directory, so a download into the
+// cache gives the same bytes the shared data holds.
+func TestCanonicalSumsShared(t *testing.T) {
+	s := &Store{Dir: testenv.SharedData(t)}
+	n := 0
+	for rel, src := range CanonicalSources() {
+		rc, file, err := s.Open(rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != src.SHA256 {
+			t.Errorf("%s: sha256 %s, pinned %s", file, got, src.SHA256)
+		}
+		n++
+	}
+	if n != 11+7+11+20+22 {
+		t.Errorf("%d canonical sources", n)
+	}
+}

@@ -40,6 +40,78 @@ var mlqaRSHA256 = map[string]string{
 // MLQARLanguages are the seven languages of MLQA-R, in file order.
 var MLQARLanguages = []string{"ar", "de", "en", "es", "hi", "vi", "zh"}
 
+// Parallel-sentence sources, pinned to commits; sha256 of each file as
+// served (the data directory may hold it gzipped).
+const (
+	ntrexCommit   = "8561f6a622db9edad1217683e5c83daefd8bb2bf"
+	tatoebaCommit = "74bc6ae7ffb7cba670fe0f428d0ede9f666fb821"
+	// XNLI dev/test split per language as XTREME's download script writes
+	// it, from a repository that commits those files.
+	xnliCommit = "68f82e29e71a4e425069ff398a61387c24c0f30d"
+)
+
+var ntrexSHA256 = map[string]string{
+	"newstest2019-ref.arb.txt":    "d271c8645933421f760eba8ed8cc1ceaaa052f917d9c2839b8abb27e0ded71e6",
+	"newstest2019-ref.deu.txt":    "259d7406a07b63e6b5b9c4a22fb76b85e2578a3fa0a4e541a50f4f7348e5c1b2",
+	"newstest2019-ref.ell.txt":    "cd9c8eda1b54f4b504b33769db7e56e26ba9ae768a64e13e0eef02a9ee9867fc",
+	"newstest2019-ref.hin.txt":    "10d612b3960dc1f90d297aff7e3c6d39e6eb7221b912cef0c053d9f510e41bbc",
+	"newstest2019-ref.rus.txt":    "a7e3601298b0368659a5c006c52809cf6792e02eb94bde9b9693333278d85732",
+	"newstest2019-ref.spa.txt":    "0ad8129e5ce0bea86ba7e0ea0db0504d6626b8a4d2a7cf4c44b7791c70e99b84",
+	"newstest2019-ref.tha.txt":    "45a57c4f9fdbae282eb2c94821535ae3c88b09186a23c5506eb0907ba429d6a5",
+	"newstest2019-ref.tur.txt":    "bd0c3978cb7d283ee5f8834d90a32fe2ffd0c71e4b133c677cff259d07a70ea9",
+	"newstest2019-ref.vie.txt":    "dd5d16cf246da57f5ccb7490ae13b8df428e7cb53e17fa04552406d657abfe3c",
+	"newstest2019-ref.zho-CN.txt": "8bcd6f0868d33f26c8da12f55a82f66088a7b60a5f7b0b1a99dcec51daa8054a",
+	"newstest2019-src.eng.txt":    "389e8f5796c66db4f646dfad33e1ec622d74767af5ef112b42a1f2cd814df3cc",
+}
+
+var tatoebaSHA256 = map[string]string{
+	"tatoeba.ara-eng.ara": "e67a0ae072b79cd9e8eb09f166c3bc0b23488d39f5720f2ee0a8350ae17b719f",
+	"tatoeba.ara-eng.eng": "3c11838c963f598a52dcf2f452b666353538257001db5c59c3a5f54a999b336b",
+	"tatoeba.cmn-eng.cmn": "965d033966fcd186c89741ad49ab4b0a0b2bbd33e02666635ff3b2be23c1ac1f",
+	"tatoeba.cmn-eng.eng": "29ba36232488f5806aceccac57c59c5e750ddd08edb40eef417e3ada9ff9a239",
+	"tatoeba.deu-eng.deu": "edfa6f75a42554df388f45891735d5e4214158a99def4b73b5908af4a3054551",
+	"tatoeba.deu-eng.eng": "eb9cc83a42f2c4b22f310d05311207e41abb56c2a084666cac3ee0f84d2d0b84",
+	"tatoeba.ell-eng.ell": "4fb3d3d30bdafd15100dfad5c4680f8f2ed5ca87ed0a6122e2fe2aa21fee65e8",
+	"tatoeba.ell-eng.eng": "1f630710e718e2f85a4e757d3c7f3d6e78ded0b25c99653b4c552138318d9ffe",
+	"tatoeba.hin-eng.eng": "adfce2269a55dbac69b25c0f4f6eb89e0f9383165485925a2e042e61b9480562",
+	"tatoeba.hin-eng.hin": "15e4fb0a394be4438319f1d6955d1aea226e2a8c5ad38798b23b76ae43d742ed",
+	"tatoeba.rus-eng.eng": "7b26f52d6085b7c4944d6f5f6f5b6e1932085b42112f1444db515ce59e878fb8",
+	"tatoeba.rus-eng.rus": "446ff2cae66053c2277d9735b2c2df6b786cae258385f7ade7bed68d8835c6a0",
+	"tatoeba.spa-eng.eng": "89e4470f4572040b1ca94b3edad97dcd8bd2f0141f072e12933b8659dadf917d",
+	"tatoeba.spa-eng.spa": "f9628cea40481e8251f0999718bd893cff0f261752f5e526b3bc20284e2ca018",
+	"tatoeba.tha-eng.eng": "2881c82d2c5fa59cf0a68bc9e012f5e0b0a716f7357cbecf77c247efc2fd7294",
+	"tatoeba.tha-eng.tha": "65c7b3c01a56a1ac8971e72e0ea8e74a027718dc84044d8802c0ab36395a3156",
+	"tatoeba.tur-eng.eng": "a768df7dd3d1344f872a458b32c3a65e24f8381826ccb16ba6677426176c8121",
+	"tatoeba.tur-eng.tur": "1ffa0acc006018b3105abda41a4d4ca42f3c122964a49b71793546367b079a86",
+	"tatoeba.vie-eng.eng": "a1f60bd8ae6c42224a4c050d2aa1ff4242d14827d64d7831e96ecf2b2c367f5f",
+	"tatoeba.vie-eng.vie": "6dbb02d778b0bfc8678cd85f87db76de55dd7e409a26fe32ad42d50e0f1fff77",
+}
+
+var xnliSHA256 = map[string]string{
+	"dev-ar.tsv":  "472ad1b14b8882b982171ecb875b811b4bcec90f03b5c31f634bc85b65295b63",
+	"dev-de.tsv":  "5a5ad525225418a96a82c595a83a93e2e3a852af01e92de92f925a61f82d8cbd",
+	"dev-el.tsv":  "c1892ec69752a9b335bd2b4287708ee7745521f7c8e88672e458ee30f3b4b57e",
+	"dev-en.tsv":  "d3899b7562dbba9418124a9a5fcd01bb78816bf724e8f301af15c6845a338c88",
+	"dev-es.tsv":  "0fd4fe222b7e5128eec8a0c6953325673c9cf29f8fe22c77905332323d65f06c",
+	"dev-hi.tsv":  "2a7a1a7083c518bbad61d7c5b9a369645ba73f3b97996ac38c210e831d741b02",
+	"dev-ru.tsv":  "5bd27b99f24f9c5e87d7428e3bcc14f765b89166a23686f36b6ae9735450eaf3",
+	"dev-th.tsv":  "032ecbb4efeecd5d0ce3f06e96ecd73bfda51c0cccbe032b6f184699c2ff49bb",
+	"dev-tr.tsv":  "1c6d71da6947a02b060f94d52d1886b189a429a536a20a44004161b6c9f066a7",
+	"dev-vi.tsv":  "566a16e1fcdebd2fa1a97563c3b1a8e86d21b3fd5863742b2b287bb000fa9198",
+	"dev-zh.tsv":  "1fc62e08fea927012d639006e3efc893e17cae2439776d9f51fcd9c41dc383e6",
+	"test-ar.tsv": "e32196a8e7eb059e9bdf50ed6a19476401b8e56eecd489d78135dcf251a5dc15",
+	"test-de.tsv": "8169a0ef73b0c7d3a44a8b24114d16611a21af834c9296d93ed70ec6ce640b07",
+	"test-el.tsv": "c059c1237114d64f12b63001d00ae1b4ce3590d6537f78c1c40d2db8a6dc40c5",
+	"test-en.tsv": "6a208763f76af892ae0ed138ee117506dfe4847829a07d9464ac519c4a05a809",
+	"test-es.tsv": "c957ee19a1ac6f8c85fb7f1b7276fcc4437e45ed7e5decbd8c8f5f29ff674bb6",
+	"test-hi.tsv": "f4b4998395b8202f014870269df724e301aefaa64969a5d01e394c55a52ae364",
+	"test-ru.tsv": "fc478bc0a76ebe0c2925036c5da05b1a1c1423612cbc4fdf3ba9c7a338860458",
+	"test-th.tsv": "bebbc292e62eb62cdf8ea04f7ec47c75b101e9a5f5ce61cc8d8fb3bd2e1b7448",
+	"test-tr.tsv": "4811a228957608a9e1014aa6fcff407b2feb0ca10605e256b453078a55fb94c5",
+	"test-vi.tsv": "8c94581ac41cd84913eed8aecd4b6c0f95cbeaa87082130e7e24d4a339e1f80f",
+	"test-zh.tsv": "ef67b4fb2a050d0d079454e5a6249e7b81c7101dcd39cf5410c652c4fcb60e41",
+}
+
 // CanonicalSources maps data-directory paths to their canonical downloads.
 func CanonicalSources() map[string]Source {
 	out := map[string]Source{}
@@ -54,6 +126,15 @@ func CanonicalSources() map[string]Source {
 			URL:    "https://raw.githubusercontent.com/google-research-datasets/lareqa/" + mlqaRCommit + "/mlqa-r/" + lang + ".json",
 			SHA256: sum,
 		}
+	}
+	for f, sum := range ntrexSHA256 {
+		out["ntrex-128/"+f] = Source{URL: "https://raw.githubusercontent.com/MicrosoftTranslator/NTREX/" + ntrexCommit + "/NTREX-128/" + f, SHA256: sum}
+	}
+	for f, sum := range tatoebaSHA256 {
+		out["tatoeba/"+f] = Source{URL: "https://raw.githubusercontent.com/facebookresearch/LASER/" + tatoebaCommit + "/data/tatoeba/v1/" + f, SHA256: sum}
+	}
+	for f, sum := range xnliSHA256 {
+		out["xnli/"+f] = Source{URL: "https://raw.githubusercontent.com/GautamGupta17/MESH/" + xnliCommit + "/data/xnli/" + f, SHA256: sum}
 	}
 	return out
 }

@@ -11,14 +11,17 @@ import (
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/textseg"
+	"github.com/xlbench/xlbench/plugins"
 )
 
 // TrainGroup is one parallel training unit: a QA pair whose question exists
 // in some languages and whose passage — the sentence of the context holding
-// the answer — in some languages.
+// the answer — in some languages; or a translation group, one sentence in
+// several languages (Queries and Passages then hold the same texts).
 type TrainGroup struct {
 	// Key is the source's id (the QA id).
 	Key      string
+	Kind     plugins.GroupKind
 	Queries  map[string]string
 	Passages map[string]string
 	// Answers locates the answer in the passage, per passage language;

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/internal/testenv"
+	"github.com/xlbench/xlbench/plugins"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -94,5 +95,113 @@ func TestTrainingCorporaShared(t *testing.T) {
 	}
 	if len(sq.Groups) != 87599 {
 		t.Errorf("%d SQuAD groups, want 87599", len(sq.Groups))
+	}
+}
+
+// TestParallelFormats loads the tiny line-aligned fixtures of each
+// parallel-sentence format as translation groups.
+func TestParallelFormats(t *testing.T) {
+	s := &Store{Dir: "testdata/parallel-tiny"}
+	load := func(format, dir string, langs ...string) *TrainCorpus {
+		t.Helper()
+		f, ok := LookupFormat(format)
+		if !ok || f.Role != RoleTrain {
+			t.Fatalf("format %s: %+v", format, f)
+		}
+		c, err := f.LoadTrain(s, Decl{Name: format, Path: dir, Languages: langs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range c.Groups {
+			if g.Kind != plugins.GroupTranslation || !cmp.Equal(g.Queries, g.Passages) || len(g.Answers) != 0 {
+				t.Fatalf("%s group %s is not a translation group: %+v", format, g.Key, g)
+			}
+		}
+		return c
+	}
+	// dev: premise P1 repeated on two lines is one group; P2; three
+	// hypotheses. test: P3 and H3.
+	x := load("xnli", "xnli", "de", "en")
+	var keys []string
+	for _, g := range x.Groups {
+		keys = append(keys, g.Key)
+	}
+	want := []string{"xnli:dev:1:premise", "xnli:dev:1:hypothesis", "xnli:dev:2:hypothesis", "xnli:dev:3:premise", "xnli:dev:3:hypothesis",
+		"xnli:test:1:premise", "xnli:test:1:hypothesis"}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("xnli groups (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"de": "H1b de", "en": "H1b en"}, x.Groups[2].Queries); diff != "" {
+		t.Errorf("xnli hypothesis (-want +got):\n%s", diff)
+	}
+	if n := load("xnli", "xnli"); len(n.Groups) != 7 || len(n.Groups[0].Queries) != 11 {
+		t.Errorf("all languages: %d groups of %d languages", len(n.Groups), len(n.Groups[0].Queries))
+	}
+	nt := load("ntrex", "ntrex")
+	if len(nt.Groups) != 2 || nt.Groups[1].Queries["zh"] != "news two newstest2019-ref.zho-CN" || nt.Groups[0].Queries["en"] != "news one newstest2019-src.eng" {
+		t.Errorf("ntrex: %+v", nt.Groups)
+	}
+	tb := load("tatoeba", "tatoeba", "de", "el", "en")
+	if len(tb.Groups) != 3 || !cmp.Equal(tb.Groups[2].Queries, map[string]string{"el": "Γεια.", "en": "Hi."}) {
+		t.Errorf("tatoeba: %+v", tb.Groups)
+	}
+	for _, f := range []string{"xnli/dev-de.tsv", "ntrex/newstest2019-ref.deu.txt", "tatoeba/tatoeba.deu-eng.deu", "tatoeba/tatoeba.ell-eng.eng"} {
+		format, _ := LookupFormat(strings.Split(f, "/")[0])
+		if !format.DataFile("parallel-tiny/"+f) || !format.DataFile("parallel-tiny/"+f+".gz") {
+			t.Errorf("%s is not a data file of its format", f)
+		}
+	}
+	if lareqa, _ := LookupFormat("lareqa"); lareqa.DataFile("xnli/dev-de.tsv") {
+		t.Error("a TSV file counts as LAReQA data")
+	}
+}
+
+// TestParallelFormatErrors: misaligned and empty records name the file
+// and line.
+func TestParallelFormatErrors(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "n", "newstest2019-src.eng.txt"), "a\nb\n")
+	writeFile(t, filepath.Join(root, "n", "newstest2019-ref.deu.txt"), "a\n")
+	_, err := LoadNTREX(&Store{Dir: root}, "n", "n", []string{"de", "en"})
+	if err == nil || !strings.Contains(err.Error(), "has 2 lines, but") || !strings.Contains(err.Error(), "newstest2019-ref.deu.txt has 1") {
+		t.Errorf("misaligned: %v", err)
+	}
+	writeFile(t, filepath.Join(root, "x", "dev-en.tsv"), "p\th\n\tonly\n")
+	writeFile(t, filepath.Join(root, "x", "dev-de.tsv"), "p\th\np\th\n")
+	_, err = LoadXNLI(&Store{Dir: root}, "x", "x", []string{"en", "de"})
+	if err == nil || !strings.Contains(err.Error(), "dev-en.tsv: line 2: empty text") {
+		t.Errorf("empty premise: %v", err)
+	}
+	if _, err := LoadTatoeba(&Store{Dir: root}, "t", "t", []string{"de"}); err == nil || !strings.Contains(err.Error(), "must include en") {
+		t.Errorf("tatoeba without en: %v", err)
+	}
+	if _, err := LoadNTREX(&Store{Dir: root}, "n", "n", []string{"xx"}); err == nil || !strings.Contains(err.Error(), `no language "xx"`) {
+		t.Errorf("unknown language: %v", err)
+	}
+}
+
+// TestParallelCorporaShared loads the real parallel-sentence data and
+// checks the counts its READMEs give.
+func TestParallelCorporaShared(t *testing.T) {
+	s := &Store{Dir: testenv.SharedData(t)}
+	for _, tc := range []struct {
+		format, dir string
+		groups      int
+		langs       int
+	}{
+		// 2,500 premises and 7,500 hypotheses, 11-way.
+		{"xnli", "xnli", 10000, 11},
+		{"ntrex", "ntrex-128", 1997, 11},
+		// 1,000 pairs for each of 10 languages with English, 548 for th.
+		{"tatoeba", "tatoeba", 9548, 2},
+	} {
+		f, _ := LookupFormat(tc.format)
+		c, err := f.LoadTrain(s, Decl{Name: tc.format, Path: tc.dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Groups) != tc.groups || len(c.Groups[0].Queries) != tc.langs {
+			t.Errorf("%s: %d groups of %d languages, want %d of %d", tc.format, len(c.Groups), len(c.Groups[0].Queries), tc.groups, tc.langs)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,44 +32,94 @@ type Corpus struct {
 	// group with every passage of it whose answer is known (cross-lingual
 	// pairs included), in group order.
 	Reading []plugins.ReadingExample
+	// HeldOut lists the languages left out (sorted); Dropped counts the
+	// groups that had nothing left without them; Translation counts the
+	// translation groups.
+	HeldOut     []string
+	Dropped     int
+	Translation int
 }
 
-// Build numbers the groups of the corpora and gathers their texts.
-func Build(corpora []*dataset.TrainCorpus) *Corpus {
-	c := &Corpus{QueryLangs: map[string]int{}, PassageLangs: map[string]int{}}
+// Build numbers the groups of the corpora and gathers their texts, leaving
+// out every text in a held-out language: a group keeps the languages it
+// has outside heldOut, and is dropped when that leaves it no pair (a QA
+// group with no query or no passage, a translation group with fewer than
+// two languages). It fails if any text in a held-out language is left, so
+// that no such text can reach an encoder.
+func Build(corpora []*dataset.TrainCorpus, heldOut []string) (*Corpus, error) {
+	c := &Corpus{QueryLangs: map[string]int{}, PassageLangs: map[string]int{}, HeldOut: slices.Clone(heldOut)}
+	slices.Sort(c.HeldOut)
+	held := func(l string) bool { return slices.Contains(heldOut, l) }
 	for _, tc := range corpora {
 		for _, g := range tc.Groups {
+			queries, passages := sortedKeys(g.Queries), sortedKeys(g.Passages)
+			queries = slices.DeleteFunc(queries, held)
+			passages = slices.DeleteFunc(passages, held)
+			if len(queries) == 0 || len(passages) == 0 || (g.Kind == plugins.GroupTranslation && len(passages) < 2) {
+				c.Dropped++
+				continue
+			}
 			id := uint32(len(c.Groups))
 			cg := plugins.CorpusGroup{ID: id}
-			sg := plugins.Group{ID: id}
-			for _, l := range sortedKeys(g.Queries) {
+			sg := plugins.Group{ID: id, Kind: g.Kind}
+			for _, l := range queries {
 				cg.Texts = append(cg.Texts, plugins.Text{Lang: l, Role: plugins.RoleQuery, Text: g.Queries[l]})
 				sg.QueryLangs = append(sg.QueryLangs, l)
 				c.QueryLangs[l]++
 			}
 			for _, pl := range sortedKeys(g.Answers) {
+				if held(pl) {
+					continue
+				}
 				a := g.Answers[pl]
-				for _, ql := range sortedKeys(g.Queries) {
+				for _, ql := range queries {
 					c.Reading = append(c.Reading, plugins.ReadingExample{Lang: pl, Question: g.Queries[ql], Passage: g.Passages[pl],
 						AnswerStart: a.Start, Answer: a.Text})
 				}
 			}
-			for _, l := range sortedKeys(g.Passages) {
+			for _, l := range passages {
 				cg.Texts = append(cg.Texts, plugins.Text{Lang: l, Role: plugins.RolePassage, Text: g.Passages[l]})
 				sg.PassageLangs = append(sg.PassageLangs, l)
 				c.PassageLangs[l]++
+			}
+			if g.Kind == plugins.GroupTranslation {
+				c.Translation++
 			}
 			c.Groups = append(c.Groups, cg)
 			c.Summary.Groups = append(c.Summary.Groups, sg)
 		}
 	}
-	return c
+	if err := c.checkHeldOut(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkHeldOut verifies that no text the encoder or reader will receive is
+// in a held-out language.
+func (c *Corpus) checkHeldOut() error {
+	for _, g := range c.Groups {
+		for _, t := range g.Texts {
+			if slices.Contains(c.HeldOut, t.Lang) {
+				return fmt.Errorf("training group %d holds a %s text in held-out language %s", g.ID, t.Role, t.Lang)
+			}
+		}
+	}
+	for i, ex := range c.Reading {
+		if slices.Contains(c.HeldOut, ex.Lang) {
+			return fmt.Errorf("reading example %d is in held-out language %s", i, ex.Lang)
+		}
+	}
+	return nil
 }
 
 // Describe is a per-language count of the corpus, for the start of training.
 func (c *Corpus) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "training corpus: %d groups\n", len(c.Groups))
+	fmt.Fprintf(&b, "training corpus: %d groups (%d QA, %d translation)\n", len(c.Groups), len(c.Groups)-c.Translation, c.Translation)
+	if len(c.HeldOut) > 0 {
+		fmt.Fprintf(&b, "  held out: %s (%d groups had nothing else and were dropped)\n", strings.Join(c.HeldOut, " "), c.Dropped)
+	}
 	langs := map[string]bool{}
 	for l := range c.QueryLangs {
 		langs[l] = true
@@ -213,6 +264,9 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			if len(b) != opt.BatchSize {
 				return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+i+1, len(b), opt.BatchSize)
 			}
+			if err := c.checkBatch(b); err != nil {
+				return nil, fmt.Errorf("step %d: sampler: %w", step+i+1, err)
+			}
 		}
 		// The plugin host's encoders take the chunk over one pipelined stream.
 		losses, err := plugins.TrainSteps(ctx, enc, chunk)
@@ -242,6 +296,21 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	rec.PairsPerSecond = float64(rec.Pairs) / rec.Seconds
 	rec.MonolingualShare = float64(rec.MonolingualBatches) / float64(opt.Steps)
 	return rec, nil
+}
+
+// checkBatch refuses pairs that a group does not offer: an unknown group,
+// a language it lacks on a side, or a same-language pair of a translation
+// group (a sentence matched with itself).
+func (c *Corpus) checkBatch(b plugins.Batch) error {
+	for i, p := range b {
+		if int(p.Group) >= len(c.Summary.Groups) {
+			return fmt.Errorf("pair %d names group %d; the corpus has %d", i, p.Group, len(c.Summary.Groups))
+		}
+		if g := c.Summary.Groups[p.Group]; !g.Allows(p.QueryLang, p.PassageLang) {
+			return fmt.Errorf("pair %d: %s group %d does not offer query language %s with passage language %s", i, g.Kind, p.Group, p.QueryLang, p.PassageLang)
+		}
+	}
+	return nil
 }
 
 // progress shows training progress: a bar on a terminal, plain lines

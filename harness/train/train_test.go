@@ -28,8 +28,17 @@ func corpora() []*dataset.TrainCorpus {
 	return []*dataset.TrainCorpus{&mlqa, &squad}
 }
 
+func build(t *testing.T, cs []*dataset.TrainCorpus, heldOut ...string) *Corpus {
+	t.Helper()
+	c, err := Build(cs, heldOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func TestBuild(t *testing.T) {
-	c := Build(corpora())
+	c := build(t, corpora())
 	if len(c.Groups) != 16 || c.Groups[9].ID != 9 {
 		t.Fatalf("groups: %d, id %d", len(c.Groups), c.Groups[9].ID)
 	}
@@ -65,7 +74,7 @@ func (c *countingTrainer) TrainStep(context.Context, plugins.Batch) (float64, er
 }
 
 func TestRunRecordsBatchMix(t *testing.T) {
-	c := Build(corpora())
+	c := build(t, corpora())
 	tr := &countingTrainer{}
 	rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), tr, c,
 		Options{Steps: 100, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}})
@@ -112,7 +121,7 @@ func (c *chunkTrainer) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]fl
 // sampler's chunks, and a failure names the step it happened at, with the
 // losses before it recorded.
 func TestRunInChunks(t *testing.T) {
-	c := Build(corpora())
+	c := build(t, corpora())
 	opt := Options{Steps: 150, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}}
 	tr := &chunkTrainer{}
 	rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), tr, c, opt)
@@ -126,5 +135,109 @@ func TestRunInChunks(t *testing.T) {
 	_, err = Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), tr, c, opt)
 	if err == nil || !strings.HasPrefix(err.Error(), "step 70: encoder: loss is NaN") {
 		t.Fatalf("err = %v, want step 70 named", err)
+	}
+}
+
+// mixed is a corpus of QA groups and translation groups.
+func mixed() []*dataset.TrainCorpus {
+	qa := corpora()
+	var tr dataset.TrainCorpus
+	for i := 0; i < 8; i++ {
+		texts := map[string]string{"de": "s", "el": "s", "en": "s"}
+		tr.Groups = append(tr.Groups, dataset.TrainGroup{Kind: plugins.GroupTranslation, Queries: texts, Passages: texts})
+	}
+	// A translation pair of a held-out language and one other: nothing
+	// is left of it once el is held out.
+	pair := map[string]string{"el": "s", "de": "s"}
+	tr.Groups = append(tr.Groups, dataset.TrainGroup{Kind: plugins.GroupTranslation, Queries: pair, Passages: pair})
+	return append(qa, &tr)
+}
+
+// TestBuildHeldOut: a held-out language's texts are gone from what the
+// encoder and the reader receive; groups left with no pair are dropped.
+func TestBuildHeldOut(t *testing.T) {
+	cs := mixed()
+	cs[0].Groups[0].Answers = map[string]dataset.Answer{"de": {Text: "p", Start: 0}, "es": {Text: "p", Start: 0}}
+	c := build(t, cs, "el", "es")
+	if c.Dropped != 1 || len(c.Groups) != 24 || c.Translation != 8 {
+		t.Fatalf("dropped %d, groups %d, translation %d", c.Dropped, len(c.Groups), c.Translation)
+	}
+	for _, g := range c.Groups {
+		for _, tx := range g.Texts {
+			if tx.Lang == "el" || tx.Lang == "es" {
+				t.Fatalf("group %d holds a %s text", g.ID, tx.Lang)
+			}
+		}
+	}
+	for _, ex := range c.Reading {
+		if ex.Lang == "es" {
+			t.Fatalf("reading example in held-out es: %+v", ex)
+		}
+	}
+	if len(c.Reading) != 2 { // de passage × ar, de questions
+		t.Errorf("%d reading examples, want 2", len(c.Reading))
+	}
+	want := plugins.Group{ID: 16, Kind: plugins.GroupTranslation, QueryLangs: []string{"de", "en"}, PassageLangs: []string{"de", "en"}}
+	if diff := cmp.Diff(want, c.Summary.Groups[16]); diff != "" {
+		t.Errorf("translation group (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(c.Describe(), "held out: el es (1 groups had nothing else") {
+		t.Errorf("describe:\n%s", c.Describe())
+	}
+}
+
+// TestSamplersOnMixedCorpus: the three built-in samplers never take a
+// same-language pair from a translation group; monolingual batches come
+// from QA groups only, and cross-lingual batches use both kinds.
+func TestSamplersOnMixedCorpus(t *testing.T) {
+	c := build(t, mixed())
+	for _, def := range []sdk.SamplerDef{samplers.Monolingual(), samplers.CrossLingual(), samplers.Hybrid()} {
+		t.Run(def.Info.Name, func(t *testing.T) {
+			s := sdk.NewSampler(def)
+			if err := s.Start(context.Background(), plugins.SamplerConfig{Corpus: c.Summary, BatchSize: 4, Seed: 7, Params: plugins.Params{}}); err != nil {
+				t.Fatal(err)
+			}
+			bs, err := s.Next(context.Background(), 400)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromTranslation := 0
+			for _, b := range bs {
+				if err := c.checkBatch(b); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range b {
+					g := c.Summary.Groups[p.Group]
+					if g.Kind == plugins.GroupTranslation {
+						fromTranslation++
+						if b.Monolingual() {
+							t.Fatalf("monolingual batch %v takes translation group %d", b, p.Group)
+						}
+					}
+				}
+			}
+			if (def.Info.Name == "monolingual") != (fromTranslation == 0) {
+				t.Errorf("%d pairs from translation groups", fromTranslation)
+			}
+		})
+	}
+}
+
+// selfSampler pairs a translation group's sentence with itself.
+type selfSampler struct{}
+
+func (selfSampler) Start(context.Context, plugins.SamplerConfig) error { return nil }
+func (selfSampler) Next(_ context.Context, n int) ([]plugins.Batch, error) {
+	b := plugins.Batch{{Group: 16, QueryLang: "de", PassageLang: "de"}}
+	return []plugins.Batch{b}, nil
+}
+
+// TestRunRefusesSelfPairs: the host refuses a sampler's same-language pair
+// of a translation group, naming the step and the group.
+func TestRunRefusesSelfPairs(t *testing.T) {
+	c := build(t, mixed())
+	_, err := Run(context.Background(), selfSampler{}, &countingTrainer{}, c, Options{Steps: 1, BatchSize: 1})
+	if err == nil || !strings.Contains(err.Error(), "step 1: sampler: pair 0: translation group 16 does not offer query language de with passage language de") {
+		t.Fatalf("err = %v", err)
 	}
 }

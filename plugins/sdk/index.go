@@ -9,11 +9,13 @@ import (
 
 // CorpusIndex answers the questions samplers ask of a corpus summary: which
 // groups offer a language on both sides, and which cross-lingual (query
-// language, passage language) pairs a group offers.
+// language, passage language) pairs a group offers. It respects group
+// kinds: a translation group offers no monolingual pair (it would match a
+// sentence with itself), only cross-lingual ones.
 type CorpusIndex struct {
 	Groups []plugins.Group
 	// Mono maps a language to the indices (into Groups) of the groups that
-	// offer it on both the query and the passage side.
+	// offer it on both the query and the passage side: QA groups only.
 	Mono map[string][]int
 	// MonoLangs lists the languages of Mono in sorted order.
 	MonoLangs []string
@@ -27,7 +29,7 @@ func NewCorpusIndex(c plugins.CorpusSummary) *CorpusIndex {
 	ix := &CorpusIndex{Groups: c.Groups, Mono: map[string][]int{}}
 	for i, g := range c.Groups {
 		for _, q := range g.QueryLangs {
-			if slices.Contains(g.PassageLangs, q) {
+			if g.Allows(q, q) {
 				ix.Mono[q] = append(ix.Mono[q], i)
 			}
 		}
@@ -43,7 +45,7 @@ func NewCorpusIndex(c plugins.CorpusSummary) *CorpusIndex {
 }
 
 // CrossPairs lists the (query, passage) language pairs of g whose languages
-// differ, in a fixed order.
+// differ, in a fixed order. Every kind of group offers them.
 func CrossPairs(g plugins.Group) [][2]string {
 	var out [][2]string
 	for _, q := range g.QueryLangs {
@@ -101,3 +103,29 @@ func (c *Cycle) Take(n int) []int {
 
 // Len is the number of elements in the set.
 func (c *Cycle) Len() int { return len(c.items) }
+
+// Restrict returns the summary with every group's languages cut to langs
+// (all of them when langs is empty); groups left with no pair are dropped.
+// Group ids are kept.
+func Restrict(c plugins.CorpusSummary, langs []string) plugins.CorpusSummary {
+	if len(langs) == 0 {
+		return c
+	}
+	keep := func(ls []string) []string {
+		var out []string
+		for _, l := range ls {
+			if slices.Contains(langs, l) {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	var out plugins.CorpusSummary
+	for _, g := range c.Groups {
+		r := plugins.Group{ID: g.ID, Kind: g.Kind, QueryLangs: keep(g.QueryLangs), PassageLangs: keep(g.PassageLangs)}
+		if len(r.QueryLangs) > 0 && len(r.PassageLangs) > 0 {
+			out.Groups = append(out.Groups, r)
+		}
+	}
+	return out
+}

@@ -25,6 +25,58 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// GroupKind says which pairs a sampler may take from a group. Zero is a QA
+// pair, so that a host sending no kind describes QA groups.
+type GroupKind int32
+
+const (
+	// A question and its answering passage, each in some languages: every
+	// (query language, passage language) pair is a positive.
+	GroupKind_GROUP_KIND_QA GroupKind = 0
+	// One sentence in several languages, offered on both sides: only pairs of
+	// two different languages are positives. The host refuses the others.
+	GroupKind_GROUP_KIND_TRANSLATION GroupKind = 1
+)
+
+// Enum value maps for GroupKind.
+var (
+	GroupKind_name = map[int32]string{
+		0: "GROUP_KIND_QA",
+		1: "GROUP_KIND_TRANSLATION",
+	}
+	GroupKind_value = map[string]int32{
+		"GROUP_KIND_QA":          0,
+		"GROUP_KIND_TRANSLATION": 1,
+	}
+)
+
+func (x GroupKind) Enum() *GroupKind {
+	p := new(GroupKind)
+	*p = x
+	return p
+}
+
+func (x GroupKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GroupKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_xlbench_v1_sampler_proto_enumTypes[0].Descriptor()
+}
+
+func (GroupKind) Type() protoreflect.EnumType {
+	return &file_xlbench_v1_sampler_proto_enumTypes[0]
+}
+
+func (x GroupKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GroupKind.Descriptor instead.
+func (GroupKind) EnumDescriptor() ([]byte, []int) {
+	return file_xlbench_v1_sampler_proto_rawDescGZIP(), []int{0}
+}
+
 // A group is one QA pair (or parallel sentence) available in several
 // languages. Language fields index CorpusSummary.languages.
 type Group struct {
@@ -32,6 +84,7 @@ type Group struct {
 	Id            uint32                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	QueryLangs    []uint32               `protobuf:"varint,2,rep,packed,name=query_langs,json=queryLangs,proto3" json:"query_langs,omitempty"`
 	PassageLangs  []uint32               `protobuf:"varint,3,rep,packed,name=passage_langs,json=passageLangs,proto3" json:"passage_langs,omitempty"`
+	Kind          GroupKind              `protobuf:"varint,4,opt,name=kind,proto3,enum=xlbench.v1.GroupKind" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -85,6 +138,13 @@ func (x *Group) GetPassageLangs() []uint32 {
 		return x.PassageLangs
 	}
 	return nil
+}
+
+func (x *Group) GetKind() GroupKind {
+	if x != nil {
+		return x.Kind
+	}
+	return GroupKind_GROUP_KIND_QA
 }
 
 type CorpusSummary struct {
@@ -300,12 +360,13 @@ var File_xlbench_v1_sampler_proto protoreflect.FileDescriptor
 const file_xlbench_v1_sampler_proto_rawDesc = "" +
 	"\n" +
 	"\x18xlbench/v1/sampler.proto\x12\n" +
-	"xlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"]\n" +
+	"xlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"\x88\x01\n" +
 	"\x05Group\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12\x1f\n" +
 	"\vquery_langs\x18\x02 \x03(\rR\n" +
 	"queryLangs\x12#\n" +
-	"\rpassage_langs\x18\x03 \x03(\rR\fpassageLangs\"X\n" +
+	"\rpassage_langs\x18\x03 \x03(\rR\fpassageLangs\x12)\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x15.xlbench.v1.GroupKindR\x04kind\"X\n" +
 	"\rCorpusSummary\x12\x1c\n" +
 	"\tlanguages\x18\x01 \x03(\tR\tlanguages\x12)\n" +
 	"\x06groups\x18\x02 \x03(\v2\x11.xlbench.v1.GroupR\x06groups\"\xac\x01\n" +
@@ -318,7 +379,10 @@ const file_xlbench_v1_sampler_proto_rawDesc = "" +
 	"\vNextRequest\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\";\n" +
 	"\fNextResponse\x12+\n" +
-	"\abatches\x18\x01 \x03(\v2\x11.xlbench.v1.BatchR\abatches2\xb8\x01\n" +
+	"\abatches\x18\x01 \x03(\v2\x11.xlbench.v1.BatchR\abatches*:\n" +
+	"\tGroupKind\x12\x11\n" +
+	"\rGROUP_KIND_QA\x10\x00\x12\x1a\n" +
+	"\x16GROUP_KIND_TRANSLATION\x10\x012\xb8\x01\n" +
 	"\aSampler\x125\n" +
 	"\bDescribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12;\n" +
 	"\x05Start\x12\x1f.xlbench.v1.SamplerStartRequest\x1a\x11.xlbench.v1.Empty\x129\n" +
@@ -336,34 +400,37 @@ func file_xlbench_v1_sampler_proto_rawDescGZIP() []byte {
 	return file_xlbench_v1_sampler_proto_rawDescData
 }
 
+var file_xlbench_v1_sampler_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_xlbench_v1_sampler_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_xlbench_v1_sampler_proto_goTypes = []any{
-	(*Group)(nil),               // 0: xlbench.v1.Group
-	(*CorpusSummary)(nil),       // 1: xlbench.v1.CorpusSummary
-	(*SamplerStartRequest)(nil), // 2: xlbench.v1.SamplerStartRequest
-	(*NextRequest)(nil),         // 3: xlbench.v1.NextRequest
-	(*NextResponse)(nil),        // 4: xlbench.v1.NextResponse
-	(*structpb.Struct)(nil),     // 5: google.protobuf.Struct
-	(*Batch)(nil),               // 6: xlbench.v1.Batch
-	(*Empty)(nil),               // 7: xlbench.v1.Empty
-	(*PluginInfo)(nil),          // 8: xlbench.v1.PluginInfo
+	(GroupKind)(0),              // 0: xlbench.v1.GroupKind
+	(*Group)(nil),               // 1: xlbench.v1.Group
+	(*CorpusSummary)(nil),       // 2: xlbench.v1.CorpusSummary
+	(*SamplerStartRequest)(nil), // 3: xlbench.v1.SamplerStartRequest
+	(*NextRequest)(nil),         // 4: xlbench.v1.NextRequest
+	(*NextResponse)(nil),        // 5: xlbench.v1.NextResponse
+	(*structpb.Struct)(nil),     // 6: google.protobuf.Struct
+	(*Batch)(nil),               // 7: xlbench.v1.Batch
+	(*Empty)(nil),               // 8: xlbench.v1.Empty
+	(*PluginInfo)(nil),          // 9: xlbench.v1.PluginInfo
 }
 var file_xlbench_v1_sampler_proto_depIdxs = []int32{
-	0, // 0: xlbench.v1.CorpusSummary.groups:type_name -> xlbench.v1.Group
-	1, // 1: xlbench.v1.SamplerStartRequest.corpus:type_name -> xlbench.v1.CorpusSummary
-	5, // 2: xlbench.v1.SamplerStartRequest.params:type_name -> google.protobuf.Struct
-	6, // 3: xlbench.v1.NextResponse.batches:type_name -> xlbench.v1.Batch
-	7, // 4: xlbench.v1.Sampler.Describe:input_type -> xlbench.v1.Empty
-	2, // 5: xlbench.v1.Sampler.Start:input_type -> xlbench.v1.SamplerStartRequest
-	3, // 6: xlbench.v1.Sampler.Next:input_type -> xlbench.v1.NextRequest
-	8, // 7: xlbench.v1.Sampler.Describe:output_type -> xlbench.v1.PluginInfo
-	7, // 8: xlbench.v1.Sampler.Start:output_type -> xlbench.v1.Empty
-	4, // 9: xlbench.v1.Sampler.Next:output_type -> xlbench.v1.NextResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	0, // 0: xlbench.v1.Group.kind:type_name -> xlbench.v1.GroupKind
+	1, // 1: xlbench.v1.CorpusSummary.groups:type_name -> xlbench.v1.Group
+	2, // 2: xlbench.v1.SamplerStartRequest.corpus:type_name -> xlbench.v1.CorpusSummary
+	6, // 3: xlbench.v1.SamplerStartRequest.params:type_name -> google.protobuf.Struct
+	7, // 4: xlbench.v1.NextResponse.batches:type_name -> xlbench.v1.Batch
+	8, // 5: xlbench.v1.Sampler.Describe:input_type -> xlbench.v1.Empty
+	3, // 6: xlbench.v1.Sampler.Start:input_type -> xlbench.v1.SamplerStartRequest
+	4, // 7: xlbench.v1.Sampler.Next:input_type -> xlbench.v1.NextRequest
+	9, // 8: xlbench.v1.Sampler.Describe:output_type -> xlbench.v1.PluginInfo
+	8, // 9: xlbench.v1.Sampler.Start:output_type -> xlbench.v1.Empty
+	5, // 10: xlbench.v1.Sampler.Next:output_type -> xlbench.v1.NextResponse
+	8, // [8:11] is the sub-list for method output_type
+	5, // [5:8] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_xlbench_v1_sampler_proto_init() }
@@ -377,13 +444,14 @@ func file_xlbench_v1_sampler_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xlbench_v1_sampler_proto_rawDesc), len(file_xlbench_v1_sampler_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_xlbench_v1_sampler_proto_goTypes,
 		DependencyIndexes: file_xlbench_v1_sampler_proto_depIdxs,
+		EnumInfos:         file_xlbench_v1_sampler_proto_enumTypes,
 		MessageInfos:      file_xlbench_v1_sampler_proto_msgTypes,
 	}.Build()
 	File_xlbench_v1_sampler_proto = out.File
