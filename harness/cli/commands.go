@@ -365,7 +365,8 @@ func (a *App) cmdScoreQA(_ context.Context, args []string) error {
 }
 
 // cmdPlan lists the cells of the specs' experiments in run order, with the
-// cell id that decides whether a stored result can be reused.
+// cell id that decides whether a stored result can be reused and, for a
+// cell that starts from a pretraining stage, the stage's cell and id.
 func (a *App) cmdPlan(ctx context.Context, args []string) error {
 	fs := a.flags("plan", "[-data DIR] SPEC...")
 	dataDir := fs.String("data", "", "data directory (its files' checksums enter the cell ids)")
@@ -393,7 +394,11 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
 		}
-		fmt.Fprintf(a.Stdout, "%d\t%s\t%s/%s\n", i, in.ID(), c.Experiment.Name, c.Name)
+		line := fmt.Sprintf("%d\t%s\t%s/%s", i, in.ID(), c.Experiment.Name, c.Name)
+		if in.Stage != nil {
+			line += fmt.Sprintf("\tafter %s/%s (%s)", in.Stage.Experiment, in.Stage.Cell, in.Stage.ID)
+		}
+		fmt.Fprintln(a.Stdout, line)
 	}
 	return nil
 }

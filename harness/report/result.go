@@ -47,6 +47,12 @@ type CellResult struct {
 	Seed           uint64     `json:"seed"`
 	// Training is the training record of a trained cell.
 	Training *train.Record `json:"training,omitempty"`
+	// Stage is the pretraining stage the encoder started from, if any.
+	Stage *StageInfo `json:"stage,omitempty"`
+	// HeldOut lists the languages removed from the training data.
+	HeldOut []string `json:"held_out,omitempty"`
+	// Baseline names the sampler the experiment's rows are tested against.
+	Baseline string `json:"baseline,omitempty"`
 	// Reading describes the reader of a cell with retrieve-then-read
 	// metrics (em, f1 in Metrics).
 	Reading *Reading `json:"reading,omitempty"`
@@ -67,6 +73,16 @@ type CellResult struct {
 	// setting → "<pool>:<question id>". It is stored beside the result in
 	// PerQueryFile and loaded by ReadAll.
 	PerQuery map[string]map[string]map[string]float64 `json:"-"`
+}
+
+// StageInfo identifies the pretraining stage a cell's encoder started from
+// and the languages the stage trained on.
+type StageInfo struct {
+	Experiment   string         `json:"experiment"`
+	Cell         string         `json:"cell"`
+	CellID       string         `json:"cell_id"`
+	QueryLangs   map[string]int `json:"query_langs,omitempty"`
+	PassageLangs map[string]int `json:"passage_langs,omitempty"`
 }
 
 // Manifest records what a cell was computed from and where.

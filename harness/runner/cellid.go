@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
@@ -33,7 +34,18 @@ type Inputs struct {
 	Reader     *ComponentInput `json:"reader,omitempty"`
 	ReadTopK   int             `json:"read_top_k,omitempty"`
 	Train      []DatasetInput  `json:"train,omitempty"`
-	Evaluate   []DatasetInput  `json:"evaluate"`
+	HeldOut    []string        `json:"held_out,omitempty"`
+	// Stage is the pretraining cell the encoder starts from.
+	Stage    *StageInput    `json:"stage,omitempty"`
+	Evaluate []DatasetInput `json:"evaluate"`
+}
+
+// StageInput identifies a pretraining stage by its cell id, which hashes
+// everything that decides its model.
+type StageInput struct {
+	Experiment string `json:"experiment"`
+	Cell       string `json:"cell"`
+	ID         string `json:"id"`
 }
 
 // ComponentInput identifies a plugin and its parameters; Binary is the
@@ -83,10 +95,14 @@ func (c *checksums) file(path string) (string, error) {
 	return sum, nil
 }
 
-// dataset hashes the data files (.json, .json.gz) under a dataset's path,
-// a folder or one file.
+// dataset hashes the data files of a dataset's format (its registry entry
+// says which) under the dataset's path, a folder or one file.
 func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, error) {
 	in := DatasetInput{Name: d.Name, Format: d.Format, Path: d.Path, Languages: d.Languages, Files: map[string]string{}}
+	format, ok := dataset.LookupFormat(d.Format)
+	if !ok {
+		return in, fmt.Errorf("dataset %q: unknown format %q", d.Name, d.Format)
+	}
 	root := filepath.Join(dataDir, filepath.FromSlash(d.Path))
 	var paths []string
 	for _, p := range []string{root, root + ".gz"} {
@@ -99,7 +115,7 @@ func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, erro
 			if err != nil {
 				return err
 			}
-			if !e.IsDir() && (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".json.gz")) {
+			if !e.IsDir() && format.DataFile(p) {
 				paths = append(paths, p)
 			}
 			return nil
@@ -163,7 +179,16 @@ func (r *Runner) CellInputs(cell Cell, self string) (*Inputs, error) {
 		// The reader is trained with the experiment's first seed.
 		in.Reader, in.ReadTopK = &rd, e.ReadTopK
 	}
+	if cell.Stage != nil {
+		st, err := r.CellInputs(*cell.Stage, self)
+		if err != nil {
+			return nil, fmt.Errorf("stage %s/%s: %w", cell.Stage.Experiment.Name, cell.Stage.Name, err)
+		}
+		cell.Stage.Inputs = st
+		in.Stage = &StageInput{Experiment: cell.Stage.Experiment.Name, Cell: cell.Stage.Name, ID: st.ID()}
+	}
 	if cell.Sampler != nil || len(e.Readers) > 0 {
+		in.HeldOut = e.HeldOut
 		for _, d := range e.Train {
 			di, err := r.sums.dataset(r.Store.Dir, d)
 			if err != nil {

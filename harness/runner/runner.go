@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +33,9 @@ type Cell struct {
 	// Name is unique within the experiment and safe as a directory name:
 	// "<encoder>[.<sampler>].seed<N>".
 	Name string
+	// Stage is the pretraining cell whose model this cell's encoder starts
+	// from; nil for a cell that starts from scratch or does not train.
+	Stage *Cell
 	// Inputs, set by Runner.Run, describe the cell for its id and manifest.
 	Inputs *Inputs
 }
@@ -40,7 +44,8 @@ type Cell struct {
 // samplers, then seeds, each in spec order. Without training data there
 // are no samplers, and each encoder is evaluated once per seed. An encoder
 // that does not train (its plugin says so) is evaluated once, with the first
-// seed, whatever the samplers.
+// seed, whatever the samplers. The trained cells of an experiment with a
+// pretraining stage point at the stage's one cell.
 func Plan(e *spec.Experiment) []Cell {
 	var cells []Cell
 	for _, enc := range e.Encoders {
@@ -58,7 +63,12 @@ func Plan(e *spec.Experiment) []Cell {
 					name += "." + s.Name
 				}
 				name += fmt.Sprintf(".seed%d", seed)
-				cells = append(cells, Cell{Experiment: e, Encoder: enc, Sampler: s, Seed: seed, Name: name})
+				c := Cell{Experiment: e, Encoder: enc, Sampler: s, Seed: seed, Name: name}
+				if e.StartFrom != nil && s != nil {
+					stage := Plan(e.StartFrom)[0]
+					c.Stage = &stage
+				}
+				cells = append(cells, c)
 			}
 		}
 	}
@@ -112,6 +122,8 @@ type Runner struct {
 	// status holds what each running cell is doing, for the status lines
 	// of a parallel run.
 	status map[string]string
+	// stages holds, per stage cell id, the stage's one run in this process.
+	stages map[string]*stageRun
 }
 
 // setStatus records what a running cell is doing; "" removes it.
@@ -183,23 +195,10 @@ func (r *Runner) Collection(d *spec.Dataset) (*dataset.Collection, error) {
 	if c, ok := r.cache[d.Name]; ok {
 		return c, nil
 	}
-	langs := d.Languages
-	if len(langs) == 0 {
-		langs = r.Store.Languages(d.Path)
-		if len(langs) == 0 {
-			return nil, fmt.Errorf("dataset %q: no <lang>.json or <lang>.json.gz files in %s", d.Name, filepath.Join(r.Store.Dir, d.Path))
-		}
-	}
-	var c *dataset.Collection
-	var err error
-	switch d.Format {
-	case "lareqa":
-		c, err = dataset.LoadLAReQA(r.Store, d.Name, d.Path, langs)
-	default:
-		err = fmt.Errorf("no loader for format %q", d.Format)
-	}
+	f, _ := dataset.LookupFormat(d.Format)
+	c, err := f.LoadEval(r.Store, d.Decl())
 	if err != nil {
-		return nil, fmt.Errorf("dataset %q: %w", d.Name, err)
+		return nil, err
 	}
 	if r.cache == nil {
 		r.cache = map[string]*dataset.Collection{}
@@ -209,16 +208,23 @@ func (r *Runner) Collection(d *spec.Dataset) (*dataset.Collection, error) {
 	return c, nil
 }
 
-// TrainingCorpus loads and joins an experiment's training datasets once per
-// run, and prints their per-language counts the first time.
-func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
-	r.loadMu.Lock()
-	defer r.loadMu.Unlock()
+// corpusKey names an experiment's training corpus: its datasets and the
+// languages it holds out.
+func corpusKey(e *spec.Experiment) string {
 	var names []string
 	for _, d := range e.Train {
 		names = append(names, d.Name)
 	}
-	key := strings.Join(names, "+")
+	return strings.Join(names, "+") + " -" + strings.Join(e.HeldOut, ",")
+}
+
+// TrainingCorpus loads and joins an experiment's training datasets, less
+// its held-out languages, once per run, and prints their per-language
+// counts the first time.
+func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
+	r.loadMu.Lock()
+	defer r.loadMu.Unlock()
+	key := corpusKey(e)
 	r.mu.Lock()
 	c, ok := r.corpora[key]
 	r.mu.Unlock()
@@ -227,27 +233,18 @@ func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
 	}
 	var parts []*dataset.TrainCorpus
 	for _, d := range e.Train {
-		var tc *dataset.TrainCorpus
-		var err error
-		switch d.Format {
-		case "mlqa":
-			tc, err = dataset.LoadMLQA(r.Store, d.Name, d.Path, d.Languages)
-		case "squad":
-			lang := "en"
-			if len(d.Languages) > 0 {
-				lang = d.Languages[0]
-			}
-			tc, err = dataset.LoadSQuAD(r.Store, d.Name, d.Path, lang)
-		default:
-			err = fmt.Errorf("format %q is not a training format", d.Format)
-		}
+		f, _ := dataset.LookupFormat(d.Format)
+		tc, err := f.LoadTrain(r.Store, d.Decl())
 		if err != nil {
-			return nil, fmt.Errorf("dataset %q: %w", d.Name, err)
+			return nil, err
 		}
 		r.logf("loaded training dataset %s: %d groups", d.Name, len(tc.Groups))
 		parts = append(parts, tc)
 	}
-	c = train.Build(parts)
+	c, err := train.Build(parts, e.HeldOut)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: %w", e.Name, err)
+	}
 	r.logf("%s", strings.TrimRight(c.Describe(), "\n"))
 	r.mu.Lock()
 	if r.corpora == nil {
@@ -258,110 +255,186 @@ func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
 	return c, nil
 }
 
-// RunCell runs one cell and stores its result. The result is written only
-// when every dataset was evaluated.
+// cellRun is one cell on its way through the steps of RunCell.
+type cellRun struct {
+	cell    Cell
+	label   string
+	started time.Time
+	status  func(string)
+	enc     plugins.Encoder
+	info    plugins.EncoderInfo
+	rec     *train.Record
+	stage   *report.StageInfo
+	res     *report.CellResult
+	// evaluated holds each evaluation dataset's outcome, in spec order.
+	evaluated []datasetOutcome
+}
+
+// datasetOutcome is one evaluation dataset's part of a cell's result.
+type datasetOutcome struct {
+	name     string
+	info     report.DatasetInfo
+	result   eval.Result
+	oracle   map[string]float64
+	hasRead  bool
+	perQuery map[string]map[string]float64
+}
+
+// RunCell runs one cell and stores its result: start the encoder (from the
+// stage's model when the experiment has one), train it, evaluate it on
+// every dataset (reading the answers when the experiment has a reader),
+// and store the result. The result is written only when every dataset was
+// evaluated.
 func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, error) {
-	started := time.Now()
-	label := fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)
-	fail := func(err error) (*report.CellResult, error) {
-		return nil, fmt.Errorf("%s: %w", label, err)
+	if cell.Stage != nil {
+		// The stage runs (or is found stored) first, whoever asks first.
+		if _, err := r.RunStage(ctx, *cell.Stage); err != nil {
+			return nil, fmt.Errorf("cell %s/%s: %w", cell.Experiment.Name, cell.Name, err)
+		}
 	}
-	status := func(what string) { r.setStatus(cell.Experiment.Name+"/"+cell.Name, what) }
-	status("starting")
-	defer status("")
-	enc, stop, err := r.Plugins.StartEncoder(cell.Encoder.Plugin, label)
+	return r.runCell(ctx, cell, false)
+}
+
+func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool) (*report.CellResult, error) {
+	run := &cellRun{cell: cell, started: time.Now(), label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)}
+	run.status = func(what string) { r.setStatus(cell.Experiment.Name+"/"+cell.Name, what) }
+	run.status("starting")
+	defer run.status("")
+	stop, err := r.startEncoder(ctx, run)
+	if stop != nil {
+		defer stop()
+	}
+	if err == nil {
+		err = r.trainCell(ctx, run, saveModel)
+	}
+	if err == nil {
+		err = r.evaluateCell(ctx, run)
+	}
 	if err != nil {
-		return fail(err)
+		return nil, fmt.Errorf("%s: %w", run.label, err)
 	}
-	defer stop()
-	info, err := enc.Configure(ctx, plugins.EncoderConfig{Params: cell.Encoder.Checked, Seed: cell.Seed})
+	res, err := r.storeCell(run)
 	if err != nil {
-		return fail(err)
+		return nil, fmt.Errorf("%s: %w", run.label, err)
 	}
-	var rec *train.Record
-	if cell.Sampler != nil {
-		if !info.Trainable {
-			return fail(fmt.Errorf("encoder %s does not train, but the cell has sampler %s", cell.Encoder.Name, cell.Sampler.Name))
-		}
-		corpus, err := r.TrainingCorpus(cell.Experiment)
+	return res, nil
+}
+
+// startEncoder starts and configures the cell's encoder; a cell of an
+// experiment with a stage starts from the stage's saved model.
+func (r *Runner) startEncoder(ctx context.Context, run *cellRun) (func(), error) {
+	cell := run.cell
+	enc, stop, err := r.Plugins.StartEncoder(cell.Encoder.Plugin, run.label)
+	if err != nil {
+		return nil, err
+	}
+	run.enc = enc
+	params := cell.Encoder.Checked
+	if cell.Stage != nil {
+		ckpt, err := filepath.Abs(r.modelPath(*cell.Stage))
 		if err != nil {
-			return fail(err)
+			return stop, err
 		}
-		sampler, stopSampler, err := r.Plugins.StartSampler(cell.Sampler.Plugin, label)
+		params = maps.Clone(params)
+		params[spec.CheckpointParam] = ckpt
+		st, err := report.Read(r.Out, cell.Stage.Experiment.Name, cell.Stage.Name)
+		if err != nil || st == nil {
+			return stop, fmt.Errorf("stage %s/%s: its result is gone from %s", cell.Stage.Experiment.Name, cell.Stage.Name, r.Out)
+		}
+		run.stage = &report.StageInfo{Experiment: st.Experiment, Cell: st.Cell, CellID: st.CellID}
+		if st.Training != nil {
+			run.stage.QueryLangs, run.stage.PassageLangs = st.Training.QueryLangs, st.Training.PassageLangs
+		}
+		r.logf("%s: starting from stage %s/%s (cell id %s)", run.label, st.Experiment, st.Cell, st.CellID)
+	}
+	if run.info, err = enc.Configure(ctx, plugins.EncoderConfig{Params: params, Seed: cell.Seed}); err != nil {
+		return stop, err
+	}
+	return stop, nil
+}
+
+// trainCell trains a cell that has a sampler, and saves its model when the
+// run keeps checkpoints or the cell is a stage.
+func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) error {
+	cell := run.cell
+	if cell.Sampler == nil {
+		return nil
+	}
+	if !run.info.Trainable {
+		return fmt.Errorf("encoder %s does not train, but the cell has sampler %s", cell.Encoder.Name, cell.Sampler.Name)
+	}
+	corpus, err := r.TrainingCorpus(cell.Experiment)
+	if err != nil {
+		return err
+	}
+	sampler, stopSampler, err := r.Plugins.StartSampler(cell.Sampler.Plugin, run.label)
+	if err != nil {
+		return err
+	}
+	defer stopSampler()
+	steps := cell.Experiment.Steps
+	if steps == 0 {
+		steps = train.StepsFor(cell.Experiment.Epochs, len(corpus.Groups), cell.Experiment.BatchSize)
+	}
+	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
+		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
+		SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(),
+		OnStep: func(step int, loss float64) {
+			run.status(fmt.Sprintf("training, step %d/%d, loss %.3f", step, steps, loss))
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("training: %w", err)
+	}
+	run.rec = rec
+	r.logf("%s: trained %d steps in %.1fs (%.0f pairs/s), %.1f%% monolingual batches, final loss %.3f",
+		run.label, rec.Steps, rec.Seconds, rec.PairsPerSecond, 100*rec.MonolingualShare, rec.FinalLoss(50))
+	if r.Checkpoints || saveModel {
+		path, err := filepath.Abs(r.modelPath(cell))
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(path), 0o755)
+		}
+		if err == nil {
+			err = run.enc.Save(ctx, path)
+		}
 		if err != nil {
-			return fail(err)
-		}
-		steps := cell.Experiment.Steps
-		if steps == 0 {
-			steps = train.StepsFor(cell.Experiment.Epochs, len(corpus.Groups), cell.Experiment.BatchSize)
-		}
-		rec, err = train.Run(ctx, sampler, enc, corpus, train.Options{
-			Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
-			SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(),
-			OnStep: func(step int, loss float64) {
-				status(fmt.Sprintf("training, step %d/%d, loss %.3f", step, steps, loss))
-			},
-		})
-		stopSampler()
-		if err != nil {
-			return fail(fmt.Errorf("training: %w", err))
-		}
-		r.logf("%s: trained %d steps in %.1fs (%.0f pairs/s), %.1f%% monolingual batches, final loss %.3f",
-			label, rec.Steps, rec.Seconds, rec.PairsPerSecond, 100*rec.MonolingualShare, rec.FinalLoss(50))
-		if r.Checkpoints {
-			dir, err := filepath.Abs(filepath.Join(r.Out, cell.Experiment.Name, cell.Name))
-			if err == nil {
-				err = os.MkdirAll(dir, 0o755)
-			}
-			if err == nil {
-				err = enc.Save(ctx, filepath.Join(dir, "model.ckpt"))
-			}
-			if err != nil {
-				return fail(fmt.Errorf("saving the checkpoint: %w", err))
-			}
+			return fmt.Errorf("saving the model: %w", err)
 		}
 	}
-	res := &report.CellResult{
-		XLBenchVersion: r.Version,
-		Experiment:     cell.Experiment.Name,
-		Cell:           cell.Name,
-		Encoder: report.Component{Name: cell.Encoder.Name, Plugin: cell.Encoder.Plugin,
-			PluginName: cell.Encoder.Info.Name, PluginVersion: cell.Encoder.Info.Version, Params: cell.Encoder.Checked},
-		Seed:     cell.Seed,
-		Training: rec,
-		Started:  started.UTC(),
-		Datasets: map[string]report.DatasetInfo{},
-		Metrics:  map[string]map[string]map[string]float64{},
-		Pools:    map[string]map[string]map[string]eval.Pool{},
-	}
-	if cell.Sampler != nil {
-		res.Sampler = &report.Component{Name: cell.Sampler.Name, Plugin: cell.Sampler.Plugin,
-			PluginName: cell.Sampler.Info.Name, PluginVersion: cell.Sampler.Info.Version, Params: cell.Sampler.Checked}
-	}
+	return nil
+}
+
+// modelPath is where a cell's trained model is saved.
+func (r *Runner) modelPath(cell Cell) string {
+	return filepath.Join(r.Out, cell.Experiment.Name, cell.Name, ModelFile)
+}
+
+// ModelFile is the name of a cell's saved model under OUT/<experiment>/<cell>/.
+const ModelFile = "model.ckpt"
+
+// evaluateCell evaluates the cell's encoder on every evaluation dataset,
+// reading answers when the experiment has a reader.
+func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
+	cell := run.cell
 	if len(cell.Experiment.Readers) > 0 {
-		status("preparing the reader")
+		run.status("preparing the reader")
 	}
 	rd, err := r.Reader(ctx, cell.Experiment)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	if rd != nil {
-		res.Reading = &report.Reading{Reader: report.Component{Name: rd.comp.Name, Plugin: rd.comp.Plugin,
-			PluginName: rd.comp.Info.Name, PluginVersion: rd.comp.Info.Version, Params: rd.comp.Checked},
-			TopK: cell.Experiment.ReadTopK, Oracle: map[string]map[string]float64{}, TrainingSteps: len(rd.loss)}
-	}
-	perQuery := map[string]map[string]map[string]float64{}
 	for _, d := range cell.Experiment.Evaluate {
 		c, err := r.Collection(d)
 		if err != nil {
-			return fail(err)
+			return err
 		}
-		status("evaluating on " + d.Name)
-		opts := eval.Options{Answers: true, Progress: func(msg string) { r.logf("%s: %s: %s", label, d.Name, msg) }}
+		run.status("evaluating on " + d.Name)
+		out := datasetOutcome{name: d.Name, info: report.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
+		opts := eval.Options{Answers: true, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
 		if rd != nil {
-			opts.Reader, opts.ReadTopK = rd, cell.Experiment.ReadTopK
-			if res.Reading.Oracle[d.Name], err = rd.oracle(ctx, c); err != nil {
-				return fail(err)
+			opts.Reader, opts.ReadTopK, out.hasRead = rd, cell.Experiment.ReadTopK, true
+			if out.oracle, err = rd.oracle(ctx, c); err != nil {
+				return err
 			}
 		}
 		var trec *eval.TRECWriter
@@ -371,49 +444,92 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 				dir = filepath.Join(r.TRECDir, cell.Experiment.Name, cell.Name)
 			}
 			if trec, err = eval.NewTRECWriter(dir, d.Name, cell.Experiment.Name+"."+cell.Name, r.Depth); err != nil {
-				return fail(err)
+				return err
 			}
 			opts.Sink = trec
 		}
-		out, err := eval.Evaluate(ctx, enc, info, c, opts)
+		out.result, err = eval.Evaluate(ctx, run.enc, run.info, c, opts)
 		if trec != nil {
 			if cerr := trec.Close(); err == nil {
 				err = cerr
 			}
 		}
 		if err != nil {
-			return fail(err)
+			return err
 		}
-		res.Datasets[d.Name] = report.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}
-		res.Metrics[d.Name] = map[string]map[string]float64{}
-		res.Pools[d.Name] = map[string]map[string]eval.Pool{}
-		perQuery[d.Name] = map[string]map[string]float64{}
-		for s, sr := range out {
-			res.Metrics[d.Name][s] = sr.Metrics
-			res.Pools[d.Name][s] = sr.Pools
-			perQuery[d.Name][s] = sr.PerQuery
+		out.perQuery = map[string]map[string]float64{}
+		for s, sr := range out.result {
+			out.perQuery[s] = sr.PerQuery
+		}
+		run.evaluated = append(run.evaluated, out)
+	}
+	if rd != nil {
+		run.res = &report.CellResult{Reading: &report.Reading{Reader: component(rd.comp), TopK: cell.Experiment.ReadTopK,
+			Oracle: map[string]map[string]float64{}, TrainingSteps: len(rd.loss)}}
+	}
+	return nil
+}
+
+func component(c *spec.Component) report.Component {
+	return report.Component{Name: c.Name, Plugin: c.Plugin, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked}
+}
+
+// storeCell assembles the cell's result and writes it with its per-query
+// file.
+func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
+	cell := run.cell
+	res := run.res
+	if res == nil {
+		res = &report.CellResult{}
+	}
+	res.XLBenchVersion, res.Experiment, res.Cell = r.Version, cell.Experiment.Name, cell.Name
+	res.Encoder, res.Seed, res.Training, res.Stage = component(cell.Encoder), cell.Seed, run.rec, run.stage
+	res.HeldOut = cell.Experiment.HeldOut
+	if cell.Sampler != nil {
+		sc := component(cell.Sampler)
+		res.Sampler = &sc
+	}
+	if b := cell.Experiment.Baseline; b != nil {
+		res.Baseline = b.Name
+	}
+	res.Started = run.started.UTC()
+	res.Datasets = map[string]report.DatasetInfo{}
+	res.Metrics = map[string]map[string]map[string]float64{}
+	res.Pools = map[string]map[string]map[string]eval.Pool{}
+	perQuery := map[string]map[string]map[string]float64{}
+	for _, d := range run.evaluated {
+		res.Datasets[d.name] = d.info
+		res.Metrics[d.name] = map[string]map[string]float64{}
+		res.Pools[d.name] = map[string]map[string]eval.Pool{}
+		for s, sr := range d.result {
+			res.Metrics[d.name][s] = sr.Metrics
+			res.Pools[d.name][s] = sr.Pools
+		}
+		perQuery[d.name] = d.perQuery
+		if d.hasRead {
+			res.Reading.Oracle[d.name] = d.oracle
 		}
 	}
 	res.Finished = time.Now().UTC()
-	res.WallSeconds = res.Finished.Sub(started).Seconds()
+	res.WallSeconds = res.Finished.Sub(run.started).Seconds()
 	res.Complete = true
 	if cell.Inputs != nil {
 		raw, err := json.Marshal(cell.Inputs)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
 		res.CellID = cell.Inputs.ID()
 		res.Manifest = &report.Manifest{Inputs: raw, Machine: machine()}
 	}
 	if err := report.WritePerQuery(r.Out, res, perQuery); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	path, err := report.Write(r.Out, res)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	res.PerQuery = perQuery
-	r.logf("%s: done in %.1fs, wrote %s", label, res.WallSeconds, path)
+	r.logf("%s: done in %.1fs, wrote %s", run.label, res.WallSeconds, path)
 	return res, nil
 }
 
@@ -447,6 +563,11 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 			continue
 		}
 		c.Inputs = in
+		if c.Experiment.Pretrains {
+			// A stage is run, or found stored with its model, by RunStage.
+			todo = append(todo, i)
+			continue
+		}
 		if !r.Force {
 			prev, err := report.Read(r.Out, c.Experiment.Name, c.Name)
 			switch {
@@ -485,7 +606,11 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 					continue
 				}
 				r.logf("[%d/%d] cell %s/%s (id %s)", i+1, len(cells), c.Experiment.Name, c.Name, c.Inputs.ID())
-				results[i], errs[i] = r.RunCell(ctx, c)
+				if c.Experiment.Pretrains {
+					results[i], errs[i] = r.RunStage(ctx, c)
+				} else {
+					results[i], errs[i] = r.RunCell(ctx, c)
+				}
 			}
 		}()
 	}

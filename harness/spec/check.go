@@ -71,7 +71,69 @@ func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 			c.Checked = checked
 		}
 	}
+	if !diags.HasErrors() {
+		for _, e := range s.Experiments {
+			diags = append(diags, e.checkStage()...)
+			e.defaultBaseline()
+		}
+	}
 	return diags
+}
+
+// CheckpointParam is the parameter through which an encoder starts from a
+// saved model. An encoder that can start from a pretraining stage declares
+// it (a string); the host sets it to the stage's checkpoint.
+const CheckpointParam = "checkpoint"
+
+// checkStage checks that a stage's model can seed the experiment's trainable
+// encoders: the stage's encoder trains, and every trainable encoder of the
+// experiment takes a checkpoint parameter that the spec leaves to the host.
+func (e *Experiment) checkStage() hcl.Diagnostics {
+	if e.StartFrom == nil {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	r := e.startFromAttr.Expr.Range()
+	if enc := e.StartFrom.Encoders[0]; !enc.Info.Trainable {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stage does not train",
+			Detail:  fmt.Sprintf("Encoder %q of stage %q does not train, so the stage leaves no model to start from.", enc.Name, e.StartFrom.Name),
+			Subject: r.Ptr()})
+	}
+	for _, enc := range e.Encoders {
+		if !enc.Info.Trainable {
+			continue
+		}
+		declared := slices.ContainsFunc(enc.Info.Params, func(p plugins.ParamSpec) bool {
+			return p.Name == CheckpointParam && p.Type == plugins.ParamString
+		})
+		switch {
+		case !declared:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Encoder cannot start from a stage",
+				Detail:  fmt.Sprintf("Encoder %q (%s) declares no string parameter %q, through which the host hands it the stage's model.", enc.Name, enc.Plugin, CheckpointParam),
+				Subject: r.Ptr()})
+		case enc.Params[CheckpointParam] != nil && enc.Params[CheckpointParam] != "":
+			pr := enc.ParamRanges[CheckpointParam]
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Two starting points",
+				Detail:  fmt.Sprintf("Encoder %q sets %s, but experiment %q starts it from stage %q: drop one.", enc.Name, CheckpointParam, e.Name, e.StartFrom.Name),
+				Subject: pr.Ptr()})
+		}
+	}
+	return diags
+}
+
+// defaultBaseline picks the baseline sampler when the spec names none: the
+// first sampler whose plugin is the monolingual one over every language.
+func (e *Experiment) defaultBaseline() {
+	if e.Baseline != nil {
+		return
+	}
+	for _, s := range e.Samplers {
+		langs, _ := s.Checked["languages"].([]string)
+		if s.Info.Name == "monolingual" && len(langs) == 0 {
+			e.Baseline = s
+			return
+		}
+	}
 }
 
 // WriteDiagnostics prints diagnostics as "file:line:col: severity: summary"

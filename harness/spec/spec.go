@@ -18,6 +18,13 @@
 //	  plugin = "builtin:reader"     # extractive QA, trained on the train datasets
 //	}
 //	experiment "xquad-r-bm25" {
+//	  start_from = experiment.base   # optional: trainable encoders start from
+//	                                 # the model that experiment's one trained
+//	                                 # cell leaves (a pretraining stage)
+//	  held_out   = ["el", "vi"]      # optional: languages removed from train
+//	  baseline   = sampler.mono      # optional: the row others are tested
+//	                                 # against (default: the first sampler
+//	                                 # whose plugin is "monolingual")
 //	  train      = []                # datasets with role "train"
 //	  evaluate   = [dataset.xquad-r]
 //	  encoders   = [encoder.bm25]
@@ -36,6 +43,7 @@ package spec
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -44,6 +52,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -68,17 +77,16 @@ type Dataset struct {
 	Range     hcl.Range
 }
 
-// Dataset roles.
+// Dataset roles (package dataset's registry says which role each format
+// fills).
 const (
-	RoleEvaluate = "evaluate"
-	RoleTrain    = "train"
+	RoleEvaluate = dataset.RoleEvaluate
+	RoleTrain    = dataset.RoleTrain
 )
 
-// Formats maps each dataset format to the roles it can fill.
-var Formats = map[string][]string{
-	"lareqa": {RoleEvaluate},
-	"mlqa":   {RoleTrain},
-	"squad":  {RoleTrain},
+// Decl is the dataset as its loader needs it.
+func (d *Dataset) Decl() dataset.Decl {
+	return dataset.Decl{Name: d.Name, Path: d.Path, Languages: d.Languages}
 }
 
 // Component is an encoder, sampler or reader block.
@@ -112,7 +120,24 @@ type Experiment struct {
 	// groups when Steps is 0.
 	Steps  int
 	Epochs float64
-	Range  hcl.Range
+	// StartFrom is the pretraining stage: trainable encoders start from the
+	// model its one trained cell leaves. Nil trains from scratch.
+	StartFrom *Experiment
+	// Pretrains is set when another experiment starts from this one.
+	Pretrains bool
+	// HeldOut lists languages removed from the training data (sorted).
+	HeldOut []string
+	// Baseline is the sampler every other sampler is tested against; nil
+	// when the experiment has none.
+	Baseline *Component
+	Range    hcl.Range
+	// startFrom and baseline are the references as written, resolved once
+	// every experiment is read (startFrom) and plugins are described
+	// (baseline).
+	startFrom     *ref
+	baselineAttr  *hcl.Attribute
+	heldOutAttr   *hcl.Attribute
+	startFromAttr *hcl.Attribute
 }
 
 var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -146,6 +171,9 @@ var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "epochs"},
 	{Name: "readers"},
 	{Name: "read_top_k"},
+	{Name: "start_from"},
+	{Name: "held_out"},
+	{Name: "baseline"},
 }}
 
 // Parse reads and checks spec files. The returned Spec is usable only when
@@ -204,7 +232,41 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 			s.Experiments = append(s.Experiments, e)
 		}
 	}
+	for _, e := range s.Experiments {
+		diags = append(diags, s.resolveStage(e)...)
+	}
 	return s, diags
+}
+
+// resolveStage resolves an experiment's start_from: the stage must train
+// exactly one cell (one encoder, one sampler, one seed) and must not start
+// from a stage itself.
+func (s *Spec) resolveStage(e *Experiment) hcl.Diagnostics {
+	if e.startFrom == nil {
+		return nil
+	}
+	stage := s.Experiment(e.startFrom.name)
+	bad := func(summary, detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: e.startFrom.rng.Ptr()}}
+	}
+	var declared []string
+	for _, x := range s.Experiments {
+		if x != e {
+			declared = append(declared, x.Name)
+		}
+	}
+	switch {
+	case stage == nil:
+		return hcl.Diagnostics{undeclared("experiment", *e.startFrom, declared)}
+	case stage == e:
+		return bad("Experiment starts from itself", "start_from names another experiment: the pretraining stage.")
+	case stage.startFrom != nil:
+		return bad("Stage of a stage", fmt.Sprintf("Experiment %q starts from %q itself; a pretraining stage must train from scratch.", stage.Name, stage.startFrom.name))
+	case len(stage.Train) == 0 || len(stage.Encoders) != 1 || len(stage.Samplers) != 1 || len(stage.Seeds) != 1:
+		return bad("Stage must train one cell", fmt.Sprintf("Experiment %q is a pretraining stage: it needs train datasets, one encoder, one sampler and one seed, so that it leaves one model.", stage.Name))
+	}
+	e.StartFrom, stage.Pretrains = stage, true
+	return nil
 }
 
 func (s *Spec) duplicate(diags *hcl.Diagnostics, kind, name string, b *hcl.Block) bool {
@@ -287,16 +349,16 @@ func decodeDataset(b *hcl.Block) (*Dataset, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if roles, ok := Formats[d.Format]; !ok {
+	if f, ok := dataset.LookupFormat(d.Format); !ok {
 		diags = append(diags, attrError(content.Attributes["format"], "Unknown dataset format",
-			fmt.Sprintf("Format %q is not known; formats: %s.", d.Format, strings.Join(sortedKeys(Formats), ", "))))
-	} else if !slices.Contains(roles, d.Role) {
+			fmt.Sprintf("Format %q is not known; formats: %s.", d.Format, strings.Join(dataset.FormatNames(), ", "))))
+	} else if f.Role != d.Role {
 		a := content.Attributes["role"]
 		if a == nil {
 			a = content.Attributes["format"]
 		}
 		diags = append(diags, attrError(a, "Dataset role not supported by its format",
-			fmt.Sprintf("Format %q can be used for %s only, not %q.", d.Format, strings.Join(roles, ", "), d.Role)))
+			fmt.Sprintf("Format %q can be used for %s only, not %q (it holds %s).", d.Format, f.Role, d.Role, f.Doc)))
 	}
 	if d.Path == "" || strings.HasPrefix(d.Path, "/") || slices.Contains(strings.Split(d.Path, "/"), "..") {
 		diags = append(diags, attrError(content.Attributes["path"], "Invalid dataset path",
@@ -376,6 +438,43 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	e.Encoders = components("encoders", "encoder", s.Encoders)
 	e.Samplers = components("samplers", "sampler", s.Samplers)
 	e.Readers = components("readers", "reader", s.Readers)
+	if a := content.Attributes["start_from"]; a != nil {
+		e.startFromAttr = a
+		tr, d := hcl.AbsTraversalForExpr(a.Expr)
+		if step, ok := traversalName(tr, "experiment"); ok && !d.HasErrors() {
+			e.startFrom = &ref{step, a.Expr.Range()}
+		} else {
+			diags = append(diags, attrError(a, "Invalid reference", "Expected a reference like experiment.NAME."))
+		}
+	}
+	if a := content.Attributes["baseline"]; a != nil {
+		e.baselineAttr = a
+		tr, d := hcl.AbsTraversalForExpr(a.Expr)
+		name, ok := traversalName(tr, "sampler")
+		switch {
+		case !ok || d.HasErrors():
+			diags = append(diags, attrError(a, "Invalid reference", "Expected a reference like sampler.NAME."))
+		case find(e.Samplers, name) == nil:
+			diags = append(diags, attrError(a, "Baseline is not one of the experiment's samplers",
+				fmt.Sprintf("Sampler %q is not in samplers; the baseline is the row the others are compared with.", name)))
+		default:
+			e.Baseline = find(e.Samplers, name)
+		}
+	}
+	if a := content.Attributes["held_out"]; a != nil {
+		e.heldOutAttr = a
+		diags = append(diags, stringListAttr(a, &e.HeldOut)...)
+		for _, l := range e.HeldOut {
+			if !languageCode.MatchString(l) {
+				diags = append(diags, attrError(a, "Invalid language", fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
+			}
+		}
+		if len(e.HeldOut) > 0 && len(e.Train) == 0 {
+			diags = append(diags, attrError(a, "Nothing to hold out from", "held_out removes languages from the train datasets; the experiment has none."))
+		}
+		slices.Sort(e.HeldOut)
+		e.HeldOut = slices.Compact(e.HeldOut)
+	}
 	if a := content.Attributes["read_top_k"]; a != nil {
 		var f float64
 		diags = append(diags, numberAttr(a, &f)...)
@@ -470,6 +569,18 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 type ref struct {
 	name string
 	rng  hcl.Range
+}
+
+// languageCode is what a language may be called: an ISO 639 code.
+var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
+
+// traversalName reads a traversal of the form kind.NAME.
+func traversalName(tr hcl.Traversal, kind string) (string, bool) {
+	if len(tr) != 2 || tr.RootName() != kind {
+		return "", false
+	}
+	step, ok := tr[1].(hcl.TraverseAttr)
+	return step.Name, ok
 }
 
 // refs reads a list of references of the form kind.NAME.

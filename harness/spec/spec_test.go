@@ -81,6 +81,16 @@ func TestDiagnostics(t *testing.T) {
 			`testdata/readers.hcl:24:14: error: One reader per experiment`,
 			`testdata/readers.hcl:30:14: error: Readers need training data`,
 		}},
+		{"stages.hcl", false, []string{
+			`testdata/stages.hcl:29:16: error: Reference to undeclared experiment: No experiment named "pretrain" is declared. Declared: two-seeds, from-two-seeds, nothing-held`,
+			`testdata/stages.hcl:37:16: error: Stage must train one cell: Experiment "two-seeds" is a pretraining stage: it needs train datasets, one encoder, one sampler and one seed`,
+			`testdata/stages.hcl:38:16: error: Invalid language: "Greek" is not a language code`,
+			`testdata/stages.hcl:39:16: error: Baseline is not one of the experiment's samplers`,
+			`testdata/stages.hcl:47:14: error: Nothing to hold out from`,
+		}},
+		{"untrained-stage.hcl", true, []string{
+			`testdata/untrained-stage.hcl:28:16: error: Stage does not train: Encoder "bm25" of stage "base" does not train, so the stage leaves no model to start from`,
+		}},
 		{"trainoneval.hcl", false, []string{
 			`testdata/trainoneval.hcl:4:12: error: Dataset role not supported by its format: Format "lareqa" can be used for evaluate only, not "train"`,
 		}},
@@ -103,6 +113,22 @@ func TestDiagnostics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStageAndHeldOut: start_from links an experiment to its stage, and
+// held_out is sorted and deduplicated.
+func TestStageAndHeldOut(t *testing.T) {
+	s, diags := Parse("testdata/untrained-stage.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	base, fine := s.Experiment("base"), s.Experiment("fine")
+	if fine.StartFrom != base || !base.Pretrains || fine.Pretrains {
+		t.Errorf("stage links: fine starts from %v, base pretrains %v", fine.StartFrom, base.Pretrains)
+	}
+	if diff := cmp.Diff([]string{"el", "vi"}, fine.HeldOut); diff != "" {
+		t.Error(diff)
 	}
 }
 

@@ -1,20 +1,31 @@
 // Command misbehave is a test encoder plugin that hangs or crashes on
 // request (param mode = "hang" | "crash" | "ok"), so tests can check how the
-// harness copes.
+// harness copes. In mode "record" it trains (doing nothing) and writes what
+// the host sends it to a file of its own in the folder named by param
+// record: the seed and checkpoint it was configured with, the language and
+// role of every training text, and where it saved its model.
 package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/xlbench/xlbench/plugins"
 )
 
-var info = plugins.Info{Name: "misbehave", Version: "0", Params: []plugins.ParamSpec{
-	{Name: "mode", Type: plugins.ParamString, Default: "ok", OneOf: []string{"ok", "hang", "crash"}},
+var info = plugins.Info{Name: "misbehave", Version: "0", Trainable: true, Params: []plugins.ParamSpec{
+	{Name: "mode", Type: plugins.ParamString, Default: "ok", OneOf: []string{"ok", "hang", "crash", "record"}},
+	{Name: "record", Type: plugins.ParamString, Default: ""},
+	{Name: "checkpoint", Type: plugins.ParamString, Default: ""},
 }}
 
-type enc struct{ mode string }
+type enc struct {
+	mode string
+	log  *os.File
+}
 
 func (e *enc) Describe(context.Context) (plugins.Info, error) { return info, nil }
 func (e *enc) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugins.EncoderInfo, error) {
@@ -23,9 +34,23 @@ func (e *enc) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugins.E
 		return plugins.EncoderInfo{}, err
 	}
 	e.mode = p.String("mode")
-	return plugins.EncoderInfo{Dim: 1}, nil
+	if e.mode != "record" {
+		return plugins.EncoderInfo{Dim: 1}, nil
+	}
+	if e.log, err = os.Create(filepath.Join(p.String("record"), fmt.Sprint(os.Getpid()))); err != nil {
+		return plugins.EncoderInfo{}, err
+	}
+	fmt.Fprintf(e.log, "seed %d\ncheckpoint %s\n", cfg.Seed, p.String("checkpoint"))
+	return plugins.EncoderInfo{Dim: 1, Trainable: true}, nil
 }
-func (e *enc) LoadCorpus(context.Context, []plugins.CorpusGroup) error   { return nil }
+func (e *enc) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) error {
+	for _, g := range groups {
+		for _, t := range g.Texts {
+			fmt.Fprintf(e.log, "text %s %s\n", t.Lang, t.Role)
+		}
+	}
+	return nil
+}
 func (e *enc) TrainStep(context.Context, plugins.Batch) (float64, error) { return 0, nil }
 func (e *enc) Prepare(context.Context, string, []string) error           { return nil }
 func (e *enc) Encode(ctx context.Context, _ plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
@@ -44,4 +69,9 @@ func (e *enc) Encode(ctx context.Context, _ plugins.Role, _ string, texts []stri
 
 func main() { plugins.ServeEncoder(&enc{}) }
 
-func (e *enc) Save(context.Context, string) error { return nil }
+func (e *enc) Save(_ context.Context, path string) error {
+	if e.log != nil {
+		fmt.Fprintf(e.log, "saved %s\n", path)
+	}
+	return os.WriteFile(path, []byte("model"), 0o644)
+}

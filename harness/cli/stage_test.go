@@ -1,0 +1,199 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// stagedSpec writes a two-stage spec around the recording test plugin: a
+// base trained on translation groups (tiny XNLI, en and de), and a
+// fine-tuning experiment on tiny MLQA (en and de) that starts from it and
+// holds de out.
+func stagedSpec(t *testing.T, record string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "staged.hcl")
+	src := fmt.Sprintf(`dataset "tiny" {
+  format    = "lareqa"
+  path      = "tiny"
+  languages = ["en", "de"]
+}
+dataset "xnli" {
+  format    = "xnli"
+  path      = "parallel-tiny/xnli"
+  languages = ["en", "de"]
+  role      = "train"
+}
+dataset "mlqa-tiny" {
+  format = "mlqa"
+  path   = "mlqa-tiny"
+  role   = "train"
+}
+encoder "rec" {
+  plugin = %q
+  params = { mode = "record", record = %q }
+}
+sampler "cross" {
+  plugin = "builtin:cross-lingual"
+}
+sampler "mono" {
+  plugin = "builtin:monolingual"
+}
+experiment "base" {
+  train      = [dataset.xnli]
+  evaluate   = [dataset.tiny]
+  encoders   = [encoder.rec]
+  samplers   = [sampler.cross]
+  batch_size = 2
+  steps      = 3
+}
+experiment "fine" {
+  start_from = experiment.base
+  held_out   = ["de"]
+  train      = [dataset.mlqa-tiny]
+  evaluate   = [dataset.tiny]
+  encoders   = [encoder.rec]
+  samplers   = [sampler.mono]
+  seeds      = [1, 2]
+  batch_size = 2
+  steps      = 3
+}
+`, bin.misbehave, record)
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// plugin run is what one recording plugin process was sent.
+type pluginRun struct {
+	seed, checkpoint string
+	texts            map[string]int // "<lang> <role>" → count
+	saved            string
+}
+
+func readRecords(t *testing.T, dir string) []pluginRun {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []pluginRun
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := pluginRun{texts: map[string]int{}}
+		for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+			k, v, _ := strings.Cut(line, " ")
+			switch k {
+			case "seed":
+				r.seed = v
+			case "checkpoint":
+				r.checkpoint = v
+			case "text":
+				r.texts[v]++
+			case "saved":
+				r.saved = v
+			}
+		}
+		runs = append(runs, r)
+	}
+	return runs
+}
+
+// TestStagedRunHoldsOutLanguages: the base stage trains once on both
+// languages and saves its model; each fine-tuning cell starts from that
+// model, and no text of the held-out language reaches its encoder. Plan
+// shows the dependency, and a rerun reuses everything.
+func TestStagedRunHoldsOutLanguages(t *testing.T) {
+	record, out := t.TempDir(), t.TempDir()
+	spec := stagedSpec(t, record)
+	stdout, stderr, code := xlbench(t, "plan", "-data", tinyData(), spec)
+	if code != 0 {
+		t.Fatalf("plan: code %d\n%s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 3 || !strings.HasSuffix(lines[0], "base/rec.cross.seed1") {
+		t.Fatalf("plan:\n%s", stdout)
+	}
+	baseID := strings.Fields(lines[0])[1]
+	for _, l := range lines[1:] {
+		if !strings.Contains(l, "fine/rec.mono.seed") || !strings.HasSuffix(l, "after base/rec.cross.seed1 ("+baseID+")") {
+			t.Errorf("plan line %q does not name the stage", l)
+		}
+	}
+
+	_, stderr, code = xlbench(t, "run", "-j", "2", "-data", tinyData(), "-out", out, spec)
+	if code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	model := filepath.Join(out, "base", "rec.cross.seed1", "model.ckpt")
+	runs := readRecords(t, record)
+	if len(runs) != 3 {
+		t.Fatalf("%d plugin runs, want 3 (the stage once, two fine-tuning cells)", len(runs))
+	}
+	var fine []string
+	for _, r := range runs {
+		if r.saved != "" {
+			if abs, _ := filepath.Abs(model); r.saved != abs || r.checkpoint != "" {
+				t.Errorf("stage saved %q (checkpoint %q), want %s", r.saved, r.checkpoint, abs)
+			}
+			if r.texts["de query"] == 0 || r.texts["en passage"] == 0 {
+				t.Errorf("stage texts %v: it trains on both languages", r.texts)
+			}
+			continue
+		}
+		fine = append(fine, r.seed)
+		if abs, _ := filepath.Abs(model); r.checkpoint != abs {
+			t.Errorf("fine-tuning cell (seed %s) started from %q, want %s", r.seed, r.checkpoint, abs)
+		}
+		if r.texts["de query"]+r.texts["de passage"] != 0 || r.texts["en query"] == 0 {
+			t.Errorf("fine-tuning cell (seed %s) received %v: held-out de reached the encoder", r.seed, r.texts)
+		}
+	}
+	slices.Sort(fine)
+	if !slices.Equal(fine, []string{"1", "2"}) {
+		t.Errorf("fine-tuning seeds %v", fine)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "fine", "rec.mono.seed1", "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"held_out": [` + "\n" + `    "de"`, `"experiment": "base"`, `"cell_id": "` + baseID + `"`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("result.json lacks %q", want)
+		}
+	}
+
+	// A second run reuses the stage and the cells.
+	_, stderr, code = xlbench(t, "run", "-data", tinyData(), "-out", out, spec)
+	if code != 0 || len(readRecords(t, record)) != 3 || !strings.Contains(stderr, "stage base/rec.cross.seed1: result and model for cell id "+baseID+" already stored; reused") {
+		t.Fatalf("rerun: code %d, %d plugin runs\n%s", code, len(readRecords(t, record)), stderr)
+	}
+	// Without its model the stage runs again, before the cells that need it.
+	os.Remove(model)
+	_, stderr, code = xlbench(t, "run", "-force", "-data", tinyData(), "-out", out, spec)
+	if code != 0 || len(readRecords(t, record)) != 6 {
+		t.Fatalf("forced rerun: code %d, %d plugin runs\n%s", code, len(readRecords(t, record)), stderr)
+	}
+}
+
+// TestStageFailureNamesStage: a stage that cannot train fails every cell
+// that starts from it, naming the stage.
+func TestStageFailureNamesStage(t *testing.T) {
+	spec := stagedSpec(t, filepath.Join(t.TempDir(), "missing-folder"))
+	_, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", t.TempDir(), "-experiment", "fine", spec)
+	if code != 1 {
+		t.Fatalf("code %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"2 of 2 cells failed", "cell fine/rec.mono.seed1: stage base/rec.cross.seed1 (cell id", ") failed: cell base/rec.cross.seed1:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
