@@ -149,8 +149,11 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 		if err := report.Comparison(rs, d, ms).Render(a.Stdout, tf.format); err != nil {
 			return err
 		}
-		if sig := report.SignificanceTable(rs, d); sig != nil {
-			if err := sig.Render(a.Stdout, tf.format); err != nil {
+		for _, t := range []*report.Table{report.Differences(rs, d), report.HeldOut(rs, d), report.SignificanceTable(rs, d)} {
+			if t == nil {
+				continue
+			}
+			if err := t.Render(a.Stdout, tf.format); err != nil {
 				return err
 			}
 		}

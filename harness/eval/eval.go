@@ -88,8 +88,10 @@ type SettingResult struct {
 	// Pools are keyed "X" (mono; multi, by query language) or "X-Y" (cross).
 	Pools map[string]Pool `json:"pools"`
 	// PerQuery holds every scored query's average precision, keyed
-	// "<pool>:<question id>", for paired significance tests.
-	PerQuery map[string]float64 `json:"-"`
+	// "<pool>:<question id>", for paired significance tests; PerQueryEM and
+	// PerQueryF1 its EM and F1 when a reader read (else nil).
+	PerQuery               map[string]float64 `json:"-"`
+	PerQueryEM, PerQueryF1 map[string]float64 `json:"-"`
 }
 
 // Result is the evaluation of one encoder on one collection.
@@ -191,7 +193,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		}
 		multiQueries = append(multiQueries, multi...)
 		res[Multi].Pools[qlang] = summarise(qlang, "", multi)
-		keepAP(res[Multi].PerQuery, qlang, qs, multi)
+		keepPerQuery(res[Multi], qlang, qs, multi)
 
 		for _, clang := range c.Languages {
 			lo, hi := c.CandidateRange(clang)
@@ -210,7 +212,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 				return nil, err
 			}
 			res[setting].Pools[name] = summarise(qlang, clang, pq)
-			keepAP(res[setting].PerQuery, name, qs, pq)
+			keepPerQuery(res[setting], name, qs, pq)
 		}
 	}
 	names := metrics.Ranking
@@ -364,11 +366,20 @@ func summarise(qlang, clang string, qs []metrics.Query) Pool {
 	return Pool{QueryLang: qlang, CandLang: clang, Queries: len(qs), Metrics: metrics.Mean(qs)}
 }
 
-// keepAP records the average precision of each scored question of a pool.
-func keepAP(into map[string]float64, pool string, qs []dataset.Question, ms []metrics.Query) {
+// keepPerQuery records each scored question's average precision and, when
+// it was read, its EM and F1.
+func keepPerQuery(into *SettingResult, pool string, qs []dataset.Question, ms []metrics.Query) {
 	for i, m := range ms {
-		if m != nil {
-			into[pool+":"+qs[i].ID] = m[metrics.MAP]
+		if m == nil {
+			continue
+		}
+		key := pool + ":" + qs[i].ID
+		into.PerQuery[key] = m[metrics.MAP]
+		if f1, ok := m[metrics.F1]; ok {
+			if into.PerQueryEM == nil {
+				into.PerQueryEM, into.PerQueryF1 = map[string]float64{}, map[string]float64{}
+			}
+			into.PerQueryEM[key], into.PerQueryF1[key] = m[metrics.EM], f1
 		}
 	}
 }

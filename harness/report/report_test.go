@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,5 +181,69 @@ func TestAnswersTable(t *testing.T) {
 	per := PerLanguage([]*CellResult{r}, "d")
 	if diff := cmp.Diff([]string{"dual", "en", "0.600", "0.200", "0.500", "10.0", "0.400", "0.300"}, per.Rows[0]); diff != "" {
 		t.Errorf("per-language row (-want +got):\n%s", diff)
+	}
+}
+
+// TestDifferencesAndHeldOut works the difference table by hand. Languages
+// en and el, el held out; the baseline is named "mono". Per seed, hybrid
+// minus mono: mono pool en {0.0, 0.2} (mean 0.1, s² 0.02, /2 → 0.01), mono
+// pool el {0.3, 0.3} (mean 0.3, variance 0). Macro Δ = (0.1 + 0.3)/2 = 0.2
+// with variance (0.01 + 0)/4 = 0.0025 per seed; two such seeds give
+// variance 0.005/4 = 0.00125, half-width 1.96·0.035355 = 0.0693. The
+// held-out mono Δ is the el pool alone: 0.3, interval of width 0. F1 in
+// multi: pooled over the four queries {0, 1, 0, 1}: mean 0.5.
+func TestDifferencesAndHeldOut(t *testing.T) {
+	var rs []*CellResult
+	for _, seed := range []uint64{1, 2} {
+		for _, s := range []string{"mono", "hybrid"} {
+			r := result(fmt.Sprintf("dual.%s.seed%d", s, seed), s, seed, 0.5, 10)
+			r.Baseline, r.HeldOut = "mono", []string{"el", "vi"}
+			r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}}
+			r.Datasets["d"] = DatasetInfo{Languages: []string{"el", "en"}}
+			r.Pools["d"]["mono"]["el"] = eval.Pool{QueryLang: "el", CandLang: "el", Queries: 2, Metrics: map[string]float64{"map": 0.1}}
+			r.Pools["d"]["multi"]["el"] = eval.Pool{QueryLang: "el", Queries: 1, Metrics: map[string]float64{"map": 0.2}}
+			mono := map[string]float64{"en:q1": 0.4, "en:q2": 0.4, "el:q1": 0.2, "el:q2": 0.2}
+			f1 := map[string]float64{"en:q1": 0.5, "en:q2": 0.5, "el:q1": 0.5, "el:q2": 0.5}
+			if s == "hybrid" {
+				mono = map[string]float64{"en:q1": 0.4, "en:q2": 0.6, "el:q1": 0.5, "el:q2": 0.5}
+				f1 = map[string]float64{"en:q1": 0.5, "en:q2": 1.5, "el:q1": 0.5, "el:q2": 1.5}
+			}
+			r.PerQuery = map[string]map[string]map[string]float64{"d": {"mono": mono, "multi/f1": f1, "multi/em": f1}}
+			rs = append(rs, r)
+		}
+	}
+	tab := Differences(rs, "d")
+	if tab == nil {
+		t.Fatal("no differences table")
+	}
+	got := map[string][]string{}
+	for _, row := range tab.Rows {
+		got[row[1]] = row[2:5]
+	}
+	half := 1.959963984540054 * 0.035355339059327376
+	want := map[string][]string{
+		"mono mAP":          {"2", "+0.2000", fmt.Sprintf("[%+.4f, %+.4f]", 0.2-half, 0.2+half)},
+		"held-out mono mAP": {"2", "+0.3000", "[+0.3000, +0.3000]"},
+		"multi F1":          {"2", "+0.5000", fmt.Sprintf("[%+.4f, %+.4f]", 0.5-1.959963984540054*math.Sqrt(1.0/3/4/2), 0.5+1.959963984540054*math.Sqrt(1.0/3/4/2))},
+	}
+	for m, w := range want {
+		if diff := cmp.Diff(w, got[m]); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", m, diff)
+		}
+	}
+	if !strings.Contains(tab.Title, "difference to dual × mono") {
+		t.Errorf("title %q", tab.Title)
+	}
+	// Held-out table: el's mono pool 0.1 against en's 0.5; cross pools
+	// involve no el here (NaN); multi: el's queries 0.2, en's 0.5.
+	ho := HeldOut(rs, "d")
+	if ho == nil || len(ho.Rows) != 2 {
+		t.Fatalf("held-out table %+v", ho)
+	}
+	if diff := cmp.Diff([]string{"dual × mono", "2", "0.100 ± 0.000", "–", "0.200 ± 0.000", "0.500 ± 0.000", "0.250 ± 0.000", "0.500 ± 0.000"}, ho.Rows[0]); diff != "" {
+		t.Errorf("held-out row (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(strings.Join(ho.Notes, " "), "Held out of training: el vi. Zero-shot languages (in no training data): el;") {
+		t.Errorf("notes %q", ho.Notes)
 	}
 }

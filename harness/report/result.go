@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -70,8 +71,9 @@ type CellResult struct {
 	// Pools is keyed dataset → setting → pool ("X" or "X-Y").
 	Pools map[string]map[string]map[string]eval.Pool `json:"pools"`
 	// PerQuery holds each query's average precision, keyed dataset →
-	// setting → "<pool>:<question id>". It is stored beside the result in
-	// PerQueryFile and loaded by ReadAll.
+	// setting → "<pool>:<question id>", and its EM and F1 under the keys
+	// PerQueryKey gives. It is stored beside the result in PerQueryFile and
+	// loaded by ReadAll.
 	PerQuery map[string]map[string]map[string]float64 `json:"-"`
 }
 
@@ -111,6 +113,16 @@ type Reading struct {
 	// Oracle holds, per dataset, EM and F1 read from each question's gold
 	// sentence: reading error without retrieval error.
 	Oracle map[string]map[string]float64 `json:"oracle"`
+}
+
+// PerQueryKey is where PerQuery keeps a setting's per-query values of a
+// metric: the setting itself for average precision, "<setting>/<metric>"
+// for the others.
+func PerQueryKey(setting, metric string) string {
+	if metric == metrics.MAP {
+		return setting
+	}
+	return setting + "/" + metric
 }
 
 // PerQueryFile holds a cell's per-query average precision.

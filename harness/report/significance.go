@@ -2,12 +2,15 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/stats"
 )
 
@@ -15,30 +18,137 @@ import (
 const Permutations = 2000
 
 // ReferenceSampler is the plugin name of the sampler every other sampler is
-// tested against.
+// tested against in results that name no baseline.
 const ReferenceSampler = "monolingual"
 
-// test is one paired test: a row against the reference row of its encoder,
-// one seed, one setting, on per-query average precision.
+// measure is one quantity on which a row is compared with its baseline:
+// a metric of one setting, over every query or over the queries of the
+// held-out languages only (mono: their pools; cross: the pools of pairs
+// that involve them; multi: their queries).
+type measure struct {
+	setting, metric string
+	heldOut         bool
+}
+
+func (m measure) String() string {
+	s := m.setting + " " + shortName[m.metric]
+	if m.heldOut {
+		s = "held-out " + s
+	}
+	return s
+}
+
+// measures lists what rows are compared on in a dataset: mAP in every
+// setting, then for the held-out languages when some are held out and in
+// the dataset, then EM and F1 in every setting when a reader read.
+func measures(rs []*CellResult, dataset string) []measure {
+	var out []measure
+	for _, s := range eval.Settings {
+		out = append(out, measure{setting: s, metric: metrics.MAP})
+	}
+	if len(heldOutIn(rs, dataset)) > 0 {
+		for _, s := range eval.Settings {
+			out = append(out, measure{setting: s, metric: metrics.MAP, heldOut: true})
+		}
+	}
+	reading := slices.ContainsFunc(rs, func(r *CellResult) bool {
+		return r.PerQuery[dataset][PerQueryKey(eval.Multi, metrics.F1)] != nil
+	})
+	if reading {
+		for _, s := range eval.Settings {
+			out = append(out, measure{setting: s, metric: metrics.EM}, measure{setting: s, metric: metrics.F1})
+		}
+	}
+	return out
+}
+
+// heldOutIn lists the languages the results' training held out that the
+// dataset has, sorted.
+func heldOutIn(rs []*CellResult, dataset string) []string {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		for _, l := range r.HeldOut {
+			if slices.Contains(r.Datasets[dataset].Languages, l) {
+				seen[l] = true
+			}
+		}
+	}
+	return sortedSet(seen)
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// poolOf splits a per-query key "<pool>:<question id>".
+func poolOf(key string) string {
+	pool, _, _ := strings.Cut(key, ":")
+	return pool
+}
+
+// involves reports whether a pool ("X" or "X-Y") has a language in langs.
+func involves(pool string, langs []string) bool {
+	q, c, _ := strings.Cut(pool, "-")
+	return slices.Contains(langs, q) || slices.Contains(langs, c)
+}
+
+// test is one paired test: a row against its baseline row (same encoder,
+// same seed) on one measure, over the queries both scored.
 type test struct {
-	row, setting string
-	seed         uint64
+	row     string
+	measure measure
+	seed    uint64
+	// diff is the mean per-query difference (the randomisation test's
+	// statistic); est the difference of the metric as the table averages
+	// it (macro over pools for mono and cross) with its variance.
 	diff, p, adj float64
+	est          stats.Estimate
 	n            int
 }
 
-// significance runs every test of a dataset's table and Holm-corrects them
-// as one family. It returns nil when no reference row exists.
-func significance(rs []*CellResult, dataset string) []test {
-	ref := map[string]map[uint64]*CellResult{} // encoder → seed → reference cell
+// isBaseline reports whether r is a baseline row: its sampler is the one
+// its experiment names as baseline (for results that predate baselines, the
+// monolingual sampler).
+func isBaseline(r *CellResult) bool {
+	if r.Sampler == nil {
+		return false
+	}
+	if r.Baseline != "" {
+		return r.Sampler.Name == r.Baseline
+	}
+	return r.Sampler.PluginName == ReferenceSampler
+}
+
+// baselineName names the baseline of rs for titles.
+func baselineName(rs []*CellResult) string {
 	for _, r := range rs {
-		if r.Sampler != nil && r.Sampler.PluginName == ReferenceSampler {
+		if isBaseline(r) {
+			return r.Row()
+		}
+	}
+	return ReferenceSampler + " sampler"
+}
+
+// significance runs every test of a dataset — each row against its
+// baseline, per seed and measure — and Holm-corrects them as one family.
+// It returns nil when no baseline row exists.
+func significance(rs []*CellResult, dataset string) []test {
+	ref := map[string]map[uint64]*CellResult{} // encoder → seed → baseline cell
+	for _, r := range rs {
+		if isBaseline(r) {
 			if ref[r.Encoder.Name] == nil {
 				ref[r.Encoder.Name] = map[uint64]*CellResult{}
 			}
 			ref[r.Encoder.Name][r.Seed] = r
 		}
 	}
+	held := heldOutIn(rs, dataset)
+	ms := measures(rs, dataset)
 	// Gather the paired samples in a fixed order, then test them on every
 	// core: the tests are independent and each is seeded, so the order of
 	// execution changes nothing.
@@ -48,30 +158,43 @@ func significance(rs []*CellResult, dataset string) []test {
 	}
 	var jobs []job
 	for _, r := range rs {
-		if r.Sampler == nil || r.Sampler.PluginName == ReferenceSampler {
-			continue
-		}
 		base := ref[r.Encoder.Name][r.Seed]
-		if base == nil {
+		if r.Sampler == nil || isBaseline(r) || base == nil {
 			continue
 		}
-		for _, s := range eval.Settings {
-			a, b := r.PerQuery[dataset][s], base.PerQuery[dataset][s]
+		for _, m := range ms {
+			key := PerQueryKey(m.setting, m.metric)
+			a, b := r.PerQuery[dataset][key], base.PerQuery[dataset][key]
 			if len(a) == 0 || len(b) == 0 {
 				continue
 			}
 			keys := make([]string, 0, len(a))
 			for k := range a {
-				if _, ok := b[k]; ok {
+				if _, ok := b[k]; ok && (!m.heldOut || involves(poolOf(k), held)) {
 					keys = append(keys, k)
 				}
 			}
+			if len(keys) == 0 {
+				continue
+			}
 			sort.Strings(keys)
 			x, y := make([]float64, len(keys)), make([]float64, len(keys))
+			strata := map[string][]float64{}
+			var order []string
 			for i, k := range keys {
 				x[i], y[i] = a[k], b[k]
+				p := poolOf(k)
+				if _, ok := strata[p]; !ok {
+					order = append(order, p)
+				}
+				strata[p] = append(strata[p], x[i]-y[i])
 			}
-			jobs = append(jobs, job{t: test{row: r.Row(), setting: s, seed: r.Seed, n: len(keys)}, x: x, y: y})
+			groups := make([][]float64, len(order))
+			for i, p := range order {
+				groups[i] = strata[p]
+			}
+			est := stats.MeanDiff(groups, m.setting != eval.Multi)
+			jobs = append(jobs, job{t: test{row: r.Row(), measure: m, seed: r.Seed, n: len(keys), est: est}, x: x, y: y})
 		}
 	}
 	tests := make([]test, len(jobs))
@@ -107,7 +230,10 @@ func marks(tests []test) map[string]map[string]string {
 	}
 	by := map[[2]string]*agg{}
 	for _, t := range tests {
-		k := [2]string{t.row, t.setting}
+		if t.measure.metric != metrics.MAP || t.measure.heldOut {
+			continue
+		}
+		k := [2]string{t.row, t.measure.setting}
 		if by[k] == nil {
 			by[k] = &agg{sig: true}
 		}
@@ -140,30 +266,93 @@ func marks(tests []test) map[string]map[string]string {
 	return out
 }
 
-// SignificanceTable lists every test: mean per-query AP difference to the
-// reference sampler and the raw and Holm-adjusted p-values.
+// SignificanceTable lists every test: the mean per-query difference to the
+// baseline row and the raw and Holm-adjusted p-values.
 func SignificanceTable(rs []*CellResult, dataset string) *Table {
 	tests := significance(rs, dataset)
 	if len(tests) == 0 {
 		return nil
 	}
 	t := &Table{
-		Title:  dataset + " — paired randomisation tests against the " + ReferenceSampler + " sampler (per seed, mAP)",
-		Header: []string{"encoder × sampler", "setting", "seed", "queries", "Δ AP", "p", "p (Holm)"},
-		Notes: []string{fmt.Sprintf("Sign-flip test over per-query average precision (%d permutations, two-sided); Holm–Bonferroni over the %d tests of this table.",
+		Title:  dataset + " — paired randomisation tests against " + baselineName(rs) + " (per seed)",
+		Header: []string{"encoder × sampler", "measure", "seed", "queries", "Δ per query", "p", "p (Holm)"},
+		Notes: []string{fmt.Sprintf("Sign-flip test over per-query values (average precision, EM, F1; %d permutations, two-sided); Holm–Bonferroni over the %d tests of this table.",
 			Permutations, len(tests))},
 	}
 	for _, x := range tests {
-		t.Rows = append(t.Rows, []string{x.row, x.setting, fmt.Sprint(x.seed), fmt.Sprint(x.n),
+		t.Rows = append(t.Rows, []string{x.row, x.measure.String(), fmt.Sprint(x.seed), fmt.Sprint(x.n),
 			fmt.Sprintf("%+.4f", x.diff), fmt.Sprintf("%.4f", x.p), fmt.Sprintf("%.4f", x.adj)})
 	}
 	return t
 }
 
-// zeroShotNote names the evaluation languages absent from training, and
-// those trained only in monolingual pairs, from the cells' training records.
+// Differences builds the table of how much each row differs from its
+// baseline: per measure, the mean difference over seeds with its 95%
+// interval (paired over queries within each seed; macro over pools for
+// mono and cross, as the metric is), each seed's difference, and a mark
+// when every seed's test is significant (Holm) in one direction.
+func Differences(rs []*CellResult, dataset string) *Table {
+	tests := significance(rs, dataset)
+	if len(tests) == 0 {
+		return nil
+	}
+	type key struct {
+		row string
+		m   measure
+	}
+	var order []key
+	by := map[key][]test{}
+	for _, t := range tests {
+		k := key{t.row, t.measure}
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], t)
+	}
+	t := &Table{
+		Title:  dataset + " — difference to " + baselineName(rs) + ": mean over seeds with a 95% interval",
+		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "Δ per seed", "p (Holm) per seed"},
+		Notes: []string{"Δ: the row's metric minus the baseline's, seed by seed, averaged over seeds. The interval is paired over queries within each seed (the variance of each seed's difference from its queries, macro over pools for mono and cross) and treats seeds as independent; it does not cover seed-to-seed variation beyond that.",
+			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test, Holm-corrected over every test of this dataset, p < 0.05)."},
+	}
+	if held := heldOutIn(rs, dataset); len(held) > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("held-out: the queries of %s (mono), the pools of pairs that involve them (cross), their queries in the multilingual pool (multi).", strings.Join(held, " ")))
+	}
+	for _, k := range order {
+		ts := by[k]
+		ests := make([]stats.Estimate, len(ts))
+		var perSeed, ps []string
+		pos, neg := true, true
+		for i, x := range ts {
+			ests[i] = x.est
+			perSeed = append(perSeed, fmt.Sprintf("%+.4f", x.est.Mean))
+			ps = append(ps, fmt.Sprintf("%.3f", x.adj))
+			sig := x.adj < 0.05
+			pos = pos && sig && x.diff > 0
+			neg = neg && sig && x.diff < 0
+		}
+		mean, lo, hi := stats.OverSeeds(ests)
+		d := fmt.Sprintf("%+.4f", mean)
+		switch {
+		case pos:
+			d += " ▲"
+		case neg:
+			d += " ▼"
+		}
+		t.Rows = append(t.Rows, []string{k.row, k.m.String(), fmt.Sprint(len(ts)), d, fmt.Sprintf("[%+.4f, %+.4f]", lo, hi),
+			strings.Join(perSeed, " "), strings.Join(ps, " ")})
+	}
+	return t
+}
+
+// zeroShotNote names the languages each training stage saw, those held
+// out of fine-tuning, the evaluation languages absent from all training,
+// and those trained only in monolingual pairs, from the cells' training
+// records.
 func zeroShotNote(rs []*CellResult, dataset string) string {
 	trained, cross := map[string]bool{}, map[string]bool{}
+	stages := map[string]*StageInfo{}
+	fine, held := map[string]bool{}, map[string]bool{}
 	any := false
 	for _, r := range rs {
 		if r.Training == nil {
@@ -171,15 +360,24 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		}
 		any = true
 		for l := range r.Training.QueryLangs {
-			trained[l] = true
+			trained[l], fine[l] = true, true
 		}
 		for l := range r.Training.PassageLangs {
-			trained[l] = true
+			trained[l], fine[l] = true, true
 		}
 		for pair := range r.Training.PairLanguages {
 			q, p, _ := strings.Cut(pair, "-")
 			if q != p {
 				cross[q], cross[p] = true, true
+			}
+		}
+		for _, l := range r.HeldOut {
+			held[l] = true
+		}
+		if st := r.Stage; st != nil {
+			stages[st.Experiment+"/"+st.Cell] = st
+			for l := range st.QueryLangs {
+				trained[l], cross[l] = true, true
 			}
 		}
 	}
@@ -198,7 +396,27 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		}
 		break
 	}
-	note := "Zero-shot languages (in no training data): " + orNone(zero)
+	note := ""
+	for _, name := range slices.Sorted(maps.Keys(stages)) {
+		langs := map[string]bool{}
+		for l := range stages[name].QueryLangs {
+			langs[l] = true
+		}
+		for l := range stages[name].PassageLangs {
+			langs[l] = true
+		}
+		note += fmt.Sprintf("Stage 1 (%s) trained on %s; ", name, strings.Join(sortedSet(langs), " "))
+	}
+	if note != "" {
+		note += "fine-tuning on " + strings.Join(sortedSet(fine), " ")
+		if len(held) > 0 {
+			note += " (held out of fine-tuning: " + strings.Join(sortedSet(held), " ") + ")"
+		}
+		note += ". "
+	} else if len(held) > 0 {
+		note += "Held out of training: " + strings.Join(sortedSet(held), " ") + ". "
+	}
+	note += "Zero-shot languages (in no training data): " + orNone(zero)
 	if len(monoOnly) > 0 {
 		note += "; trained in monolingual pairs only (zero-shot for cross-lingual pairs): " + strings.Join(monoOnly, " ")
 	}

@@ -98,8 +98,10 @@ func groups(rs []*CellResult) []group {
 	return out
 }
 
-// cell formats the mean (± sample sd when there are several seeds) of values.
+// cell formats the mean (± sample sd when there are several seeds) of values;
+// NaN values (nothing to average) are left out.
 func cell(values []float64, digits int) string {
+	values = slices.DeleteFunc(slices.Clone(values), math.IsNaN)
 	if len(values) == 0 {
 		return "–"
 	}
@@ -160,7 +162,7 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
 	if len(tests) > 0 {
-		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below the "+ReferenceSampler+" sampler with the same encoder, for every seed (paired randomisation test over queries, Holm-corrected, p < 0.05).")
+		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder), for every seed (paired randomisation test over queries, Holm-corrected, p < 0.05).")
 	}
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
@@ -302,4 +304,60 @@ func PerLanguage(rs []*CellResult, dataset string) *Table {
 		}
 	}
 	return t
+}
+
+// HeldOut builds the table of the held-out languages of one dataset beside
+// the others: mAP of their queries in mono (mean over their pools), of the
+// cross pools that involve them (mean over pools) and of their queries in
+// the multilingual pool (mean over queries); nil when the results hold no
+// language of the dataset out.
+func HeldOut(rs []*CellResult, dataset string) *Table {
+	held := heldOutIn(rs, dataset)
+	if len(held) == 0 {
+		return nil
+	}
+	t := &Table{Title: dataset + " — languages held out of fine-tuning (" + strings.Join(held, " ") + ") and the others",
+		Header: []string{"encoder × sampler", "seeds", "held-out mono mAP", "held-out cross mAP", "held-out multi mAP",
+			"others mono mAP", "others cross mAP", "others multi mAP"}}
+	t.Notes = []string{"held-out mono: mean over the held-out languages' pools; cross: mean over the pools whose query or candidate language is held out (others: the rest); multi: mean over the held-out languages' queries in the multilingual pool; ± is the sd over seeds."}
+	if z := zeroShotNote(rs, dataset); z != "" {
+		t.Notes = append(t.Notes, z)
+	}
+	for _, g := range groups(rs) {
+		row := []string{g.row, fmt.Sprint(len(g.results))}
+		for _, want := range []bool{true, false} {
+			var mono, cross, multi []float64
+			for _, r := range g.results {
+				pools := r.Pools[dataset]
+				mono = append(mono, poolMean(pools[eval.Mono], held, want, false))
+				cross = append(cross, poolMean(pools[eval.Cross], held, want, false))
+				multi = append(multi, poolMean(pools[eval.Multi], held, want, true))
+			}
+			row = append(row, cell(mono, 3), cell(cross, 3), cell(multi, 3))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// poolMean averages the mAP of the pools that involve a language of held
+// (want true) or do not (want false): equally weighted, or weighted by
+// their queries.
+func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) float64 {
+	sum, n := 0.0, 0.0
+	for _, p := range pools {
+		if p.Queries == 0 || (slices.Contains(held, p.QueryLang) || slices.Contains(held, p.CandLang)) != want {
+			continue
+		}
+		w := 1.0
+		if byQueries {
+			w = float64(p.Queries)
+		}
+		sum += w * p.Metrics[metrics.MAP]
+		n += w
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / n
 }

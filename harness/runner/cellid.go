@@ -35,6 +35,10 @@ type Inputs struct {
 	ReadTopK   int             `json:"read_top_k,omitempty"`
 	Train      []DatasetInput  `json:"train,omitempty"`
 	HeldOut    []string        `json:"held_out,omitempty"`
+	// Validation is the share of training groups set aside, measured
+	// every ValidateEvery steps.
+	Validation    float64 `json:"validation,omitempty"`
+	ValidateEvery int     `json:"validate_every,omitempty"`
 	// Stage is the pretraining cell the encoder starts from.
 	Stage    *StageInput    `json:"stage,omitempty"`
 	Evaluate []DatasetInput `json:"evaluate"`
@@ -188,7 +192,7 @@ func (r *Runner) CellInputs(cell Cell, self string) (*Inputs, error) {
 		in.Stage = &StageInput{Experiment: cell.Stage.Experiment.Name, Cell: cell.Stage.Name, ID: st.ID()}
 	}
 	if cell.Sampler != nil || len(e.Readers) > 0 {
-		in.HeldOut = e.HeldOut
+		in.HeldOut, in.Validation, in.ValidateEvery = e.HeldOut, e.Validation, e.ValidateEvery
 		for _, d := range e.Train {
 			di, err := r.sums.dataset(r.Store.Dir, d)
 			if err != nil {

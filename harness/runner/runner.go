@@ -4,6 +4,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/harness/train"
@@ -215,7 +218,7 @@ func corpusKey(e *spec.Experiment) string {
 	for _, d := range e.Train {
 		names = append(names, d.Name)
 	}
-	return strings.Join(names, "+") + " -" + strings.Join(e.HeldOut, ",")
+	return fmt.Sprintf("%s -%s ~%g", strings.Join(names, "+"), strings.Join(e.HeldOut, ","), e.Validation)
 }
 
 // TrainingCorpus loads and joins an experiment's training datasets, less
@@ -241,7 +244,7 @@ func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
 		r.logf("loaded training dataset %s: %d groups", d.Name, len(tc.Groups))
 		parts = append(parts, tc)
 	}
-	c, err := train.Build(parts, e.HeldOut)
+	c, err := train.Build(parts, e.HeldOut, e.Validation)
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: %w", e.Name, err)
 	}
@@ -378,7 +381,7 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	}
 	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
 		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
-		SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(),
+		SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(), ValidateEvery: validateEvery(cell.Experiment, steps),
 		OnStep: func(step int, loss float64) {
 			run.status(fmt.Sprintf("training, step %d/%d, loss %.3f", step, steps, loss))
 		},
@@ -389,6 +392,10 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	run.rec = rec
 	r.logf("%s: trained %d steps in %.1fs (%.0f pairs/s), %.1f%% monolingual batches, final loss %.3f",
 		run.label, rec.Steps, rec.Seconds, rec.PairsPerSecond, 100*rec.MonolingualShare, rec.FinalLoss(50))
+	if v := rec.Validation; len(v) > 0 {
+		best := slices.MinFunc(v, func(a, b train.ValidationPoint) int { return cmp.Compare(a.Loss, b.Loss) })
+		r.logf("%s: validation loss %.4f at the start, %.4f at the end, lowest %.4f at step %d", run.label, v[0].Loss, v[len(v)-1].Loss, best.Loss, best.Step)
+	}
 	if r.Checkpoints || saveModel {
 		path, err := filepath.Abs(r.modelPath(cell))
 		if err == nil {
@@ -402,6 +409,18 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 		}
 	}
 	return nil
+}
+
+// validateEvery is how often a cell measures its validation loss: as the
+// experiment says, else twenty times a run when it has a validation set.
+func validateEvery(e *spec.Experiment, steps int) int {
+	switch {
+	case e.Validation == 0:
+		return 0
+	case e.ValidateEvery > 0:
+		return e.ValidateEvery
+	}
+	return max(1, steps/20)
 }
 
 // modelPath is where a cell's trained model is saved.
@@ -460,6 +479,10 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		out.perQuery = map[string]map[string]float64{}
 		for s, sr := range out.result {
 			out.perQuery[s] = sr.PerQuery
+			if sr.PerQueryF1 != nil {
+				out.perQuery[report.PerQueryKey(s, metrics.EM)] = sr.PerQueryEM
+				out.perQuery[report.PerQueryKey(s, metrics.F1)] = sr.PerQueryF1
+			}
 		}
 		run.evaluated = append(run.evaluated, out)
 	}

@@ -22,6 +22,9 @@
 //	                                 # the model that experiment's one trained
 //	                                 # cell leaves (a pretraining stage)
 //	  held_out   = ["el", "vi"]      # optional: languages removed from train
+//	  validation = 0.02              # optional: share of train groups set
+//	  validate_every = 250           # aside for a validation loss, measured
+//	                                 # every so many steps
 //	  baseline   = sampler.mono      # optional: the row others are tested
 //	                                 # against (default: the first sampler
 //	                                 # whose plugin is "monolingual")
@@ -127,6 +130,10 @@ type Experiment struct {
 	Pretrains bool
 	// HeldOut lists languages removed from the training data (sorted).
 	HeldOut []string
+	// Validation is the share of training groups set aside for a
+	// validation loss, measured every ValidateEvery steps; 0: none.
+	Validation    float64
+	ValidateEvery int
 	// Baseline is the sampler every other sampler is tested against; nil
 	// when the experiment has none.
 	Baseline *Component
@@ -162,7 +169,7 @@ var componentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 
 var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "train"},
-	{Name: "evaluate", Required: true},
+	{Name: "evaluate"},
 	{Name: "encoders", Required: true},
 	{Name: "samplers"},
 	{Name: "seeds"},
@@ -174,6 +181,8 @@ var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "start_from"},
 	{Name: "held_out"},
 	{Name: "baseline"},
+	{Name: "validation"},
+	{Name: "validate_every"},
 }}
 
 // Parse reads and checks spec files. The returned Spec is usable only when
@@ -461,6 +470,23 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 			e.Baseline = find(e.Samplers, name)
 		}
 	}
+	if a := content.Attributes["validation"]; a != nil {
+		diags = append(diags, numberAttr(a, &e.Validation)...)
+		if !(e.Validation > 0 && e.Validation <= 0.5) {
+			diags = append(diags, attrError(a, "Invalid validation share", "validation is the share of training groups set aside, above 0 and at most 0.5."))
+		}
+	}
+	if a := content.Attributes["validate_every"]; a != nil {
+		var f float64
+		diags = append(diags, numberAttr(a, &f)...)
+		if f < 1 || f > 1e7 || f != float64(int(f)) {
+			diags = append(diags, attrError(a, "Invalid validate_every", "validate_every is a positive number of steps."))
+		}
+		e.ValidateEvery = int(f)
+		if e.Validation == 0 {
+			diags = append(diags, attrError(a, "No validation set", "validate_every needs validation, the share of training groups to set aside."))
+		}
+	}
 	if a := content.Attributes["held_out"]; a != nil {
 		e.heldOutAttr = a
 		diags = append(diags, stringListAttr(a, &e.HeldOut)...)
@@ -545,8 +571,13 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 				fmt.Sprintf("Dataset %q has role %q.", d.Name, d.Role)))
 		}
 	}
-	if len(e.Evaluate) == 0 && !diags.HasErrors() {
-		diags = append(diags, attrError(content.Attributes["evaluate"], "Nothing to evaluate", "List at least one dataset."))
+	if len(e.Evaluate) == 0 && e.Validation == 0 && !diags.HasErrors() {
+		d := attrError(content.Attributes["evaluate"], "Nothing to evaluate",
+			"List at least one dataset in evaluate (only a run that measures a validation loss, to choose a training length, may evaluate nothing).")
+		if d.Subject == nil {
+			d.Subject = b.DefRange.Ptr()
+		}
+		diags = append(diags, d)
 	}
 	if len(e.Encoders) == 0 && !diags.HasErrors() {
 		diags = append(diags, attrError(content.Attributes["encoders"], "No encoders", "List at least one encoder."))

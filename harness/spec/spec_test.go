@@ -87,6 +87,7 @@ func TestDiagnostics(t *testing.T) {
 			`testdata/stages.hcl:38:16: error: Invalid language: "Greek" is not a language code`,
 			`testdata/stages.hcl:39:16: error: Baseline is not one of the experiment's samplers`,
 			`testdata/stages.hcl:47:14: error: Nothing to hold out from`,
+			`testdata/stages.hcl:53:20: error: No validation set: validate_every needs validation`,
 		}},
 		{"untrained-stage.hcl", true, []string{
 			`testdata/untrained-stage.hcl:28:16: error: Stage does not train: Encoder "bm25" of stage "base" does not train, so the stage leaves no model to start from`,

@@ -70,3 +70,72 @@ func Holm(ps []float64) []float64 {
 	}
 	return out
 }
+
+// Estimate is a mean with the variance of its estimate.
+type Estimate struct {
+	Mean, Var float64
+}
+
+// MeanDiff estimates the mean of paired differences d grouped in strata:
+// with macro, the mean of the strata's means (each stratum, a pool, weighs
+// the same, as a macro-averaged metric does), else the mean over all
+// differences. Var is the variance of that estimate, from the sample
+// variance within each stratum (a stratum of one difference adds none).
+func MeanDiff(strata [][]float64, macro bool) Estimate {
+	if !macro {
+		var all []float64
+		for _, s := range strata {
+			all = append(all, s...)
+		}
+		strata = [][]float64{all}
+	}
+	var e Estimate
+	k := 0
+	for _, s := range strata {
+		if len(s) == 0 {
+			continue
+		}
+		k++
+		m, v := meanVar(s)
+		e.Mean += m
+		e.Var += v / float64(len(s))
+	}
+	if k == 0 {
+		return Estimate{Mean: math.NaN(), Var: math.NaN()}
+	}
+	e.Mean /= float64(k)
+	e.Var /= float64(k * k)
+	return e
+}
+
+func meanVar(x []float64) (mean, variance float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	if len(x) < 2 {
+		return mean, 0
+	}
+	for _, v := range x {
+		variance += (v - mean) * (v - mean)
+	}
+	return mean, variance / float64(len(x)-1)
+}
+
+// OverSeeds averages the estimates of independent seeds and returns the
+// mean with its 95% normal interval: the seeds' queries are sampled
+// independently, so the variance of the mean is Σ Var / S².
+func OverSeeds(es []Estimate) (mean, lo, hi float64) {
+	if len(es) == 0 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	v := 0.0
+	for _, e := range es {
+		mean += e.Mean
+		v += e.Var
+	}
+	s := float64(len(es))
+	mean /= s
+	half := 1.959963984540054 * math.Sqrt(v) / s
+	return mean, mean - half, mean + half
+}

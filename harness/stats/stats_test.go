@@ -53,3 +53,29 @@ func TestRandomizationDetectsShift(t *testing.T) {
 		t.Fatalf("shifted systems: diff %v, p %v", d, p)
 	}
 }
+
+// TestMeanDiffByHand checks the stratified estimate against hand-worked
+// values. Strata {1, 3} and {2}: macro mean (2 + 2)/2 = 2; variance of the
+// first stratum's mean: s² = ((1−2)² + (3−2)²)/1 = 2, over n = 2 → 1; the
+// second adds 0; over k² = 4 → 0.25. Pooled: mean 2, s² = (1+1+0)/2 = 1,
+// over n = 3 → 1/3.
+func TestMeanDiffByHand(t *testing.T) {
+	strata := [][]float64{{1, 3}, {2}}
+	if e := MeanDiff(strata, true); e.Mean != 2 || e.Var != 0.25 {
+		t.Errorf("macro: %+v, want mean 2, var 0.25", e)
+	}
+	if e := MeanDiff(strata, false); e.Mean != 2 || math.Abs(e.Var-1.0/3) > 1e-15 {
+		t.Errorf("pooled: %+v, want mean 2, var 1/3", e)
+	}
+	// Macro weighs strata equally: {0, 0, 0, 0} and {4} → 2, not 0.8.
+	if e := MeanDiff([][]float64{{0, 0, 0, 0}, {4}}, true); e.Mean != 2 {
+		t.Errorf("macro mean %v, want 2", e.Mean)
+	}
+	// Two seeds with means 1 and 3, variances 0.5 and 1.5: mean 2, variance
+	// (0.5 + 1.5)/4 = 0.5, half-width 1.96·√0.5.
+	m, lo, hi := OverSeeds([]Estimate{{1, 0.5}, {3, 1.5}})
+	half := 1.959963984540054 * math.Sqrt(0.5)
+	if m != 2 || math.Abs(lo-(2-half)) > 1e-12 || math.Abs(hi-(2+half)) > 1e-12 {
+		t.Errorf("over seeds: %v [%v, %v], want 2 ± %v", m, lo, hi, half)
+	}
+}

@@ -38,6 +38,9 @@ type Corpus struct {
 	HeldOut     []string
 	Dropped     int
 	Translation int
+	// Validation holds the pairs set aside for the validation loss, in a
+	// fixed order; the encoder never trains on their groups.
+	Validation []ValidationPair
 }
 
 // Build numbers the groups of the corpora and gathers their texts, leaving
@@ -46,7 +49,11 @@ type Corpus struct {
 // group with no query or no passage, a translation group with fewer than
 // two languages). It fails if any text in a held-out language is left, so
 // that no such text can reach an encoder.
-func Build(corpora []*dataset.TrainCorpus, heldOut []string) (*Corpus, error) {
+//
+// With a validation fraction, that share of the groups (chosen by a hash
+// of the group's dataset and key, so the same groups whatever the sampler
+// or seed) is set aside as Validation instead of being trained on.
+func Build(corpora []*dataset.TrainCorpus, heldOut []string, validation float64) (*Corpus, error) {
 	c := &Corpus{QueryLangs: map[string]int{}, PassageLangs: map[string]int{}, HeldOut: slices.Clone(heldOut)}
 	slices.Sort(c.HeldOut)
 	held := func(l string) bool { return slices.Contains(heldOut, l) }
@@ -57,6 +64,10 @@ func Build(corpora []*dataset.TrainCorpus, heldOut []string) (*Corpus, error) {
 			passages = slices.DeleteFunc(passages, held)
 			if len(queries) == 0 || len(passages) == 0 || (g.Kind == plugins.GroupTranslation && len(passages) < 2) {
 				c.Dropped++
+				continue
+			}
+			if validation > 0 && unitHash(tc.Name+"\x00"+g.Key) < validation {
+				c.Validation = append(c.Validation, validationPair(tc.Name, g, queries, passages))
 				continue
 			}
 			id := uint32(len(c.Groups))
@@ -105,6 +116,11 @@ func (c *Corpus) checkHeldOut() error {
 			}
 		}
 	}
+	for _, v := range c.Validation {
+		if slices.Contains(c.HeldOut, v.QueryLang) || slices.Contains(c.HeldOut, v.PassageLang) {
+			return fmt.Errorf("validation pair %s is in a held-out language", v.Key)
+		}
+	}
 	for i, ex := range c.Reading {
 		if slices.Contains(c.HeldOut, ex.Lang) {
 			return fmt.Errorf("reading example %d is in held-out language %s", i, ex.Lang)
@@ -116,7 +132,11 @@ func (c *Corpus) checkHeldOut() error {
 // Describe is a per-language count of the corpus, for the start of training.
 func (c *Corpus) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "training corpus: %d groups (%d QA, %d translation)\n", len(c.Groups), len(c.Groups)-c.Translation, c.Translation)
+	fmt.Fprintf(&b, "training corpus: %d groups (%d QA, %d translation)", len(c.Groups), len(c.Groups)-c.Translation, c.Translation)
+	if len(c.Validation) > 0 {
+		fmt.Fprintf(&b, "; %d more set aside for the validation loss", len(c.Validation))
+	}
+	b.WriteString("\n")
 	if len(c.HeldOut) > 0 {
 		fmt.Fprintf(&b, "  held out: %s (%d groups had nothing else and were dropped)\n", strings.Join(c.HeldOut, " "), c.Dropped)
 	}
@@ -187,6 +207,10 @@ type Options struct {
 	Progress io.Writer
 	// OnStep, if set, is told each step's number and loss.
 	OnStep func(step int, loss float64)
+	// ValidateEvery > 0 computes the validation loss of the corpus's
+	// Validation pairs before training, every ValidateEvery steps and at
+	// the end; the trainer must then encode (Embedder).
+	ValidateEvery int
 }
 
 // Record is what a training run leaves in the cell's result.
@@ -206,7 +230,11 @@ type Record struct {
 	// PairLanguages counts pairs per "query-passage" language pair.
 	BatchLanguages map[string]int `json:"batch_languages"`
 	PairLanguages  map[string]int `json:"pair_languages"`
-	Groups         int            `json:"groups"`
+	// Validation is the validation loss over training, when measured.
+	Validation []ValidationPoint `json:"validation,omitempty"`
+	// ValidationPairs is the number of pairs it is measured on.
+	ValidationPairs int            `json:"validation_pairs,omitempty"`
+	Groups          int            `json:"groups"`
 	QueryLangs     map[string]int `json:"query_langs"`
 	PassageLangs   map[string]int `json:"passage_langs"`
 }
@@ -245,6 +273,34 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	rec := &Record{Steps: opt.Steps, BatchSize: opt.BatchSize, Loss: make([]float32, 0, opt.Steps),
 		BatchLanguages: map[string]int{}, PairLanguages: map[string]int{},
 		Groups: len(c.Groups), QueryLangs: c.QueryLangs, PassageLangs: c.PassageLangs}
+	var embedder Embedder
+	if opt.ValidateEvery > 0 {
+		var ok bool
+		if embedder, ok = enc.(Embedder); !ok {
+			return nil, fmt.Errorf("the validation loss needs an encoder that encodes")
+		}
+		rec.ValidationPairs = len(c.Validation)
+	}
+	var validating time.Duration
+	validate := func(step int) error {
+		if embedder == nil {
+			return nil
+		}
+		t0 := time.Now()
+		defer func() { validating += time.Since(t0) }()
+		loss, err := ValidationLoss(ctx, embedder, c.Validation, opt.BatchSize)
+		if err != nil {
+			return fmt.Errorf("step %d: %w", step, err)
+		}
+		rec.Validation = append(rec.Validation, ValidationPoint{Step: step, Loss: loss})
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, "%s: step %d/%d validation loss %.4f (%d pairs)\n", opt.Label, step, opt.Steps, loss, len(c.Validation))
+		}
+		return nil
+	}
+	if err := validate(0); err != nil {
+		return nil, err
+	}
 	prog := newProgress(opt.Progress, opt.Label, opt.Steps)
 	start := time.Now()
 	for step := 0; step < opt.Steps; {
@@ -252,6 +308,11 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			return nil, err
 		}
 		want := min(fetch, opt.Steps-step)
+		if opt.ValidateEvery > 0 {
+			// Chunks end at validation points; the batches are the same
+			// however the sequence is cut.
+			want = min(want, opt.ValidateEvery-step%opt.ValidateEvery)
+		}
 		chunk, err := s.Next(ctx, want)
 		if err != nil {
 			return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
@@ -290,9 +351,15 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			return nil, fmt.Errorf("step %d: encoder: %w", step+len(losses)+1, err)
 		}
 		step += len(chunk)
+		if opt.ValidateEvery > 0 && (step%opt.ValidateEvery == 0 || step == opt.Steps) {
+			if err := validate(step); err != nil {
+				return nil, err
+			}
+		}
 	}
 	prog.finish()
-	rec.Seconds = time.Since(start).Seconds()
+	// Training time and speed leave out the validation passes.
+	rec.Seconds = (time.Since(start) - validating).Seconds()
 	rec.PairsPerSecond = float64(rec.Pairs) / rec.Seconds
 	rec.MonolingualShare = float64(rec.MonolingualBatches) / float64(opt.Steps)
 	return rec, nil

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func corpora() []*dataset.TrainCorpus {
 
 func build(t *testing.T, cs []*dataset.TrainCorpus, heldOut ...string) *Corpus {
 	t.Helper()
-	c, err := Build(cs, heldOut)
+	c, err := Build(cs, heldOut, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,5 +240,95 @@ func TestRunRefusesSelfPairs(t *testing.T) {
 	_, err := Run(context.Background(), selfSampler{}, &countingTrainer{}, c, Options{Steps: 1, BatchSize: 1})
 	if err == nil || !strings.Contains(err.Error(), "step 1: sampler: pair 0: translation group 16 does not offer query language de with passage language de") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// axisEncoder encodes a text "q0", "p1", … as the unit vector of axis N
+// (dimension 3), so scores are 1 for the same index and 0 otherwise.
+type axisEncoder struct{ countingTrainer }
+
+func (axisEncoder) Encode(_ context.Context, _ plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+	v := plugins.Vectors{Count: len(texts), Dim: 3, Dense: make([]float32, 3*len(texts))}
+	for i, t := range texts {
+		v.Dense[i*3+int(t[1]-'0')] = 1
+	}
+	return v, nil
+}
+
+// TestValidationLoss checks the loss against hand-worked values: in a batch
+// of n pairs whose query i scores 1 with passage i and 0 with the others,
+// each query's loss is log(e^{1/τ} + (n−1)) − 1/τ.
+func TestValidationLoss(t *testing.T) {
+	pairs := []ValidationPair{
+		{QueryLang: "en", PassageLang: "en", Query: "q0", Passage: "p0"},
+		{QueryLang: "de", PassageLang: "en", Query: "q1", Passage: "p1"},
+		{QueryLang: "en", PassageLang: "de", Query: "q2", Passage: "p2"},
+	}
+	inv := 1 / ValidationTemperature // 20
+	perQuery := func(n int) float64 { return math.Log(math.Exp(inv)+float64(n-1)) - inv }
+	for _, tc := range []struct {
+		batch int
+		want  float64
+	}{
+		{3, perQuery(3)},                         // one batch of three
+		{2, (2*perQuery(2) + perQuery(1)) / 3.0}, // two and a last one alone (loss 0)
+	} {
+		got, err := ValidationLoss(context.Background(), axisEncoder{}, pairs, tc.batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("batch %d: loss %.15g, want %.15g", tc.batch, got, tc.want)
+		}
+	}
+	// A wrong positive: query 0 scores its own passage 0 and passage 1 at 1.
+	pairs[0].Passage = "p1"
+	got, _ := ValidationLoss(context.Background(), axisEncoder{}, pairs[:2], 2)
+	if want := math.Log(2); math.Abs(got-want) > 1e-12 {
+		t.Errorf("tied positives: loss %g, want log 2 = %g", got, want)
+	}
+}
+
+// TestValidationSplit: a validation share sets groups aside by a hash of
+// their keys, the same in every build, and training records the loss at
+// the start, every ValidateEvery steps and at the end, with the same
+// batches as a run without validation.
+func TestValidationSplit(t *testing.T) {
+	var cs []*dataset.TrainCorpus
+	for _, name := range []string{"a", "b"} {
+		c := &dataset.TrainCorpus{Name: name}
+		for i := range 200 {
+			texts := map[string]string{"de": fmt.Sprintf("q%d", i%3), "en": fmt.Sprintf("q%d", (i+1)%3)}
+			c.Groups = append(c.Groups, dataset.TrainGroup{Key: fmt.Sprint(i), Queries: texts, Passages: texts})
+		}
+		cs = append(cs, c)
+	}
+	c1, err := Build(cs, nil, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := Build(cs, nil, 0.1)
+	if !cmp.Equal(c1.Validation, c2.Validation) || len(c1.Validation)+len(c1.Groups) != 400 {
+		t.Fatalf("validation %d + training %d groups", len(c1.Validation), len(c1.Groups))
+	}
+	if n := len(c1.Validation); n < 25 || n > 55 {
+		t.Errorf("%d of 400 groups set aside for a share of 0.1", n)
+	}
+	rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), &axisEncoder{}, c1,
+		Options{Steps: 130, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}, ValidateEvery: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []int
+	for _, v := range rec.Validation {
+		steps = append(steps, v.Step)
+	}
+	if !cmp.Equal([]int{0, 50, 100, 130}, steps) || rec.ValidationPairs != len(c1.Validation) {
+		t.Errorf("validation at steps %v over %d pairs", steps, rec.ValidationPairs)
+	}
+	plain, _ := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), &axisEncoder{}, c1,
+		Options{Steps: 130, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}})
+	if !cmp.Equal(plain.PairLanguages, rec.PairLanguages) || plain.MonolingualBatches != rec.MonolingualBatches {
+		t.Error("validation points changed the batches")
 	}
 }

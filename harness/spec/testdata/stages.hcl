@@ -48,3 +48,10 @@ experiment "nothing-held" {
   evaluate = [dataset.tiny]
   encoders = [encoder.bm25]
 }
+
+experiment "every-without-share" {
+  validate_every = 10
+  train          = [dataset.pairs]
+  encoders       = [encoder.bm25]
+  samplers       = [sampler.hybrid]
+}
