@@ -5,6 +5,9 @@ BIN           := bin
 TOOLS         := $(CURDIR)/bin/tools
 SPEC          ?= specs/xquad-r.hcl
 RUN_FLAGS     ?=
+# make run writes here, never over the committed reference results in
+# results/ (xlbench verify compares a run with those).
+OUT           ?= out
 BENCH         ?= .
 BENCHTIME     ?= 1x
 # Pinned code generators and linter: `make proto` and `make lint` install
@@ -21,7 +24,7 @@ TEST_PKGS := slurmctld slurmd slurm-client munge chromium
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: SPEC=$(SPEC) RUN_FLAGS='-data DIR -out DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME)"
+	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) RUN_FLAGS='-data DIR -j N ...' BENCH=regexp BENCHTIME=$(BENCHTIME)"
 
 build: ## build the CLI at bin/xlbench
 	$(GO) build -o $(BIN)/xlbench ./harness/cmd/xlbench
@@ -39,8 +42,8 @@ test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium (
 	  else echo "$(TEST_PKGS) missing and not installable here (not root, or no apt-get): their tests skip, or fail under CI=true"; fi; \
 	fi
 
-run: build ## run the default spec on the default data directory (SPEC=..., RUN_FLAGS=...)
-	$(BIN)/xlbench run $(RUN_FLAGS) $(SPEC)
+run: build ## run the default spec on the default data directory into out/ and print the tables (SPEC=..., OUT=..., RUN_FLAGS=...)
+	$(BIN)/xlbench run -out $(OUT) $(RUN_FLAGS) $(SPEC)
 
 bench: ## run the Go benchmarks (BENCH=regexp, BENCHTIME=1x)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./...

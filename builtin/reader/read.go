@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/xlbench/xlbench/builtin/internal/parallel"
@@ -19,11 +21,11 @@ import (
 const maxReadTokens = 512
 
 // queries returns the question's start and end queries u = tanh(q·Us) and
-// v = tanh(q·Ue).
-func (r *Reader) queries(q *question) (u, v []float32) {
+// v = tanh(q·Ue); an agnostic question row has no embedding part.
+func (r *Reader) queries(q *question, agnostic bool) (u, v []float32) {
 	qin, h := r.dim+1, r.hidden
 	qrow := make([]float32, qin)
-	r.questionRow(q, qrow)
+	r.questionRow(q, qrow, agnostic)
 	query := func(m []float32) []float32 {
 		out := make([]float32, h)
 		for j := 0; j < qin; j++ {
@@ -39,50 +41,108 @@ func (r *Reader) queries(q *question) (u, v []float32) {
 		}
 		return out
 	}
-	return query(r.us), query(r.ue)
+	return query(r.m.us), query(r.m.ue)
 }
 
-// logits returns the start and end logits of every token of p for question
-// q: the graph's forward pass in plain Go (a test checks that they agree).
-func (r *Reader) logits(q *question, p *passage) (starts, ends []float32) {
-	in, h := 3*r.dim+numDense, r.hidden
-	u, v := r.queries(q)
-	n := len(p.toks)
-	x := make([]float32, n*in)
-	r.inputs(p, x)
-	starts, ends = make([]float32, n), make([]float32, n)
-	scale := r.alpha / float32(h)
-	hid := make([]float32, h)
+// addRows adds x·M to out for n rows of x (width cols) and M (cols × h),
+// skipping zeros (most input features are).
+func addRows(out, x, m []float32, n, cols, h int) {
 	for t := 0; t < n; t++ {
-		clear(hid)
-		for j, xv := range x[t*in : (t+1)*in] {
+		row := out[t*h : (t+1)*h]
+		for j, xv := range x[t*cols : (t+1)*cols] {
 			if xv == 0 {
 				continue
 			}
-			for k, w := range r.w[j*h : (j+1)*h] {
-				hid[k] += xv * w
+			for k, w := range m[j*h : (j+1)*h] {
+				row[k] += xv * w
 			}
 		}
+	}
+}
+
+// contextualLogits takes the n tokens' pre-activations x_t·W and returns
+// their start and end logits: the graph's forward pass in plain Go (a test
+// checks that they agree).
+func (r *Reader) contextualLogits(pre []float32, n int, u, v []float32) (starts, ends []float32) {
+	h := r.hidden
+	hid := make([]float32, n*h)
+	for i, x := range pre[:n*h] {
+		hid[i] = float32(math.Tanh(float64(x)))
+	}
+	// Self-attention over the passage: c_t = Σ_k softmax_k(h_t·h_k/√H) h_k.
+	ctx := make([]float32, n*h)
+	inv := 1 / math.Sqrt(float64(h))
+	weights := make([]float64, n)
+	for t := 0; t < n; t++ {
+		ht := hid[t*h : (t+1)*h]
+		top := math.Inf(-1)
+		for k := 0; k < n; k++ {
+			dot := float32(0)
+			for j, x := range hid[k*h : (k+1)*h] {
+				dot += ht[j] * x
+			}
+			weights[k] = float64(dot) * inv
+			top = max(top, weights[k])
+		}
+		sum := 0.0
+		for k := range weights[:n] {
+			weights[k] = math.Exp(weights[k] - top)
+			sum += weights[k]
+		}
+		ct := ctx[t*h : (t+1)*h]
+		for k := 0; k < n; k++ {
+			wk := float32(weights[k] / sum)
+			for j, x := range hid[k*h : (k+1)*h] {
+				ct[j] += wk * x
+			}
+		}
+	}
+	z := make([]float32, n*h)
+	addRows(z, hid, r.m.a, n, h, h)
+	addRows(z, ctx, r.m.c, n, h, h)
+	starts, ends = make([]float32, n), make([]float32, n)
+	scale := r.alpha / float32(h)
+	for t := 0; t < n; t++ {
 		var s, e float32
-		for k := range hid {
-			hk := float32(math.Tanh(float64(hid[k])))
-			s += hk * u[k]
-			e += hk * v[k]
+		for k, zv := range z[t*h : (t+1)*h] {
+			zk := float32(math.Tanh(float64(zv)))
+			s += zk * u[k]
+			e += zk * v[k]
 		}
 		starts[t], ends[t] = s*scale, e*scale
 	}
 	return starts, ends
 }
 
+// logits returns the start and end logits of every token of p for question
+// q, with or without the embeddings of each.
+func (r *Reader) logits(q *question, p *passage, agnosticQ, agnosticP bool) (starts, ends []float32) {
+	in, h := 3*r.dim+numDense, r.hidden
+	u, v := r.queries(q, agnosticQ)
+	n := len(p.toks)
+	x := make([]float32, n*in)
+	r.inputs(p, x, agnosticP)
+	pre := make([]float32, n*h)
+	addRows(pre, x, r.m.w, n, in, h)
+	return r.contextualLogits(pre, n, u, v)
+}
+
 // readCache keeps, per candidate text, what does not depend on the
 // question: its tokens and the embedding part of its pre-activations
 // (x_t · W over the embedding rows of W), and per question text its start
 // and end queries u and v. Reading the same candidates for many questions
-// then costs a small product per token. Train and Configure empty it.
+// then costs the question features and the attention layer per token.
+// Train and Configure empty it.
 type readCache struct {
 	mu        sync.Mutex
-	passages  map[string]*cachedPassage
-	questions map[string]*cachedQuestion
+	passages  map[cacheKey]*cachedPassage
+	questions map[cacheKey]*cachedQuestion
+}
+
+// cacheKey is a text and whether it is read without embeddings.
+type cacheKey struct {
+	text     string
+	agnostic bool
 }
 
 type cachedPassage struct {
@@ -95,9 +155,10 @@ type cachedQuestion struct {
 	u, v []float32
 }
 
-func (r *Reader) cachedPassage(text string) *cachedPassage {
+func (r *Reader) cachedPassage(text string, agnostic bool) *cachedPassage {
+	key := cacheKey{text, agnostic}
 	r.cache.mu.Lock()
-	cp, ok := r.cache.passages[text]
+	cp, ok := r.cache.passages[key]
 	r.cache.mu.Unlock()
 	if ok {
 		return cp
@@ -106,37 +167,28 @@ func (r *Reader) cachedPassage(text string) *cachedPassage {
 	p.dense = make([][numDense]float32, len(p.toks)) // zero: the embedding part only
 	in, h := 3*r.dim+numDense, r.hidden
 	x := make([]float32, len(p.toks)*in)
-	r.inputs(p, x)
+	r.inputs(p, x, agnostic)
 	cp = &cachedPassage{p: p, pre: make([]float32, len(p.toks)*h)}
-	for t := range p.toks {
-		row := cp.pre[t*h : (t+1)*h]
-		for j, xv := range x[t*in : t*in+3*r.dim] {
-			if xv == 0 {
-				continue
-			}
-			for k, w := range r.w[j*h : (j+1)*h] {
-				row[k] += xv * w
-			}
-		}
-	}
+	addRows(cp.pre, x, r.m.w, len(p.toks), in, h)
 	r.cache.mu.Lock()
-	r.cache.passages[text] = cp
+	r.cache.passages[key] = cp
 	r.cache.mu.Unlock()
 	return cp
 }
 
-func (r *Reader) cachedQuestion(text string) *cachedQuestion {
+func (r *Reader) cachedQuestion(text string, agnostic bool) *cachedQuestion {
+	key := cacheKey{text, agnostic}
 	r.cache.mu.Lock()
-	cq, ok := r.cache.questions[text]
+	cq, ok := r.cache.questions[key]
 	r.cache.mu.Unlock()
 	if ok {
 		return cq
 	}
 	q := r.question(text)
 	cq = &cachedQuestion{q: q}
-	cq.u, cq.v = r.queries(q)
+	cq.u, cq.v = r.queries(q, agnostic)
 	r.cache.mu.Lock()
-	r.cache.questions[text] = cq
+	r.cache.questions[key] = cq
 	r.cache.mu.Unlock()
 	return cq
 }
@@ -148,28 +200,13 @@ func (r *Reader) fastLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends
 	d3, h := 3*r.dim, r.hidden
 	dense := denseFeatures(cp.p.toks, cq.q)
 	n := len(cp.p.toks)
-	starts, ends = make([]float32, n), make([]float32, n)
-	scale := r.alpha / float32(h)
-	hid := make([]float32, h)
-	for t := 0; t < n; t++ {
-		copy(hid, cp.pre[t*h:(t+1)*h])
-		for j, f := range dense[t] {
-			if f == 0 {
-				continue
-			}
-			for k, w := range r.w[(d3+j)*h : (d3+j+1)*h] {
-				hid[k] += f * w
-			}
-		}
-		var s, e float32
-		for k, hv := range hid {
-			hk := float32(math.Tanh(float64(hv)))
-			s += hk * cq.u[k]
-			e += hk * cq.v[k]
-		}
-		starts[t], ends[t] = s*scale, e*scale
+	pre := slices.Clone(cp.pre)
+	flat := make([]float32, n*numDense)
+	for t := range dense {
+		copy(flat[t*numDense:], dense[t][:])
 	}
-	return starts, ends
+	addRows(pre, flat, r.m.w[d3*h:], n, numDense, h)
+	return r.contextualLogits(pre, n, cq.u, cq.v)
 }
 
 // bestSpan returns the span (i ≤ j < i + maxAnswer) with the highest
@@ -196,10 +233,10 @@ func (r *Reader) Read(_ context.Context, queries []plugins.ReadQuery) ([]plugins
 	out := make([]plugins.Answer, len(queries))
 	parallel.For(len(queries), func(i int) {
 		qr := queries[i]
-		cq := r.cachedQuestion(qr.Question)
+		cq := r.cachedQuestion(qr.Question, r.agnostic(qr.Lang))
 		best := plugins.Answer{Score: math.Inf(-1)}
 		for c, cand := range qr.Candidates {
-			cp := r.cachedPassage(cand.Text)
+			cp := r.cachedPassage(cand.Text, r.agnostic(cand.Lang))
 			p := cp.p
 			if len(p.toks) == 0 {
 				continue
@@ -221,8 +258,8 @@ func (r *Reader) Read(_ context.Context, queries []plugins.ReadQuery) ([]plugins
 
 // Checkpoint file: the magic line, a little-endian uint32 length and that
 // many bytes of JSON header, then the embedding table and the matrices w,
-// us, ue as little-endian float32s.
-const checkpointMagic = "xlbench-reader-checkpoint v1\n"
+// a, c, us, ue as little-endian float32s.
+const checkpointMagic = "xlbench-reader-checkpoint v2\n"
 
 type checkpointHeader struct {
 	Version string `json:"version"`
@@ -230,6 +267,8 @@ type checkpointHeader struct {
 	Hidden  int    `json:"hidden"`
 	Buckets int    `json:"buckets"`
 	Steps   int    `json:"steps"`
+	// Languages are those of the training examples.
+	Languages []string `json:"languages"`
 }
 
 // Save writes the reader's weights to path atomically.
@@ -239,7 +278,8 @@ func (r *Reader) Save(_ context.Context, path string) error {
 	if r.emb == nil {
 		return fmt.Errorf("Save called before Configure")
 	}
-	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: r.dim, Hidden: r.hidden, Buckets: int(r.buckets), Steps: r.step})
+	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: r.dim, Hidden: r.hidden, Buckets: int(r.buckets), Steps: r.step,
+		Languages: slices.Sorted(maps.Keys(r.languages))})
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".reader-*")
 	if err != nil {
 		return err
@@ -248,7 +288,7 @@ func (r *Reader) Save(_ context.Context, path string) error {
 	buf := []byte(checkpointMagic)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(hdr)))
 	buf = append(buf, hdr...)
-	for _, part := range [][]float32{r.emb, r.w, r.us, r.ue} {
+	for _, part := range append([][]float32{r.emb}, r.m.all()...) {
 		for _, f := range part {
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(f))
 		}
@@ -287,7 +327,7 @@ func (r *Reader) load(path string) error {
 			path, h.Dim, h.Hidden, h.Buckets, r.dim, r.hidden, r.buckets)
 	}
 	body := raw[4+n:]
-	parts := [][]float32{r.emb, r.w, r.us, r.ue}
+	parts := append([][]float32{r.emb}, r.m.all()...)
 	total := 0
 	for _, part := range parts {
 		total += len(part)
@@ -302,5 +342,9 @@ func (r *Reader) load(path string) error {
 		}
 	}
 	r.step = h.Steps
+	r.languages = map[string]bool{}
+	for _, l := range h.Languages {
+		r.languages[l] = true
+	}
 	return nil
 }

@@ -5,18 +5,28 @@
 // Each token of a passage is represented by its own features and its
 // neighbours': an embedding bag of hashed word and character 3-gram
 // features (as the built-in encoder's, so any language gets features) for
-// the token before, the token and the token after, plus features that tie
-// it to the question — the token occurs in the question, shares its first
-// four characters with a question word, its distance to the nearest such
-// word — and its shape (digits, capital, punctuation, position). A tanh
-// layer turns that row into h_t; the question's bag, through two tanh
-// layers, gives a start and an end query u and v, and a token's start and
-// end scores are bounded bilinear forms h_t·u and h_t·v. Training minimises
-// the cross-entropy of the gold start and end tokens (the gorgonia graph in
+// the token before, the token and the token after, plus language-agnostic
+// features that tie it to the question — the token occurs in the question,
+// shares its first four characters with a question word, its neighbours
+// do, how far the nearest such word lies on each side, how many lie close
+// — and its shape (digits, capital, punctuation, length, position). A tanh
+// layer turns that row into h_t; a self-attention layer over the passage
+// gives each token a context c_t, and z_t = tanh(h_t·A + c_t·C) is the
+// contextual row. The question's bag, through two tanh layers, gives a
+// start and an end query u and v, and a token's start and end scores are
+// bounded bilinear forms z_t·u and z_t·v. Training minimises the
+// cross-entropy of the gold start and end tokens (the gorgonia graph in
 // graph.go); the embedding rows are updated sparsely with lazy AdamW, the
 // matrices with AdamW. An answer is the span (start ≤ end, at most
 // max_answer_tokens) with the highest start + end score over all
 // candidates.
+//
+// Languages without training examples: their hashed embedding rows were
+// never trained, so they are noise. Training drops the embeddings of a
+// share of its passages and questions (lexical_dropout), so the model also
+// learns to answer from the language-agnostic features alone; reading a
+// passage or question in a language it saw no example in, it uses those
+// alone (agnostic_unseen).
 package reader
 
 import (
@@ -30,13 +40,13 @@ import (
 )
 
 // Version is the reader's version; it changes when trained readers would.
-const Version = "1.0.0"
+const Version = "2.0.0"
 
 // Info describes the reader and its parameters.
 var Info = plugins.Info{
 	Name:        "reader",
 	Version:     Version,
-	Description: "extractive span reader: hashed n-gram token rows with question-match features, tanh layer, bilinear start/end scores (gorgonia), lazy AdamW",
+	Description: "extractive span reader: hashed n-gram token rows with question-match features, tanh layer, self-attention over the passage, bilinear start/end scores (gorgonia), lazy AdamW",
 	Trainable:   true,
 	Params: []plugins.ParamSpec{
 		{Name: "dim", Type: plugins.ParamInteger, Default: 32.0, Min: plugins.Bound(2), Max: plugins.Bound(512), Description: "embedding dimension of a token's features"},
@@ -44,7 +54,9 @@ var Info = plugins.Info{
 		{Name: "buckets", Type: plugins.ParamInteger, Default: 262144.0, Min: plugins.Bound(16), Max: plugins.Bound(1 << 24), Description: "rows of the hashed feature table"},
 		{Name: "lr", Type: plugins.ParamNumber, Default: 0.003, Min: plugins.Bound(0), Description: "AdamW learning rate"},
 		{Name: "weight_decay", Type: plugins.ParamNumber, Default: 0.0, Min: plugins.Bound(0), Description: "decoupled weight decay of the matrices"},
-		{Name: "epochs", Type: plugins.ParamNumber, Default: 1.0, Min: plugins.Bound(0), Description: "passes over the training examples"},
+		{Name: "epochs", Type: plugins.ParamNumber, Default: 3.0, Min: plugins.Bound(0), Description: "passes over the training examples"},
+		{Name: "lexical_dropout", Type: plugins.ParamNumber, Default: 0.3, Min: plugins.Bound(0), Max: plugins.Bound(1), Description: "share of training passages (and, apart, questions) read without their embeddings, from the language-agnostic features alone"},
+		{Name: "agnostic_unseen", Type: plugins.ParamBool, Default: true, Description: "read passages and questions in languages with no training example without their (untrained) embeddings"},
 		{Name: "batch_size", Type: plugins.ParamInteger, Default: 32.0, Min: plugins.Bound(1), Max: plugins.Bound(4096), Description: "examples per step"},
 		{Name: "max_tokens", Type: plugins.ParamInteger, Default: 96.0, Min: plugins.Bound(4), Max: plugins.Bound(1024), Description: "passage tokens kept in training (longer passages are cut; answers past the cut are skipped)"},
 		{Name: "max_answer_tokens", Type: plugins.ParamInteger, Default: 15.0, Min: plugins.Bound(1), Max: plugins.Bound(200), Description: "longest answer span, in tokens"},
@@ -56,7 +68,7 @@ var Info = plugins.Info{
 
 // numDense is the number of per-token features beside the embeddings (see
 // denseFeatures); the last is the constant 1 that carries the bias.
-const numDense = 8
+const numDense = 14
 
 // Reader is the built-in reader.
 type Reader struct {
@@ -64,16 +76,22 @@ type Reader struct {
 	// configuration
 	dim, hidden, maxTokens, maxAnswer, batch int
 	buckets                                  uint32
-	lr, wd, epochs                           float64
+	lr, wd, epochs, dropout                  float64
 	alpha                                    float32
 	seed                                     uint64
+	agnosticUnseen                           bool
 	// model: embedding table (buckets × dim); w ((3·dim + numDense) ×
-	// hidden); us, ue ((dim + 1) × hidden)
-	emb, w, us, ue []float32
+	// hidden); a, c (hidden × hidden); us, ue ((dim + 1) × hidden)
+	emb []float32
+	m   graphWeights
 	// AdamW state
-	embM, embV, wM, wV, usM, usV, ueM, ueV []float32
-	step                                   int
-	graphs                                 map[[2]int]*spanGraph
+	embM, embV []float32
+	mM, mV     graphWeights
+	step       int
+	// languages holds the languages of the training passages and
+	// questions: the others are read without embeddings (agnostic_unseen).
+	languages map[string]bool
+	graphs    map[[2]int]*spanGraph
 	// slot table and slab for the row gradients of a step
 	slot []int32
 	rows rowGrads
@@ -102,7 +120,9 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	defer r.mu.Unlock()
 	r.dim, r.hidden = p.Int("dim"), p.Int("hidden")
 	r.buckets = uint32(p.Int("buckets"))
-	r.lr, r.wd, r.epochs = p.Float("lr"), p.Float("weight_decay"), p.Float("epochs")
+	r.lr, r.wd, r.epochs, r.dropout = p.Float("lr"), p.Float("weight_decay"), p.Float("epochs"), p.Float("lexical_dropout")
+	r.agnosticUnseen = p.Bool("agnostic_unseen")
+	r.languages = map[string]bool{}
 	r.batch, r.maxTokens, r.maxAnswer = p.Int("batch_size"), p.Int("max_tokens"), p.Int("max_answer_tokens")
 	r.alpha = float32(p.Float("alpha"))
 	r.seed = cfg.Seed
@@ -117,12 +137,15 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	d, h := r.dim, r.hidden
 	r.emb = normal(int(r.buckets)*d, p.Float("init_scale"))
 	in, qin := 3*d+numDense, d+1
-	r.w = normal(in*h, 1/math.Sqrt(float64(in)))
-	r.us = normal(qin*h, 1/math.Sqrt(float64(qin)))
-	r.ue = normal(qin*h, 1/math.Sqrt(float64(qin)))
-	zeros := func(n int) []float32 { return make([]float32, n) }
-	r.embM, r.embV = zeros(len(r.emb)), zeros(len(r.emb))
-	r.wM, r.wV, r.usM, r.usV, r.ueM, r.ueV = zeros(len(r.w)), zeros(len(r.w)), zeros(len(r.us)), zeros(len(r.us)), zeros(len(r.ue)), zeros(len(r.ue))
+	r.m = graphWeights{
+		w:  normal(in*h, 1/math.Sqrt(float64(in))),
+		a:  normal(h*h, 1/math.Sqrt(float64(h))),
+		c:  normal(h*h, 1/math.Sqrt(float64(h))),
+		us: normal(qin*h, 1/math.Sqrt(float64(qin))),
+		ue: normal(qin*h, 1/math.Sqrt(float64(qin))),
+	}
+	r.embM, r.embV = make([]float32, len(r.emb)), make([]float32, len(r.emb))
+	r.mM, r.mV = r.m.zeros(), r.m.zeros()
 	r.step = 0
 	r.graphs = map[[2]int]*spanGraph{}
 	r.slot = nil
@@ -135,9 +158,23 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	return plugins.ReaderInfo{Trainable: true}, nil
 }
 
+// all lists the matrices, in graph order.
+func (g *graphWeights) all() [][]float32 { return [][]float32{g.w, g.a, g.c, g.us, g.ue} }
+
+// zeros returns matrices of g's shapes, zero.
+func (g graphWeights) zeros() graphWeights {
+	z := func(x []float32) []float32 { return make([]float32, len(x)) }
+	return graphWeights{w: z(g.w), a: z(g.a), c: z(g.c), us: z(g.us), ue: z(g.ue)}
+}
+
+// agnostic reports whether texts in lang are read without embeddings.
+func (r *Reader) agnostic(lang string) bool {
+	return r.agnosticUnseen && len(r.languages) > 0 && !r.languages[lang]
+}
+
 func (r *Reader) resetCache() {
 	r.cache.mu.Lock()
-	r.cache.passages, r.cache.questions = map[string]*cachedPassage{}, map[string]*cachedQuestion{}
+	r.cache.passages, r.cache.questions = map[cacheKey]*cachedPassage{}, map[cacheKey]*cachedQuestion{}
 	r.cache.mu.Unlock()
 }
 
@@ -206,30 +243,37 @@ func (r *Reader) tokens(text string, limit int) *passage {
 	return p
 }
 
-// denseFeatures computes the per-token features beside the embeddings:
-// question match, shape, position.
+// denseFeatures computes the per-token features beside the embeddings,
+// all language-agnostic: question match (the token, its first four
+// characters, its neighbours), how far the nearest matching token lies to
+// the left and to the right, how many match within three tokens; shape
+// (digits, capital, punctuation, length, first token, position); and the
+// constant 1.
 func denseFeatures(toks []token, q *question) [][numDense]float32 {
-	dense := make([][numDense]float32, len(toks))
-	match := make([]bool, len(toks))
+	n := len(toks)
+	dense := make([][numDense]float32, n)
+	match := make([]bool, n)
 	for i, t := range toks {
 		match[i] = q.words[t.text]
 	}
-	// Distance to the nearest token that occurs in the question.
-	dist := make([]int, len(toks))
+	// Distance to the nearest token that occurs in the question, on each
+	// side (10 or more: none near).
+	left, right := make([]int, n), make([]int, n)
 	last := -1 << 30
 	for i := range toks {
+		left[i] = i - last
 		if match[i] {
 			last = i
 		}
-		dist[i] = i - last
 	}
 	last = 1 << 30
-	for i := len(toks) - 1; i >= 0; i-- {
+	for i := n - 1; i >= 0; i-- {
+		right[i] = last - i
 		if match[i] {
 			last = i
 		}
-		dist[i] = min(dist[i], last-i)
 	}
+	clip := func(d int) float32 { return float32(min(d, 10)) / 10 }
 	for i, t := range toks {
 		rs := []rune(t.text)
 		f := &dense[i]
@@ -251,9 +295,26 @@ func denseFeatures(toks []token, q *question) [][numDense]float32 {
 		if len(rs) == 1 && !wordRune(rs[0]) && !unspaced(rs[0]) {
 			f[4] = 1
 		}
-		f[5] = float32(i) / float32(max(1, len(toks)))
-		f[6] = float32(min(dist[i], 10)) / 10
-		f[7] = 1
+		f[5] = float32(i) / float32(max(1, n))
+		f[6], f[7] = clip(left[i]), clip(right[i])
+		if i > 0 && match[i-1] {
+			f[8] = 1
+		}
+		if i+1 < n && match[i+1] {
+			f[9] = 1
+		}
+		near := 0
+		for k := max(0, i-3); k < min(n, i+4); k++ {
+			if match[k] && k != i {
+				near++
+			}
+		}
+		f[10] = float32(near) / 6
+		f[11] = float32(min(len(rs), 10)) / 10
+		if i == 0 {
+			f[12] = 1
+		}
+		f[13] = 1
 	}
 	return dense
 }

@@ -47,7 +47,7 @@ func TestTokenize(t *testing.T) {
 func lossRef(r *Reader, batch []*example) float64 {
 	total := 0.0
 	for _, ex := range batch {
-		s, e := r.logits(ex.q, ex.p)
+		s, e := r.logits(ex.q, ex.p, ex.dropQ, ex.dropP)
 		side := func(l []float32, gold int) float64 {
 			sum := 0.0
 			for _, v := range l {
@@ -84,7 +84,7 @@ func prepare(r *Reader, exs []plugins.ReadingExample) []*example {
 		if !ok {
 			panic("unaligned " + ex.Answer)
 		}
-		out = append(out, &example{q, p, s, e})
+		out = append(out, &example{q: q, p: p, start: s, end: e})
 	}
 	return out
 }
@@ -97,6 +97,9 @@ func TestGraphAgreesAndGradients(t *testing.T) {
 	params := plugins.Params{"dim": 4.0, "hidden": 3.0, "buckets": 97.0, "init_scale": 1.0}
 	r := newReader(t, params)
 	batch := prepare(r, toyExamples(2))[:3]
+	// The third example is read without its passage's embeddings, as
+	// lexical dropout does.
+	batch[2].dropP = true
 	// "the bridge of lyon was opened in 1800 …": the year is token 7, the
 	// city token 3.
 	if batch[0].start != 7 || batch[0].end != 7 || batch[1].start != 3 {
@@ -114,6 +117,7 @@ func TestGraphAgreesAndGradients(t *testing.T) {
 	// with the same seed.
 	ref := newReader(t, params)
 	batch = prepare(ref, toyExamples(2))[:3]
+	batch[2].dropP = true
 	checked := 0
 	for s, id := range r.rows.ids {
 		g := r.rows.slab[s*4 : (s+1)*4]
@@ -135,7 +139,7 @@ func TestGraphAgreesAndGradients(t *testing.T) {
 	if checked < 40 {
 		t.Errorf("only %d gradient entries checked", checked)
 	}
-	if cmp.Equal(r.emb, ref.emb) || cmp.Equal(r.w, ref.w) || cmp.Equal(r.us, ref.us) {
+	if cmp.Equal(r.emb, ref.emb) || cmp.Equal(r.m.w, ref.m.w) || cmp.Equal(r.m.a, ref.m.a) || cmp.Equal(r.m.c, ref.m.c) || cmp.Equal(r.m.us, ref.m.us) {
 		t.Error("a training step left some weights unchanged")
 	}
 }
@@ -178,12 +182,14 @@ func TestLearnsToyTask(t *testing.T) {
 func TestFastLogitsAgree(t *testing.T) {
 	r := newReader(t, plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "init_scale": 1.0})
 	for _, ex := range toyExamples(3) {
-		q := r.question(ex.Question)
-		s, e := r.logits(q, r.passage(ex.Passage, q, maxReadTokens))
-		fs, fe := r.fastLogits(r.cachedQuestion(ex.Question), r.cachedPassage(ex.Passage))
-		for i := range s {
-			if math.Abs(float64(s[i]-fs[i])) > 1e-5 || math.Abs(float64(e[i]-fe[i])) > 1e-5 {
-				t.Fatalf("token %d: logits %v %v, cached %v %v", i, s[i], e[i], fs[i], fe[i])
+		for _, agnostic := range []bool{false, true} {
+			q := r.question(ex.Question)
+			s, e := r.logits(q, r.passage(ex.Passage, q, maxReadTokens), agnostic, agnostic)
+			fs, fe := r.fastLogits(r.cachedQuestion(ex.Question, agnostic), r.cachedPassage(ex.Passage, agnostic))
+			for i := range s {
+				if math.Abs(float64(s[i]-fs[i])) > 1e-5 || math.Abs(float64(e[i]-fe[i])) > 1e-5 {
+					t.Fatalf("agnostic %v, token %d: logits %v %v, cached %v %v", agnostic, i, s[i], e[i], fs[i], fe[i])
+				}
 			}
 		}
 	}
@@ -215,5 +221,40 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	params["dim"] = 16.0
 	if _, err := New().Configure(ctx, plugins.ReaderConfig{Params: params}); err == nil {
 		t.Fatal("a checkpoint of another shape loaded")
+	}
+}
+
+// TestAgnosticUnseenLanguages: a reader trained on English reads a
+// language it saw no example in without embeddings — the same answer
+// whatever those (untrained) embedding rows hold — and keeps its training
+// languages through a checkpoint.
+func TestAgnosticUnseenLanguages(t *testing.T) {
+	params := plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "epochs": 2.0}
+	r := newReader(t, params)
+	if _, err := r.Train(ctx, toyExamples(10)); err != nil {
+		t.Fatal(err)
+	}
+	if r.agnostic("en") || !r.agnostic("el") {
+		t.Fatalf("agnostic en %v, el %v", r.agnostic("en"), r.agnostic("el"))
+	}
+	q := []plugins.ReadQuery{{Question: "Πότε άνοιξε η γέφυρα;", Lang: "el",
+		Candidates: []plugins.ReadCandidate{{Text: "Η γέφυρα άνοιξε το 1921 μετά από πολλή δουλειά.", Lang: "el"}}}}
+	before, _ := r.Read(ctx, q)
+	for i := range r.emb {
+		r.emb[i] *= -3
+	}
+	r.resetCache()
+	after, _ := r.Read(ctx, q)
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("an unseen language's reading depends on its embeddings:\n%s", diff)
+	}
+	path := filepath.Join(t.TempDir(), "reader.ckpt")
+	if err := r.Save(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	params["checkpoint"] = path
+	l := newReader(t, params)
+	if diff := cmp.Diff(map[string]bool{"en": true}, l.languages); diff != "" {
+		t.Errorf("languages after loading (-want +got):\n%s", diff)
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"gorgonia.org/tensor"
-
 	"github.com/xlbench/xlbench/builtin/internal/adam"
 	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/plugins"
@@ -20,6 +18,9 @@ type example struct {
 	q          *question
 	p          *passage
 	start, end int
+	// dropQ and dropP read the question and the passage without their
+	// embeddings in the current step (lexical dropout).
+	dropQ, dropP bool
 }
 
 // align finds the tokens the answer [start, start+len(answer)) begins and
@@ -54,12 +55,15 @@ func (r *Reader) Train(ctx context.Context, examples []plugins.ReadingExample) (
 		q := r.question(ex.Question)
 		p := r.passage(ex.Passage, q, r.maxTokens)
 		if s, e, ok := align(p, ex.AnswerStart, len([]rune(ex.Answer))); ok && e-s < r.maxAnswer {
-			prepared[i] = &example{q, p, s, e}
+			prepared[i] = &example{q: q, p: p, start: s, end: e}
 		}
 	})
 	prepared = slices.DeleteFunc(prepared, func(e *example) bool { return e == nil })
 	if len(prepared) == 0 {
 		return nil, fmt.Errorf("none of the %d training examples has an answer on token boundaries within %d tokens", len(examples), r.maxTokens)
+	}
+	for _, ex := range examples {
+		r.languages[ex.Lang] = true
 	}
 	rng := rand.New(rand.NewPCG(r.seed, 0x7472))
 	n := len(prepared)
@@ -72,6 +76,9 @@ func (r *Reader) Train(ctx context.Context, examples []plugins.ReadingExample) (
 		}
 		if len(batches) == 0 {
 			batches = r.epochBatches(prepared, rng)
+		}
+		for _, ex := range batches[0] {
+			ex.dropQ, ex.dropP = rng.Float64() < r.dropout, rng.Float64() < r.dropout
 		}
 		loss, err := r.trainBatch(batches[0])
 		if err != nil {
@@ -119,13 +126,16 @@ func (r *Reader) bagMean(ids []uint32, out []float32) {
 }
 
 // inputs builds the graph's rows for a passage: len(toks) rows of
-// [e_{t−1} e_t e_{t+1} dense], written into x.
-func (r *Reader) inputs(p *passage, x []float32) {
+// [e_{t−1} e_t e_{t+1} dense], written into x; agnostic leaves the
+// embeddings zero.
+func (r *Reader) inputs(p *passage, x []float32, agnostic bool) {
 	d, in := r.dim, 3*r.dim+numDense
 	n := len(p.toks)
 	emb := make([]float32, n*d)
 	for t := range p.toks {
-		r.bagMean(p.ids[t], emb[t*d:(t+1)*d])
+		if !agnostic {
+			r.bagMean(p.ids[t], emb[t*d:(t+1)*d])
+		}
 	}
 	for t := 0; t < n; t++ {
 		row := x[t*in : (t+1)*in]
@@ -140,9 +150,10 @@ func (r *Reader) inputs(p *passage, x []float32) {
 	}
 }
 
-// questionRow writes the question's row: its feature bag and the constant 1.
-func (r *Reader) questionRow(q *question, out []float32) {
-	if len(q.ids) > 0 {
+// questionRow writes the question's row: its feature bag (none when
+// agnostic) and the constant 1.
+func (r *Reader) questionRow(q *question, out []float32, agnostic bool) {
+	if len(q.ids) > 0 && !agnostic {
 		r.bagMean(q.ids, out[:r.dim])
 	}
 	out[r.dim] = 1
@@ -159,10 +170,7 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 	g := r.graphs[[2]int{b, l}]
 	if g == nil {
 		var err error
-		mat := func(data []float32, rows int) *tensor.Dense {
-			return tensor.New(tensor.WithShape(rows, h), tensor.WithBacking(data))
-		}
-		if g, err = newSpanGraph(b, l, in, qin, h, r.alpha, mat(r.w, in), mat(r.us, qin), mat(r.ue, qin)); err != nil {
+		if g, err = newSpanGraph(b, l, in, qin, h, r.alpha, r.m); err != nil {
 			return 0, err
 		}
 		r.graphs[[2]int{b, l}] = g
@@ -173,8 +181,8 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 	starts, ends := make([]int, b), make([]int, b)
 	parallel.For(b, func(i int) {
 		ex := batch[i]
-		r.inputs(ex.p, x[i*l*in:])
-		r.questionRow(ex.q, q[i*qin:(i+1)*qin])
+		r.inputs(ex.p, x[i*l*in:], ex.dropP)
+		r.questionRow(ex.q, q[i*qin:(i+1)*qin], ex.dropQ)
 		for t := range ex.p.toks {
 			mask[i*l+t] = 1
 		}
@@ -191,9 +199,10 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 	r.step++
 	lr := adam.StepSize(r.lr, r.step)
 	decay := float32(1 - r.lr*r.wd)
-	adam.Update(r.w, r.wM, r.wV, grads.w, lr, decay)
-	adam.Update(r.us, r.usM, r.usV, grads.us, lr, decay)
-	adam.Update(r.ue, r.ueM, r.ueV, grads.ue, lr, decay)
+	ms, m1, m2, gs := r.m.all(), r.mM.all(), r.mV.all(), grads.wts.all()
+	for i := range ms {
+		adam.Update(ms[i], m1[i], m2[i], gs[i], lr, decay)
+	}
 	for s, id := range r.rows.ids {
 		off := int(id) * d
 		adam.Update(r.emb[off:off+d], r.embM[off:off+d], r.embV[off:off+d], r.rows.slab[s*d:(s+1)*d], lr, 1)
@@ -204,7 +213,8 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 // scatter turns the gradients of the token and question rows into
 // gradients of the embedding rows (r.rows). Token t's embedding e_t sits in
 // row t (middle block), row t+1 (first block) and row t−1 (last block); a
-// bag's gradient goes to each of its features divided by their number.
+// bag's gradient goes to each of its features divided by their number. A
+// passage or question read without its embeddings gives them none.
 func (r *Reader) scatter(batch []*example, l int, g stepGrads) {
 	d, in, qin := r.dim, 3*r.dim+numDense, r.dim+1
 	if r.slot == nil {
@@ -235,6 +245,9 @@ func (r *Reader) scatter(batch []*example, l int, g stepGrads) {
 	for i, ex := range batch {
 		base := i * l * in
 		n := len(ex.p.toks)
+		if ex.dropP {
+			n = 0
+		}
 		for t := 0; t < n; t++ {
 			row := func(u int) []float32 { return g.x[base+u*in : base+(u+1)*in] }
 			copy(ge, row(t)[d:2*d])
@@ -250,7 +263,7 @@ func (r *Reader) scatter(batch []*example, l int, g stepGrads) {
 			}
 			add(ex.p.ids[t], ge, 1/float32(len(ex.p.ids[t])))
 		}
-		if len(ex.q.ids) > 0 {
+		if len(ex.q.ids) > 0 && !ex.dropQ {
 			add(ex.q.ids, g.q[i*qin:i*qin+d], 1/float32(len(ex.q.ids)))
 		}
 	}

@@ -207,7 +207,7 @@ func (a *App) cmdCell(ctx context.Context, args []string) error {
 func (a *App) run(ctx context.Context, name, usage string, args []string, index int) error {
 	fs := a.flags(name, usage)
 	dataDir := fs.String("data", "", "data directory (default $XLBENCH_DATA, else ../shared/data, else the download cache)")
-	out := fs.String("out", "results", "results directory: OUT/<experiment>/<cell>/result.json")
+	out := fs.String("out", "out", "results directory: OUT/<experiment>/<cell>/result.json (the committed reference results are under results/; verify compares with them)")
 	trec := fs.String("trec", "", "write TREC runs and qrels, DIR/<dataset>-<setting>.trec (DIR/<experiment>/<cell>/… when the run has several cells)")
 	depth := fs.Int("depth", 1000, "ranking depth of TREC runs (0 = full ranking)")
 	only := fs.String("experiment", "", "run only this experiment")
@@ -275,7 +275,7 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 
 func (a *App) cmdReport(_ context.Context, args []string) error {
 	fs := a.flags("report", "[flags]")
-	out := fs.String("out", "results", "results directory")
+	out := fs.String("out", "out", "results directory (the committed reference results: -out results)")
 	only := fs.String("experiment", "", "only this experiment")
 	var tf tableFlags
 	tf.register(fs)
@@ -490,7 +490,7 @@ func (a *App) cmdSubmit(ctx context.Context, args []string) error {
 	fs := a.flags("submit", "-backend slurm|kubernetes [flags] SPEC...")
 	backend := fs.String("backend", "slurm", "slurm (an sbatch job array) or kubernetes (an Indexed Job)")
 	dataDir := fs.String("data", "", "data directory as the tasks see it (default: the one xlbench run would use here)")
-	out := fs.String("out", "results", "results directory, shared by every task")
+	out := fs.String("out", "out", "results directory, shared by every task")
 	only := fs.String("experiment", "", "only this experiment")
 	dry := fs.Bool("dry-run", false, "write the job file and print it; do not submit")
 	partition := fs.String("partition", "", "slurm: partition")

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -195,5 +196,36 @@ func TestStageFailureNamesStage(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
+	}
+}
+
+// TestStoredResultWithoutID: a stored result with no cell id is reported
+// and left as it is, not recomputed over; -force replaces it.
+func TestStoredResultWithoutID(t *testing.T) {
+	out := t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "testdata/tiny-bm25.hcl"); code != 0 {
+		t.Fatal(stderr)
+	}
+	path := filepath.Join(out, "tiny-bm25", "bm25.seed1", "result.json")
+	raw, _ := os.ReadFile(path)
+	var res map[string]any
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	delete(res, "cell_id")
+	old, _ := json.Marshal(res)
+	os.WriteFile(path, old, 0o644)
+	_, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "testdata/tiny-bm25.hcl")
+	if code != 1 || !strings.Contains(stderr, "holds a result without a cell id") {
+		t.Fatalf("code %d\n%s", code, stderr)
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(old) {
+		t.Error("the result without an id was overwritten")
+	}
+	if _, stderr, code := xlbench(t, "run", "-force", "-data", tinyData(), "-out", out, "testdata/tiny-bm25.hcl"); code != 0 {
+		t.Fatalf("-force: %s", stderr)
+	}
+	if now, _ := os.ReadFile(path); !strings.Contains(string(now), `"cell_id"`) {
+		t.Error("-force did not replace the result")
 	}
 }
