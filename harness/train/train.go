@@ -235,8 +235,8 @@ type Record struct {
 	// ValidationPairs is the number of pairs it is measured on.
 	ValidationPairs int            `json:"validation_pairs,omitempty"`
 	Groups          int            `json:"groups"`
-	QueryLangs     map[string]int `json:"query_langs"`
-	PassageLangs   map[string]int `json:"passage_langs"`
+	QueryLangs      map[string]int `json:"query_langs"`
+	PassageLangs    map[string]int `json:"passage_langs"`
 }
 
 // FinalLoss is the mean loss of the last n steps (one step's loss is noisy),
