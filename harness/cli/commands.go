@@ -145,6 +145,11 @@ func (t *tableFlags) check() ([]string, error) {
 }
 
 func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) error {
+	if v := report.Validation(rs); v != nil {
+		if err := v.Render(a.Stdout, tf.format); err != nil {
+			return err
+		}
+	}
 	for _, d := range report.Datasets(rs) {
 		if err := report.Comparison(rs, d, ms).Render(a.Stdout, tf.format); err != nil {
 			return err

@@ -247,3 +247,18 @@ func TestDifferencesAndHeldOut(t *testing.T) {
 		t.Errorf("notes %q", ho.Notes)
 	}
 }
+
+// TestValidationTable: one row per cell that measured a validation loss,
+// with its lowest point.
+func TestValidationTable(t *testing.T) {
+	r := result("dual.hybrid.seed1", "hybrid", 1, 0.5, 10)
+	if Validation([]*CellResult{r}) != nil {
+		t.Fatal("a validation table without validation losses")
+	}
+	r.Training = &train.Record{Steps: 20, ValidationPairs: 7, Validation: []train.ValidationPoint{{0, 3}, {10, 1.5}, {20, 1.75}}}
+	tab := Validation([]*CellResult{r})
+	want := []string{"e/dual.hybrid.seed1", "20", "7", "3.0000", "1.5000", "10", "1.7500", "0:3.000 10:1.500 20:1.750"}
+	if diff := cmp.Diff([][]string{want}, tab.Rows); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -318,6 +318,9 @@ func Differences(rs []*CellResult, dataset string) *Table {
 	if held := heldOutIn(rs, dataset); len(held) > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("held-out: the queries of %s (mono), the pools of pairs that involve them (cross), their queries in the multilingual pool (multi).", strings.Join(held, " ")))
 	}
+	if z := zeroShotNote(rs, dataset); z != "" {
+		t.Notes = append(t.Notes, z)
+	}
 	for _, k := range order {
 		ts := by[k]
 		ests := make([]stats.Estimate, len(ts))

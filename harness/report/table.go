@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/train"
 )
 
 // Formats lists the output formats of tables.
@@ -247,6 +249,9 @@ func Answers(rs []*CellResult, dataset string) *Table {
 			break
 		}
 	}
+	if z := zeroShotNote(rs, dataset); z != "" {
+		t.Notes = append(t.Notes, z)
+	}
 	return t
 }
 
@@ -360,4 +365,31 @@ func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) f
 		return math.NaN()
 	}
 	return sum / n
+}
+
+// Validation builds the table of the validation losses measured over
+// training (an experiment with a validation share), one row per cell; nil
+// when no cell measured one.
+func Validation(rs []*CellResult) *Table {
+	t := &Table{Title: "validation loss over training (held-out training groups)",
+		Header: []string{"cell", "steps", "pairs", "start", "lowest", "at step", "end", "curve (every point)"},
+		Notes: []string{"In-batch InfoNCE at τ = 0.05 over fixed batches of the held-out pairs (train.ValidationLoss): what training lengths are chosen by, never the evaluation sets."}}
+	for _, r := range rs {
+		if r.Training == nil || len(r.Training.Validation) == 0 {
+			continue
+		}
+		v := r.Training.Validation
+		best := slices.MinFunc(v, func(a, b train.ValidationPoint) int { return cmp.Compare(a.Loss, b.Loss) })
+		var curve []string
+		for _, p := range v {
+			curve = append(curve, fmt.Sprintf("%d:%.3f", p.Step, p.Loss))
+		}
+		t.Rows = append(t.Rows, []string{r.Experiment + "/" + r.Cell, fmt.Sprint(r.Training.Steps), fmt.Sprint(r.Training.ValidationPairs),
+			fmt.Sprintf("%.4f", v[0].Loss), fmt.Sprintf("%.4f", best.Loss), fmt.Sprint(best.Step), fmt.Sprintf("%.4f", v[len(v)-1].Loss),
+			strings.Join(curve, " ")})
+	}
+	if len(t.Rows) == 0 {
+		return nil
+	}
+	return t
 }
