@@ -255,7 +255,7 @@ func TestValidationTable(t *testing.T) {
 	if Validation([]*CellResult{r}) != nil {
 		t.Fatal("a validation table without validation losses")
 	}
-	r.Training = &train.Record{Steps: 20, ValidationPairs: 7, Validation: []train.ValidationPoint{{0, 3}, {10, 1.5}, {20, 1.75}}}
+	r.Training = &train.Record{Steps: 20, ValidationPairs: 7, Validation: []train.ValidationPoint{{Step: 0, Loss: 3}, {Step: 10, Loss: 1.5}, {Step: 20, Loss: 1.75}}}
 	tab := Validation([]*CellResult{r})
 	want := []string{"e/dual.hybrid.seed1", "20", "7", "3.0000", "1.5000", "10", "1.7500", "0:3.000 10:1.500 20:1.750"}
 	if diff := cmp.Diff([][]string{want}, tab.Rows); diff != "" {

@@ -8,8 +8,6 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
-	"github.com/xlbench/xlbench/harness/metrics"
-	"github.com/xlbench/xlbench/harness/qa"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -86,9 +84,7 @@ func (t *trainedReader) Read(ctx context.Context, c *dataset.Collection, qs []*d
 	return out, nil
 }
 
-// oracle reads every question of c from its gold sentence (the relevant
-// candidate in the question's language) and returns the mean EM and F1:
-// reading error alone, no retrieval error.
+// oracle is eval.Oracle of the reader on c, computed once per collection.
 func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (map[string]float64, error) {
 	t.mu.Lock()
 	o, ok := t.oracles[c]
@@ -96,31 +92,10 @@ func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (map[
 	if ok {
 		return o, nil
 	}
-	var qs []*dataset.Question
-	var cands [][]int
-	for i := range c.Questions {
-		q := &c.Questions[i]
-		for _, ci := range q.Relevant {
-			if c.Candidates[ci].Lang == q.Lang {
-				qs, cands = append(qs, q), append(cands, []int{ci})
-				break
-			}
-		}
-	}
-	answers, err := t.Read(ctx, c, qs, cands)
+	o, err := eval.Oracle(ctx, t, c)
 	if err != nil {
 		return nil, err
 	}
-	var em, f1 float64
-	for i, q := range qs {
-		if !qa.Known(q.Lang) {
-			continue
-		}
-		e, f := qa.Best(answers[i].Text, q.Answers, q.Lang)
-		em, f1 = em+e, f1+f
-	}
-	n := float64(max(1, len(qs)))
-	o = map[string]float64{metrics.EM: em / n, metrics.F1: f1 / n}
 	t.mu.Lock()
 	if t.oracles == nil {
 		t.oracles = map[*dataset.Collection]map[string]float64{}
