@@ -57,7 +57,7 @@ func (c *readerClient) Train(ctx context.Context, examples []ReadingExample) ([]
 		return nil, err
 	}
 	for _, ex := range examples {
-		if err := stream.Send(&pb.ReadingExample{Lang: ex.Lang, Question: ex.Question, Passage: ex.Passage,
+		if err := stream.Send(&pb.ReadingExample{Lang: ex.Lang, QuestionLang: ex.QuestionLang, Question: ex.Question, Passage: ex.Passage,
 			AnswerStart: uint32(ex.AnswerStart), Answer: ex.Answer}); err != nil {
 			break // CloseAndRecv reports why
 		}
@@ -134,7 +134,7 @@ func (s *readerServer) Train(stream pb.Reader_TrainServer) error {
 		if err != nil {
 			return err
 		}
-		examples = append(examples, ReadingExample{Lang: w.GetLang(), Question: w.GetQuestion(), Passage: w.GetPassage(),
+		examples = append(examples, ReadingExample{Lang: w.GetLang(), QuestionLang: w.GetQuestionLang(), Question: w.GetQuestion(), Passage: w.GetPassage(),
 			AnswerStart: int(w.GetAnswerStart()), Answer: w.GetAnswer()})
 	}
 	loss, err := s.impl.Train(stream.Context(), examples)

@@ -260,7 +260,10 @@ type ReaderInfo struct {
 // passage's substring that starts at AnswerStart, counted in runes (code
 // points, as SQuAD counts), and reads Answer.
 type ReadingExample struct {
-	Lang        string
+	// Lang is the passage's language, QuestionLang the question's (empty
+	// from a host that predates it: then the passage's).
+	Lang         string
+	QuestionLang string
 	Question    string
 	Passage     string
 	AnswerStart int

@@ -233,10 +233,10 @@ func (r *Reader) Read(_ context.Context, queries []plugins.ReadQuery) ([]plugins
 	out := make([]plugins.Answer, len(queries))
 	parallel.For(len(queries), func(i int) {
 		qr := queries[i]
-		cq := r.cachedQuestion(qr.Question, r.agnostic(qr.Lang))
+		cq := r.cachedQuestion(qr.Question, r.agnostic(r.qLangs, qr.Lang))
 		best := plugins.Answer{Score: math.Inf(-1)}
 		for c, cand := range qr.Candidates {
-			cp := r.cachedPassage(cand.Text, r.agnostic(cand.Lang))
+			cp := r.cachedPassage(cand.Text, r.agnostic(r.pLangs, cand.Lang))
 			p := cp.p
 			if len(p.toks) == 0 {
 				continue
@@ -267,8 +267,9 @@ type checkpointHeader struct {
 	Hidden  int    `json:"hidden"`
 	Buckets int    `json:"buckets"`
 	Steps   int    `json:"steps"`
-	// Languages are those of the training examples.
-	Languages []string `json:"languages"`
+	// The languages of the training questions and passages.
+	QuestionLanguages []string `json:"question_languages"`
+	PassageLanguages  []string `json:"passage_languages"`
 }
 
 // Save writes the reader's weights to path atomically.
@@ -279,7 +280,7 @@ func (r *Reader) Save(_ context.Context, path string) error {
 		return fmt.Errorf("Save called before Configure")
 	}
 	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: r.dim, Hidden: r.hidden, Buckets: int(r.buckets), Steps: r.step,
-		Languages: slices.Sorted(maps.Keys(r.languages))})
+		QuestionLanguages: slices.Sorted(maps.Keys(r.qLangs)), PassageLanguages: slices.Sorted(maps.Keys(r.pLangs))})
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".reader-*")
 	if err != nil {
 		return err
@@ -342,9 +343,12 @@ func (r *Reader) load(path string) error {
 		}
 	}
 	r.step = h.Steps
-	r.languages = map[string]bool{}
-	for _, l := range h.Languages {
-		r.languages[l] = true
+	r.qLangs, r.pLangs = map[string]bool{}, map[string]bool{}
+	for _, l := range h.QuestionLanguages {
+		r.qLangs[l] = true
+	}
+	for _, l := range h.PassageLanguages {
+		r.pLangs[l] = true
 	}
 	return nil
 }

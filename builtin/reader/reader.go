@@ -88,9 +88,10 @@ type Reader struct {
 	embM, embV []float32
 	mM, mV     graphWeights
 	step       int
-	// languages holds the languages of the training passages and
-	// questions: the others are read without embeddings (agnostic_unseen).
-	languages map[string]bool
+	// qLangs and pLangs hold the languages of the training questions and
+	// passages: questions and passages in others are read without
+	// embeddings (agnostic_unseen).
+	qLangs, pLangs map[string]bool
 	graphs    map[[2]int]*spanGraph
 	// slot table and slab for the row gradients of a step
 	slot []int32
@@ -122,7 +123,7 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	r.buckets = uint32(p.Int("buckets"))
 	r.lr, r.wd, r.epochs, r.dropout = p.Float("lr"), p.Float("weight_decay"), p.Float("epochs"), p.Float("lexical_dropout")
 	r.agnosticUnseen = p.Bool("agnostic_unseen")
-	r.languages = map[string]bool{}
+	r.qLangs, r.pLangs = map[string]bool{}, map[string]bool{}
 	r.batch, r.maxTokens, r.maxAnswer = p.Int("batch_size"), p.Int("max_tokens"), p.Int("max_answer_tokens")
 	r.alpha = float32(p.Float("alpha"))
 	r.seed = cfg.Seed
@@ -167,9 +168,10 @@ func (g graphWeights) zeros() graphWeights {
 	return graphWeights{w: z(g.w), a: z(g.a), c: z(g.c), us: z(g.us), ue: z(g.ue)}
 }
 
-// agnostic reports whether texts in lang are read without embeddings.
-func (r *Reader) agnostic(lang string) bool {
-	return r.agnosticUnseen && len(r.languages) > 0 && !r.languages[lang]
+// agnostic reports whether texts in lang, of a side whose training
+// languages are seen, are read without embeddings.
+func (r *Reader) agnostic(seen map[string]bool, lang string) bool {
+	return r.agnosticUnseen && len(seen) > 0 && !seen[lang]
 }
 
 func (r *Reader) resetCache() {

@@ -234,8 +234,8 @@ func TestAgnosticUnseenLanguages(t *testing.T) {
 	if _, err := r.Train(ctx, toyExamples(10)); err != nil {
 		t.Fatal(err)
 	}
-	if r.agnostic("en") || !r.agnostic("el") {
-		t.Fatalf("agnostic en %v, el %v", r.agnostic("en"), r.agnostic("el"))
+	if r.agnostic(r.pLangs, "en") || !r.agnostic(r.pLangs, "el") || !r.agnostic(r.qLangs, "el") {
+		t.Fatalf("agnostic en %v, el %v", r.agnostic(r.pLangs, "en"), r.agnostic(r.pLangs, "el"))
 	}
 	q := []plugins.ReadQuery{{Question: "Πότε άνοιξε η γέφυρα;", Lang: "el",
 		Candidates: []plugins.ReadCandidate{{Text: "Η γέφυρα άνοιξε το 1921 μετά από πολλή δουλειά.", Lang: "el"}}}}
@@ -254,7 +254,7 @@ func TestAgnosticUnseenLanguages(t *testing.T) {
 	}
 	params["checkpoint"] = path
 	l := newReader(t, params)
-	if diff := cmp.Diff(map[string]bool{"en": true}, l.languages); diff != "" {
+	if diff := cmp.Diff([]map[string]bool{{"en": true}, {"en": true}}, []map[string]bool{l.qLangs, l.pLangs}); diff != "" {
 		t.Errorf("languages after loading (-want +got):\n%s", diff)
 	}
 }

@@ -63,7 +63,11 @@ func (r *Reader) Train(ctx context.Context, examples []plugins.ReadingExample) (
 		return nil, fmt.Errorf("none of the %d training examples has an answer on token boundaries within %d tokens", len(examples), r.maxTokens)
 	}
 	for _, ex := range examples {
-		r.languages[ex.Lang] = true
+		ql := ex.QuestionLang
+		if ql == "" {
+			ql = ex.Lang
+		}
+		r.qLangs[ql], r.pLangs[ex.Lang] = true, true
 	}
 	rng := rand.New(rand.NewPCG(r.seed, 0x7472))
 	n := len(prepared)

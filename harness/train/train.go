@@ -84,7 +84,7 @@ func Build(corpora []*dataset.TrainCorpus, heldOut []string, validation float64)
 				}
 				a := g.Answers[pl]
 				for _, ql := range queries {
-					c.Reading = append(c.Reading, plugins.ReadingExample{Lang: pl, Question: g.Queries[ql], Passage: g.Passages[pl],
+					c.Reading = append(c.Reading, plugins.ReadingExample{Lang: pl, QuestionLang: ql, Question: g.Queries[ql], Passage: g.Passages[pl],
 						AnswerStart: a.Start, Answer: a.Text})
 				}
 			}
@@ -122,7 +122,7 @@ func (c *Corpus) checkHeldOut() error {
 		}
 	}
 	for i, ex := range c.Reading {
-		if slices.Contains(c.HeldOut, ex.Lang) {
+		if slices.Contains(c.HeldOut, ex.Lang) || slices.Contains(c.HeldOut, ex.QuestionLang) {
 			return fmt.Errorf("reading example %d is in held-out language %s", i, ex.Lang)
 		}
 	}

@@ -75,12 +75,16 @@ func (x *ReaderInfo) GetTrainable() bool {
 // A training example: the answer is the passage's substring that starts at
 // answer_start (in Unicode code points, as SQuAD counts) and reads answer.
 type ReadingExample struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Lang          string                 `protobuf:"bytes,1,opt,name=lang,proto3" json:"lang,omitempty"`
-	Question      string                 `protobuf:"bytes,2,opt,name=question,proto3" json:"question,omitempty"`
-	Passage       string                 `protobuf:"bytes,3,opt,name=passage,proto3" json:"passage,omitempty"`
-	AnswerStart   uint32                 `protobuf:"varint,4,opt,name=answer_start,json=answerStart,proto3" json:"answer_start,omitempty"`
-	Answer        string                 `protobuf:"bytes,5,opt,name=answer,proto3" json:"answer,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Language of the passage.
+	Lang        string `protobuf:"bytes,1,opt,name=lang,proto3" json:"lang,omitempty"`
+	Question    string `protobuf:"bytes,2,opt,name=question,proto3" json:"question,omitempty"`
+	Passage     string `protobuf:"bytes,3,opt,name=passage,proto3" json:"passage,omitempty"`
+	AnswerStart uint32 `protobuf:"varint,4,opt,name=answer_start,json=answerStart,proto3" json:"answer_start,omitempty"`
+	Answer      string `protobuf:"bytes,5,opt,name=answer,proto3" json:"answer,omitempty"`
+	// Language of the question; empty (a host before this field) means the
+	// passage's.
+	QuestionLang  string `protobuf:"bytes,6,opt,name=question_lang,json=questionLang,proto3" json:"question_lang,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -146,6 +150,13 @@ func (x *ReadingExample) GetAnswerStart() uint32 {
 func (x *ReadingExample) GetAnswer() string {
 	if x != nil {
 		return x.Answer
+	}
+	return ""
+}
+
+func (x *ReadingExample) GetQuestionLang() string {
+	if x != nil {
+		return x.QuestionLang
 	}
 	return ""
 }
@@ -483,13 +494,14 @@ const file_xlbench_v1_reader_proto_rawDesc = "" +
 	"xlbench.v1\x1a\x17xlbench/v1/common.proto\x1a\x18xlbench/v1/encoder.proto\"*\n" +
 	"\n" +
 	"ReaderInfo\x12\x1c\n" +
-	"\ttrainable\x18\x01 \x01(\bR\ttrainable\"\x95\x01\n" +
+	"\ttrainable\x18\x01 \x01(\bR\ttrainable\"\xba\x01\n" +
 	"\x0eReadingExample\x12\x12\n" +
 	"\x04lang\x18\x01 \x01(\tR\x04lang\x12\x1a\n" +
 	"\bquestion\x18\x02 \x01(\tR\bquestion\x12\x18\n" +
 	"\apassage\x18\x03 \x01(\tR\apassage\x12!\n" +
 	"\fanswer_start\x18\x04 \x01(\rR\vanswerStart\x12\x16\n" +
-	"\x06answer\x18\x05 \x01(\tR\x06answer\">\n" +
+	"\x06answer\x18\x05 \x01(\tR\x06answer\x12#\n" +
+	"\rquestion_lang\x18\x06 \x01(\tR\fquestionLang\">\n" +
 	"\fTrainSummary\x12\x12\n" +
 	"\x04loss\x18\x01 \x03(\x02R\x04loss\x12\x1a\n" +
 	"\bexamples\x18\x02 \x01(\x04R\bexamples\"3\n" +
