@@ -23,7 +23,7 @@ const maxReadTokens = 512
 // queries returns the question's start and end queries u = tanh(q·Us) and
 // v = tanh(q·Ue); an agnostic question row has no embedding part.
 func (r *Reader) queries(q *question, agnostic bool) (u, v []float32) {
-	qin, h := r.dim+1, r.hidden
+	qin, h := r.qin(), r.hidden
 	qrow := make([]float32, qin)
 	r.questionRow(q, qrow, agnostic)
 	query := func(m []float32) []float32 {

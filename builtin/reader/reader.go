@@ -81,7 +81,7 @@ type Reader struct {
 	seed                                     uint64
 	agnosticUnseen                           bool
 	// model: embedding table (buckets × dim); w ((3·dim + numDense) ×
-	// hidden); a, c (hidden × hidden); us, ue ((dim + 1) × hidden)
+	// hidden); a, c (hidden × hidden); us, ue ((2·dim + 1) × hidden)
 	emb []float32
 	m   graphWeights
 	// AdamW state
@@ -92,7 +92,7 @@ type Reader struct {
 	// passages: questions and passages in others are read without
 	// embeddings (agnostic_unseen).
 	qLangs, pLangs map[string]bool
-	graphs    map[[2]int]*spanGraph
+	graphs         map[[2]int]*spanGraph
 	// slot table and slab for the row gradients of a step
 	slot []int32
 	rows rowGrads
@@ -137,7 +137,7 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	}
 	d, h := r.dim, r.hidden
 	r.emb = normal(int(r.buckets)*d, p.Float("init_scale"))
-	in, qin := 3*d+numDense, d+1
+	in, qin := 3*d+numDense, r.qin()
 	r.m = graphWeights{
 		w:  normal(in*h, 1/math.Sqrt(float64(in))),
 		a:  normal(h*h, 1/math.Sqrt(float64(h))),
@@ -198,21 +198,56 @@ func (r *Reader) featureIDs(word string) []uint32 {
 }
 
 // question is a question's features: the ids of every token's features
-// (the question row is their mean) and the token texts, for the match
-// features.
+// (the bag part of the question row is their mean), the ids of its type
+// features (the type part), and the token texts, for the match features.
 type question struct {
-	ids      []uint32
-	words    map[string]bool
-	prefixes map[string]bool
+	ids, typeIDs []uint32
+	words        map[string]bool
+	prefixes     map[string]bool
 }
+
+// qin is the width of a question row: the bag, the type bag and the
+// constant 1.
+func (r *Reader) qin() int { return 2*r.dim + 1 }
 
 func (r *Reader) question(text string) *question {
 	q := &question{words: map[string]bool{}, prefixes: map[string]bool{}}
+	var words []string
 	for _, t := range tokenize(text) {
 		q.ids = append(q.ids, r.featureIDs(t.text)...)
 		q.words[t.text] = true
 		if rs := []rune(t.text); len(rs) >= 4 {
 			q.prefixes[string(rs[:4])] = true
+		}
+		if rs := []rune(t.text); len(rs) > 1 || wordRune(rs[0]) {
+			words = append(words, t.text)
+		}
+	}
+	// The question's type lives in its first and last words, whatever the
+	// language puts its question word: "when …", "… 什么时候", "… kim".
+	// They are hashed with their place, and kept apart from the bag, where
+	// they would weigh as little as any other word.
+	hash := func(s string) uint32 {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		return uint32(h.Sum64() % uint64(r.buckets))
+	}
+	n := len(words)
+	for i, w := range words {
+		switch {
+		case i == 0:
+			q.typeIDs = append(q.typeIDs, hash("q0\x00"+w))
+			if n > 1 {
+				q.typeIDs = append(q.typeIDs, hash("q01\x00"+w+" "+words[1]))
+			}
+		case i == 1:
+			q.typeIDs = append(q.typeIDs, hash("q1\x00"+w))
+		}
+		if i == n-1 && n > 1 {
+			q.typeIDs = append(q.typeIDs, hash("qz\x00"+w))
+		}
+		if i == n-2 && n > 2 {
+			q.typeIDs = append(q.typeIDs, hash("qy\x00"+w))
 		}
 	}
 	return q

@@ -154,13 +154,18 @@ func (r *Reader) inputs(p *passage, x []float32, agnostic bool) {
 	}
 }
 
-// questionRow writes the question's row: its feature bag (none when
-// agnostic) and the constant 1.
+// questionRow writes the question's row: its feature bag and its type bag
+// (none when agnostic), and the constant 1.
 func (r *Reader) questionRow(q *question, out []float32, agnostic bool) {
-	if len(q.ids) > 0 && !agnostic {
-		r.bagMean(q.ids, out[:r.dim])
+	if !agnostic {
+		if len(q.ids) > 0 {
+			r.bagMean(q.ids, out[:r.dim])
+		}
+		if len(q.typeIDs) > 0 {
+			r.bagMean(q.typeIDs, out[r.dim:2*r.dim])
+		}
 	}
-	out[r.dim] = 1
+	out[2*r.dim] = 1
 }
 
 func (r *Reader) trainBatch(batch []*example) (float32, error) {
@@ -170,7 +175,7 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 		l = max(l, len(ex.p.toks))
 	}
 	l = (l + 7) / 8 * 8 // few graph shapes
-	d, in, qin, h := r.dim, 3*r.dim+numDense, r.dim+1, r.hidden
+	d, in, qin, h := r.dim, 3*r.dim+numDense, r.qin(), r.hidden
 	g := r.graphs[[2]int{b, l}]
 	if g == nil {
 		var err error
@@ -220,7 +225,7 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 // bag's gradient goes to each of its features divided by their number. A
 // passage or question read without its embeddings gives them none.
 func (r *Reader) scatter(batch []*example, l int, g stepGrads) {
-	d, in, qin := r.dim, 3*r.dim+numDense, r.dim+1
+	d, in, qin := r.dim, 3*r.dim+numDense, r.qin()
 	if r.slot == nil {
 		r.slot = make([]int32, r.buckets)
 		for i := range r.slot {
@@ -269,6 +274,9 @@ func (r *Reader) scatter(batch []*example, l int, g stepGrads) {
 		}
 		if len(ex.q.ids) > 0 && !ex.dropQ {
 			add(ex.q.ids, g.q[i*qin:i*qin+d], 1/float32(len(ex.q.ids)))
+		}
+		if len(ex.q.typeIDs) > 0 && !ex.dropQ {
+			add(ex.q.typeIDs, g.q[i*qin+d:i*qin+2*d], 1/float32(len(ex.q.typeIDs)))
 		}
 	}
 	for _, id := range rg.ids {
