@@ -13,6 +13,9 @@ import (
 	"slices"
 	"sync"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
 	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -62,44 +65,41 @@ func addRows(out, x, m []float32, n, cols, h int) {
 
 // contextualLogits takes the n tokens' pre-activations x_t·W and returns
 // their start and end logits: the graph's forward pass in plain Go (a test
-// checks that they agree).
+// checks that they agree), its matrix products through gonum's BLAS.
 func (r *Reader) contextualLogits(pre []float32, n int, u, v []float32) (starts, ends []float32) {
 	h := r.hidden
+	mat := func(rows, cols int, data []float32) blas32.General {
+		return blas32.General{Rows: rows, Cols: cols, Stride: cols, Data: data}
+	}
 	hid := make([]float32, n*h)
 	for i, x := range pre[:n*h] {
 		hid[i] = float32(math.Tanh(float64(x)))
 	}
 	// Self-attention over the passage: c_t = Σ_k softmax_k(h_t·h_k/√H) h_k.
-	ctx := make([]float32, n*h)
-	inv := 1 / math.Sqrt(float64(h))
-	weights := make([]float64, n)
+	att := make([]float32, n*n)
+	blas32.Gemm(blas.NoTrans, blas.Trans, float32(1/math.Sqrt(float64(h))), mat(n, h, hid), mat(n, h, hid), 0, mat(n, n, att))
 	for t := 0; t < n; t++ {
-		ht := hid[t*h : (t+1)*h]
+		row := att[t*n : (t+1)*n]
 		top := math.Inf(-1)
-		for k := 0; k < n; k++ {
-			dot := float32(0)
-			for j, x := range hid[k*h : (k+1)*h] {
-				dot += ht[j] * x
-			}
-			weights[k] = float64(dot) * inv
-			top = max(top, weights[k])
+		for _, x := range row {
+			top = max(top, float64(x))
 		}
 		sum := 0.0
-		for k := range weights[:n] {
-			weights[k] = math.Exp(weights[k] - top)
-			sum += weights[k]
+		for k, x := range row {
+			e := math.Exp(float64(x) - top)
+			row[k] = float32(e)
+			sum += e
 		}
-		ct := ctx[t*h : (t+1)*h]
-		for k := 0; k < n; k++ {
-			wk := float32(weights[k] / sum)
-			for j, x := range hid[k*h : (k+1)*h] {
-				ct[j] += wk * x
-			}
+		for k := range row {
+			row[k] = float32(float64(row[k]) / sum)
 		}
 	}
+	ctx := make([]float32, n*h)
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, n, att), mat(n, h, hid), 0, mat(n, h, ctx))
+	// z_t = tanh(h_t·A + c_t·C)
 	z := make([]float32, n*h)
-	addRows(z, hid, r.m.a, n, h, h)
-	addRows(z, ctx, r.m.c, n, h, h)
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, h, hid), mat(h, h, r.m.a), 0, mat(n, h, z))
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, h, ctx), mat(h, h, r.m.c), 1, mat(n, h, z))
 	starts, ends = make([]float32, n), make([]float32, n)
 	scale := r.alpha / float32(h)
 	for t := 0; t < n; t++ {
@@ -169,7 +169,10 @@ func (r *Reader) cachedPassage(text string, agnostic bool) *cachedPassage {
 	x := make([]float32, len(p.toks)*in)
 	r.inputs(p, x, agnostic)
 	cp = &cachedPassage{p: p, pre: make([]float32, len(p.toks)*h)}
-	addRows(cp.pre, x, r.m.w, len(p.toks), in, h)
+	if n := len(p.toks); n > 0 {
+		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, blas32.General{Rows: n, Cols: in, Stride: in, Data: x},
+			blas32.General{Rows: in, Cols: h, Stride: h, Data: r.m.w}, 0, blas32.General{Rows: n, Cols: h, Stride: h, Data: cp.pre})
+	}
 	r.cache.mu.Lock()
 	r.cache.passages[key] = cp
 	r.cache.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -257,4 +258,27 @@ func TestAgnosticUnseenLanguages(t *testing.T) {
 	if diff := cmp.Diff([]map[string]bool{{"en": true}, {"en": true}}, []map[string]bool{l.qLangs, l.pLangs}); diff != "" {
 		t.Errorf("languages after loading (-want +got):\n%s", diff)
 	}
+}
+
+// BenchmarkRead reads 1,000 questions, each from one 30-word candidate, with
+// an untrained reader of the default shape: the cost of reading a
+// retrieved candidate, which every cell with a reader pays many times.
+func BenchmarkRead(b *testing.B) {
+	r := newReader(b, plugins.Params{})
+	var qs []plugins.ReadQuery
+	for i := range 1000 {
+		words := make([]string, 30)
+		for k := range words {
+			words[k] = fmt.Sprintf("w%d", (i*7+k*13)%500)
+		}
+		qs = append(qs, plugins.ReadQuery{Question: fmt.Sprintf("when was w%d built", i%500), Lang: "en",
+			Candidates: []plugins.ReadCandidate{{Text: strings.Join(words, " ") + ".", Lang: "en"}}})
+	}
+	for b.Loop() {
+		r.resetCache()
+		if _, err := r.Read(ctx, qs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(qs)), "µs/read")
 }
