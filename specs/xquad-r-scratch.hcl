@@ -61,7 +61,7 @@ experiment "xquad-r-scratch" {
   baseline       = sampler.monolingual
   seeds          = [1, 2, 3]
   batch_size     = 64
-  steps          = 6000
+  steps          = 5000
   validation     = 0.05
   validate_every = 1000
 }
