@@ -262,3 +262,17 @@ func TestValidationTable(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestStageNote: under a staged experiment's tables, the note names what
+// each stage trained on and what fine-tuning never saw.
+func TestStageNote(t *testing.T) {
+	r := result("dual.mono.seed1", "mono", 1, 0.5, 10)
+	r.HeldOut = []string{"de"}
+	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}, PairLanguages: map[string]int{"en-en": 5}}
+	r.Stage = &StageInfo{Experiment: "base", Cell: "b.t.seed1", QueryLangs: map[string]int{"de": 1, "el": 1, "en": 1}}
+	got := zeroShotNote([]*CellResult{r}, "d")
+	want := "Stage 1 (base/b.t.seed1) trained on de el en; fine-tuning on en (held out of fine-tuning: de); zero-shot for fine-tuning (the base saw them, the fine-tuning data did not): de. Zero-shot languages (in no training data): none."
+	if got != want {
+		t.Errorf("note\n%s\nwant\n%s", got, want)
+	}
+}

@@ -415,6 +415,18 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		if len(held) > 0 {
 			note += " (held out of fine-tuning: " + strings.Join(sortedSet(held), " ") + ")"
 		}
+		var unseen []string
+		for _, r := range rs {
+			for _, l := range r.Datasets[dataset].Languages {
+				if !fine[l] {
+					unseen = append(unseen, l)
+				}
+			}
+			break
+		}
+		if len(unseen) > 0 {
+			note += "; zero-shot for fine-tuning (the base saw them, the fine-tuning data did not): " + strings.Join(unseen, " ")
+		}
 		note += ". "
 	} else if len(held) > 0 {
 		note += "Held out of training: " + strings.Join(sortedSet(held), " ") + ". "
