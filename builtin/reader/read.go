@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/chewxy/math32"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
@@ -40,7 +41,7 @@ func (r *Reader) queries(q *question, agnostic bool) (u, v []float32) {
 			}
 		}
 		for k := range out {
-			out[k] = float32(math.Tanh(float64(out[k])))
+			out[k] = math32.Tanh(out[k])
 		}
 		return out
 	}
@@ -73,7 +74,7 @@ func (r *Reader) contextualLogits(pre []float32, n int, u, v []float32) (starts,
 	}
 	hid := make([]float32, n*h)
 	for i, x := range pre[:n*h] {
-		hid[i] = float32(math.Tanh(float64(x)))
+		hid[i] = math32.Tanh(x)
 	}
 	// Self-attention over the passage: c_t = Σ_k softmax_k(h_t·h_k/√H) h_k.
 	att := make([]float32, n*n)
@@ -105,7 +106,7 @@ func (r *Reader) contextualLogits(pre []float32, n int, u, v []float32) (starts,
 	for t := 0; t < n; t++ {
 		var s, e float32
 		for k, zv := range z[t*h : (t+1)*h] {
-			zk := float32(math.Tanh(float64(zv)))
+			zk := math32.Tanh(zv)
 			s += zk * u[k]
 			e += zk * v[k]
 		}

@@ -134,10 +134,36 @@ func baselineName(rs []*CellResult) string {
 	return ReferenceSampler + " sampler"
 }
 
+// lastTests memoises the last significance computation: the comparison,
+// differences and test tables of a dataset each need the same tests, which
+// take seconds on a full experiment.
+var lastTests struct {
+	sync.Mutex
+	key   string
+	tests []test
+}
+
 // significance runs every test of a dataset — each row against its
 // baseline, per seed and measure — and Holm-corrects them as one family.
-// It returns nil when no baseline row exists.
+// It returns nil when no baseline row exists. Results are not changed once
+// read, so the same results and dataset give the same tests.
 func significance(rs []*CellResult, dataset string) []test {
+	var key strings.Builder
+	key.WriteString(dataset)
+	for _, r := range rs {
+		fmt.Fprintf(&key, " %p", r)
+	}
+	lastTests.Lock()
+	defer lastTests.Unlock()
+	if lastTests.key == key.String() {
+		return lastTests.tests
+	}
+	tests := runTests(rs, dataset)
+	lastTests.key, lastTests.tests = key.String(), tests
+	return tests
+}
+
+func runTests(rs []*CellResult, dataset string) []test {
 	ref := map[string]map[uint64]*CellResult{} // encoder → seed → baseline cell
 	for _, r := range rs {
 		if isBaseline(r) {

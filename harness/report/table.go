@@ -373,7 +373,7 @@ func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) f
 func Validation(rs []*CellResult) *Table {
 	t := &Table{Title: "validation loss over training (held-out training groups)",
 		Header: []string{"cell", "steps", "pairs", "start", "lowest", "at step", "end", "curve (every point)"},
-		Notes: []string{"In-batch InfoNCE at τ = 0.05 over fixed batches of the held-out pairs (train.ValidationLoss): what training lengths are chosen by, never the evaluation sets."}}
+		Notes:  []string{"In-batch InfoNCE at τ = 0.05 over fixed batches of the held-out pairs (train.ValidationLoss): what training lengths are chosen by, never the evaluation sets."}}
 	for _, r := range rs {
 		if r.Training == nil || len(r.Training.Validation) == 0 {
 			continue
