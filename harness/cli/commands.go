@@ -271,7 +271,7 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 		if runErr != nil {
 			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
 		}
-		if err := a.printTables(results, &tf, ms); err != nil {
+		if err := a.printByExperiment(results, &tf, ms); err != nil {
 			return err
 		}
 	}
@@ -298,6 +298,13 @@ func (a *App) cmdReport(_ context.Context, args []string) error {
 	if len(rs) == 0 {
 		return fmt.Errorf("no results under %s", *out)
 	}
+	return a.printByExperiment(rs, &tf, ms)
+}
+
+// printByExperiment prints the tables of each experiment's results apart:
+// an experiment's rows are compared with its own baseline, under its own
+// language note.
+func (a *App) printByExperiment(rs []*report.CellResult, tf *tableFlags, ms []string) error {
 	byExp := map[string][]*report.CellResult{}
 	var order []string
 	for _, r := range rs {
@@ -308,7 +315,7 @@ func (a *App) cmdReport(_ context.Context, args []string) error {
 	}
 	for _, e := range order {
 		fmt.Fprintf(a.Stdout, "experiment %s\n\n", e)
-		if err := a.printTables(byExp[e], &tf, ms); err != nil {
+		if err := a.printTables(byExp[e], tf, ms); err != nil {
 			return err
 		}
 	}

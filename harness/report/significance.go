@@ -236,14 +236,36 @@ func runTests(rs []*CellResult, dataset string) []test {
 		}()
 	}
 	wg.Wait()
-	ps := make([]float64, len(tests))
+	// Holm within each family: one family per question asked of the
+	// data, so that adding a question (held-out languages, answers) does
+	// not dilute another's tests.
+	families := map[string][]int{}
 	for i, t := range tests {
-		ps[i] = t.p
+		families[t.measure.family()] = append(families[t.measure.family()], i)
 	}
-	for i, adj := range stats.Holm(ps) {
-		tests[i].adj = adj
+	for _, idx := range families {
+		ps := make([]float64, len(idx))
+		for k, i := range idx {
+			ps[k] = tests[i].p
+		}
+		for k, adj := range stats.Holm(ps) {
+			tests[idx[k]].adj = adj
+		}
 	}
 	return tests
+}
+
+// family names the family of tests a measure's tests are corrected in:
+// mAP over every query (the comparison table's marks), mAP of the held-out
+// languages, and the answers (EM, F1).
+func (m measure) family() string {
+	switch {
+	case m.metric == metrics.EM || m.metric == metrics.F1:
+		return "answers"
+	case m.heldOut:
+		return "held-out mAP"
+	}
+	return "mAP"
 }
 
 // marks turns tests into table marks: "▲" (better than the reference) or
@@ -302,7 +324,7 @@ func SignificanceTable(rs []*CellResult, dataset string) *Table {
 	t := &Table{
 		Title:  dataset + " — paired randomisation tests against " + baselineName(rs) + " (per seed)",
 		Header: []string{"encoder × sampler", "measure", "seed", "queries", "Δ per query", "p", "p (Holm)"},
-		Notes: []string{fmt.Sprintf("Sign-flip test over per-query values (average precision, EM, F1; %d permutations, two-sided); Holm–Bonferroni over the %d tests of this table.",
+		Notes: []string{fmt.Sprintf("Sign-flip test over per-query values (average precision, EM, F1; %d permutations, two-sided); Holm–Bonferroni within each family of this table's %d tests: mAP over every query, mAP of the held-out languages, EM and F1.",
 			Permutations, len(tests))},
 	}
 	for _, x := range tests {
@@ -339,7 +361,7 @@ func Differences(rs []*CellResult, dataset string) *Table {
 		Title:  dataset + " — difference to " + baselineName(rs) + ": mean over seeds with a 95% interval",
 		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "Δ per seed", "p (Holm) per seed"},
 		Notes: []string{"Δ: the row's metric minus the baseline's, seed by seed, averaged over seeds. The interval is paired over queries within each seed (the variance of each seed's difference from its queries, macro over pools for mono and cross) and treats seeds as independent; it does not cover seed-to-seed variation beyond that.",
-			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test, Holm-corrected over every test of this dataset, p < 0.05)."},
+			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, EM and F1 — p < 0.05)."},
 	}
 	if held := heldOutIn(rs, dataset); len(held) > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("held-out: the queries of %s (mono), the pools of pairs that involve them (cross), their queries in the multilingual pool (multi).", strings.Join(held, " ")))
