@@ -264,10 +264,10 @@ type ReadingExample struct {
 	// from a host that predates it: then the passage's).
 	Lang         string
 	QuestionLang string
-	Question    string
-	Passage     string
-	AnswerStart int
-	Answer      string
+	Question     string
+	Passage      string
+	AnswerStart  int
+	Answer       string
 }
 
 // ReadCandidate is one retrieved candidate given to a reader.
