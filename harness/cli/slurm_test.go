@@ -111,9 +111,18 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 	}
 	t.Cleanup(func() {
 		c.cmd("scontrol", "shutdown").Run()
+		var pids []string
 		for _, pid := range []string{"slurmctld.pid", "slurmd.pid"} {
 			if b, err := os.ReadFile(filepath.Join(c.dir, pid)); err == nil {
+				pids = append(pids, strings.TrimSpace(string(b)))
 				exec.Command("kill", strings.TrimSpace(string(b))).Run()
+			}
+		}
+		// The daemons write their state as they stop: wait for them to be
+		// gone before the test's temporary folder is removed under them.
+		for _, pid := range pids {
+			for i := 0; i < 100 && exec.Command("kill", "-0", pid).Run() == nil; i++ {
+				time.Sleep(100 * time.Millisecond)
 			}
 		}
 	})
