@@ -136,30 +136,27 @@ func baselineName(rs []*CellResult) string {
 
 // lastTests memoises the last significance computation: the comparison,
 // differences and test tables of a dataset each need the same tests, which
-// take seconds on a full experiment.
+// take seconds on a full experiment. It holds the results it was computed
+// from, so they cannot be freed and their addresses reused.
 var lastTests struct {
 	sync.Mutex
-	key   string
-	tests []test
+	rs      []*CellResult
+	dataset string
+	tests   []test
 }
 
 // significance runs every test of a dataset — each row against its
-// baseline, per seed and measure — and Holm-corrects them as one family.
-// It returns nil when no baseline row exists. Results are not changed once
-// read, so the same results and dataset give the same tests.
+// baseline, per seed and measure — and Holm-corrects them within their
+// families. It returns nil when no baseline row exists. Results are not
+// changed once read, so the same results and dataset give the same tests.
 func significance(rs []*CellResult, dataset string) []test {
-	var key strings.Builder
-	key.WriteString(dataset)
-	for _, r := range rs {
-		fmt.Fprintf(&key, " %p", r)
-	}
 	lastTests.Lock()
 	defer lastTests.Unlock()
-	if lastTests.key == key.String() {
+	if lastTests.dataset == dataset && lastTests.rs != nil && slices.Equal(lastTests.rs, rs) {
 		return lastTests.tests
 	}
 	tests := runTests(rs, dataset)
-	lastTests.key, lastTests.tests = key.String(), tests
+	lastTests.rs, lastTests.dataset, lastTests.tests = slices.Clone(rs), dataset, tests
 	return tests
 }
 

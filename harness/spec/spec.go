@@ -138,12 +138,9 @@ type Experiment struct {
 	// when the experiment has none.
 	Baseline *Component
 	Range    hcl.Range
-	// startFrom and baseline are the references as written, resolved once
-	// every experiment is read (startFrom) and plugins are described
-	// (baseline).
+	// startFrom is the stage reference as written, resolved once every
+	// experiment is read; startFromAttr locates it for diagnostics.
 	startFrom     *ref
-	baselineAttr  *hcl.Attribute
-	heldOutAttr   *hcl.Attribute
 	startFromAttr *hcl.Attribute
 }
 
@@ -457,7 +454,6 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		}
 	}
 	if a := content.Attributes["baseline"]; a != nil {
-		e.baselineAttr = a
 		tr, d := hcl.AbsTraversalForExpr(a.Expr)
 		name, ok := traversalName(tr, "sampler")
 		switch {
@@ -488,7 +484,6 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		}
 	}
 	if a := content.Attributes["held_out"]; a != nil {
-		e.heldOutAttr = a
 		diags = append(diags, stringListAttr(a, &e.HeldOut)...)
 		for _, l := range e.HeldOut {
 			if !languageCode.MatchString(l) {
