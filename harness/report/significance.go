@@ -73,16 +73,7 @@ func heldOutIn(rs []*CellResult, dataset string) []string {
 			}
 		}
 	}
-	return sortedSet(seen)
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // poolOf splits a per-query key "<pool>:<question id>".
@@ -453,12 +444,12 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		for l := range stages[name].PassageLangs {
 			langs[l] = true
 		}
-		note += fmt.Sprintf("Stage 1 (%s) trained on %s; ", name, strings.Join(sortedSet(langs), " "))
+		note += fmt.Sprintf("Stage 1 (%s) trained on %s; ", name, strings.Join(slices.Sorted(maps.Keys(langs)), " "))
 	}
 	if note != "" {
-		note += "fine-tuning on " + strings.Join(sortedSet(fine), " ")
+		note += "fine-tuning on " + strings.Join(slices.Sorted(maps.Keys(fine)), " ")
 		if len(held) > 0 {
-			note += " (held out of fine-tuning: " + strings.Join(sortedSet(held), " ") + ")"
+			note += " (held out of fine-tuning: " + strings.Join(slices.Sorted(maps.Keys(held)), " ") + ")"
 		}
 		var unseen []string
 		for _, r := range rs {
@@ -474,7 +465,7 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		}
 		note += ". "
 	} else if len(held) > 0 {
-		note += "Held out of training: " + strings.Join(sortedSet(held), " ") + ". "
+		note += "Held out of training: " + strings.Join(slices.Sorted(maps.Keys(held)), " ") + ". "
 	}
 	note += "Zero-shot languages (in no training data): " + orNone(zero)
 	if len(monoOnly) > 0 {

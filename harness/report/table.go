@@ -1,7 +1,6 @@
 package report
 
 import (
-	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
-	"github.com/xlbench/xlbench/harness/train"
 )
 
 // Formats lists the output formats of tables.
@@ -379,7 +377,7 @@ func Validation(rs []*CellResult) *Table {
 			continue
 		}
 		v := r.Training.Validation
-		best := slices.MinFunc(v, func(a, b train.ValidationPoint) int { return cmp.Compare(a.Loss, b.Loss) })
+		best, _ := r.Training.LowestValidation()
 		var curve []string
 		for _, p := range v {
 			curve = append(curve, fmt.Sprintf("%d:%.3f", p.Step, p.Loss))

@@ -4,7 +4,6 @@
 package runner
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -268,7 +266,7 @@ type cellRun struct {
 	info    plugins.EncoderInfo
 	rec     *train.Record
 	stage   *report.StageInfo
-	res     *report.CellResult
+	reading *report.Reading
 	// evaluated holds each evaluation dataset's outcome, in spec order.
 	evaluated []datasetOutcome
 }
@@ -392,8 +390,8 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	run.rec = rec
 	r.logf("%s: trained %d steps in %.1fs (%.0f pairs/s), %.1f%% monolingual batches, final loss %.3f",
 		run.label, rec.Steps, rec.Seconds, rec.PairsPerSecond, 100*rec.MonolingualShare, rec.FinalLoss(50))
-	if v := rec.Validation; len(v) > 0 {
-		best := slices.MinFunc(v, func(a, b train.ValidationPoint) int { return cmp.Compare(a.Loss, b.Loss) })
+	if best, ok := rec.LowestValidation(); ok {
+		v := rec.Validation
 		r.logf("%s: validation loss %.4f at the start, %.4f at the end, lowest %.4f at step %d", run.label, v[0].Loss, v[len(v)-1].Loss, best.Loss, best.Step)
 	}
 	if r.Checkpoints || saveModel {
@@ -487,8 +485,8 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		run.evaluated = append(run.evaluated, out)
 	}
 	if rd != nil {
-		run.res = &report.CellResult{Reading: &report.Reading{Reader: component(rd.comp), TopK: cell.Experiment.ReadTopK,
-			Oracle: map[string]map[string]float64{}, TrainingSteps: len(rd.loss)}}
+		run.reading = &report.Reading{Reader: component(rd.comp), TopK: cell.Experiment.ReadTopK,
+			Oracle: map[string]map[string]float64{}, TrainingSteps: len(rd.loss)}
 	}
 	return nil
 }
@@ -501,10 +499,7 @@ func component(c *spec.Component) report.Component {
 // file.
 func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
 	cell := run.cell
-	res := run.res
-	if res == nil {
-		res = &report.CellResult{}
-	}
+	res := &report.CellResult{Reading: run.reading}
 	res.XLBenchVersion, res.Experiment, res.Cell = r.Version, cell.Experiment.Name, cell.Name
 	res.Encoder, res.Seed, res.Training, res.Stage = component(cell.Encoder), cell.Seed, run.rec, run.stage
 	res.HeldOut = cell.Experiment.HeldOut

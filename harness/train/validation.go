@@ -30,6 +30,17 @@ type ValidationPoint struct {
 	Loss float64 `json:"loss"`
 }
 
+// LowestValidation is the validation point with the lowest loss (the
+// first of equals); ok is false when none was measured.
+func (r *Record) LowestValidation() (best ValidationPoint, ok bool) {
+	for i, p := range r.Validation {
+		if i == 0 || p.Loss < best.Loss {
+			best = p
+		}
+	}
+	return best, len(r.Validation) > 0
+}
+
 // unitHash maps s to [0, 1), uniformly and stable across runs and
 // machines (a cryptographic hash: keys that differ in one character must
 // not land close together).
