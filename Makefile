@@ -19,6 +19,11 @@ STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 # Debian packages some tests need: the one-node Slurm cluster of the
 # integration test, and the browser that loads the leaderboard page.
 TEST_PKGS := slurmctld slurmd slurm-client munge chromium
+# Debian's interpreter and packages the Python plugin SDK and example
+# plugins run on. Another python3 may come first on PATH and see none of
+# them: the plugins name /usr/bin/python3 and so do the tests.
+PYTHON      := /usr/bin/python3
+PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
 
 .PHONY: help build test run bench proto lint fmt clean test-deps
 
@@ -34,12 +39,16 @@ test: test-deps ## vet, check formatting, run every test (needs ../shared/data o
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	@for d in $$(dirname $$(git ls-files 'plugins/*test_*.py' 2>/dev/null || find plugins -name 'test_*.py') | sort -u); do \
+	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(PYTHON) -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
+	done
 
-test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium (as root; skipped when present)
-	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null; then \
+test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, Python with grpcio, protobuf and torch (as root; skipped when present)
+	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
+	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PKGS) >/dev/null; \
-	  else echo "$(TEST_PKGS) missing and not installable here (not root, or no apt-get): their tests skip, or fail under CI=true"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PKGS) $(PYTHON_PKGS) >/dev/null; \
+	  else echo "$(TEST_PKGS) $(PYTHON_PKGS) missing and not installable here (not root, or no apt-get): their tests skip, or fail under CI=true"; fi; \
 	fi
 
 run: build ## run the default spec on the default data directory into out/ and print the tables (SPEC=..., OUT=..., RUN_FLAGS=...)
@@ -48,14 +57,20 @@ run: build ## run the default spec on the default data directory into out/ and p
 bench: ## run the Go benchmarks (BENCH=regexp, BENCHTIME=1x)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./...
 
-proto: ## regenerate plugins/internal/pb from plugins/proto (installs protoc from Debian if missing)
-	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
+proto: ## regenerate the Go (plugins/internal/pb) and Python (plugins/python/xlbench) protocol code (installs protoc from Debian if missing)
+	@command -v protoc >/dev/null && command -v grpc_python_plugin >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler protobuf-compiler-grpc; }
 	GOBIN=$(TOOLS) $(GO) install $(PROTOC_GEN_GO)
 	GOBIN=$(TOOLS) $(GO) install $(PROTOC_GEN_GO_GRPC)
 	PATH=$(TOOLS):$$PATH protoc -I plugins/proto \
 	  --go_out=. --go_opt=module=github.com/xlbench/xlbench \
 	  --go-grpc_out=. --go-grpc_opt=module=github.com/xlbench/xlbench \
 	  plugins/proto/xlbench/v1/*.proto
+	protoc -I plugins/proto --python_out=plugins/python \
+	  --grpc_python_out=plugins/python --plugin=protoc-gen-grpc_python=$$(command -v grpc_python_plugin) \
+	  plugins/proto/xlbench/v1/*.proto
+	protoc -I plugins/python/proto --python_out=plugins/python \
+	  --grpc_python_out=plugins/python --plugin=protoc-gen-grpc_python=$$(command -v grpc_python_plugin) \
+	  plugins/python/proto/xlbench/goplugin/*.proto
 
 lint: ## gofmt, go vet and staticcheck (pinned)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -183,3 +183,64 @@ func TestBuiltinReader(t *testing.T) {
 		t.Errorf("an encoder started as a reader: %v", err)
 	}
 }
+
+// TestPythonExampleSampler runs plugins/examples/python-sampler through the
+// host: the Python SDK's handshake, Describe, parameter checking, batches
+// and determinism across processes.
+func TestPythonExampleSampler(t *testing.T) {
+	testenv.PythonModules(t, "grpc", "google.protobuf")
+	script := filepath.Join(testenv.ModuleRoot(), "plugins", "examples", "python-sampler", "temperature.py")
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	ctx := context.Background()
+	run := func(label string, cfg plugins.SamplerConfig) ([]plugins.Batch, error) {
+		s, stop, err := h.StartSampler(script, label)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		info, err := s.Describe(ctx)
+		if err != nil || info.Name != "temperature-py" || len(info.Params) != 1 || info.Params[0].Default != 1.0 {
+			t.Fatalf("Describe = %+v, %v", info, err)
+		}
+		if err := s.Start(ctx, cfg); err != nil {
+			return nil, err
+		}
+		return s.Next(ctx, 500)
+	}
+	cfg := plugins.SamplerConfig{Corpus: corpus(), BatchSize: 10, Seed: 3, Params: plugins.Params{"temperature": 1.0}}
+	batches, err := run("first", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	langs := map[string]int{}
+	for _, b := range batches {
+		if len(b) != 10 || !b.Monolingual() {
+			t.Fatalf("batch %v: want 10 monolingual pairs", b)
+		}
+		seen := map[uint32]bool{}
+		for _, p := range b {
+			if p.Group < 1000 || p.Group >= 1300 || seen[p.Group] {
+				t.Fatalf("bad or repeated group %d", p.Group)
+			}
+			seen[p.Group] = true
+		}
+		langs[b[0].QueryLang]++
+	}
+	if len(langs) != 2 || langs["de"] < 200 || langs["es"] < 200 {
+		t.Errorf("languages %v", langs)
+	}
+	again, err := run("second", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(batches, again); diff != "" {
+		t.Errorf("same seed, different batches:\n%.1000s", diff)
+	}
+	// The SDK checks parameters as the Go SDK does, with the same message.
+	cfg.Params = plugins.Params{"temprature": 2.0}
+	_, err = run("bad params", cfg)
+	if err == nil || !strings.Contains(err.Error(), `parameter "temprature": unknown parameter; did you mean "temperature"?`) {
+		t.Errorf("misspelt parameter: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -31,4 +32,25 @@ func SharedData(t testing.TB) string {
 		t.Skipf("shared data not found at %s", dir)
 	}
 	return dir
+}
+
+// Python is the interpreter the Python plugins name (#!/usr/bin/python3):
+// Debian's, which sees Debian's python3-grpcio, python3-protobuf and
+// python3-torch. Another python3 may come first on PATH and see none.
+const Python = "/usr/bin/python3"
+
+// PythonModules returns Python after checking that it imports every module
+// in mods. When one is missing the test is skipped on a developer machine
+// and fails under CI (make test installs them).
+func PythonModules(t testing.TB, mods ...string) string {
+	t.Helper()
+	for _, m := range mods {
+		if err := exec.Command(Python, "-c", "import "+m).Run(); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s cannot import %s under CI (make test installs it): %v", Python, m, err)
+			}
+			t.Skipf("%s cannot import %s", Python, m)
+		}
+	}
+	return Python
 }

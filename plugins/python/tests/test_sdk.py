@@ -1,0 +1,102 @@
+"""The Python SDK's own checks: parameters as the Go SDK checks them (the same
+cases and messages as plugins/plugins_test.go), wire conversions, the index."""
+
+import random
+import unittest
+
+from xlbench.index import CorpusIndex, Cycle, cross_pairs
+from xlbench.params import Param, ParamError, check_params
+from xlbench.plugin import PluginError, batch_from_wire, dense_bytes, info_to_wire
+from xlbench.types import QA, TRANSLATION, Corpus, Group, Info, Pair
+from xlbench.v1 import common_pb2
+
+SPECS = [
+    Param("n", "integer", default=3, min=1),
+    Param("rate", "number", max=1),
+    Param("on", "bool", default=True),
+    Param("langs", "string_list"),
+    Param("mode", "string", one_of=("de", "en")),
+]
+
+
+class ParamsTest(unittest.TestCase):
+    def test_defaults_and_types(self):
+        got = check_params(SPECS, {"rate": 0.5, "langs": ["de", "en"]})
+        self.assertEqual(got, {"n": 3.0, "rate": 0.5, "on": True, "langs": ["de", "en"]})
+
+    def test_messages(self):
+        for params, want in [
+            ({"n": 2.5}, 'parameter "n": want an integer, got 2.5'),
+            ({"n": 0}, 'parameter "n": 0 is below the minimum 1'),
+            ({"rate": 2.0}, 'parameter "rate": 2 is above the maximum 1'),
+            ({"on": "yes"}, 'parameter "on": want a bool, got a string'),
+            ({"langs": ["de", 1.0]}, 'parameter "langs": element 1: want a string, got a number'),
+            ({"rat": 0.1}, 'parameter "rat": unknown parameter; did you mean "rate"? (known: langs, mode, n, on, rate)'),
+            ({"mode": "fr"}, 'parameter "mode": "fr" is not one of de, en'),
+            ({"n": True}, 'parameter "n": want integer, got a bool'),
+            ({"rate": float("nan")}, 'parameter "rate": want a finite number, got nan'),
+        ]:
+            with self.subTest(params=params):
+                with self.assertRaises(ParamError) as cm:
+                    check_params(SPECS, params)
+                self.assertEqual(str(cm.exception), want)
+
+    def test_every_problem_named(self):
+        with self.assertRaises(ParamError) as cm:
+            check_params(SPECS, {"n": 0, "zzz": 1})
+        self.assertEqual([n for n, _ in cm.exception.problems], ["n", "zzz"])
+
+    def test_no_params(self):
+        with self.assertRaisesRegex(ParamError, "this plugin takes no parameters"):
+            check_params([], {"x": 1})
+
+    def test_bad_default_fails_at_declaration(self):
+        with self.assertRaises(ValueError):
+            Param("n", "integer", default=0.5)
+
+
+class WireTest(unittest.TestCase):
+    def test_info(self):
+        w = info_to_wire(Info("x", "1.0", params=[Param("k", "number_list", default=[3, 4], min=0)], trainable=True))
+        self.assertTrue(w.trainable)
+        self.assertEqual(w.params[0].type, common_pb2.PARAM_TYPE_NUMBER_LIST)
+        self.assertEqual(list(w.params[0].default.list_value.values[i].number_value for i in range(2)), [3, 4])
+        self.assertTrue(w.params[0].has_min)
+        self.assertFalse(w.params[0].has_max)
+
+    def test_batch(self):
+        w = common_pb2.Batch(group=[7, 8], query_lang=[0, 1], passage_lang=[1, 1])
+        self.assertEqual(batch_from_wire(w, ["de", "en"]), [Pair(7, "de", "en"), Pair(8, "en", "en")])
+        with self.assertRaisesRegex(PluginError, "language index 2 outside the table of 2 languages"):
+            batch_from_wire(common_pb2.Batch(group=[1], query_lang=[2], passage_lang=[0]), ["de", "en"])
+        with self.assertRaisesRegex(PluginError, "malformed batch"):
+            batch_from_wire(common_pb2.Batch(group=[1, 2], query_lang=[0], passage_lang=[0]), ["de"])
+
+    def test_dense(self):
+        raw, dim = dense_bytes([[1.0, -2.0], [0.5, 0.25]], 2)
+        self.assertEqual(dim, 2)
+        self.assertEqual(raw, bytes.fromhex("0000803f000000c00000003f0000803e"))  # little-endian float32
+        with self.assertRaisesRegex(PluginError, "3 vectors for 2 texts"):
+            dense_bytes([[1.0], [2.0], [3.0]], 2)
+        with self.assertRaisesRegex(PluginError, "vector 1 has dimension 1"):
+            dense_bytes([[1.0, 2.0], [3.0]], 2)
+
+
+class IndexTest(unittest.TestCase):
+    def test_kinds(self):
+        c = Corpus(("de", "en"), (Group(1, QA, ("de", "en"), ("en",)), Group(2, TRANSLATION, ("de", "en"), ("de", "en"))))
+        ix = CorpusIndex(c)
+        self.assertEqual(ix.mono, {"en": [0]})  # the translation group offers no same-language pair
+        self.assertEqual(ix.cross, [0, 1])
+        self.assertEqual(cross_pairs(c.groups[1]), [("de", "en"), ("en", "de")])
+        self.assertFalse(c.groups[1].allows("de", "de"))
+
+    def test_cycle_distinct(self):
+        cy = Cycle(range(5), random.Random(1))
+        for _ in range(20):
+            self.assertEqual(len(set(cy.take(4))), 4)
+        self.assertEqual(sorted(Cycle(range(5), random.Random(2)).take(5)), [0, 1, 2, 3, 4])
+
+
+if __name__ == "__main__":
+    unittest.main()
