@@ -58,6 +58,7 @@ func init() {
 		{"leaderboard", "[-out DIR] [-dest DIR]", "write LEADERBOARD.md, leaderboard.html and SVG plots from stored results", (*App).cmdLeaderboard},
 		{"fetch", "[-data DIR] DATASET...", "download datasets from their canonical sources", (*App).cmdFetch},
 		{"plugins", "", "list the built-in plugins and their parameters", (*App).cmdPlugins},
+		{"plugin", "check [-kind K] PLUGIN", "check that a plugin honours the plugin contract, and time it", (*App).cmdPlugin},
 		{"version", "", "print the version", (*App).cmdVersion},
 	}
 }

@@ -92,6 +92,7 @@ type Instance struct {
 	Ref    string
 	Label  string // what the plugin is doing, e.g. the cell name
 	client *plugin.Client
+	cmd    *exec.Cmd
 	raw    any
 	host   *Host
 }
@@ -145,7 +146,7 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 	h.clients[client] = true
 	h.mu.Unlock()
 
-	inst := &Instance{Ref: ref, Label: label, client: client, host: h}
+	inst := &Instance{Ref: ref, Label: label, client: client, cmd: cmd, host: h}
 	var err error
 	h.onSpawnThread(func() {
 		var rpc plugin.ClientProtocol
@@ -188,6 +189,24 @@ func (i *Instance) Kill() {
 	i.host.mu.Lock()
 	delete(i.host.clients, i.client)
 	i.host.mu.Unlock()
+}
+
+// Shutdown stops the plugin as Kill does, and says how it ended: nil when
+// the process exited with status 0 after the host's shutdown request, an
+// error when it had to be killed (go-plugin waits two seconds) or exited
+// with another status.
+func (i *Instance) Shutdown() error {
+	i.Kill()
+	st := i.cmd.ProcessState
+	switch {
+	case st == nil:
+		return fmt.Errorf("plugin %s: the process's end was not observed", i.Ref)
+	case !st.Exited():
+		return fmt.Errorf("plugin %s did not exit on the host's shutdown request and was killed (%v)", i.Ref, st)
+	case st.ExitCode() != 0:
+		return fmt.Errorf("plugin %s exited with status %d on the host's shutdown request", i.Ref, st.ExitCode())
+	}
+	return nil
 }
 
 // Close kills every plugin still running; later Starts fail.

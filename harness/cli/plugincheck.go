@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/xlbench/xlbench/harness/conformance"
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// cmdPlugin runs `xlbench plugin check`: the plugin contract checked
+// through the real host (see package conformance).
+func (a *App) cmdPlugin(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "check" {
+		return errors.New("usage: xlbench plugin check [-kind sampler|encoder|reader] [-log-level L] PLUGIN")
+	}
+	fs := a.flags("plugin check", "[-kind sampler|encoder|reader] PLUGIN")
+	kindFlag := fs.String("kind", "", "the plugin's kind (default: a built-in's own; an external plugin's is found by asking)")
+	level := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
+	rest, err := parse(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		fs.Usage()
+		return exitError(2)
+	}
+	host, err := a.newHost(*level)
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	kind := plugins.Kind(*kindFlag)
+	switch kind {
+	case plugins.KindSampler, plugins.KindEncoder, plugins.KindReader:
+	case "":
+		if kind, err = conformance.Kind(ctx, host, rest[0]); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("-kind %q: want sampler, encoder or reader", kind)
+	}
+	rep := conformance.Run(ctx, host, rest[0], kind)
+	rep.Print(a.Stdout)
+	if len(rep.Failed()) > 0 {
+		return exitError(1)
+	}
+	return nil
+}

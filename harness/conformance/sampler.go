@@ -1,0 +1,149 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/xlbench/xlbench/plugins"
+)
+
+// checkLangs are the languages of the synthetic data.
+var checkLangs = []string{"de", "en", "es"}
+
+// summary is a synthetic corpus with what samplers must cope with: QA
+// groups offering different languages on each side, and translation groups.
+func summary() plugins.CorpusSummary {
+	var c plugins.CorpusSummary
+	for i := range 240 {
+		g := plugins.Group{ID: uint32(100 + 3*i)}
+		switch i % 4 {
+		case 0, 1:
+			g.QueryLangs, g.PassageLangs = checkLangs, checkLangs
+		case 2:
+			g.QueryLangs, g.PassageLangs = []string{"de", "en"}, []string{"en"}
+		case 3:
+			g.Kind = plugins.GroupTranslation
+			g.QueryLangs, g.PassageLangs = checkLangs, checkLangs
+		}
+		c.Groups = append(c.Groups, g)
+	}
+	return c
+}
+
+const (
+	checkBatchSize = 8
+	checkBatches   = 200
+	timedBatches   = 1000
+)
+
+func (c *checker) sampler() {
+	inst, ok := c.start("check", true)
+	if !ok {
+		return
+	}
+	s, err := inst.Sampler()
+	if err != nil || !c.describe(s.Describe) {
+		inst.Kill()
+		return
+	}
+	cfg := plugins.SamplerConfig{Corpus: summary(), BatchSize: checkBatchSize, Seed: 7}
+	run := func(s plugins.Sampler, params plugins.Params, n int) ([]plugins.Batch, error) {
+		cfg := cfg
+		cfg.Params = params
+		if err := s.Start(c.ctx, cfg); err != nil {
+			return nil, err
+		}
+		return s.Next(c.ctx, n)
+	}
+	var base []plugins.Batch
+	c.check("default params", func() error {
+		var err error
+		if base, err = run(s, nil, checkBatches); err != nil {
+			return fmt.Errorf("with no parameters: %w", err)
+		}
+		explicit, err := run(s, defaults(c.rep.Info), checkBatches)
+		if err != nil {
+			return fmt.Errorf("with every default given: %w", err)
+		}
+		if err := firstDiff(base, explicit, batchesEqual); err != nil {
+			return fmt.Errorf("batches with every default given differ from batches with none: %w", err)
+		}
+		return nil
+	})
+	c.refuses(func(p plugins.Params) error { return s.Start(c.ctx, plugins.SamplerConfig{Corpus: cfg.Corpus, BatchSize: cfg.BatchSize, Params: p, Seed: cfg.Seed}) })
+	if base == nil {
+		c.shutdown(inst)
+		return
+	}
+	c.check("batch validity", func() error { return validBatches(cfg, base) })
+
+	second, ok := c.start("determinism", false)
+	if ok {
+		c.check("determinism", func() error {
+			again, err := run(s, nil, checkBatches)
+			if err != nil {
+				return err
+			}
+			if err := firstDiff(base, again, batchesEqual); err != nil {
+				return fmt.Errorf("restarted with the same seed: %w", err)
+			}
+			s2, err := second.Sampler()
+			if err != nil {
+				return err
+			}
+			other, err := run(s2, nil, checkBatches)
+			if err != nil {
+				return fmt.Errorf("second process: %w", err)
+			}
+			if err := firstDiff(base, other, batchesEqual); err != nil {
+				return fmt.Errorf("a second process with the same seed: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := s.Start(c.ctx, cfg); err == nil {
+		t := time.Now()
+		n := 0
+		for n < timedBatches {
+			bs, err := s.Next(c.ctx, 100)
+			if err != nil {
+				break
+			}
+			n += len(bs)
+		}
+		c.figure("batches/s", n, time.Since(t))
+	}
+	c.shutdown(inst, second)
+}
+
+// validBatches checks batches against the corpus they were drawn from.
+func validBatches(cfg plugins.SamplerConfig, bs []plugins.Batch) error {
+	groups := map[uint32]plugins.Group{}
+	for _, g := range cfg.Corpus.Groups {
+		groups[g.ID] = g
+	}
+	for i, b := range bs {
+		if len(b) != cfg.BatchSize {
+			return fmt.Errorf("batch %d has %d pairs, the batch size is %d", i, len(b), cfg.BatchSize)
+		}
+		seen := map[uint32]bool{}
+		for _, p := range b {
+			g, ok := groups[p.Group]
+			switch {
+			case !ok:
+				return fmt.Errorf("batch %d names group %d, which the corpus does not have", i, p.Group)
+			case seen[p.Group]:
+				return fmt.Errorf("batch %d holds group %d twice (it would be its own negative)", i, p.Group)
+			case !slices.Contains(g.QueryLangs, p.QueryLang):
+				return fmt.Errorf("batch %d asks group %d for a query in %s; it offers %v", i, p.Group, p.QueryLang, g.QueryLangs)
+			case !slices.Contains(g.PassageLangs, p.PassageLang):
+				return fmt.Errorf("batch %d asks group %d for a passage in %s; it offers %v", i, p.Group, p.PassageLang, g.PassageLangs)
+			case !g.Allows(p.QueryLang, p.PassageLang):
+				return fmt.Errorf("batch %d pairs %s with %s in %s group %d, which offers no such pair", i, p.QueryLang, p.PassageLang, g.Kind, p.Group)
+			}
+			seen[p.Group] = true
+		}
+	}
+	return nil
+}
