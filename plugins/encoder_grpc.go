@@ -116,12 +116,35 @@ func (c *encoderClient) TrainStep(ctx context.Context, b Batch) (float64, error)
 	return resp.GetLoss(), nil
 }
 
+// TrainStepPairs trains on one batch and returns its loss and the pair
+// losses the plugin reports (nil when it reports none).
+func (c *encoderClient) TrainStepPairs(ctx context.Context, b Batch) (float64, []float64, error) {
+	if err := c.checkLangs(b); err != nil {
+		return 0, nil, err
+	}
+	resp, err := c.rpc.TrainStep(ctx, batchToWire(b, c.langs))
+	if err != nil {
+		return 0, nil, err
+	}
+	return resp.GetLoss(), float64s(resp.GetPairLoss()), nil
+}
+
 // TrainSteps trains on the batches in order and returns their losses,
 // pipelined over one stream: the batches are all sent at once and the
 // plugin never waits for the host between steps. On an error it returns the
 // losses of the steps that were taken. A plugin without the TrainSteps RPC
 // is driven by TrainStep calls.
 func (c *encoderClient) TrainSteps(ctx context.Context, bs []Batch) ([]float64, error) {
+	steps, err := c.TrainStepsPairs(ctx, bs)
+	losses := make([]float64, len(steps))
+	for i, s := range steps {
+		losses[i] = s.Loss
+	}
+	return losses, err
+}
+
+// TrainStepsPairs is TrainSteps with the pair losses the plugin reports.
+func (c *encoderClient) TrainStepsPairs(ctx context.Context, bs []Batch) ([]Step, error) {
 	for _, b := range bs {
 		if err := c.checkLangs(b); err != nil {
 			return nil, err
@@ -141,21 +164,33 @@ func (c *encoderClient) TrainSteps(ctx context.Context, bs []Batch) ([]float64, 
 		}
 		stream.CloseSend()
 	}()
-	losses := make([]float64, 0, len(bs))
-	for len(losses) < len(bs) {
+	steps := make([]Step, 0, len(bs))
+	for len(steps) < len(bs) {
 		resp, err := stream.Recv()
-		if status.Code(err) == codes.Unimplemented && len(losses) == 0 {
-			return stepByStep(ctx, c, bs)
+		if status.Code(err) == codes.Unimplemented && len(steps) == 0 {
+			return c.stepByStep(ctx, bs)
 		}
 		if err == io.EOF {
-			err = fmt.Errorf("plugin ended the stream after %d of %d steps", len(losses), len(bs))
+			err = fmt.Errorf("plugin ended the stream after %d of %d steps", len(steps), len(bs))
 		}
 		if err != nil {
-			return losses, err
+			return steps, err
 		}
-		losses = append(losses, resp.GetLoss())
+		steps = append(steps, Step{Loss: resp.GetLoss(), PairLoss: float64s(resp.GetPairLoss())})
 	}
-	return losses, nil
+	return steps, nil
+}
+
+func (c *encoderClient) stepByStep(ctx context.Context, bs []Batch) ([]Step, error) {
+	out := make([]Step, 0, len(bs))
+	for _, b := range bs {
+		resp, err := c.rpc.TrainStep(ctx, batchToWire(b, c.langs))
+		if err != nil {
+			return out, err
+		}
+		out = append(out, Step{Loss: resp.GetLoss(), PairLoss: float64s(resp.GetPairLoss())})
+	}
+	return out, nil
 }
 
 func (c *encoderClient) Prepare(ctx context.Context, lang string, texts []string) error {
@@ -243,6 +278,21 @@ func (s *encoderServer) TrainStep(ctx context.Context, w *pb.Batch) (*pb.TrainSt
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
+	return s.step(ctx, b)
+}
+
+// step trains on b, with the pair losses when the implementation reports them.
+func (s *encoderServer) step(ctx context.Context, b Batch) (*pb.TrainStepResponse, error) {
+	if p, ok := s.impl.(PairLossTrainer); ok {
+		loss, pairs, err := p.TrainStepPairs(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		if pairs != nil && len(pairs) != len(b) {
+			return nil, fmt.Errorf("encoder reported %d pair losses for a batch of %d", len(pairs), len(b))
+		}
+		return &pb.TrainStepResponse{Loss: loss, PairLoss: float32s(pairs)}, nil
+	}
 	loss, err := s.impl.TrainStep(ctx, b)
 	if err != nil {
 		return nil, err
@@ -263,11 +313,11 @@ func (s *encoderServer) TrainSteps(stream pb.Encoder_TrainStepsServer) error {
 		if err != nil {
 			return status.Error(codes.InvalidArgument, err.Error())
 		}
-		loss, err := s.impl.TrainStep(stream.Context(), b)
+		resp, err := s.step(stream.Context(), b)
 		if err != nil {
 			return err
 		}
-		if err := stream.Send(&pb.TrainStepResponse{Loss: loss}); err != nil {
+		if err := stream.Send(resp); err != nil {
 			return err
 		}
 	}

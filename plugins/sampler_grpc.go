@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/go-plugin"
@@ -83,6 +84,27 @@ func (c *samplerClient) Next(ctx context.Context, n int) ([]Batch, error) {
 	return out, nil
 }
 
+// Observe sends a chunk's feedback to an observing sampler.
+func (c *samplerClient) Observe(ctx context.Context, f Feedback) error {
+	if c.langs == nil {
+		return errors.New("Observe called before Start")
+	}
+	t := newLangTable()
+	for _, n := range c.langs {
+		t.id(n)
+	}
+	for _, p := range f.PairLoss {
+		if _, ok := t.index[p.QueryLang]; !ok {
+			return fmt.Errorf("feedback names language %s, which the corpus does not have", p.QueryLang)
+		}
+		if _, ok := t.index[p.PassageLang]; !ok {
+			return fmt.Errorf("feedback names language %s, which the corpus does not have", p.PassageLang)
+		}
+	}
+	_, err := c.rpc.Observe(ctx, feedbackToWire(f, t))
+	return err
+}
+
 type samplerServer struct {
 	pb.UnimplementedSamplerServer
 	impl  Sampler
@@ -150,4 +172,22 @@ func (s *samplerServer) Next(ctx context.Context, req *pb.NextRequest) (*pb.Next
 		out.Batches[i] = batchToWire(b, s.langs)
 	}
 	return out, nil
+}
+
+func (s *samplerServer) Observe(ctx context.Context, w *pb.Feedback) (*pb.Empty, error) {
+	o, ok := s.impl.(Observer)
+	if !ok {
+		return nil, status.Error(codes.Unimplemented, "this sampler does not observe training")
+	}
+	if s.langs == nil {
+		return nil, status.Error(codes.FailedPrecondition, "Observe called before Start")
+	}
+	f, err := feedbackFromWire(w, s.langs.names)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	if err := o.Observe(ctx, f); err != nil {
+		return nil, err
+	}
+	return &pb.Empty{}, nil
 }

@@ -14,6 +14,10 @@ type Info struct {
 	Params      []ParamSpec
 	// Trainable marks an encoder that trains (see EncoderInfo.Trainable).
 	Trainable bool
+	// ObservesTraining marks a sampler that is told how training goes: the
+	// host calls its Observe (see Observer) after every chunk of steps,
+	// before it asks for the next chunk.
+	ObservesTraining bool
 }
 
 // Group is one parallel training unit, such as one QA pair available in
@@ -111,6 +115,72 @@ type Sampler interface {
 	Start(ctx context.Context, cfg SamplerConfig) error
 	// Next returns the next n batches.
 	Next(ctx context.Context, n int) ([]Batch, error)
+}
+
+// Feedback is what an observing sampler is told after a chunk of steps.
+type Feedback struct {
+	// FirstStep is the 0-based index of the chunk's first step.
+	FirstStep int
+	// StepLoss is the loss of every step of the chunk, in order.
+	StepLoss []float64
+	// PairLoss is the mean loss per (query language, passage language)
+	// pair over the chunk, sorted by query then passage language; empty
+	// when the encoder does not report pair losses (see PairLossTrainer).
+	PairLoss []PairLoss
+}
+
+// PairLoss is the mean loss of the pairs of one language pair.
+type PairLoss struct {
+	QueryLang, PassageLang string
+	Mean                   float64
+	Pairs                  int
+}
+
+// Observer is a sampler that observes training (Info.ObservesTraining).
+// Observe must be deterministic in its effect: the same feedback after the
+// same Start gives the same batches.
+type Observer interface {
+	Observe(ctx context.Context, f Feedback) error
+}
+
+// PairLossTrainer is an encoder that reports each pair's loss beside the
+// batch loss (for the symmetric in-batch InfoNCE, the mean of the pair's
+// query-to-passage and passage-to-query terms), so the host can tell an
+// observing sampler the loss per language pair.
+type PairLossTrainer interface {
+	TrainStepPairs(ctx context.Context, b Batch) (loss float64, pairLoss []float64, err error)
+}
+
+// Step is one training step's outcome: the batch loss and, when the encoder
+// reports them, the loss of each pair.
+type Step struct {
+	Loss     float64
+	PairLoss []float64
+}
+
+// TrainStepsPairs is TrainSteps with each step's pair losses, for an
+// observing sampler; pipelined like TrainSteps through a plugin client.
+func TrainStepsPairs(ctx context.Context, s Stepper, bs []Batch) ([]Step, error) {
+	if m, ok := s.(interface {
+		TrainStepsPairs(context.Context, []Batch) ([]Step, error)
+	}); ok {
+		return m.TrainStepsPairs(ctx, bs)
+	}
+	out := make([]Step, 0, len(bs))
+	for _, b := range bs {
+		var st Step
+		var err error
+		if p, ok := s.(PairLossTrainer); ok {
+			st.Loss, st.PairLoss, err = p.TrainStepPairs(ctx, b)
+		} else {
+			st.Loss, err = s.TrainStep(ctx, b)
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
 }
 
 // Role says which side of the dual encoder a text is on. Encoders commonly

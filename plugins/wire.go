@@ -56,7 +56,8 @@ var paramTypeToWire = map[ParamType]pb.ParamType{
 }
 
 func infoToWire(info Info) (*pb.PluginInfo, error) {
-	out := &pb.PluginInfo{Name: info.Name, Version: info.Version, Description: info.Description, Trainable: info.Trainable}
+	out := &pb.PluginInfo{Name: info.Name, Version: info.Version, Description: info.Description, Trainable: info.Trainable,
+		ObservesTraining: info.ObservesTraining}
 	for _, s := range info.Params {
 		ws := &pb.ParamSpec{
 			Name:        s.Name,
@@ -83,7 +84,8 @@ func infoToWire(info Info) (*pb.PluginInfo, error) {
 }
 
 func infoFromWire(w *pb.PluginInfo) (Info, error) {
-	info := Info{Name: w.GetName(), Version: w.GetVersion(), Description: w.GetDescription(), Trainable: w.GetTrainable()}
+	info := Info{Name: w.GetName(), Version: w.GetVersion(), Description: w.GetDescription(), Trainable: w.GetTrainable(),
+		ObservesTraining: w.GetObservesTraining()}
 	for _, ws := range w.GetParams() {
 		s := ParamSpec{Name: ws.GetName(), Description: ws.GetDescription(), OneOf: ws.GetOneOf()}
 		for t, wt := range paramTypeToWire {
@@ -255,4 +257,51 @@ func vectorsFromWire(w *pb.EncodeResponse) (Vectors, error) {
 		v.Dense[i] = math.Float32frombits(binary.LittleEndian.Uint32(w.Dense[4*i:]))
 	}
 	return v, nil
+}
+
+func feedbackToWire(f Feedback, t *langTable) *pb.Feedback {
+	w := &pb.Feedback{FirstStep: uint64(f.FirstStep), StepLoss: f.StepLoss}
+	for _, p := range f.PairLoss {
+		w.PairLoss = append(w.PairLoss, &pb.PairLoss{QueryLang: t.id(p.QueryLang), PassageLang: t.id(p.PassageLang),
+			Mean: p.Mean, Pairs: uint32(p.Pairs)})
+	}
+	return w
+}
+
+func feedbackFromWire(w *pb.Feedback, names []string) (Feedback, error) {
+	f := Feedback{FirstStep: int(w.GetFirstStep()), StepLoss: w.GetStepLoss()}
+	for _, p := range w.GetPairLoss() {
+		q, err := langName(names, p.GetQueryLang())
+		if err != nil {
+			return Feedback{}, err
+		}
+		d, err := langName(names, p.GetPassageLang())
+		if err != nil {
+			return Feedback{}, err
+		}
+		f.PairLoss = append(f.PairLoss, PairLoss{QueryLang: q, PassageLang: d, Mean: p.GetMean(), Pairs: int(p.GetPairs())})
+	}
+	return f, nil
+}
+
+func float32s(xs []float64) []float32 {
+	if xs == nil {
+		return nil
+	}
+	out := make([]float32, len(xs))
+	for i, x := range xs {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+func float64s(xs []float32) []float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = float64(x)
+	}
+	return out
 }

@@ -306,23 +306,42 @@ func (e *Encoder) weigh(b *bag) {
 // TrainStep takes one AdamW step on a batch and returns its loss (before
 // the step).
 func (e *Encoder) TrainStep(ctx context.Context, batch plugins.Batch) (float64, error) {
+	loss, _, err := e.TrainStepPairs(ctx, batch)
+	return loss, err
+}
+
+// TrainStepPairs is TrainStep that also returns each pair's loss, whose mean
+// is the batch loss (plugins.PairLossTrainer).
+func (e *Encoder) TrainStepPairs(ctx context.Context, batch plugins.Batch) (float64, []float64, error) {
+	loss, pairs, err := e.trainStep(ctx, batch)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]float64, len(pairs))
+	for i, p := range pairs {
+		out[i] = float64(p)
+	}
+	return loss, out, nil
+}
+
+func (e *Encoder) trainStep(ctx context.Context, batch plugins.Batch) (float64, []float32, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.corpus == nil {
-		return 0, fmt.Errorf("TrainStep called before LoadCorpus")
+		return 0, nil, fmt.Errorf("TrainStep called before LoadCorpus")
 	}
 	b := len(batch)
 	if b < 2 {
-		return 0, fmt.Errorf("a batch needs at least 2 pairs for in-batch negatives, got %d", b)
+		return 0, nil, fmt.Errorf("a batch needs at least 2 pairs for in-batch negatives, got %d", b)
 	}
 	qs, ps := make([]*bag, b), make([]*bag, b)
 	for i, p := range batch {
 		gb := e.corpus[p.Group]
 		if gb == nil || gb[p.QueryLang] == nil || gb[p.QueryLang].query == nil {
-			return 0, fmt.Errorf("pair %d: group %d has no %s query", i, p.Group, p.QueryLang)
+			return 0, nil, fmt.Errorf("pair %d: group %d has no %s query", i, p.Group, p.QueryLang)
 		}
 		if gb[p.PassageLang] == nil || gb[p.PassageLang].passage == nil {
-			return 0, fmt.Errorf("pair %d: group %d has no %s passage", i, p.Group, p.PassageLang)
+			return 0, nil, fmt.Errorf("pair %d: group %d has no %s passage", i, p.Group, p.PassageLang)
 		}
 		qs[i], ps[i] = gb[p.QueryLang].query, gb[p.PassageLang].passage
 	}
@@ -335,7 +354,7 @@ func (e *Encoder) TrainStep(ctx context.Context, batch plugins.Batch) (float64, 
 			theta = tensor.New(tensor.WithShape(1, 1), tensor.WithBacking(e.theta))
 		}
 		if g, err = newContrastive(b, e.dim, e.tau, wt, theta); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		e.graphs[b] = g
 	}
@@ -343,7 +362,7 @@ func (e *Encoder) TrainStep(ctx context.Context, batch plugins.Batch) (float64, 
 	if e.lex != nil {
 		if e.lexDirty {
 			if err := e.prepareLexical(ctx); err != nil {
-				return 0, fmt.Errorf("lexical half: %w", err)
+				return 0, nil, fmt.Errorf("lexical half: %w", err)
 			}
 		}
 		lex = lexicalScores(qs, ps)
@@ -351,16 +370,16 @@ func (e *Encoder) TrainStep(ctx context.Context, batch plugins.Batch) (float64, 
 	hq, hp := e.bagForward(qs), e.bagForward(ps)
 	r, err := g.step(hq, hp, lex, e.lexicalWeight())
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if math.IsNaN(float64(r.loss)) || math.IsInf(float64(r.loss), 0) {
-		return 0, fmt.Errorf("loss is %v at step %d", r.loss, e.step+1)
+		return 0, nil, fmt.Errorf("loss is %v at step %d", r.loss, e.step+1)
 	}
 	rows := e.bagBackward(append(qs, ps...), append(append([]float32{}, r.ghq...), r.ghp...))
 	e.step++
 	e.adamDense(r.gw, r.gtheta)
 	e.adamRows(rows)
-	return float64(r.loss), nil
+	return float64(r.loss), r.pairLoss, nil
 }
 
 // lexicalWeight is λ = e^θ, or 0 without a lexical half.

@@ -368,3 +368,72 @@ func TestLexicalCheckpoint(t *testing.T) {
 		t.Fatal("a checkpoint with a lexical half loaded into a dense-only encoder")
 	}
 }
+
+// TestPairLosses checks each pair's share of the loss against the formula
+// worked by hand from the encoder's own vectors, and that their mean is the
+// batch loss.
+func TestPairLosses(t *testing.T) {
+	e := newEncoder(t, 1, small())
+	if err := e.LoadCorpus(ctx, toyCorpus(8)); err != nil {
+		t.Fatal(err)
+	}
+	for range 30 { // learn the toy corpus a little
+		if _, err := e.TrainStep(ctx, batch(0, 8, "en", "en")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := batch(0, 8, "en", "en")
+	// By hand, from the vectors the encoder gives these texts before the
+	// step: pair i's loss is ½(lse_j S_ij − S_ii + lse_j S_ji − S_ii) with
+	// S = cos/τ.
+	var qt, pt []string
+	for _, g := range toyCorpus(8) {
+		qt, pt = append(qt, g.Texts[0].Text), append(pt, g.Texts[1].Text)
+	}
+	qv, err := e.Encode(ctx, plugins.RoleQuery, "en", qt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv, err := e.Encode(ctx, plugins.RolePassage, "en", pt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, d := len(b), qv.Dim
+	S := make([]float64, n*n)
+	for i := range n {
+		for j := range n {
+			for k := range d {
+				S[i*n+j] += float64(qv.Dense[i*d+k]) * float64(pv.Dense[j*d+k]) / 0.05
+			}
+		}
+	}
+	lse := func(x func(j int) float64) float64 {
+		m := math.Inf(-1)
+		for j := range n {
+			m = math.Max(m, x(j))
+		}
+		s := 0.0
+		for j := range n {
+			s += math.Exp(x(j) - m)
+		}
+		return m + math.Log(s)
+	}
+	loss, pairs, err := e.TrainStepPairs(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairs) != n {
+		t.Fatalf("%d pair losses for %d pairs", len(pairs), n)
+	}
+	mean := 0.0
+	for i, p := range pairs {
+		want := (lse(func(j int) float64 { return S[i*n+j] }) + lse(func(j int) float64 { return S[j*n+i] }) - 2*S[i*n+i]) / 2
+		if math.Abs(p-want) > 1e-3*math.Max(1, want) {
+			t.Errorf("pair %d: loss %v, by hand %v", i, p, want)
+		}
+		mean += p / float64(n)
+	}
+	if math.Abs(mean-loss) > 1e-5*math.Max(1, loss) {
+		t.Errorf("mean pair loss %v, batch loss %v", mean, loss)
+	}
+}

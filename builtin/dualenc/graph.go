@@ -32,6 +32,9 @@ type contrastive struct {
 	// bounds on the logits of each row and each column
 	rowBound, colBound []float32
 	invT               float32
+	// The logits and each row's and column's lse, read out each step for
+	// the pair losses.
+	sVal, rowVal, colVal G.Value
 }
 
 // newContrastive builds the graph; theta (1×1, the log lexical weight) is
@@ -101,8 +104,12 @@ func newContrastive(batch, dim int, temperature float64, w, theta *tensor.Dense)
 	}
 	diag := must(G.Sum(must(G.HadamardProd(s, G.NewConstant(tensor.New(tensor.WithShape(batch, batch), tensor.WithBacking(eye)))))))
 	meanDiag := must(G.Div(diag, G.NewConstant(float32(batch))))
-	rows := must(G.Mean(lse(1)))
-	cols := must(G.Mean(lse(0)))
+	rowLSE, colLSE := lse(1), lse(0)
+	G.Read(s, &c.sVal)
+	G.Read(rowLSE, &c.rowVal)
+	G.Read(colLSE, &c.colVal)
+	rows := must(G.Mean(rowLSE))
+	cols := must(G.Mean(colLSE))
 	c.loss = must(G.Div(must(G.Sub(must(G.Add(rows, cols)), must(G.Mul(meanDiag, G.NewConstant(float32(2)))))), G.NewConstant(float32(2))))
 	if err != nil {
 		return nil, fmt.Errorf("building the training graph: %w", err)
@@ -121,7 +128,10 @@ func newContrastive(batch, dim int, temperature float64, w, theta *tensor.Dense)
 // stepResult is what one step of the graph returns. The gradient slices
 // belong to the graph and change on the next step.
 type stepResult struct {
-	loss         float32
+	loss float32
+	// pairLoss[i] is pair i's share of the loss: ½ (lse_j S_ij − S_ii +
+	// lse_j S_ji − S_ii); the loss is their mean.
+	pairLoss     []float32
 	gw, ghq, ghp []float32
 	gtheta       float32 // 0 without a lexical half
 }
@@ -189,5 +199,10 @@ func (c *contrastive) step(hq, hp, lex []float32, weight float32) (r stepResult,
 		r.gtheta = g[0]
 	}
 	r.loss = c.loss.Value().Data().(float32)
+	sv, rv, cv := c.sVal.Data().([]float32), c.rowVal.Data().([]float32), c.colVal.Data().([]float32)
+	r.pairLoss = make([]float32, b)
+	for i := range b {
+		r.pairLoss[i] = (rv[i] + cv[i] - 2*sv[i*b+i]) / 2
+	}
 	return r, nil
 }

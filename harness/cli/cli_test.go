@@ -16,7 +16,7 @@ import (
 	"github.com/xlbench/xlbench/harness/internal/testenv"
 )
 
-var bin struct{ xlbench, misbehave, temperature string }
+var bin struct{ xlbench, misbehave, temperature, lossAdaptive string }
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "xlbench-cli-test")
@@ -27,10 +27,12 @@ func TestMain(m *testing.M) {
 	bin.xlbench = filepath.Join(dir, "xlbench")
 	bin.misbehave = filepath.Join(dir, "misbehave")
 	bin.temperature = filepath.Join(dir, "temperature")
+	bin.lossAdaptive = filepath.Join(dir, "loss-adaptive")
 	for out, pkg := range map[string]string{
-		bin.xlbench:     "./harness/cmd/xlbench",
-		bin.misbehave:   "./harness/cli/testdata/misbehave",
-		bin.temperature: "./plugins/examples/temperature",
+		bin.xlbench:      "./harness/cmd/xlbench",
+		bin.misbehave:    "./harness/cli/testdata/misbehave",
+		bin.temperature:  "./plugins/examples/temperature",
+		bin.lossAdaptive: "./plugins/examples/loss-adaptive",
 	} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		cmd.Dir = root

@@ -20,6 +20,9 @@
 //     languages that group offers on each side (a translation group offers
 //     no same-language pair), no group appears twice in a batch, and every
 //     batch has the batch size;
+//   - feedback (samplers that observe training): Observe takes the
+//     feedback of each chunk, the batches stay valid, and the same feedback
+//     gives the same batches;
 //   - vectors (encoders): one vector per text, of the configured dimension,
 //     finite; sparse vectors well formed;
 //   - trainable agrees (encoders): Describe and Configure agree on whether

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,15 +18,16 @@ import (
 	"github.com/xlbench/xlbench/plugins"
 )
 
-var xlbenchBin, temperatureBin string
+var xlbenchBin, temperatureBin, lossAdaptiveBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "conformance-test")
 	if err != nil {
 		panic(err)
 	}
-	xlbenchBin, temperatureBin = filepath.Join(dir, "xlbench"), filepath.Join(dir, "temperature")
-	for out, pkg := range map[string]string{xlbenchBin: "./harness/cmd/xlbench", temperatureBin: "./plugins/examples/temperature"} {
+	xlbenchBin, temperatureBin, lossAdaptiveBin = filepath.Join(dir, "xlbench"), filepath.Join(dir, "temperature"), filepath.Join(dir, "loss-adaptive")
+	for out, pkg := range map[string]string{xlbenchBin: "./harness/cmd/xlbench", temperatureBin: "./plugins/examples/temperature",
+		lossAdaptiveBin: "./plugins/examples/loss-adaptive"} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		cmd.Dir = testenv.ModuleRoot()
 		if b, err := cmd.CombinedOutput(); err != nil {
@@ -63,7 +65,7 @@ func report(r *conformance.Report) string {
 // TestGoPluginsConform checks the Go example plugin and the built-ins of
 // each kind: every check passes and throughput is measured.
 func TestGoPluginsConform(t *testing.T) {
-	conform(t, temperatureBin, "builtin:hybrid", "builtin:bm25", "builtin:gorgonia", "builtin:reader")
+	conform(t, temperatureBin, lossAdaptiveBin, "builtin:hybrid", "builtin:bm25", "builtin:gorgonia", "builtin:reader")
 }
 
 // TestPythonPluginsConform checks the Python example plugins.
@@ -78,6 +80,9 @@ func conform(t *testing.T, refs ...string) {
 			r := check(t, ref)
 			if len(r.Failed()) > 0 || len(r.Checks) < 8 || len(r.Figures) == 0 {
 				t.Errorf("%s", report(r))
+			}
+			if r.Info.ObservesTraining && !slices.ContainsFunc(r.Checks, func(c conformance.Check) bool { return c.Name == "feedback" }) {
+				t.Errorf("%s observes training, but its feedback was not checked:\n%s", ref, report(r))
 			}
 			for _, f := range r.Figures {
 				if f.Value <= 0 {

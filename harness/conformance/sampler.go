@@ -78,6 +78,9 @@ func (c *checker) sampler() {
 	}
 	c.check("batch validity", func() error { return validBatches(cfg, base) })
 
+	if c.rep.Info.ObservesTraining {
+		c.check("feedback", func() error { return c.feedback(s, cfg) })
+	}
 	second, ok := c.start("determinism", false)
 	if ok {
 		c.check("determinism", func() error {
@@ -146,4 +149,72 @@ func validBatches(cfg plugins.SamplerConfig, bs []plugins.Batch) error {
 		}
 	}
 	return nil
+}
+
+// feedback checks a sampler that observes training: it takes feedback
+// between chunks, its batches stay valid, and the same feedback after the
+// same Start gives the same batches.
+func (c *checker) feedback(s plugins.Sampler, cfg plugins.SamplerConfig) error {
+	o, ok := s.(plugins.Observer)
+	if !ok {
+		return fmt.Errorf("the host cannot send this sampler feedback")
+	}
+	run := func() ([]plugins.Batch, error) {
+		if err := s.Start(c.ctx, cfg); err != nil {
+			return nil, err
+		}
+		var all []plugins.Batch
+		for chunk := range 4 {
+			bs, err := s.Next(c.ctx, 16)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, bs...)
+			if err := o.Observe(c.ctx, syntheticFeedback(16*chunk, bs)); err != nil {
+				return nil, fmt.Errorf("Observe after chunk %d: %w", chunk, err)
+			}
+		}
+		return all, nil
+	}
+	first, err := run()
+	if err != nil {
+		return err
+	}
+	if err := validBatches(cfg, first); err != nil {
+		return fmt.Errorf("after feedback: %w", err)
+	}
+	again, err := run()
+	if err != nil {
+		return err
+	}
+	if err := firstDiff(first, again, batchesEqual); err != nil {
+		return fmt.Errorf("the same feedback after the same Start: %w", err)
+	}
+	return nil
+}
+
+// syntheticFeedback makes up a chunk's feedback in which cross-lingual
+// pairs cost more than monolingual ones.
+func syntheticFeedback(first int, bs []plugins.Batch) plugins.Feedback {
+	f := plugins.Feedback{FirstStep: first}
+	type key struct{ q, p string }
+	n := map[key]int{}
+	for _, b := range bs {
+		f.StepLoss = append(f.StepLoss, 1)
+		for _, p := range b {
+			n[key{p.QueryLang, p.PassageLang}]++
+		}
+	}
+	for _, q := range checkLangs {
+		for _, p := range checkLangs {
+			if k := (key{q, p}); n[k] > 0 {
+				mean := 1.0
+				if q != p {
+					mean = 3
+				}
+				f.PairLoss = append(f.PairLoss, plugins.PairLoss{QueryLang: q, PassageLang: p, Mean: mean, Pairs: n[k]})
+			}
+		}
+	}
+	return f
 }

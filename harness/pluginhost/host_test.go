@@ -244,3 +244,56 @@ func TestPythonExampleSampler(t *testing.T) {
 		t.Errorf("misspelt parameter: %v", err)
 	}
 }
+
+// TestPythonEncoderPairLosses trains the PyTorch example encoder through the
+// host: each step reports its pairs' losses (for an observing sampler's
+// feedback), whose mean is the step's loss.
+func TestPythonEncoderPairLosses(t *testing.T) {
+	testenv.PythonModules(t, "grpc", "google.protobuf", "torch")
+	script := filepath.Join(testenv.ModuleRoot(), "plugins", "examples", "pytorch-encoder", "encoder.py")
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	e, stop, err := h.StartEncoder(script, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := context.Background()
+	if _, err := e.Configure(ctx, plugins.EncoderConfig{Seed: 1, Params: plugins.Params{"dim": 8.0, "buckets": 1024.0, "device": "cpu"}}); err != nil {
+		t.Fatal(err)
+	}
+	var groups []plugins.CorpusGroup
+	for i := range 16 {
+		groups = append(groups, plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
+			{Lang: "en", Role: plugins.RoleQuery, Text: fmt.Sprintf("what is thing%d", i)},
+			{Lang: "en", Role: plugins.RolePassage, Text: fmt.Sprintf("thing%d is number %d", i, i)},
+		}})
+	}
+	if err := e.LoadCorpus(ctx, groups); err != nil {
+		t.Fatal(err)
+	}
+	var bs []plugins.Batch
+	for s := range 5 {
+		var b plugins.Batch
+		for i := range 4 {
+			b = append(b, plugins.Pair{Group: uint32((4*s + i) % 16), QueryLang: "en", PassageLang: "en"})
+		}
+		bs = append(bs, b)
+	}
+	steps, err := plugins.TrainStepsPairs(ctx, e, bs)
+	if err != nil || len(steps) != 5 {
+		t.Fatalf("%d steps, %v", len(steps), err)
+	}
+	for i, st := range steps {
+		if len(st.PairLoss) != 4 {
+			t.Fatalf("step %d: %d pair losses", i, len(st.PairLoss))
+		}
+		mean := 0.0
+		for _, p := range st.PairLoss {
+			mean += p / 4
+		}
+		if d := mean - st.Loss; d > 1e-5 || d < -1e-5 {
+			t.Errorf("step %d: mean pair loss %v, loss %v", i, mean, st.Loss)
+		}
+	}
+}

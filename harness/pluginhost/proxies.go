@@ -99,6 +99,17 @@ func (p *samplerProxy) Next(ctx context.Context, n int) ([]plugins.Batch, error)
 	return b, p.i.wrap("Next", err)
 }
 
+// Observe sends feedback to an observing sampler.
+func (p *samplerProxy) Observe(ctx context.Context, f plugins.Feedback) error {
+	o, ok := p.s.(plugins.Observer)
+	if !ok {
+		return p.i.wrap("Observe", fmt.Errorf("the sampler client cannot observe"))
+	}
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	return p.i.wrap("Observe", o.Observe(ctx, f))
+}
+
 type encoderProxy struct {
 	i *Instance
 	e plugins.Encoder
@@ -131,6 +142,14 @@ func (p *encoderProxy) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]fl
 	defer cancel()
 	losses, err := plugins.TrainSteps(ctx, p.e, bs)
 	return losses, p.i.wrap("TrainSteps", err)
+}
+
+// TrainStepsPairs is TrainSteps with pair losses (see plugins.TrainStepsPairs).
+func (p *encoderProxy) TrainStepsPairs(ctx context.Context, bs []plugins.Batch) ([]plugins.Step, error) {
+	ctx, cancel := p.i.ctx(ctx)
+	defer cancel()
+	steps, err := plugins.TrainStepsPairs(ctx, p.e, bs)
+	return steps, p.i.wrap("TrainSteps", err)
 }
 
 func (p *encoderProxy) TrainStep(ctx context.Context, b plugins.Batch) (float64, error) {

@@ -380,6 +380,7 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
 		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
 		SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(), ValidateEvery: validateEvery(cell.Experiment, steps),
+		Observe: cell.Sampler.Info.ObservesTraining,
 		OnStep: func(step int, loss float64) {
 			run.status(fmt.Sprintf("training, step %d/%d, loss %.3f", step, steps, loss))
 		},

@@ -4,6 +4,7 @@
 package train
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -211,6 +212,11 @@ type Options struct {
 	// Validation pairs before training, every ValidateEvery steps and at
 	// the end; the trainer must then encode (Embedder).
 	ValidateEvery int
+	// Observe sends the sampler feedback after every chunk of steps (the
+	// sampler declared Info.ObservesTraining and must be a
+	// plugins.Observer): the loss of each step and the mean loss per
+	// language pair.
+	Observe bool
 }
 
 // Record is what a training run leaves in the cell's result.
@@ -233,10 +239,12 @@ type Record struct {
 	// Validation is the validation loss over training, when measured.
 	Validation []ValidationPoint `json:"validation,omitempty"`
 	// ValidationPairs is the number of pairs it is measured on.
-	ValidationPairs int            `json:"validation_pairs,omitempty"`
-	Groups          int            `json:"groups"`
-	QueryLangs      map[string]int `json:"query_langs"`
-	PassageLangs    map[string]int `json:"passage_langs"`
+	ValidationPairs int `json:"validation_pairs,omitempty"`
+	// Feedbacks counts the feedback messages sent to an observing sampler.
+	Feedbacks    int            `json:"feedbacks,omitempty"`
+	Groups       int            `json:"groups"`
+	QueryLangs   map[string]int `json:"query_langs"`
+	PassageLangs map[string]int `json:"passage_langs"`
 }
 
 // FinalLoss is the mean loss of the last n steps (one step's loss is noisy),
@@ -273,6 +281,13 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	rec := &Record{Steps: opt.Steps, BatchSize: opt.BatchSize, Loss: make([]float32, 0, opt.Steps),
 		BatchLanguages: map[string]int{}, PairLanguages: map[string]int{},
 		Groups: len(c.Groups), QueryLangs: c.QueryLangs, PassageLangs: c.PassageLangs}
+	var observer plugins.Observer
+	if opt.Observe {
+		var ok bool
+		if observer, ok = s.(plugins.Observer); !ok {
+			return nil, fmt.Errorf("the sampler observes training but cannot be sent feedback")
+		}
+	}
 	var embedder Embedder
 	if opt.ValidateEvery > 0 {
 		var ok bool
@@ -330,7 +345,16 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			}
 		}
 		// The plugin host's encoders take the chunk over one pipelined stream.
-		losses, err := plugins.TrainSteps(ctx, enc, chunk)
+		var losses []float64
+		var steps []plugins.Step
+		if observer != nil {
+			steps, err = plugins.TrainStepsPairs(ctx, enc, chunk)
+			for _, st := range steps {
+				losses = append(losses, st.Loss)
+			}
+		} else {
+			losses, err = plugins.TrainSteps(ctx, enc, chunk)
+		}
 		for i, loss := range losses {
 			b := chunk[i]
 			rec.Loss = append(rec.Loss, float32(loss))
@@ -350,6 +374,12 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 		if err != nil {
 			return nil, fmt.Errorf("step %d: encoder: %w", step+len(losses)+1, err)
 		}
+		if observer != nil {
+			if err := observer.Observe(ctx, Feedback(step, chunk, steps)); err != nil {
+				return nil, fmt.Errorf("step %d: sampler feedback: %w", step+len(chunk), err)
+			}
+			rec.Feedbacks++
+		}
 		step += len(chunk)
 		if opt.ValidateEvery > 0 && (step%opt.ValidateEvery == 0 || step == opt.Steps) {
 			if err := validate(step); err != nil {
@@ -363,6 +393,40 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	rec.PairsPerSecond = float64(rec.Pairs) / rec.Seconds
 	rec.MonolingualShare = float64(rec.MonolingualBatches) / float64(opt.Steps)
 	return rec, nil
+}
+
+// Feedback is what an observing sampler is told of a chunk of steps that
+// began at step first: each step's loss and, when the encoder reported pair
+// losses for every step, the mean per (query language, passage language),
+// sorted. Pair means are summed in step and batch order, so the same
+// losses give bit-identical feedback.
+func Feedback(first int, chunk []plugins.Batch, steps []plugins.Step) plugins.Feedback {
+	f := plugins.Feedback{FirstStep: first, StepLoss: make([]float64, len(steps))}
+	type key struct{ q, p string }
+	sums, counts := map[key]float64{}, map[key]int{}
+	pairs := true
+	for i, st := range steps {
+		f.StepLoss[i] = st.Loss
+		if len(st.PairLoss) != len(chunk[i]) {
+			pairs = false
+			continue
+		}
+		for j, p := range chunk[i] {
+			k := key{p.QueryLang, p.PassageLang}
+			sums[k] += st.PairLoss[j]
+			counts[k]++
+		}
+	}
+	if !pairs {
+		return f
+	}
+	for k, n := range counts {
+		f.PairLoss = append(f.PairLoss, plugins.PairLoss{QueryLang: k.q, PassageLang: k.p, Mean: sums[k] / float64(n), Pairs: n})
+	}
+	slices.SortFunc(f.PairLoss, func(a, b plugins.PairLoss) int {
+		return cmp.Or(strings.Compare(a.QueryLang, b.QueryLang), strings.Compare(a.PassageLang, b.PassageLang))
+	})
+	return f
 }
 
 // checkBatch refuses pairs that a group does not offer: an unknown group,

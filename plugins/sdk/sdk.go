@@ -27,13 +27,26 @@ import (
 // BatchFunc returns the next batch of a deterministic sequence.
 type BatchFunc func() (plugins.Batch, error)
 
-// SamplerDef defines a sampler plugin.
+// Observing is the batch sequence of a sampler that observes training:
+// after every chunk of steps the host calls Observe with the chunk's
+// feedback, then asks for more batches.
+type Observing interface {
+	Next() (plugins.Batch, error)
+	Observe(f plugins.Feedback) error
+}
+
+// SamplerDef defines a sampler plugin: set New, or NewObserving for a
+// sampler that adapts to training.
 type SamplerDef struct {
 	Info plugins.Info
 	// New builds the batch sequence for one configuration. cfg.Params has
 	// been checked against Info.Params and holds every default. New is
 	// called again on every Start, so the sequence restarts.
 	New func(cfg plugins.SamplerConfig) (BatchFunc, error)
+	// NewObserving is New for a sampler that observes training; with it
+	// the SDK declares Info.ObservesTraining and passes the host's
+	// feedback to the sequence.
+	NewObserving func(cfg plugins.SamplerConfig) (Observing, error)
 }
 
 // NewSampler returns the plugins.Sampler that def describes, for use in
@@ -47,10 +60,24 @@ type sampler struct {
 	def  SamplerDef
 	mu   sync.Mutex
 	next BatchFunc
+	obs  Observing
 	size int
 }
 
-func (s *sampler) Describe(context.Context) (plugins.Info, error) { return s.def.Info, nil }
+func (s *sampler) Describe(context.Context) (plugins.Info, error) {
+	info := s.def.Info
+	info.ObservesTraining = s.def.NewObserving != nil
+	return info, nil
+}
+
+func (s *sampler) Observe(_ context.Context, f plugins.Feedback) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.obs == nil {
+		return fmt.Errorf("sampler %s does not observe training, or Observe came before Start", s.def.Info.Name)
+	}
+	return s.obs.Observe(f)
+}
 
 func (s *sampler) Start(_ context.Context, cfg plugins.SamplerConfig) error {
 	if cfg.BatchSize < 1 {
@@ -61,13 +88,19 @@ func (s *sampler) Start(_ context.Context, cfg plugins.SamplerConfig) error {
 		return err
 	}
 	cfg.Params = params
-	next, err := s.def.New(cfg)
-	if err != nil {
+	var next BatchFunc
+	var obs Observing
+	if s.def.NewObserving != nil {
+		if obs, err = s.def.NewObserving(cfg); err != nil {
+			return err
+		}
+		next = obs.Next
+	} else if next, err = s.def.New(cfg); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.next, s.size = next, cfg.BatchSize
+	s.next, s.obs, s.size = next, obs, cfg.BatchSize
 	return nil
 }
 

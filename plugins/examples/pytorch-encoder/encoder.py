@@ -152,13 +152,17 @@ class TorchEncoder(plugin.Encoder):
         d = self.model([self.text[(p.group, p.passage_lang, PASSAGE)] for p in batch], PASSAGE)
         scores = q @ d.T / self.temperature
         target = torch.arange(len(batch), device=scores.device)
-        loss = (F.cross_entropy(scores, target) + F.cross_entropy(scores.T, target)) / 2
+        # Each pair's loss (its query-to-passage and passage-to-query terms);
+        # their mean is the batch loss. Returning them lets the host tell an
+        # observing sampler the loss per language pair.
+        pair_loss = (F.cross_entropy(scores, target, reduction="none") + F.cross_entropy(scores.T, target, reduction="none")) / 2
+        loss = pair_loss.mean()
         for o in self.optimizers:
             o.zero_grad()
         loss.backward()
         for o in self.optimizers:
             o.step()
-        return loss.item()
+        return loss.item(), pair_loss.detach().cpu().tolist()
 
     @torch.no_grad()
     def encode(self, role, lang, texts):

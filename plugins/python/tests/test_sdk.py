@@ -100,3 +100,44 @@ class IndexTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class _Context:
+    def abort(self, code, message):
+        raise RuntimeError(f"{code}: {message}")
+
+
+class ObserveTest(unittest.TestCase):
+    def test_feedback_reaches_an_observing_sampler(self):
+        from xlbench import plugin
+        from xlbench.types import Feedback, PairLoss, SamplerConfig
+        from xlbench.v1 import sampler_pb2
+
+        class Watching(plugin.Sampler):
+            info = Info("watching", "1")
+            seen = []
+
+            def start(self, config):
+                pass
+
+            def next(self, n):
+                return []
+
+            def observe(self, feedback):
+                self.seen.append(feedback)
+
+        class Plain(Watching):
+            observe = plugin.Sampler.observe
+
+        self.assertTrue(Watching.observes_training())
+        self.assertFalse(Plain.observes_training())
+        server = plugin._SamplerServer(Watching())
+        self.assertTrue(server.Describe(None, None).observes_training)
+        self.assertFalse(plugin._SamplerServer(Plain()).Describe(None, None).observes_training)
+        start = sampler_pb2.SamplerStartRequest(corpus=sampler_pb2.CorpusSummary(languages=["de", "en"]), batch_size=2, seed=1)
+        server.Start(start, _Context())
+        server.Observe(sampler_pb2.Feedback(first_step=64, step_loss=[1.5, 2.5],
+                                            pair_loss=[sampler_pb2.PairLoss(query_lang=0, passage_lang=1, mean=2.0, pairs=4)]), _Context())
+        self.assertEqual(Watching.seen, [Feedback(64, [1.5, 2.5], [PairLoss("de", "en", 2.0, 4)])])
+        with self.assertRaisesRegex(RuntimeError, "does not observe training"):
+            plugin._SamplerServer(Plain()).Observe(sampler_pb2.Feedback(), _Context())

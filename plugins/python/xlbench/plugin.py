@@ -23,8 +23,8 @@ from google.protobuf import json_format, struct_pb2
 from . import handshake
 from .params import Param, ParamError, check_params
 from .types import (PASSAGE, QA, QUERY, TRANSLATION, Answer, Candidate, Config, Corpus, CorpusGroup,
-                    EncoderInfo, Group, Info, pair_tuple, Pair, ReaderInfo, ReadingExample, ReadQuery,
-                    SamplerConfig, SparseVectors, Text, Vectors)
+                    EncoderInfo, Feedback, Group, Info, PairLoss, pair_tuple, Pair, ReaderInfo, ReadingExample,
+                    ReadQuery, SamplerConfig, SparseVectors, Text, Vectors)
 from .v1 import common_pb2, encoder_pb2, encoder_pb2_grpc, reader_pb2, reader_pb2_grpc, sampler_pb2, sampler_pb2_grpc
 
 __all__ = ["Sampler", "Encoder", "Reader", "serve", "PluginError", "Param", "ParamError", "check_params"]
@@ -48,6 +48,16 @@ class Sampler:
         """The next n batches, each of config.batch_size pairs."""
         raise NotImplementedError
 
+    def observe(self, feedback: Feedback) -> None:
+        """Define it to observe training: the host then sends the feedback of
+        every chunk of steps before asking for the next chunk. Its effect
+        must be deterministic: the same feedback gives the same batches."""
+        raise PluginError("this sampler does not observe training")
+
+    @classmethod
+    def observes_training(cls) -> bool:
+        return cls.observe is not Sampler.observe
+
 
 class Encoder:
     """A retrieval model. An encoder that does not train (EncoderInfo.trainable
@@ -63,8 +73,10 @@ class Encoder:
         """Every training group's texts, once, before the first train_step."""
         raise PluginError("this encoder does not train")
 
-    def train_step(self, batch: list[Pair]) -> float:
-        """Train on one batch; return its loss."""
+    def train_step(self, batch: list[Pair]) -> float | tuple[float, Sequence[float]]:
+        """Train on one batch; return its loss, or the loss and each pair's
+        loss in batch order (which an observing sampler is told, averaged
+        per language pair)."""
         raise PluginError("this encoder does not train")
 
     def prepare(self, lang: str, texts: list[str]) -> None:
@@ -198,10 +210,25 @@ class _SamplerServer(sampler_pb2_grpc.SamplerServicer):
     def __init__(self, impl: Sampler):
         self.impl, self.guard = impl, _Guard(impl.info.name)
         self.langs: dict[str, int] | None = None
+        self.names: tuple[str, ...] = ()
         self.batch_size = 0
 
     def Describe(self, request, context):
-        return info_to_wire(self.impl.info)
+        w = info_to_wire(self.impl.info)
+        w.observes_training = type(self.impl).observes_training()
+        return w
+
+    def Observe(self, request, context):
+        def observe():
+            if not type(self.impl).observes_training():
+                raise PluginError("this sampler does not observe training")
+            if self.langs is None:
+                raise PluginError("Observe called before Start")
+            pairs = [PairLoss(_lang(self.names, p.query_lang), _lang(self.names, p.passage_lang), p.mean, p.pairs)
+                     for p in request.pair_loss]
+            self.impl.observe(Feedback(request.first_step, list(request.step_loss), pairs))
+            return common_pb2.Empty()
+        return self.guard.call(context, observe)
 
     def Start(self, request, context):
         def start():
@@ -213,6 +240,7 @@ class _SamplerServer(sampler_pb2_grpc.SamplerServicer):
             params = check_params(self.impl.info.params, params_from_wire(request.params))
             self.impl.start(SamplerConfig(Corpus(names, groups), request.batch_size, params, request.seed))
             self.langs = {n: i for i, n in enumerate(names)}
+            self.names = names
             self.batch_size = request.batch_size
             return common_pb2.Empty()
         return self.guard.call(context, start)
@@ -291,17 +319,24 @@ class _EncoderServer(encoder_pb2_grpc.EncoderServicer):
             return common_pb2.Empty()
         return self.guard.call(context, load)
 
-    def _step(self, context, w) -> float:
+    def _step(self, context, w) -> encoder_pb2.TrainStepResponse:
         self._trainable(context, "TrainStep")
-        loss = float(self.impl.train_step(batch_from_wire(w, self.langs)))
-        return loss
+        batch = batch_from_wire(w, self.langs)
+        out = self.impl.train_step(batch)
+        if isinstance(out, tuple):
+            loss, pairs = out
+            pairs = [float(x) for x in pairs]
+            if len(pairs) != len(batch):
+                raise PluginError(f"encoder reported {len(pairs)} pair losses for a batch of {len(batch)}")
+            return encoder_pb2.TrainStepResponse(loss=float(loss), pair_loss=pairs)
+        return encoder_pb2.TrainStepResponse(loss=float(out))
 
     def TrainStep(self, request, context):
-        return self.guard.call(context, lambda: encoder_pb2.TrainStepResponse(loss=self._step(context, request)))
+        return self.guard.call(context, lambda: self._step(context, request))
 
     def TrainSteps(self, request_iterator, context):
         for w in request_iterator:
-            yield self.guard.call(context, lambda: encoder_pb2.TrainStepResponse(loss=self._step(context, w)))
+            yield self.guard.call(context, lambda: self._step(context, w))
 
     def Prepare(self, request, context):
         def prepare():

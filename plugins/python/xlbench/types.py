@@ -70,6 +70,26 @@ class Pair(NamedTuple):
 Batch = list
 
 
+class PairLoss(NamedTuple):
+    """The mean loss of one (query language, passage language) pair over a chunk."""
+
+    query_lang: str
+    passage_lang: str
+    mean: float
+    pairs: int
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What an observing sampler is told after a chunk of steps: each step's
+    loss (first_step is the 0-based index of the first) and the mean loss per
+    language pair, sorted (empty when the encoder reports no pair losses)."""
+
+    first_step: int
+    step_loss: list[float]
+    pair_loss: list[PairLoss]
+
+
 @dataclass(frozen=True)
 class SamplerConfig:
     corpus: Corpus

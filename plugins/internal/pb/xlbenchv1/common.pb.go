@@ -248,9 +248,13 @@ type PluginInfo struct {
 	Params      []*ParamSpec           `protobuf:"bytes,4,rep,name=params,proto3" json:"params,omitempty"`
 	// Encoders only: the encoder trains (LoadCorpus, TrainStep). An untrained
 	// encoder is evaluated once per experiment, not once per sampler and seed.
-	Trainable     bool `protobuf:"varint,5,opt,name=trainable,proto3" json:"trainable,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Trainable bool `protobuf:"varint,5,opt,name=trainable,proto3" json:"trainable,omitempty"`
+	// Samplers only: the sampler observes training. The host then calls
+	// Sampler.Observe after every chunk of steps, before asking for the next
+	// chunk; a sampler that does not observe is never called.
+	ObservesTraining bool `protobuf:"varint,6,opt,name=observes_training,json=observesTraining,proto3" json:"observes_training,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *PluginInfo) Reset() {
@@ -314,6 +318,13 @@ func (x *PluginInfo) GetParams() []*ParamSpec {
 func (x *PluginInfo) GetTrainable() bool {
 	if x != nil {
 		return x.Trainable
+	}
+	return false
+}
+
+func (x *PluginInfo) GetObservesTraining() bool {
+	if x != nil {
+		return x.ObservesTraining
 	}
 	return false
 }
@@ -397,14 +408,15 @@ const file_xlbench_v1_common_proto_rawDesc = "" +
 	"\x03min\x18\x06 \x01(\x01R\x03min\x12\x17\n" +
 	"\ahas_max\x18\a \x01(\bR\x06hasMax\x12\x10\n" +
 	"\x03max\x18\b \x01(\x01R\x03max\x12\x15\n" +
-	"\x06one_of\x18\t \x03(\tR\x05oneOf\"\xa9\x01\n" +
+	"\x06one_of\x18\t \x03(\tR\x05oneOf\"\xd6\x01\n" +
 	"\n" +
 	"PluginInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x12-\n" +
 	"\x06params\x18\x04 \x03(\v2\x15.xlbench.v1.ParamSpecR\x06params\x12\x1c\n" +
-	"\ttrainable\x18\x05 \x01(\bR\ttrainable\"_\n" +
+	"\ttrainable\x18\x05 \x01(\bR\ttrainable\x12+\n" +
+	"\x11observes_training\x18\x06 \x01(\bR\x10observesTraining\"_\n" +
 	"\x05Batch\x12\x14\n" +
 	"\x05group\x18\x01 \x03(\rR\x05group\x12\x1d\n" +
 	"\n" +

@@ -370,8 +370,13 @@ func (x *CorpusChunk) GetGroups() []*CorpusGroup {
 }
 
 type TrainStepResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Loss          float64                `protobuf:"fixed64,1,opt,name=loss,proto3" json:"loss,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Loss  float64                `protobuf:"fixed64,1,opt,name=loss,proto3" json:"loss,omitempty"`
+	// Optional: each pair's own loss, in the batch's order (for the symmetric
+	// in-batch InfoNCE, the mean of the pair's query-to-passage and
+	// passage-to-query terms), so that the host can tell an observing sampler
+	// the loss per language pair. Empty when the encoder does not report it.
+	PairLoss      []float32 `protobuf:"fixed32,2,rep,packed,name=pair_loss,json=pairLoss,proto3" json:"pair_loss,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -411,6 +416,13 @@ func (x *TrainStepResponse) GetLoss() float64 {
 		return x.Loss
 	}
 	return 0
+}
+
+func (x *TrainStepResponse) GetPairLoss() []float32 {
+	if x != nil {
+		return x.PairLoss
+	}
+	return nil
 }
 
 type PrepareRequest struct {
@@ -727,9 +739,10 @@ const file_xlbench_v1_encoder_proto_rawDesc = "" +
 	"\x05texts\x18\x02 \x03(\v2\x10.xlbench.v1.TextR\x05texts\"\\\n" +
 	"\vCorpusChunk\x12\x1c\n" +
 	"\tlanguages\x18\x01 \x03(\tR\tlanguages\x12/\n" +
-	"\x06groups\x18\x02 \x03(\v2\x17.xlbench.v1.CorpusGroupR\x06groups\"'\n" +
+	"\x06groups\x18\x02 \x03(\v2\x17.xlbench.v1.CorpusGroupR\x06groups\"D\n" +
 	"\x11TrainStepResponse\x12\x12\n" +
-	"\x04loss\x18\x01 \x01(\x01R\x04loss\":\n" +
+	"\x04loss\x18\x01 \x01(\x01R\x04loss\x12\x1b\n" +
+	"\tpair_loss\x18\x02 \x03(\x02R\bpairLoss\":\n" +
 	"\x0ePrepareRequest\x12\x14\n" +
 	"\x05texts\x18\x01 \x03(\tR\x05texts\x12\x12\n" +
 	"\x04lang\x18\x02 \x01(\tR\x04lang\"_\n" +

@@ -355,6 +355,141 @@ func (x *NextResponse) GetBatches() []*Batch {
 	return nil
 }
 
+// PairLoss is the mean loss of the pairs of one (query language, passage
+// language) pair over a chunk of steps; languages index
+// CorpusSummary.languages.
+type PairLoss struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QueryLang     uint32                 `protobuf:"varint,1,opt,name=query_lang,json=queryLang,proto3" json:"query_lang,omitempty"`
+	PassageLang   uint32                 `protobuf:"varint,2,opt,name=passage_lang,json=passageLang,proto3" json:"passage_lang,omitempty"`
+	Mean          float64                `protobuf:"fixed64,3,opt,name=mean,proto3" json:"mean,omitempty"`
+	Pairs         uint32                 `protobuf:"varint,4,opt,name=pairs,proto3" json:"pairs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PairLoss) Reset() {
+	*x = PairLoss{}
+	mi := &file_xlbench_v1_sampler_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PairLoss) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PairLoss) ProtoMessage() {}
+
+func (x *PairLoss) ProtoReflect() protoreflect.Message {
+	mi := &file_xlbench_v1_sampler_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PairLoss.ProtoReflect.Descriptor instead.
+func (*PairLoss) Descriptor() ([]byte, []int) {
+	return file_xlbench_v1_sampler_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PairLoss) GetQueryLang() uint32 {
+	if x != nil {
+		return x.QueryLang
+	}
+	return 0
+}
+
+func (x *PairLoss) GetPassageLang() uint32 {
+	if x != nil {
+		return x.PassageLang
+	}
+	return 0
+}
+
+func (x *PairLoss) GetMean() float64 {
+	if x != nil {
+		return x.Mean
+	}
+	return 0
+}
+
+func (x *PairLoss) GetPairs() uint32 {
+	if x != nil {
+		return x.Pairs
+	}
+	return 0
+}
+
+// Feedback is what the host tells an observing sampler after a chunk of
+// steps: the loss of every step (first_step is the 0-based index of the
+// first), and the mean loss per language pair when the encoder reports
+// pair losses (empty otherwise), sorted by query then passage language.
+type Feedback struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FirstStep     uint64                 `protobuf:"varint,1,opt,name=first_step,json=firstStep,proto3" json:"first_step,omitempty"`
+	StepLoss      []float64              `protobuf:"fixed64,2,rep,packed,name=step_loss,json=stepLoss,proto3" json:"step_loss,omitempty"`
+	PairLoss      []*PairLoss            `protobuf:"bytes,3,rep,name=pair_loss,json=pairLoss,proto3" json:"pair_loss,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Feedback) Reset() {
+	*x = Feedback{}
+	mi := &file_xlbench_v1_sampler_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Feedback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Feedback) ProtoMessage() {}
+
+func (x *Feedback) ProtoReflect() protoreflect.Message {
+	mi := &file_xlbench_v1_sampler_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
+func (*Feedback) Descriptor() ([]byte, []int) {
+	return file_xlbench_v1_sampler_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Feedback) GetFirstStep() uint64 {
+	if x != nil {
+		return x.FirstStep
+	}
+	return 0
+}
+
+func (x *Feedback) GetStepLoss() []float64 {
+	if x != nil {
+		return x.StepLoss
+	}
+	return nil
+}
+
+func (x *Feedback) GetPairLoss() []*PairLoss {
+	if x != nil {
+		return x.PairLoss
+	}
+	return nil
+}
+
 var File_xlbench_v1_sampler_proto protoreflect.FileDescriptor
 
 const file_xlbench_v1_sampler_proto_rawDesc = "" +
@@ -379,14 +514,26 @@ const file_xlbench_v1_sampler_proto_rawDesc = "" +
 	"\vNextRequest\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\";\n" +
 	"\fNextResponse\x12+\n" +
-	"\abatches\x18\x01 \x03(\v2\x11.xlbench.v1.BatchR\abatches*:\n" +
+	"\abatches\x18\x01 \x03(\v2\x11.xlbench.v1.BatchR\abatches\"v\n" +
+	"\bPairLoss\x12\x1d\n" +
+	"\n" +
+	"query_lang\x18\x01 \x01(\rR\tqueryLang\x12!\n" +
+	"\fpassage_lang\x18\x02 \x01(\rR\vpassageLang\x12\x12\n" +
+	"\x04mean\x18\x03 \x01(\x01R\x04mean\x12\x14\n" +
+	"\x05pairs\x18\x04 \x01(\rR\x05pairs\"y\n" +
+	"\bFeedback\x12\x1d\n" +
+	"\n" +
+	"first_step\x18\x01 \x01(\x04R\tfirstStep\x12\x1b\n" +
+	"\tstep_loss\x18\x02 \x03(\x01R\bstepLoss\x121\n" +
+	"\tpair_loss\x18\x03 \x03(\v2\x14.xlbench.v1.PairLossR\bpairLoss*:\n" +
 	"\tGroupKind\x12\x11\n" +
 	"\rGROUP_KIND_QA\x10\x00\x12\x1a\n" +
-	"\x16GROUP_KIND_TRANSLATION\x10\x012\xb8\x01\n" +
+	"\x16GROUP_KIND_TRANSLATION\x10\x012\xec\x01\n" +
 	"\aSampler\x125\n" +
 	"\bDescribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12;\n" +
 	"\x05Start\x12\x1f.xlbench.v1.SamplerStartRequest\x1a\x11.xlbench.v1.Empty\x129\n" +
-	"\x04Next\x12\x17.xlbench.v1.NextRequest\x1a\x18.xlbench.v1.NextResponseB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3"
+	"\x04Next\x12\x17.xlbench.v1.NextRequest\x1a\x18.xlbench.v1.NextResponse\x122\n" +
+	"\aObserve\x12\x14.xlbench.v1.Feedback\x1a\x11.xlbench.v1.EmptyB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3"
 
 var (
 	file_xlbench_v1_sampler_proto_rawDescOnce sync.Once
@@ -401,7 +548,7 @@ func file_xlbench_v1_sampler_proto_rawDescGZIP() []byte {
 }
 
 var file_xlbench_v1_sampler_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_xlbench_v1_sampler_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_xlbench_v1_sampler_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_xlbench_v1_sampler_proto_goTypes = []any{
 	(GroupKind)(0),              // 0: xlbench.v1.GroupKind
 	(*Group)(nil),               // 1: xlbench.v1.Group
@@ -409,28 +556,33 @@ var file_xlbench_v1_sampler_proto_goTypes = []any{
 	(*SamplerStartRequest)(nil), // 3: xlbench.v1.SamplerStartRequest
 	(*NextRequest)(nil),         // 4: xlbench.v1.NextRequest
 	(*NextResponse)(nil),        // 5: xlbench.v1.NextResponse
-	(*structpb.Struct)(nil),     // 6: google.protobuf.Struct
-	(*Batch)(nil),               // 7: xlbench.v1.Batch
-	(*Empty)(nil),               // 8: xlbench.v1.Empty
-	(*PluginInfo)(nil),          // 9: xlbench.v1.PluginInfo
+	(*PairLoss)(nil),            // 6: xlbench.v1.PairLoss
+	(*Feedback)(nil),            // 7: xlbench.v1.Feedback
+	(*structpb.Struct)(nil),     // 8: google.protobuf.Struct
+	(*Batch)(nil),               // 9: xlbench.v1.Batch
+	(*Empty)(nil),               // 10: xlbench.v1.Empty
+	(*PluginInfo)(nil),          // 11: xlbench.v1.PluginInfo
 }
 var file_xlbench_v1_sampler_proto_depIdxs = []int32{
-	0, // 0: xlbench.v1.Group.kind:type_name -> xlbench.v1.GroupKind
-	1, // 1: xlbench.v1.CorpusSummary.groups:type_name -> xlbench.v1.Group
-	2, // 2: xlbench.v1.SamplerStartRequest.corpus:type_name -> xlbench.v1.CorpusSummary
-	6, // 3: xlbench.v1.SamplerStartRequest.params:type_name -> google.protobuf.Struct
-	7, // 4: xlbench.v1.NextResponse.batches:type_name -> xlbench.v1.Batch
-	8, // 5: xlbench.v1.Sampler.Describe:input_type -> xlbench.v1.Empty
-	3, // 6: xlbench.v1.Sampler.Start:input_type -> xlbench.v1.SamplerStartRequest
-	4, // 7: xlbench.v1.Sampler.Next:input_type -> xlbench.v1.NextRequest
-	9, // 8: xlbench.v1.Sampler.Describe:output_type -> xlbench.v1.PluginInfo
-	8, // 9: xlbench.v1.Sampler.Start:output_type -> xlbench.v1.Empty
-	5, // 10: xlbench.v1.Sampler.Next:output_type -> xlbench.v1.NextResponse
-	8, // [8:11] is the sub-list for method output_type
-	5, // [5:8] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	0,  // 0: xlbench.v1.Group.kind:type_name -> xlbench.v1.GroupKind
+	1,  // 1: xlbench.v1.CorpusSummary.groups:type_name -> xlbench.v1.Group
+	2,  // 2: xlbench.v1.SamplerStartRequest.corpus:type_name -> xlbench.v1.CorpusSummary
+	8,  // 3: xlbench.v1.SamplerStartRequest.params:type_name -> google.protobuf.Struct
+	9,  // 4: xlbench.v1.NextResponse.batches:type_name -> xlbench.v1.Batch
+	6,  // 5: xlbench.v1.Feedback.pair_loss:type_name -> xlbench.v1.PairLoss
+	10, // 6: xlbench.v1.Sampler.Describe:input_type -> xlbench.v1.Empty
+	3,  // 7: xlbench.v1.Sampler.Start:input_type -> xlbench.v1.SamplerStartRequest
+	4,  // 8: xlbench.v1.Sampler.Next:input_type -> xlbench.v1.NextRequest
+	7,  // 9: xlbench.v1.Sampler.Observe:input_type -> xlbench.v1.Feedback
+	11, // 10: xlbench.v1.Sampler.Describe:output_type -> xlbench.v1.PluginInfo
+	10, // 11: xlbench.v1.Sampler.Start:output_type -> xlbench.v1.Empty
+	5,  // 12: xlbench.v1.Sampler.Next:output_type -> xlbench.v1.NextResponse
+	10, // 13: xlbench.v1.Sampler.Observe:output_type -> xlbench.v1.Empty
+	10, // [10:14] is the sub-list for method output_type
+	6,  // [6:10] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_xlbench_v1_sampler_proto_init() }
@@ -445,7 +597,7 @@ func file_xlbench_v1_sampler_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xlbench_v1_sampler_proto_rawDesc), len(file_xlbench_v1_sampler_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

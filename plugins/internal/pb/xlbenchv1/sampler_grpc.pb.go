@@ -25,6 +25,7 @@ const (
 	Sampler_Describe_FullMethodName = "/xlbench.v1.Sampler/Describe"
 	Sampler_Start_FullMethodName    = "/xlbench.v1.Sampler/Start"
 	Sampler_Next_FullMethodName     = "/xlbench.v1.Sampler/Next"
+	Sampler_Observe_FullMethodName  = "/xlbench.v1.Sampler/Observe"
 )
 
 // SamplerClient is the client API for Sampler service.
@@ -33,10 +34,14 @@ const (
 type SamplerClient interface {
 	Describe(ctx context.Context, in *Empty, opts ...grpc.CallOption) (*PluginInfo, error)
 	// Start resets the sampler: the batches that follow are a pure function
-	// of the request.
+	// of the request (and, for a sampler that observes training, of the
+	// feedback it has been sent since).
 	Start(ctx context.Context, in *SamplerStartRequest, opts ...grpc.CallOption) (*Empty, error)
 	// Next returns the next count batches of the sequence.
 	Next(ctx context.Context, in *NextRequest, opts ...grpc.CallOption) (*NextResponse, error)
+	// Observe delivers the feedback of the chunk of steps just trained, to a
+	// sampler whose PluginInfo says observes_training.
+	Observe(ctx context.Context, in *Feedback, opts ...grpc.CallOption) (*Empty, error)
 }
 
 type samplerClient struct {
@@ -77,16 +82,30 @@ func (c *samplerClient) Next(ctx context.Context, in *NextRequest, opts ...grpc.
 	return out, nil
 }
 
+func (c *samplerClient) Observe(ctx context.Context, in *Feedback, opts ...grpc.CallOption) (*Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Empty)
+	err := c.cc.Invoke(ctx, Sampler_Observe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SamplerServer is the server API for Sampler service.
 // All implementations must embed UnimplementedSamplerServer
 // for forward compatibility.
 type SamplerServer interface {
 	Describe(context.Context, *Empty) (*PluginInfo, error)
 	// Start resets the sampler: the batches that follow are a pure function
-	// of the request.
+	// of the request (and, for a sampler that observes training, of the
+	// feedback it has been sent since).
 	Start(context.Context, *SamplerStartRequest) (*Empty, error)
 	// Next returns the next count batches of the sequence.
 	Next(context.Context, *NextRequest) (*NextResponse, error)
+	// Observe delivers the feedback of the chunk of steps just trained, to a
+	// sampler whose PluginInfo says observes_training.
+	Observe(context.Context, *Feedback) (*Empty, error)
 	mustEmbedUnimplementedSamplerServer()
 }
 
@@ -105,6 +124,9 @@ func (UnimplementedSamplerServer) Start(context.Context, *SamplerStartRequest) (
 }
 func (UnimplementedSamplerServer) Next(context.Context, *NextRequest) (*NextResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Next not implemented")
+}
+func (UnimplementedSamplerServer) Observe(context.Context, *Feedback) (*Empty, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Observe not implemented")
 }
 func (UnimplementedSamplerServer) mustEmbedUnimplementedSamplerServer() {}
 func (UnimplementedSamplerServer) testEmbeddedByValue()                 {}
@@ -181,6 +203,24 @@ func _Sampler_Next_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Sampler_Observe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Feedback)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SamplerServer).Observe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Sampler_Observe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SamplerServer).Observe(ctx, req.(*Feedback))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Sampler_ServiceDesc is the grpc.ServiceDesc for Sampler service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -199,6 +239,10 @@ var Sampler_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Next",
 			Handler:    _Sampler_Next_Handler,
+		},
+		{
+			MethodName: "Observe",
+			Handler:    _Sampler_Observe_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

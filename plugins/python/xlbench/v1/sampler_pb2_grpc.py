@@ -30,6 +30,11 @@ class SamplerStub(object):
                 request_serializer=xlbench_dot_v1_dot_sampler__pb2.NextRequest.SerializeToString,
                 response_deserializer=xlbench_dot_v1_dot_sampler__pb2.NextResponse.FromString,
                 )
+        self.Observe = channel.unary_unary(
+                '/xlbench.v1.Sampler/Observe',
+                request_serializer=xlbench_dot_v1_dot_sampler__pb2.Feedback.SerializeToString,
+                response_deserializer=xlbench_dot_v1_dot_common__pb2.Empty.FromString,
+                )
 
 
 class SamplerServicer(object):
@@ -43,7 +48,8 @@ class SamplerServicer(object):
 
     def Start(self, request, context):
         """Start resets the sampler: the batches that follow are a pure function
-        of the request.
+        of the request (and, for a sampler that observes training, of the
+        feedback it has been sent since).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -51,6 +57,14 @@ class SamplerServicer(object):
 
     def Next(self, request, context):
         """Next returns the next count batches of the sequence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Observe(self, request, context):
+        """Observe delivers the feedback of the chunk of steps just trained, to a
+        sampler whose PluginInfo says observes_training.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -73,6 +87,11 @@ def add_SamplerServicer_to_server(servicer, server):
                     servicer.Next,
                     request_deserializer=xlbench_dot_v1_dot_sampler__pb2.NextRequest.FromString,
                     response_serializer=xlbench_dot_v1_dot_sampler__pb2.NextResponse.SerializeToString,
+            ),
+            'Observe': grpc.unary_unary_rpc_method_handler(
+                    servicer.Observe,
+                    request_deserializer=xlbench_dot_v1_dot_sampler__pb2.Feedback.FromString,
+                    response_serializer=xlbench_dot_v1_dot_common__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,5 +151,22 @@ class Sampler(object):
         return grpc.experimental.unary_unary(request, target, '/xlbench.v1.Sampler/Next',
             xlbench_dot_v1_dot_sampler__pb2.NextRequest.SerializeToString,
             xlbench_dot_v1_dot_sampler__pb2.NextResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Observe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/xlbench.v1.Sampler/Observe',
+            xlbench_dot_v1_dot_sampler__pb2.Feedback.SerializeToString,
+            xlbench_dot_v1_dot_common__pb2.Empty.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -1,0 +1,121 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/builtin/dualenc"
+	"github.com/xlbench/xlbench/builtin/samplers"
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk"
+)
+
+// recordingSource is the hybrid sampler's batches, observing training: it
+// keeps every feedback it is sent.
+type recordingSource struct {
+	next sdk.BatchFunc
+	log  *[]plugins.Feedback
+}
+
+func (r recordingSource) Next() (plugins.Batch, error) { return r.next() }
+func (r recordingSource) Observe(f plugins.Feedback) error {
+	*r.log = append(*r.log, f)
+	return nil
+}
+
+func observing(log *[]plugins.Feedback) sdk.SamplerDef {
+	hybrid := samplers.Hybrid()
+	return sdk.SamplerDef{Info: hybrid.Info, NewObserving: func(cfg plugins.SamplerConfig) (sdk.Observing, error) {
+		next, err := hybrid.New(cfg)
+		return recordingSource{next, log}, err
+	}}
+}
+
+// textCorpus is a QA corpus with distinct texts in three languages.
+func textCorpus() []*dataset.TrainCorpus {
+	var c dataset.TrainCorpus
+	for i := range 40 {
+		g := dataset.TrainGroup{Queries: map[string]string{}, Passages: map[string]string{}}
+		for _, l := range []string{"de", "en", "es"} {
+			g.Queries[l] = fmt.Sprintf("%s question %d about thing%d", l, i, i)
+			g.Passages[l] = fmt.Sprintf("%s passage %d: thing%d is item %d", l, i, i, i*7)
+		}
+		c.Groups = append(c.Groups, g)
+	}
+	return []*dataset.TrainCorpus{&c}
+}
+
+// TestFeedbackDeterministic trains the built-in encoder with an observing
+// sampler twice: the same seed gives the same batches, the same losses and
+// the same feedback, chunk by chunk; the feedback's step losses are the
+// record's, and its pair means average to them.
+func TestFeedbackDeterministic(t *testing.T) {
+	c := build(t, textCorpus())
+	opt := Options{Steps: 150, BatchSize: 8, Seed: 5, SamplerParams: plugins.Params{"alpha": 0.5}, Observe: true}
+	run := func() (*Record, []plugins.Feedback) {
+		var log []plugins.Feedback
+		enc := dualenc.New()
+		if _, err := enc.Configure(context.Background(), plugins.EncoderConfig{Seed: 5,
+			Params: plugins.Params{"dim": 16.0, "buckets": 4096.0}}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := Run(context.Background(), sdk.NewSampler(observing(&log)), enc, c, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec, log
+	}
+	rec, log := run()
+	rec2, log2 := run()
+	if diff := cmp.Diff(rec.Loss, rec2.Loss); diff != "" {
+		t.Errorf("same seed, different losses:\n%.500s", diff)
+	}
+	if diff := cmp.Diff(log, log2); diff != "" {
+		t.Errorf("same seed, different feedback:\n%.500s", diff)
+	}
+	if len(log) != 3 || rec.Feedbacks != 3 || log[0].FirstStep != 0 || log[1].FirstStep != 64 || log[2].FirstStep != 128 || len(log[2].StepLoss) != 22 {
+		t.Fatalf("%d feedbacks (record: %d), want chunks at 0, 64, 128 of 64, 64, 22 steps", len(log), rec.Feedbacks)
+	}
+	for _, f := range log {
+		sum, n := 0.0, 0
+		for i, l := range f.StepLoss {
+			if float32(l) != rec.Loss[f.FirstStep+i] {
+				t.Fatalf("feedback step %d loss %v, record %v", f.FirstStep+i, l, rec.Loss[f.FirstStep+i])
+			}
+			sum += l
+		}
+		pairSum := 0.0
+		for _, p := range f.PairLoss {
+			pairSum += p.Mean * float64(p.Pairs)
+			n += p.Pairs
+		}
+		if len(f.PairLoss) < 2 || n != 8*len(f.StepLoss) {
+			t.Fatalf("chunk at %d: pair losses %v", f.FirstStep, f.PairLoss)
+		}
+		// Each step's loss is the mean of its pairs' (to float32 precision).
+		if got, want := pairSum/float64(n), sum/float64(len(f.StepLoss)); math.Abs(got-want) > 1e-4*math.Max(1, want) {
+			t.Errorf("chunk at %d: mean pair loss %v, mean step loss %v", f.FirstStep, got, want)
+		}
+	}
+}
+
+// TestNoFeedbackUnlessObserving: a sampler that does not observe is never
+// sent feedback (and keeps the plain path); one that claims to observe but
+// cannot be told is an error.
+func TestNoFeedbackUnlessObserving(t *testing.T) {
+	c := build(t, corpora())
+	rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), &countingTrainer{}, c,
+		Options{Steps: 100, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}})
+	if err != nil || rec.Feedbacks != 0 {
+		t.Fatalf("feedbacks %v, err %v", rec, err)
+	}
+	_, err = Run(context.Background(), selfSampler{}, &countingTrainer{}, c, Options{Steps: 10, BatchSize: 4, Observe: true})
+	if err == nil {
+		t.Fatal("a sampler that cannot observe was accepted as observing")
+	}
+}
