@@ -71,7 +71,9 @@ func (c *checker) sampler() {
 		}
 		return nil
 	})
-	c.refuses(func(p plugins.Params) error { return s.Start(c.ctx, plugins.SamplerConfig{Corpus: cfg.Corpus, BatchSize: cfg.BatchSize, Params: p, Seed: cfg.Seed}) })
+	c.refuses(func(p plugins.Params) error {
+		return s.Start(c.ctx, plugins.SamplerConfig{Corpus: cfg.Corpus, BatchSize: cfg.BatchSize, Params: p, Seed: cfg.Seed})
+	})
 	if base == nil {
 		c.shutdown(inst)
 		return
