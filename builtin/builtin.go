@@ -13,6 +13,7 @@ import (
 	"github.com/xlbench/xlbench/builtin/samplers"
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/sdk"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 // Plugin is one built-in plugin.
@@ -28,9 +29,9 @@ func sampler(def func() sdk.SamplerDef) Plugin {
 }
 
 var registry = []Plugin{
-	{Name: "bm25", Kind: plugins.KindEncoder, Serve: func() { plugins.ServeEncoder(bm25.New()) }},
-	{Name: "gorgonia", Kind: plugins.KindEncoder, Serve: func() { plugins.ServeEncoder(dualenc.New()) }},
-	{Name: "reader", Kind: plugins.KindReader, Serve: func() { plugins.ServeReader(reader.New()) }},
+	{Name: "bm25", Kind: plugins.KindEncoder, Serve: func() { transport.ServeEncoder(bm25.New()) }},
+	{Name: "gorgonia", Kind: plugins.KindEncoder, Serve: func() { transport.ServeEncoder(dualenc.New()) }},
+	{Name: "reader", Kind: plugins.KindReader, Serve: func() { transport.ServeReader(reader.New()) }},
 	sampler(samplers.Monolingual),
 	sampler(samplers.CrossLingual),
 	sampler(samplers.Hybrid),

@@ -6,13 +6,31 @@ import (
 	"slices"
 )
 
+// ProtocolVersion is the version of the plugin protocol. Host and plugin
+// must agree on it; a plugin built against another version fails the
+// handshake with a message that names both versions.
+const ProtocolVersion = 1
+
+// Kind names a plugin kind.
+type Kind string
+
+// The plugin kinds.
+const (
+	KindSampler Kind = "sampler"
+	KindEncoder Kind = "encoder"
+	KindReader  Kind = "reader"
+)
+
 // Info identifies a plugin and declares the parameters it accepts.
 type Info struct {
 	Name        string
 	Version     string
 	Description string
 	Params      []ParamSpec
-	// Trainable marks an encoder that trains (see EncoderInfo.Trainable).
+	// Trainable marks an encoder or a reader that trains: the one place
+	// that says so. The host trains a trainable encoder once per sampler
+	// and seed (LoadCorpus, TrainStep) and evaluates an untrained one once
+	// per experiment; it trains a trainable reader (Train) before reading.
 	Trainable bool
 	// ObservesTraining marks a sampler that is told how training goes: the
 	// host calls its Observe (see Observer) after every chunk of steps,
@@ -113,8 +131,13 @@ type Sampler interface {
 	// Start resets the sampler to the beginning of the sequence that cfg
 	// determines.
 	Start(ctx context.Context, cfg SamplerConfig) error
-	// Next returns the next n batches.
-	Next(ctx context.Context, n int) ([]Batch, error)
+	// Next returns the next Count batches.
+	Next(ctx context.Context, req NextRequest) ([]Batch, error)
+}
+
+// NextRequest asks a sampler for the next batches of its sequence.
+type NextRequest struct {
+	Count int
 }
 
 // Feedback is what an observing sampler is told after a chunk of steps.
@@ -125,7 +148,7 @@ type Feedback struct {
 	StepLoss []float64
 	// PairLoss is the mean loss per (query language, passage language)
 	// pair over the chunk, sorted by query then passage language; empty
-	// when the encoder does not report pair losses (see PairLossTrainer).
+	// when the encoder does not report pair losses (TrainStepResult.PairLoss).
 	PairLoss []PairLoss
 }
 
@@ -141,46 +164,6 @@ type PairLoss struct {
 // same Start gives the same batches.
 type Observer interface {
 	Observe(ctx context.Context, f Feedback) error
-}
-
-// PairLossTrainer is an encoder that reports each pair's loss beside the
-// batch loss (for the symmetric in-batch InfoNCE, the mean of the pair's
-// query-to-passage and passage-to-query terms), so the host can tell an
-// observing sampler the loss per language pair.
-type PairLossTrainer interface {
-	TrainStepPairs(ctx context.Context, b Batch) (loss float64, pairLoss []float64, err error)
-}
-
-// Step is one training step's outcome: the batch loss and, when the encoder
-// reports them, the loss of each pair.
-type Step struct {
-	Loss     float64
-	PairLoss []float64
-}
-
-// TrainStepsPairs is TrainSteps with each step's pair losses, for an
-// observing sampler; pipelined like TrainSteps through a plugin client.
-func TrainStepsPairs(ctx context.Context, s Stepper, bs []Batch) ([]Step, error) {
-	if m, ok := s.(interface {
-		TrainStepsPairs(context.Context, []Batch) ([]Step, error)
-	}); ok {
-		return m.TrainStepsPairs(ctx, bs)
-	}
-	out := make([]Step, 0, len(bs))
-	for _, b := range bs {
-		var st Step
-		var err error
-		if p, ok := s.(PairLossTrainer); ok {
-			st.Loss, st.PairLoss, err = p.TrainStepPairs(ctx, b)
-		} else {
-			st.Loss, err = s.TrainStep(ctx, b)
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, st)
-	}
-	return out, nil
 }
 
 // Role says which side of the dual encoder a text is on. Encoders commonly
@@ -218,8 +201,6 @@ type EncoderInfo struct {
 	// the sum of the two inner products (a learned dense model beside a
 	// lexical one, say).
 	Sparse bool
-	// Trainable encoders accept LoadCorpus and TrainStep.
-	Trainable bool
 	// CollectionStats means passage vectors depend on the collection set by
 	// Prepare (as BM25's idf does): the host calls Prepare with a collection
 	// before it encodes that collection's passages.
@@ -267,51 +248,70 @@ type Vectors struct {
 	Sparse *SparseVectors
 }
 
-// Encoder is a retrieval model.
+// Encoder is a retrieval model. Every call takes a request struct, so that
+// the contract can grow without breaking plugins.
 type Encoder interface {
 	Describe(ctx context.Context) (Info, error)
+	// Configure (re)initialises the model for the checked parameters and
+	// seed; it is called before anything else and may be called again.
 	Configure(ctx context.Context, cfg EncoderConfig) (EncoderInfo, error)
-	// LoadCorpus gives a trainable encoder the texts of every training group,
-	// once, before the first TrainStep.
-	LoadCorpus(ctx context.Context, groups []CorpusGroup) error
+	// LoadCorpus gives a trainable encoder the texts of every training
+	// group, once, before the first TrainStep. An encoder that does not
+	// train (Info.Trainable false) is never sent it and refuses it.
+	LoadCorpus(ctx context.Context, req LoadCorpusRequest) error
 	// TrainStep trains on one batch and returns its loss.
-	TrainStep(ctx context.Context, b Batch) (float64, error)
-	// Prepare sets the collection statistics used for passages encoded next.
-	Prepare(ctx context.Context, lang string, texts []string) error
-	// Encode encodes texts, all in language lang, on one side of the model.
-	Encode(ctx context.Context, role Role, lang string, texts []string) (Vectors, error)
-	// Save writes a checkpoint of the model to path.
-	Save(ctx context.Context, path string) error
+	TrainStep(ctx context.Context, req TrainStepRequest) (TrainStepResult, error)
+	// Prepare sets the collection statistics used for the passages encoded
+	// next (only for EncoderInfo.CollectionStats). The host sends each
+	// language's candidates (Lang set) before encoding that language's
+	// pool, and all candidates of a multilingual pool with Lang empty.
+	Prepare(ctx context.Context, req PrepareRequest) error
+	// Encode encodes texts, all in one language, on one side of the model.
+	Encode(ctx context.Context, req EncodeRequest) (Vectors, error)
+	// Save writes a checkpoint of the model to Path; a later Configure with
+	// the encoder's checkpoint parameter set to it loads it.
+	Save(ctx context.Context, req SaveRequest) error
 }
 
-// Stepper is anything that takes training steps, an Encoder included.
-type Stepper interface {
-	TrainStep(ctx context.Context, b Batch) (float64, error)
+// LoadCorpusRequest carries every training group's texts.
+type LoadCorpusRequest struct {
+	Groups []CorpusGroup
 }
 
-// TrainSteps takes one step per batch, in order, and returns the losses of
-// the steps taken (all of them unless there is an error). A plugin client
-// pipelines the steps over one stream, so that no step waits for a round
-// trip to the plugin process; anything else is called step by step.
-func TrainSteps(ctx context.Context, s Stepper, bs []Batch) ([]float64, error) {
-	if m, ok := s.(interface {
-		TrainSteps(context.Context, []Batch) ([]float64, error)
-	}); ok {
-		return m.TrainSteps(ctx, bs)
-	}
-	return stepByStep(ctx, s, bs)
+// TrainStepRequest carries one batch: pair i's query is the query side of
+// group Batch[i].Group in Batch[i].QueryLang, its positive the passage side
+// in Batch[i].PassageLang, and the batch's other passages its negatives.
+type TrainStepRequest struct {
+	Batch Batch
 }
 
-func stepByStep(ctx context.Context, s Stepper, bs []Batch) ([]float64, error) {
-	losses := make([]float64, 0, len(bs))
-	for _, b := range bs {
-		l, err := s.TrainStep(ctx, b)
-		if err != nil {
-			return losses, err
-		}
-		losses = append(losses, l)
-	}
-	return losses, nil
+// TrainStepResult is one step's outcome: the batch loss (before the step's
+// update) and, optionally, each pair's own loss in batch order (for the
+// symmetric in-batch InfoNCE, the mean of the pair's query-to-passage and
+// passage-to-query terms; their mean is the batch loss), from which the
+// host tells an observing sampler the loss per language pair.
+type TrainStepResult struct {
+	Loss     float64
+	PairLoss []float64
+}
+
+// PrepareRequest carries the collection a CollectionStats encoder computes
+// its statistics on; Lang is empty for a pool of several languages.
+type PrepareRequest struct {
+	Lang  string
+	Texts []string
+}
+
+// EncodeRequest asks for the vectors of Texts, all in Lang, on side Role.
+type EncodeRequest struct {
+	Role  Role
+	Lang  string
+	Texts []string
+}
+
+// SaveRequest names where a checkpoint is written.
+type SaveRequest struct {
+	Path string
 }
 
 // ReaderConfig configures a reader.
@@ -320,11 +320,10 @@ type ReaderConfig struct {
 	Seed   uint64
 }
 
-// ReaderInfo tells the host how to use a configured reader.
-type ReaderInfo struct {
-	// Trainable readers accept Train.
-	Trainable bool
-}
+// ReaderInfo tells the host how to use a configured reader; whether it
+// trains is Info.Trainable. It has no fields yet: it is where the contract
+// grows.
+type ReaderInfo struct{}
 
 // ReadingExample is a training example for a reader: the answer is the
 // passage's substring that starts at AnswerStart, counted in runes (code
@@ -362,15 +361,33 @@ type Answer struct {
 	Score     float64
 }
 
-// Reader is an extractive question-answering model.
+// Reader is an extractive question-answering model. Every call takes a
+// request struct, so that the contract can grow without breaking plugins.
 type Reader interface {
 	Describe(ctx context.Context) (Info, error)
 	Configure(ctx context.Context, cfg ReaderConfig) (ReaderInfo, error)
-	// Train trains on every example, as the reader's parameters say, and
-	// returns the loss of each optimisation step.
-	Train(ctx context.Context, examples []ReadingExample) ([]float32, error)
+	// Train trains a trainable reader (Info.Trainable) on every example,
+	// as its parameters say, and returns the loss of each optimisation
+	// step; a reader that does not train is never sent it.
+	Train(ctx context.Context, req TrainReaderRequest) (TrainReaderResult, error)
 	// Read answers each query from its candidates: one answer per query.
-	Read(ctx context.Context, queries []ReadQuery) ([]Answer, error)
+	Read(ctx context.Context, req ReadRequest) ([]Answer, error)
 	// Save writes the trained reader as a checkpoint.
-	Save(ctx context.Context, path string) error
+	Save(ctx context.Context, req SaveRequest) error
+}
+
+// TrainReaderRequest carries a reader's training examples.
+type TrainReaderRequest struct {
+	Examples []ReadingExample
+}
+
+// TrainReaderResult is what training a reader gives: the loss of every
+// optimisation step.
+type TrainReaderResult struct {
+	Loss []float32
+}
+
+// ReadRequest carries the queries to answer.
+type ReadRequest struct {
+	Queries []ReadQuery
 }

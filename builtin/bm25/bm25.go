@@ -76,22 +76,23 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 }
 
 // LoadCorpus is refused: BM25 is not trained.
-func (e *Encoder) LoadCorpus(context.Context, []plugins.CorpusGroup) error {
+func (e *Encoder) LoadCorpus(context.Context, plugins.LoadCorpusRequest) error {
 	return fmt.Errorf("bm25 is not trainable")
 }
 
 // TrainStep is refused: BM25 is not trained.
-func (e *Encoder) TrainStep(context.Context, plugins.Batch) (float64, error) {
-	return 0, fmt.Errorf("bm25 is not trainable")
+func (e *Encoder) TrainStep(context.Context, plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
+	return plugins.TrainStepResult{}, fmt.Errorf("bm25 is not trainable")
 }
 
 // Save is refused: BM25 has no trained state.
-func (e *Encoder) Save(context.Context, string) error {
+func (e *Encoder) Save(context.Context, plugins.SaveRequest) error {
 	return fmt.Errorf("bm25 has no trained state to save")
 }
 
 // Prepare computes document frequencies and the average length over texts.
-func (e *Encoder) Prepare(_ context.Context, _ string, texts []string) error {
+func (e *Encoder) Prepare(_ context.Context, req plugins.PrepareRequest) error {
+	texts := req.Texts
 	e.mu.Lock()
 	tok := e.tok
 	e.mu.Unlock()
@@ -118,7 +119,8 @@ func (e *Encoder) Prepare(_ context.Context, _ string, texts []string) error {
 
 // Encode returns sparse vectors: term counts for queries, BM25 weights for
 // passages.
-func (e *Encoder) Encode(_ context.Context, role plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+func (e *Encoder) Encode(_ context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	role, texts := req.Role, req.Texts
 	e.mu.Lock()
 	tok, stats, k1, b := e.tok, e.stats, e.k1, e.b
 	e.mu.Unlock()

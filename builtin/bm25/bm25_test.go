@@ -42,18 +42,18 @@ func TestScoresByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !info.Sparse || !info.CollectionStats || info.Trainable {
+	if !info.Sparse || !info.CollectionStats || Info.Trainable {
 		t.Fatalf("info = %+v", info)
 	}
 	docs := []string{"a b a", "b c", "c"}
-	if err := e.Prepare(ctx, "en", docs); err != nil {
+	if err := e.Prepare(ctx, plugins.PrepareRequest{Lang: "en", Texts: docs}); err != nil {
 		t.Fatal(err)
 	}
-	d, err := e.Encode(ctx, plugins.RolePassage, "en", docs)
+	d, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "en", Texts: docs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := e.Encode(ctx, plugins.RoleQuery, "en", []string{"a a b"})
+	q, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "en", Texts: []string{"a a b"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestPassagesNeedPrepare(t *testing.T) {
 	if _, err := e.Configure(ctx, plugins.EncoderConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Encode(ctx, plugins.RolePassage, "en", []string{"x"}); err == nil {
+	if _, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "en", Texts: []string{"x"}}); err == nil {
 		t.Fatal("Encode of passages before Prepare succeeded")
 	}
 }

@@ -40,19 +40,19 @@ func BenchmarkTrain(b *testing.B) {
 		b.Run(fmt.Sprintf("dim%d", dim), func(b *testing.B) {
 			e := newEncoder(b, 1, plugins.Params{"dim": float64(dim), "buckets": 65536.0})
 			const groups, batchSize = 4096, 64
-			e.LoadCorpus(ctx, syntheticCorpus(groups))
+			e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: syntheticCorpus(groups)})
 			batches := make([]plugins.Batch, groups/batchSize)
 			for i := range batches {
 				batches[i] = batch(i*batchSize, batchSize, "en", "en")
 			}
-			e.TrainStep(ctx, batches[0]) // build the graph outside the timing
+			e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batches[0]}) // build the graph outside the timing
 			// Each iteration is 100 steps, so `-benchtime 1x` still measures
 			// a steady state.
 			const steps = 100
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N*steps; i++ {
-				if _, err := e.TrainStep(ctx, batches[i%len(batches)]); err != nil {
+				if _, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batches[i%len(batches)]}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/xlbench/xlbench/plugins"
 )
 
 // Checkpoint file: the magic line, a little-endian uint32 length and that
@@ -32,7 +34,8 @@ type checkpointHeader struct {
 }
 
 // Save writes the model (not the optimiser state) to path atomically.
-func (e *Encoder) Save(_ context.Context, path string) error {
+func (e *Encoder) Save(_ context.Context, req plugins.SaveRequest) error {
+	path := req.Path
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.emb == nil {

@@ -162,7 +162,7 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 		e.initialise(cfg.Seed, p.Float("init_scale"))
 	}
 	lexical := e.lex != nil
-	return plugins.EncoderInfo{Dim: e.dim, Trainable: true, Sparse: lexical, CollectionStats: lexical}, nil
+	return plugins.EncoderInfo{Dim: e.dim, Sparse: lexical, CollectionStats: lexical}, nil
 }
 
 func (e *Encoder) initialise(seed uint64, scale float64) {
@@ -189,7 +189,8 @@ func (e *Encoder) resetOptimizer() {
 }
 
 // LoadCorpus featurises every training text once.
-func (e *Encoder) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) error {
+func (e *Encoder) LoadCorpus(_ context.Context, req plugins.LoadCorpusRequest) error {
+	groups := req.Groups
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.feat == nil {
@@ -256,7 +257,7 @@ func (e *Encoder) prepareLexical(ctx context.Context) error {
 			passages = append(passages, j.t.Text)
 		}
 	}
-	if err := e.lex.Prepare(ctx, "", passages); err != nil {
+	if err := e.lex.Prepare(ctx, plugins.PrepareRequest{Texts: passages}); err != nil {
 		return err
 	}
 	for _, role := range []plugins.Role{plugins.RoleQuery, plugins.RolePassage} {
@@ -267,7 +268,7 @@ func (e *Encoder) prepareLexical(ctx context.Context) error {
 				texts, bags = append(texts, j.t.Text), append(bags, j.b)
 			}
 		}
-		v, err := e.lex.Encode(ctx, role, "", texts)
+		v, err := e.lex.Encode(ctx, plugins.EncodeRequest{Role: role, Texts: texts})
 		if err != nil {
 			return err
 		}
@@ -304,24 +305,17 @@ func (e *Encoder) weigh(b *bag) {
 }
 
 // TrainStep takes one AdamW step on a batch and returns its loss (before
-// the step).
-func (e *Encoder) TrainStep(ctx context.Context, batch plugins.Batch) (float64, error) {
-	loss, _, err := e.TrainStepPairs(ctx, batch)
-	return loss, err
-}
-
-// TrainStepPairs is TrainStep that also returns each pair's loss, whose mean
-// is the batch loss (plugins.PairLossTrainer).
-func (e *Encoder) TrainStepPairs(ctx context.Context, batch plugins.Batch) (float64, []float64, error) {
-	loss, pairs, err := e.trainStep(ctx, batch)
+// the step) and each pair's loss, whose mean is the batch loss.
+func (e *Encoder) TrainStep(ctx context.Context, req plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
+	loss, pairs, err := e.trainStep(ctx, req.Batch)
 	if err != nil {
-		return 0, nil, err
+		return plugins.TrainStepResult{}, err
 	}
 	out := make([]float64, len(pairs))
 	for i, p := range pairs {
 		out[i] = float64(p)
 	}
-	return loss, out, nil
+	return plugins.TrainStepResult{Loss: loss, PairLoss: out}, nil
 }
 
 func (e *Encoder) trainStep(ctx context.Context, batch plugins.Batch) (float64, []float32, error) {
@@ -520,19 +514,20 @@ func (e *Encoder) adamDense(g []float32, gtheta float32) {
 
 // Prepare sets the collection statistics of the lexical half; without one
 // it is a no-op.
-func (e *Encoder) Prepare(ctx context.Context, lang string, texts []string) error {
+func (e *Encoder) Prepare(ctx context.Context, req plugins.PrepareRequest) error {
 	e.mu.Lock()
 	lex := e.lex
 	e.mu.Unlock()
 	if lex == nil {
 		return nil
 	}
-	return lex.Prepare(ctx, lang, texts)
+	return lex.Prepare(ctx, req)
 }
 
 // Encode returns unit vectors: bag, projection, normalisation; with a
 // lexical half also the BM25 vectors, the query's scaled by λ.
-func (e *Encoder) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
+func (e *Encoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	role, texts := req.Role, req.Texts
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.feat == nil {
@@ -569,7 +564,7 @@ func (e *Encoder) Encode(ctx context.Context, role plugins.Role, lang string, te
 	})
 	v := plugins.Vectors{Count: len(texts), Dim: d, Dense: out}
 	if e.lex != nil {
-		lv, err := e.lex.Encode(ctx, role, lang, texts)
+		lv, err := e.lex.Encode(ctx, req)
 		if err != nil {
 			return plugins.Vectors{}, fmt.Errorf("lexical half: %w", err)
 		}

@@ -56,7 +56,7 @@ func small() plugins.Params {
 // whole loss.
 func TestBagBackwardFiniteDifferences(t *testing.T) {
 	e := newEncoder(t, 1, small())
-	if err := e.LoadCorpus(ctx, toyCorpus(4)); err != nil {
+	if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(4)}); err != nil {
 		t.Fatal(err)
 	}
 	b := batch(0, 4, "en", "de")
@@ -65,7 +65,7 @@ func TestBagBackwardFiniteDifferences(t *testing.T) {
 		qs = append(qs, e.corpus[p.Group][p.QueryLang].query)
 		ps = append(ps, e.corpus[p.Group][p.PassageLang].passage)
 	}
-	if _, err := e.TrainStep(ctx, b); err != nil { // builds the graph
+	if _, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: b}); err != nil { // builds the graph
 		t.Fatal(err)
 	}
 	g := e.graphs[4]
@@ -115,15 +115,15 @@ func TestBagBackwardFiniteDifferences(t *testing.T) {
 func TestEncodeAgreesWithTrainingGraph(t *testing.T) {
 	e := newEncoder(t, 3, plugins.Params{"dim": 8.0, "buckets": 1024.0, "temperature": 0.1})
 	corpus := toyCorpus(5)
-	e.LoadCorpus(ctx, corpus)
+	e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus})
 	b := batch(0, 5, "de", "en")
 	var qt, pt []string
 	for _, p := range b {
 		qt = append(qt, corpus[p.Group].Texts[2].Text)
 		pt = append(pt, corpus[p.Group].Texts[1].Text)
 	}
-	qv, _ := e.Encode(ctx, plugins.RoleQuery, "de", qt)
-	pv, _ := e.Encode(ctx, plugins.RolePassage, "en", pt)
+	qv, _ := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "de", Texts: qt})
+	pv, _ := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "en", Texts: pt})
 	want := 0.0
 	n, d := 5, 8
 	for i := 0; i < n; i++ {
@@ -146,11 +146,11 @@ func TestEncodeAgreesWithTrainingGraph(t *testing.T) {
 		want += (math.Log(row) + math.Log(col) - 2*sii/0.1) / 2
 	}
 	want /= float64(n)
-	got, err := e.TrainStep(ctx, b)
+	r, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(got-want) > 1e-4 {
+	if got := r.Loss; math.Abs(got-want) > 1e-4 {
 		t.Fatalf("graph loss %.6f, loss from Encode %.6f", got, want)
 	}
 }
@@ -160,11 +160,11 @@ func train(t testing.TB, e *Encoder, steps int) []float64 {
 	var losses []float64
 	for s := 0; s < steps; s++ {
 		b := batch((s*8)%32, 8, []string{"en", "de"}[s%2], []string{"de", "en"}[(s/2)%2])
-		l, err := e.TrainStep(ctx, b)
+		r, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: b})
 		if err != nil {
 			t.Fatal(err)
 		}
-		losses = append(losses, l)
+		losses = append(losses, r.Loss)
 	}
 	return losses
 }
@@ -172,8 +172,8 @@ func train(t testing.TB, e *Encoder, steps int) []float64 {
 func TestDeterministicAndLearns(t *testing.T) {
 	params := plugins.Params{"dim": 16.0, "buckets": 4096.0, "lr": 0.01}
 	a, b := newEncoder(t, 7, params), newEncoder(t, 7, params)
-	a.LoadCorpus(ctx, toyCorpus(40))
-	b.LoadCorpus(ctx, toyCorpus(40))
+	a.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(40)})
+	b.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(40)})
 	la, lb := train(t, a, 200), train(t, b, 200)
 	if diff := cmp.Diff(la, lb); diff != "" {
 		t.Fatalf("same seed, different losses:\n%.500s", diff)
@@ -183,7 +183,7 @@ func TestDeterministicAndLearns(t *testing.T) {
 		t.Errorf("loss fell from %.3f to %.3f only", first, last)
 	}
 	c := newEncoder(t, 8, params)
-	c.LoadCorpus(ctx, toyCorpus(40))
+	c.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(40)})
 	if cmp.Equal(la, train(t, c, 200)) {
 		t.Error("seeds 7 and 8 trained identically")
 	}
@@ -200,17 +200,17 @@ func mean(x []float64) float64 {
 func TestCheckpointRoundTrip(t *testing.T) {
 	params := plugins.Params{"dim": 8.0, "buckets": 512.0}
 	e := newEncoder(t, 1, params)
-	e.LoadCorpus(ctx, toyCorpus(40))
+	e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(40)})
 	train(t, e, 10)
 	path := filepath.Join(t.TempDir(), "model.ckpt")
-	if err := e.Save(ctx, path); err != nil {
+	if err := e.Save(ctx, plugins.SaveRequest{Path: path}); err != nil {
 		t.Fatal(err)
 	}
 	params["checkpoint"] = path
 	f := newEncoder(t, 99, params)
 	texts := []string{"was ist ding3", "thing5 is a thing"}
-	want, _ := e.Encode(ctx, plugins.RoleQuery, "de", texts)
-	got, _ := f.Encode(ctx, plugins.RoleQuery, "de", texts)
+	want, _ := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "de", Texts: texts})
+	got, _ := f.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "de", Texts: texts})
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("loaded model encodes differently:\n%s", diff)
 	}
@@ -222,7 +222,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 
 func TestUnitVectors(t *testing.T) {
 	e := newEncoder(t, 1, plugins.Params{"dim": 32.0, "buckets": 1024.0})
-	v, err := e.Encode(ctx, plugins.RolePassage, "zh", []string{"北京是首都", "", "x"})
+	v, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "zh", Texts: []string{"北京是首都", "", "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,11 +270,11 @@ func TestLexicalHalf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Dim != 6 || !info.Sparse || !info.CollectionStats || !info.Trainable {
-		t.Fatalf("info %+v, want a trainable hybrid with collection statistics", info)
+	if info.Dim != 6 || !info.Sparse || !info.CollectionStats {
+		t.Fatalf("info %+v, want a hybrid with collection statistics", info)
 	}
 	corpus := toyCorpus(40)
-	e.LoadCorpus(ctx, corpus)
+	e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus})
 	train(t, e, 5)
 	if got := e.lexicalWeight(); got != 0.5 {
 		t.Errorf("fixed λ moved to %v", got)
@@ -292,9 +292,9 @@ func TestLexicalHalf(t *testing.T) {
 			}
 		}
 	}
-	ref.Prepare(ctx, "", passages)
-	qv, _ := ref.Encode(ctx, plugins.RoleQuery, "en", []string{corpus[3].Texts[0].Text})
-	pv, _ := ref.Encode(ctx, plugins.RolePassage, "en", []string{corpus[3].Texts[1].Text, corpus[4].Texts[1].Text})
+	ref.Prepare(ctx, plugins.PrepareRequest{Lang: "", Texts: passages})
+	qv, _ := ref.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "en", Texts: []string{corpus[3].Texts[0].Text}})
+	pv, _ := ref.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "en", Texts: []string{corpus[3].Texts[1].Text, corpus[4].Texts[1].Text}})
 	lex := lexicalScores([]*bag{e.corpus[3]["en"].query}, []*bag{e.corpus[3]["en"].passage, e.corpus[4]["en"].passage})
 	for j := range 2 {
 		want := sparseDot(qv.Sparse, 0, pv.Sparse, j)
@@ -305,20 +305,20 @@ func TestLexicalHalf(t *testing.T) {
 
 	// Evaluation: sparse parts under the collection given to Prepare.
 	cands := []string{"ding3 ist ein ding", "thing3 is a thing"}
-	if err := e.Prepare(ctx, "", cands); err != nil {
+	if err := e.Prepare(ctx, plugins.PrepareRequest{Lang: "", Texts: cands}); err != nil {
 		t.Fatal(err)
 	}
-	ref.Prepare(ctx, "", cands)
-	got, err := e.Encode(ctx, plugins.RolePassage, "de", cands)
+	ref.Prepare(ctx, plugins.PrepareRequest{Lang: "", Texts: cands})
+	got, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "de", Texts: cands})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := ref.Encode(ctx, plugins.RolePassage, "de", cands)
+	want, _ := ref.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "de", Texts: cands})
 	if diff := cmp.Diff(want.Sparse, got.Sparse); diff != "" || got.Dim != 6 || len(got.Dense) != 12 {
 		t.Errorf("passage vectors: dim %d, %d floats, sparse (-bm25 +got):\n%s", got.Dim, len(got.Dense), diff)
 	}
-	got, _ = e.Encode(ctx, plugins.RoleQuery, "de", []string{"was ist ding3 ding3"})
-	want, _ = ref.Encode(ctx, plugins.RoleQuery, "de", []string{"was ist ding3 ding3"})
+	got, _ = e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "de", Texts: []string{"was ist ding3 ding3"}})
+	want, _ = ref.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "de", Texts: []string{"was ist ding3 ding3"}})
 	for i := range want.Sparse.Weights {
 		want.Sparse.Weights[i] *= 0.5
 	}
@@ -328,7 +328,7 @@ func TestLexicalHalf(t *testing.T) {
 
 	params["learn_lexical_weight"] = true
 	l := newEncoder(t, 1, params)
-	l.LoadCorpus(ctx, corpus)
+	l.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus})
 	train(t, l, 5)
 	if l.lexicalWeight() == 0.5 {
 		t.Error("learned λ did not move")
@@ -352,10 +352,10 @@ func sparseDot(a *plugins.SparseVectors, i int, b *plugins.SparseVectors, j int)
 func TestLexicalCheckpoint(t *testing.T) {
 	params := plugins.Params{"dim": 8.0, "buckets": 512.0, "lexical_weight": 0.25, "learn_lexical_weight": true}
 	e := newEncoder(t, 1, params)
-	e.LoadCorpus(ctx, toyCorpus(40))
+	e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(40)})
 	train(t, e, 10)
 	path := filepath.Join(t.TempDir(), "model.ckpt")
-	if err := e.Save(ctx, path); err != nil {
+	if err := e.Save(ctx, plugins.SaveRequest{Path: path}); err != nil {
 		t.Fatal(err)
 	}
 	params["checkpoint"] = path
@@ -374,11 +374,11 @@ func TestLexicalCheckpoint(t *testing.T) {
 // batch loss.
 func TestPairLosses(t *testing.T) {
 	e := newEncoder(t, 1, small())
-	if err := e.LoadCorpus(ctx, toyCorpus(8)); err != nil {
+	if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(8)}); err != nil {
 		t.Fatal(err)
 	}
 	for range 30 { // learn the toy corpus a little
-		if _, err := e.TrainStep(ctx, batch(0, 8, "en", "en")); err != nil {
+		if _, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batch(0, 8, "en", "en")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -390,11 +390,11 @@ func TestPairLosses(t *testing.T) {
 	for _, g := range toyCorpus(8) {
 		qt, pt = append(qt, g.Texts[0].Text), append(pt, g.Texts[1].Text)
 	}
-	qv, err := e.Encode(ctx, plugins.RoleQuery, "en", qt)
+	qv, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "en", Texts: qt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv, err := e.Encode(ctx, plugins.RolePassage, "en", pt)
+	pv, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "en", Texts: pt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,10 +418,11 @@ func TestPairLosses(t *testing.T) {
 		}
 		return m + math.Log(s)
 	}
-	loss, pairs, err := e.TrainStepPairs(ctx, b)
+	r, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: b})
 	if err != nil {
 		t.Fatal(err)
 	}
+	loss, pairs := r.Loss, r.PairLoss
 	if len(pairs) != n {
 		t.Fatalf("%d pair losses for %d pairs", len(pairs), n)
 	}

@@ -228,7 +228,8 @@ func bestSpan(starts, ends []float32, maxAnswer int) (i, j int, score float32) {
 }
 
 // Read answers each query with the best span over its candidates.
-func (r *Reader) Read(_ context.Context, queries []plugins.ReadQuery) ([]plugins.Answer, error) {
+func (r *Reader) Read(_ context.Context, req plugins.ReadRequest) ([]plugins.Answer, error) {
+	queries := req.Queries
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.emb == nil {
@@ -277,7 +278,8 @@ type checkpointHeader struct {
 }
 
 // Save writes the reader's weights to path atomically.
-func (r *Reader) Save(_ context.Context, path string) error {
+func (r *Reader) Save(_ context.Context, req plugins.SaveRequest) error {
+	path := req.Path
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.emb == nil {

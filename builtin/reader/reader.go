@@ -156,7 +156,7 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 			return plugins.ReaderInfo{}, err
 		}
 	}
-	return plugins.ReaderInfo{Trainable: true}, nil
+	return plugins.ReaderInfo{}, nil
 }
 
 // all lists the matrices, in graph order.

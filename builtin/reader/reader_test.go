@@ -150,7 +150,8 @@ func TestGraphAgreesAndGradients(t *testing.T) {
 func TestLearnsToyTask(t *testing.T) {
 	r := newReader(t, plugins.Params{"dim": 16.0, "hidden": 16.0, "buckets": 4096.0, "epochs": 30.0, "batch_size": 16.0, "lr": 0.01})
 	train := toyExamples(60)
-	losses, err := r.Train(ctx, train)
+	res, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: train})
+	losses := res.Loss
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestLearnsToyTask(t *testing.T) {
 		queries = append(queries, plugins.ReadQuery{Question: ex.Question, Lang: "en",
 			Candidates: []plugins.ReadCandidate{{Text: "Nothing here at all.", Lang: "en"}, {Text: ex.Passage, Lang: "en"}}})
 	}
-	answers, err := r.Read(ctx, queries)
+	answers, err := r.Read(ctx, plugins.ReadRequest{Queries: queries})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,11 +201,11 @@ func TestFastLogitsAgree(t *testing.T) {
 func TestCheckpointRoundTrip(t *testing.T) {
 	params := plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "epochs": 2.0}
 	r := newReader(t, params)
-	if _, err := r.Train(ctx, toyExamples(10)); err != nil {
+	if _, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: toyExamples(10)}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "reader.ckpt")
-	if err := r.Save(ctx, path); err != nil {
+	if err := r.Save(ctx, plugins.SaveRequest{Path: path}); err != nil {
 		t.Fatal(err)
 	}
 	params["checkpoint"] = path
@@ -214,8 +215,8 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	q := []plugins.ReadQuery{{Question: "When was the bridge of Graz opened?", Lang: "en",
 		Candidates: []plugins.ReadCandidate{{Text: "The bridge of Graz was opened in 1921 after long work.", Lang: "en"}}}}
-	want, _ := r.Read(ctx, q)
-	got, _ := l.Read(ctx, q)
+	want, _ := r.Read(ctx, plugins.ReadRequest{Queries: q})
+	got, _ := l.Read(ctx, plugins.ReadRequest{Queries: q})
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("loaded reader reads differently:\n%s", diff)
 	}
@@ -232,7 +233,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 func TestAgnosticUnseenLanguages(t *testing.T) {
 	params := plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "epochs": 2.0}
 	r := newReader(t, params)
-	if _, err := r.Train(ctx, toyExamples(10)); err != nil {
+	if _, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: toyExamples(10)}); err != nil {
 		t.Fatal(err)
 	}
 	if r.agnostic(r.pLangs, "en") || !r.agnostic(r.pLangs, "el") || !r.agnostic(r.qLangs, "el") {
@@ -240,17 +241,17 @@ func TestAgnosticUnseenLanguages(t *testing.T) {
 	}
 	q := []plugins.ReadQuery{{Question: "Πότε άνοιξε η γέφυρα;", Lang: "el",
 		Candidates: []plugins.ReadCandidate{{Text: "Η γέφυρα άνοιξε το 1921 μετά από πολλή δουλειά.", Lang: "el"}}}}
-	before, _ := r.Read(ctx, q)
+	before, _ := r.Read(ctx, plugins.ReadRequest{Queries: q})
 	for i := range r.emb {
 		r.emb[i] *= -3
 	}
 	r.resetCache()
-	after, _ := r.Read(ctx, q)
+	after, _ := r.Read(ctx, plugins.ReadRequest{Queries: q})
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("an unseen language's reading depends on its embeddings:\n%s", diff)
 	}
 	path := filepath.Join(t.TempDir(), "reader.ckpt")
-	if err := r.Save(ctx, path); err != nil {
+	if err := r.Save(ctx, plugins.SaveRequest{Path: path}); err != nil {
 		t.Fatal(err)
 	}
 	params["checkpoint"] = path
@@ -276,7 +277,7 @@ func BenchmarkRead(b *testing.B) {
 	}
 	for b.Loop() {
 		r.resetCache()
-		if _, err := r.Read(ctx, qs); err != nil {
+		if _, err := r.Read(ctx, plugins.ReadRequest{Queries: qs}); err != nil {
 			b.Fatal(err)
 		}
 	}

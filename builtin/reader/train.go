@@ -42,7 +42,12 @@ func align(p *passage, start, length int) (s, e int, ok bool) {
 // Train trains on the examples for the configured number of epochs and
 // returns the loss of every step. Examples whose answer cannot be placed on
 // token boundaries within max_tokens are skipped; none left is an error.
-func (r *Reader) Train(ctx context.Context, examples []plugins.ReadingExample) ([]float32, error) {
+func (r *Reader) Train(ctx context.Context, req plugins.TrainReaderRequest) (plugins.TrainReaderResult, error) {
+	loss, err := r.train(ctx, req.Examples)
+	return plugins.TrainReaderResult{Loss: loss}, err
+}
+
+func (r *Reader) train(ctx context.Context, examples []plugins.ReadingExample) ([]float32, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.emb == nil {

@@ -42,7 +42,7 @@ func draw(t *testing.T, def sdk.SamplerDef, cfg plugins.SamplerConfig, n int) []
 	}
 	var out []plugins.Batch
 	for len(out) < n {
-		bs, err := s.Next(ctx, min(1000, n-len(out)))
+		bs, err := s.Next(ctx, plugins.NextRequest{Count: min(1000, n-len(out))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,8 +25,6 @@
 //     gives the same batches;
 //   - vectors (encoders): one vector per text, of the configured dimension,
 //     finite; sparse vectors well formed;
-//   - trainable agrees (encoders): Describe and Configure agree on whether
-//     the encoder trains;
 //   - training (trainable encoders): one finite loss per step; an encoder
 //     that does not train refuses training calls (training refused);
 //   - answers (readers): one answer per query, naming one of its candidates,

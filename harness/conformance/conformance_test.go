@@ -18,16 +18,17 @@ import (
 	"github.com/xlbench/xlbench/plugins"
 )
 
-var xlbenchBin, temperatureBin, lossAdaptiveBin string
+var xlbenchBin, temperatureBin, lossAdaptiveBin, trigramBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "conformance-test")
 	if err != nil {
 		panic(err)
 	}
-	xlbenchBin, temperatureBin, lossAdaptiveBin = filepath.Join(dir, "xlbench"), filepath.Join(dir, "temperature"), filepath.Join(dir, "loss-adaptive")
+	xlbenchBin, temperatureBin = filepath.Join(dir, "xlbench"), filepath.Join(dir, "temperature")
+	lossAdaptiveBin, trigramBin = filepath.Join(dir, "loss-adaptive"), filepath.Join(dir, "trigram-encoder")
 	for out, pkg := range map[string]string{xlbenchBin: "./harness/cmd/xlbench", temperatureBin: "./plugins/examples/temperature",
-		lossAdaptiveBin: "./plugins/examples/loss-adaptive"} {
+		lossAdaptiveBin: "./plugins/examples/loss-adaptive", trigramBin: "./plugins/examples/trigram-encoder"} {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		cmd.Dir = testenv.ModuleRoot()
 		if b, err := cmd.CombinedOutput(); err != nil {
@@ -65,7 +66,7 @@ func report(r *conformance.Report) string {
 // TestGoPluginsConform checks the Go example plugin and the built-ins of
 // each kind: every check passes and throughput is measured.
 func TestGoPluginsConform(t *testing.T) {
-	conform(t, temperatureBin, lossAdaptiveBin, "builtin:hybrid", "builtin:bm25", "builtin:gorgonia", "builtin:reader")
+	conform(t, temperatureBin, lossAdaptiveBin, trigramBin, "builtin:hybrid", "builtin:bm25", "builtin:gorgonia", "builtin:reader")
 }
 
 // TestPythonPluginsConform checks the Python example plugins.

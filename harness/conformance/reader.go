@@ -49,22 +49,21 @@ const (
 // configureAndRead configures r, trains it when it trains, and reads the
 // check queries.
 func (c *checker) configureAndRead(r plugins.Reader, params plugins.Params, qs []plugins.ReadQuery) ([]plugins.Answer, error) {
-	info, err := r.Configure(c.ctx, plugins.ReaderConfig{Params: params, Seed: 7})
-	if err != nil {
+	if _, err := r.Configure(c.ctx, plugins.ReaderConfig{Params: params, Seed: 7}); err != nil {
 		return nil, fmt.Errorf("Configure: %w", err)
 	}
-	if info.Trainable {
-		loss, err := r.Train(c.ctx, readingExamples())
+	if c.rep.Info.Trainable {
+		res, err := r.Train(c.ctx, plugins.TrainReaderRequest{Examples: readingExamples()})
 		if err != nil {
 			return nil, fmt.Errorf("Train: %w", err)
 		}
-		for i, l := range loss {
+		for i, l := range res.Loss {
 			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
 				return nil, fmt.Errorf("Train: step %d has loss %v", i, l)
 			}
 		}
 	}
-	answers, err := r.Read(c.ctx, qs)
+	answers, err := r.Read(c.ctx, plugins.ReadRequest{Queries: qs})
 	if err != nil {
 		return nil, fmt.Errorf("Read: %w", err)
 	}
@@ -126,7 +125,7 @@ func (c *checker) reader() {
 	if _, err := c.configureAndRead(r, nil, qs[:1]); err == nil {
 		timed := readQueries(timedQueries)
 		t := time.Now()
-		if _, err := r.Read(c.ctx, timed); err == nil {
+		if _, err := r.Read(c.ctx, plugins.ReadRequest{Queries: timed}); err == nil {
 			c.figure("queries/s", len(timed), time.Since(t))
 		}
 	}

@@ -54,7 +54,7 @@ func (c *checker) sampler() {
 		if err := s.Start(c.ctx, cfg); err != nil {
 			return nil, err
 		}
-		return s.Next(c.ctx, n)
+		return s.Next(c.ctx, plugins.NextRequest{Count: n})
 	}
 	var base []plugins.Batch
 	c.check("default params", func() error {
@@ -111,7 +111,7 @@ func (c *checker) sampler() {
 		t := time.Now()
 		n := 0
 		for n < timedBatches {
-			bs, err := s.Next(c.ctx, 100)
+			bs, err := s.Next(c.ctx, plugins.NextRequest{Count: 100})
 			if err != nil {
 				break
 			}
@@ -167,7 +167,7 @@ func (c *checker) feedback(s plugins.Sampler, cfg plugins.SamplerConfig) error {
 		}
 		var all []plugins.Batch
 		for chunk := range 4 {
-			bs, err := s.Next(c.ctx, 16)
+			bs, err := s.Next(c.ctx, plugins.NextRequest{Count: 16})
 			if err != nil {
 				return nil, err
 			}

@@ -37,8 +37,8 @@ var Settings = []string{Mono, Cross, Multi}
 
 // Encoder is what evaluation needs of an encoder plugin.
 type Encoder interface {
-	Prepare(ctx context.Context, lang string, texts []string) error
-	Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error)
+	Prepare(ctx context.Context, req plugins.PrepareRequest) error
+	Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error)
 }
 
 // RankingSink receives the ranking of every query in every pool, for TREC
@@ -142,7 +142,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	if info.CollectionStats {
 		for _, lang := range c.Languages {
 			lo, hi := c.CandidateRange(lang)
-			if err := enc.Prepare(ctx, lang, all[lo:hi]); err != nil {
+			if err := enc.Prepare(ctx, plugins.PrepareRequest{Lang: lang, Texts: all[lo:hi]}); err != nil {
 				return nil, fmt.Errorf("Prepare(%s): %w", lang, err)
 			}
 			v, err := e.encode(plugins.RolePassage, lang, all[lo:hi])
@@ -151,7 +151,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 			}
 			perLang[lang] = newScorer(v)
 		}
-		if err := enc.Prepare(ctx, "", all); err != nil {
+		if err := enc.Prepare(ctx, plugins.PrepareRequest{Texts: all}); err != nil {
 			return nil, fmt.Errorf("Prepare(all languages): %w", err)
 		}
 	}
@@ -264,7 +264,7 @@ func (e *evaluation) encode(role plugins.Role, lang string, texts []string) (*ve
 func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, texts []string) error {
 	for lo := 0; lo < len(texts); lo += e.opt.EncodeBatch {
 		hi := min(lo+e.opt.EncodeBatch, len(texts))
-		b, err := e.enc.Encode(e.ctx, role, lang, texts[lo:hi])
+		b, err := e.enc.Encode(e.ctx, plugins.EncodeRequest{Role: role, Lang: lang, Texts: texts[lo:hi]})
 		if err != nil {
 			return fmt.Errorf("encoding %s %s: %w", lang, plural(role), err)
 		}

@@ -26,12 +26,13 @@ type lookupEncoder struct {
 	prepared []string
 }
 
-func (l *lookupEncoder) Prepare(_ context.Context, lang string, _ []string) error {
-	l.prepared = append(l.prepared, lang)
+func (l *lookupEncoder) Prepare(_ context.Context, req plugins.PrepareRequest) error {
+	l.prepared = append(l.prepared, req.Lang)
 	return nil
 }
 
-func (l *lookupEncoder) Encode(_ context.Context, _ plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+func (l *lookupEncoder) Encode(_ context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	texts := req.Texts
 	v := plugins.Vectors{Count: len(texts), Dim: 3}
 	for _, t := range texts {
 		vec, ok := l.vecs[t]
@@ -146,8 +147,8 @@ func TestCollectionStatsPrepared(t *testing.T) {
 // sum of the two inner products, are the tiny scores.
 type hybridEncoder struct{ *lookupEncoder }
 
-func (h hybridEncoder) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
-	v, err := h.lookupEncoder.Encode(ctx, role, lang, texts)
+func (h hybridEncoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	v, err := h.lookupEncoder.Encode(ctx, req)
 	if err != nil {
 		return v, err
 	}
@@ -191,11 +192,11 @@ func TestHybridScoresAddUp(t *testing.T) {
 // mismatchedEncoder gives queries dense vectors and candidates hybrid ones.
 type mismatchedEncoder struct{ hybridEncoder }
 
-func (m mismatchedEncoder) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
-	if role == plugins.RoleQuery {
-		return m.lookupEncoder.Encode(ctx, role, lang, texts)
+func (m mismatchedEncoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	if req.Role == plugins.RoleQuery {
+		return m.lookupEncoder.Encode(ctx, req)
 	}
-	return m.hybridEncoder.Encode(ctx, role, lang, texts)
+	return m.hybridEncoder.Encode(ctx, req)
 }
 
 func TestMismatchedVectorKindsRejected(t *testing.T) {

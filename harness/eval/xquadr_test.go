@@ -68,8 +68,9 @@ func TestBM25XQuADR(t *testing.T) {
 // whose cost is that of any encoder of its dimension.
 type randomEncoder struct{ dim int }
 
-func (r randomEncoder) Prepare(context.Context, string, []string) error { return nil }
-func (r randomEncoder) Encode(_ context.Context, role plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+func (r randomEncoder) Prepare(context.Context, plugins.PrepareRequest) error { return nil }
+func (r randomEncoder) Encode(_ context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	role, texts := req.Role, req.Texts
 	v := plugins.Vectors{Count: len(texts), Dim: r.dim, Dense: make([]float32, len(texts)*r.dim)}
 	for i, t := range texts {
 		rng := rand.New(rand.NewPCG(uint64(len(t)), uint64(role)+uint64(i)))

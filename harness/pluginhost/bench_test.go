@@ -2,16 +2,23 @@ package pluginhost_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xlbench/xlbench/builtin"
 	"github.com/xlbench/xlbench/builtin/dualenc"
+	"github.com/xlbench/xlbench/harness/internal/testenv"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 // BenchmarkTrainStepOverhead trains the built-in encoder on the same batches
@@ -48,15 +55,15 @@ func BenchmarkTrainStepOverhead(b *testing.B) {
 		if _, err := e.Configure(ctx, cfg); err != nil {
 			b.Fatal(err)
 		}
-		if err := e.LoadCorpus(ctx, corpus); err != nil {
+		if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus}); err != nil {
 			b.Fatal(err)
 		}
-		e.TrainStep(ctx, batches[0]) // graph construction outside the timing
+		e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batches[0]}) // graph construction outside the timing
 		// As the training driver does: chunks of steps, pipelined to a
 		// plugin process over one stream.
 		start := time.Now()
 		for lo := 1; lo < steps; lo += 33 {
-			if _, err := plugins.TrainSteps(ctx, e, batches[lo:min(lo+33, steps)]); err != nil {
+			if _, err := transport.TrainSteps(ctx, e, batches[lo:min(lo+33, steps)]); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -92,4 +99,96 @@ func BenchmarkTrainStepOverhead(b *testing.B) {
 	b.ReportMetric(100*(remote.Seconds()/local.Seconds()-1), "%overhead")
 	b.ReportMetric(float64((steps-1)*batchSize)/remote.Seconds(), "plugin-pairs/s")
 	b.ReportMetric(float64((steps-1)*batchSize)/local.Seconds(), "inproc-pairs/s")
+}
+
+// BenchmarkPyTorchEncoderPlugin trains the PyTorch example encoder on the
+// same batches through its plugin process and in process in Python
+// (bench_inprocess.py), and reports the Python plugin's overhead, its
+// pairs/s, and its speed against the built-in trainer with the same model
+// shape in this process.
+func BenchmarkPyTorchEncoderPlugin(b *testing.B) {
+	python := testenv.PythonModules(b, "grpc", "google.protobuf", "torch")
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 1))
+	words := func(k int) string {
+		w := make([]string, k)
+		for i := range w {
+			w[i] = fmt.Sprintf("w%05dx", rng.IntN(30000))
+		}
+		return strings.Join(w, " ")
+	}
+	const groups, batchSize, steps = 1024, 64, 60
+	var corpus []plugins.CorpusGroup
+	var wireCorpus []any
+	for i := 0; i < groups; i++ {
+		q, p := words(10), words(25)
+		corpus = append(corpus, plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
+			{Lang: "en", Role: plugins.RoleQuery, Text: q}, {Lang: "en", Role: plugins.RolePassage, Text: p}}})
+		wireCorpus = append(wireCorpus, []any{i, [][]string{{"en", "query", q}, {"en", "passage", p}}})
+	}
+	batches := make([]plugins.Batch, steps)
+	wireBatches := make([][][]any, steps)
+	for s := range batches {
+		for i := 0; i < batchSize; i++ {
+			g := uint32((s*batchSize + i) % groups)
+			batches[s] = append(batches[s], plugins.Pair{Group: g, QueryLang: "en", PassageLang: "en"})
+			wireBatches[s] = append(wireBatches[s], []any{g, "en", "en"})
+		}
+	}
+	params := plugins.Params{"dim": 128.0, "buckets": 65536.0, "device": "cpu"}
+	train := func(e plugins.Encoder) time.Duration {
+		if _, err := e.Configure(ctx, plugins.EncoderConfig{Seed: 1, Params: params}); err != nil {
+			b.Fatal(err)
+		}
+		if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batches[0]}); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for lo := 1; lo < steps; lo += 64 {
+			if _, err := transport.TrainSteps(ctx, e, batches[lo:min(lo+64, steps)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	file := filepath.Join(b.TempDir(), "bench.json")
+	raw, _ := json.Marshal(map[string]any{"params": params, "seed": 1, "corpus": wireCorpus, "batches": wireBatches})
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	script := filepath.Join(testenv.ModuleRoot(), "plugins", "examples", "pytorch-encoder")
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	pairs := float64((steps - 1) * batchSize)
+	var plugin, inproc, builtinRate float64
+	for i := 0; i < b.N; i++ {
+		enc, stop, err := h.StartEncoder(filepath.Join(script, "encoder.py"), "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		train(enc)
+		plugin = max(plugin, pairs/train(enc).Seconds())
+		stop()
+		cmd := exec.Command(python, filepath.Join(script, "bench_inprocess.py"), file)
+		cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join(testenv.ModuleRoot(), "plugins", "python"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		rate, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		if err != nil {
+			b.Fatalf("bench_inprocess.py printed %q", out)
+		}
+		inproc = max(inproc, rate)
+		delete(params, "device")
+		builtinRate = max(builtinRate, pairs/train(dualenc.New()).Seconds())
+		params["device"] = "cpu"
+	}
+	b.ReportMetric(100*(inproc/plugin-1), "%overhead")
+	b.ReportMetric(plugin, "plugin-pairs/s")
+	b.ReportMetric(inproc, "inproc-pairs/s")
+	b.ReportMetric(builtinRate/plugin, "builtin/plugin")
 }

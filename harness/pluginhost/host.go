@@ -27,6 +27,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 // BuiltinPrefix marks a built-in plugin reference, "builtin:NAME".
@@ -115,7 +116,7 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		cmd = exec.Command(ref)
 		name = filepath.Base(ref)
 	}
-	cmd.Env = append(os.Environ(), plugins.HostPIDEnv+"="+strconv.Itoa(os.Getpid()))
+	cmd.Env = append(os.Environ(), transport.HostPIDEnv+"="+strconv.Itoa(os.Getpid()))
 	setDeathSignal(cmd)
 
 	h.mu.Lock()
@@ -126,8 +127,8 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 	h.mu.Unlock()
 
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  plugins.Handshake,
-		Plugins:          plugins.PluginSet(),
+		HandshakeConfig:  transport.Handshake,
+		Plugins:          transport.PluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           h.Logger.Named(name),
@@ -138,8 +139,8 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		SyncStderr:   &stderrRelay{log: h.Logger.Named(name)},
 		StartTimeout: 30 * time.Second,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(plugins.MaxMessageBytes),
-			grpc.MaxCallSendMsgSize(plugins.MaxMessageBytes),
+			grpc.MaxCallRecvMsgSize(transport.MaxMessageBytes),
+			grpc.MaxCallSendMsgSize(transport.MaxMessageBytes),
 		)},
 	})
 	h.mu.Lock()

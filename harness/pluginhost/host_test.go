@@ -17,6 +17,7 @@ import (
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/sdk"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 var xlbenchBin, temperatureBin string
@@ -68,7 +69,7 @@ func TestExternalExampleSampler(t *testing.T) {
 	if err := s.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	batches, err := s.Next(ctx, 500)
+	batches, err := s.Next(ctx, plugins.NextRequest{Count: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestExternalExampleSampler(t *testing.T) {
 	if err := s2.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	again, err := s2.Next(ctx, 500)
+	again, err := s2.Next(ctx, plugins.NextRequest{Count: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,13 +125,13 @@ func TestBuiltinThroughReexec(t *testing.T) {
 	if err := s.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Next(ctx, 200)
+	got, err := s.Next(ctx, plugins.NextRequest{Count: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
 	local := sdk.NewSampler(samplers.Hybrid())
 	local.Start(ctx, cfg)
-	want, _ := local.Next(ctx, 200)
+	want, _ := local.Next(ctx, plugins.NextRequest{Count: 200})
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-in-process +plugin):\n%.1000s", diff)
 	}
@@ -161,21 +162,23 @@ func TestBuiltinReader(t *testing.T) {
 	}
 	defer stop()
 	ctx := context.Background()
-	info, err := r.Configure(ctx, plugins.ReaderConfig{Seed: 1, Params: plugins.Params{"buckets": 1024.0, "epochs": 2.0, "batch_size": 4.0}})
-	if err != nil || !info.Trainable {
-		t.Fatalf("Configure = %+v, %v", info, err)
+	if _, err := r.Configure(ctx, plugins.ReaderConfig{Seed: 1, Params: plugins.Params{"buckets": 1024.0, "epochs": 2.0, "batch_size": 4.0}}); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := r.Describe(ctx); err != nil || !info.Trainable {
+		t.Fatalf("Describe = %+v, %v: the reader trains", info, err)
 	}
 	var examples []plugins.ReadingExample
 	for i := 0; i < 16; i++ {
 		p := fmt.Sprintf("Die Brücke wurde %d eröffnet.", 1900+i)
 		examples = append(examples, plugins.ReadingExample{Lang: "de", Question: "Wann wurde die Brücke eröffnet?", Passage: p, AnswerStart: 17, Answer: fmt.Sprint(1900 + i)})
 	}
-	loss, err := r.Train(ctx, examples)
-	if err != nil || len(loss) != 8 {
-		t.Fatalf("Train = %d losses, %v; want 8 steps (16 examples, batch 4, 2 epochs)", len(loss), err)
+	res, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: examples})
+	if err != nil || len(res.Loss) != 8 {
+		t.Fatalf("Train = %d losses, %v; want 8 steps (16 examples, batch 4, 2 epochs)", len(res.Loss), err)
 	}
-	answers, err := r.Read(ctx, []plugins.ReadQuery{{Question: "Wann?", Lang: "de",
-		Candidates: []plugins.ReadCandidate{{Text: "", Lang: "de"}, {Text: "Sie wurde 1950 eröffnet.", Lang: "de"}}}})
+	answers, err := r.Read(ctx, plugins.ReadRequest{Queries: []plugins.ReadQuery{{Question: "Wann?", Lang: "de",
+		Candidates: []plugins.ReadCandidate{{Text: "", Lang: "de"}, {Text: "Sie wurde 1950 eröffnet.", Lang: "de"}}}}})
 	if err != nil || len(answers) != 1 || answers[0].Candidate != 1 || answers[0].Text == "" {
 		t.Fatalf("Read = %+v, %v", answers, err)
 	}
@@ -206,7 +209,7 @@ func TestPythonExampleSampler(t *testing.T) {
 		if err := s.Start(ctx, cfg); err != nil {
 			return nil, err
 		}
-		return s.Next(ctx, 500)
+		return s.Next(ctx, plugins.NextRequest{Count: 500})
 	}
 	cfg := plugins.SamplerConfig{Corpus: corpus(), BatchSize: 10, Seed: 3, Params: plugins.Params{"temperature": 1.0}}
 	batches, err := run("first", cfg)
@@ -269,7 +272,7 @@ func TestPythonEncoderPairLosses(t *testing.T) {
 			{Lang: "en", Role: plugins.RolePassage, Text: fmt.Sprintf("thing%d is number %d", i, i)},
 		}})
 	}
-	if err := e.LoadCorpus(ctx, groups); err != nil {
+	if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: groups}); err != nil {
 		t.Fatal(err)
 	}
 	var bs []plugins.Batch
@@ -280,7 +283,7 @@ func TestPythonEncoderPairLosses(t *testing.T) {
 		}
 		bs = append(bs, b)
 	}
-	steps, err := plugins.TrainStepsPairs(ctx, e, bs)
+	steps, err := transport.TrainSteps(ctx, e, bs)
 	if err != nil || len(steps) != 5 {
 		t.Fatalf("%d steps, %v", len(steps), err)
 	}

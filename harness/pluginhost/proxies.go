@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 // Sampler returns the instance as a Sampler whose errors name the plugin,
@@ -54,24 +55,24 @@ func (p *readerProxy) Configure(ctx context.Context, cfg plugins.ReaderConfig) (
 	return info, p.i.wrap("Configure", err)
 }
 
-func (p *readerProxy) Train(ctx context.Context, examples []plugins.ReadingExample) ([]float32, error) {
+func (p *readerProxy) Train(ctx context.Context, req plugins.TrainReaderRequest) (plugins.TrainReaderResult, error) {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	loss, err := p.r.Train(ctx, examples)
-	return loss, p.i.wrap("Train", err)
+	r, err := p.r.Train(ctx, req)
+	return r, p.i.wrap("Train", err)
 }
 
-func (p *readerProxy) Read(ctx context.Context, queries []plugins.ReadQuery) ([]plugins.Answer, error) {
+func (p *readerProxy) Read(ctx context.Context, req plugins.ReadRequest) ([]plugins.Answer, error) {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	answers, err := p.r.Read(ctx, queries)
-	return answers, p.i.wrap("Read", err)
+	a, err := p.r.Read(ctx, req)
+	return a, p.i.wrap("Read", err)
 }
 
-func (p *readerProxy) Save(ctx context.Context, path string) error {
+func (p *readerProxy) Save(ctx context.Context, req plugins.SaveRequest) error {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	return p.i.wrap("Save", p.r.Save(ctx, path))
+	return p.i.wrap("Save", p.r.Save(ctx, req))
 }
 
 type samplerProxy struct {
@@ -92,10 +93,10 @@ func (p *samplerProxy) Start(ctx context.Context, cfg plugins.SamplerConfig) err
 	return p.i.wrap("Start", p.s.Start(ctx, cfg))
 }
 
-func (p *samplerProxy) Next(ctx context.Context, n int) ([]plugins.Batch, error) {
+func (p *samplerProxy) Next(ctx context.Context, req plugins.NextRequest) ([]plugins.Batch, error) {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	b, err := p.s.Next(ctx, n)
+	b, err := p.s.Next(ctx, req)
 	return b, p.i.wrap("Next", err)
 }
 
@@ -129,53 +130,45 @@ func (p *encoderProxy) Configure(ctx context.Context, cfg plugins.EncoderConfig)
 	return info, p.i.wrap("Configure", err)
 }
 
-func (p *encoderProxy) LoadCorpus(ctx context.Context, groups []plugins.CorpusGroup) error {
+func (p *encoderProxy) LoadCorpus(ctx context.Context, req plugins.LoadCorpusRequest) error {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	return p.i.wrap("LoadCorpus", p.e.LoadCorpus(ctx, groups))
+	return p.i.wrap("LoadCorpus", p.e.LoadCorpus(ctx, req))
 }
 
 // TrainSteps takes several steps over one pipelined stream (see
-// plugins.TrainSteps).
-func (p *encoderProxy) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]float64, error) {
+// transport.TrainSteps).
+func (p *encoderProxy) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]plugins.TrainStepResult, error) {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	losses, err := plugins.TrainSteps(ctx, p.e, bs)
-	return losses, p.i.wrap("TrainSteps", err)
-}
-
-// TrainStepsPairs is TrainSteps with pair losses (see plugins.TrainStepsPairs).
-func (p *encoderProxy) TrainStepsPairs(ctx context.Context, bs []plugins.Batch) ([]plugins.Step, error) {
-	ctx, cancel := p.i.ctx(ctx)
-	defer cancel()
-	steps, err := plugins.TrainStepsPairs(ctx, p.e, bs)
+	steps, err := transport.TrainSteps(ctx, p.e, bs)
 	return steps, p.i.wrap("TrainSteps", err)
 }
 
-func (p *encoderProxy) TrainStep(ctx context.Context, b plugins.Batch) (float64, error) {
+func (p *encoderProxy) TrainStep(ctx context.Context, req plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	loss, err := p.e.TrainStep(ctx, b)
-	return loss, p.i.wrap("TrainStep", err)
+	r, err := p.e.TrainStep(ctx, req)
+	return r, p.i.wrap("TrainStep", err)
 }
 
-func (p *encoderProxy) Prepare(ctx context.Context, lang string, texts []string) error {
+func (p *encoderProxy) Prepare(ctx context.Context, req plugins.PrepareRequest) error {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	return p.i.wrap("Prepare", p.e.Prepare(ctx, lang, texts))
+	return p.i.wrap("Prepare", p.e.Prepare(ctx, req))
 }
 
-func (p *encoderProxy) Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error) {
+func (p *encoderProxy) Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	v, err := p.e.Encode(ctx, role, lang, texts)
+	v, err := p.e.Encode(ctx, req)
 	return v, p.i.wrap("Encode", err)
 }
 
-func (p *encoderProxy) Save(ctx context.Context, path string) error {
+func (p *encoderProxy) Save(ctx context.Context, req plugins.SaveRequest) error {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	return p.i.wrap("Save", p.e.Save(ctx, path))
+	return p.i.wrap("Save", p.e.Save(ctx, req))
 }
 
 // Describe starts ref just long enough to read its Info.

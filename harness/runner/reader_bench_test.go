@@ -82,7 +82,8 @@ func BenchmarkReaderAccuracy(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		losses, err := r.Train(context.Background(), corpus.Reading)
+		res, err := r.Train(context.Background(), plugins.TrainReaderRequest{Examples: corpus.Reading})
+		losses := res.Loss
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -135,7 +136,7 @@ func BenchmarkReaderAccuracy(b *testing.B) {
 }
 
 func meanF1(b *testing.B, r *reader.Reader, qs []plugins.ReadQuery, gold [][]string, lang string) float64 {
-	answers, err := r.Read(context.Background(), qs)
+	answers, err := r.Read(context.Background(), plugins.ReadRequest{Queries: qs})
 	if err != nil {
 		b.Fatal(err)
 	}

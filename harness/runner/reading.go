@@ -62,7 +62,7 @@ func (t *trainedReader) Read(ctx context.Context, c *dataset.Collection, qs []*d
 	}
 	for lo := 0; lo < len(queries); lo += readChunk {
 		hi := min(lo+readChunk, len(queries))
-		answers, err := t.r.Read(ctx, queries[lo:hi])
+		answers, err := t.r.Read(ctx, plugins.ReadRequest{Queries: queries[lo:hi]})
 		if err != nil {
 			return nil, fmt.Errorf("reader %s: %w", t.comp.Name, err)
 		}
@@ -144,17 +144,18 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 	}
 	r.readers[key] = tr // stopped by Close even if training fails
 	r.mu.Unlock()
-	info, err := rd.Configure(ctx, plugins.ReaderConfig{Params: comp.Checked, Seed: e.Seeds[0]})
-	if err != nil {
+	if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: comp.Checked, Seed: e.Seeds[0]}); err != nil {
 		tr.err = err
 		return nil, err
 	}
-	if info.Trainable {
+	if comp.Info.Trainable {
 		r.logf("%s: training on %d examples", label, len(corpus.Reading))
-		if tr.loss, err = rd.Train(ctx, corpus.Reading); err != nil {
+		res, err := rd.Train(ctx, plugins.TrainReaderRequest{Examples: corpus.Reading})
+		if err != nil {
 			tr.err = fmt.Errorf("%s: training: %w", label, err)
 			return nil, tr.err
 		}
+		tr.loss = res.Loss
 		r.logf("%s: trained %d steps, final loss %.3f", label, len(tr.loss), meanTail(tr.loss, 50))
 	}
 	return tr, nil

@@ -361,7 +361,7 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	if cell.Sampler == nil {
 		return nil
 	}
-	if !run.info.Trainable {
+	if !cell.Encoder.Info.Trainable {
 		return fmt.Errorf("encoder %s does not train, but the cell has sampler %s", cell.Encoder.Name, cell.Sampler.Name)
 	}
 	corpus, err := r.TrainingCorpus(cell.Experiment)
@@ -401,7 +401,7 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 			err = os.MkdirAll(filepath.Dir(path), 0o755)
 		}
 		if err == nil {
-			err = run.enc.Save(ctx, path)
+			err = run.enc.Save(ctx, plugins.SaveRequest{Path: path})
 		}
 		if err != nil {
 			return fmt.Errorf("saving the model: %w", err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 // Corpus is the union of an experiment's training corpora, with group ids
@@ -185,13 +186,13 @@ func sortedKeys[V any](m map[string]V) []string {
 // Sampler is what training needs of a sampler plugin.
 type Sampler interface {
 	Start(ctx context.Context, cfg plugins.SamplerConfig) error
-	Next(ctx context.Context, n int) ([]plugins.Batch, error)
+	Next(ctx context.Context, req plugins.NextRequest) ([]plugins.Batch, error)
 }
 
 // Trainer is what training needs of an encoder plugin.
 type Trainer interface {
-	LoadCorpus(ctx context.Context, groups []plugins.CorpusGroup) error
-	TrainStep(ctx context.Context, b plugins.Batch) (float64, error)
+	LoadCorpus(ctx context.Context, req plugins.LoadCorpusRequest) error
+	TrainStep(ctx context.Context, req plugins.TrainStepRequest) (plugins.TrainStepResult, error)
 }
 
 // Options configure a training run.
@@ -271,7 +272,7 @@ const fetch = 64
 
 // Run trains enc on the batches s chooses.
 func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*Record, error) {
-	if err := enc.LoadCorpus(ctx, c.Groups); err != nil {
+	if err := enc.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: c.Groups}); err != nil {
 		return nil, fmt.Errorf("loading the corpus into the encoder: %w", err)
 	}
 	err := s.Start(ctx, plugins.SamplerConfig{Corpus: c.Summary, BatchSize: opt.BatchSize, Params: opt.SamplerParams, Seed: opt.Seed})
@@ -328,7 +329,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			// however the sequence is cut.
 			want = min(want, opt.ValidateEvery-step%opt.ValidateEvery)
 		}
-		chunk, err := s.Next(ctx, want)
+		chunk, err := s.Next(ctx, plugins.NextRequest{Count: want})
 		if err != nil {
 			return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
 		}
@@ -345,17 +346,9 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			}
 		}
 		// The plugin host's encoders take the chunk over one pipelined stream.
-		var losses []float64
-		var steps []plugins.Step
-		if observer != nil {
-			steps, err = plugins.TrainStepsPairs(ctx, enc, chunk)
-			for _, st := range steps {
-				losses = append(losses, st.Loss)
-			}
-		} else {
-			losses, err = plugins.TrainSteps(ctx, enc, chunk)
-		}
-		for i, loss := range losses {
+		steps, err := transport.TrainSteps(ctx, enc, chunk)
+		for i, st := range steps {
+			loss := st.Loss
 			b := chunk[i]
 			rec.Loss = append(rec.Loss, float32(loss))
 			if b.Monolingual() {
@@ -372,7 +365,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("step %d: encoder: %w", step+len(losses)+1, err)
+			return nil, fmt.Errorf("step %d: encoder: %w", step+len(steps)+1, err)
 		}
 		if observer != nil {
 			if err := observer.Observe(ctx, Feedback(step, chunk, steps)); err != nil {
@@ -400,7 +393,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 // losses for every step, the mean per (query language, passage language),
 // sorted. Pair means are summed in step and batch order, so the same
 // losses give bit-identical feedback.
-func Feedback(first int, chunk []plugins.Batch, steps []plugins.Step) plugins.Feedback {
+func Feedback(first int, chunk []plugins.Batch, steps []plugins.TrainStepResult) plugins.Feedback {
 	f := plugins.Feedback{FirstStep: first, StepLoss: make([]float64, len(steps))}
 	type key struct{ q, p string }
 	sums, counts := map[key]float64{}, map[key]int{}

@@ -65,13 +65,13 @@ type countingTrainer struct {
 	steps  int
 }
 
-func (c *countingTrainer) LoadCorpus(_ context.Context, g []plugins.CorpusGroup) error {
-	c.groups = len(g)
+func (c *countingTrainer) LoadCorpus(_ context.Context, req plugins.LoadCorpusRequest) error {
+	c.groups = len(req.Groups)
 	return nil
 }
-func (c *countingTrainer) TrainStep(context.Context, plugins.Batch) (float64, error) {
+func (c *countingTrainer) TrainStep(context.Context, plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
 	c.steps++
-	return 1 / float64(c.steps), nil
+	return plugins.TrainStepResult{Loss: 1 / float64(c.steps)}, nil
 }
 
 func TestRunRecordsBatchMix(t *testing.T) {
@@ -105,17 +105,17 @@ type chunkTrainer struct {
 	chunks []int
 }
 
-func (c *chunkTrainer) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]float64, error) {
+func (c *chunkTrainer) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]plugins.TrainStepResult, error) {
 	c.chunks = append(c.chunks, len(bs))
-	var losses []float64
+	var out []plugins.TrainStepResult
 	for range bs {
 		if c.steps+1 == c.failAt {
-			return losses, fmt.Errorf("loss is NaN")
+			return out, fmt.Errorf("loss is NaN")
 		}
-		l, _ := c.TrainStep(ctx, nil)
-		losses = append(losses, l)
+		r, _ := c.TrainStep(ctx, plugins.TrainStepRequest{})
+		out = append(out, r)
 	}
-	return losses, nil
+	return out, nil
 }
 
 // TestRunInChunks: a trainer that takes several steps per call gets the
@@ -198,7 +198,7 @@ func TestSamplersOnMixedCorpus(t *testing.T) {
 			if err := s.Start(context.Background(), plugins.SamplerConfig{Corpus: c.Summary, BatchSize: 4, Seed: 7, Params: plugins.Params{}}); err != nil {
 				t.Fatal(err)
 			}
-			bs, err := s.Next(context.Background(), 400)
+			bs, err := s.Next(context.Background(), plugins.NextRequest{Count: 400})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,7 +228,7 @@ func TestSamplersOnMixedCorpus(t *testing.T) {
 type selfSampler struct{}
 
 func (selfSampler) Start(context.Context, plugins.SamplerConfig) error { return nil }
-func (selfSampler) Next(_ context.Context, n int) ([]plugins.Batch, error) {
+func (selfSampler) Next(context.Context, plugins.NextRequest) ([]plugins.Batch, error) {
 	b := plugins.Batch{{Group: 16, QueryLang: "de", PassageLang: "de"}}
 	return []plugins.Batch{b}, nil
 }
@@ -247,7 +247,8 @@ func TestRunRefusesSelfPairs(t *testing.T) {
 // (dimension 3), so scores are 1 for the same index and 0 otherwise.
 type axisEncoder struct{ countingTrainer }
 
-func (axisEncoder) Encode(_ context.Context, _ plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+func (axisEncoder) Encode(_ context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	texts := req.Texts
 	v := plugins.Vectors{Count: len(texts), Dim: 3, Dense: make([]float32, 3*len(texts))}
 	for i, t := range texts {
 		v.Dense[i*3+int(t[1]-'0')] = 1

@@ -70,7 +70,7 @@ func validationPair(corpus string, g dataset.TrainGroup, queries, passages []str
 
 // Embedder is what the validation loss needs of an encoder.
 type Embedder interface {
-	Encode(ctx context.Context, role plugins.Role, lang string, texts []string) (plugins.Vectors, error)
+	Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error)
 }
 
 // ValidationLoss is the mean in-batch InfoNCE loss of the validation pairs,
@@ -157,7 +157,7 @@ func encodeSide(ctx context.Context, enc Embedder, role plugins.Role, pairs []Va
 					texts[k] = pairs[i].Passage
 				}
 			}
-			v, err := enc.Encode(ctx, role, lang, texts)
+			v, err := enc.Encode(ctx, plugins.EncodeRequest{Role: role, Lang: lang, Texts: texts})
 			if err != nil {
 				return nil, fmt.Errorf("validation: encoding %s %s texts: %w", lang, role, err)
 			}

@@ -1,6 +1,6 @@
-// Package sdk makes an xlbench sampler plugin a few dozen lines: declare the
-// plugin's Info, write a function that builds a batch source from the
-// checked configuration, and call ServeSampler from main.
+// Package sdk makes an xlbench plugin of any kind a few dozen lines: declare
+// the plugin's Info, write a function that builds the plugin's working part
+// from the checked configuration, and call Serve from main.
 //
 //	func main() {
 //		sdk.ServeSampler(sdk.SamplerDef{
@@ -9,10 +9,12 @@
 //		})
 //	}
 //
-// The SDK checks parameters against Info.Params (filling in defaults) before
-// New sees them, answers Next by calling the batch function, and gives
-// helpers for the common work: a seeded random source and an index of which
-// groups offer which languages.
+// For every kind the SDK checks parameters against Info.Params (filling in
+// defaults) before the plugin sees them, refuses the calls a plugin does not
+// support (training calls to an encoder or reader that does not train), and
+// offers an in-process driver for tests (NewSampler, NewEncoder,
+// NewReader). For samplers it adds helpers for the common work: a seeded
+// random source and an index of which groups offer which languages.
 package sdk
 
 import (
@@ -22,6 +24,7 @@ import (
 	"sync"
 
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 // BatchFunc returns the next batch of a deterministic sequence.
@@ -54,7 +57,7 @@ type SamplerDef struct {
 func NewSampler(def SamplerDef) plugins.Sampler { return &sampler{def: def} }
 
 // ServeSampler serves def as a sampler plugin; call it from main.
-func ServeSampler(def SamplerDef) { plugins.ServeSampler(NewSampler(def)) }
+func ServeSampler(def SamplerDef) { transport.ServeSampler(NewSampler(def)) }
 
 type sampler struct {
 	def  SamplerDef
@@ -104,7 +107,8 @@ func (s *sampler) Start(_ context.Context, cfg plugins.SamplerConfig) error {
 	return nil
 }
 
-func (s *sampler) Next(_ context.Context, n int) ([]plugins.Batch, error) {
+func (s *sampler) Next(_ context.Context, req plugins.NextRequest) ([]plugins.Batch, error) {
+	n := req.Count
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.next == nil {

@@ -34,7 +34,7 @@ func started(t *testing.T, params plugins.Params) plugins.Sampler {
 
 func shares(t *testing.T, s plugins.Sampler, n int) map[string]float64 {
 	t.Helper()
-	bs, err := s.Next(ctx, n)
+	bs, err := s.Next(ctx, plugins.NextRequest{Count: n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestDeclaresAndIsDeterministic(t *testing.T) {
 		s := started(t, nil)
 		var all []plugins.Batch
 		for chunk := range 5 {
-			bs, err := s.Next(ctx, 16)
+			bs, err := s.Next(ctx, plugins.NextRequest{Count: 16})
 			if err != nil {
 				t.Fatal(err)
 			}

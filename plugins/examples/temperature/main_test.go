@@ -31,7 +31,7 @@ func shareOfGerman(t *testing.T, temperature float64) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batches, err := s.Next(ctx, 20000)
+	batches, err := s.Next(ctx, plugins.NextRequest{Count: 20000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 var info = plugins.Info{Name: "misbehave", Version: "0", Trainable: true, Params: []plugins.ParamSpec{
@@ -41,19 +42,22 @@ func (e *enc) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugins.E
 		return plugins.EncoderInfo{}, err
 	}
 	fmt.Fprintf(e.log, "seed %d\ncheckpoint %s\n", cfg.Seed, p.String("checkpoint"))
-	return plugins.EncoderInfo{Dim: 1, Trainable: true}, nil
+	return plugins.EncoderInfo{Dim: 1}, nil
 }
-func (e *enc) LoadCorpus(_ context.Context, groups []plugins.CorpusGroup) error {
-	for _, g := range groups {
+func (e *enc) LoadCorpus(_ context.Context, req plugins.LoadCorpusRequest) error {
+	for _, g := range req.Groups {
 		for _, t := range g.Texts {
 			fmt.Fprintf(e.log, "text %s %s\n", t.Lang, t.Role)
 		}
 	}
 	return nil
 }
-func (e *enc) TrainStep(context.Context, plugins.Batch) (float64, error) { return 0, nil }
-func (e *enc) Prepare(context.Context, string, []string) error           { return nil }
-func (e *enc) Encode(ctx context.Context, _ plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+func (e *enc) TrainStep(context.Context, plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
+	return plugins.TrainStepResult{}, nil
+}
+func (e *enc) Prepare(context.Context, plugins.PrepareRequest) error { return nil }
+func (e *enc) Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	texts := req.Texts
 	switch e.mode {
 	case "hang":
 		time.Sleep(time.Hour)
@@ -67,9 +71,10 @@ func (e *enc) Encode(ctx context.Context, _ plugins.Role, _ string, texts []stri
 	return v, nil
 }
 
-func main() { plugins.ServeEncoder(&enc{}) }
+func main() { transport.ServeEncoder(&enc{}) }
 
-func (e *enc) Save(_ context.Context, path string) error {
+func (e *enc) Save(_ context.Context, req plugins.SaveRequest) error {
+	path := req.Path
 	if e.log != nil {
 		fmt.Fprintf(e.log, "saved %s\n", path)
 	}

@@ -1,4 +1,4 @@
-package plugins
+package transport
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/xlbench/xlbench/plugins"
 	pb "github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1"
 )
 
@@ -21,7 +22,7 @@ const corpusChunkGroups = 4096
 // the plugin side and nil on the host side.
 type EncoderPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	Impl Encoder
+	Impl plugins.Encoder
 }
 
 // GRPCServer registers the encoder implementation.
@@ -40,27 +41,28 @@ type encoderClient struct {
 	langs *langTable
 }
 
-func (c *encoderClient) Describe(ctx context.Context) (Info, error) {
+func (c *encoderClient) Describe(ctx context.Context) (plugins.Info, error) {
 	w, err := c.rpc.Describe(ctx, &pb.Empty{})
 	if err != nil {
-		return Info{}, err
+		return plugins.Info{}, err
 	}
 	return infoFromWire(w)
 }
 
-func (c *encoderClient) Configure(ctx context.Context, cfg EncoderConfig) (EncoderInfo, error) {
+func (c *encoderClient) Configure(ctx context.Context, cfg plugins.EncoderConfig) (plugins.EncoderInfo, error) {
 	params, err := paramsToWire(cfg.Params)
 	if err != nil {
-		return EncoderInfo{}, err
+		return plugins.EncoderInfo{}, err
 	}
 	w, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Params: params, Seed: cfg.Seed})
 	if err != nil {
-		return EncoderInfo{}, err
+		return plugins.EncoderInfo{}, err
 	}
-	return EncoderInfo{Dim: int(w.GetDim()), Sparse: w.GetSparse(), Trainable: w.GetTrainable(), CollectionStats: w.GetCollectionStats()}, nil
+	return plugins.EncoderInfo{Dim: int(w.GetDim()), Sparse: w.GetSparse(), CollectionStats: w.GetCollectionStats()}, nil
 }
 
-func (c *encoderClient) LoadCorpus(ctx context.Context, groups []CorpusGroup) error {
+func (c *encoderClient) LoadCorpus(ctx context.Context, req plugins.LoadCorpusRequest) error {
+	groups := req.Groups
 	stream, err := c.rpc.LoadCorpus(ctx)
 	if err != nil {
 		return err
@@ -93,7 +95,7 @@ func (c *encoderClient) LoadCorpus(ctx context.Context, groups []CorpusGroup) er
 	return err
 }
 
-func (c *encoderClient) checkLangs(b Batch) error {
+func (c *encoderClient) checkLangs(b plugins.Batch) error {
 	for _, p := range b {
 		if _, ok := c.langs.index[p.QueryLang]; !ok {
 			return errors.New("batch names language " + p.QueryLang + " absent from the loaded corpus")
@@ -105,46 +107,27 @@ func (c *encoderClient) checkLangs(b Batch) error {
 	return nil
 }
 
-func (c *encoderClient) TrainStep(ctx context.Context, b Batch) (float64, error) {
-	if err := c.checkLangs(b); err != nil {
-		return 0, err
+func (c *encoderClient) TrainStep(ctx context.Context, req plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
+	if err := c.checkLangs(req.Batch); err != nil {
+		return plugins.TrainStepResult{}, err
 	}
-	resp, err := c.rpc.TrainStep(ctx, batchToWire(b, c.langs))
+	resp, err := c.rpc.TrainStep(ctx, batchToWire(req.Batch, c.langs))
 	if err != nil {
-		return 0, err
+		return plugins.TrainStepResult{}, err
 	}
-	return resp.GetLoss(), nil
+	return stepFromWire(resp), nil
 }
 
-// TrainStepPairs trains on one batch and returns its loss and the pair
-// losses the plugin reports (nil when it reports none).
-func (c *encoderClient) TrainStepPairs(ctx context.Context, b Batch) (float64, []float64, error) {
-	if err := c.checkLangs(b); err != nil {
-		return 0, nil, err
-	}
-	resp, err := c.rpc.TrainStep(ctx, batchToWire(b, c.langs))
-	if err != nil {
-		return 0, nil, err
-	}
-	return resp.GetLoss(), float64s(resp.GetPairLoss()), nil
+func stepFromWire(w *pb.TrainStepResponse) plugins.TrainStepResult {
+	return plugins.TrainStepResult{Loss: w.GetLoss(), PairLoss: float64s(w.GetPairLoss())}
 }
 
-// TrainSteps trains on the batches in order and returns their losses,
+// TrainSteps trains on the batches in order and returns their results,
 // pipelined over one stream: the batches are all sent at once and the
 // plugin never waits for the host between steps. On an error it returns the
-// losses of the steps that were taken. A plugin without the TrainSteps RPC
+// results of the steps that were taken. A plugin without the TrainSteps RPC
 // is driven by TrainStep calls.
-func (c *encoderClient) TrainSteps(ctx context.Context, bs []Batch) ([]float64, error) {
-	steps, err := c.TrainStepsPairs(ctx, bs)
-	losses := make([]float64, len(steps))
-	for i, s := range steps {
-		losses[i] = s.Loss
-	}
-	return losses, err
-}
-
-// TrainStepsPairs is TrainSteps with the pair losses the plugin reports.
-func (c *encoderClient) TrainStepsPairs(ctx context.Context, bs []Batch) ([]Step, error) {
+func (c *encoderClient) TrainSteps(ctx context.Context, bs []plugins.Batch) ([]plugins.TrainStepResult, error) {
 	for _, b := range bs {
 		if err := c.checkLangs(b); err != nil {
 			return nil, err
@@ -164,11 +147,11 @@ func (c *encoderClient) TrainStepsPairs(ctx context.Context, bs []Batch) ([]Step
 		}
 		stream.CloseSend()
 	}()
-	steps := make([]Step, 0, len(bs))
+	steps := make([]plugins.TrainStepResult, 0, len(bs))
 	for len(steps) < len(bs) {
 		resp, err := stream.Recv()
 		if status.Code(err) == codes.Unimplemented && len(steps) == 0 {
-			return c.stepByStep(ctx, bs)
+			return stepByStep(ctx, c, bs)
 		}
 		if err == io.EOF {
 			err = fmt.Errorf("plugin ended the stream after %d of %d steps", len(steps), len(bs))
@@ -176,52 +159,74 @@ func (c *encoderClient) TrainStepsPairs(ctx context.Context, bs []Batch) ([]Step
 		if err != nil {
 			return steps, err
 		}
-		steps = append(steps, Step{Loss: resp.GetLoss(), PairLoss: float64s(resp.GetPairLoss())})
+		steps = append(steps, stepFromWire(resp))
 	}
 	return steps, nil
 }
 
-func (c *encoderClient) stepByStep(ctx context.Context, bs []Batch) ([]Step, error) {
-	out := make([]Step, 0, len(bs))
+// Stepper is what takes training steps: an Encoder, or anything with its
+// TrainStep.
+type Stepper interface {
+	TrainStep(ctx context.Context, req plugins.TrainStepRequest) (plugins.TrainStepResult, error)
+}
+
+// TrainSteps takes one step per batch, in order, and returns the results of
+// the steps taken (all of them unless there is an error). A plugin client
+// (or a proxy around one) pipelines the steps over one stream, so that no
+// step waits for a round trip to the plugin process; anything else is
+// called step by step.
+func TrainSteps(ctx context.Context, s Stepper, bs []plugins.Batch) ([]plugins.TrainStepResult, error) {
+	if m, ok := s.(interface {
+		TrainSteps(context.Context, []plugins.Batch) ([]plugins.TrainStepResult, error)
+	}); ok {
+		return m.TrainSteps(ctx, bs)
+	}
+	return stepByStep(ctx, s, bs)
+}
+
+func stepByStep(ctx context.Context, s Stepper, bs []plugins.Batch) ([]plugins.TrainStepResult, error) {
+	out := make([]plugins.TrainStepResult, 0, len(bs))
 	for _, b := range bs {
-		resp, err := c.rpc.TrainStep(ctx, batchToWire(b, c.langs))
+		r, err := s.TrainStep(ctx, plugins.TrainStepRequest{Batch: b})
 		if err != nil {
 			return out, err
 		}
-		out = append(out, Step{Loss: resp.GetLoss(), PairLoss: float64s(resp.GetPairLoss())})
+		out = append(out, r)
 	}
 	return out, nil
 }
 
-func (c *encoderClient) Prepare(ctx context.Context, lang string, texts []string) error {
-	_, err := c.rpc.Prepare(ctx, &pb.PrepareRequest{Lang: lang, Texts: texts})
+func (c *encoderClient) Prepare(ctx context.Context, req plugins.PrepareRequest) error {
+	_, err := c.rpc.Prepare(ctx, &pb.PrepareRequest{Lang: req.Lang, Texts: req.Texts})
 	return err
 }
 
-func (c *encoderClient) Encode(ctx context.Context, role Role, lang string, texts []string) (Vectors, error) {
-	resp, err := c.rpc.Encode(ctx, &pb.EncodeRequest{Role: roleToWire(role), Lang: lang, Texts: texts})
+func (c *encoderClient) Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	resp, err := c.rpc.Encode(ctx, &pb.EncodeRequest{Role: roleToWire(req.Role), Lang: req.Lang, Texts: req.Texts})
 	if err != nil {
-		return Vectors{}, err
+		return plugins.Vectors{}, err
 	}
 	v, err := vectorsFromWire(resp)
 	if err != nil {
-		return Vectors{}, err
+		return plugins.Vectors{}, err
 	}
-	if v.Count != len(texts) {
-		return Vectors{}, errors.New("encoder returned a different number of vectors than texts")
+	if v.Count != len(req.Texts) {
+		return plugins.Vectors{}, errors.New("encoder returned a different number of vectors than texts")
 	}
 	return v, nil
 }
 
-func (c *encoderClient) Save(ctx context.Context, path string) error {
-	_, err := c.rpc.Save(ctx, &pb.SaveRequest{Path: path})
+func (c *encoderClient) Save(ctx context.Context, req plugins.SaveRequest) error {
+	_, err := c.rpc.Save(ctx, &pb.SaveRequest{Path: req.Path})
 	return err
 }
 
 type encoderServer struct {
 	pb.UnimplementedEncoderServer
-	impl  Encoder
+	impl  plugins.Encoder
 	langs []string
+	// trainable is Info.Trainable, sent on the wire in EncoderInfo too.
+	trainable bool
 }
 
 func (s *encoderServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginInfo, error) {
@@ -233,15 +238,20 @@ func (s *encoderServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginIn
 }
 
 func (s *encoderServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.EncoderInfo, error) {
-	info, err := s.impl.Configure(ctx, EncoderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed()})
+	info, err := s.impl.Configure(ctx, plugins.EncoderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed()})
 	if err != nil {
 		return nil, err
 	}
-	return &pb.EncoderInfo{Dim: uint32(info.Dim), Sparse: info.Sparse, Trainable: info.Trainable, CollectionStats: info.CollectionStats}, nil
+	desc, err := s.impl.Describe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.trainable = desc.Trainable
+	return &pb.EncoderInfo{Dim: uint32(info.Dim), Sparse: info.Sparse, Trainable: desc.Trainable, CollectionStats: info.CollectionStats}, nil
 }
 
 func (s *encoderServer) LoadCorpus(stream pb.Encoder_LoadCorpusServer) error {
-	var groups []CorpusGroup
+	var groups []plugins.CorpusGroup
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -252,7 +262,7 @@ func (s *encoderServer) LoadCorpus(stream pb.Encoder_LoadCorpusServer) error {
 		}
 		s.langs = append(s.langs, chunk.GetLanguages()...)
 		for _, wg := range chunk.GetGroups() {
-			g := CorpusGroup{ID: wg.GetId(), Texts: make([]Text, len(wg.GetTexts()))}
+			g := plugins.CorpusGroup{ID: wg.GetId(), Texts: make([]plugins.Text, len(wg.GetTexts()))}
 			for i, wt := range wg.GetTexts() {
 				lang, err := langName(s.langs, wt.GetLang())
 				if err != nil {
@@ -262,12 +272,12 @@ func (s *encoderServer) LoadCorpus(stream pb.Encoder_LoadCorpusServer) error {
 				if err != nil {
 					return status.Errorf(codes.InvalidArgument, "group %d: %v", g.ID, err)
 				}
-				g.Texts[i] = Text{Lang: lang, Role: role, Text: wt.GetText()}
+				g.Texts[i] = plugins.Text{Lang: lang, Role: role, Text: wt.GetText()}
 			}
 			groups = append(groups, g)
 		}
 	}
-	if err := s.impl.LoadCorpus(stream.Context(), groups); err != nil {
+	if err := s.impl.LoadCorpus(stream.Context(), plugins.LoadCorpusRequest{Groups: groups}); err != nil {
 		return err
 	}
 	return stream.SendAndClose(&pb.Empty{})
@@ -281,23 +291,17 @@ func (s *encoderServer) TrainStep(ctx context.Context, w *pb.Batch) (*pb.TrainSt
 	return s.step(ctx, b)
 }
 
-// step trains on b, with the pair losses when the implementation reports them.
-func (s *encoderServer) step(ctx context.Context, b Batch) (*pb.TrainStepResponse, error) {
-	if p, ok := s.impl.(PairLossTrainer); ok {
-		loss, pairs, err := p.TrainStepPairs(ctx, b)
-		if err != nil {
-			return nil, err
-		}
-		if pairs != nil && len(pairs) != len(b) {
-			return nil, fmt.Errorf("encoder reported %d pair losses for a batch of %d", len(pairs), len(b))
-		}
-		return &pb.TrainStepResponse{Loss: loss, PairLoss: float32s(pairs)}, nil
-	}
-	loss, err := s.impl.TrainStep(ctx, b)
+// step trains on b and answers with the loss and the pair losses the
+// implementation reports.
+func (s *encoderServer) step(ctx context.Context, b plugins.Batch) (*pb.TrainStepResponse, error) {
+	r, err := s.impl.TrainStep(ctx, plugins.TrainStepRequest{Batch: b})
 	if err != nil {
 		return nil, err
 	}
-	return &pb.TrainStepResponse{Loss: loss}, nil
+	if r.PairLoss != nil && len(r.PairLoss) != len(b) {
+		return nil, fmt.Errorf("encoder reported %d pair losses for a batch of %d", len(r.PairLoss), len(b))
+	}
+	return &pb.TrainStepResponse{Loss: r.Loss, PairLoss: float32s(r.PairLoss)}, nil
 }
 
 func (s *encoderServer) TrainSteps(stream pb.Encoder_TrainStepsServer) error {
@@ -324,7 +328,7 @@ func (s *encoderServer) TrainSteps(stream pb.Encoder_TrainStepsServer) error {
 }
 
 func (s *encoderServer) Prepare(ctx context.Context, req *pb.PrepareRequest) (*pb.Empty, error) {
-	if err := s.impl.Prepare(ctx, req.GetLang(), req.GetTexts()); err != nil {
+	if err := s.impl.Prepare(ctx, plugins.PrepareRequest{Lang: req.GetLang(), Texts: req.GetTexts()}); err != nil {
 		return nil, err
 	}
 	return &pb.Empty{}, nil
@@ -335,7 +339,7 @@ func (s *encoderServer) Encode(ctx context.Context, req *pb.EncodeRequest) (*pb.
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	v, err := s.impl.Encode(ctx, role, req.GetLang(), req.GetTexts())
+	v, err := s.impl.Encode(ctx, plugins.EncodeRequest{Role: role, Lang: req.GetLang(), Texts: req.GetTexts()})
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +347,7 @@ func (s *encoderServer) Encode(ctx context.Context, req *pb.EncodeRequest) (*pb.
 }
 
 func (s *encoderServer) Save(ctx context.Context, req *pb.SaveRequest) (*pb.Empty, error) {
-	if err := s.impl.Save(ctx, req.GetPath()); err != nil {
+	if err := s.impl.Save(ctx, plugins.SaveRequest{Path: req.GetPath()}); err != nil {
 		return nil, err
 	}
 	return &pb.Empty{}, nil

@@ -1,4 +1,4 @@
-package plugins
+package transport
 
 import (
 	"fmt"
@@ -10,22 +10,24 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+
+	"github.com/xlbench/xlbench/plugins"
 )
 
 // ServeSampler serves s as a sampler plugin until the host disconnects.
 // Call it from a plugin's main.
-func ServeSampler(s Sampler) {
-	serve(plugin.PluginSet{string(KindSampler): &SamplerPlugin{Impl: s}})
+func ServeSampler(s plugins.Sampler) {
+	serve(plugin.PluginSet{string(plugins.KindSampler): &SamplerPlugin{Impl: s}})
 }
 
 // ServeEncoder serves e as an encoder plugin until the host disconnects.
-func ServeEncoder(e Encoder) {
-	serve(plugin.PluginSet{string(KindEncoder): &EncoderPlugin{Impl: e}})
+func ServeEncoder(e plugins.Encoder) {
+	serve(plugin.PluginSet{string(plugins.KindEncoder): &EncoderPlugin{Impl: e}})
 }
 
 // ServeReader serves r as a reader plugin until the host disconnects.
-func ServeReader(r Reader) {
-	serve(plugin.PluginSet{string(KindReader): &ReaderPlugin{Impl: r}})
+func ServeReader(r plugins.Reader) {
+	serve(plugin.PluginSet{string(plugins.KindReader): &ReaderPlugin{Impl: r}})
 }
 
 func serve(set plugin.PluginSet) {

@@ -1,33 +1,24 @@
-package plugins
+// Package transport carries the plugin contract between processes: the
+// go-plugin handshake, the gRPC shims of each plugin kind (a client for the
+// host, a server for the plugin) and the conversions to the wire format.
+// The host (harness/pluginhost) and the SDK (plugins/sdk) use it; a plugin
+// author needs only packages plugins and sdk.
+package transport
 
 import (
 	"github.com/hashicorp/go-plugin"
-)
 
-// ProtocolVersion is the version of the plugin protocol. Host and plugin
-// must agree on it; a plugin built against another version fails the
-// handshake with a message that names both versions.
-const ProtocolVersion = 1
+	"github.com/xlbench/xlbench/plugins"
+)
 
 // Handshake is the go-plugin handshake every xlbench plugin answers. The
 // magic cookie only guards against running a plugin binary by hand; it is
 // not a security measure.
 var Handshake = plugin.HandshakeConfig{
-	ProtocolVersion:  ProtocolVersion,
+	ProtocolVersion:  plugins.ProtocolVersion,
 	MagicCookieKey:   "XLBENCH_PLUGIN",
 	MagicCookieValue: "0e5c2a7d-xlbench-plugin-protocol",
 }
-
-// Kind names a plugin kind; it is also the key under which go-plugin
-// dispenses it.
-type Kind string
-
-// The plugin kinds.
-const (
-	KindSampler Kind = "sampler"
-	KindEncoder Kind = "encoder"
-	KindReader  Kind = "reader"
-)
 
 // MaxMessageBytes caps one gRPC message in either direction. gRPC's default
 // of 4 MiB is too small for a corpus chunk or a block of vectors.
@@ -41,8 +32,8 @@ const HostPIDEnv = "XLBENCH_HOST_PID"
 // implementations are nil: the host only dispenses clients.
 func PluginSet() plugin.PluginSet {
 	return plugin.PluginSet{
-		string(KindSampler): &SamplerPlugin{},
-		string(KindEncoder): &EncoderPlugin{},
-		string(KindReader):  &ReaderPlugin{},
+		string(plugins.KindSampler): &SamplerPlugin{},
+		string(plugins.KindEncoder): &EncoderPlugin{},
+		string(plugins.KindReader):  &ReaderPlugin{},
 	}
 }

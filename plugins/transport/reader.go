@@ -1,4 +1,4 @@
-package plugins
+package transport
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/xlbench/xlbench/plugins"
 	pb "github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1"
 )
 
@@ -15,7 +16,7 @@ import (
 // the plugin side and nil on the host side.
 type ReaderPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	Impl Reader
+	Impl plugins.Reader
 }
 
 // GRPCServer registers the reader implementation.
@@ -31,30 +32,30 @@ func (p *ReaderPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *gr
 
 type readerClient struct{ rpc pb.ReaderClient }
 
-func (c *readerClient) Describe(ctx context.Context) (Info, error) {
+func (c *readerClient) Describe(ctx context.Context) (plugins.Info, error) {
 	w, err := c.rpc.Describe(ctx, &pb.Empty{})
 	if err != nil {
-		return Info{}, err
+		return plugins.Info{}, err
 	}
 	return infoFromWire(w)
 }
 
-func (c *readerClient) Configure(ctx context.Context, cfg ReaderConfig) (ReaderInfo, error) {
+func (c *readerClient) Configure(ctx context.Context, cfg plugins.ReaderConfig) (plugins.ReaderInfo, error) {
 	params, err := paramsToWire(cfg.Params)
 	if err != nil {
-		return ReaderInfo{}, err
+		return plugins.ReaderInfo{}, err
 	}
-	w, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Params: params, Seed: cfg.Seed})
-	if err != nil {
-		return ReaderInfo{}, err
+	if _, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Params: params, Seed: cfg.Seed}); err != nil {
+		return plugins.ReaderInfo{}, err
 	}
-	return ReaderInfo{Trainable: w.GetTrainable()}, nil
+	return plugins.ReaderInfo{}, nil
 }
 
-func (c *readerClient) Train(ctx context.Context, examples []ReadingExample) ([]float32, error) {
+func (c *readerClient) Train(ctx context.Context, req plugins.TrainReaderRequest) (plugins.TrainReaderResult, error) {
+	examples := req.Examples
 	stream, err := c.rpc.Train(ctx)
 	if err != nil {
-		return nil, err
+		return plugins.TrainReaderResult{}, err
 	}
 	for _, ex := range examples {
 		if err := stream.Send(&pb.ReadingExample{Lang: ex.Lang, QuestionLang: ex.QuestionLang, Question: ex.Question, Passage: ex.Passage,
@@ -64,15 +65,16 @@ func (c *readerClient) Train(ctx context.Context, examples []ReadingExample) ([]
 	}
 	sum, err := stream.CloseAndRecv()
 	if err != nil {
-		return nil, err
+		return plugins.TrainReaderResult{}, err
 	}
 	if int(sum.GetExamples()) != len(examples) {
-		return nil, fmt.Errorf("reader received %d of %d training examples", sum.GetExamples(), len(examples))
+		return plugins.TrainReaderResult{}, fmt.Errorf("reader received %d of %d training examples", sum.GetExamples(), len(examples))
 	}
-	return sum.GetLoss(), nil
+	return plugins.TrainReaderResult{Loss: sum.GetLoss()}, nil
 }
 
-func (c *readerClient) Read(ctx context.Context, queries []ReadQuery) ([]Answer, error) {
+func (c *readerClient) Read(ctx context.Context, r plugins.ReadRequest) ([]plugins.Answer, error) {
+	queries := r.Queries
 	req := &pb.ReadRequest{Queries: make([]*pb.ReadQuery, len(queries))}
 	for i, q := range queries {
 		wq := &pb.ReadQuery{Question: q.Question, Lang: q.Lang, Candidates: make([]*pb.Candidate, len(q.Candidates))}
@@ -88,24 +90,24 @@ func (c *readerClient) Read(ctx context.Context, queries []ReadQuery) ([]Answer,
 	if len(resp.GetAnswers()) != len(queries) {
 		return nil, fmt.Errorf("reader returned %d answers for %d queries", len(resp.GetAnswers()), len(queries))
 	}
-	out := make([]Answer, len(queries))
+	out := make([]plugins.Answer, len(queries))
 	for i, a := range resp.GetAnswers() {
 		if n := len(queries[i].Candidates); int(a.GetCandidate()) >= n && n > 0 {
 			return nil, fmt.Errorf("answer %d names candidate %d of %d", i, a.GetCandidate(), n)
 		}
-		out[i] = Answer{Candidate: int(a.GetCandidate()), Start: int(a.GetStart()), Text: a.GetText(), Score: a.GetScore()}
+		out[i] = plugins.Answer{Candidate: int(a.GetCandidate()), Start: int(a.GetStart()), Text: a.GetText(), Score: a.GetScore()}
 	}
 	return out, nil
 }
 
-func (c *readerClient) Save(ctx context.Context, path string) error {
-	_, err := c.rpc.Save(ctx, &pb.SaveRequest{Path: path})
+func (c *readerClient) Save(ctx context.Context, req plugins.SaveRequest) error {
+	_, err := c.rpc.Save(ctx, &pb.SaveRequest{Path: req.Path})
 	return err
 }
 
 type readerServer struct {
 	pb.UnimplementedReaderServer
-	impl Reader
+	impl plugins.Reader
 }
 
 func (s *readerServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginInfo, error) {
@@ -117,15 +119,19 @@ func (s *readerServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginInf
 }
 
 func (s *readerServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ReaderInfo, error) {
-	info, err := s.impl.Configure(ctx, ReaderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed()})
+	if _, err := s.impl.Configure(ctx, plugins.ReaderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed()}); err != nil {
+		return nil, err
+	}
+	desc, err := s.impl.Describe(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ReaderInfo{Trainable: info.Trainable}, nil
+	// Info.Trainable is the one source; the wire field serves older hosts.
+	return &pb.ReaderInfo{Trainable: desc.Trainable}, nil
 }
 
 func (s *readerServer) Train(stream pb.Reader_TrainServer) error {
-	var examples []ReadingExample
+	var examples []plugins.ReadingExample
 	for {
 		w, err := stream.Recv()
 		if err == io.EOF {
@@ -134,26 +140,26 @@ func (s *readerServer) Train(stream pb.Reader_TrainServer) error {
 		if err != nil {
 			return err
 		}
-		examples = append(examples, ReadingExample{Lang: w.GetLang(), QuestionLang: w.GetQuestionLang(), Question: w.GetQuestion(), Passage: w.GetPassage(),
+		examples = append(examples, plugins.ReadingExample{Lang: w.GetLang(), QuestionLang: w.GetQuestionLang(), Question: w.GetQuestion(), Passage: w.GetPassage(),
 			AnswerStart: int(w.GetAnswerStart()), Answer: w.GetAnswer()})
 	}
-	loss, err := s.impl.Train(stream.Context(), examples)
+	r, err := s.impl.Train(stream.Context(), plugins.TrainReaderRequest{Examples: examples})
 	if err != nil {
 		return err
 	}
-	return stream.SendAndClose(&pb.TrainSummary{Loss: loss, Examples: uint64(len(examples))})
+	return stream.SendAndClose(&pb.TrainSummary{Loss: r.Loss, Examples: uint64(len(examples))})
 }
 
 func (s *readerServer) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadResponse, error) {
-	queries := make([]ReadQuery, len(req.GetQueries()))
+	queries := make([]plugins.ReadQuery, len(req.GetQueries()))
 	for i, q := range req.GetQueries() {
-		rq := ReadQuery{Question: q.GetQuestion(), Lang: q.GetLang(), Candidates: make([]ReadCandidate, len(q.GetCandidates()))}
+		rq := plugins.ReadQuery{Question: q.GetQuestion(), Lang: q.GetLang(), Candidates: make([]plugins.ReadCandidate, len(q.GetCandidates()))}
 		for j, c := range q.GetCandidates() {
-			rq.Candidates[j] = ReadCandidate{Text: c.GetText(), Lang: c.GetLang()}
+			rq.Candidates[j] = plugins.ReadCandidate{Text: c.GetText(), Lang: c.GetLang()}
 		}
 		queries[i] = rq
 	}
-	answers, err := s.impl.Read(ctx, queries)
+	answers, err := s.impl.Read(ctx, plugins.ReadRequest{Queries: queries})
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +174,7 @@ func (s *readerServer) Read(ctx context.Context, req *pb.ReadRequest) (*pb.ReadR
 }
 
 func (s *readerServer) Save(ctx context.Context, req *pb.SaveRequest) (*pb.Empty, error) {
-	if err := s.impl.Save(ctx, req.GetPath()); err != nil {
+	if err := s.impl.Save(ctx, plugins.SaveRequest{Path: req.GetPath()}); err != nil {
 		return nil, err
 	}
 	return &pb.Empty{}, nil

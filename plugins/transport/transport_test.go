@@ -1,4 +1,4 @@
-package plugins_test
+package transport_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/sdk"
+	"github.com/xlbench/xlbench/plugins/transport"
 )
 
 // connect serves impls over an in-process gRPC connection and returns the
@@ -46,7 +47,7 @@ func TestSamplerRoundTrip(t *testing.T) {
 			}, nil
 		},
 	}
-	s := connect(t, plugin.PluginSet{"sampler": &plugins.SamplerPlugin{Impl: sdk.NewSampler(def)}}, plugins.KindSampler).(plugins.Sampler)
+	s := connect(t, plugin.PluginSet{"sampler": &transport.SamplerPlugin{Impl: sdk.NewSampler(def)}}, plugins.KindSampler).(plugins.Sampler)
 	ctx := context.Background()
 	info, err := s.Describe(ctx)
 	if err != nil {
@@ -55,7 +56,7 @@ func TestSamplerRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(def.Info, info); diff != "" {
 		t.Errorf("Info over the wire (-want +got):\n%s", diff)
 	}
-	if _, err := s.Next(ctx, 1); err == nil {
+	if _, err := s.Next(ctx, plugins.NextRequest{Count: 1}); err == nil {
 		t.Error("Next before Start succeeded")
 	}
 	corpus := plugins.CorpusSummary{Groups: []plugins.Group{
@@ -65,13 +66,13 @@ func TestSamplerRoundTrip(t *testing.T) {
 	if err := s.Start(ctx, plugins.SamplerConfig{Corpus: corpus, BatchSize: 3, Seed: 5}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Next(ctx, 2)
+	got, err := s.Next(ctx, plugins.NextRequest{Count: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []plugins.Batch{
-		{{7, "de", "en"}, {9, "de", "de"}, {7, "de", "en"}},
-		{{9, "de", "de"}, {7, "de", "en"}, {9, "de", "de"}},
+		{{Group: 7, QueryLang: "de", PassageLang: "en"}, {Group: 9, QueryLang: "de", PassageLang: "de"}, {Group: 7, QueryLang: "de", PassageLang: "en"}},
+		{{Group: 9, QueryLang: "de", PassageLang: "de"}, {Group: 7, QueryLang: "de", PassageLang: "en"}, {Group: 9, QueryLang: "de", PassageLang: "de"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("batches (-want +got):\n%s", diff)
@@ -92,33 +93,41 @@ type fakeEncoder struct {
 }
 
 func (f *fakeEncoder) Describe(context.Context) (plugins.Info, error) {
-	return plugins.Info{Name: "fake", Version: "2"}, nil
+	return plugins.Info{Name: "fake", Version: "2", Trainable: true}, nil
 }
 func (f *fakeEncoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugins.EncoderInfo, error) {
 	if cfg.Seed != 42 {
 		return plugins.EncoderInfo{}, fmt.Errorf("seed %d", cfg.Seed)
 	}
-	return plugins.EncoderInfo{Dim: 2, Trainable: true}, nil
+	return plugins.EncoderInfo{Dim: 2}, nil
 }
-func (f *fakeEncoder) LoadCorpus(_ context.Context, g []plugins.CorpusGroup) error {
-	f.corpus = append(f.corpus, g...)
+func (f *fakeEncoder) LoadCorpus(_ context.Context, req plugins.LoadCorpusRequest) error {
+	f.corpus = append(f.corpus, req.Groups...)
 	return nil
 }
-func (f *fakeEncoder) TrainStep(_ context.Context, b plugins.Batch) (float64, error) {
+
+// TrainStep's loss is half the batch size; pair i's loss is i.
+func (f *fakeEncoder) TrainStep(_ context.Context, req plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
+	b := req.Batch
 	if b[0].Group == 666 {
-		return 0, fmt.Errorf("cannot train on group 666")
+		return plugins.TrainStepResult{}, fmt.Errorf("cannot train on group 666")
 	}
 	f.batches = append(f.batches, b)
-	return float64(len(b)) / 2, nil
+	r := plugins.TrainStepResult{Loss: float64(len(b)) / 2}
+	for i := range b {
+		r.PairLoss = append(r.PairLoss, float64(i))
+	}
+	return r, nil
 }
-func (f *fakeEncoder) Prepare(context.Context, string, []string) error { return nil }
-func (f *fakeEncoder) Save(_ context.Context, path string) error {
-	if path == "" {
+func (f *fakeEncoder) Prepare(context.Context, plugins.PrepareRequest) error { return nil }
+func (f *fakeEncoder) Save(_ context.Context, req plugins.SaveRequest) error {
+	if req.Path == "" {
 		return fmt.Errorf("no path")
 	}
 	return nil
 }
-func (f *fakeEncoder) Encode(_ context.Context, role plugins.Role, _ string, texts []string) (plugins.Vectors, error) {
+func (f *fakeEncoder) Encode(_ context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	role, texts := req.Role, req.Texts
 	if f.sparse {
 		sv := &plugins.SparseVectors{Offsets: []uint32{0}}
 		for i := range texts {
@@ -144,10 +153,10 @@ func (f *fakeEncoder) Encode(_ context.Context, role plugins.Role, _ string, tex
 
 func TestEncoderRoundTrip(t *testing.T) {
 	impl := &fakeEncoder{}
-	e := connect(t, plugin.PluginSet{"encoder": &plugins.EncoderPlugin{Impl: impl}}, plugins.KindEncoder).(plugins.Encoder)
+	e := connect(t, plugin.PluginSet{"encoder": &transport.EncoderPlugin{Impl: impl}}, plugins.KindEncoder).(plugins.Encoder)
 	ctx := context.Background()
 	info, err := e.Configure(ctx, plugins.EncoderConfig{Seed: 42, Params: plugins.Params{"x": 1.0}})
-	if err != nil || info.Dim != 2 || !info.Trainable {
+	if err != nil || info.Dim != 2 {
 		t.Fatalf("Configure = %+v, %v", info, err)
 	}
 	// More groups than one stream chunk holds, in three languages.
@@ -159,39 +168,40 @@ func TestEncoderRoundTrip(t *testing.T) {
 			{Lang: "en", Role: plugins.RolePassage, Text: fmt.Sprintf("p%d", i)},
 		}})
 	}
-	if err := e.LoadCorpus(ctx, groups); err != nil {
+	if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: groups}); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(groups, impl.corpus); diff != "" {
 		t.Fatalf("corpus over the wire differs:\n%.2000s", diff)
 	}
-	batch := plugins.Batch{{1, "en", "zh"}, {2, "zh", "de"}}
-	loss, err := e.TrainStep(ctx, batch)
-	if err != nil || loss != 1 {
-		t.Fatalf("TrainStep = %v, %v", loss, err)
+	batch := plugins.Batch{{Group: 1, QueryLang: "en", PassageLang: "zh"}, {Group: 2, QueryLang: "zh", PassageLang: "de"}}
+	r, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batch})
+	if err != nil || r.Loss != 1 || !cmp.Equal([]float64{0, 1}, r.PairLoss) {
+		t.Fatalf("TrainStep = %+v, %v", r, err)
 	}
 	if diff := cmp.Diff([]plugins.Batch{batch}, impl.batches); diff != "" {
 		t.Errorf("batch over the wire (-want +got):\n%s", diff)
 	}
 	// Pipelined steps: losses in order, and on a failure the losses of the
 	// steps before it.
-	steps := []plugins.Batch{{{1, "en", "zh"}}, {{2, "zh", "de"}, {3, "de", "de"}}, {{4, "en", "en"}, {5, "en", "en"}, {6, "en", "en"}}}
-	losses, err := plugins.TrainSteps(ctx, e, steps)
-	if err != nil || !cmp.Equal([]float64{0.5, 1, 1.5}, losses) {
-		t.Fatalf("TrainSteps = %v, %v", losses, err)
+	steps := []plugins.Batch{{{Group: 1, QueryLang: "en", PassageLang: "zh"}}, {{Group: 2, QueryLang: "zh", PassageLang: "de"}, {Group: 3, QueryLang: "de", PassageLang: "de"}}, {{Group: 4, QueryLang: "en", PassageLang: "en"}, {Group: 5, QueryLang: "en", PassageLang: "en"}, {Group: 6, QueryLang: "en", PassageLang: "en"}}}
+	results, err := transport.TrainSteps(ctx, e, steps)
+	want := []plugins.TrainStepResult{{Loss: 0.5, PairLoss: []float64{0}}, {Loss: 1, PairLoss: []float64{0, 1}}, {Loss: 1.5, PairLoss: []float64{0, 1, 2}}}
+	if err != nil || !cmp.Equal(want, results) {
+		t.Fatalf("TrainSteps = %v, %v", results, err)
 	}
 	if diff := cmp.Diff(append([]plugins.Batch{batch}, steps...), impl.batches); diff != "" {
 		t.Errorf("batches over the stream (-want +got):\n%s", diff)
 	}
-	steps[2] = plugins.Batch{{666, "en", "en"}}
-	losses, err = plugins.TrainSteps(ctx, e, append(steps, plugins.Batch{{7, "en", "en"}}))
-	if err == nil || !strings.Contains(err.Error(), "group 666") || len(losses) != 2 {
-		t.Fatalf("TrainSteps with a failing third step = %v, %v; want two losses and its error", losses, err)
+	steps[2] = plugins.Batch{{Group: 666, QueryLang: "en", PassageLang: "en"}}
+	results, err = transport.TrainSteps(ctx, e, append(steps, plugins.Batch{{Group: 7, QueryLang: "en", PassageLang: "en"}}))
+	if err == nil || !strings.Contains(err.Error(), "group 666") || len(results) != 2 {
+		t.Fatalf("TrainSteps with a failing third step = %v, %v; want two results and its error", results, err)
 	}
-	if _, err := e.TrainStep(ctx, plugins.Batch{{1, "fr", "en"}}); err == nil {
+	if _, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: plugins.Batch{{Group: 1, QueryLang: "fr", PassageLang: "en"}}}); err == nil {
 		t.Error("TrainStep with a language absent from the corpus succeeded")
 	}
-	v, err := e.Encode(ctx, plugins.RolePassage, "en", []string{"ab", "abcd"})
+	v, err := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RolePassage, Lang: "en", Texts: []string{"ab", "abcd"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,53 +209,21 @@ func TestEncoderRoundTrip(t *testing.T) {
 		t.Errorf("dense vectors %+v %s", v, diff)
 	}
 	impl.sparse = true
-	v, err = e.Encode(ctx, plugins.RoleQuery, "en", []string{"a", "b"})
+	v, err = e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "en", Texts: []string{"a", "b"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &plugins.SparseVectors{Offsets: []uint32{0, 2, 4}, Terms: []uint64{0, 1 << 60, 1, 1 << 60}, Weights: []float32{0, 0.5, 1, 0.5}}
-	if diff := cmp.Diff(want, v.Sparse); diff != "" {
+	wantSparse := &plugins.SparseVectors{Offsets: []uint32{0, 2, 4}, Terms: []uint64{0, 1 << 60, 1, 1 << 60}, Weights: []float32{0, 0.5, 1, 0.5}}
+	if diff := cmp.Diff(wantSparse, v.Sparse); diff != "" {
 		t.Errorf("sparse vectors (-want +got):\n%s", diff)
 	}
 	impl.hybrid = true
-	v, err = e.Encode(ctx, plugins.RoleQuery, "en", []string{"a", "bcd"})
+	v, err = e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Lang: "en", Texts: []string{"a", "bcd"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, v.Sparse); diff != "" || v.Dim != 1 || !cmp.Equal([]float32{1, 3}, v.Dense) {
+	if diff := cmp.Diff(wantSparse, v.Sparse); diff != "" || v.Dim != 1 || !cmp.Equal([]float32{1, 3}, v.Dense) {
 		t.Errorf("hybrid vectors %+v %s", v, diff)
-	}
-}
-
-func TestCheckParams(t *testing.T) {
-	specs := []plugins.ParamSpec{
-		{Name: "n", Type: plugins.ParamInteger, Default: 3.0, Min: plugins.Bound(1)},
-		{Name: "rate", Type: plugins.ParamNumber, Max: plugins.Bound(1)},
-		{Name: "on", Type: plugins.ParamBool, Default: true},
-		{Name: "langs", Type: plugins.ParamStringList},
-	}
-	got, err := plugins.CheckParams(specs, plugins.Params{"rate": 0.5, "langs": []any{"de", "en"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(plugins.Params{"n": 3.0, "rate": 0.5, "on": true, "langs": []string{"de", "en"}}, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	for _, tc := range []struct {
-		p    plugins.Params
-		want string
-	}{
-		{plugins.Params{"n": 2.5}, "want an integer"},
-		{plugins.Params{"n": 0.0}, "below the minimum 1"},
-		{plugins.Params{"rate": 2.0}, "above the maximum 1"},
-		{plugins.Params{"on": "yes"}, "want a bool, got a string"},
-		{plugins.Params{"langs": []any{"de", 1.0}}, "element 1: want a string"},
-		{plugins.Params{"rat": 0.1}, `did you mean "rate"?`},
-	} {
-		_, err := plugins.CheckParams(specs, tc.p)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("CheckParams(%v) = %v, want %q", tc.p, err, tc.want)
-		}
 	}
 }
 
@@ -254,16 +232,20 @@ func TestCheckParams(t *testing.T) {
 type fakeReader struct{ trained []plugins.ReadingExample }
 
 func (f *fakeReader) Describe(context.Context) (plugins.Info, error) {
-	return plugins.Info{Name: "fake-reader", Version: "1"}, nil
+	return plugins.Info{Name: "fake-reader", Version: "1", Trainable: true}, nil
 }
 func (f *fakeReader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins.ReaderInfo, error) {
-	return plugins.ReaderInfo{Trainable: cfg.Seed == 7}, nil
+	if cfg.Seed != 7 {
+		return plugins.ReaderInfo{}, fmt.Errorf("seed %d", cfg.Seed)
+	}
+	return plugins.ReaderInfo{}, nil
 }
-func (f *fakeReader) Train(_ context.Context, ex []plugins.ReadingExample) ([]float32, error) {
-	f.trained = ex
-	return []float32{2, 1}, nil
+func (f *fakeReader) Train(_ context.Context, req plugins.TrainReaderRequest) (plugins.TrainReaderResult, error) {
+	f.trained = req.Examples
+	return plugins.TrainReaderResult{Loss: []float32{2, 1}}, nil
 }
-func (f *fakeReader) Read(_ context.Context, qs []plugins.ReadQuery) ([]plugins.Answer, error) {
+func (f *fakeReader) Read(_ context.Context, req plugins.ReadRequest) ([]plugins.Answer, error) {
+	qs := req.Queries
 	out := make([]plugins.Answer, len(qs))
 	for i, q := range qs {
 		c := int(q.Question[0] - '0')
@@ -274,35 +256,35 @@ func (f *fakeReader) Read(_ context.Context, qs []plugins.ReadQuery) ([]plugins.
 	}
 	return out, nil
 }
-func (f *fakeReader) Save(context.Context, string) error { return nil }
+func (f *fakeReader) Save(context.Context, plugins.SaveRequest) error { return nil }
 
 func TestReaderRoundTrip(t *testing.T) {
 	impl := &fakeReader{}
-	r := connect(t, plugin.PluginSet{"reader": &plugins.ReaderPlugin{Impl: impl}}, plugins.KindReader).(plugins.Reader)
+	r := connect(t, plugin.PluginSet{"reader": &transport.ReaderPlugin{Impl: impl}}, plugins.KindReader).(plugins.Reader)
 	ctx := context.Background()
-	if info, err := r.Configure(ctx, plugins.ReaderConfig{Seed: 7}); err != nil || !info.Trainable {
-		t.Fatalf("Configure = %+v, %v", info, err)
+	if _, err := r.Configure(ctx, plugins.ReaderConfig{Seed: 7}); err != nil {
+		t.Fatal(err)
 	}
 	var examples []plugins.ReadingExample
 	for i := 0; i < 5000; i++ {
 		examples = append(examples, plugins.ReadingExample{Lang: "de", Question: fmt.Sprintf("q%d", i), Passage: "Berlin ist groß.", AnswerStart: 11, Answer: "groß"})
 	}
-	loss, err := r.Train(ctx, examples)
-	if err != nil || !cmp.Equal([]float32{2, 1}, loss) {
-		t.Fatalf("Train = %v, %v", loss, err)
+	res, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: examples})
+	if err != nil || !cmp.Equal([]float32{2, 1}, res.Loss) {
+		t.Fatalf("Train = %v, %v", res, err)
 	}
 	if diff := cmp.Diff(examples, impl.trained); diff != "" {
 		t.Fatalf("examples over the wire differ:\n%.2000s", diff)
 	}
-	answers, err := r.Read(ctx, []plugins.ReadQuery{
-		{Question: "1?", Lang: "en", Candidates: []plugins.ReadCandidate{{"a b", "en"}, {"Paris is big", "en"}}},
-		{Question: "0?", Lang: "zh", Candidates: []plugins.ReadCandidate{{"北京 是", "zh"}}},
-	})
+	answers, err := r.Read(ctx, plugins.ReadRequest{Queries: []plugins.ReadQuery{
+		{Question: "1?", Lang: "en", Candidates: []plugins.ReadCandidate{{Text: "a b", Lang: "en"}, {Text: "Paris is big", Lang: "en"}}},
+		{Question: "0?", Lang: "zh", Candidates: []plugins.ReadCandidate{{Text: "北京 是", Lang: "zh"}}},
+	}})
 	want := []plugins.Answer{{Candidate: 1, Text: "Paris"}, {Candidate: 0, Text: "北京", Score: 1}}
 	if err != nil || !cmp.Equal(want, answers) {
 		t.Fatalf("Read = %+v, %v", answers, err)
 	}
-	if _, err := r.Read(ctx, []plugins.ReadQuery{{Question: "3?", Candidates: []plugins.ReadCandidate{{"x", "en"}}}}); err == nil {
+	if _, err := r.Read(ctx, plugins.ReadRequest{Queries: []plugins.ReadQuery{{Question: "3?", Candidates: []plugins.ReadCandidate{{Text: "x", Lang: "en"}}}}}); err == nil {
 		t.Error("an answer naming a missing candidate was accepted")
 	}
 }

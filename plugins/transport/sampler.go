@@ -1,4 +1,4 @@
-package plugins
+package transport
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/xlbench/xlbench/plugins"
 	pb "github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1"
 )
 
@@ -17,7 +18,7 @@ import (
 // the plugin side and nil on the host side.
 type SamplerPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	Impl Sampler
+	Impl plugins.Sampler
 }
 
 // GRPCServer registers the sampler implementation.
@@ -36,15 +37,15 @@ type samplerClient struct {
 	langs []string
 }
 
-func (c *samplerClient) Describe(ctx context.Context) (Info, error) {
+func (c *samplerClient) Describe(ctx context.Context) (plugins.Info, error) {
 	w, err := c.rpc.Describe(ctx, &pb.Empty{})
 	if err != nil {
-		return Info{}, err
+		return plugins.Info{}, err
 	}
 	return infoFromWire(w)
 }
 
-func (c *samplerClient) Start(ctx context.Context, cfg SamplerConfig) error {
+func (c *samplerClient) Start(ctx context.Context, cfg plugins.SamplerConfig) error {
 	params, err := paramsToWire(cfg.Params)
 	if err != nil {
 		return err
@@ -67,7 +68,8 @@ func (c *samplerClient) Start(ctx context.Context, cfg SamplerConfig) error {
 	return nil
 }
 
-func (c *samplerClient) Next(ctx context.Context, n int) ([]Batch, error) {
+func (c *samplerClient) Next(ctx context.Context, req plugins.NextRequest) ([]plugins.Batch, error) {
+	n := req.Count
 	resp, err := c.rpc.Next(ctx, &pb.NextRequest{Count: uint32(n)})
 	if err != nil {
 		return nil, err
@@ -75,7 +77,7 @@ func (c *samplerClient) Next(ctx context.Context, n int) ([]Batch, error) {
 	if len(resp.GetBatches()) != n {
 		return nil, fmt.Errorf("sampler returned %d batches, asked for %d", len(resp.GetBatches()), n)
 	}
-	out := make([]Batch, n)
+	out := make([]plugins.Batch, n)
 	for i, w := range resp.GetBatches() {
 		if out[i], err = batchFromWire(w, c.langs); err != nil {
 			return nil, fmt.Errorf("batch %d: %w", i, err)
@@ -85,7 +87,7 @@ func (c *samplerClient) Next(ctx context.Context, n int) ([]Batch, error) {
 }
 
 // Observe sends a chunk's feedback to an observing sampler.
-func (c *samplerClient) Observe(ctx context.Context, f Feedback) error {
+func (c *samplerClient) Observe(ctx context.Context, f plugins.Feedback) error {
 	if c.langs == nil {
 		return errors.New("Observe called before Start")
 	}
@@ -107,7 +109,7 @@ func (c *samplerClient) Observe(ctx context.Context, f Feedback) error {
 
 type samplerServer struct {
 	pb.UnimplementedSamplerServer
-	impl  Sampler
+	impl  plugins.Sampler
 	langs *langTable
 }
 
@@ -121,7 +123,7 @@ func (s *samplerServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginIn
 
 func (s *samplerServer) Start(ctx context.Context, req *pb.SamplerStartRequest) (*pb.Empty, error) {
 	names := req.GetCorpus().GetLanguages()
-	groups := make([]Group, len(req.GetCorpus().GetGroups()))
+	groups := make([]plugins.Group, len(req.GetCorpus().GetGroups()))
 	for i, g := range req.GetCorpus().GetGroups() {
 		q, err := langNames(names, g.GetQueryLangs())
 		if err != nil {
@@ -131,10 +133,10 @@ func (s *samplerServer) Start(ctx context.Context, req *pb.SamplerStartRequest) 
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "group %d: %v", g.GetId(), err)
 		}
-		groups[i] = Group{ID: g.GetId(), Kind: GroupKind(g.GetKind()), QueryLangs: q, PassageLangs: p}
+		groups[i] = plugins.Group{ID: g.GetId(), Kind: plugins.GroupKind(g.GetKind()), QueryLangs: q, PassageLangs: p}
 	}
-	err := s.impl.Start(ctx, SamplerConfig{
-		Corpus:    CorpusSummary{Groups: groups},
+	err := s.impl.Start(ctx, plugins.SamplerConfig{
+		Corpus:    plugins.CorpusSummary{Groups: groups},
 		BatchSize: int(req.GetBatchSize()),
 		Params:    paramsFromWire(req.GetParams()),
 		Seed:      req.GetSeed(),
@@ -155,7 +157,7 @@ func (s *samplerServer) Next(ctx context.Context, req *pb.NextRequest) (*pb.Next
 	if s.langs == nil {
 		return nil, status.Error(codes.FailedPrecondition, "Next called before Start")
 	}
-	batches, err := s.impl.Next(ctx, int(req.GetCount()))
+	batches, err := s.impl.Next(ctx, plugins.NextRequest{Count: int(req.GetCount())})
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +177,7 @@ func (s *samplerServer) Next(ctx context.Context, req *pb.NextRequest) (*pb.Next
 }
 
 func (s *samplerServer) Observe(ctx context.Context, w *pb.Feedback) (*pb.Empty, error) {
-	o, ok := s.impl.(Observer)
+	o, ok := s.impl.(plugins.Observer)
 	if !ok {
 		return nil, status.Error(codes.Unimplemented, "this sampler does not observe training")
 	}

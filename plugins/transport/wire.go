@@ -1,4 +1,4 @@
-package plugins
+package transport
 
 import (
 	"encoding/binary"
@@ -7,12 +7,13 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/xlbench/xlbench/plugins"
 	pb "github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1"
 )
 
 // Conversions between the Go API and the generated wire types.
 
-func paramsToWire(p Params) (*structpb.Struct, error) {
+func paramsToWire(p plugins.Params) (*structpb.Struct, error) {
 	m := make(map[string]any, len(p))
 	for k, v := range p {
 		switch l := v.(type) {
@@ -39,23 +40,23 @@ func paramsToWire(p Params) (*structpb.Struct, error) {
 	return s, nil
 }
 
-func paramsFromWire(s *structpb.Struct) Params {
+func paramsFromWire(s *structpb.Struct) plugins.Params {
 	if s == nil {
-		return Params{}
+		return plugins.Params{}
 	}
-	return Params(s.AsMap())
+	return plugins.Params(s.AsMap())
 }
 
-var paramTypeToWire = map[ParamType]pb.ParamType{
-	ParamNumber:     pb.ParamType_PARAM_TYPE_NUMBER,
-	ParamInteger:    pb.ParamType_PARAM_TYPE_INTEGER,
-	ParamString:     pb.ParamType_PARAM_TYPE_STRING,
-	ParamBool:       pb.ParamType_PARAM_TYPE_BOOL,
-	ParamNumberList: pb.ParamType_PARAM_TYPE_NUMBER_LIST,
-	ParamStringList: pb.ParamType_PARAM_TYPE_STRING_LIST,
+var paramTypeToWire = map[plugins.ParamType]pb.ParamType{
+	plugins.ParamNumber:     pb.ParamType_PARAM_TYPE_NUMBER,
+	plugins.ParamInteger:    pb.ParamType_PARAM_TYPE_INTEGER,
+	plugins.ParamString:     pb.ParamType_PARAM_TYPE_STRING,
+	plugins.ParamBool:       pb.ParamType_PARAM_TYPE_BOOL,
+	plugins.ParamNumberList: pb.ParamType_PARAM_TYPE_NUMBER_LIST,
+	plugins.ParamStringList: pb.ParamType_PARAM_TYPE_STRING_LIST,
 }
 
-func infoToWire(info Info) (*pb.PluginInfo, error) {
+func infoToWire(info plugins.Info) (*pb.PluginInfo, error) {
 	out := &pb.PluginInfo{Name: info.Name, Version: info.Version, Description: info.Description, Trainable: info.Trainable,
 		ObservesTraining: info.ObservesTraining}
 	for _, s := range info.Params {
@@ -66,7 +67,7 @@ func infoToWire(info Info) (*pb.PluginInfo, error) {
 			OneOf:       s.OneOf,
 		}
 		if s.Default != nil {
-			def, err := paramsToWire(Params{"v": s.Default})
+			def, err := paramsToWire(plugins.Params{"v": s.Default})
 			if err != nil {
 				return nil, fmt.Errorf("default of %q: %w", s.Name, err)
 			}
@@ -83,31 +84,31 @@ func infoToWire(info Info) (*pb.PluginInfo, error) {
 	return out, nil
 }
 
-func infoFromWire(w *pb.PluginInfo) (Info, error) {
-	info := Info{Name: w.GetName(), Version: w.GetVersion(), Description: w.GetDescription(), Trainable: w.GetTrainable(),
+func infoFromWire(w *pb.PluginInfo) (plugins.Info, error) {
+	info := plugins.Info{Name: w.GetName(), Version: w.GetVersion(), Description: w.GetDescription(), Trainable: w.GetTrainable(),
 		ObservesTraining: w.GetObservesTraining()}
 	for _, ws := range w.GetParams() {
-		s := ParamSpec{Name: ws.GetName(), Description: ws.GetDescription(), OneOf: ws.GetOneOf()}
+		s := plugins.ParamSpec{Name: ws.GetName(), Description: ws.GetDescription(), OneOf: ws.GetOneOf()}
 		for t, wt := range paramTypeToWire {
 			if wt == ws.GetType() {
 				s.Type = t
 			}
 		}
 		if s.Type == 0 {
-			return Info{}, fmt.Errorf("parameter %q has unknown type %v", s.Name, ws.GetType())
+			return plugins.Info{}, fmt.Errorf("parameter %q has unknown type %v", s.Name, ws.GetType())
 		}
 		if ws.GetHasMin() {
-			s.Min = Bound(ws.GetMin())
+			s.Min = plugins.Bound(ws.GetMin())
 		}
 		if ws.GetHasMax() {
-			s.Max = Bound(ws.GetMax())
+			s.Max = plugins.Bound(ws.GetMax())
 		}
 		if ws.GetDefault() != nil {
-			def, err := coerce(s, ws.GetDefault().AsInterface())
+			checked, err := plugins.CheckParams([]plugins.ParamSpec{s}, plugins.Params{s.Name: ws.GetDefault().AsInterface()})
 			if err != nil {
-				return Info{}, fmt.Errorf("default of parameter %q: %w", s.Name, err)
+				return plugins.Info{}, fmt.Errorf("default of parameter %q: %w", s.Name, err)
 			}
-			s.Default = def
+			s.Default = checked[s.Name]
 		}
 		info.Params = append(info.Params, s)
 	}
@@ -159,7 +160,7 @@ func langNames(names []string, ids []uint32) ([]string, error) {
 	return out, nil
 }
 
-func batchToWire(b Batch, t *langTable) *pb.Batch {
+func batchToWire(b plugins.Batch, t *langTable) *pb.Batch {
 	w := &pb.Batch{
 		Group:       make([]uint32, len(b)),
 		QueryLang:   make([]uint32, len(b)),
@@ -173,13 +174,13 @@ func batchToWire(b Batch, t *langTable) *pb.Batch {
 	return w
 }
 
-func batchFromWire(w *pb.Batch, names []string) (Batch, error) {
+func batchFromWire(w *pb.Batch, names []string) (plugins.Batch, error) {
 	n := len(w.GetGroup())
 	if len(w.GetQueryLang()) != n || len(w.GetPassageLang()) != n {
 		return nil, fmt.Errorf("malformed batch: %d groups, %d query languages, %d passage languages",
 			n, len(w.GetQueryLang()), len(w.GetPassageLang()))
 	}
-	b := make(Batch, n)
+	b := make(plugins.Batch, n)
 	for i := range b {
 		ql, err := langName(names, w.QueryLang[i])
 		if err != nil {
@@ -189,32 +190,32 @@ func batchFromWire(w *pb.Batch, names []string) (Batch, error) {
 		if err != nil {
 			return nil, err
 		}
-		b[i] = Pair{Group: w.Group[i], QueryLang: ql, PassageLang: pl}
+		b[i] = plugins.Pair{Group: w.Group[i], QueryLang: ql, PassageLang: pl}
 	}
 	return b, nil
 }
 
-func roleToWire(r Role) pb.Role {
+func roleToWire(r plugins.Role) pb.Role {
 	switch r {
-	case RoleQuery:
+	case plugins.RoleQuery:
 		return pb.Role_ROLE_QUERY
-	case RolePassage:
+	case plugins.RolePassage:
 		return pb.Role_ROLE_PASSAGE
 	}
 	return pb.Role_ROLE_UNSPECIFIED
 }
 
-func roleFromWire(r pb.Role) (Role, error) {
+func roleFromWire(r pb.Role) (plugins.Role, error) {
 	switch r {
 	case pb.Role_ROLE_QUERY:
-		return RoleQuery, nil
+		return plugins.RoleQuery, nil
 	case pb.Role_ROLE_PASSAGE:
-		return RolePassage, nil
+		return plugins.RolePassage, nil
 	}
 	return 0, fmt.Errorf("unspecified role")
 }
 
-func vectorsToWire(v Vectors) (*pb.EncodeResponse, error) {
+func vectorsToWire(v plugins.Vectors) (*pb.EncodeResponse, error) {
 	out := &pb.EncodeResponse{Count: uint32(v.Count), Dim: uint32(v.Dim)}
 	if v.Sparse != nil {
 		if v.Sparse.Len() != v.Count {
@@ -236,13 +237,13 @@ func vectorsToWire(v Vectors) (*pb.EncodeResponse, error) {
 	return out, nil
 }
 
-func vectorsFromWire(w *pb.EncodeResponse) (Vectors, error) {
-	v := Vectors{Count: int(w.GetCount()), Dim: int(w.GetDim())}
+func vectorsFromWire(w *pb.EncodeResponse) (plugins.Vectors, error) {
+	v := plugins.Vectors{Count: int(w.GetCount()), Dim: int(w.GetDim())}
 	if s := w.GetSparse(); s != nil {
-		sv := &SparseVectors{Offsets: s.GetOffsets(), Terms: s.GetTerms(), Weights: s.GetWeights()}
+		sv := &plugins.SparseVectors{Offsets: s.GetOffsets(), Terms: s.GetTerms(), Weights: s.GetWeights()}
 		if sv.Len() != v.Count || len(sv.Terms) != len(sv.Weights) ||
 			(len(sv.Offsets) > 0 && int(sv.Offsets[len(sv.Offsets)-1]) != len(sv.Terms)) {
-			return Vectors{}, fmt.Errorf("malformed sparse vectors")
+			return plugins.Vectors{}, fmt.Errorf("malformed sparse vectors")
 		}
 		v.Sparse = sv
 		if v.Dim == 0 {
@@ -250,7 +251,7 @@ func vectorsFromWire(w *pb.EncodeResponse) (Vectors, error) {
 		}
 	}
 	if len(w.GetDense()) != 4*v.Count*v.Dim {
-		return Vectors{}, fmt.Errorf("dense block has %d bytes, want %d vectors × %d dims × 4", len(w.GetDense()), v.Count, v.Dim)
+		return plugins.Vectors{}, fmt.Errorf("dense block has %d bytes, want %d vectors × %d dims × 4", len(w.GetDense()), v.Count, v.Dim)
 	}
 	v.Dense = make([]float32, v.Count*v.Dim)
 	for i := range v.Dense {
@@ -259,7 +260,7 @@ func vectorsFromWire(w *pb.EncodeResponse) (Vectors, error) {
 	return v, nil
 }
 
-func feedbackToWire(f Feedback, t *langTable) *pb.Feedback {
+func feedbackToWire(f plugins.Feedback, t *langTable) *pb.Feedback {
 	w := &pb.Feedback{FirstStep: uint64(f.FirstStep), StepLoss: f.StepLoss}
 	for _, p := range f.PairLoss {
 		w.PairLoss = append(w.PairLoss, &pb.PairLoss{QueryLang: t.id(p.QueryLang), PassageLang: t.id(p.PassageLang),
@@ -268,18 +269,18 @@ func feedbackToWire(f Feedback, t *langTable) *pb.Feedback {
 	return w
 }
 
-func feedbackFromWire(w *pb.Feedback, names []string) (Feedback, error) {
-	f := Feedback{FirstStep: int(w.GetFirstStep()), StepLoss: w.GetStepLoss()}
+func feedbackFromWire(w *pb.Feedback, names []string) (plugins.Feedback, error) {
+	f := plugins.Feedback{FirstStep: int(w.GetFirstStep()), StepLoss: w.GetStepLoss()}
 	for _, p := range w.GetPairLoss() {
 		q, err := langName(names, p.GetQueryLang())
 		if err != nil {
-			return Feedback{}, err
+			return plugins.Feedback{}, err
 		}
 		d, err := langName(names, p.GetPassageLang())
 		if err != nil {
-			return Feedback{}, err
+			return plugins.Feedback{}, err
 		}
-		f.PairLoss = append(f.PairLoss, PairLoss{QueryLang: q, PassageLang: d, Mean: p.GetMean(), Pairs: int(p.GetPairs())})
+		f.PairLoss = append(f.PairLoss, plugins.PairLoss{QueryLang: q, PassageLang: d, Mean: p.GetMean(), Pairs: int(p.GetPairs())})
 	}
 	return f, nil
 }
