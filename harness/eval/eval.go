@@ -18,6 +18,7 @@ package eval
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/xlbench/xlbench/harness/dataset"
@@ -389,7 +390,10 @@ func keepPerQuery(into *SettingResult, pool string, qs []dataset.Question, ms []
 func macro(pools map[string]Pool, names []string) map[string]float64 {
 	out := map[string]float64{}
 	n := 0
-	for _, p := range pools {
+	// Summed in pool-name order: a map's order changes from run to run, and
+	// with it the last bits of a float sum.
+	for _, name := range slices.Sorted(maps.Keys(pools)) {
+		p := pools[name]
 		if p.Queries == 0 {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -282,8 +283,8 @@ func PerLanguage(rs []*CellResult, dataset string) *Table {
 					}
 				}
 				sum, n := 0.0, 0
-				for _, p := range pools[eval.Cross] {
-					if p.QueryLang == lang && p.Queries > 0 {
+				for _, name := range slices.Sorted(maps.Keys(pools[eval.Cross])) { // a fixed order: the same sum every run
+					if p := pools[eval.Cross][name]; p.QueryLang == lang && p.Queries > 0 {
 						sum += p.Metrics[metrics.MAP]
 						n++
 					}
@@ -348,7 +349,8 @@ func HeldOut(rs []*CellResult, dataset string) *Table {
 // their queries.
 func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) float64 {
 	sum, n := 0.0, 0.0
-	for _, p := range pools {
+	for _, name := range slices.Sorted(maps.Keys(pools)) { // a fixed order: the same sum every run
+		p := pools[name]
 		if p.Queries == 0 || (slices.Contains(held, p.QueryLang) || slices.Contains(held, p.CandLang)) != want {
 			continue
 		}
