@@ -40,4 +40,3 @@ func TestCheckParams(t *testing.T) {
 		}
 	}
 }
-
