@@ -34,7 +34,7 @@ var Info = plugins.Info{
 	Version:     Version,
 	Description: "Okapi BM25 over Unicode-aware terms (character n-grams for scripts without spaces)",
 	Params: []plugins.ParamSpec{
-		{Name: "k1", Type: plugins.ParamNumber, Default: 0.9, Min: plugins.Bound(0), Description: "term-frequency saturation"},
+		{Name: "k1", Type: plugins.ParamNumber, Default: 0.9, Min: plugins.Bound(0), Max: plugins.Bound(100), Description: "term-frequency saturation"},
 		{Name: "b", Type: plugins.ParamNumber, Default: 0.4, Min: plugins.Bound(0), Max: plugins.Bound(1), Description: "length normalisation"},
 		{Name: "ngram", Type: plugins.ParamInteger, Default: 2.0, Min: plugins.Bound(1), Max: plugins.Bound(5), Description: "character n-gram size for scripts without spaces"},
 	},

@@ -262,6 +262,11 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 	if err != nil {
 		return err
 	}
+	unlock, err := runner.LockOut(*out, idx != nil)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
 		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
@@ -313,8 +318,13 @@ func (a *App) printByExperiment(rs []*report.CellResult, tf *tableFlags, ms []st
 		}
 		byExp[r.Experiment] = append(byExp[r.Experiment], r)
 	}
+	missing := report.Missing(rs)
 	for _, e := range order {
 		fmt.Fprintf(a.Stdout, "experiment %s\n\n", e)
+		if m := missing[e]; len(m) > 0 {
+			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells stored; missing: %s. The tables below cover only the stored cells.\n\n",
+				len(byExp[e]), len(byExp[e])+len(m), strings.Join(m, ", "))
+		}
 		if err := a.printTables(byExp[e], tf, ms); err != nil {
 			return err
 		}
@@ -370,6 +380,9 @@ func (a *App) cmdScoreQA(_ context.Context, args []string) error {
 	s, err := qa.ScoreFiles(files[0], files[1], *lang)
 	if err != nil {
 		return err
+	}
+	if s.Answered == 0 && s.Questions > 0 {
+		return fmt.Errorf("no prediction in %s answers a question of %s: the ids do not match (wrong file, or wrong dataset?)", files[1], files[0])
 	}
 	if s.Answered < s.Questions {
 		fmt.Fprintf(a.Stderr, "%d of %d questions unanswered; they score 0\n", s.Questions-s.Answered, s.Questions)

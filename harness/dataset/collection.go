@@ -34,8 +34,11 @@ type Collection struct {
 	Languages  []string
 	Candidates []Candidate
 	Questions  []Question
-	cands      map[string]span
-	questions  map[string]span
+	// Partial counts the question ids present in some of the collection's
+	// languages but not all (a parallel dataset should have none).
+	Partial   int
+	cands     map[string]span
+	questions map[string]span
 }
 
 type span struct{ lo, hi int }
@@ -65,5 +68,9 @@ func (c *Collection) RelevantIn(q *Question, lang string) int {
 
 // Summary is a one-line description for logs.
 func (c *Collection) Summary() string {
-	return fmt.Sprintf("%s: %d languages, %d questions, %d candidates", c.Name, len(c.Languages), len(c.Questions), len(c.Candidates))
+	s := fmt.Sprintf("%s: %d languages, %d questions, %d candidates", c.Name, len(c.Languages), len(c.Questions), len(c.Candidates))
+	if c.Partial > 0 {
+		s += fmt.Sprintf("; %d question ids are missing from some languages", c.Partial)
+	}
+	return s
 }

@@ -46,6 +46,11 @@ func LoadLAReQA(s *Store, name, dir string, langs []string) (*Collection, error)
 			return nil, err
 		}
 	}
+	for _, byLang := range gold {
+		if len(byLang) < len(langs) {
+			c.Partial++
+		}
+	}
 	for i := range c.Questions {
 		q := &c.Questions[i]
 		for _, lang := range langs {

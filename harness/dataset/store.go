@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // EnvDataDir names the environment variable that sets the data directory.
@@ -80,8 +82,20 @@ func Resolve(flagDir string) (*Store, error) {
 // Open opens the data file rel ("xquad-r/en.json"), trying rel and then
 // rel+".gz", which it decompresses. It downloads a missing file when the
 // store allows. The name it returns is the file actually read, for errors.
+// rel must stay inside the data directory, also through symbolic links,
+// and must not be stored both plain and gzipped (which would be read is a
+// guess).
 func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
-	plain := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	plain, err := safepath.Join(s.Dir, rel)
+	if err != nil {
+		return nil, rel, fmt.Errorf("data file: %w", err)
+	}
+	if _, err := safepath.Join(s.Dir, rel+".gz"); err != nil {
+		return nil, rel, fmt.Errorf("data file: %w", err)
+	}
+	if both(plain) {
+		return nil, plain, fmt.Errorf("%s and %s.gz both exist in data directory %s: keep one", rel, rel, s.Dir)
+	}
 	for _, name := range []string{plain, plain + ".gz"} {
 		f, err := os.Open(name)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -91,14 +105,14 @@ func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
 			return nil, name, err
 		}
 		if !strings.HasSuffix(name, ".gz") {
-			return f, name, nil
+			return &utf8Reader{r: f, name: name}, name, nil
 		}
 		z, err := gzip.NewReader(f)
 		if err != nil {
 			f.Close()
 			return nil, name, fmt.Errorf("%s: not a gzip file: %w", name, err)
 		}
-		return &gzipFile{Reader: z, f: f}, name, nil
+		return &utf8Reader{r: &gzipFile{Reader: z, f: f}, name: name}, name, nil
 	}
 	src, known := s.Sources[rel]
 	if s.Download && known {
@@ -106,7 +120,10 @@ func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
 			return nil, plain, err
 		}
 		f, err := os.Open(plain)
-		return f, plain, err
+		if err != nil {
+			return nil, plain, err
+		}
+		return &utf8Reader{r: f, name: plain}, plain, nil
 	}
 	hint := ""
 	if known {
@@ -115,9 +132,20 @@ func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
 	return nil, plain, fmt.Errorf("%s not found (nor %s.gz) in data directory %s (from %s)%s", rel, rel, s.Dir, s.Origin, hint)
 }
 
-// Exists reports whether rel (or rel.gz) is in the store without fetching it.
+// both reports whether plain and plain.gz both exist.
+func both(plain string) bool {
+	_, e1 := os.Stat(plain)
+	_, e2 := os.Stat(plain + ".gz")
+	return e1 == nil && e2 == nil
+}
+
+// Exists reports whether rel (or rel.gz) is in the store without fetching
+// it; a path that leaves the data directory is not.
 func (s *Store) Exists(rel string) bool {
-	plain := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	plain, err := safepath.Join(s.Dir, rel)
+	if err != nil {
+		return false
+	}
 	for _, name := range []string{plain, plain + ".gz"} {
 		if _, err := os.Stat(name); err == nil {
 			return true
@@ -143,7 +171,11 @@ func (s *Store) Fetch(prefix string) error {
 		if s.Exists(rel) {
 			continue
 		}
-		if err := s.fetch(s.Sources[rel], filepath.Join(s.Dir, filepath.FromSlash(rel))); err != nil {
+		dest, err := safepath.Join(s.Dir, rel)
+		if err != nil {
+			return err
+		}
+		if err := s.fetch(s.Sources[rel], dest); err != nil {
 			return err
 		}
 	}
@@ -216,7 +248,10 @@ func (g *gzipFile) Close() error {
 // download, the files its sources know for that folder.
 func (s *Store) Languages(dir string) []string {
 	seen := map[string]bool{}
-	entries, _ := os.ReadDir(filepath.Join(s.Dir, filepath.FromSlash(dir)))
+	var entries []os.DirEntry
+	if folder, err := safepath.Join(s.Dir, dir); err == nil {
+		entries, _ = os.ReadDir(folder)
+	}
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".gz")
 		if lang, ok := strings.CutSuffix(name, ".json"); ok && !e.IsDir() {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/xlbench/xlbench/harness/textseg"
 	"github.com/xlbench/xlbench/plugins"
+
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // TrainGroup is one parallel training unit: a QA pair whose question exists
@@ -159,7 +161,11 @@ var mlqaName = regexp.MustCompile(`^[a-z]+-context-([a-z]+)-question-([a-z]+)\.j
 // every Q, its passages the answer's sentence in every C. langs, if not
 // empty, keeps only those languages.
 func LoadMLQA(s *Store, name, dir string, langs []string) (*TrainCorpus, error) {
-	entries, err := os.ReadDir(filepath.Join(s.Dir, filepath.FromSlash(dir)))
+	folder, err := safepath.Join(s.Dir, dir)
+	if err != nil {
+		return nil, fmt.Errorf("MLQA folder: %w", err)
+	}
+	entries, err := os.ReadDir(folder)
 	if err != nil {
 		return nil, fmt.Errorf("MLQA folder: %w", err)
 	}

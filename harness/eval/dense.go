@@ -24,6 +24,7 @@ func innerProducts(q, c []float32, nq, nc, d int, out []float32) bool {
 	// Rows per worker, a multiple of 4 so kernel blocks do not straddle.
 	per := ((nq+workers-1)/workers + 3) / 4 * 4
 	var wg sync.WaitGroup
+	var caught firstPanic
 	for w := 0; w < workers; w++ {
 		lo, hi := w*per, min((w+1)*per, nq)
 		if lo >= hi {
@@ -32,10 +33,12 @@ func innerProducts(q, c []float32, nq, nc, d int, out []float32) bool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { caught.keep(recover()) }()
 			innerProductRows(q, c, lo, hi, nc, d, out)
 		}()
 	}
 	wg.Wait()
+	caught.rethrow()
 	return true
 }
 

@@ -169,11 +169,20 @@ func parallelRows(n int, f func(i int)) {
 		return
 	}
 	var wg sync.WaitGroup
+	var caught firstPanic
 	next := make(chan int, workers)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A panicking worker keeps draining (without working), so the
+			// feeder never blocks; the panic is raised again in the caller.
+			defer func() {
+				if caught.keep(recover()) {
+					for range next {
+					}
+				}
+			}()
 			for i := range next {
 				f(i)
 			}
@@ -184,4 +193,33 @@ func parallelRows(n int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+	caught.rethrow()
+}
+
+// firstPanic carries the first panic of a worker goroutine to the goroutine
+// that waits for the workers, where the cell's recover can catch it (a panic
+// left in a worker would end the process).
+type firstPanic struct {
+	mu sync.Mutex
+	v  any
+}
+
+// keep records p if it is a panic (non-nil) and the first; it reports
+// whether p is one.
+func (f *firstPanic) keep(p any) bool {
+	if p == nil {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.v == nil {
+		f.v = p
+	}
+	return true
+}
+
+func (f *firstPanic) rethrow() {
+	if f.v != nil {
+		panic(f.v)
+	}
 }

@@ -33,6 +33,9 @@ type Row struct {
 	Heat      [][]float64 `json:"-"`
 	// MultiByLang is the multilingual mAP per query language.
 	MultiByLang []float64 `json:"-"`
+	// Missing lists the experiment's planned cells that have no stored
+	// result: the experiment is INCOMPLETE.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // Columns are the leaderboard's metric columns, in order.
@@ -58,9 +61,10 @@ func Rows(rs []*report.CellResult) []Row {
 		}
 	}
 	var rows []Row
+	missing := report.Missing(rs)
 	for _, k := range order {
 		g := groups[k]
-		row := Row{Experiment: k.exp, Dataset: k.ds, Name: k.row, Seeds: len(g), Metrics: map[string]float64{}}
+		row := Row{Experiment: k.exp, Dataset: k.ds, Name: k.row, Seeds: len(g), Metrics: map[string]float64{}, Missing: missing[k.exp]}
 		for _, c := range Columns {
 			setting, metric, _ := strings.Cut(c.Key, " ")
 			var vs []float64
@@ -140,7 +144,11 @@ func Markdown(rows []Row) string {
 	for _, r := range rows {
 		if k := r.Experiment + " / " + r.Dataset; k != last {
 			last = k
-			fmt.Fprintf(&b, "\n## %s\n\n| rank | encoder × sampler | seeds |", k)
+			fmt.Fprintf(&b, "\n## %s\n\n", k)
+			if len(r.Missing) > 0 {
+				fmt.Fprintf(&b, "**INCOMPLETE**: no stored result for %s; the rows below cover the stored cells only.\n\n", strings.Join(r.Missing, ", "))
+			}
+			b.WriteString("| rank | encoder × sampler | seeds |")
 			for _, c := range Columns {
 				fmt.Fprintf(&b, " %s |", c.Label)
 			}
@@ -251,7 +259,13 @@ func HTML(rows []Row) (string, error) {
 	}
 	cols, _ := json.Marshal(Columns)
 	var figs strings.Builder
+	incomplete := map[string]bool{}
 	for _, r := range rows {
+		if len(r.Missing) > 0 && !incomplete[r.Experiment] {
+			incomplete[r.Experiment] = true
+			fmt.Fprintf(&figs, "<p class=\"incomplete\"><strong>INCOMPLETE</strong>: experiment %s has no stored result for %s.</p>\n",
+				html.EscapeString(r.Experiment), html.EscapeString(strings.Join(r.Missing, ", ")))
+		}
 		fmt.Fprintf(&figs, "<section><h3>%s — %s — %s</h3>%s%s</section>\n", html.EscapeString(r.Experiment), html.EscapeString(r.Dataset),
 			html.EscapeString(r.Name), HeatmapSVG(r), BarsSVG(r))
 	}

@@ -7,16 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
+
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // ResultFile is the name of a cell's result under OUT/<experiment>/<cell>/.
@@ -54,6 +59,9 @@ type CellResult struct {
 	HeldOut []string `json:"held_out,omitempty"`
 	// Baseline names the sampler the experiment's rows are tested against.
 	Baseline string `json:"baseline,omitempty"`
+	// Plan lists every cell of the experiment, so that tables built from
+	// stored results can say which are missing.
+	Plan []string `json:"plan,omitempty"`
 	// Reading describes the reader of a cell with retrieve-then-read
 	// metrics (em, f1 in Metrics).
 	Reading *Reading `json:"reading,omitempty"`
@@ -137,13 +145,28 @@ func (r *CellResult) Row() string {
 	return r.Encoder.Name + " × " + r.Sampler.Name
 }
 
+// CellDir is the folder of one cell's files, out/<experiment>/<cell>,
+// checked to stay inside out (names are single path elements; no symbolic
+// link leads out).
+func CellDir(out, experiment, cell string) (string, error) {
+	for _, name := range []string{experiment, cell} {
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+			return "", fmt.Errorf("%q is not a valid experiment or cell name", name)
+		}
+	}
+	return safepath.Join(out, experiment+"/"+cell)
+}
+
 // Write stores r under out/<experiment>/<cell>/result.json atomically: a
 // reader sees the whole file or none. Only complete results are written.
 func Write(out string, r *CellResult) (string, error) {
 	if !r.Complete {
 		return "", fmt.Errorf("refusing to store the incomplete result of cell %s", r.Cell)
 	}
-	dir := filepath.Join(out, r.Experiment, r.Cell)
+	dir, err := CellDir(out, r.Experiment, r.Cell)
+	if err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -178,7 +201,11 @@ func Write(out string, r *CellResult) (string, error) {
 // Read reads the stored result of one cell, with its per-query values; a
 // missing result is (nil, nil).
 func Read(out, experiment, cell string) (*CellResult, error) {
-	f := filepath.Join(out, experiment, cell, ResultFile)
+	dir, err := CellDir(out, experiment, cell)
+	if err != nil {
+		return nil, err
+	}
+	f := filepath.Join(dir, ResultFile)
 	if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -197,10 +224,67 @@ func readFile(f string) (*CellResult, error) {
 	if !r.Complete {
 		return nil, fmt.Errorf("%s: result is marked incomplete", f)
 	}
+	if err := checkMetrics(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", f, err)
+	}
 	if r.PerQuery, err = readPerQuery(filepath.Join(filepath.Dir(f), PerQueryFile)); err != nil {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// checkMetrics refuses a result whose metrics are missing or null: decoded
+// into numbers they would print as 0.000, a value nobody measured.
+func checkMetrics(data []byte) error {
+	var raw struct {
+		Metrics map[string]map[string]map[string]*float64 `json:"metrics"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	if len(raw.Metrics) == 0 {
+		return errors.New("result has no metrics")
+	}
+	for _, ds := range slices.Sorted(maps.Keys(raw.Metrics)) {
+		if len(raw.Metrics[ds]) == 0 {
+			return fmt.Errorf("metrics of dataset %s are missing", ds)
+		}
+		for setting, ms := range raw.Metrics[ds] {
+			for name, v := range ms {
+				if v == nil {
+					return fmt.Errorf("metric %s/%s/%s is null", ds, setting, name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Missing lists, per experiment, the cells its results' plans name but
+// that are not among rs (an interrupted or partly failed run), sorted.
+// Results from before plans were recorded say nothing.
+func Missing(rs []*CellResult) map[string][]string {
+	have := map[string]map[string]bool{}
+	planned := map[string]map[string]bool{}
+	for _, r := range rs {
+		if have[r.Experiment] == nil {
+			have[r.Experiment], planned[r.Experiment] = map[string]bool{}, map[string]bool{}
+		}
+		have[r.Experiment][r.Cell] = true
+		for _, c := range r.Plan {
+			planned[r.Experiment][c] = true
+		}
+	}
+	out := map[string][]string{}
+	for e, cells := range planned {
+		for c := range cells {
+			if !have[e][c] {
+				out[e] = append(out[e], c)
+			}
+		}
+		slices.Sort(out[e])
+	}
+	return out
 }
 
 // ReadAll reads every complete result under out, optionally of one
@@ -233,7 +317,10 @@ func ReadAll(out, experiment string) ([]*CellResult, error) {
 
 // WritePerQuery stores per-query average precision beside r's result.
 func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map[string]float64) error {
-	dir := filepath.Join(out, r.Experiment, r.Cell)
+	dir, err := CellDir(out, r.Experiment, r.Cell)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

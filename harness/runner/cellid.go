@@ -17,6 +17,8 @@ import (
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
+
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // Inputs is everything that decides a cell's result. Its canonical JSON
@@ -107,7 +109,10 @@ func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, erro
 	if !ok {
 		return in, fmt.Errorf("dataset %q: unknown format %q", d.Name, d.Format)
 	}
-	root := filepath.Join(dataDir, filepath.FromSlash(d.Path))
+	root, err := safepath.Join(dataDir, d.Path)
+	if err != nil {
+		return in, fmt.Errorf("dataset %q: %w", d.Name, err)
+	}
 	var paths []string
 	for _, p := range []string{root, root + ".gz"} {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -296,8 +297,16 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 	return r.runCell(ctx, cell, false)
 }
 
-func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool) (*report.CellResult, error) {
+func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool) (res *report.CellResult, err error) {
 	run := &cellRun{cell: cell, started: time.Now(), label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)}
+	// A panic in the cell is a bug in xlbench: it fails this cell, naming
+	// it, and the other cells go on. Its stack goes to the log.
+	defer func() {
+		if p := recover(); p != nil {
+			r.logf("%s: internal error: %v\n%s", run.label, p, debug.Stack())
+			res, err = nil, fmt.Errorf("%s: internal error (a bug in xlbench; the stack is in the log): %v", run.label, p)
+		}
+	}()
 	run.status = func(what string) { r.setStatus(cell.Experiment.Name+"/"+cell.Name, what) }
 	run.status("starting")
 	defer run.status("")
@@ -314,7 +323,7 @@ func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool) (*repor
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", run.label, err)
 	}
-	res, err := r.storeCell(run)
+	res, err = r.storeCell(run)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", run.label, err)
 	}
@@ -332,7 +341,7 @@ func (r *Runner) startEncoder(ctx context.Context, run *cellRun) (func(), error)
 	run.enc = enc
 	params := cell.Encoder.Checked
 	if cell.Stage != nil {
-		ckpt, err := filepath.Abs(r.modelPath(*cell.Stage))
+		ckpt, err := r.modelPath(*cell.Stage)
 		if err != nil {
 			return stop, err
 		}
@@ -376,6 +385,10 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	steps := cell.Experiment.Steps
 	if steps == 0 {
 		steps = train.StepsFor(cell.Experiment.Epochs, len(corpus.Groups), cell.Experiment.BatchSize)
+		if steps > spec.MaxSteps {
+			return fmt.Errorf("%g epochs of %d groups in batches of %d is %d steps, more than the %d a cell may take",
+				cell.Experiment.Epochs, len(corpus.Groups), cell.Experiment.BatchSize, steps, spec.MaxSteps)
+		}
 	}
 	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
 		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
@@ -396,7 +409,7 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 		r.logf("%s: validation loss %.4f at the start, %.4f at the end, lowest %.4f at step %d", run.label, v[0].Loss, v[len(v)-1].Loss, best.Loss, best.Step)
 	}
 	if r.Checkpoints || saveModel {
-		path, err := filepath.Abs(r.modelPath(cell))
+		path, err := r.modelPath(cell)
 		if err == nil {
 			err = os.MkdirAll(filepath.Dir(path), 0o755)
 		}
@@ -422,9 +435,14 @@ func validateEvery(e *spec.Experiment, steps int) int {
 	return max(1, steps/20)
 }
 
-// modelPath is where a cell's trained model is saved.
-func (r *Runner) modelPath(cell Cell) string {
-	return filepath.Join(r.Out, cell.Experiment.Name, cell.Name, ModelFile)
+// modelPath is where a cell's trained model is saved, checked to stay
+// inside the results directory.
+func (r *Runner) modelPath(cell Cell) (string, error) {
+	dir, err := report.CellDir(r.Out, cell.Experiment.Name, cell.Name)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(filepath.Join(dir, ModelFile))
 }
 
 // ModelFile is the name of a cell's saved model under OUT/<experiment>/<cell>/.
@@ -459,7 +477,9 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		if r.TRECDir != "" {
 			dir := r.TRECDir
 			if !r.SingleCell {
-				dir = filepath.Join(r.TRECDir, cell.Experiment.Name, cell.Name)
+				if dir, err = report.CellDir(r.TRECDir, cell.Experiment.Name, cell.Name); err != nil {
+					return fmt.Errorf("TREC runs: %w", err)
+				}
 			}
 			if trec, err = eval.NewTRECWriter(dir, d.Name, cell.Experiment.Name+"."+cell.Name, r.Depth); err != nil {
 				return err
@@ -504,6 +524,9 @@ func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
 	res.XLBenchVersion, res.Experiment, res.Cell = r.Version, cell.Experiment.Name, cell.Name
 	res.Encoder, res.Seed, res.Training, res.Stage = component(cell.Encoder), cell.Seed, run.rec, run.stage
 	res.HeldOut = cell.Experiment.HeldOut
+	for _, c := range Plan(cell.Experiment) {
+		res.Plan = append(res.Plan, c.Name)
+	}
 	if cell.Sampler != nil {
 		sc := component(cell.Sampler)
 		res.Sampler = &sc

@@ -63,7 +63,14 @@ func (r *Runner) RunStage(ctx context.Context, stage Cell) (*report.CellResult, 
 }
 
 func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*report.CellResult, error) {
-	dir := filepath.Join(r.Out, stage.Experiment.Name, stage.Name)
+	dir, err := report.CellDir(r.Out, stage.Experiment.Name, stage.Name)
+	if err != nil {
+		return nil, err
+	}
+	model, err := r.modelPath(stage)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -74,13 +81,13 @@ func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*repo
 	defer unlock()
 	if !r.Force {
 		prev, err := report.Read(r.Out, stage.Experiment.Name, stage.Name)
-		_, statErr := os.Stat(r.modelPath(stage))
+		_, statErr := os.Stat(model)
 		switch {
 		case err == nil && prev != nil && prev.CellID == id && statErr == nil:
 			r.logf("stage %s/%s: result and model for cell id %s already stored; reused", stage.Experiment.Name, stage.Name, id)
 			return prev, nil
 		case err == nil && prev != nil && prev.CellID == id && errors.Is(statErr, fs.ErrNotExist):
-			r.logf("stage %s/%s: result stored without its model (%s); running it", stage.Experiment.Name, stage.Name, r.modelPath(stage))
+			r.logf("stage %s/%s: result stored without its model (%s); running it", stage.Experiment.Name, stage.Name, model)
 		}
 	}
 	r.logf("stage %s/%s (id %s): training the model later experiments start from", stage.Experiment.Name, stage.Name, id)

@@ -46,6 +46,7 @@ package spec
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -204,6 +205,10 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 		content, d := body.Content(rootSchema)
 		diags = append(diags, d...)
 		for _, b := range content.Blocks {
+			if d := checkName(b.Type, b); d != nil {
+				diags = append(diags, d)
+				continue
+			}
 			switch b.Type {
 			case "dataset":
 				ds, d := decodeDataset(b)
@@ -355,6 +360,13 @@ func decodeDataset(b *hcl.Block) (*Dataset, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	for _, l := range d.Languages {
+		// A language names a file (<lang>.json): only a code may.
+		if !languageCode.MatchString(l) {
+			diags = append(diags, attrError(content.Attributes["languages"], "Invalid language",
+				fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
+		}
+	}
 	if f, ok := dataset.LookupFormat(d.Format); !ok {
 		diags = append(diags, attrError(content.Attributes["format"], "Unknown dataset format",
 			fmt.Sprintf("Format %q is not known; formats: %s.", d.Format, strings.Join(dataset.FormatNames(), ", "))))
@@ -475,8 +487,8 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	if a := content.Attributes["validate_every"]; a != nil {
 		var f float64
 		diags = append(diags, numberAttr(a, &f)...)
-		if f < 1 || f > 1e7 || f != float64(int(f)) {
-			diags = append(diags, attrError(a, "Invalid validate_every", "validate_every is a positive number of steps."))
+		if f < 1 || f > MaxSteps || f != math.Trunc(f) {
+			diags = append(diags, attrError(a, "Invalid validate_every", fmt.Sprintf("validate_every is a number of steps from 1 to %d.", MaxSteps)))
 		}
 		e.ValidateEvery = int(f)
 		if e.Validation == 0 {
@@ -499,7 +511,7 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	if a := content.Attributes["read_top_k"]; a != nil {
 		var f float64
 		diags = append(diags, numberAttr(a, &f)...)
-		if f < 1 || f > 100 || f != float64(int(f)) {
+		if f < 1 || f > 100 || f != math.Trunc(f) {
 			diags = append(diags, attrError(a, "Invalid read_top_k", "read_top_k is an integer from 1 to 100."))
 		}
 		e.ReadTopK = int(f)
@@ -518,8 +530,12 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		diags = append(diags, d...)
 		e.Seeds = nil
 		for _, f := range seeds {
-			if f < 0 || f != float64(uint64(f)) {
-				diags = append(diags, attrError(a, "Invalid seed", fmt.Sprintf("Seeds are non-negative integers; got %v.", f)))
+			if f < 0 || f > MaxSeed || f != math.Trunc(f) {
+				diags = append(diags, attrError(a, "Invalid seed", fmt.Sprintf("Seeds are integers from 0 to 2^53; got %v.", f)))
+				continue
+			}
+			if slices.Contains(e.Seeds, uint64(f)) {
+				diags = append(diags, attrError(a, "Duplicate seed", fmt.Sprintf("Seed %v is listed twice: it would give two cells with one name and one id.", f)))
 				continue
 			}
 			e.Seeds = append(e.Seeds, uint64(f))
@@ -527,12 +543,15 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		if len(seeds) == 0 && !d.HasErrors() {
 			diags = append(diags, attrError(a, "No seeds", "List at least one seed."))
 		}
+		if len(seeds) > MaxSeeds {
+			diags = append(diags, attrError(a, "Too many seeds", fmt.Sprintf("At most %d seeds.", MaxSeeds)))
+		}
 	}
 	if a := content.Attributes["batch_size"]; a != nil {
 		var f float64
 		diags = append(diags, numberAttr(a, &f)...)
-		if f < 1 || f != float64(int(f)) {
-			diags = append(diags, attrError(a, "Invalid batch size", "The batch size is a positive integer."))
+		if f < 1 || f > MaxBatchSize || f != math.Trunc(f) {
+			diags = append(diags, attrError(a, "Invalid batch size", fmt.Sprintf("The batch size is an integer from 1 to %d.", MaxBatchSize)))
 		}
 		e.BatchSize = int(f)
 	}
@@ -543,15 +562,15 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	if steps != nil {
 		var f float64
 		diags = append(diags, numberAttr(steps, &f)...)
-		if f < 1 || f != float64(int(f)) {
-			diags = append(diags, attrError(steps, "Invalid steps", "steps is a positive integer."))
+		if f < 1 || f > MaxSteps || f != math.Trunc(f) {
+			diags = append(diags, attrError(steps, "Invalid steps", fmt.Sprintf("steps is an integer from 1 to %d.", MaxSteps)))
 		}
 		e.Steps = int(f)
 	}
 	if epochs != nil {
 		diags = append(diags, numberAttr(epochs, &e.Epochs)...)
-		if !(e.Epochs > 0) {
-			diags = append(diags, attrError(epochs, "Invalid epochs", "epochs is a positive number."))
+		if !(e.Epochs > 0 && e.Epochs <= MaxEpochs) {
+			diags = append(diags, attrError(epochs, "Invalid epochs", fmt.Sprintf("epochs is a positive number, at most %d.", MaxEpochs)))
 		}
 	}
 	for _, d := range e.Train {
@@ -599,6 +618,33 @@ type ref struct {
 
 // languageCode is what a language may be called: an ISO 639 code.
 var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
+
+// NamePattern is the character set of experiment, dataset and component
+// names: a letter or digit, then letters, digits, '-' and '_', at most 64 in
+// all. Names become folder and file names (OUT/<experiment>/<cell>/, where
+// a cell is <encoder>.<sampler>.seed<N>), so they hold no '/', '.', space
+// or anything a shell or a file system treats specially.
+var NamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// checkName reports a block label that is not a valid name, at the label.
+func checkName(kind string, b *hcl.Block) *hcl.Diagnostic {
+	if NamePattern.MatchString(b.Labels[0]) {
+		return nil
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Invalid %s name", kind),
+		Detail:  fmt.Sprintf("%q is not a valid name: names start with a letter or digit and hold only letters, digits, '-' and '_' (at most 64), because they become folder names.", b.Labels[0]),
+		Subject: b.LabelRanges[0].Ptr()}
+}
+
+// Bounds on an experiment's numbers: beyond them a run would exhaust
+// memory or never end, so validate refuses them.
+const (
+	MaxSteps     = 10_000_000
+	MaxEpochs    = 1000
+	MaxBatchSize = 65536
+	MaxSeeds     = 1000
+	MaxSeed      = 1 << 53 // seeds are exact as HCL numbers up to here
+)
 
 // traversalName reads a traversal of the form kind.NAME.
 func traversalName(tr hcl.Traversal, kind string) (string, bool) {

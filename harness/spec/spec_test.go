@@ -92,6 +92,17 @@ func TestDiagnostics(t *testing.T) {
 		{"untrained-stage.hcl", true, []string{
 			`testdata/untrained-stage.hcl:28:16: error: Stage does not train: Encoder "bm25" of stage "base" does not train, so the stage leaves no model to start from`,
 		}},
+		{"hostile.hcl", false, []string{
+			`testdata/hostile.hcl:1:9: error: Invalid dataset name: "../../etc" is not a valid name`,
+			`testdata/hostile.hcl:9:15: error: Invalid language: "../../secret/pw" is not a language code`,
+			`testdata/hostile.hcl:12:9: error: Invalid encoder name: "a/b" is not a valid name`,
+			`testdata/hostile.hcl:24:12: error: Invalid experiment name: "a b" is not a valid name`,
+			`testdata/hostile.hcl:34:16: error: Duplicate seed: Seed 1 is listed twice`,
+			`testdata/hostile.hcl:34:16: error: Invalid seed: Seeds are integers from 0 to 2^53; got 1e+18`,
+			`testdata/hostile.hcl:35:16: error: Invalid steps: steps is an integer from 1 to 10000000`,
+			`testdata/hostile.hcl:36:16: error: Invalid batch size: The batch size is an integer from 1 to 65536`,
+			`testdata/hostile.hcl:42:14: error: Invalid epochs: epochs is a positive number, at most 1000`,
+		}},
 		{"trainoneval.hcl", false, []string{
 			`testdata/trainoneval.hcl:4:12: error: Dataset role not supported by its format: Format "lareqa" can be used for evaluate only, not "train"`,
 		}},
