@@ -46,8 +46,10 @@ type fakeStarter struct{}
 func (fakeStarter) StartEncoder(ref, _ string) (plugins.Encoder, func(), error) {
 	return unitEncoder{panics: ref == "builtin:panics"}, func() {}, nil
 }
-func (fakeStarter) StartSampler(string, string) (plugins.Sampler, func(), error) { return nil, nil, nil }
-func (fakeStarter) StartReader(string, string) (plugins.Reader, func(), error)   { return nil, nil, nil }
+func (fakeStarter) StartSampler(string, string) (plugins.Sampler, func(), error) {
+	return nil, nil, nil
+}
+func (fakeStarter) StartReader(string, string) (plugins.Reader, func(), error) { return nil, nil, nil }
 
 // TestPanicFailsOnlyItsCell: a panic inside a cell becomes that cell's
 // error, naming it; the other cell of the run is stored.
