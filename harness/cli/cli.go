@@ -149,7 +149,7 @@ func (a *App) flags(name, args string) *flag.FlagSet {
 
 // newHost returns a plugin host that re-executes this binary for
 // built-ins and logs plugin output to stderr at the given level.
-func (a *App) newHost(level string) (*pluginhost.Host, error) {
+func (a *App) newHost(ctx context.Context, level string) (*pluginhost.Host, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("locating the xlbench binary: %w", err)
@@ -165,7 +165,15 @@ func (a *App) newHost(level string) (*pluginhost.Host, error) {
 		return nil, fmt.Errorf("unknown log level %q (trace, debug, info, warn, error)", level)
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: a.Stderr, Level: lvl})
-	return pluginhost.New(self, a.Builtins.Kinds, logger), nil
+	host := pluginhost.New(self, a.Builtins.Kinds, logger)
+	// On SIGINT or SIGTERM every plugin goes at once, whatever it is doing
+	// (a plugin stuck in its handshake included), so the command ends
+	// within seconds.
+	go func() {
+		<-ctx.Done()
+		host.Close()
+	}()
+	return host, nil
 }
 
 func (a *App) cmdVersion(_ context.Context, _ []string) error {
@@ -174,7 +182,7 @@ func (a *App) cmdVersion(_ context.Context, _ []string) error {
 }
 
 func (a *App) cmdPlugins(ctx context.Context, args []string) error {
-	host, err := a.newHost("")
+	host, err := a.newHost(ctx, "")
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (a *App) cmdValidate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	host, err := a.newHost(*logLevel)
+	host, err := a.newHost(ctx, *logLevel)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 	if *jobs < 1 {
 		return errors.New("-j must be at least 1")
 	}
-	host, err := a.newHost(*logLevel)
+	host, err := a.newHost(ctx, *logLevel)
 	if err != nil {
 		return err
 	}
@@ -403,7 +403,7 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	host, err := a.newHost("")
+	host, err := a.newHost(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -444,7 +444,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	host, err := a.newHost("")
+	host, err := a.newHost(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -530,7 +530,7 @@ func (a *App) cmdSubmit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	host, err := a.newHost("")
+	host, err := a.newHost(ctx, "")
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (a *App) cmdPlugin(ctx context.Context, args []string) error {
 		fs.Usage()
 		return exitError(2)
 	}
-	host, err := a.newHost(*level)
+	host, err := a.newHost(ctx, *level)
 	if err != nil {
 		return err
 	}

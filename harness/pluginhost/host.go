@@ -30,6 +30,10 @@ import (
 	"github.com/xlbench/xlbench/plugins/transport"
 )
 
+// HandshakeTimeoutEnv names the environment variable that sets
+// Host.HandshakeTimeout (a Go duration: "10s").
+const HandshakeTimeoutEnv = "XLBENCH_HANDSHAKE_TIMEOUT"
+
 // BuiltinPrefix marks a built-in plugin reference, "builtin:NAME".
 const BuiltinPrefix = "builtin:"
 
@@ -44,9 +48,13 @@ type Host struct {
 	// CallTimeout bounds each plugin call; a plugin that does not answer
 	// in time is reported as hung.
 	CallTimeout time.Duration
+	// HandshakeTimeout bounds the start of a plugin: a plugin that has not
+	// completed go-plugin's handshake by then is killed, with whatever it
+	// started, and reported ($XLBENCH_HANDSHAKE_TIMEOUT, default 30 s).
+	HandshakeTimeout time.Duration
 
 	mu      sync.Mutex
-	clients map[*plugin.Client]bool
+	clients map[*plugin.Client]*exec.Cmd
 	closed  bool
 	spawn   chan func()
 }
@@ -56,7 +64,12 @@ func New(self string, builtins map[string]plugins.Kind, logger hclog.Logger) *Ho
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	return &Host{Self: self, Builtins: builtins, Logger: logger, CallTimeout: 30 * time.Minute, clients: map[*plugin.Client]bool{}}
+	handshake := 30 * time.Second
+	if d, err := time.ParseDuration(os.Getenv(HandshakeTimeoutEnv)); err == nil && d > 0 {
+		handshake = d
+	}
+	return &Host{Self: self, Builtins: builtins, Logger: logger, CallTimeout: 30 * time.Minute, HandshakeTimeout: handshake,
+		clients: map[*plugin.Client]*exec.Cmd{}}
 }
 
 // Resolve checks a plugin reference and returns the kind a built-in has
@@ -137,14 +150,14 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		// go-plugin's stdio stream, not the process's stderr.
 		SyncStdout:   &stderrRelay{log: h.Logger.Named(name)},
 		SyncStderr:   &stderrRelay{log: h.Logger.Named(name)},
-		StartTimeout: 30 * time.Second,
+		StartTimeout: h.HandshakeTimeout,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(transport.MaxMessageBytes),
 			grpc.MaxCallSendMsgSize(transport.MaxMessageBytes),
 		)},
 	})
 	h.mu.Lock()
-	h.clients[client] = true
+	h.clients[client] = cmd
 	h.mu.Unlock()
 
 	inst := &Instance{Ref: ref, Label: label, client: client, cmd: cmd, host: h}
@@ -184,12 +197,33 @@ func (h *Host) onSpawnThread(f func()) {
 	<-done
 }
 
-// Kill stops the plugin process.
+// Kill stops the plugin process and everything it started.
 func (i *Instance) Kill() {
-	i.client.Kill()
+	stop(i.client, i.cmd)
 	i.host.mu.Lock()
 	delete(i.host.clients, i.client)
 	i.host.mu.Unlock()
+}
+
+// killGrace is how long stop lets go-plugin end a plugin its way (a
+// shutdown request, then a kill after two seconds) before it kills the
+// plugin's process group itself.
+const killGrace = 3 * time.Second
+
+// stop ends a plugin: go-plugin's Kill, and then SIGKILL to the plugin's
+// process group, which ends the processes a wrapper script left behind.
+// go-plugin's Kill waits for the plugin's stdout to close, and a process
+// left holding it (a child of a wrapper that did not exec) would keep it
+// waiting for ever: after killGrace the group is killed regardless.
+func stop(c *plugin.Client, cmd *exec.Cmd) {
+	done := make(chan struct{})
+	go func() { c.Kill(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(killGrace):
+	}
+	killGroup(cmd)
+	<-done
 }
 
 // Shutdown stops the plugin as Kill does, and says how it ended: nil when
@@ -214,16 +248,13 @@ func (i *Instance) Shutdown() error {
 func (h *Host) Close() {
 	h.mu.Lock()
 	h.closed = true
-	clients := make([]*plugin.Client, 0, len(h.clients))
-	for c := range h.clients {
-		clients = append(clients, c)
-	}
-	h.clients = map[*plugin.Client]bool{}
+	clients := h.clients
+	h.clients = map[*plugin.Client]*exec.Cmd{}
 	h.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, c := range clients {
+	for c, cmd := range clients {
 		wg.Add(1)
-		go func() { defer wg.Done(); c.Kill() }()
+		go func() { defer wg.Done(); stop(c, cmd) }()
 	}
 	wg.Wait()
 }

@@ -1,0 +1,107 @@
+package cli_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// hangingPlugin writes a wrapper script that never answers the handshake
+// and, not exec-ing, leaves a child (a sleep of a duration no other process
+// uses) holding its stdout; and a spec that names it.
+func hangingPlugin(t *testing.T) (spec, marker string) {
+	t.Helper()
+	dir := t.TempDir()
+	marker = fmt.Sprintf("%d", 3_000_000+os.Getpid()%100_000)
+	script := filepath.Join(dir, "wrapper.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nsleep "+marker+" &\nwait\n"), 0o755)
+	spec = filepath.Join(dir, "s.hcl")
+	os.WriteFile(spec, []byte(fmt.Sprintf("sampler \"stuck\" {\n  plugin = %q\n}\n", script)), 0o644)
+	return spec, marker
+}
+
+// orphans reports whether a process whose command line holds marker is
+// still alive (read from /proc), waiting up to a second for the kernel to
+// reap it; it kills any it finds.
+func orphans(marker string) bool {
+	for range 10 {
+		pids := sleeping(marker)
+		if len(pids) == 0 {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, pid := range sleeping(marker) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	return true
+}
+
+func sleeping(marker string) []int {
+	var pids []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		raw, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !strings.Contains(string(bytes.ReplaceAll(raw, []byte{0}, []byte{' '})), "sleep "+marker) {
+			continue
+		}
+		var pid int
+		fmt.Sscan(filepath.Base(d), &pid)
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// TestHandshakeTimeout: a plugin that never answers the handshake fails
+// validate after the handshake timeout, naming the plugin, and the child
+// its wrapper left behind is killed with it.
+func TestHandshakeTimeout(t *testing.T) {
+	spec, marker := hangingPlugin(t)
+	cmd := exec.Command(bin.xlbench, "validate", spec)
+	cmd.Env = append(os.Environ(), "XLBENCH_HANDSHAKE_TIMEOUT=2s")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(out.String(), "wrapper.sh") {
+		t.Fatalf("validate: %v after %s\n%s", err, took, out.String())
+	}
+	if took > 15*time.Second {
+		t.Errorf("validate took %s with a 2 s handshake timeout", took)
+	}
+	if orphans(marker) {
+		t.Error("the wrapper's child outlived xlbench")
+	}
+}
+
+// TestSignalEndsHungHandshake: SIGTERM ends xlbench within seconds while a
+// plugin hangs in its handshake, and takes the plugin's child with it.
+func TestSignalEndsHungHandshake(t *testing.T) {
+	spec, marker := hangingPlugin(t)
+	cmd := exec.Command(bin.xlbench, "validate", spec)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	if took := time.Since(sent); took > 8*time.Second {
+		t.Errorf("xlbench took %s to end after SIGTERM", took)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || (ee.ExitCode() != 130 && ee.ExitCode() != 1) {
+		t.Errorf("exit: %v\n%s", err, out.String())
+	}
+	if orphans(marker) {
+		t.Error("the wrapper's child outlived xlbench")
+	}
+}
