@@ -11,9 +11,10 @@
 # XLM-R) and params.device to "cuda", and run the plugin with an
 # interpreter that has those libraries (see the top of encoder.py).
 #
-# The plugin path is relative to the directory xlbench runs in (the
-# repository root here). The script names /usr/bin/python3: Debian's
-# python3-torch, python3-grpcio and python3-protobuf.
+# The plugin path is relative to this file, and the plugin is pinned in
+# specs/xlbench.lock.hcl (`xlbench lock specs/pytorch-example.hcl` after
+# changing it). The script names /usr/bin/python3: Debian's python3-torch,
+# python3-grpcio and python3-protobuf.
 
 dataset "xquad-r" {
   format = "lareqa"
@@ -27,7 +28,7 @@ dataset "mlqa-parallel" {
 }
 
 encoder "torch" {
-  plugin = "plugins/examples/pytorch-encoder/encoder.py"
+  plugin = "../plugins/examples/pytorch-encoder/encoder.py"
   params = {
     model       = ""
     device      = "auto"

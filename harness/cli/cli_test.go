@@ -53,7 +53,23 @@ func tinyData() string {
 
 func xlbench(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return xlbenchEnv(t, "", nil, args...)
+}
+
+// xlbenchIn runs xlbench in directory dir.
+func xlbenchIn(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return xlbenchEnv(t, dir, nil, args...)
+}
+
+// xlbenchEnv runs xlbench in dir ("" for the test's) with env added.
+func xlbenchEnv(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := exec.Command(bin.xlbench, args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -181,7 +197,17 @@ experiment "m" {
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	pin(t, f)
 	return f
+}
+
+// pin runs `xlbench lock` on a spec the test wrote, so that its external
+// plugins may start.
+func pin(t *testing.T, spec string) {
+	t.Helper()
+	if stdout, stderr, code := xlbench(t, "lock", spec); code != 0 || !strings.Contains(stdout, "+ ") {
+		t.Fatalf("lock %s: exit %d\n%s%s", spec, code, stdout, stderr)
+	}
 }
 
 func TestCrashedPluginNamesPluginAndCell(t *testing.T) {
@@ -293,6 +319,7 @@ func TestExternalSamplerPlugin(t *testing.T) {
 func writeSamplerSpec(t *testing.T) string {
 	f := filepath.Join(t.TempDir(), "s.hcl")
 	os.WriteFile(f, []byte(fmt.Sprintf("sampler \"temp\" {\n  plugin = %q\n  params = { temperature = 2 }\n}\n", bin.temperature)), 0o644)
+	pin(t, f)
 	return f
 }
 

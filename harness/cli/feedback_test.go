@@ -48,6 +48,7 @@ experiment "tiny-adaptive" {
 	if err := os.WriteFile(f, []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	pin(t, f)
 	out := t.TempDir()
 	stdout, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, f)
 	if code != 0 {

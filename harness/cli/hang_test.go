@@ -23,6 +23,7 @@ func hangingPlugin(t *testing.T) (spec, marker string) {
 	os.WriteFile(script, []byte("#!/bin/sh\nsleep "+marker+" &\nwait\n"), 0o755)
 	spec = filepath.Join(dir, "s.hcl")
 	os.WriteFile(spec, []byte(fmt.Sprintf("sampler \"stuck\" {\n  plugin = %q\n}\n", script)), 0o644)
+	pin(t, spec)
 	return spec, marker
 }
 

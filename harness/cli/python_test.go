@@ -59,6 +59,7 @@ experiment "tiny-torch" {
 	if err := os.WriteFile(f, []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	pin(t, f)
 	return f
 }
 
@@ -121,5 +122,16 @@ func TestPythonPluginsEndToEnd(t *testing.T) {
 				t.Errorf("%s: metrics differ between runs:\n%v\n%v", cell, first[cell].Metrics, r.Metrics)
 			}
 		}
+	}
+}
+
+// TestPyTorchExampleSpecValid: specs/pytorch-example.hcl validates as
+// committed: its plugin resolves beside the spec and matches its pin in
+// specs/xlbench.lock.hcl (a changed encoder.py needs `xlbench lock`).
+func TestPyTorchExampleSpecValid(t *testing.T) {
+	testenv.PythonModules(t, "grpc", "google.protobuf", "torch")
+	spec := filepath.Join(testenv.ModuleRoot(), "specs", "pytorch-example.hcl")
+	if stdout, stderr, code := xlbenchIn(t, t.TempDir(), "validate", spec); code != 0 {
+		t.Fatalf("validate: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

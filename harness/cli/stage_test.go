@@ -66,6 +66,7 @@ experiment "fine" {
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	pin(t, f)
 	return f
 }
 

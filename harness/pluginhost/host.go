@@ -82,11 +82,17 @@ func (h *Host) Resolve(ref string) (plugins.Kind, error) {
 		}
 		return kind, nil
 	}
-	path, err := exec.LookPath(ref)
-	if err != nil {
-		return "", fmt.Errorf("plugin %q: no such executable (use %sNAME for a built-in: %s)", ref, BuiltinPrefix, strings.Join(h.builtinRefs(), ", "))
+	// A path, never a name looked up on $PATH: a spec names exactly the
+	// file that runs (and that its lock file pins).
+	if !strings.ContainsRune(ref, filepath.Separator) {
+		return "", fmt.Errorf("plugin %q: an external plugin is named by its path (relative to the spec file: \"./%s\"); a built-in as %sNAME: %s",
+			ref, ref, BuiltinPrefix, strings.Join(h.builtinRefs(), ", "))
 	}
-	if st, err := os.Stat(path); err != nil || st.IsDir() {
+	st, err := os.Stat(ref)
+	if err != nil {
+		return "", fmt.Errorf("plugin %q: no such executable", ref)
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
 		return "", fmt.Errorf("plugin %q is not an executable file", ref)
 	}
 	return "", nil

@@ -157,7 +157,7 @@ func (c *checksums) component(comp *spec.Component, self string) (ComponentInput
 	if err != nil {
 		return ComponentInput{}, fmt.Errorf("plugin %s: %w", comp.Plugin, err)
 	}
-	return ComponentInput{Plugin: comp.Plugin, PluginName: comp.Info.Name, PluginVersion: comp.Info.Version,
+	return ComponentInput{Plugin: comp.Written, PluginName: comp.Info.Name, PluginVersion: comp.Info.Version,
 		Params: comp.Checked, Binary: sum}, nil
 }
 

@@ -513,7 +513,7 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 }
 
 func component(c *spec.Component) report.Component {
-	return report.Component{Name: c.Name, Plugin: c.Plugin, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked}
+	return report.Component{Name: c.Name, Plugin: c.Written, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked}
 }
 
 // storeCell assembles the cell's result and writes it with its per-query

@@ -28,7 +28,16 @@ type Catalog interface {
 func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	infos := map[string]plugins.Info{}
+	locks := map[string]*Lock{}
 	for _, c := range slices.Concat(s.Encoders, s.Samplers, s.Readers) {
+		// An external plugin runs only as pinned: before it is started,
+		// even to describe itself.
+		if !strings.HasPrefix(c.Written, BuiltinPrefix) {
+			if d := checkPin(c, locks); d != nil {
+				diags = append(diags, d)
+				continue
+			}
+		}
 		kind, err := cat.Resolve(c.Plugin)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown plugin",

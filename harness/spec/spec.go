@@ -47,6 +47,7 @@ package spec
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -95,8 +96,13 @@ func (d *Dataset) Decl() dataset.Decl {
 
 // Component is an encoder, sampler or reader block.
 type Component struct {
-	Kind        plugins.Kind
-	Name        string
+	Kind plugins.Kind
+	Name string
+	// Written is the plugin reference as the spec writes it; Plugin is
+	// what is started: the same for a built-in ("builtin:NAME"), else the
+	// path resolved against the spec file's folder (never looked up on
+	// $PATH).
+	Written     string
 	Plugin      string
 	PluginRange hcl.Range
 	// Params as written; ParamRanges locates each one.
@@ -392,8 +398,20 @@ func decodeComponent(b *hcl.Block) (*Component, hcl.Diagnostics) {
 	}
 	c := &Component{Kind: plugins.Kind(b.Type), Name: b.Labels[0], Range: b.DefRange, Params: plugins.Params{}, ParamRanges: map[string]hcl.Range{}}
 	a := content.Attributes["plugin"]
-	diags = append(diags, stringAttr(a, &c.Plugin)...)
+	diags = append(diags, stringAttr(a, &c.Written)...)
 	c.PluginRange = a.Expr.Range()
+	c.Plugin = c.Written
+	if !strings.HasPrefix(c.Written, BuiltinPrefix) && c.Written != "" {
+		// Relative to the spec's folder, whatever the working directory.
+		p := filepath.FromSlash(c.Written)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(b.DefRange.Filename), p)
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		c.Plugin = p
+	}
 	if pa := content.Attributes["params"]; pa != nil {
 		pairs, d := hcl.ExprMap(pa.Expr)
 		diags = append(diags, d...)
