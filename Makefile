@@ -14,6 +14,8 @@ JOBS          ?= 2
 OUT           ?= out
 BENCH         ?= .
 BENCHTIME     ?= 1x
+# make fuzz: how long each fuzz target runs.
+FUZZTIME      ?= 60s
 # Pinned code generators and linter: `make proto` and `make lint` install
 # exactly these into bin/tools.
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
@@ -29,7 +31,7 @@ TEST_PKGS := slurmctld slurmd slurm-client munge chromium
 PYTHON      := /usr/bin/python3
 PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
 
-.PHONY: help build test run bench proto lint fmt clean test-deps
+.PHONY: help build test run bench proto lint fmt clean test-deps fuzz
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +59,14 @@ test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, 
 
 run: build ## run the default spec on the default data directory into out/ and print the tables (SPEC=..., OUT=..., JOBS=2, RUN_FLAGS=...)
 	$(BIN)/xlbench run -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC)
+
+fuzz: ## run every Go fuzz target for FUZZTIME (default 60s) each; go test runs their seed corpora
+	@set -e; for f in $$(grep -l '^func Fuzz' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go')); do \
+	  for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -c6-); do \
+	    echo "fuzz $$t ($$(dirname $$f)) for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+	  done; \
+	done
 
 bench: ## run the Go benchmarks (BENCH=regexp, BENCHTIME=1x)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./...
