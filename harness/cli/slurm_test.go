@@ -64,6 +64,15 @@ func startSlurm(t *testing.T) *slurmCluster {
 		if out, err := exec.Command("runuser", "-u", "munge", "--", "munged").CombinedOutput(); err != nil {
 			t.Fatalf("starting munged: %v\n%s", err, out)
 		}
+		// The test started it, so the test stops it: nothing it starts
+		// outlives it.
+		t.Cleanup(func() {
+			if pid, err := os.ReadFile("/run/munge/munged.pid"); err == nil {
+				exec.Command("kill", strings.TrimSpace(string(pid))).Run()
+			} else {
+				exec.Command("pkill", "-x", "munged").Run()
+			}
+		})
 	}
 	host, err := os.Hostname()
 	if err != nil {

@@ -96,7 +96,7 @@ func TestDiagnostics(t *testing.T) {
 			`testdata/hostile.hcl:1:9: error: Invalid dataset name: "../../etc" is not a valid name`,
 			`testdata/hostile.hcl:9:15: error: Invalid language: "../../secret/pw" is not a language code`,
 			`testdata/hostile.hcl:12:9: error: Invalid encoder name: "a/b" is not a valid name`,
-			`testdata/hostile.hcl:24:12: error: Invalid experiment name: "a b" is not a valid name`,
+			`testdata/hostile.hcl:24:12: error: Invalid experiment name: "../../etc" is not a valid name`,
 			`testdata/hostile.hcl:34:16: error: Duplicate seed: Seed 1 is listed twice`,
 			`testdata/hostile.hcl:34:16: error: Invalid seed: Seeds are integers from 0 to 2^53; got 1e+18`,
 			`testdata/hostile.hcl:35:16: error: Invalid steps: steps is an integer from 1 to 10000000`,

@@ -21,7 +21,7 @@ sampler "hybrid" {
   plugin = "builtin:hybrid"
 }
 
-experiment "a b" {
+experiment "../../etc" {
   evaluate = [dataset.tiny]
   encoders = [encoder.bm25]
 }
