@@ -35,12 +35,12 @@ PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) JOBS=$(JOBS) RUN_FLAGS='-data DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME)"
+	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) JOBS=$(JOBS) RUN_FLAGS='-data DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME) FUZZTIME=$(FUZZTIME)"
 
 build: ## build the CLI at bin/xlbench
 	$(GO) build -o $(BIN)/xlbench ./harness/cmd/xlbench
 
-test: test-deps ## vet, check formatting, run every test (needs ../shared/data or XLBENCH_DATA under CI=true)
+test: test-deps ## vet, check formatting, run every test, Go and Python (needs ../shared/data or XLBENCH_DATA under CI=true)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
