@@ -8,6 +8,7 @@ package dispatch
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -128,4 +129,38 @@ spec:
 `, j.MountPath, j.Claim)
 	}
 	return b.String(), nil
+}
+
+// Rendered is a job ready to submit: its text, the file it is written to
+// under the results directory, and the command that submits that file.
+type Rendered struct {
+	Text   string
+	File   string
+	Submit []string
+}
+
+// Render renders j for backend ("slurm": an sbatch job array; "kubernetes":
+// an Indexed Job), to be written under out.
+func Render(backend string, j Job, out string) (Rendered, error) {
+	var r Rendered
+	var err error
+	switch backend {
+	case "slurm":
+		r.Text, err = Slurm(j)
+		r.File = filepath.Join(out, j.Name+".sbatch")
+		r.Submit = []string{"sbatch", "--parsable", r.File}
+	case "kubernetes":
+		j.Xlbench = "xlbench" // the command inside the image
+		r.Text, err = Kubernetes(j)
+		r.File = filepath.Join(out, j.Name+".job.yaml")
+		r.Submit = []string{"kubectl", "apply", "-f", r.File}
+	default:
+		return r, fmt.Errorf("-backend %q: want slurm or kubernetes", backend)
+	}
+	return r, err
+}
+
+// JobName names the job of a plan after its first spec file.
+func JobName(spec string) string {
+	return "xlbench-" + strings.TrimSuffix(filepath.Base(spec), filepath.Ext(spec))
 }

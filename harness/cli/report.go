@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/xlbench/xlbench/harness/report"
+)
+
+func (a *App) cmdReport(_ context.Context, args []string) error {
+	fs := a.flags("report", "[flags]")
+	out := fs.String("out", "out", "results directory (the committed reference results: -out results)")
+	only := fs.String("experiment", "", "only this experiment")
+	var tf tableFlags
+	tf.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	ms, err := tf.check()
+	if err != nil {
+		return err
+	}
+	rs, err := report.ReadAll(*out, *only)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return fmt.Errorf("no results under %s", *out)
+	}
+	return a.printByExperiment(rs, &tf, ms)
+}

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/runner"
+)
+
+func (a *App) cmdRun(ctx context.Context, args []string) error {
+	return a.run(ctx, "run", "[flags] SPEC...", args, -1)
+}
+
+// cmdCell runs one cell of the matrix by its index in the plan: the unit of
+// work of a Slurm array task or a Kubernetes Indexed Job pod.
+func (a *App) cmdCell(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "run" {
+		return errors.New("usage: xlbench cell run -index N [run flags] SPEC...")
+	}
+	return a.run(ctx, "cell run", "-index N [run flags] SPEC...", args[1:], 0)
+}
+
+// run is run and cell run: index < 0 runs every cell, else index is
+// replaced by the -index flag and only that cell runs.
+func (a *App) run(ctx context.Context, name, usage string, args []string, index int) error {
+	fs := a.flags(name, usage)
+	dataDir := fs.String("data", "", "data directory (default $XLBENCH_DATA, else ../shared/data, else the download cache)")
+	out := fs.String("out", "out", "results directory: OUT/<experiment>/<cell>/result.json (the committed reference results are under results/; verify compares with them)")
+	trec := fs.String("trec", "", "write TREC runs and qrels, DIR/<dataset>-<setting>.trec (DIR/<experiment>/<cell>/… when the run has several cells)")
+	depth := fs.Int("depth", 1000, "ranking depth of TREC runs (0 = full ranking)")
+	only := fs.String("experiment", "", "run only this experiment")
+	logLevel := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
+	checkpoints := fs.Bool("checkpoints", false, "save each trained model as OUT/<experiment>/<cell>/model.ckpt")
+	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
+	force := fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
+	jobs := fs.Int("j", 1, "cells to run at once")
+	var idx *int
+	if index >= 0 {
+		idx = fs.Int("index", -1, "the cell to run: its index in `xlbench plan` (a Slurm array task id, a Kubernetes job completion index)")
+	}
+	var tf tableFlags
+	tf.register(fs)
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	ms, err := tf.check()
+	if err != nil {
+		return err
+	}
+	if *depth < 0 {
+		return errors.New("-depth must be 0 (full) or positive")
+	}
+	if *jobs < 1 {
+		return errors.New("-j must be at least 1")
+	}
+	host, err := a.newHost(ctx, *logLevel)
+	if err != nil {
+		return err
+	}
+	host.CallTimeout = *timeout
+	// Whatever happens below, even a panic, no plugin outlives the run.
+	defer host.Close()
+	cells, err := a.plan(ctx, host, files, *only, "run")
+	if err != nil {
+		return err
+	}
+	if idx != nil {
+		if *idx < 0 || *idx >= len(cells) {
+			return fmt.Errorf("-index %d: the plan has cells 0 to %d", *idx, len(cells)-1)
+		}
+		cells = cells[*idx : *idx+1]
+	}
+	store, err := dataset.Resolve(*dataDir)
+	if err != nil {
+		return err
+	}
+	unlock, err := runner.LockOut(*out, idx != nil)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
+	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
+		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
+		Self: host.Self, Force: *force, Jobs: *jobs}
+	results, runErr := r.Run(ctx, cells)
+	if len(results) > 0 {
+		if runErr != nil {
+			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
+		}
+		if err := a.printByExperiment(results, &tf, ms); err != nil {
+			return err
+		}
+	}
+	return runErr
+}

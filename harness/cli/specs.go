@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/xlbench/xlbench/harness/pluginhost"
+	"github.com/xlbench/xlbench/harness/runner"
+	"github.com/xlbench/xlbench/harness/spec"
+)
+
+// load parses and checks spec files, printing diagnostics. It fails when
+// any is an error.
+func (a *App) load(ctx context.Context, host *pluginhost.Host, files []string) (*spec.Spec, error) {
+	if len(files) == 0 {
+		return nil, errors.New("no spec file given")
+	}
+	s, diags := spec.Parse(files...)
+	if !diags.HasErrors() {
+		diags = append(diags, s.Check(ctx, host)...)
+	}
+	if len(diags) > 0 {
+		spec.WriteDiagnostics(a.Stderr, s.Files, diags)
+	}
+	if diags.HasErrors() {
+		return nil, exitError(1)
+	}
+	return s, nil
+}
+
+// plan loads the specs (checking them against their plugins) and lists the
+// cells of their experiments (of only, when set) in run order; an empty
+// plan is an error that names the command.
+func (a *App) plan(ctx context.Context, host *pluginhost.Host, files []string, only, what string) ([]runner.Cell, error) {
+	s, err := a.load(ctx, host, files)
+	if err != nil {
+		return nil, err
+	}
+	var cells []runner.Cell
+	for _, e := range s.Experiments {
+		if only == "" || e.Name == only {
+			cells = append(cells, runner.Plan(e)...)
+		}
+	}
+	if len(cells) == 0 {
+		return nil, fmt.Errorf("no experiment to %s (-experiment %q)", what, only)
+	}
+	return cells, nil
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/runner"
+)
+
+// cmdVerify reruns specs and compares every cell's metrics with the
+// reference results (the committed ones under results/ by default).
+func (a *App) cmdVerify(ctx context.Context, args []string) error {
+	fs := a.flags("verify", "[flags] SPEC...")
+	dataDir := fs.String("data", "", "data directory (default $XLBENCH_DATA, else ../shared/data, else the download cache)")
+	ref := fs.String("ref", "results", "directory of the reference results")
+	out := fs.String("out", "", "where the rerun writes its results (default: a temporary directory, removed afterwards)")
+	tol := fs.Float64("tolerance", 1e-3, "largest difference accepted, absolute for metrics up to 1, relative above (rank distance)")
+	only := fs.String("experiment", "", "only this experiment")
+	files, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	host, err := a.newHost(ctx, "")
+	if err != nil {
+		return err
+	}
+	defer host.Close()
+	cells, err := a.plan(ctx, host, files, *only, "verify")
+	if err != nil {
+		return err
+	}
+	store, err := dataset.Resolve(*dataDir)
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "xlbench-verify"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: a.Stderr, Self: host.Self, Force: true}
+	results, runErr := r.Run(ctx, cells)
+	got := map[string]*report.CellResult{}
+	for _, res := range results {
+		got[res.Experiment+"/"+res.Cell] = res
+	}
+	bad := 0
+	for _, c := range cells {
+		name := c.Experiment.Name + "/" + c.Name
+		want, err := report.Read(*ref, c.Experiment.Name, c.Name)
+		switch {
+		case err != nil:
+			fmt.Fprintf(a.Stdout, "%s: reference unreadable: %v\n", name, err)
+			bad++
+		case want == nil:
+			fmt.Fprintf(a.Stdout, "%s: no reference result in %s\n", name, *ref)
+			bad++
+		case got[name] == nil:
+			fmt.Fprintf(a.Stdout, "%s: the rerun failed\n", name)
+			bad++
+		default:
+			diffs := report.Compare(want, got[name], *tol)
+			if len(diffs) == 0 {
+				fmt.Fprintf(a.Stdout, "%s: ok\n", name)
+				continue
+			}
+			bad++
+			fmt.Fprintf(a.Stdout, "%s: %d metrics differ\n", name, len(diffs))
+			for _, d := range diffs[:min(len(diffs), 10)] {
+				fmt.Fprintf(a.Stdout, "  %s %s %s: reference %.6g, rerun %.6g\n", d.Dataset, d.Setting, d.Metric, d.Want, d.Got)
+			}
+		}
+	}
+	if runErr != nil {
+		fmt.Fprintln(a.Stderr, runErr)
+	}
+	if bad > 0 {
+		fmt.Fprintf(a.Stdout, "%d of %d cells differ from the reference (tolerance %g)\n", bad, len(cells), *tol)
+		return exitError(1)
+	}
+	fmt.Fprintf(a.Stdout, "all %d cells agree with the reference (tolerance %g)\n", len(cells), *tol)
+	return nil
+}
