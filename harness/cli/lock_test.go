@@ -67,3 +67,21 @@ func TestNoPathLookup(t *testing.T) {
 		t.Fatal("the bm25 on $PATH was run")
 	}
 }
+
+// TestUnpinnedNeverStarts: validate and plan start no unpinned plugin, not
+// even to ask it to describe itself.
+func TestUnpinnedNeverStarts(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	os.WriteFile(filepath.Join(dir, "plugin.sh"), []byte("#!/bin/sh\ntouch "+marker+"\n"), 0o755)
+	spec := filepath.Join(dir, "s.hcl")
+	os.WriteFile(spec, []byte("sampler \"s\" {\n  plugin = \"plugin.sh\"\n}\n"), 0o644)
+	for _, cmd := range []string{"validate", "plan"} {
+		if _, stderr, code := xlbench(t, cmd, spec); code != 1 || !strings.Contains(stderr, "Plugin not pinned") {
+			t.Errorf("%s: exit %d\n%s", cmd, code, stderr)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("an unpinned plugin was started")
+	}
+}

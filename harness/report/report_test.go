@@ -276,3 +276,31 @@ func TestStageNote(t *testing.T) {
 		t.Errorf("note\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestPerQueryPublishedWithResult: a result and its per-query file go
+// together; a per-query file another run left beside the result is
+// refused, naming both.
+func TestPerQueryPublishedWithResult(t *testing.T) {
+	out := t.TempDir()
+	r := &CellResult{Experiment: "e", Cell: "c.seed1", Complete: true,
+		Metrics: map[string]map[string]map[string]float64{"d": {"mono": {"map": 0.5}}}}
+	if err := WritePerQuery(out, r, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.5}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(out, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(out, "e", "c.seed1")
+	if err != nil || got.PerQuery["d"]["mono"]["en:1"] != 0.5 {
+		t.Fatalf("Read = %+v, %v", got, err)
+	}
+	// An interrupted rerun wrote its per-query file and died before its
+	// result.
+	other := &CellResult{Experiment: "e", Cell: "c.seed1"}
+	if err := WritePerQuery(out, other, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(out, "e", "c.seed1"); err == nil || !strings.Contains(err.Error(), "is not the per-query file written with this result") {
+		t.Fatalf("mismatched per-query file: %v", err)
+	}
+}

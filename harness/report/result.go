@@ -3,9 +3,12 @@ package report
 
 import (
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"math"
@@ -62,6 +65,10 @@ type CellResult struct {
 	// Plan lists every cell of the experiment, so that tables built from
 	// stored results can say which are missing.
 	Plan []string `json:"plan,omitempty"`
+	// PerQuerySHA256 is the sha256 of the per-query file written with this
+	// result: the pair is published together, and a per-query file left
+	// by another run (an interrupted rerun) is refused, not mixed in.
+	PerQuerySHA256 string `json:"per_query_sha256,omitempty"`
 	// Reading describes the reader of a cell with retrieve-then-read
 	// metrics (em, f1 in Metrics).
 	Reading *Reading `json:"reading,omitempty"`
@@ -227,10 +234,29 @@ func readFile(f string) (*CellResult, error) {
 	if err := checkMetrics(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", f, err)
 	}
-	if r.PerQuery, err = readPerQuery(filepath.Join(filepath.Dir(f), PerQueryFile)); err != nil {
+	pq := filepath.Join(filepath.Dir(f), PerQueryFile)
+	if r.PerQuerySHA256 != "" {
+		if sum, err := fileSHA256(pq); err != nil || sum != r.PerQuerySHA256 {
+			return nil, fmt.Errorf("%s: %s is not the per-query file written with this result (an interrupted rerun?): rerun the cell with -force", f, pq)
+		}
+	}
+	if r.PerQuery, err = readPerQuery(pq); err != nil {
 		return nil, err
 	}
 	return &r, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // checkMetrics refuses a result whose metrics are missing or null: decoded
@@ -315,7 +341,8 @@ func ReadAll(out, experiment string) ([]*CellResult, error) {
 	return rs, nil
 }
 
-// WritePerQuery stores per-query average precision beside r's result.
+// WritePerQuery stores per-query average precision beside r's result and
+// records the file's sha256 in r (write r after it).
 func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map[string]float64) error {
 	dir, err := CellDir(out, r.Experiment, r.Cell)
 	if err != nil {
@@ -329,7 +356,8 @@ func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	z := gzip.NewWriter(tmp)
+	h := sha256.New()
+	z := gzip.NewWriter(io.MultiWriter(tmp, h))
 	if err := json.NewEncoder(z).Encode(perQuery); err != nil {
 		tmp.Close()
 		return err
@@ -345,6 +373,7 @@ func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	r.PerQuerySHA256 = hex.EncodeToString(h.Sum(nil))
 	return os.Rename(tmp.Name(), filepath.Join(dir, PerQueryFile))
 }
 
