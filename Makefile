@@ -33,7 +33,7 @@ TEST_PKGS := slurmctld slurmd slurm-client munge chromium
 PYTHON      := /usr/bin/python3
 PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
 
-.PHONY: help build test run bench proto lint fmt clean test-deps fuzz
+.PHONY: help build test run bench bench-anchors proto lint fmt clean test-deps fuzz
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,6 +72,21 @@ fuzz: ## run every Go fuzz target for FUZZTIME (default 60s) each; go test runs 
 
 bench: ## run the Go benchmarks (BENCH=regexp, BENCHTIME=1x)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) ./...
+
+# The anchors the speed goals are measured against (DESIGN.md §5): called
+# where they are, never copied. The PyTorch anchor gets the built-in
+# benchmark's bag sizes (a 10-word query has 124 distinct features, a
+# 25-word passage 290), so both train the same model on the same shapes.
+ANCHORS := ../shared/anchors
+
+bench-anchors: ## Go benchmarks of evaluation, training and plugin overhead, then the FAISS and PyTorch anchors, in one run; prints each ratio (installs python3-faiss, python3-torch)
+	@$(PYTHON) -c 'import faiss, torch' 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-faiss python3-torch >/dev/null; }
+	@mkdir -p $(BIN)
+	$(GO) test -run '^$$' -bench 'BenchmarkEvaluateXQuADR|BenchmarkTrain$$|BenchmarkTrainStepOverhead|BenchmarkPyTorchEncoderPlugin' -benchtime 1x \
+	  ./harness/eval ./builtin/dualenc ./harness/pluginhost | tee $(BIN)/bench-anchors.txt
+	$(PYTHON) $(ANCHORS)/faiss_flat.py 256 100 | tee -a $(BIN)/bench-anchors.txt
+	$(PYTHON) $(ANCHORS)/torch_train.py 65536 128 64 124 290 300 | tee -a $(BIN)/bench-anchors.txt
+	$(GO) run ./harness/cmd/benchratio < $(BIN)/bench-anchors.txt
 
 proto: ## regenerate the Go (plugins/internal/pb) and Python (plugins/python/xlbench) protocol code (installs protoc from Debian if missing)
 	@command -v protoc >/dev/null && command -v grpc_python_plugin >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler protobuf-compiler-grpc; }

@@ -1,6 +1,7 @@
 package eval_test
 
 import (
+	"syscall"
 	"context"
 	"fmt"
 	"math"
@@ -104,6 +105,12 @@ func BenchmarkEvaluateXQuADR(b *testing.B) {
 		sec := time.Since(start).Seconds() / float64(b.N)
 		b.ReportMetric(sec, "s/eval")
 		b.ReportMetric(float64(len(c.Questions))/sec, "queries/s")
+		// The process's peak so far: the loaded collection and every
+		// evaluation run in it.
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+			b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB") // Maxrss is in KiB on Linux
+		}
 	}
 	for _, dim := range []int{128, 256} {
 		b.Run(fmt.Sprintf("dense-%d", dim), func(b *testing.B) {

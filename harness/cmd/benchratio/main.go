@@ -1,0 +1,99 @@
+// Command benchratio reads the output of `make bench-anchors` — the Go
+// benchmarks of evaluation, training and plugin overhead, then the FAISS
+// and PyTorch anchor scripts of ../shared/anchors — and prints each figure
+// beside its anchor, as ratios measured in one run, with the goals.
+//
+//	go test -bench ... | tee out; python3 faiss_flat.py >> out; ...
+//	go run ./harness/cmd/benchratio < out
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// figures are the numbers benchratio reads, by name.
+type figures map[string]float64
+
+var (
+	// "BenchmarkEvaluateXQuADR/dense-256-2  1  2700000000 ns/op  2.70 s/eval ..."
+	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+\d+ ns/op((?:\s+[-\d.e+]+ \S+)+)`)
+	metric    = regexp.MustCompile(`([-\d.e+]+) (\S+)`)
+	faissLine = regexp.MustCompile(`^faiss \S+ d=(\d+): flatIP top(\d+) ([\d.]+)s; numpy score matrix ([\d.]+)s`)
+	torchLine = regexp.MustCompile(`^torch \S+ buckets=(\d+) dim=(\d+) batch=(\d+).*?: ([\d.]+) steps/s (\d+) pairs/s`)
+)
+
+func read(r io.Reader) figures {
+	f := figures{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if m := benchLine.FindStringSubmatch(line); m != nil {
+			for _, mm := range metric.FindAllStringSubmatch(m[2], -1) {
+				if v, err := strconv.ParseFloat(mm[1], 64); err == nil {
+					f[m[1]+" "+mm[2]] = v
+				}
+			}
+		}
+		if m := faissLine.FindStringSubmatch(line); m != nil {
+			f["faiss-d"+m[1]+" top"], _ = strconv.ParseFloat(m[3], 64)
+			f["faiss-d"+m[1]+" matrix"], _ = strconv.ParseFloat(m[4], 64)
+		}
+		if m := torchLine.FindStringSubmatch(line); m != nil {
+			f["torch-dim"+m[2]+" pairs/s"], _ = strconv.ParseFloat(m[5], 64)
+		}
+	}
+	return f
+}
+
+// report writes the figures and their ratios; a figure the input lacks is
+// reported missing, not guessed.
+func report(w io.Writer, f figures) {
+	get := func(k string) (float64, bool) { v, ok := f[k]; return v, ok }
+	line := func(what string, v float64, ok bool, unit string) {
+		if ok {
+			fmt.Fprintf(w, "  %-44s %12.3f %s\n", what, v, unit)
+		} else {
+			fmt.Fprintf(w, "  %-44s %12s\n", what, "missing")
+		}
+	}
+	ratio := func(what string, a, b float64, okA, okB bool, goal string) {
+		if okA && okB && b != 0 {
+			fmt.Fprintf(w, "  %-44s %12.2f   goal %s\n", what, a/b, goal)
+		} else {
+			fmt.Fprintf(w, "  %-44s %12s   goal %s\n", what, "missing", goal)
+		}
+	}
+	fmt.Fprintln(w, "evaluation (XQuAD-R, 13,090 × 13,014, all settings, full-ranking mAP, rank distance)")
+	ev, okEv := get("BenchmarkEvaluateXQuADR/dense-256 s/eval")
+	top, okTop := get("faiss-d256 top")
+	mat, okMat := get("faiss-d256 matrix")
+	bm, okBm := get("BenchmarkEvaluateXQuADR/bm25 s/eval")
+	line("xlbench, dense d = 256", ev, okEv, "s")
+	line("FAISS IndexFlatIP top-100 search alone", top, okTop, "s")
+	line("numpy/OpenBLAS score matrix alone", mat, okMat, "s")
+	ratio("xlbench / FAISS top-100", ev, top, okEv, okTop, "≤ 1.0")
+	line("xlbench, BM25", bm, okBm, "s")
+	rss, okRSS := get("BenchmarkEvaluateXQuADR/dense-256 peak-RSS-MB")
+	line("peak RSS of the evaluation benchmark", rss, okRSS, "MB")
+	fmt.Fprintln(w, "training (2^16 buckets, dim 128, batch 64)")
+	tr, okTr := get("BenchmarkTrain/dim128 pairs/s")
+	pt, okPt := get("torch-dim128 pairs/s")
+	line("built-in trainer", tr, okTr, "pairs/s")
+	line("PyTorch, same model, CPU", pt, okPt, "pairs/s")
+	ratio("built-in / PyTorch", tr, pt, okTr, okPt, "≥ 6")
+	fmt.Fprintln(w, "plugin overhead (training through the plugin against in process)")
+	o, okO := get("BenchmarkTrainStepOverhead %overhead")
+	line("Go plugin (goal ≤ 2 %)", o, okO, "%")
+	po, okPo := get("BenchmarkPyTorchEncoderPlugin %overhead")
+	line("Python plugin", po, okPo, "%")
+}
+
+func main() {
+	report(os.Stdout, read(os.Stdin))
+}
