@@ -77,10 +77,14 @@ bench: ## run the Go benchmarks (BENCH=regexp, BENCHTIME=1x)
 # where they are, never copied. The PyTorch anchor gets the built-in
 # benchmark's bag sizes (a 10-word query has 124 distinct features, a
 # 25-word passage 290), so both train the same model on the same shapes.
+# numpy, FAISS and PyTorch use the system BLAS: OpenBLAS
+# (libopenblas0-pthread), not the reference BLAS some installs leave
+# selected, which is twenty times slower.
 ANCHORS := ../shared/anchors
 
-bench-anchors: ## Go benchmarks of evaluation, training and plugin overhead, then the FAISS and PyTorch anchors, in one run; prints each ratio (installs python3-faiss, python3-torch)
-	@$(PYTHON) -c 'import faiss, torch' 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-faiss python3-torch >/dev/null; }
+bench-anchors: ## Go benchmarks of evaluation, training and plugin overhead, then the FAISS and PyTorch anchors, in one run; prints each ratio (installs python3-faiss, python3-torch, OpenBLAS)
+	@if ! $(PYTHON) -c 'import faiss, torch' 2>/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then \
+	  [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-faiss python3-torch libopenblas0-pthread >/dev/null; fi
 	@mkdir -p $(BIN)
 	$(GO) test -run '^$$' -bench 'BenchmarkEvaluateXQuADR|BenchmarkTrain$$|BenchmarkTrainStepOverhead|BenchmarkPyTorchEncoderPlugin' -benchtime 1x \
 	  ./harness/eval ./builtin/dualenc ./harness/pluginhost | tee $(BIN)/bench-anchors.txt
