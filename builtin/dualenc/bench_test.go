@@ -3,7 +3,9 @@ package dualenc
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,7 +58,61 @@ func BenchmarkTrain(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.N*steps*batchSize)/time.Since(start).Seconds(), "pairs/s")
+			sec := time.Since(start).Seconds()
+			b.ReportMetric(float64(b.N*steps*batchSize)/sec, "pairs/s")
+			// Where the time goes: the embedding rows a step touches. Each
+			// is read by the bag forward pass, its gradient written and
+			// read back by the scatter, and AdamW reads the row, its two
+			// moments and the gradient and writes the first three: 10
+			// passes of dim float32s a row. The matrices and the graph are
+			// small beside them.
+			rows := 0
+			for _, bt := range batches {
+				seen := map[uint32]bool{}
+				for _, p := range bt {
+					gb := e.corpus[p.Group]
+					for _, id := range gb[p.QueryLang].query.ids {
+						seen[id] = true
+					}
+					for _, id := range gb[p.PassageLang].passage.ids {
+						seen[id] = true
+					}
+				}
+				rows += len(seen)
+			}
+			bytesPerStep := float64(rows) / float64(len(batches)) * float64(dim) * 4 * 10
+			b.ReportMetric(bytesPerStep/batchSize, "row-bytes/pair")
+			b.ReportMetric(bytesPerStep*float64(b.N*steps)/sec/1e9, "row-GB/s")
 		})
 	}
+}
+
+// BenchmarkMemoryBandwidth measures what the trainer's row traffic is set
+// against: a STREAM-style triad (a = b + s·c) over arrays far larger than
+// the caches, on every core, in GB/s moved.
+func BenchmarkMemoryBandwidth(b *testing.B) {
+	const n = 1 << 25 // 128 MiB per array
+	x, y, z := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range y {
+		y[i], z[i] = 1, 2
+	}
+	workers := runtime.GOMAXPROCS(0)
+	b.ResetTimer()
+	start := time.Now()
+	for it := 0; it < b.N; it++ {
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := w*n/workers, (w+1)*n/workers
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				xs, ys, zs := x[lo:hi], y[lo:hi], z[lo:hi]
+				for i := range xs {
+					xs[i] = ys[i] + 3*zs[i]
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(b.N)*3*4*n/time.Since(start).Seconds()/1e9, "GB/s")
 }
