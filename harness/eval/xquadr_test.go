@@ -1,11 +1,11 @@
 package eval_test
 
 import (
-	"syscall"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 	"time"
 
