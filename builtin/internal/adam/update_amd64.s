@@ -1,0 +1,59 @@
+#include "textflag.h"
+
+// func update8(p, m, v, grad *float32, n int, c *[8]float32)
+//
+// The AdamW update of Update, eight floats at a time, for n a multiple of
+// 8. c holds the constants: β1, 1−β1, β2, 1−β2, ε (each as the float32 Go
+// converts the constant expression to), then lr and decay. Every operation
+// is the scalar loop's, in its order, without fused multiply-adds, and
+// VSQRTPS and VDIVPS round as IEEE requires: the results are bit for bit
+// the scalar loop's.
+TEXT ·update8(SB), NOSPLIT, $0-48
+	MOVQ p+0(FP), SI
+	MOVQ m+8(FP), DI
+	MOVQ v+16(FP), R8
+	MOVQ grad+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ c+40(FP), DX
+	VBROADCASTSS 0(DX), Y8   // β1
+	VBROADCASTSS 4(DX), Y9   // 1−β1
+	VBROADCASTSS 8(DX), Y10  // β2
+	VBROADCASTSS 12(DX), Y11 // 1−β2
+	VBROADCASTSS 16(DX), Y12 // ε
+	VBROADCASTSS 20(DX), Y13 // lr
+	VBROADCASTSS 24(DX), Y14 // decay
+	SHLQ $2, CX
+	XORQ AX, AX
+
+loop:
+	CMPQ AX, CX
+	JGE  done
+	VMOVUPS (R9)(AX*1), Y0  // g
+	VMOVUPS (DI)(AX*1), Y1  // m
+	VMOVUPS (R8)(AX*1), Y2  // v
+	VMOVUPS (SI)(AX*1), Y3  // p
+	// m = β1·m + (1−β1)·g
+	VMULPS  Y8, Y1, Y1
+	VMULPS  Y9, Y0, Y4
+	VADDPS  Y4, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	// v = β2·v + ((1−β2)·g)·g
+	VMULPS  Y10, Y2, Y2
+	VMULPS  Y11, Y0, Y5
+	VMULPS  Y0, Y5, Y5
+	VADDPS  Y5, Y2, Y2
+	VMOVUPS Y2, (R8)(AX*1)
+	// p = p·decay − (lr·m)/(√v + ε)
+	VSQRTPS Y2, Y6
+	VADDPS  Y12, Y6, Y6
+	VMULPS  Y13, Y1, Y7
+	VDIVPS  Y6, Y7, Y7
+	VMULPS  Y14, Y3, Y3
+	VSUBPS  Y7, Y3, Y3
+	VMOVUPS Y3, (SI)(AX*1)
+	ADDQ    $32, AX
+	JMP     loop
+
+done:
+	VZEROUPPER
+	RET
