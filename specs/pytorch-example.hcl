@@ -12,7 +12,7 @@
 # interpreter that has those libraries (see the top of encoder.py).
 #
 # The plugin path is relative to this file, and the plugin is pinned in
-# specs/xlbench.lock.hcl (`xlbench lock specs/pytorch-example.hcl` after
+# specs/.xlbench.lock.hcl (`xlbench lock specs/pytorch-example.hcl` after
 # changing it). The script names /usr/bin/python3: Debian's python3-torch,
 # python3-grpcio and python3-protobuf.
 

@@ -52,7 +52,7 @@ func init() {
 		{"plan", "[-data DIR] SPEC...", "list the cells of the matrix in run order, with their cell ids", (*App).cmdPlan},
 		{"verify", "[flags] SPEC...", "rerun specs and compare every cell with the reference results (results/)", (*App).cmdVerify},
 		{"validate", "SPEC...", "check spec files and the plugins they name", (*App).cmdValidate},
-		{"lock", "SPEC...", "pin the external plugins of spec files (sha256, in xlbench.lock.hcl beside them)", (*App).cmdLock},
+		{"lock", "SPEC...", "pin the external plugins of spec files (sha256, in .xlbench.lock.hcl beside them)", (*App).cmdLock},
 		{"fmt", "[-check] SPEC...", "format spec files in place (-check: list unformatted files, exit 1)", (*App).cmdFmt},
 		{"report", "[flags]", "print the tables of stored results", (*App).cmdReport},
 		{"score-qa", "-lang LANG DATASET PREDICTIONS", "score a SQuAD-style predictions file by exact match and F1", (*App).cmdScoreQA},

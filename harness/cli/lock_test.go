@@ -42,7 +42,7 @@ func TestPinnedPlugins(t *testing.T) {
 	os.WriteFile(plugin, append(raw, 0), 0o755)
 	_, stderr, code = xlbench(t, "validate", spec)
 	if code != 1 || !strings.Contains(stderr, "Plugin differs from its pin") || strings.Count(stderr, "sha256") < 1 ||
-		!strings.Contains(stderr, "but "+filepath.Join(dir, "xlbench.lock.hcl")+" pins ") {
+		!strings.Contains(stderr, "but "+filepath.Join(dir, ".xlbench.lock.hcl")+" pins ") {
 		t.Fatalf("changed: exit %d\n%s", code, stderr)
 	}
 	if stdout, _, code := xlbench(t, "lock", spec); code != 0 || !strings.HasPrefix(stdout, "~ ./temperature ") || !strings.Contains(stdout, " → ") {

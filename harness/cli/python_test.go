@@ -127,7 +127,7 @@ func TestPythonPluginsEndToEnd(t *testing.T) {
 
 // TestPyTorchExampleSpecValid: specs/pytorch-example.hcl validates as
 // committed: its plugin resolves beside the spec and matches its pin in
-// specs/xlbench.lock.hcl (a changed encoder.py needs `xlbench lock`).
+// specs/.xlbench.lock.hcl (a changed encoder.py needs `xlbench lock`).
 func TestPyTorchExampleSpecValid(t *testing.T) {
 	testenv.PythonModules(t, "grpc", "google.protobuf", "torch")
 	spec := filepath.Join(testenv.ModuleRoot(), "specs", "pytorch-example.hcl")

@@ -24,7 +24,7 @@ import (
 // of each plugin's executable (for a script, the script). xlbench starts no
 // external plugin whose hash is not pinned there or differs; `xlbench lock
 // SPEC...` writes it.
-const LockFile = "xlbench.lock.hcl"
+const LockFile = ".xlbench.lock.hcl"
 
 // Lock is one lock file: plugin reference as written in the specs of its
 // folder → sha256 of the executable.
