@@ -212,14 +212,20 @@ func TestRelevantRanksMatchesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := 0; trial < 500; trial++ {
 		n := 1 + rng.IntN(60)
+		if trial%50 == 0 {
+			n = 3000 // more candidates than one batch of the vector count holds
+		}
 		row := make([]float32, n)
 		keys := make([]int32, n)
 		for i := range row {
-			row[i] = float32(rng.IntN(5)) // few values: ties everywhere
+			row[i] = float32(rng.IntN(5) - 2) // few values, negative ones too: ties everywhere
+			if rng.IntN(7) == 0 {
+				row[i] = float32(math.Copysign(0, -1)) // −0 ranks below +0 in rankKey
+			}
 			keys[i] = int32(i)
 		}
 		rng.Shuffle(n, func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
-		rel := rng.Perm(n)[:1+rng.IntN(min(n, 11))]
+		rel := rng.Perm(n)[:1+rng.IntN(min(n, 14))]
 		order := make([]int, n)
 		for i := range order {
 			order[i] = i

@@ -38,12 +38,13 @@ func outranks(s float32, k int32, t float32, l int32) bool {
 // part, the tie key below. Keys stay under 2^63, so differences of two keys
 // never overflow.
 func rankKey(s float32, k int32) int64 {
-	b := math.Float32bits(s)
-	if b>>31 == 1 {
-		b = ^b
-	} else {
-		b |= 1 << 31
+	if s == 0 {
+		s = 0 // −0 equals +0, as outranks compares them: a tie, broken by key
 	}
+	b := math.Float32bits(s)
+	// Without a branch, whose outcome (the score's sign) is a coin toss:
+	// negatives flip every bit, the rest only the sign bit.
+	b ^= uint32(int32(b)>>31) | 1<<31
 	return int64(b)<<31 | int64(k)
 }
 
@@ -59,12 +60,50 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 	m := len(rel)
 	rk := make([]int64, m)
 	worst := int64(math.MaxInt64)
+	worstScore := float32(math.Inf(1))
 	for j, r := range rel {
 		rk[j] = rankKey(row[r], keys[r])
 		worst = min(worst, rk[j])
+		worstScore = min(worstScore, row[r])
+	}
+	out := make([]int, m)
+	if m > 1 && m <= 12 && haveCount {
+		// Several relevant candidates (the multilingual pool): the keys of
+		// the candidates above the worst are gathered, then counted against
+		// all relevant keys at once, four to a vector register.
+		var rk12, above12 [12]int64
+		for j := range rk12 {
+			rk12[j] = math.MaxInt64 // no key exceeds it: unused slots count nothing
+		}
+		copy(rk12[:], rk)
+		ks := make([]int64, 0, 1024)
+		for c, s := range row {
+			if s < worstScore {
+				continue
+			}
+			if k := rankKey(s, keys[c]); k > worst {
+				ks = append(ks, k)
+				if len(ks) == cap(ks) {
+					countAbove12(&ks[0], len(ks), &rk12, &above12)
+					ks = ks[:0]
+				}
+			}
+		}
+		if len(ks) > 0 {
+			countAbove12(&ks[0], len(ks), &rk12, &above12)
+		}
+		for j := range out {
+			out[j] = int(above12[j]) + 1
+		}
+		return out
 	}
 	above := make([]int64, m)
 	for c, s := range row {
+		// A lower score is a lower key (keys order as scores do), so most
+		// candidates are turned away by one float comparison.
+		if s < worstScore {
+			continue
+		}
 		k := rankKey(s, keys[c])
 		if k <= worst {
 			continue
@@ -73,7 +112,6 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 			above[j] -= (r - k) >> 63 // +1 when k > r
 		}
 	}
-	out := make([]int, m)
 	for j := range out {
 		out[j] = int(above[j]) + 1
 	}
