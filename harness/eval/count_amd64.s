@@ -37,3 +37,44 @@ done:
 	VMOVDQU Y5, 64(DI)
 	VZEROUPPER
 	RET
+
+// func count8(row *float32, n int, s float32) (gt, eq, un int)
+//
+// Over row[0:n] (n a multiple of 8), how many scores are greater than s,
+// equal to it (−0 equals +0), and unordered with it (a NaN on either side):
+// eight compares at a time, their masks counted by POPCNT.
+TEXT ·count8(SB), NOSPLIT, $0-48
+	MOVQ row+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y0
+	XORQ R8, R8
+	XORQ R9, R9
+	XORQ R10, R10
+	SHLQ $2, CX
+	XORQ AX, AX
+
+cloop:
+	CMPQ AX, CX
+	JGE  cdone
+	VMOVUPS (SI)(AX*1), Y1
+	VCMPPS $0x1e, Y0, Y1, Y2 // GT_OQ: row > s
+	VMOVMSKPS Y2, DX
+	POPCNTL DX, DX
+	ADDQ DX, R8
+	VCMPPS $0x00, Y0, Y1, Y3 // EQ_OQ: row == s
+	VMOVMSKPS Y3, DX
+	POPCNTL DX, DX
+	ADDQ DX, R9
+	VCMPPS $0x03, Y0, Y1, Y4 // UNORD_Q: a NaN
+	VMOVMSKPS Y4, DX
+	POPCNTL DX, DX
+	ADDQ DX, R10
+	ADDQ $32, AX
+	JMP  cloop
+
+cdone:
+	MOVQ R8, gt+24(FP)
+	MOVQ R9, eq+32(FP)
+	MOVQ R10, un+40(FP)
+	VZEROUPPER
+	RET

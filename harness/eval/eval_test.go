@@ -220,8 +220,12 @@ func TestRelevantRanksMatchesSort(t *testing.T) {
 		for i := range row {
 			row[i] = float32(rng.IntN(5) - 2) // few values, negative ones too: ties everywhere
 			if rng.IntN(7) == 0 {
-				row[i] = float32(math.Copysign(0, -1)) // −0 ranks below +0 in rankKey
+				row[i] = float32(math.Copysign(0, -1)) // −0 ties +0
 			}
+			if trial%5 == 0 {
+				row[i] += float32(rng.IntN(1000)) / 997 // mostly distinct scores: the vector count's fast path
+			}
+
 			keys[i] = int32(i)
 		}
 		rng.Shuffle(n, func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })

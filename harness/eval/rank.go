@@ -67,6 +67,32 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 		worstScore = min(worstScore, row[r])
 	}
 	out := make([]int, m)
+	if m == 1 && haveCount {
+		// One relevant candidate (the mono and cross pools): its rank is
+		// one plus the scores above its own, counted eight at a time.
+		// Only ties (beside itself) and NaNs need the keys: then the loop
+		// below decides.
+		sr := row[rel[0]]
+		n8 := len(row) / 8 * 8
+		gt, eq, un := 0, 0, 0
+		if n8 > 0 {
+			gt, eq, un = count8(&row[0], n8, sr)
+		}
+		for _, s := range row[n8:] {
+			switch {
+			case s > sr:
+				gt++
+			case s == sr:
+				eq++
+			case s != s || sr != sr:
+				un++
+			}
+		}
+		if eq == 1 && un == 0 {
+			out[0] = gt + 1
+			return out
+		}
+	}
 	if m > 1 && m <= 12 && haveCount {
 		// Several relevant candidates (the multilingual pool): the keys of
 		// the candidates above the worst are gathered, then counted against
