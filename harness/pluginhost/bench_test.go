@@ -24,7 +24,8 @@ import (
 // BenchmarkTrainStepOverhead trains the built-in encoder on the same batches
 // in process and through its plugin process, and reports the plugin's
 // share of training time: overhead = plugin time / in-process time − 1.
-// In process every step is a call; to the plugin, chunks of steps go over
+// Each side trains 300 steps a timing (longer windows, less noise). In
+// process every step is a call; to the plugin, chunks of steps go over
 // one pipelined stream, as in training.
 func BenchmarkTrainStepOverhead(b *testing.B) {
 	ctx := context.Background()
@@ -36,7 +37,7 @@ func BenchmarkTrainStepOverhead(b *testing.B) {
 		}
 		return strings.Join(w, " ")
 	}
-	const groups, batchSize, steps = 2048, 64, 100
+	const groups, batchSize, steps = 2048, 64, 300
 	var corpus []plugins.CorpusGroup
 	for i := 0; i < groups; i++ {
 		corpus = append(corpus, plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
