@@ -21,6 +21,10 @@ const (
 	KindReader  Kind = "reader"
 )
 
+// BuiltinPrefix marks a reference to a plugin compiled into xlbench,
+// "builtin:NAME"; any other reference is the path of an executable.
+const BuiltinPrefix = "builtin:"
+
 // Info identifies a plugin and declares the parameters it accepts.
 type Info struct {
 	Name        string

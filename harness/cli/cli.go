@@ -195,7 +195,7 @@ func (a *App) cmdPlugins(ctx context.Context, args []string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		kind := a.Builtins.Kinds[n]
-		info, err := host.Describe(ctx, pluginhost.BuiltinPrefix+n, kind)
+		info, err := host.Describe(ctx, plugins.BuiltinPrefix+n, kind)
 		if err != nil {
 			return err
 		}

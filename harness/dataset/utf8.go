@@ -9,35 +9,57 @@ import (
 // utf8Reader passes a file's bytes through and fails at the first byte that
 // is not valid UTF-8, naming the file and the byte's offset: decoders would
 // otherwise turn such bytes into U+FFFD and score the damaged text (a file
-// in Latin-1, say).
+// in Latin-1, say). Bytes are checked where they are read; only a sequence
+// a read cuts in two is carried over to the next.
 type utf8Reader struct {
 	r    io.ReadCloser
 	name string
-	off  int64  // offset of the first byte not yet checked
+	off  int64  // offset of the first byte not yet checked (tail's first)
 	tail []byte // an incomplete sequence at the end of the last read
 }
 
 func (u *utf8Reader) Read(p []byte) (int, error) {
 	n, err := u.r.Read(p)
-	buf := append(u.tail, p[:n]...)
+	b := p[:n]
+	base := u.off + int64(len(u.tail)) // the offset of b[0]
 	i := 0
-	for i < len(buf) {
-		if buf[i] < utf8.RuneSelf {
+	if len(u.tail) > 0 {
+		// Finish the sequence the last read cut.
+		joined := append(u.tail, b[:min(n, utf8.UTFMax)]...)
+		if !utf8.FullRune(joined) {
+			if err == nil {
+				u.tail = joined // b was all of it, and it is still short
+				return n, nil
+			}
+			return n, u.invalid(u.off)
+		}
+		r, size := utf8.DecodeRune(joined)
+		if r == utf8.RuneError && size <= 1 {
+			return n, u.invalid(u.off)
+		}
+		i = size - len(u.tail) // the sequence's bytes in b
+	}
+	for i < n {
+		if b[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
-		if !utf8.FullRune(buf[i:]) && err == nil {
+		if !utf8.FullRune(b[i:]) && err == nil {
 			break // the rest of the sequence comes with the next read
 		}
-		r, size := utf8.DecodeRune(buf[i:])
+		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size <= 1 {
-			return n, fmt.Errorf("%s: invalid UTF-8 at byte %d (the file must be UTF-8)", u.name, u.off+int64(i))
+			return n, u.invalid(base + int64(i))
 		}
 		i += size
 	}
-	u.off += int64(i)
-	u.tail = append(u.tail[:0], buf[i:]...)
+	u.off = base + int64(i)
+	u.tail = append(u.tail[:0], b[i:]...)
 	return n, err
+}
+
+func (u *utf8Reader) invalid(at int64) error {
+	return fmt.Errorf("%s: invalid UTF-8 at byte %d (the file must be UTF-8)", u.name, at)
 }
 
 func (u *utf8Reader) Close() error { return u.r.Close() }

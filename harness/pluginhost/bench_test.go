@@ -28,48 +28,10 @@ import (
 // process every step is a call; to the plugin, chunks of steps go over
 // one pipelined stream, as in training.
 func BenchmarkTrainStepOverhead(b *testing.B) {
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(1, 1))
-	words := func(k int) string {
-		w := make([]string, k)
-		for i := range w {
-			w[i] = fmt.Sprintf("w%05dx", rng.IntN(30000))
-		}
-		return strings.Join(w, " ")
-	}
 	const groups, batchSize, steps = 2048, 64, 300
-	var corpus []plugins.CorpusGroup
-	for i := 0; i < groups; i++ {
-		corpus = append(corpus, plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
-			{Lang: "en", Role: plugins.RoleQuery, Text: words(10)},
-			{Lang: "en", Role: plugins.RolePassage, Text: words(25)},
-		}})
-	}
-	batches := make([]plugins.Batch, steps)
-	for s := range batches {
-		for i := 0; i < batchSize; i++ {
-			batches[s] = append(batches[s], plugins.Pair{Group: uint32((s*batchSize + i) % groups), QueryLang: "en", PassageLang: "en"})
-		}
-	}
+	corpus, batches := syntheticTraining(groups, batchSize, steps)
 	cfg := plugins.EncoderConfig{Seed: 1, Params: plugins.Params{"dim": 128.0, "buckets": 65536.0}}
-	timeSteps := func(e plugins.Encoder) time.Duration {
-		if _, err := e.Configure(ctx, cfg); err != nil {
-			b.Fatal(err)
-		}
-		if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus}); err != nil {
-			b.Fatal(err)
-		}
-		e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batches[0]}) // graph construction outside the timing
-		// As the training driver does: chunks of steps, pipelined to a
-		// plugin process over one stream.
-		start := time.Now()
-		for lo := 1; lo < steps; lo += 33 {
-			if _, err := transport.TrainSteps(ctx, e, batches[lo:min(lo+33, steps)]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return time.Since(start)
-	}
+	timeSteps := func(e plugins.Encoder) time.Duration { return timeTraining(b, e, cfg, corpus, batches, 33) }
 	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
 	defer h.Close()
 	// Local and plugin runs alternate, and each side's fastest run counts:
@@ -109,51 +71,26 @@ func BenchmarkTrainStepOverhead(b *testing.B) {
 // shape in this process.
 func BenchmarkPyTorchEncoderPlugin(b *testing.B) {
 	python := testenv.PythonModules(b, "grpc", "google.protobuf", "torch")
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(1, 1))
-	words := func(k int) string {
-		w := make([]string, k)
-		for i := range w {
-			w[i] = fmt.Sprintf("w%05dx", rng.IntN(30000))
-		}
-		return strings.Join(w, " ")
-	}
 	const groups, batchSize, steps = 1024, 64, 60
-	var corpus []plugins.CorpusGroup
+	corpus, batches := syntheticTraining(groups, batchSize, steps)
+	// The same corpus and batches for bench_inprocess.py.
 	var wireCorpus []any
-	for i := 0; i < groups; i++ {
-		q, p := words(10), words(25)
-		corpus = append(corpus, plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
-			{Lang: "en", Role: plugins.RoleQuery, Text: q}, {Lang: "en", Role: plugins.RolePassage, Text: p}}})
-		wireCorpus = append(wireCorpus, []any{i, [][]string{{"en", "query", q}, {"en", "passage", p}}})
+	for _, g := range corpus {
+		var texts [][]string
+		for _, t := range g.Texts {
+			texts = append(texts, []string{t.Lang, t.Role.String(), t.Text})
+		}
+		wireCorpus = append(wireCorpus, []any{g.ID, texts})
 	}
-	batches := make([]plugins.Batch, steps)
 	wireBatches := make([][][]any, steps)
-	for s := range batches {
-		for i := 0; i < batchSize; i++ {
-			g := uint32((s*batchSize + i) % groups)
-			batches[s] = append(batches[s], plugins.Pair{Group: g, QueryLang: "en", PassageLang: "en"})
-			wireBatches[s] = append(wireBatches[s], []any{g, "en", "en"})
+	for s, bt := range batches {
+		for _, p := range bt {
+			wireBatches[s] = append(wireBatches[s], []any{p.Group, p.QueryLang, p.PassageLang})
 		}
 	}
 	params := plugins.Params{"dim": 128.0, "buckets": 65536.0, "device": "cpu"}
 	train := func(e plugins.Encoder) time.Duration {
-		if _, err := e.Configure(ctx, plugins.EncoderConfig{Seed: 1, Params: params}); err != nil {
-			b.Fatal(err)
-		}
-		if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batches[0]}); err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		for lo := 1; lo < steps; lo += 64 {
-			if _, err := transport.TrainSteps(ctx, e, batches[lo:min(lo+64, steps)]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return time.Since(start)
+		return timeTraining(b, e, plugins.EncoderConfig{Seed: 1, Params: params}, corpus, batches, 64)
 	}
 	file := filepath.Join(b.TempDir(), "bench.json")
 	raw, _ := json.Marshal(map[string]any{"params": params, "seed": 1, "corpus": wireCorpus, "batches": wireBatches})
@@ -192,4 +129,57 @@ func BenchmarkPyTorchEncoderPlugin(b *testing.B) {
 	b.ReportMetric(plugin, "plugin-pairs/s")
 	b.ReportMetric(inproc, "inproc-pairs/s")
 	b.ReportMetric(builtinRate/plugin, "builtin/plugin")
+}
+
+// syntheticTraining is a corpus of groups pairs of a 10-word query and a
+// 25-word passage over a 30,000-word vocabulary (the lengths of SQuAD
+// questions and answer sentences), and steps batches of batchSize pairs
+// cycling through it.
+func syntheticTraining(groups, batchSize, steps int) ([]plugins.CorpusGroup, []plugins.Batch) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	words := func(k int) string {
+		w := make([]string, k)
+		for i := range w {
+			w[i] = fmt.Sprintf("w%05dx", rng.IntN(30000))
+		}
+		return strings.Join(w, " ")
+	}
+	corpus := make([]plugins.CorpusGroup, groups)
+	for i := range corpus {
+		q, p := words(10), words(25)
+		corpus[i] = plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
+			{Lang: "en", Role: plugins.RoleQuery, Text: q}, {Lang: "en", Role: plugins.RolePassage, Text: p}}}
+	}
+	batches := make([]plugins.Batch, steps)
+	for s := range batches {
+		for i := 0; i < batchSize; i++ {
+			batches[s] = append(batches[s], plugins.Pair{Group: uint32((s*batchSize + i) % groups), QueryLang: "en", PassageLang: "en"})
+		}
+	}
+	return corpus, batches
+}
+
+// timeTraining configures e, loads the corpus, takes the first batch's
+// step untimed (graph construction, first allocations) and times the
+// others, in chunks of chunk steps pipelined to a plugin process over one
+// stream, as the training driver sends them.
+func timeTraining(b *testing.B, e plugins.Encoder, cfg plugins.EncoderConfig, corpus []plugins.CorpusGroup, batches []plugins.Batch, chunk int) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	if _, err := e.Configure(ctx, cfg); err != nil {
+		b.Fatal(err)
+	}
+	if err := e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: corpus}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.TrainStep(ctx, plugins.TrainStepRequest{Batch: batches[0]}); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	for lo := 1; lo < len(batches); lo += chunk {
+		if _, err := transport.TrainSteps(ctx, e, batches[lo:min(lo+chunk, len(batches))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start)
 }

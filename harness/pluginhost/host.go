@@ -34,9 +34,6 @@ import (
 // Host.HandshakeTimeout (a Go duration: "10s").
 const HandshakeTimeoutEnv = "XLBENCH_HANDSHAKE_TIMEOUT"
 
-// BuiltinPrefix marks a built-in plugin reference, "builtin:NAME".
-const BuiltinPrefix = "builtin:"
-
 // Host starts plugins.
 type Host struct {
 	// Self is the path of the xlbench binary, re-executed for built-ins.
@@ -75,7 +72,7 @@ func New(self string, builtins map[string]plugins.Kind, logger hclog.Logger) *Ho
 // Resolve checks a plugin reference and returns the kind a built-in has
 // (empty for an external binary, whose kind is known once it runs).
 func (h *Host) Resolve(ref string) (plugins.Kind, error) {
-	if name, ok := strings.CutPrefix(ref, BuiltinPrefix); ok {
+	if name, ok := strings.CutPrefix(ref, plugins.BuiltinPrefix); ok {
 		kind, ok := h.Builtins[name]
 		if !ok {
 			return "", fmt.Errorf("unknown built-in plugin %q; built-in plugins: %s", ref, strings.Join(h.builtinRefs(), ", "))
@@ -86,7 +83,7 @@ func (h *Host) Resolve(ref string) (plugins.Kind, error) {
 	// file that runs (and that its lock file pins).
 	if !strings.ContainsRune(ref, filepath.Separator) {
 		return "", fmt.Errorf("plugin %q: an external plugin is named by its path (relative to the spec file: \"./%s\"); a built-in as %sNAME: %s",
-			ref, ref, BuiltinPrefix, strings.Join(h.builtinRefs(), ", "))
+			ref, ref, plugins.BuiltinPrefix, strings.Join(h.builtinRefs(), ", "))
 	}
 	st, err := os.Stat(ref)
 	if err != nil {
@@ -101,7 +98,7 @@ func (h *Host) Resolve(ref string) (plugins.Kind, error) {
 func (h *Host) builtinRefs() []string {
 	var out []string
 	for n := range h.Builtins {
-		out = append(out, BuiltinPrefix+n)
+		out = append(out, plugins.BuiltinPrefix+n)
 	}
 	sort.Strings(out)
 	return out
@@ -125,7 +122,7 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 	}
 	var cmd *exec.Cmd
 	name := ref
-	if b, ok := strings.CutPrefix(ref, BuiltinPrefix); ok {
+	if b, ok := strings.CutPrefix(ref, plugins.BuiltinPrefix); ok {
 		if k := h.Builtins[b]; k != kind {
 			return nil, fmt.Errorf("plugin %s is a %s plugin, not %s", ref, k, article(kind))
 		}

@@ -41,6 +41,31 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// checkTemperatureBatches checks 500 batches a temperature sampler (the Go
+// or the Python example) drew from corpus() at temperature 1: ten distinct
+// known groups each, monolingual, and about half in each language.
+func checkTemperatureBatches(t *testing.T, batches []plugins.Batch) {
+	t.Helper()
+	langs := map[string]int{}
+	for _, b := range batches {
+		if len(b) != 10 || !b.Monolingual() {
+			t.Fatalf("batch %v: want 10 monolingual pairs", b)
+		}
+		seen := map[uint32]bool{}
+		for _, p := range b {
+			if p.Group < 1000 || p.Group >= 1300 || seen[p.Group] {
+				t.Fatalf("bad or repeated group %d", p.Group)
+			}
+			seen[p.Group] = true
+		}
+		langs[b[0].QueryLang]++
+	}
+	// Only de and es offer both sides; equal data, so about half each.
+	if len(langs) != 2 || langs["de"] < 200 || langs["es"] < 200 {
+		t.Errorf("languages %v", langs)
+	}
+}
+
 func corpus() plugins.CorpusSummary {
 	var c plugins.CorpusSummary
 	for i := 0; i < 300; i++ {
@@ -73,24 +98,7 @@ func TestExternalExampleSampler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	langs := map[string]int{}
-	for _, b := range batches {
-		if len(b) != 10 || !b.Monolingual() {
-			t.Fatalf("batch %v: want 10 monolingual pairs", b)
-		}
-		seen := map[uint32]bool{}
-		for _, p := range b {
-			if p.Group < 1000 || p.Group >= 1300 || seen[p.Group] {
-				t.Fatalf("bad or repeated group %d", p.Group)
-			}
-			seen[p.Group] = true
-		}
-		langs[b[0].QueryLang]++
-	}
-	// Only de and es offer both sides; equal data, so about half each.
-	if len(langs) != 2 || langs["de"] < 200 || langs["es"] < 200 {
-		t.Errorf("languages %v", langs)
-	}
+	checkTemperatureBatches(t, batches)
 	// A second process with the same configuration returns the same
 	// batches: determinism holds across processes.
 	s2, stop2, err := h.StartSampler(temperatureBin, "second")
@@ -216,23 +224,7 @@ func TestPythonExampleSampler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	langs := map[string]int{}
-	for _, b := range batches {
-		if len(b) != 10 || !b.Monolingual() {
-			t.Fatalf("batch %v: want 10 monolingual pairs", b)
-		}
-		seen := map[uint32]bool{}
-		for _, p := range b {
-			if p.Group < 1000 || p.Group >= 1300 || seen[p.Group] {
-				t.Fatalf("bad or repeated group %d", p.Group)
-			}
-			seen[p.Group] = true
-		}
-		langs[b[0].QueryLang]++
-	}
-	if len(langs) != 2 || langs["de"] < 200 || langs["es"] < 200 {
-		t.Errorf("languages %v", langs)
-	}
+	checkTemperatureBatches(t, batches)
 	again, err := run("second", cfg)
 	if err != nil {
 		t.Fatal(err)

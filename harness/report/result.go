@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/internal/filehash"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
@@ -236,7 +237,7 @@ func readFile(f string) (*CellResult, error) {
 	}
 	pq := filepath.Join(filepath.Dir(f), PerQueryFile)
 	if r.PerQuerySHA256 != "" {
-		if sum, err := fileSHA256(pq); err != nil || sum != r.PerQuerySHA256 {
+		if sum, err := filehash.SHA256(pq); err != nil || sum != r.PerQuerySHA256 {
 			return nil, fmt.Errorf("%s: %s is not the per-query file written with this result (an interrupted rerun?): rerun the cell with -force", f, pq)
 		}
 	}
@@ -244,19 +245,6 @@ func readFile(f string) (*CellResult, error) {
 		return nil, err
 	}
 	return &r, nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // checkMetrics refuses a result whose metrics are missing or null: decoded

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,11 +13,11 @@ import (
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/internal/filehash"
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
-
-	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // Inputs is everything that decides a cell's result. Its canonical JSON
@@ -84,16 +83,10 @@ func (c *checksums) file(path string) (string, error) {
 	if sum, ok := c.files[path]; ok {
 		return sum, nil
 	}
-	f, err := os.Open(path)
+	sum, err := filehash.SHA256(path)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	if c.files == nil {
 		c.files = map[string]string{}
 	}
@@ -150,7 +143,7 @@ func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, erro
 
 func (c *checksums) component(comp *spec.Component, self string) (ComponentInput, error) {
 	bin := comp.Plugin
-	if strings.HasPrefix(bin, "builtin:") {
+	if strings.HasPrefix(bin, plugins.BuiltinPrefix) {
 		bin = self
 	}
 	sum, err := c.file(bin)

@@ -32,7 +32,7 @@ func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 	for _, c := range slices.Concat(s.Encoders, s.Samplers, s.Readers) {
 		// An external plugin runs only as pinned: before it is started,
 		// even to describe itself.
-		if !strings.HasPrefix(c.Written, BuiltinPrefix) {
+		if c.External() {
 			if d := checkPin(c, locks); d != nil {
 				diags = append(diags, d)
 				continue

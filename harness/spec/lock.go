@@ -1,12 +1,10 @@
 package spec
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +15,9 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/xlbench/xlbench/harness/internal/filehash"
+	"github.com/xlbench/xlbench/plugins"
 )
 
 // LockFile is the file, beside spec files, that pins the external plugins
@@ -68,13 +69,7 @@ func ReadLock(dir string) (*Lock, error) {
 func (l *Lock) Write() error {
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
-	for i, ref := range slices.Sorted(func(yield func(string) bool) {
-		for k := range l.Pins {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for i, ref := range slices.Sorted(maps.Keys(l.Pins)) {
 		if i > 0 {
 			body.AppendNewline()
 		}
@@ -90,33 +85,20 @@ func (l *Lock) Write() error {
 	return os.Rename(tmp, l.Path)
 }
 
-// FileSHA256 is the hex sha256 of a file's bytes.
-func FileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // external lists the components that name an external plugin.
 func (s *Spec) external() []*Component {
 	var out []*Component
 	for _, c := range slices.Concat(s.Encoders, s.Samplers, s.Readers) {
-		if !strings.HasPrefix(c.Written, BuiltinPrefix) {
+		if c.External() {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// BuiltinPrefix marks a built-in plugin reference.
-const BuiltinPrefix = "builtin:"
+// External reports whether the component names an external plugin (a
+// path), not a built-in.
+func (c *Component) External() bool { return !strings.HasPrefix(c.Written, plugins.BuiltinPrefix) }
 
 // checkPin reports, at the plugin attribute, an external plugin whose
 // executable is not pinned in the lock beside its spec, or differs.
@@ -130,7 +112,7 @@ func checkPin(c *Component, locks map[string]*Lock) *hcl.Diagnostic {
 		}
 		locks[dir] = lock
 	}
-	have, err := FileSHA256(c.Plugin)
+	have, err := filehash.SHA256(c.Plugin)
 	if err != nil {
 		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown plugin",
 			Detail: fmt.Sprintf("Plugin %q (%s): %v.", c.Written, c.Plugin, err), Subject: c.PluginRange.Ptr()}
@@ -168,7 +150,7 @@ func (s *Spec) Relock() ([]string, error) {
 			}
 			locks[dir] = lock
 		}
-		sum, err := FileSHA256(c.Plugin)
+		sum, err := filehash.SHA256(c.Plugin)
 		if err != nil {
 			return nil, fmt.Errorf("plugin %q of %s %q: %w", c.Written, c.Kind, c.Name, err)
 		}

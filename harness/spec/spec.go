@@ -401,7 +401,7 @@ func decodeComponent(b *hcl.Block) (*Component, hcl.Diagnostics) {
 	diags = append(diags, stringAttr(a, &c.Written)...)
 	c.PluginRange = a.Expr.Range()
 	c.Plugin = c.Written
-	if !strings.HasPrefix(c.Written, BuiltinPrefix) && c.Written != "" {
+	if c.External() && c.Written != "" {
 		// Relative to the spec's folder, whatever the working directory.
 		p := filepath.FromSlash(c.Written)
 		if !filepath.IsAbs(p) {

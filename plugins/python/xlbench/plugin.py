@@ -160,7 +160,7 @@ def batch_from_wire(w: common_pb2.Batch, names: Sequence[str]) -> list[Pair]:
 def dense_bytes(dense: Any, count: int) -> tuple[bytes, int]:
     """The little-endian float32 bytes of a count × dim block, and dim."""
     if count == 0:
-        return b"", int(getattr(dense, "shape", (0, 0))[-1]) if hasattr(dense, "shape") else 0
+        return b"", 0  # nothing to check a dimension against
     if hasattr(dense, "detach"):  # a torch tensor
         dense = dense.detach().to("cpu").float().contiguous().numpy()
     if hasattr(dense, "astype") and hasattr(dense, "shape"):  # a numpy array
@@ -189,9 +189,8 @@ class _Guard:
     host: a PluginError or ParamError by its message, anything else with the
     last lines of its traceback."""
 
-    def __init__(self, name: str):
+    def __init__(self):
         self.lock = threading.Lock()
-        self.name = name
 
     def call(self, context: grpc.ServicerContext, f: Callable[[], Any], code=grpc.StatusCode.UNKNOWN) -> Any:
         with self.lock:
@@ -208,7 +207,7 @@ class _Guard:
 
 class _SamplerServer(sampler_pb2_grpc.SamplerServicer):
     def __init__(self, impl: Sampler):
-        self.impl, self.guard = impl, _Guard(impl.info.name)
+        self.impl, self.guard = impl, _Guard()
         self.langs: dict[str, int] | None = None
         self.names: tuple[str, ...] = ()
         self.batch_size = 0
@@ -271,7 +270,7 @@ class _SamplerServer(sampler_pb2_grpc.SamplerServicer):
 
 class _EncoderServer(encoder_pb2_grpc.EncoderServicer):
     def __init__(self, impl: Encoder):
-        self.impl, self.guard = impl, _Guard(impl.info.name)
+        self.impl, self.guard = impl, _Guard()
         self.langs: list[str] = []
         self.enc_info: EncoderInfo | None = None
 
@@ -381,7 +380,7 @@ class _EncoderServer(encoder_pb2_grpc.EncoderServicer):
 
 class _ReaderServer(reader_pb2_grpc.ReaderServicer):
     def __init__(self, impl: Reader):
-        self.impl, self.guard = impl, _Guard(impl.info.name)
+        self.impl, self.guard = impl, _Guard()
         self.reader_info: ReaderInfo | None = None
 
     def Describe(self, request, context):

@@ -1,0 +1,26 @@
+// Package filehash is the one place xlbench hashes a file: cell ids hash
+// data files and plugin executables, lock files pin plugins, and a result
+// ties its per-query file to itself.
+package filehash
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+)
+
+// SHA256 is the hex sha256 of the bytes of the file at path.
+func SHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
