@@ -180,6 +180,9 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		res[s] = &SettingResult{Pools: map[string]Pool{}, PerQuery: map[string]float64{}}
 	}
 	var multiQueries []metrics.Query
+	// One score block for the multilingual pool and one for a language's
+	// own collection, reused from one query language to the next.
+	var multiBuf, langBuf []float32
 	for _, qlang := range c.Languages {
 		progress(fmt.Sprintf("ranking %s queries", qlang))
 		qlo, qhi := c.QuestionRange(qlang)
@@ -187,7 +190,8 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		qs := c.Questions[qlo:qhi]
 
 		// The multilingual pool: every candidate.
-		block := pooled.scores(qv, 0, qv.n)
+		block := pooled.scores(qv, 0, qv.n, multiBuf)
+		multiBuf = block
 		multi, err := e.rankPool(Multi, qlang, "", block, pooled.size(), 0, pooled.size(), 0, keys, ids, qs, true)
 		if err != nil {
 			return nil, err
@@ -202,7 +206,8 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 			// range of the multilingual block, ranked in place.
 			sub, stride, first := block, pooled.size(), lo
 			if sc, ok := perLang[clang]; ok {
-				sub, stride, first = sc.scores(qv, 0, qv.n), hi-lo, 0
+				sub, stride, first = sc.scores(qv, 0, qv.n, langBuf), hi-lo, 0
+				langBuf = sub
 			}
 			setting, name := Cross, qlang+"-"+clang
 			if clang == qlang {

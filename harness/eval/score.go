@@ -62,9 +62,11 @@ func (v *vectors) add(b plugins.Vectors) error {
 
 // scorer scores query blocks against one fixed set of candidate vectors.
 type scorer interface {
-	// scores returns the len(queries)×candidates score matrix, row-major,
-	// for queries [lo, hi) of q.
-	scores(q *vectors, lo, hi int) []float32
+	// scores returns the (hi−lo)×candidates score matrix, row-major, for
+	// queries [lo, hi) of q, in buf's storage when it is large enough (a
+	// block is tens of megabytes: allocating and clearing one per query
+	// language cost a tenth of a dense evaluation).
+	scores(q *vectors, lo, hi int, buf []float32) []float32
 	size() int
 }
 
@@ -87,8 +89,8 @@ type hybridScorer struct {
 
 func (h hybridScorer) size() int { return h.dense.size() }
 
-func (h hybridScorer) scores(q *vectors, lo, hi int) []float32 {
-	out := h.dense.scores(q, lo, hi)
+func (h hybridScorer) scores(q *vectors, lo, hi int, buf []float32) []float32 {
+	out := h.dense.scores(q, lo, hi, buf)
 	h.sparse.addScores(q, lo, hi, out)
 	return out
 }
@@ -99,12 +101,13 @@ type denseScorer struct{ c *vectors }
 
 func (d *denseScorer) size() int { return d.c.n }
 
-func (d *denseScorer) scores(q *vectors, lo, hi int) []float32 {
+func (d *denseScorer) scores(q *vectors, lo, hi int, buf []float32) []float32 {
 	nq, nc, dim := hi-lo, d.c.n, d.c.dim
-	out := make([]float32, nq*nc)
 	if nq == 0 || nc == 0 || dim == 0 {
-		return out
+		return zeroed(buf, nq*nc)
 	}
+	// Both paths below write every entry.
+	out := resized(buf, nq*nc)
 	if innerProducts(q.dense[lo*dim:hi*dim], d.c.dense, nq, nc, dim, out) {
 		return out
 	}
@@ -139,9 +142,25 @@ func newInvertedIndex(c *vectors) *invertedIndex {
 
 func (ix *invertedIndex) size() int { return ix.n }
 
-func (ix *invertedIndex) scores(q *vectors, lo, hi int) []float32 {
-	out := make([]float32, (hi-lo)*ix.n)
+func (ix *invertedIndex) scores(q *vectors, lo, hi int, buf []float32) []float32 {
+	out := zeroed(buf, (hi-lo)*ix.n)
 	ix.addScores(q, lo, hi, out)
+	return out
+}
+
+// resized returns n floats in buf's storage when it holds them, else new
+// ones; their values are left as they were.
+func resized(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]float32, n)
+}
+
+// zeroed is resized with every value 0.
+func zeroed(buf []float32, n int) []float32 {
+	out := resized(buf, n)
+	clear(out)
 	return out
 }
 
