@@ -4,6 +4,8 @@ package eval
 
 const haveCount = false
 
-func countAbove12(*int64, int, *[12]int64, *[12]int64) { panic("no vector counting here") }
-
 func count8(*float32, int, float32) (int, int, int) { panic("no vector counting here") }
+
+func countAbove6(*float32, *int32, int, *[6][8]float32, *[6][8]int32, *[7][8]int32) {
+	panic("no vector counting here")
+}

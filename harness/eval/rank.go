@@ -52,26 +52,19 @@ func rankKey(s float32, k int32) int64 {
 // each candidate in rel (indices into row), in rel's order. keys holds the
 // tie keys of row's candidates (each below 2^31).
 //
-// One pass over the row: a candidate below the worst relevant one costs one
+// With AVX2, ranks are counted from scores (count8, ranksByScore), the keys
+// consulted only for ties. Otherwise, and for rows holding a NaN, one pass
+// over the row: a candidate below the worst relevant one costs one
 // comparison; any other adds 1 to the count of every relevant candidate it
 // outranks, without branches (the sign bit of the key difference), since
 // where it falls among them is unpredictable.
 func relevantRanks(row []float32, keys []int32, rel []int) []int {
 	m := len(rel)
-	rk := make([]int64, m)
-	worst := int64(math.MaxInt64)
-	worstScore := float32(math.Inf(1))
-	for j, r := range rel {
-		rk[j] = rankKey(row[r], keys[r])
-		worst = min(worst, rk[j])
-		worstScore = min(worstScore, row[r])
-	}
 	out := make([]int, m)
 	if m == 1 && haveCount {
 		// One relevant candidate (the mono and cross pools): its rank is
 		// one plus the scores above its own, counted eight at a time.
-		// Only ties (beside itself) and NaNs need the keys: then the loop
-		// below decides.
+		// Only ties (beside itself) and NaNs need the keys.
 		sr := row[rel[0]]
 		n8 := len(row) / 8 * 8
 		gt, eq, un := 0, 0, 0
@@ -93,35 +86,16 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 			return out
 		}
 	}
-	if m > 1 && m <= 12 && haveCount {
-		// Several relevant candidates (the multilingual pool): the keys of
-		// the candidates above the worst are gathered, then counted against
-		// all relevant keys at once, four to a vector register.
-		var rk12, above12 [12]int64
-		for j := range rk12 {
-			rk12[j] = math.MaxInt64 // no key exceeds it: unused slots count nothing
-		}
-		copy(rk12[:], rk)
-		ks := make([]int64, 0, 1024)
-		for c, s := range row {
-			if s < worstScore {
-				continue
-			}
-			if k := rankKey(s, keys[c]); k > worst {
-				ks = append(ks, k)
-				if len(ks) == cap(ks) {
-					countAbove12(&ks[0], len(ks), &rk12, &above12)
-					ks = ks[:0]
-				}
-			}
-		}
-		if len(ks) > 0 {
-			countAbove12(&ks[0], len(ks), &rk12, &above12)
-		}
-		for j := range out {
-			out[j] = int(above12[j]) + 1
-		}
+	if haveCount && ranksByScore(row, keys, rel, out) {
 		return out
+	}
+	rk := make([]int64, m)
+	worst := int64(math.MaxInt64)
+	worstScore := float32(math.Inf(1))
+	for j, r := range rel {
+		rk[j] = rankKey(row[r], keys[r])
+		worst = min(worst, rk[j])
+		worstScore = min(worstScore, row[r])
 	}
 	above := make([]int64, m)
 	for c, s := range row {
@@ -142,6 +116,62 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 		out[j] = int(above[j]) + 1
 	}
 	return out
+}
+
+// ranksByScore fills out with the ranks of the relevant candidates rel of
+// row, as relevantRanks does, by counting, for six relevant candidates at a
+// time and eight scores at a time, the candidates that outrank each: a
+// higher score, or an equal one with a higher tie key. Without branches:
+// the multilingual pool's relevant candidates (one per language) spread
+// over the whole ranking, so no cut-off turns most candidates away, and
+// sparse scores tie by the thousand (at 0). It reports false, leaving out
+// to be overwritten, when the row holds a NaN, which the keys alone place.
+func ranksByScore(row []float32, keys []int32, rel []int, out []int) bool {
+	m := len(rel)
+	n8 := len(row) / 8 * 8
+	for g := 0; g < m && n8 > 0; g += 6 {
+		var thr [6][8]float32
+		var kthr [6][8]int32
+		for j := range thr {
+			t, k := float32(math.NaN()), int32(0) // a NaN threshold counts nothing
+			if g+j < m {
+				t, k = row[rel[g+j]], keys[rel[g+j]]
+			}
+			for l := range thr[j] {
+				thr[j][l], kthr[j][l] = t, k
+			}
+		}
+		var acc [7][8]int32
+		countAbove6(&row[0], &keys[0], n8, &thr, &kthr, &acc)
+		if laneSum(&acc[6]) > 0 {
+			return false
+		}
+		for j := 0; j < 6 && g+j < m; j++ {
+			out[g+j] = laneSum(&acc[j])
+		}
+	}
+	for c, s := range row[n8:] {
+		if s != s {
+			return false
+		}
+		for j, r := range rel {
+			if outranks(s, keys[n8+c], row[r], keys[r]) {
+				out[j]++
+			}
+		}
+	}
+	for j := range out {
+		out[j]++ // ranks count from 1
+	}
+	return true
+}
+
+func laneSum(v *[8]int32) int {
+	s := 0
+	for _, c := range v {
+		s += int(c)
+	}
+	return s
 }
 
 // Ranked is one entry of a written ranking.
