@@ -14,7 +14,8 @@ const candidateTile = 192
 // the rows of q (nq × d) and c (nc × d) using the AVX2 kernel: queries in
 // blocks of 4, candidates in blocks of 3 within cache tiles, split over
 // every core by query rows. Edges the kernel's blocks do not cover are
-// computed in Go. It reports false, having done nothing, when the kernel
+// computed one product at a time, summed as the blocks sum: a score does
+// not depend on where its pair falls in the matrix. It reports false, having done nothing, when the kernel
 // cannot run here or d is not a multiple of 8.
 func innerProducts(q, c []float32, nq, nc, d int, out []float32) bool {
 	if !haveKernel || d%8 != 0 || d == 0 {
@@ -43,37 +44,25 @@ func innerProducts(q, c []float32, nq, nc, d int, out []float32) bool {
 }
 
 func innerProductRows(q, c []float32, lo, hi, nc, d int, out []float32) {
-	var blk [12]float32
 	qEnd := lo + (hi-lo)/4*4
 	for t0 := 0; t0 < nc; t0 += candidateTile {
 		t1 := min(t0+candidateTile, nc)
-		cEnd := t0 + (t1-t0)/3*3
+		n3 := (t1 - t0) / 3
+		cEnd := t0 + 3*n3
 		for i := lo; i < qEnd; i += 4 {
-			for j := t0; j < cEnd; j += 3 {
-				dot4x3(&q[i*d], d, &c[j*d], d, d, &blk)
-				for a := 0; a < 4; a++ {
-					row := out[(i+a)*nc+j:]
-					row[0], row[1], row[2] = blk[3*a], blk[3*a+1], blk[3*a+2]
-				}
+			if n3 > 0 {
+				dot4x3Run(&q[i*d], d, &c[t0*d], d, n3, &out[i*nc+t0], nc)
 			}
 			for j := cEnd; j < t1; j++ {
-				for a := 0; a < 4; a++ {
-					out[(i+a)*nc+j] = dot(q[(i+a)*d:(i+a+1)*d], c[j*d:(j+1)*d])
+				for a := i; a < i+4; a++ {
+					out[a*nc+j] = dot1x1(&q[a*d], &c[j*d], d)
 				}
 			}
 		}
 		for i := qEnd; i < hi; i++ {
 			for j := t0; j < t1; j++ {
-				out[i*nc+j] = dot(q[i*d:(i+1)*d], c[j*d:(j+1)*d])
+				out[i*nc+j] = dot1x1(&q[i*d], &c[j*d], d)
 			}
 		}
 	}
-}
-
-func dot(a, b []float32) float32 {
-	s := float32(0)
-	for i, x := range a {
-		s += x * b[i]
-	}
-	return s
 }
