@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/internal/peakrss"
 	"github.com/xlbench/xlbench/harness/runner"
 )
 
@@ -88,6 +90,7 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
 		Self: host.Self, Force: *force, Jobs: *jobs}
 	results, runErr := r.Run(ctx, cells)
+	printPeakMemory(a.Stderr)
 	if len(results) > 0 {
 		if runErr != nil {
 			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
@@ -97,4 +100,19 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 		}
 	}
 	return runErr
+}
+
+// printPeakMemory reports the run's memory high-water marks: the harness
+// process's and the largest plugin process's (each plugin has ended by
+// now).
+func printPeakMemory(w io.Writer) {
+	self, ok := peakrss.Self()
+	if !ok {
+		return
+	}
+	fmt.Fprintf(w, "peak memory (RSS): harness %d MB", self>>20)
+	if child, ok := peakrss.Children(); ok && child > 0 {
+		fmt.Fprintf(w, ", largest plugin process %d MB", child>>20)
+	}
+	fmt.Fprintln(w)
 }

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/internal/peakrss"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -107,9 +107,8 @@ func BenchmarkEvaluateXQuADR(b *testing.B) {
 		b.ReportMetric(float64(len(c.Questions))/sec, "queries/s")
 		// The process's peak so far: the loaded collection and every
 		// evaluation run in it.
-		var ru syscall.Rusage
-		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-			b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB") // Maxrss is in KiB on Linux
+		if rss, ok := peakrss.Self(); ok {
+			b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
 		}
 	}
 	for _, dim := range []int{128, 256} {
