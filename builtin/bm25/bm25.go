@@ -21,6 +21,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -52,6 +53,9 @@ type collection struct {
 	n     int
 	avgdl float64
 	df    map[uint64]int
+	// terms keeps each text's term counts: the passages encoded next are
+	// the collection's own, and tokenising is most of BM25's cost.
+	terms map[string]counted
 }
 
 // New returns an unconfigured BM25 encoder.
@@ -99,10 +103,10 @@ func (e *Encoder) Prepare(_ context.Context, req plugins.PrepareRequest) error {
 	if tok == nil {
 		return fmt.Errorf("Prepare called before Configure")
 	}
-	c := &collection{n: len(texts), df: map[uint64]int{}}
+	c := &collection{n: len(texts), df: map[uint64]int{}, terms: make(map[string]counted, len(texts))}
 	total := 0
-	for _, t := range texts {
-		terms := termCounts(tok, t)
+	for i, terms := range allTermCounts(tok, texts, nil) {
+		c.terms[texts[i]] = terms
 		total += terms.length
 		for _, id := range terms.ids {
 			c.df[id]++
@@ -131,8 +135,11 @@ func (e *Encoder) Encode(_ context.Context, req plugins.EncodeRequest) (plugins.
 		return plugins.Vectors{}, fmt.Errorf("passages encoded before Prepare set the collection")
 	}
 	sv := &plugins.SparseVectors{Offsets: make([]uint32, 1, len(texts)+1)}
-	for _, t := range texts {
-		terms := termCounts(tok, t)
+	var known map[string]counted
+	if role == plugins.RolePassage {
+		known = stats.terms
+	}
+	for _, terms := range allTermCounts(tok, texts, known) {
 		for i, id := range terms.ids {
 			tf := float64(terms.counts[i])
 			w := tf
@@ -157,6 +164,21 @@ type counted struct {
 	ids    []uint64 // sorted, distinct
 	counts []int
 	length int // number of tokens
+}
+
+// allTermCounts counts the terms of every text, on every core:
+// tokenising (NFKC, case folding, script tests) is most of BM25's cost.
+// Texts in known take their counts from there.
+func allTermCounts(tok *tokenize.Tokenizer, texts []string, known map[string]counted) []counted {
+	out := make([]counted, len(texts))
+	parallel.For(len(texts), func(i int) {
+		if c, ok := known[texts[i]]; ok {
+			out[i] = c
+			return
+		}
+		out[i] = termCounts(tok, texts[i])
+	})
+	return out
 }
 
 func termCounts(tok *tokenize.Tokenizer, text string) counted {

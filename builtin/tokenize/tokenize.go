@@ -23,6 +23,8 @@ var unsegmented = []*unicode.RangeTable{
 }
 
 // Tokenizer splits texts into terms. The zero value is not usable; use New.
+// A Tokenizer may be used from several goroutines at once: case folding
+// keeps no state between texts.
 type Tokenizer struct {
 	n    int
 	fold cases.Caser

@@ -91,7 +91,7 @@ func (h hybridScorer) size() int { return h.dense.size() }
 
 func (h hybridScorer) scores(q *vectors, lo, hi int, buf []float32) []float32 {
 	out := h.dense.scores(q, lo, hi, buf)
-	h.sparse.addScores(q, lo, hi, out)
+	h.sparse.addScores(q, lo, hi, out, false)
 	return out
 }
 
@@ -143,8 +143,8 @@ func newInvertedIndex(c *vectors) *invertedIndex {
 func (ix *invertedIndex) size() int { return ix.n }
 
 func (ix *invertedIndex) scores(q *vectors, lo, hi int, buf []float32) []float32 {
-	out := zeroed(buf, (hi-lo)*ix.n)
-	ix.addScores(q, lo, hi, out)
+	out := resized(buf, (hi-lo)*ix.n)
+	ix.addScores(q, lo, hi, out, true)
 	return out
 }
 
@@ -164,10 +164,15 @@ func zeroed(buf []float32, n int) []float32 {
 	return out
 }
 
-// addScores adds the sparse scores of queries [lo, hi) to out.
-func (ix *invertedIndex) addScores(q *vectors, lo, hi int, out []float32) {
+// addScores adds the sparse scores of queries [lo, hi) to out, or with
+// fresh, sets out to them: each row is cleared where it is filled, on every
+// core, while it is in cache.
+func (ix *invertedIndex) addScores(q *vectors, lo, hi int, out []float32, fresh bool) {
 	parallelRows(hi-lo, func(i int) {
 		row := out[i*ix.n : (i+1)*ix.n]
+		if fresh {
+			clear(row)
+		}
 		s := q.sparse
 		for k := s.Offsets[lo+i]; k < s.Offsets[lo+i+1]; k++ {
 			w := s.Weights[k]
