@@ -35,12 +35,12 @@ import (
 	"slices"
 	"sync"
 
-	"gonum.org/v1/gonum/blas/blas32"
 	"gorgonia.org/tensor"
 
 	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/builtin/internal/adam"
 	"github.com/xlbench/xlbench/builtin/internal/parallel"
+	"github.com/xlbench/xlbench/builtin/internal/rows"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -416,11 +416,7 @@ func (e *Encoder) bagForward(bags []*bag) []float32 {
 	d := e.dim
 	out := make([]float32, len(bags)*d)
 	parallel.For(len(bags), func(i int) {
-		row := blas32.Vector{N: d, Inc: 1, Data: out[i*d : (i+1)*d]}
-		b := bags[i]
-		for k, id := range b.ids {
-			blas32.Axpy(b.weights[k], blas32.Vector{N: d, Inc: 1, Data: e.emb[int(id)*d : int(id)*d+d]}, row)
-		}
+		rows.BagSum(e.emb, d, bags[i].ids, bags[i].weights, out[i*d:(i+1)*d])
 	})
 	return out
 }
@@ -460,7 +456,7 @@ func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 			slot := e.slots[w]
 			rg := rowGrads{ids: e.rowBufs[w].ids[:0], slab: e.rowBufs[w].slab[:0]}
 			for t, b := range bags {
-				g := blas32.Vector{N: d, Inc: 1, Data: gh[t*d : (t+1)*d]}
+				g := gh[t*d : (t+1)*d]
 				for k, id := range b.ids {
 					if int(id)%workers != w {
 						continue
@@ -474,7 +470,7 @@ func (e *Encoder) bagBackward(bags []*bag, gh []float32) []rowGrads {
 						rg.slab = slices.Grow(rg.slab, d)[:n+d]
 						clear(rg.slab[n:])
 					}
-					blas32.Axpy(b.weights[k], g, blas32.Vector{N: d, Inc: 1, Data: rg.slab[int(s)*d : int(s)*d+d]})
+					rows.Axpy(b.weights[k], g, rg.slab[int(s)*d:int(s)*d+d])
 				}
 			}
 			for _, id := range rg.ids {
