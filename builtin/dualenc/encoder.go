@@ -490,11 +490,7 @@ func (e *Encoder) adamRows(parts []rowGrads) {
 	lr := adam.StepSize(e.lr, e.step)
 	decay := float32(1 - e.lr*e.wd)
 	parallel.For(len(parts), func(w int) {
-		rg := parts[w]
-		for s, id := range rg.ids {
-			off := int(id) * d
-			adam.Update(e.emb[off:off+d], e.embM[off:off+d], e.embV[off:off+d], rg.slab[s*d:s*d+d], lr, decay)
-		}
+		adam.UpdateRows(e.emb, e.embM, e.embV, d, parts[w].ids, parts[w].slab, lr, decay)
 	})
 }
 

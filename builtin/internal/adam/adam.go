@@ -31,6 +31,31 @@ func Update(p, m, v, g []float32, lr, decay float32) {
 	updateScalar(p[start:], m[start:], v[start:], g[start:], lr, decay)
 }
 
+// UpdateRows is Update on the rows ids of the d-wide tables p, m and v (an
+// embedding table and its moments), row ids[r] taking the gradient
+// grads[r*d:][:d]. With AVX the rows go through one kernel that prefetches
+// each row's cache lines two rows ahead: the rows are scattered over tables
+// larger than the caches.
+func UpdateRows(p, m, v []float32, d int, ids []uint32, grads []float32, lr, decay float32) {
+	if len(grads) < len(ids)*d {
+		panic("adam: fewer gradients than rows")
+	}
+	for _, id := range ids {
+		if end := (int(id) + 1) * d; end > len(p) || end > len(m) || end > len(v) {
+			panic("adam: row beyond the table")
+		}
+	}
+	if haveAVX && d%8 == 0 && d > 0 && len(ids) > 0 {
+		c := [8]float32{Beta1, 1 - Beta1, Beta2, 1 - Beta2, Eps, lr, decay}
+		updateRows8(&p[0], &m[0], &v[0], d, &ids[0], &grads[0], len(ids), &c)
+		return
+	}
+	for r, id := range ids {
+		off := int(id) * d
+		Update(p[off:off+d], m[off:off+d], v[off:off+d], grads[r*d:r*d+d], lr, decay)
+	}
+}
+
 // updateScalar is Update in Go, element by element.
 func updateScalar(p, m, v, g []float32, lr, decay float32) {
 	m, v, g = m[:len(p)], v[:len(p)], g[:len(p)]

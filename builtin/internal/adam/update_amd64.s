@@ -57,3 +57,88 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func updateRows8(p, m, v *float32, d int, ids *uint32, grads *float32, rows int, c *[8]float32)
+//
+// update8 on rows ids[0:rows] of the d-wide tables p, m and v (d a positive
+// multiple of 8), row r taking the gradient grads[r*d:][:d]. The rows are
+// scattered over tables larger than the caches, so while one row is
+// updated the next-but-one row's cache lines are prefetched.
+TEXT ·updateRows8(SB), NOSPLIT, $0-64
+	MOVQ p+0(FP), SI
+	MOVQ m+8(FP), DI
+	MOVQ v+16(FP), R8
+	MOVQ d+24(FP), R10
+	SHLQ $2, R10 // row bytes
+	MOVQ ids+32(FP), BX
+	MOVQ grads+40(FP), R9
+	MOVQ rows+48(FP), R12
+	MOVQ c+56(FP), DX
+	VBROADCASTSS 0(DX), Y8
+	VBROADCASTSS 4(DX), Y9
+	VBROADCASTSS 8(DX), Y10
+	VBROADCASTSS 12(DX), Y11
+	VBROADCASTSS 16(DX), Y12
+	VBROADCASTSS 20(DX), Y13
+	VBROADCASTSS 24(DX), Y14
+	XORQ R13, R13 // row index
+
+row:
+	CMPQ R13, R12
+	JGE  rdone
+	LEAQ 2(R13), R14
+	CMPQ R14, R12
+	JGE  noprefetch
+	MOVL (BX)(R14*4), R15
+	IMULQ R10, R15
+	XORQ CX, CX
+
+pf:
+	LEAQ (R15)(CX*1), AX
+	PREFETCHT0 (SI)(AX*1)
+	PREFETCHT0 (DI)(AX*1)
+	PREFETCHT0 (R8)(AX*1)
+	ADDQ $64, CX
+	CMPQ CX, R10
+	JL   pf
+
+noprefetch:
+	MOVL (BX)(R13*4), R11
+	IMULQ R10, R11 // this row's byte offset
+	XORQ AX, AX
+
+elem:
+	VMOVUPS (R9)(AX*1), Y0  // g
+	VMOVUPS (DI)(R11*1), Y1  // m
+	VMOVUPS (R8)(R11*1), Y2  // v
+	VMOVUPS (SI)(R11*1), Y3  // p
+	// m = β1·m + (1−β1)·g
+	VMULPS  Y8, Y1, Y1
+	VMULPS  Y9, Y0, Y4
+	VADDPS  Y4, Y1, Y1
+	VMOVUPS Y1, (DI)(R11*1)
+	// v = β2·v + ((1−β2)·g)·g
+	VMULPS  Y10, Y2, Y2
+	VMULPS  Y11, Y0, Y5
+	VMULPS  Y0, Y5, Y5
+	VADDPS  Y5, Y2, Y2
+	VMOVUPS Y2, (R8)(R11*1)
+	// p = p·decay − (lr·m)/(√v + ε)
+	VSQRTPS Y2, Y6
+	VADDPS  Y12, Y6, Y6
+	VMULPS  Y13, Y1, Y7
+	VDIVPS  Y6, Y7, Y7
+	VMULPS  Y14, Y3, Y3
+	VSUBPS  Y7, Y3, Y3
+	VMOVUPS Y3, (SI)(R11*1)
+	ADDQ    $32, R11
+	ADDQ    $32, AX
+	CMPQ    AX, R10
+	JL      elem
+	ADDQ    R10, R9 // the next row's gradient
+	INCQ    R13
+	JMP     row
+
+rdone:
+	VZEROUPPER
+	RET
