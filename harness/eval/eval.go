@@ -177,7 +177,13 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	keys := tieKeys(ids)
 	res := Result{}
 	for _, s := range Settings {
-		res[s] = &SettingResult{Pools: map[string]Pool{}, PerQuery: map[string]float64{}}
+		// Sized for every question in every pool of the setting: growing
+		// the cross setting's map key by key cost more than filling it.
+		n := len(c.Questions)
+		if s == Cross {
+			n *= max(len(c.Languages)-1, 0)
+		}
+		res[s] = &SettingResult{Pools: map[string]Pool{}, PerQuery: make(map[string]float64, n)}
 	}
 	var multiQueries []metrics.Query
 	// One score block for the multilingual pool and one for a language's
