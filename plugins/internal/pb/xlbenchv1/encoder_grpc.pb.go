@@ -42,9 +42,13 @@ type EncoderClient interface {
 	TrainStep(ctx context.Context, in *Batch, opts ...grpc.CallOption) (*TrainStepResponse, error)
 	// TrainSteps is TrainStep pipelined: the host sends batches without
 	// waiting, and the plugin takes them in order and answers one loss per
-	// batch, so no step waits for a round trip. A failing step ends the stream
-	// with its error, after the losses of the steps before it. Hosts fall back
-	// to TrainStep when a plugin answers Unimplemented.
+	// batch, so no step waits for a round trip. A plugin may hold its answers
+	// while further batches are waiting and send them when it has caught up
+	// (the Go SDK does: an answer per step woke the host during the next
+	// step); it must answer every batch it has taken before it waits for
+	// another. A failing step ends the stream with its error, after the
+	// losses of the steps before it. Hosts fall back to TrainStep when a
+	// plugin answers Unimplemented.
 	TrainSteps(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Batch, TrainStepResponse], error)
 	Prepare(ctx context.Context, in *PrepareRequest, opts ...grpc.CallOption) (*Empty, error)
 	Encode(ctx context.Context, in *EncodeRequest, opts ...grpc.CallOption) (*EncodeResponse, error)
@@ -157,9 +161,13 @@ type EncoderServer interface {
 	TrainStep(context.Context, *Batch) (*TrainStepResponse, error)
 	// TrainSteps is TrainStep pipelined: the host sends batches without
 	// waiting, and the plugin takes them in order and answers one loss per
-	// batch, so no step waits for a round trip. A failing step ends the stream
-	// with its error, after the losses of the steps before it. Hosts fall back
-	// to TrainStep when a plugin answers Unimplemented.
+	// batch, so no step waits for a round trip. A plugin may hold its answers
+	// while further batches are waiting and send them when it has caught up
+	// (the Go SDK does: an answer per step woke the host during the next
+	// step); it must answer every batch it has taken before it waits for
+	// another. A failing step ends the stream with its error, after the
+	// losses of the steps before it. Hosts fall back to TrainStep when a
+	// plugin answers Unimplemented.
 	TrainSteps(grpc.BidiStreamingServer[Batch, TrainStepResponse]) error
 	Prepare(context.Context, *PrepareRequest) (*Empty, error)
 	Encode(context.Context, *EncodeRequest) (*EncodeResponse, error)

@@ -87,9 +87,13 @@ class EncoderServicer(object):
     def TrainSteps(self, request_iterator, context):
         """TrainSteps is TrainStep pipelined: the host sends batches without
         waiting, and the plugin takes them in order and answers one loss per
-        batch, so no step waits for a round trip. A failing step ends the stream
-        with its error, after the losses of the steps before it. Hosts fall back
-        to TrainStep when a plugin answers Unimplemented.
+        batch, so no step waits for a round trip. A plugin may hold its answers
+        while further batches are waiting and send them when it has caught up
+        (the Go SDK does: an answer per step woke the host during the next
+        step); it must answer every batch it has taken before it waits for
+        another. A failing step ends the stream with its error, after the
+        losses of the steps before it. Hosts fall back to TrainStep when a
+        plugin answers Unimplemented.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
