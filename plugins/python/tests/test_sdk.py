@@ -141,3 +141,56 @@ class ObserveTest(unittest.TestCase):
         self.assertEqual(Watching.seen, [Feedback(64, [1.5, 2.5], [PairLoss("de", "en", 2.0, 4)])])
         with self.assertRaisesRegex(RuntimeError, "does not observe training"):
             plugin._SamplerServer(Plain()).Observe(sampler_pb2.Feedback(), _Context())
+
+
+class TrainStepsTest(unittest.TestCase):
+    """The encoder server's pipelined steps: answers in order, held while
+    batches wait but never while the server waits for one."""
+
+    def server(self):
+        from xlbench import plugin
+        from xlbench.types import EncoderInfo
+
+        class Counting(plugin.Encoder):
+            info = Info("counting", "1")
+            steps = 0
+
+            def train_step(self, batch):
+                if batch[0].group == 666:
+                    raise PluginError("group 666 is cursed")
+                Counting.steps += 1
+                return float(Counting.steps)
+
+        server = plugin._EncoderServer(Counting())
+        server.enc_info = EncoderInfo(dim=2, trainable=True)
+        server.langs = ["en"]
+        return server
+
+    @staticmethod
+    def batch(group):
+        return common_pb2.Batch(group=[group], query_lang=[0], passage_lang=[0])
+
+    def test_losses_in_order_then_the_error(self):
+        answers = []
+        with self.assertRaisesRegex(RuntimeError, "group 666 is cursed"):
+            for r in self.server().TrainSteps(iter([self.batch(1), self.batch(2), self.batch(666), self.batch(3)]), _Context()):
+                answers.append(r.loss)
+        self.assertEqual(answers, [1.0, 2.0])
+
+    def test_lock_step_host_answered(self):
+        import threading
+
+        answered = threading.Event()
+
+        def host():
+            for g in range(1, 4):
+                answered.clear()
+                yield self.batch(g)
+                if not answered.wait(10):
+                    raise AssertionError(f"no answer to batch {g} before the next")
+
+        answers = []
+        for r in self.server().TrainSteps(host(), _Context()):
+            answers.append(r.loss)
+            answered.set()
+        self.assertEqual(answers, [1.0, 2.0, 3.0])

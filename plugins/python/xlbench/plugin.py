@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import array
 import dataclasses
+import queue
 import sys
 import threading
 import traceback
@@ -184,6 +185,10 @@ def dense_bytes(dense: Any, count: int) -> tuple[bytes, int]:
 # --- servers ----------------------------------------------------------------
 
 
+def _raise(e: BaseException):
+    raise e
+
+
 class _Guard:
     """Serialises calls into the plugin and reports its exceptions to the
     host: a PluginError or ParamError by its message, anything else with the
@@ -334,8 +339,45 @@ class _EncoderServer(encoder_pb2_grpc.EncoderServicer):
         return self.guard.call(context, lambda: self._step(context, request))
 
     def TrainSteps(self, request_iterator, context):
-        for w in request_iterator:
-            yield self.guard.call(context, lambda: self._step(context, w))
+        """Takes the batches in order, holding the answers while more batches
+        are waiting and sending them once caught up with the host (at the end
+        of a chunk) or before stopping: an answer per step wakes the host in
+        the middle of the next step."""
+        waiting: queue.SimpleQueue = queue.SimpleQueue()
+        end = object()
+
+        def receive():
+            try:
+                for w in request_iterator:
+                    waiting.put(w)
+            except Exception:  # the stream failed: the host is gone or cancelled
+                pass
+            finally:
+                waiting.put(end)
+
+        threading.Thread(target=receive, daemon=True).start()
+        pending: list[encoder_pb2.TrainStepResponse] = []
+        while True:
+            try:
+                w = waiting.get_nowait()
+            except queue.Empty:
+                yield from pending  # answer the steps taken before waiting
+                pending.clear()
+                w = waiting.get()
+            if w is end:
+                yield from pending
+                return
+            with self.guard.lock:
+                try:
+                    resp, failure = self._step(context, w), None
+                except Exception as e:
+                    resp, failure = None, e
+            if failure is not None:
+                yield from pending  # the losses of the steps before it, then its error
+                pending.clear()
+                self.guard.call(context, lambda: _raise(failure))
+                return
+            pending.append(resp)
 
     def Prepare(self, request, context):
         def prepare():
