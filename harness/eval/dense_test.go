@@ -20,13 +20,7 @@ func TestInnerProductsMatchGonum(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, shape := range [][3]int{{1, 1, 8}, {4, 3, 8}, {7, 5, 16}, {13, 400, 64}, {9, 197, 256}} {
 		nq, nc, d := shape[0], shape[1], shape[2]
-		q, c := make([]float32, nq*d), make([]float32, nc*d)
-		for i := range q {
-			q[i] = float32(rng.NormFloat64())
-		}
-		for i := range c {
-			c[i] = float32(rng.NormFloat64())
-		}
+		q, c := normalMatrix(rng, nq, d), normalMatrix(rng, nc, d)
 		got := make([]float32, nq*nc)
 		if !innerProducts(q, c, nq, nc, d, got) {
 			t.Fatal("kernel path refused a multiple-of-8 dimension")
@@ -57,13 +51,7 @@ func TestInnerProductsSplitIndependent(t *testing.T) {
 		prev := runtime.GOMAXPROCS(procs)
 		for _, shape := range [][3]int{{4, 3, 8}, {11, 7, 24}, {37, 389, 256}, {6, 200, 128}} {
 			nq, nc, d := shape[0], shape[1], shape[2]
-			q, c := make([]float32, nq*d), make([]float32, nc*d)
-			for i := range q {
-				q[i] = float32(rng.NormFloat64())
-			}
-			for i := range c {
-				c[i] = float32(rng.NormFloat64())
-			}
+			q, c := normalMatrix(rng, nq, d), normalMatrix(rng, nc, d)
 			got := make([]float32, nq*nc)
 			innerProducts(q, c, nq, nc, d, got)
 			for i := 0; i < nq; i++ {
@@ -83,17 +71,20 @@ func TestInnerProductsSplitIndependent(t *testing.T) {
 func BenchmarkInnerProducts(b *testing.B) {
 	const nq, nc, d = 1190, 13014, 256
 	rng := rand.New(rand.NewPCG(7, 8))
-	q, c := make([]float32, nq*d), make([]float32, nc*d)
-	for i := range q {
-		q[i] = float32(rng.NormFloat64())
-	}
-	for i := range c {
-		c[i] = float32(rng.NormFloat64())
-	}
+	q, c := normalMatrix(rng, nq, d), normalMatrix(rng, nc, d)
 	out := make([]float32, nq*nc)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		innerProducts(q, c, nq, nc, d, out)
 	}
 	b.ReportMetric(2*nq*nc*d*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// normalMatrix is rows × cols standard normal floats, row-major.
+func normalMatrix(rng *rand.Rand, rows, cols int) []float32 {
+	m := make([]float32, rows*cols)
+	for i := range m {
+		m[i] = float32(rng.NormFloat64())
+	}
+	return m
 }

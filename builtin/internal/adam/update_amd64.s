@@ -1,5 +1,44 @@
 #include "textflag.h"
 
+// ADAMW8CONSTANTS loads the constants at C into Y8–Y14: β1, 1−β1, β2,
+// 1−β2, ε, lr, decay.
+#define ADAMW8CONSTANTS(C) \
+	VBROADCASTSS 0(C), Y8 \
+	VBROADCASTSS 4(C), Y9 \
+	VBROADCASTSS 8(C), Y10 \
+	VBROADCASTSS 12(C), Y11 \
+	VBROADCASTSS 16(C), Y12 \
+	VBROADCASTSS 20(C), Y13 \
+	VBROADCASTSS 24(C), Y14
+
+// ADAMW8 is the AdamW update of eight floats: gradient at G, moments at M
+// and V, weights at P (memory operands), constants in Y8–Y14 (see update8):
+//
+//	m = β1·m + (1−β1)·g
+//	v = β2·v + ((1−β2)·g)·g
+//	p = p·decay − (lr·m)/(√v + ε)
+#define ADAMW8(G, M, V, P) \
+	VMOVUPS G, Y0 \
+	VMOVUPS M, Y1 \
+	VMOVUPS V, Y2 \
+	VMOVUPS P, Y3 \
+	VMULPS  Y8, Y1, Y1 \
+	VMULPS  Y9, Y0, Y4 \
+	VADDPS  Y4, Y1, Y1 \
+	VMOVUPS Y1, M \
+	VMULPS  Y10, Y2, Y2 \
+	VMULPS  Y11, Y0, Y5 \
+	VMULPS  Y0, Y5, Y5 \
+	VADDPS  Y5, Y2, Y2 \
+	VMOVUPS Y2, V \
+	VSQRTPS Y2, Y6 \
+	VADDPS  Y12, Y6, Y6 \
+	VMULPS  Y13, Y1, Y7 \
+	VDIVPS  Y6, Y7, Y7 \
+	VMULPS  Y14, Y3, Y3 \
+	VSUBPS  Y7, Y3, Y3 \
+	VMOVUPS Y3, P
+
 // func update8(p, m, v, grad *float32, n int, c *[8]float32)
 //
 // The AdamW update of Update, eight floats at a time, for n a multiple of
@@ -15,42 +54,14 @@ TEXT ·update8(SB), NOSPLIT, $0-48
 	MOVQ grad+24(FP), R9
 	MOVQ n+32(FP), CX
 	MOVQ c+40(FP), DX
-	VBROADCASTSS 0(DX), Y8   // β1
-	VBROADCASTSS 4(DX), Y9   // 1−β1
-	VBROADCASTSS 8(DX), Y10  // β2
-	VBROADCASTSS 12(DX), Y11 // 1−β2
-	VBROADCASTSS 16(DX), Y12 // ε
-	VBROADCASTSS 20(DX), Y13 // lr
-	VBROADCASTSS 24(DX), Y14 // decay
+	ADAMW8CONSTANTS(DX)
 	SHLQ $2, CX
 	XORQ AX, AX
 
 loop:
 	CMPQ AX, CX
 	JGE  done
-	VMOVUPS (R9)(AX*1), Y0  // g
-	VMOVUPS (DI)(AX*1), Y1  // m
-	VMOVUPS (R8)(AX*1), Y2  // v
-	VMOVUPS (SI)(AX*1), Y3  // p
-	// m = β1·m + (1−β1)·g
-	VMULPS  Y8, Y1, Y1
-	VMULPS  Y9, Y0, Y4
-	VADDPS  Y4, Y1, Y1
-	VMOVUPS Y1, (DI)(AX*1)
-	// v = β2·v + ((1−β2)·g)·g
-	VMULPS  Y10, Y2, Y2
-	VMULPS  Y11, Y0, Y5
-	VMULPS  Y0, Y5, Y5
-	VADDPS  Y5, Y2, Y2
-	VMOVUPS Y2, (R8)(AX*1)
-	// p = p·decay − (lr·m)/(√v + ε)
-	VSQRTPS Y2, Y6
-	VADDPS  Y12, Y6, Y6
-	VMULPS  Y13, Y1, Y7
-	VDIVPS  Y6, Y7, Y7
-	VMULPS  Y14, Y3, Y3
-	VSUBPS  Y7, Y3, Y3
-	VMOVUPS Y3, (SI)(AX*1)
+	ADAMW8((R9)(AX*1), (DI)(AX*1), (R8)(AX*1), (SI)(AX*1))
 	ADDQ    $32, AX
 	JMP     loop
 
@@ -74,13 +85,7 @@ TEXT ·updateRows8(SB), NOSPLIT, $0-64
 	MOVQ grads+40(FP), R9
 	MOVQ rows+48(FP), R12
 	MOVQ c+56(FP), DX
-	VBROADCASTSS 0(DX), Y8
-	VBROADCASTSS 4(DX), Y9
-	VBROADCASTSS 8(DX), Y10
-	VBROADCASTSS 12(DX), Y11
-	VBROADCASTSS 16(DX), Y12
-	VBROADCASTSS 20(DX), Y13
-	VBROADCASTSS 24(DX), Y14
+	ADAMW8CONSTANTS(DX)
 	XORQ R13, R13 // row index
 
 row:
@@ -108,29 +113,7 @@ noprefetch:
 	XORQ AX, AX
 
 elem:
-	VMOVUPS (R9)(AX*1), Y0  // g
-	VMOVUPS (DI)(R11*1), Y1  // m
-	VMOVUPS (R8)(R11*1), Y2  // v
-	VMOVUPS (SI)(R11*1), Y3  // p
-	// m = β1·m + (1−β1)·g
-	VMULPS  Y8, Y1, Y1
-	VMULPS  Y9, Y0, Y4
-	VADDPS  Y4, Y1, Y1
-	VMOVUPS Y1, (DI)(R11*1)
-	// v = β2·v + ((1−β2)·g)·g
-	VMULPS  Y10, Y2, Y2
-	VMULPS  Y11, Y0, Y5
-	VMULPS  Y0, Y5, Y5
-	VADDPS  Y5, Y2, Y2
-	VMOVUPS Y2, (R8)(R11*1)
-	// p = p·decay − (lr·m)/(√v + ε)
-	VSQRTPS Y2, Y6
-	VADDPS  Y12, Y6, Y6
-	VMULPS  Y13, Y1, Y7
-	VDIVPS  Y6, Y7, Y7
-	VMULPS  Y14, Y3, Y3
-	VSUBPS  Y7, Y3, Y3
-	VMOVUPS Y3, (SI)(R11*1)
+	ADAMW8((R9)(AX*1), (DI)(R11*1), (R8)(R11*1), (SI)(R11*1))
 	ADDQ    $32, R11
 	ADDQ    $32, AX
 	CMPQ    AX, R10
