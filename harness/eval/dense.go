@@ -15,8 +15,9 @@ const candidateTile = 192
 // blocks of 4, candidates in blocks of 3 within cache tiles, split over
 // every core by query rows. Edges the kernel's blocks do not cover are
 // computed one product at a time, summed as the blocks sum: a score does
-// not depend on where its pair falls in the matrix. It reports false, having done nothing, when the kernel
-// cannot run here or d is not a multiple of 8.
+// not depend on where its pair falls in the matrix. It reports false,
+// having done nothing, when the kernel cannot run here or d is not a
+// multiple of 8.
 func innerProducts(q, c []float32, nq, nc, d int, out []float32) bool {
 	if !haveKernel || d%8 != 0 || d == 0 {
 		return false

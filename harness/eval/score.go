@@ -103,11 +103,12 @@ func (d *denseScorer) size() int { return d.c.n }
 
 func (d *denseScorer) scores(q *vectors, lo, hi int, buf []float32) []float32 {
 	nq, nc, dim := hi-lo, d.c.n, d.c.dim
+	out := resized(buf, nq*nc)
 	if nq == 0 || nc == 0 || dim == 0 {
-		return zeroed(buf, nq*nc)
+		clear(out)
+		return out
 	}
 	// Both paths below write every entry.
-	out := resized(buf, nq*nc)
 	if innerProducts(q.dense[lo*dim:hi*dim], d.c.dense, nq, nc, dim, out) {
 		return out
 	}
@@ -155,13 +156,6 @@ func resized(buf []float32, n int) []float32 {
 		return buf[:n]
 	}
 	return make([]float32, n)
-}
-
-// zeroed is resized with every value 0.
-func zeroed(buf []float32, n int) []float32 {
-	out := resized(buf, n)
-	clear(out)
-	return out
 }
 
 // addScores adds the sparse scores of queries [lo, hi) to out, or with
