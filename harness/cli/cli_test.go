@@ -19,31 +19,12 @@ import (
 var bin struct{ xlbench, misbehave, temperature, lossAdaptive string }
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "xlbench-cli-test")
-	if err != nil {
-		panic(err)
-	}
-	root := testenv.ModuleRoot()
-	bin.xlbench = filepath.Join(dir, "xlbench")
-	bin.misbehave = filepath.Join(dir, "misbehave")
-	bin.temperature = filepath.Join(dir, "temperature")
-	bin.lossAdaptive = filepath.Join(dir, "loss-adaptive")
-	for out, pkg := range map[string]string{
-		bin.xlbench:      "./harness/cmd/xlbench",
-		bin.misbehave:    "./harness/cli/testdata/misbehave",
-		bin.temperature:  "./plugins/examples/temperature",
-		bin.lossAdaptive: "./plugins/examples/loss-adaptive",
-	} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Dir = root
-		if b, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testenv.RunWithBinaries(m, map[*string]string{
+		&bin.xlbench:      "./harness/cmd/xlbench",
+		&bin.misbehave:    "./harness/cli/testdata/misbehave",
+		&bin.temperature:  "./plugins/examples/temperature",
+		&bin.lossAdaptive: "./plugins/examples/loss-adaptive",
+	})
 }
 
 // tinyData is the data directory holding the tiny LAReQA fixture.

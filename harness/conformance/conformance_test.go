@@ -3,8 +3,6 @@ package conformance_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -21,24 +19,12 @@ import (
 var xlbenchBin, temperatureBin, lossAdaptiveBin, trigramBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "conformance-test")
-	if err != nil {
-		panic(err)
-	}
-	xlbenchBin, temperatureBin = filepath.Join(dir, "xlbench"), filepath.Join(dir, "temperature")
-	lossAdaptiveBin, trigramBin = filepath.Join(dir, "loss-adaptive"), filepath.Join(dir, "trigram-encoder")
-	for out, pkg := range map[string]string{xlbenchBin: "./harness/cmd/xlbench", temperatureBin: "./plugins/examples/temperature",
-		lossAdaptiveBin: "./plugins/examples/loss-adaptive", trigramBin: "./plugins/examples/trigram-encoder"} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Dir = testenv.ModuleRoot()
-		if b, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testenv.RunWithBinaries(m, map[*string]string{
+		&xlbenchBin:      "./harness/cmd/xlbench",
+		&temperatureBin:  "./plugins/examples/temperature",
+		&lossAdaptiveBin: "./plugins/examples/loss-adaptive",
+		&trigramBin:      "./plugins/examples/trigram-encoder",
+	})
 }
 
 func example(parts ...string) string {

@@ -3,8 +3,6 @@ package pluginhost_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,22 +21,10 @@ import (
 var xlbenchBin, temperatureBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pluginhost-test")
-	if err != nil {
-		panic(err)
-	}
-	xlbenchBin, temperatureBin = filepath.Join(dir, "xlbench"), filepath.Join(dir, "temperature")
-	for out, pkg := range map[string]string{xlbenchBin: "./harness/cmd/xlbench", temperatureBin: "./plugins/examples/temperature"} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Dir = testenv.ModuleRoot()
-		if b, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testenv.RunWithBinaries(m, map[*string]string{
+		&xlbenchBin:     "./harness/cmd/xlbench",
+		&temperatureBin: "./plugins/examples/temperature",
+	})
 }
 
 // checkTemperatureBatches checks 500 batches a temperature sampler (the Go

@@ -2,6 +2,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,4 +54,30 @@ func PythonModules(t testing.TB, mods ...string) string {
 		}
 	}
 	return Python
+}
+
+// RunWithBinaries is a TestMain body for tests that start the module's
+// programs: it builds each package (a module-relative path such as
+// "./harness/cmd/xlbench") into one temporary directory, stores the
+// binary's path where bins points, runs the tests, removes the directory
+// and exits with their status. A build that fails ends the process with
+// the compiler's output.
+func RunWithBinaries(m *testing.M, bins map[*string]string) {
+	dir, err := os.MkdirTemp("", "xlbench-test-bin")
+	if err != nil {
+		panic(err)
+	}
+	for dst, pkg := range bins {
+		*dst = filepath.Join(dir, filepath.Base(pkg))
+		cmd := exec.Command("go", "build", "-o", *dst, pkg)
+		cmd.Dir = ModuleRoot()
+		if b, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
