@@ -26,14 +26,14 @@ STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 
 # Debian packages some tests need: the one-node Slurm cluster of the
 # integration test, and the browser that loads the leaderboard page.
-TEST_PKGS := slurmctld slurmd slurm-client munge chromium
+TEST_PKGS := slurmctld slurmd slurm-client munge chromium g++
 # Debian's interpreter and packages the Python plugin SDK and example
 # plugins run on. Another python3 may come first on PATH and see none of
 # them: the plugins name /usr/bin/python3 and so do the tests.
 PYTHON      := /usr/bin/python3
 PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
 
-.PHONY: help build test run bench bench-anchors proto lint fmt clean test-deps fuzz
+.PHONY: help build build-gpu test run bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,17 +42,45 @@ help: ## list the targets
 build: ## build the CLI at bin/xlbench
 	$(GO) build -o $(BIN)/xlbench ./harness/cmd/xlbench
 
+# The GPU path (builtin:gorgonia with device = "cuda") is compiled with the
+# gpu tag: no cgo, no CUDA headers; libcuda, NVRTC and cuBLAS are loaded at
+# run time. (gorgonia's own "cuda" tag is its cgo engine, which needs CUDA
+# headers; the project does not use it.)
+build-gpu: ## build the CLI with the GPU path at bin/xlbench (-tags gpu; runs anywhere, needs an NVIDIA GPU for device = "cuda")
+	CGO_ENABLED=0 $(GO) build -tags gpu -o $(BIN)/xlbench ./harness/cmd/xlbench
+
+# What the GPU machine runs, built here (it has no Go): the CLI with the
+# GPU path, the GPU tests and benchmark as test binaries and cellcompare,
+# packed with xz into .gpu/, and the data specs/gpu-check.hcl reads (already
+# gzipped files) as a tar: together under the 64 MiB a GPU call carries.
+GPU_DATA := xquad-r xnli ntrex-128 tatoeba mlqa-v1/test-partial squad-v1.1-train-en
+gpu-bundle: ## build .gpu/: the programs and data make gpu-check runs on a GPU machine
+	@rm -rf $(BIN)/gpu .gpu && mkdir -p $(BIN)/gpu .gpu
+	CGO_ENABLED=0 $(GO) build -tags gpu -ldflags='-s -w' -o $(BIN)/gpu/xlbench ./harness/cmd/xlbench
+	$(GO) build -ldflags='-s -w' -o $(BIN)/gpu/cellcompare ./harness/cmd/cellcompare
+	$(GO) test -c -tags gpu -ldflags='-s -w' -o $(BIN)/gpu/dualenc.test ./builtin/dualenc
+	$(GO) test -c -tags gpu -ldflags='-s -w' -o $(BIN)/gpu/pluginhost.test ./harness/pluginhost
+	tar -C $(BIN)/gpu -cf - . | xz -T0 -6 > .gpu/bin.tar.xz
+	tar -C $${XLBENCH_DATA:-../shared/data} -cf .gpu/data.tar $(GPU_DATA)
+	@du -sh .gpu
+
+gpu-check: gpu-bundle ## on a machine with an NVIDIA GPU: GPU tests, CPU/GPU/PyTorch speed, the fine-tuning cell on both (.ci/gpu-check; figures in out/gpu-check)
+	@echo "gpu-check runs .ci/gpu-check: the GPU tests (dualenc.test -test.run CUDA|GPU), BenchmarkTrainDevices, specs/gpu-check.hcl and cellcompare"
+	bash .ci/gpu-check
+
 test: test-deps ## vet, check formatting, run every test, Go and Python (needs ../shared/data or XLBENCH_DATA under CI=true)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags gpu ./...
+	CGO_ENABLED=0 $(GO) build -tags gpu -o /dev/null ./harness/cmd/xlbench
 	$(GO) test -count=1 ./...
 	@for d in $$(dirname $$(git ls-files 'plugins/*test_*.py' 2>/dev/null || find plugins -name 'test_*.py') | sort -u); do \
 	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(PYTHON) -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
 	done
 
 test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, Python with grpcio, protobuf and torch (as root; skipped when present)
-	@if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
+	@if ! command -v g++ >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
 	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PKGS) $(PYTHON_PKGS) >/dev/null; \

@@ -41,6 +41,11 @@ func (e *Encoder) Save(_ context.Context, req plugins.SaveRequest) error {
 	if e.emb == nil {
 		return fmt.Errorf("Save called before Configure")
 	}
+	if e.gpu != nil {
+		if err := e.gpu.download(e.emb, e.w); err != nil {
+			return fmt.Errorf("%s: copying the model back: %w", e.gpu.dev.Name(), err)
+		}
+	}
 	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: e.dim, Buckets: int(e.feat.buckets),
 		NGrams: e.params.Floats("ngrams"), Steps: e.step, IDF: e.idf, Docs: e.ndocs, LexicalWeight: float64(e.lexicalWeight())})
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")

@@ -39,6 +39,7 @@ import (
 
 	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/builtin/internal/adam"
+	"github.com/xlbench/xlbench/builtin/internal/gpu"
 	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/builtin/internal/rows"
 	"github.com/xlbench/xlbench/builtin/tokenize"
@@ -67,6 +68,7 @@ var Info = plugins.Info{
 		{Name: "learn_lexical_weight", Type: plugins.ParamBool, Default: false, Description: "learn λ with the model (from lexical_weight); else it stays fixed"},
 		{Name: "idf", Type: plugins.ParamBool, Default: false, Description: "weight features by inverse document frequency over the training texts (else a plain mean)"},
 		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint instead of initialising"},
+		{Name: "device", Type: plugins.ParamString, Default: "cpu", OneOf: []string{"cpu", "cuda"}, Description: "where to train and encode: cpu, or cuda (the GPU path: xlbench built with -tags gpu, dense only)"},
 	},
 }
 
@@ -105,6 +107,10 @@ type Encoder struct {
 	// bag gradients (see bagBackward)
 	slots   [][]int32
 	rowBufs []rowGrads
+	// The model on a GPU (device = "cuda"), nil on the CPU. While it is
+	// set, the device holds the current model and emb and w are stale
+	// until Save copies them back.
+	gpu *gpuModel
 }
 
 type groupBags struct{ query, passage *bag }
@@ -135,6 +141,7 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.releaseDevice()
 	e.dim, e.lr, e.wd, e.tau = p.Int("dim"), p.Float("lr"), p.Float("weight_decay"), p.Float("temperature")
 	e.feat = &featurizer{buckets: uint32(p.Int("buckets")), ngrams: ngrams, tok: tokenize.New(2)}
 	e.params = p
@@ -160,6 +167,19 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 		}
 	} else {
 		e.initialise(cfg.Seed, p.Float("init_scale"))
+	}
+	if p.String("device") == "cuda" {
+		if e.lex != nil {
+			return plugins.EncoderInfo{}, fmt.Errorf("parameter \"device\": the GPU path trains dense encoders only; set lexical_weight = 0 or device = \"cpu\"")
+		}
+		dev, err := openCUDA()
+		if err != nil {
+			return plugins.EncoderInfo{}, fmt.Errorf("parameter \"device\" = \"cuda\": %w", err)
+		}
+		if err := e.useDevice(dev); err != nil {
+			dev.Close()
+			return plugins.EncoderInfo{}, fmt.Errorf("parameter \"device\" = \"cuda\": %w", err)
+		}
 	}
 	lexical := e.lex != nil
 	return plugins.EncoderInfo{Dim: e.dim, Sparse: lexical, CollectionStats: lexical}, nil
@@ -338,6 +358,18 @@ func (e *Encoder) trainStep(ctx context.Context, batch plugins.Batch) (float64, 
 			return 0, nil, fmt.Errorf("pair %d: group %d has no %s passage", i, p.Group, p.PassageLang)
 		}
 		qs[i], ps[i] = gb[p.QueryLang].query, gb[p.PassageLang].passage
+	}
+	if e.gpu != nil {
+		e.step++
+		pairs, err := e.gpu.step(qs, ps, e.step, e.lr, e.wd, e.tau)
+		if err != nil {
+			return 0, nil, fmt.Errorf("%s: %w", e.gpu.dev.Name(), err)
+		}
+		loss := 0.0
+		for _, l := range pairs {
+			loss += float64(l)
+		}
+		return loss / float64(len(pairs)), pairs, nil
 	}
 	g := e.graphs[b]
 	if g == nil {
@@ -532,8 +564,16 @@ func (e *Encoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugin
 		e.weigh(&b)
 		bags[i] = &b
 	})
+	var out []float32
+	if e.gpu != nil {
+		var err error
+		if out, err = e.gpu.encode(bags); err != nil {
+			return plugins.Vectors{}, fmt.Errorf("%s: %w", e.gpu.dev.Name(), err)
+		}
+		return plugins.Vectors{Count: len(texts), Dim: d, Dense: out}, nil
+	}
 	h := e.bagForward(bags)
-	out := make([]float32, len(texts)*d)
+	out = make([]float32, len(texts)*d)
 	parallel.For(len(texts), func(i int) {
 		hi, zi := h[i*d:(i+1)*d], out[i*d:(i+1)*d]
 		for j, hv := range hi {
@@ -569,4 +609,26 @@ func (e *Encoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugin
 		v.Sparse = lv.Sparse
 	}
 	return v, nil
+}
+
+// useDevice moves the model and its optimiser state to dev, which the
+// encoder then owns: training and encoding run there.
+func (e *Encoder) useDevice(dev gpu.Device) error {
+	g, err := newGPUModel(dev, e)
+	if err != nil {
+		return err
+	}
+	e.gpu = g
+	return nil
+}
+
+// releaseDevice frees the device, if any; the host's model is then stale
+// unless Save copied it back.
+func (e *Encoder) releaseDevice() {
+	if e.gpu == nil {
+		return
+	}
+	e.gpu.close()
+	e.gpu.dev.Close()
+	e.gpu = nil
 }
