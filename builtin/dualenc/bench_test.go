@@ -36,11 +36,17 @@ func syntheticCorpus(n int) []plugins.CorpusGroup {
 
 // BenchmarkTrain reports training pairs per second of the in-process
 // trainer, at the shape of DESIGN.md §4's PyTorch anchor (2^16 buckets,
-// batch 64) for dim 128 and 256.
+// batch 64) for dim 128 and 256, and for the larger model: dim 128 with a
+// feed-forward block of width 512 (hidden = 512).
 func BenchmarkTrain(b *testing.B) {
-	for _, dim := range []int{128, 256} {
-		b.Run(fmt.Sprintf("dim%d", dim), func(b *testing.B) {
-			e := newEncoder(b, 1, plugins.Params{"dim": float64(dim), "buckets": 65536.0})
+	for _, shape := range []struct{ dim, hidden int }{{128, 0}, {256, 0}, {128, 512}} {
+		dim := shape.dim
+		name := fmt.Sprintf("dim%d", dim)
+		if shape.hidden > 0 {
+			name += fmt.Sprintf("-hidden%d", shape.hidden)
+		}
+		b.Run(name, func(b *testing.B) {
+			e := newEncoder(b, 1, plugins.Params{"dim": float64(dim), "buckets": 65536.0, "hidden": float64(shape.hidden)})
 			const groups, batchSize = 4096, 64
 			e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: syntheticCorpus(groups)})
 			batches := make([]plugins.Batch, groups/batchSize)

@@ -31,6 +31,9 @@ type checkpointHeader struct {
 	Docs    int       `json:"docs"`
 	// LexicalWeight is λ of the lexical half; 0 for a dense-only model.
 	LexicalWeight float64 `json:"lexical_weight,omitempty"`
+	// Hidden is the feed-forward block's width; 0 (absent) for none. Its
+	// W1 and W2 follow the projection.
+	Hidden int `json:"hidden,omitempty"`
 }
 
 // Save writes the model (not the optimiser state) to path atomically.
@@ -42,12 +45,12 @@ func (e *Encoder) Save(_ context.Context, req plugins.SaveRequest) error {
 		return fmt.Errorf("Save called before Configure")
 	}
 	if e.gpu != nil {
-		if err := e.gpu.download(e.emb, e.w); err != nil {
+		if err := e.gpu.download(e); err != nil {
 			return fmt.Errorf("%s: copying the model back: %w", e.gpu.dev.Name(), err)
 		}
 	}
 	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: e.dim, Buckets: int(e.feat.buckets),
-		NGrams: e.params.Floats("ngrams"), Steps: e.step, IDF: e.idf, Docs: e.ndocs, LexicalWeight: float64(e.lexicalWeight())})
+		NGrams: e.params.Floats("ngrams"), Steps: e.step, IDF: e.idf, Docs: e.ndocs, LexicalWeight: float64(e.lexicalWeight()), Hidden: e.hidden})
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")
 	if err != nil {
 		return err
@@ -58,7 +61,7 @@ func (e *Encoder) Save(_ context.Context, req plugins.SaveRequest) error {
 	binary.Write(w, binary.LittleEndian, uint32(len(hdr)))
 	w.Write(hdr)
 	buf := make([]byte, 4)
-	for _, part := range [][]float32{e.emb, e.w} {
+	for _, part := range [][]float32{e.emb, e.w, e.w1, e.w2} {
 		for _, f := range part {
 			binary.LittleEndian.PutUint32(buf, math.Float32bits(f))
 			w.Write(buf)
@@ -111,13 +114,17 @@ func (e *Encoder) load(path string) error {
 		return fmt.Errorf("checkpoint %s has lexical weight %g; the parameters ask for %g (a lexical half must be on in both or off in both)",
 			path, h.LexicalWeight, e.params.Float("lexical_weight"))
 	}
+	if h.Hidden != e.hidden {
+		return fmt.Errorf("checkpoint %s has a feed-forward block of width %d; the parameters ask for hidden = %d", path, h.Hidden, e.hidden)
+	}
 	if e.lex != nil {
 		e.theta = []float32{float32(math.Log(h.LexicalWeight))}
 	}
 	e.emb = make([]float32, h.Buckets*h.Dim)
 	e.w = make([]float32, h.Dim*h.Dim)
+	e.w1, e.w2 = make([]float32, h.Dim*h.Hidden), make([]float32, h.Hidden*h.Dim)
 	buf := make([]byte, 4)
-	for _, part := range [][]float32{e.emb, e.w} {
+	for _, part := range [][]float32{e.emb, e.w, e.w1, e.w2} {
 		for i := range part {
 			if _, err := io.ReadFull(r, buf); err != nil {
 				return fmt.Errorf("checkpoint %s: truncated: %w", path, err)

@@ -68,6 +68,7 @@ var Info = plugins.Info{
 		{Name: "learn_lexical_weight", Type: plugins.ParamBool, Default: false, Description: "learn λ with the model (from lexical_weight); else it stays fixed"},
 		{Name: "idf", Type: plugins.ParamBool, Default: false, Description: "weight features by inverse document frequency over the training texts (else a plain mean)"},
 		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint instead of initialising"},
+		{Name: "hidden", Type: plugins.ParamInteger, Default: 0.0, Min: plugins.Bound(0), Max: plugins.Bound(16384), Description: "width of a residual feed-forward block between bag and projection, y = h + relu(h·W1)·W2 (0: none): the larger model, worth a GPU"},
 		{Name: "device", Type: plugins.ParamString, Default: "cpu", OneOf: []string{"cpu", "cuda"}, Description: "where to train and encode: cpu, or cuda (the GPU path: xlbench built with -tags gpu, dense only)"},
 	},
 }
@@ -80,10 +81,15 @@ type Encoder struct {
 	lr, wd, tau float64
 	feat        *featurizer
 	params      plugins.Params
-	// model: the embedding table (buckets × dim) and the projection (dim × dim)
+	// model: the embedding table (buckets × dim) and the projection (dim ×
+	// dim); with hidden > 0 the feed-forward block's W1 (dim × hidden) and
+	// W2 (hidden × dim)
 	emb, w []float32
+	hidden int
+	w1, w2 []float32
 	// AdamW state
 	embM, embV, wM, wV []float32
+	w1M, w1V, w2M, w2V []float32
 	step               int
 	// Feature weighting: document frequency of each bucket over the
 	// training texts, and their number (see weigh).
@@ -143,6 +149,7 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 	defer e.mu.Unlock()
 	e.releaseDevice()
 	e.dim, e.lr, e.wd, e.tau = p.Int("dim"), p.Float("lr"), p.Float("weight_decay"), p.Float("temperature")
+	e.hidden = p.Int("hidden")
 	e.feat = &featurizer{buckets: uint32(p.Int("buckets")), ngrams: ngrams, tok: tokenize.New(2)}
 	e.params = p
 	e.idf = p.Bool("idf")
@@ -196,6 +203,13 @@ func (e *Encoder) initialise(seed uint64, scale float64) {
 	for i := 0; i < d; i++ {
 		e.w[i*d+i] = 1
 	}
+	// The feed-forward block starts as the identity: W1 He-initialised,
+	// W2 zero, so y = h until training moves W2 (drawn after the table, so
+	// models without the block are as before).
+	e.w1, e.w2 = make([]float32, d*e.hidden), make([]float32, e.hidden*d)
+	for i := range e.w1 {
+		e.w1[i] = float32(rng.NormFloat64() * math.Sqrt(2/float64(d)))
+	}
 	e.resetOptimizer()
 }
 
@@ -204,6 +218,8 @@ func (e *Encoder) resetOptimizer() {
 	e.embV = make([]float32, len(e.emb))
 	e.wM = make([]float32, len(e.w))
 	e.wV = make([]float32, len(e.w))
+	e.w1M, e.w1V = make([]float32, len(e.w1)), make([]float32, len(e.w1))
+	e.w2M, e.w2V = make([]float32, len(e.w2)), make([]float32, len(e.w2))
 	e.thetaM, e.thetaV = make([]float32, len(e.theta)), make([]float32, len(e.theta))
 	e.step = 0
 }
@@ -379,7 +395,12 @@ func (e *Encoder) trainStep(ctx context.Context, batch plugins.Batch) (float64, 
 		if e.lex != nil {
 			theta = tensor.New(tensor.WithShape(1, 1), tensor.WithBacking(e.theta))
 		}
-		if g, err = newContrastive(b, e.dim, e.tau, wt, theta); err != nil {
+		var w1, w2 *tensor.Dense
+		if e.hidden > 0 {
+			w1 = tensor.New(tensor.WithShape(e.dim, e.hidden), tensor.WithBacking(e.w1))
+			w2 = tensor.New(tensor.WithShape(e.hidden, e.dim), tensor.WithBacking(e.w2))
+		}
+		if g, err = newContrastive(b, e.dim, e.tau, wt, theta, w1, w2); err != nil {
 			return 0, nil, err
 		}
 		e.graphs[b] = g
@@ -403,7 +424,7 @@ func (e *Encoder) trainStep(ctx context.Context, batch plugins.Batch) (float64, 
 	}
 	rows := e.bagBackward(append(qs, ps...), append(append([]float32{}, r.ghq...), r.ghp...))
 	e.step++
-	e.adamDense(r.gw, r.gtheta)
+	e.adamDense(r)
 	e.adamRows(rows)
 	return float64(r.loss), r.pairLoss, nil
 }
@@ -526,14 +547,42 @@ func (e *Encoder) adamRows(parts []rowGrads) {
 	})
 }
 
-// adamDense updates the projection (with weight decay) and, when it is
-// learned, θ (without: decay would pull λ towards 1, not towards 0).
-func (e *Encoder) adamDense(g []float32, gtheta float32) {
+// adamDense updates the projection and the feed-forward block (with
+// weight decay) and, when it is learned, θ (without: decay would pull λ
+// towards 1, not towards 0).
+func (e *Encoder) adamDense(r stepResult) {
 	lr := adam.StepSize(e.lr, e.step)
-	adam.Update(e.w, e.wM, e.wV, g, lr, float32(1-e.lr*e.wd))
-	if e.learnTheta {
-		adam.Update(e.theta, e.thetaM, e.thetaV, []float32{gtheta}, lr, 1)
+	decay := float32(1 - e.lr*e.wd)
+	adam.Update(e.w, e.wM, e.wV, r.gw, lr, decay)
+	if e.hidden > 0 {
+		adam.Update(e.w1, e.w1M, e.w1V, r.gw1, lr, decay)
+		adam.Update(e.w2, e.w2M, e.w2V, r.gw2, lr, decay)
 	}
+	if e.learnTheta {
+		adam.Update(e.theta, e.thetaM, e.thetaV, []float32{r.gtheta}, lr, 1)
+	}
+}
+
+// feedForward returns y = h + relu(h·W1)·W2 for one bag vector h (h itself
+// without the block).
+func (e *Encoder) feedForward(h []float32) []float32 {
+	if e.hidden == 0 {
+		return h
+	}
+	d, f := e.dim, e.hidden
+	a := make([]float32, f)
+	for j, hv := range h {
+		if hv != 0 {
+			rows.Axpy(hv, e.w1[j*f:(j+1)*f], a)
+		}
+	}
+	y := append([]float32(nil), h...)
+	for k, av := range a {
+		if av > 0 {
+			rows.Axpy(av, e.w2[k*d:(k+1)*d], y)
+		}
+	}
+	return y
 }
 
 // Prepare sets the collection statistics of the lexical half; without one
@@ -575,7 +624,7 @@ func (e *Encoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugin
 	h := e.bagForward(bags)
 	out = make([]float32, len(texts)*d)
 	parallel.For(len(texts), func(i int) {
-		hi, zi := h[i*d:(i+1)*d], out[i*d:(i+1)*d]
+		hi, zi := e.feedForward(h[i*d:(i+1)*d]), out[i*d:(i+1)*d]
 		for j, hv := range hi {
 			if hv == 0 {
 				continue

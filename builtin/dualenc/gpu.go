@@ -20,12 +20,13 @@ import (
 // order, so with the same inputs they give its results bit for bit; the
 // dense part (matrix products, exp and log) agrees within float tolerance.
 type gpuModel struct {
-	dev     gpu.Device
-	d, rows int
+	dev        gpu.Device
+	d, f, rows int // f: the feed-forward block's width (0: none)
 	// the model and its AdamW moments
-	emb, embM, embV, w, wM, wV gpu.Buffer
-	// per-step buffers, grown as needed
-	ints, floats, h, z, u, inv, c, rowlse, collse, dc, pairLoss, du, dz, dw, dh, rowGrad gpu.Buffer
+	emb, embM, embV, w, wM, wV, w1, w1M, w1V, w2, w2M, w2V gpu.Buffer
+	// per-step buffers, grown as needed; a, r and y are the feed-forward
+	// block's pre-activation, activation and output
+	ints, floats, h, a, r, y, z, u, inv, c, rowlse, collse, dc, pairLoss, du, dz, dw, dw1, dw2, dh, rowGrad gpu.Buffer
 	// slot maps an embedding row to its place among a step's touched rows
 	// (-1: untouched); reset for the touched rows after each step.
 	slot []int32
@@ -36,7 +37,7 @@ const gpuThreads = 128
 
 // newGPUModel copies the model and its optimiser state to dev.
 func newGPUModel(dev gpu.Device, e *Encoder) (*gpuModel, error) {
-	g := &gpuModel{dev: dev, d: e.dim, rows: int(e.feat.buckets)}
+	g := &gpuModel{dev: dev, d: e.dim, f: e.hidden, rows: int(e.feat.buckets)}
 	g.slot = make([]int32, g.rows)
 	for i := range g.slot {
 		g.slot[i] = -1
@@ -44,7 +45,11 @@ func newGPUModel(dev gpu.Device, e *Encoder) (*gpuModel, error) {
 	for _, x := range []struct {
 		b   *gpu.Buffer
 		src []float32
-	}{{&g.emb, e.emb}, {&g.embM, e.embM}, {&g.embV, e.embV}, {&g.w, e.w}, {&g.wM, e.wM}, {&g.wV, e.wV}} {
+	}{{&g.emb, e.emb}, {&g.embM, e.embM}, {&g.embV, e.embV}, {&g.w, e.w}, {&g.wM, e.wM}, {&g.wV, e.wV},
+		{&g.w1, e.w1}, {&g.w1M, e.w1M}, {&g.w1V, e.w1V}, {&g.w2, e.w2}, {&g.w2M, e.w2M}, {&g.w2V, e.w2V}} {
+		if len(x.src) == 0 {
+			continue // no feed-forward block
+		}
 		if err := x.b.Ensure(dev, len(x.src)); err != nil {
 			g.close()
 			return nil, fmt.Errorf("%s: %w", dev.Name(), err)
@@ -58,18 +63,25 @@ func newGPUModel(dev gpu.Device, e *Encoder) (*gpuModel, error) {
 }
 
 func (g *gpuModel) close() {
-	for _, b := range []*gpu.Buffer{&g.emb, &g.embM, &g.embV, &g.w, &g.wM, &g.wV,
-		&g.ints, &g.floats, &g.h, &g.z, &g.u, &g.inv, &g.c, &g.rowlse, &g.collse, &g.dc, &g.pairLoss, &g.du, &g.dz, &g.dw, &g.dh, &g.rowGrad} {
+	for _, b := range []*gpu.Buffer{&g.emb, &g.embM, &g.embV, &g.w, &g.wM, &g.wV, &g.w1, &g.w1M, &g.w1V, &g.w2, &g.w2M, &g.w2V,
+		&g.ints, &g.floats, &g.h, &g.a, &g.r, &g.y, &g.z, &g.u, &g.inv, &g.c, &g.rowlse, &g.collse, &g.dc, &g.pairLoss,
+		&g.du, &g.dz, &g.dw, &g.dw1, &g.dw2, &g.dh, &g.rowGrad} {
 		b.Release(g.dev)
 	}
 }
 
-// download copies the model (table and projection) back to the host.
-func (g *gpuModel) download(emb, w []float32) error {
-	if err := gpu.Get(g.dev, emb, g.emb.P); err != nil {
-		return err
+// download copies the model (table, projection, feed-forward block) back
+// to the host.
+func (g *gpuModel) download(e *Encoder) error {
+	for _, x := range []struct {
+		dst []float32
+		src gpu.Ptr
+	}{{e.emb, g.emb.P}, {e.w, g.w.P}, {e.w1, g.w1.P}, {e.w2, g.w2.P}} {
+		if err := gpu.Get(g.dev, x.dst, x.src); err != nil {
+			return err
+		}
 	}
-	return gpu.Get(g.dev, w, g.w.P)
+	return nil
 }
 
 // stepInputs is what the host sends for a step: the bags in CSR form (every
@@ -168,10 +180,45 @@ func (g *gpuModel) bagSum(in stepInputs) error {
 		gpu.P(g.emb.P), gpu.I(d), gpu.P(off), gpu.P(ids), gpu.P(g.floats.P), gpu.I(in.texts), gpu.P(g.h.P))
 }
 
-// project queues u = normalise(h·W) for the first n rows of g.h.
+// elementwise launches an elementwise kernel over n elements.
+func (g *gpuModel) elementwise(name string, n int, args ...gpu.Arg) error {
+	return g.dev.Launch(name, gpu.Dim{X: gpu.Grid(n, gpuThreads)}, gpu.Dim{X: gpuThreads}, args...)
+}
+
+// yPtr is where the rows the projection reads are: the feed-forward
+// block's output, or the bag vectors without one.
+func (g *gpuModel) yPtr() gpu.Ptr {
+	if g.f > 0 {
+		return g.y.P
+	}
+	return g.h.P
+}
+
+// project queues u = normalise(y·W) for the first n rows of g.h, with
+// y = h + relu(h·W1)·W2 through the feed-forward block (y = h without).
 func (g *gpuModel) project(n int) error {
-	dev, d := g.dev, g.d
-	if err := dev.Gemm(false, false, n, d, d, 1, g.h.P, d, g.w.P, d, 0, g.z.P, d); err != nil {
+	dev, d, f := g.dev, g.d, g.f
+	if f > 0 {
+		for _, b := range []*gpu.Buffer{&g.a, &g.r} {
+			if err := b.Ensure(dev, n*f); err != nil {
+				return err
+			}
+		}
+		if err := g.y.Ensure(dev, n*d); err != nil {
+			return err
+		}
+		for _, err := range []error{
+			dev.Gemm(false, false, n, f, d, 1, g.h.P, d, g.w1.P, f, 0, g.a.P, f),
+			g.elementwise("xb_relu", n*f, gpu.P(g.a.P), gpu.P(g.r.P), gpu.I(n*f)),
+			dev.Gemm(false, false, n, d, f, 1, g.r.P, f, g.w2.P, d, 0, g.y.P, d),
+			g.elementwise("xb_add", n*d, gpu.P(g.h.P), gpu.P(g.y.P), gpu.I(n*d)),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if err := dev.Gemm(false, false, n, d, d, 1, g.yPtr(), d, g.w.P, d, 0, g.z.P, d); err != nil {
 		return err
 	}
 	return dev.Launch("xb_normalize", gpu.Dim{X: gpu.Grid(n, gpuThreads)}, gpu.Dim{X: gpuThreads},
@@ -197,6 +244,39 @@ func (g *gpuModel) encode(bags []*bag) ([]float32, error) {
 	return out, nil
 }
 
+// feedForwardBackward turns dY (in g.dh) into dH = dY + dA·W1ᵀ, with
+// dA = relu'(A) ⊙ dY·W2ᵀ, and sets dW2 = Rᵀ·dY, dW1 = Hᵀ·dA; nothing
+// without a block.
+func (g *gpuModel) feedForwardBackward(t int) error {
+	dev, d, f := g.dev, g.d, g.f
+	if f == 0 {
+		return nil
+	}
+	// dR and then dA live in r, whose activations are not needed after dW2.
+	for _, err := range []error{
+		dev.Gemm(true, false, f, d, t, 1, g.r.P, f, g.dh.P, d, 0, g.dw2.P, d),
+		dev.Gemm(false, true, t, f, d, 1, g.dh.P, d, g.w2.P, d, 0, g.r.P, f),
+		g.elementwise("xb_relu_backward", t*f, gpu.P(g.a.P), gpu.P(g.r.P), gpu.P(g.r.P), gpu.I(t*f)),
+		dev.Gemm(true, false, d, f, t, 1, g.h.P, d, g.r.P, f, 0, g.dw1.P, f),
+		dev.Gemm(false, true, t, d, f, 1, g.r.P, f, g.w1.P, f, 1, g.dh.P, d),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// adam queues dense AdamW on the n weights p with moments m, v and
+// gradient gr; nothing when n is 0. c holds the constants, step size and
+// decay.
+func (g *gpuModel) adam(p, m, v, gr gpu.Buffer, n int, c []gpu.Arg) error {
+	if n == 0 {
+		return nil
+	}
+	return g.elementwise("xb_adam", n, append([]gpu.Arg{gpu.P(p.P), gpu.P(m.P), gpu.P(v.P), gpu.P(gr.P), gpu.I(n)}, c...)...)
+}
+
 // step takes one AdamW step (the step-th, 1-based) on the batch of queries
 // qs and passages ps and returns each pair's loss before it.
 func (g *gpuModel) step(qs, ps []*bag, step int, lr0, wd, tau float64) ([]float32, error) {
@@ -213,7 +293,7 @@ func (g *gpuModel) step(qs, ps []*bag, step int, lr0, wd, tau float64) ([]float3
 		b *gpu.Buffer
 		n int
 	}{{&g.c, b * b}, {&g.dc, b * b}, {&g.rowlse, b}, {&g.collse, b}, {&g.pairLoss, b}, {&g.du, t * d}, {&g.dz, t * d},
-		{&g.dw, d * d}, {&g.dh, t * d}, {&g.rowGrad, in.nrows * d}} {
+		{&g.dw, d * d}, {&g.dh, t * d}, {&g.rowGrad, in.nrows * d}, {&g.dw1, d * g.f}, {&g.dw2, g.f * d}} {
 		if err := x.b.Ensure(dev, x.n); err != nil {
 			return nil, err
 		}
@@ -249,11 +329,14 @@ func (g *gpuModel) step(qs, ps []*bag, step int, lr0, wd, tau float64) ([]float3
 		dev.Gemm(true, false, b, d, b, 1, g.dc.P, b, uq, d, 0, g.du.P.Add(b*d), d),
 		dev.Launch("xb_norm_backward", gpu.Dim{X: gpu.Grid(t, gpuThreads)}, gpu.Dim{X: gpuThreads},
 			gpu.P(g.u.P), gpu.P(g.du.P), gpu.P(g.inv.P), gpu.I(t), gpu.I(d), gpu.P(g.dz.P)),
-		// dW = Hᵀ·dZ, dH = dZ·Wᵀ (before W changes)
-		dev.Gemm(true, false, d, d, t, 1, g.h.P, d, g.dz.P, d, 0, g.dw.P, d),
+		// dW = Yᵀ·dZ, dY = dZ·Wᵀ (into dh: without a feed-forward block
+		// it is dH), all before the weights change
+		dev.Gemm(true, false, d, d, t, 1, g.yPtr(), d, g.dz.P, d, 0, g.dw.P, d),
 		dev.Gemm(false, true, t, d, d, 1, g.dz.P, d, g.w.P, d, 0, g.dh.P, d),
-		dev.Launch("xb_adam", gpu.Dim{X: gpu.Grid(d*d, gpuThreads)}, gpu.Dim{X: gpuThreads},
-			append([]gpu.Arg{gpu.P(g.w.P), gpu.P(g.wM.P), gpu.P(g.wV.P), gpu.P(g.dw.P), gpu.I(d * d)}, c...)...),
+		g.feedForwardBackward(t),
+		g.adam(g.w, g.wM, g.wV, g.dw, d*d, c),
+		g.adam(g.w1, g.w1M, g.w1V, g.dw1, d*g.f, c),
+		g.adam(g.w2, g.w2M, g.w2V, g.dw2, g.f*d, c),
 		// the touched rows' gradients, then their lazy AdamW update
 		dev.Launch("xb_row_grads", rowsGrid, rowsBlock,
 			gpu.P(g.dh.P), gpu.I(d), gpu.P(rowOff), gpu.P(rowText), gpu.P(rowW), gpu.I(in.nrows), gpu.P(g.rowGrad.P)),

@@ -44,3 +44,16 @@ func TestCUDAKernels(t *testing.T) {
 func TestCUDATraining(t *testing.T) {
 	gpuParity(t, openGPU(t), plugins.Params{"dim": 128.0, "buckets": 65536.0, "lr": 0.003}, 2e-3, 1e-4)
 }
+
+// TestCUDATrainingFeedForward does the same with a feed-forward block of
+// width 512, the larger model. Its matrix products sum 512 or 640 terms, in
+// cuBLAS's order on the GPU and gonum's on the CPU, and 50 steps carry the
+// difference on, more than through the bag model alone: a unit whose
+// pre-activation lies near zero can switch on in one run and off in the
+// other. On an H200 the losses stayed within 0.0016 and the trained
+// models' vector components within 1.2e-3, so the trained vectors are held
+// to 5e-3 here. The forward pass itself is held to 1e-5 (the device's model
+// saved and encoded on the CPU, in gpuParity).
+func TestCUDATrainingFeedForward(t *testing.T) {
+	gpuParity(t, openGPU(t), plugins.Params{"dim": 128.0, "buckets": 65536.0, "lr": 0.003, "hidden": 512.0}, 2e-3, 5e-3)
+}

@@ -102,6 +102,53 @@ func TestGPUPathEmulated(t *testing.T) {
 	gpuParity(t, dev, plugins.Params{"dim": 32.0, "buckets": 4096.0, "lr": 0.002}, 2e-3, 1e-4)
 }
 
+// TestGPUPathEmulatedFeedForward does the same with the feed-forward
+// block (hidden = 48): its forward and backward on the device against
+// gorgonia's differentiation of the CPU graph, its Encode against the CPU
+// Encode, and its weights through Save.
+func TestGPUPathEmulatedFeedForward(t *testing.T) {
+	dev := kernels.NewEmulated()
+	gpuParity(t, dev, plugins.Params{"dim": 32.0, "buckets": 4096.0, "lr": 0.002, "hidden": 48.0}, 2e-3, 1e-4)
+}
+
+// A checkpoint keeps the block's width, and a model of another width
+// refuses it.
+func TestFeedForwardCheckpoint(t *testing.T) {
+	params := plugins.Params{"dim": 16.0, "buckets": 512.0, "hidden": 24.0}
+	e := newEncoder(t, 3, params)
+	e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: toyCorpus(40)})
+	train(t, e, 20)
+	path := filepath.Join(t.TempDir(), "ff.ckpt")
+	if err := e.Save(ctx, plugins.SaveRequest{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	back := newEncoder(t, 9, plugins.Params{"dim": 16.0, "buckets": 512.0, "hidden": 24.0, "checkpoint": path})
+	texts := []string{"what is thing3", "thing3 is a thing"}
+	va, _ := e.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Texts: texts})
+	vb, _ := back.Encode(ctx, plugins.EncodeRequest{Role: plugins.RoleQuery, Texts: texts})
+	for i := range va.Dense {
+		if va.Dense[i] != vb.Dense[i] {
+			t.Fatalf("component %d: %v saved, %v loaded", i, va.Dense[i], vb.Dense[i])
+		}
+	}
+	if slicesEqualZero(e.w2) {
+		t.Error("20 steps left W2 at zero: the block did not train")
+	}
+	_, err := New().Configure(ctx, plugins.EncoderConfig{Params: plugins.Params{"dim": 16.0, "buckets": 512.0, "checkpoint": path}})
+	if err == nil || !strings.Contains(err.Error(), "feed-forward block of width 24") {
+		t.Fatalf("a block-less model loaded a checkpoint with a block: %v", err)
+	}
+}
+
+func slicesEqualZero(x []float32) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Without the gpu build tag, device = "cuda" says how to get the GPU path;
 // and a lexical half is refused on it.
 func TestDeviceParam(t *testing.T) {

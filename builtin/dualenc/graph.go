@@ -11,7 +11,8 @@ import (
 // shared projection of query and passage bag vectors, L2 normalisation and
 // the symmetric InfoNCE loss with in-batch negatives,
 //
-//	u = h·W / ‖h·W‖,  S = (Uq·Upᵀ + e^θ·L) / τ,
+//	y = h + relu(h·W1)·W2 (with a feed-forward block, else y = h),
+//	u = y·W / ‖y·W‖,  S = (Uq·Upᵀ + e^θ·L) / τ,
 //	loss = ½ [ mean_i (lse_j S_ij − S_ii) + mean_j (lse_i S_ij − S_jj) ],
 //
 // where lse is log-sum-exp and L, when the encoder has a lexical half, holds
@@ -24,6 +25,7 @@ type contrastive struct {
 	batch, dim int
 	g          *G.ExprGraph
 	hq, hp, w  *G.Node
+	w1, w2     *G.Node // the feed-forward block; nil without one
 	theta      *G.Node // nil without a lexical half
 	loss       *G.Node
 	vm         G.VM
@@ -38,9 +40,10 @@ type contrastive struct {
 }
 
 // newContrastive builds the graph; theta (1×1, the log lexical weight) is
-// nil for a dense-only encoder. w and theta are updated in place by the
+// nil for a dense-only encoder, w1 and w2 (dim×hidden, hidden×dim) nil
+// without a feed-forward block. The weights are updated in place by the
 // caller between steps.
-func newContrastive(batch, dim int, temperature float64, w, theta *tensor.Dense) (*contrastive, error) {
+func newContrastive(batch, dim int, temperature float64, w, theta, w1, w2 *tensor.Dense) (*contrastive, error) {
 	c := &contrastive{batch: batch, dim: dim, g: G.NewGraph()}
 	c.hqT = tensor.New(tensor.WithShape(batch, dim), tensor.Of(tensor.Float32))
 	c.hpT = tensor.New(tensor.WithShape(batch, dim), tensor.Of(tensor.Float32))
@@ -56,7 +59,14 @@ func newContrastive(batch, dim int, temperature float64, w, theta *tensor.Dense)
 		return n
 	}
 	eps := G.NewConstant(float32(1e-12))
+	if w1 != nil {
+		c.w1 = G.NewMatrix(c.g, tensor.Float32, G.WithShape(w1.Shape()...), G.WithName("w1"), G.WithValue(w1))
+		c.w2 = G.NewMatrix(c.g, tensor.Float32, G.WithShape(w2.Shape()...), G.WithName("w2"), G.WithValue(w2))
+	}
 	unit := func(h *G.Node) *G.Node {
+		if c.w1 != nil {
+			h = must(G.Add(h, must(G.Mul(must(G.Rectify(must(G.Mul(h, c.w1)))), c.w2))))
+		}
 		z := must(G.Mul(h, c.w))
 		norm := must(G.Sqrt(must(G.Add(must(G.Sum(must(G.Square(z)), 1)), eps))))
 		return must(G.BroadcastHadamardDiv(z, norm, nil, []byte{1}))
@@ -114,15 +124,24 @@ func newContrastive(batch, dim int, temperature float64, w, theta *tensor.Dense)
 	if err != nil {
 		return nil, fmt.Errorf("building the training graph: %w", err)
 	}
-	wrt := []*G.Node{c.w, c.hq, c.hp}
-	if c.theta != nil {
-		wrt = append(wrt, c.theta)
-	}
+	wrt := c.wrt()
 	if _, err := G.Grad(c.loss, wrt...); err != nil {
 		return nil, fmt.Errorf("differentiating the training graph: %w", err)
 	}
 	c.vm = G.NewTapeMachine(c.g, G.BindDualValues(wrt...))
 	return c, nil
+}
+
+// wrt lists the nodes the step differentiates with respect to.
+func (c *contrastive) wrt() []*G.Node {
+	wrt := []*G.Node{c.w, c.hq, c.hp}
+	if c.theta != nil {
+		wrt = append(wrt, c.theta)
+	}
+	if c.w1 != nil {
+		wrt = append(wrt, c.w1, c.w2)
+	}
+	return wrt
 }
 
 // stepResult is what one step of the graph returns. The gradient slices
@@ -133,7 +152,8 @@ type stepResult struct {
 	// lse_j S_ji − S_ii); the loss is their mean.
 	pairLoss     []float32
 	gw, ghq, ghp []float32
-	gtheta       float32 // 0 without a lexical half
+	gw1, gw2     []float32 // nil without a feed-forward block
+	gtheta       float32   // 0 without a lexical half
 }
 
 // step runs forward and backward on bag vectors hq, hp (batch×dim,
@@ -160,10 +180,7 @@ func (c *contrastive) step(hq, hp, lex []float32, weight float32) (r stepResult,
 		c.rowBound[i] = (1 + weight*c.rowBound[i]) * c.invT
 		c.colBound[i] = (1 + weight*c.colBound[i]) * c.invT
 	}
-	wrt := []*G.Node{c.w, c.hq, c.hp}
-	if c.theta != nil {
-		wrt = append(wrt, c.theta)
-	}
+	wrt := c.wrt()
 	// Gradients accumulate in the dual values until a gorgonia solver
 	// zeroes them; the updates here are made by hand, so zero them here.
 	for _, n := range wrt {
@@ -190,6 +207,14 @@ func (c *contrastive) step(hq, hp, lex []float32, weight float32) (r stepResult,
 	}
 	if r.ghp, err = grad(c.hp); err != nil {
 		return
+	}
+	if c.w1 != nil {
+		if r.gw1, err = grad(c.w1); err != nil {
+			return
+		}
+		if r.gw2, err = grad(c.w2); err != nil {
+			return
+		}
 	}
 	if c.theta != nil {
 		g, err := grad(c.theta)

@@ -94,7 +94,7 @@ func checkGraph(t *testing.T, lexical bool) {
 			lex64[i] = float64(lex[i])
 		}
 	}
-	c, err := newContrastive(b, d, tau, tensor.New(tensor.WithShape(d, d), tensor.WithBacking(w)), thetaT)
+	c, err := newContrastive(b, d, tau, tensor.New(tensor.WithShape(d, d), tensor.WithBacking(w)), thetaT, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ var Source string
 var Kernels = []string{
 	"xb_bag_sum", "xb_row_grads", "xb_adam_rows", "xb_adam",
 	"xb_normalize", "xb_lse", "xb_infonce_grad", "xb_norm_backward",
+	"xb_relu", "xb_relu_backward", "xb_add",
 }
 
 // Ptr is an address in device memory.

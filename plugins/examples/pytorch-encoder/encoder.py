@@ -18,7 +18,8 @@ Parameters:
           sentence-transformers library), or a Hugging Face model name or
           path (needs transformers; mean pooling).
   device  "auto" (cuda when available), "cpu" or "cuda".
-  lr, temperature, dim, buckets, max_length, checkpoint: see Info below.
+  lr, temperature, dim, buckets, hidden, max_length, checkpoint: see Info
+          below.
 
 The script runs under /usr/bin/python3 (Debian's python3-torch,
 python3-grpcio, python3-protobuf). To run it with your own environment, say
@@ -59,21 +60,30 @@ def features(text: str, role: str, buckets: int) -> tuple[int, ...]:
 
 
 class HashedBag(torch.nn.Module):
-    """Mean of hashed word and character n-gram rows, projected, normalised."""
+    """Mean of hashed word and character n-gram rows, projected, normalised;
+    with hidden > 0 a residual feed-forward block h + relu(h W1) W2 comes
+    before the projection (builtin:gorgonia's hidden parameter)."""
 
-    def __init__(self, buckets: int, dim: int):
+    def __init__(self, buckets: int, dim: int, hidden: int = 0):
         super().__init__()
         self.buckets = buckets
         self.bag = torch.nn.EmbeddingBag(buckets, dim, mode="mean", sparse=True)
         torch.nn.init.normal_(self.bag.weight, std=0.1)
         self.proj = torch.nn.Linear(dim, dim, bias=False)
+        self.ff = None  # made after the rest: models without one initialise as before
+        if hidden:
+            self.ff = torch.nn.Sequential(torch.nn.Linear(dim, hidden, bias=False), torch.nn.ReLU(), torch.nn.Linear(hidden, dim, bias=False))
+            torch.nn.init.zeros_(self.ff[2].weight)  # the block starts as the identity
 
     def forward(self, texts: list[str], role: str) -> torch.Tensor:
         feats = [features(t, role, self.buckets) for t in texts]
         offsets = torch.tensor([0] + [len(f) for f in feats[:-1]]).cumsum(0)
         ids = torch.tensor([i for f in feats for i in f])
         dev = self.bag.weight.device
-        return F.normalize(self.proj(self.bag(ids.to(dev), offsets.to(dev))), dim=-1)
+        h = self.bag(ids.to(dev), offsets.to(dev))
+        if self.ff is not None:
+            h = h + self.ff(h)
+        return F.normalize(self.proj(h), dim=-1)
 
 
 class Pretrained(torch.nn.Module):
@@ -120,6 +130,7 @@ class TorchEncoder(plugin.Encoder):
             Param("temperature", "number", "softmax temperature of the InfoNCE loss", default=0.05, min=0.01, max=10),
             Param("dim", "integer", "vector dimension of the from-scratch model", default=128, min=2, max=4096),
             Param("buckets", "integer", "rows of the from-scratch model's hashed table", default=262144, min=16, max=1 << 24),
+            Param("hidden", "integer", "width of the from-scratch model's residual feed-forward block (0: none)", default=0, min=0, max=16384),
             Param("max_length", "integer", "tokens per text for a pretrained model", default=128, min=8, max=8192),
             Param("checkpoint", "string", "load this checkpoint (saved by this plugin) before training or encoding", default=""),
         ],
@@ -131,7 +142,7 @@ class TorchEncoder(plugin.Encoder):
         if p["device"] == "cuda" and not torch.cuda.is_available():
             raise plugin.PluginError("device = \"cuda\" but torch sees no CUDA device")
         self.device = torch.device("cuda" if p["device"] == "cuda" or (p["device"] == "auto" and torch.cuda.is_available()) else "cpu")
-        self.model = (Pretrained(p["model"], int(p["max_length"])) if p["model"] else HashedBag(int(p["buckets"]), int(p["dim"]))).to(self.device)
+        self.model = (Pretrained(p["model"], int(p["max_length"])) if p["model"] else HashedBag(int(p["buckets"]), int(p["dim"]), int(p["hidden"]))).to(self.device)
         if p["checkpoint"]:
             self.model.load_state_dict(torch.load(p["checkpoint"], map_location=self.device))
         sparse = [w for m in self.model.modules() if isinstance(m, torch.nn.EmbeddingBag) for w in m.parameters()]

@@ -38,6 +38,17 @@ class TorchEncoderTest(unittest.TestCase):
         self.assertEqual(runs[0], runs[1])
         self.assertLess(sum(runs[0][-4:]), sum(runs[0][:4]))  # it learns the toy pairs
 
+    def test_feed_forward_block_starts_as_identity_and_trains(self):
+        plain, _ = configured()
+        block, _ = configured(hidden=12)
+        texts = ["a b c", "thing3"]
+        # Same seed, same table and projection; W2 = 0, so the same vectors.
+        self.assertTrue(bool((plain.encode(QUERY, "en", texts) == block.encode(QUERY, "en", texts)).all()))
+        block.load_corpus(corpus())
+        losses = [block.train_step([Pair(g, "en", "en") for g in range(4 * (s % 2), 4 * (s % 2) + 4)])[0] for s in range(20)]
+        self.assertLess(sum(losses[-4:]), sum(losses[:4]))
+        self.assertGreater(float(block.model.ff[2].weight.abs().sum()), 0)
+
     def test_unit_vectors(self):
         enc, _ = configured()
         v = enc.encode(QUERY, "en", ["a b c", "", "thing3"]).numpy()

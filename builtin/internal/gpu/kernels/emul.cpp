@@ -47,6 +47,9 @@ extern "C" int xb_emul_launch(const char *name, unsigned gx, unsigned gy, unsign
     XB_RUN(xb_lse)
     XB_RUN(xb_infonce_grad)
     XB_RUN(xb_norm_backward)
+    XB_RUN(xb_relu)
+    XB_RUN(xb_relu_backward)
+    XB_RUN(xb_add)
 #undef XB_RUN
     return -1;
 }

@@ -154,3 +154,24 @@ XB_KERNEL xb_norm_backward(const float *u, const float *du, const float *inv, in
     float *o = dz + (long long)i * d;
     for (int k = 0; k < d; k++) o[k] = (gi[k] - ui[k] * dot) * inv[i];
 }
+
+// The residual feed-forward block y = h + relu(h W1) W2 (param hidden):
+// xb_relu sets r = max(a, 0); xb_relu_backward da = dr where a > 0, else 0;
+// xb_add y += x. n elements each. Grid: x over tiles of blockDim.x.
+XB_KERNEL xb_relu(const float *a, float *r, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    r[i] = a[i] > 0.0f ? a[i] : 0.0f;
+}
+
+XB_KERNEL xb_relu_backward(const float *a, const float *dr, float *da, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    da[i] = a[i] > 0.0f ? dr[i] : 0.0f;
+}
+
+XB_KERNEL xb_add(const float *x, float *y, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    y[i] = y[i] + x[i];
+}

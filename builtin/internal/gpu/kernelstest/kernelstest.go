@@ -162,6 +162,32 @@ func Check(t *testing.T, dev gpu.Device, d int) {
 	same(t, "dense AdamW", download(t, dev, pP, n), wp)
 
 	checkDense(t, dev, rng, d)
+	checkFeedForward(t, dev, rng, d)
+}
+
+// checkFeedForward checks the feed-forward block's elementwise kernels,
+// which are exact.
+func checkFeedForward(t *testing.T, dev gpu.Device, rng *rand.Rand, d int) {
+	const threads = 32
+	n := 7 * d
+	a, dr, y := randFloats(rng, n, 1), randFloats(rng, n, 1), randFloats(rng, n, 1)
+	a[0], a[1] = 0, float32(math.Copysign(0, -1))
+	pA, pDR, pY := upload(t, dev, a), upload(t, dev, dr), upload(t, dev, y)
+	pR, pDA := upload(t, dev, make([]float32, n)), upload(t, dev, make([]float32, n))
+	grid, tile := gpu.Dim{X: gpu.Grid(n, threads)}, gpu.Dim{X: threads}
+	launch(t, dev, "xb_relu", grid, tile, gpu.P(pA), gpu.P(pR), gpu.I(n))
+	launch(t, dev, "xb_relu_backward", grid, tile, gpu.P(pA), gpu.P(pDR), gpu.P(pDA), gpu.I(n))
+	launch(t, dev, "xb_add", grid, tile, gpu.P(pA), gpu.P(pY), gpu.I(n))
+	wantR, wantDA, wantY := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range a {
+		if a[i] > 0 {
+			wantR[i], wantDA[i] = a[i], dr[i]
+		}
+		wantY[i] = y[i] + a[i]
+	}
+	same(t, "relu", download(t, dev, pR, n), wantR)
+	same(t, "relu backward", download(t, dev, pDA, n), wantDA)
+	same(t, "add", download(t, dev, pY, n), wantY)
 }
 
 // checkDense compares the normalisation, log-sum-exp, InfoNCE gradient and
