@@ -79,7 +79,7 @@ test: test-deps ## vet, check formatting, run every test, Go and Python (needs .
 	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(PYTHON) -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
 	done
 
-test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, Python with grpcio, protobuf and torch (as root; skipped when present)
+test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, g++ (the emulated GPU kernels), Python with grpcio, protobuf and torch (as root; skipped when present)
 	@if ! command -v g++ >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
 	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -146,4 +146,4 @@ fmt: ## format Go code and spec files
 	$(GO) run ./harness/cmd/xlbench fmt specs/*.hcl
 
 clean: ## remove build outputs
-	rm -rf $(BIN)
+	rm -rf $(BIN) .gpu
