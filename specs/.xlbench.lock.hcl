@@ -2,5 +2,5 @@
 # this folder name. xlbench starts no plugin whose executable differs.
 
 plugin "../plugins/examples/pytorch-encoder/encoder.py" {
-  sha256 = "caef8ba7206e5276f20672f04c8175d5c082342d332c6339b6d18f5cb87bbbd8"
+  sha256 = "5b05021ca3ef4f267de37c7176c45f2f20e62fce01e94ede6dd154696283e7f0"
 }
