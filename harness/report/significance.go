@@ -357,6 +357,9 @@ func Differences(rs []*CellResult, dataset string) *Table {
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
 	}
+	if c := coverageNote(rs); c != "" {
+		t.Notes = append(t.Notes, c)
+	}
 	for _, k := range order {
 		ts := by[k]
 		ests := make([]stats.Estimate, len(ts))

@@ -168,6 +168,9 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
 	}
+	if c := coverageNote(rs); c != "" {
+		t.Notes = append(t.Notes, c)
+	}
 	return t
 }
 
@@ -273,39 +276,113 @@ func PerLanguage(rs []*CellResult, dataset string) *Table {
 	for _, g := range groups(rs) {
 		langs := g.results[0].Datasets[dataset].Languages
 		for _, lang := range langs {
-			var mono, cross, multi, dist, monoF1, multiF1 []float64
-			for _, r := range g.results {
-				pools := r.Pools[dataset]
-				if p, ok := pools[eval.Mono][lang]; ok {
-					mono = append(mono, p.Metrics[metrics.MAP])
-					if f, ok := p.Metrics[metrics.F1]; ok {
-						monoF1 = append(monoF1, f)
-					}
-				}
-				sum, n := 0.0, 0
-				for _, name := range slices.Sorted(maps.Keys(pools[eval.Cross])) { // a fixed order: the same sum every run
-					if p := pools[eval.Cross][name]; p.QueryLang == lang && p.Queries > 0 {
-						sum += p.Metrics[metrics.MAP]
-						n++
-					}
-				}
-				if n > 0 {
-					cross = append(cross, sum/float64(n))
-				}
-				if p, ok := pools[eval.Multi][lang]; ok {
-					multi = append(multi, p.Metrics[metrics.MAP])
-					dist = append(dist, p.Metrics[metrics.RankDistance])
-					if f, ok := p.Metrics[metrics.F1]; ok {
-						multiF1 = append(multiF1, f)
-					}
-				}
-			}
+			mono, cross, multi, dist, monoF1, multiF1 := languageValues(g, dataset, lang)
 			row := []string{g.row, lang, cell(mono, 3), cell(cross, 3), cell(multi, 3), cell(dist, 1)}
 			if reading {
 				row = append(row, cell(monoF1, 3), cell(multiF1, 3))
 			}
 			t.Rows = append(t.Rows, row)
 		}
+	}
+	return t
+}
+
+// languageValues gathers a row's per-seed values for one query language:
+// mono mAP, cross mAP (mean over the language's pools), multi mAP and rank
+// distance, and reader F1 in mono and multi where a reader read.
+func languageValues(g group, dataset, lang string) (mono, cross, multi, dist, monoF1, multiF1 []float64) {
+	for _, r := range g.results {
+		pools := r.Pools[dataset]
+		if p, ok := pools[eval.Mono][lang]; ok {
+			mono = append(mono, p.Metrics[metrics.MAP])
+			if f, ok := p.Metrics[metrics.F1]; ok {
+				monoF1 = append(monoF1, f)
+			}
+		}
+		sum, n := 0.0, 0
+		for _, name := range slices.Sorted(maps.Keys(pools[eval.Cross])) { // a fixed order: the same sum every run
+			if p := pools[eval.Cross][name]; p.QueryLang == lang && p.Queries > 0 {
+				sum += p.Metrics[metrics.MAP]
+				n++
+			}
+		}
+		if n > 0 {
+			cross = append(cross, sum/float64(n))
+		}
+		if p, ok := pools[eval.Multi][lang]; ok {
+			multi = append(multi, p.Metrics[metrics.MAP])
+			dist = append(dist, p.Metrics[metrics.RankDistance])
+			if f, ok := p.Metrics[metrics.F1]; ok {
+				multiF1 = append(multiF1, f)
+			}
+		}
+	}
+	return
+}
+
+// LanguageDifferences builds, for every row with a baseline row of the same
+// encoder, its mAP minus the baseline's per query language (means over
+// seeds) beside whether each row's training batches reached the language
+// (on the query side, the passage side): a pooled difference can come from
+// a few languages that one row trained on and the other never saw. Nil when
+// no row has a baseline.
+func LanguageDifferences(rs []*CellResult, dataset string) *Table {
+	gs := groups(rs)
+	base := map[string]group{} // encoder → baseline row
+	for _, g := range gs {
+		if isBaseline(g.results[0]) {
+			base[g.results[0].Encoder.Name] = g
+		}
+	}
+	t := &Table{Title: dataset + " — difference to " + baselineName(rs) + " per query language (mAP, means over seeds)",
+		Header: []string{"encoder × sampler", "language", "Δ mono mAP", "Δ cross mAP", "Δ multi mAP", "row reached (q/p)", "baseline reached (q/p)"}}
+	t.Notes = []string{"Δ: the row's mean over seeds minus the baseline's; cross: mean over the query language's pools. reached: whether the training batches had the language on the query side / the passage side (from the batch mix); \"-\" for a row that trained nothing."}
+	mean := func(x []float64) (float64, bool) {
+		if len(x) == 0 {
+			return 0, false
+		}
+		s := 0.0
+		for _, v := range x {
+			s += v
+		}
+		return s / float64(len(x)), true
+	}
+	reached := func(g group, lang string) string {
+		c, ok := trainingCoverage(g.results)
+		if !ok {
+			return "-"
+		}
+		yn := func(l []string) string {
+			if slices.Contains(l, lang) {
+				return "yes"
+			}
+			return "no"
+		}
+		return yn(c.Queries) + "/" + yn(c.Passages)
+	}
+	for _, g := range gs {
+		b, ok := base[g.results[0].Encoder.Name]
+		if !ok || g.row == b.row {
+			continue
+		}
+		for _, lang := range g.results[0].Datasets[dataset].Languages {
+			row := []string{g.row, lang}
+			rm, rc, rx, _, _, _ := languageValues(g, dataset, lang)
+			bm, bc, bx, _, _, _ := languageValues(b, dataset, lang)
+			for _, pair := range [][2][]float64{{rm, bm}, {rc, bc}, {rx, bx}} {
+				a, okA := mean(pair[0])
+				c, okB := mean(pair[1])
+				if !okA || !okB {
+					row = append(row, "")
+					continue
+				}
+				row = append(row, fmt.Sprintf("%+.3f", a-c))
+			}
+			t.Rows = append(t.Rows, append(row, reached(g, lang), reached(b, lang)))
+		}
+	}
+	if len(t.Rows) == 0 {
+		return nil
 	}
 	return t
 }

@@ -1,0 +1,61 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/harness/train"
+)
+
+// coverageResults: a monolingual baseline whose batches reach en only, and
+// a hybrid row whose batches also pair de questions with en passages; one
+// seed each, and a BM25 row that trains nothing.
+func coverageResults() []*CellResult {
+	mono := result("dual.mono.seed1", "mono", 1, 0.5, 10)
+	mono.Baseline = "mono"
+	mono.Training = &train.Record{PairLanguages: map[string]int{"en-en": 8, "de-de": 0}}
+	hybrid := result("dual.hybrid.seed1", "hybrid", 1, 0.75, 10)
+	hybrid.Baseline = "mono"
+	hybrid.Training = &train.Record{PairLanguages: map[string]int{"en-en": 4, "de-en": 4}}
+	bm25 := result("bm25", "", 0, 0.25, 10)
+	bm25.Encoder = Component{Name: "bm25"}
+	return []*CellResult{mono, hybrid, bm25}
+}
+
+// The batch mix, not the training data, says what a row reached: a pair
+// language with no pairs reaches nothing, and rows that differ are named
+// per language and side.
+func TestCoverageNote(t *testing.T) {
+	got := coverageNote(coverageResults())
+	want := "Languages each row's training batches reached — dual × mono: queries en, passages en; dual × hybrid: queries de en, passages en. " +
+		"⚠ The rows differ in coverage (de in queries not by dual × mono): a difference between them mixes batch composition with which languages training reached at all; compare them per language, or on the languages every row reached."
+	if got != want {
+		t.Errorf("note\n%s\nwant\n%s", got, want)
+	}
+	if got := coverageNote(coverageResults()[:1]); strings.Contains(got, "⚠") {
+		t.Errorf("one row warned: %s", got)
+	}
+	if got := coverageNote(coverageResults()[2:]); got != "" {
+		t.Errorf("an untrained row has a coverage note: %s", got)
+	}
+}
+
+// The per-language differences: hybrid − mono per query language, with
+// what each row reached. In result(), the en pools hold the mAP given
+// (mono 0.5, hybrid 0.75) and the cross pools 0.2 (en-de) and 0.3 (de-en);
+// de has no mono or multi pool.
+func TestLanguageDifferences(t *testing.T) {
+	tab := LanguageDifferences(coverageResults(), "d")
+	want := [][]string{
+		{"dual × hybrid", "en", "+0.250", "+0.000", "+0.000", "yes/yes", "yes/yes"},
+		{"dual × hybrid", "de", "", "+0.000", "", "yes/no", "no/no"},
+	}
+	if diff := cmp.Diff(want, tab.Rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if LanguageDifferences(coverageResults()[2:], "d") != nil {
+		t.Error("a table without a baseline row")
+	}
+}
