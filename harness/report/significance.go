@@ -14,8 +14,14 @@ import (
 	"github.com/xlbench/xlbench/harness/stats"
 )
 
-// Permutations is the number of sign flips per randomisation test.
-const Permutations = 2000
+// Permutations is the number of sign flips per randomisation test: with
+// 10,000 the smallest p-value, 1/10,001, stays far below what Holm needs
+// over a family of dozens of tests, so the floor does not decide a mark.
+const Permutations = 10000
+
+// BootstrapReps is the number of question resamples behind each interval
+// of the differences table.
+const BootstrapReps = 1000
 
 // ReferenceSampler is the plugin name of the sampler every other sampler is
 // tested against in results that name no baseline.
@@ -82,6 +88,13 @@ func poolOf(key string) string {
 	return pool
 }
 
+// questionOf is the question id of a per-query key: the cluster a query
+// shares with its translations and its other pools.
+func questionOf(key string) string {
+	_, q, _ := strings.Cut(key, ":")
+	return q
+}
+
 // involves reports whether a pool ("X" or "X-Y") has a language in langs.
 func involves(pool string, langs []string) bool {
 	q, c, _ := strings.Cut(pool, "-")
@@ -95,11 +108,17 @@ type test struct {
 	measure measure
 	seed    uint64
 	// diff is the mean per-query difference (the randomisation test's
-	// statistic); est the difference of the metric as the table averages
-	// it (macro over pools for mono and cross) with its variance.
+	// statistic, whose signs flip per question); est the difference of the
+	// metric as the table averages it (macro over pools for mono and
+	// cross); its variance there treats queries as independent and is not
+	// shown: the differences table's intervals are clustered.
 	diff, p, adj float64
 	est          stats.Estimate
 	n            int
+	// keys and d: the per-query differences, for the differences table's
+	// clustered intervals.
+	keys []string
+	d    []float64
 }
 
 // isBaseline reports whether r is a baseline row: its sampler is the one
@@ -168,7 +187,7 @@ func runTests(rs []*CellResult, dataset string) []test {
 	// execution changes nothing.
 	type job struct {
 		t    test
-		x, y []float64
+		sums []float64 // per question, in order of first appearance
 	}
 	var jobs []job
 	for _, r := range rs {
@@ -192,23 +211,35 @@ func runTests(rs []*CellResult, dataset string) []test {
 				continue
 			}
 			sort.Strings(keys)
-			x, y := make([]float64, len(keys)), make([]float64, len(keys))
+			d := make([]float64, len(keys))
 			strata := map[string][]float64{}
 			var order []string
+			question := map[string]int{}
+			var sums []float64
+			total := 0.0
 			for i, k := range keys {
-				x[i], y[i] = a[k], b[k]
+				d[i] = a[k] - b[k]
+				total += d[i]
 				p := poolOf(k)
 				if _, ok := strata[p]; !ok {
 					order = append(order, p)
 				}
-				strata[p] = append(strata[p], x[i]-y[i])
+				strata[p] = append(strata[p], d[i])
+				c, ok := question[questionOf(k)]
+				if !ok {
+					c = len(sums)
+					question[questionOf(k)] = c
+					sums = append(sums, 0)
+				}
+				sums[c] += d[i]
 			}
 			groups := make([][]float64, len(order))
 			for i, p := range order {
 				groups[i] = strata[p]
 			}
 			est := stats.MeanDiff(groups, m.setting != eval.Multi)
-			jobs = append(jobs, job{t: test{row: r.Row(), measure: m, seed: r.Seed, n: len(keys), est: est}, x: x, y: y})
+			t := test{row: r.Row(), measure: m, seed: r.Seed, n: len(keys), est: est, diff: total / float64(len(keys)), keys: keys, d: d}
+			jobs = append(jobs, job{t: t, sums: sums})
 		}
 	}
 	tests := make([]test, len(jobs))
@@ -219,7 +250,7 @@ func runTests(rs []*CellResult, dataset string) []test {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			j.t.diff, j.t.p = stats.PairedRandomization(j.x, j.y, Permutations, j.t.seed)
+			j.t.p = stats.ClusterRandomization(j.sums, Permutations, j.t.seed)
 			tests[i] = j.t
 		}()
 	}
@@ -302,6 +333,28 @@ func marks(tests []test) map[string]map[string]string {
 	return out
 }
 
+// clusteredInterval is the difference of one row and measure over its
+// seeds' tests with the interval of stats.ClusteredMeanDiff: questions
+// resampled together in all their pools and seeds, plus the seeds' spread.
+func clusteredInterval(ts []test, macro bool) stats.Interval {
+	question, pool := map[string]int{}, map[string]int{}
+	index := func(m map[string]int, k string) int {
+		i, ok := m[k]
+		if !ok {
+			i = len(m)
+			m[k] = i
+		}
+		return i
+	}
+	var obs []stats.Obs
+	for s, t := range ts {
+		for i, k := range t.keys {
+			obs = append(obs, stats.Obs{Cluster: index(question, questionOf(k)), Seed: s, Stratum: index(pool, poolOf(k)), D: t.d[i]})
+		}
+	}
+	return stats.ClusteredMeanDiff(obs, macro, BootstrapReps, 1)
+}
+
 // SignificanceTable lists every test: the mean per-query difference to the
 // baseline row and the raw and Holm-adjusted p-values.
 func SignificanceTable(rs []*CellResult, dataset string) *Table {
@@ -312,7 +365,7 @@ func SignificanceTable(rs []*CellResult, dataset string) *Table {
 	t := &Table{
 		Title:  dataset + " — paired randomisation tests against " + baselineName(rs) + " (per seed)",
 		Header: []string{"encoder × sampler", "measure", "seed", "queries", "Δ per query", "p", "p (Holm)"},
-		Notes: []string{fmt.Sprintf("Sign-flip test over per-query values (average precision, EM, F1; %d permutations, two-sided); Holm–Bonferroni within each family of this table's %d tests: mAP over every query, mAP of the held-out languages, EM and F1.",
+		Notes: []string{fmt.Sprintf("Sign-flip test of the mean per-query difference (average precision, EM, F1) that flips each question's differences together, in all its languages and pools: a question's translations are not independent queries (%d permutations, two-sided); Holm–Bonferroni within each family of this table's %d tests: mAP over every query, mAP of the held-out languages, EM and F1.",
 			Permutations, len(tests))},
 	}
 	for _, x := range tests {
@@ -348,8 +401,8 @@ func Differences(rs []*CellResult, dataset string) *Table {
 	t := &Table{
 		Title:  dataset + " — difference to " + baselineName(rs) + ": mean over seeds with a 95% interval",
 		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "Δ per seed", "p (Holm) per seed"},
-		Notes: []string{"Δ: the row's metric minus the baseline's, seed by seed, averaged over seeds. The interval is paired over queries within each seed (the variance of each seed's difference from its queries, macro over pools for mono and cross) and treats seeds as independent; it does not cover seed-to-seed variation beyond that.",
-			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, EM and F1 — p < 0.05)."},
+		Notes: []string{fmt.Sprintf("Δ: the row's metric minus the baseline's, seed by seed (macro over pools for mono and cross), averaged over seeds. The 95%% interval counts questions, not queries, as the sampled unit: a bootstrap over question ids (%d resamples) moves each question with all its languages and pools, in every seed at once (the seeds share the questions), and the seeds' spread around their mean is added for training variation, with Student's t at the Welch–Satterthwaite degrees of freedom.", BootstrapReps),
+			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, EM and F1 — p < 0.05)."},
 	}
 	if held := heldOutIn(rs, dataset); len(held) > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("held-out: the queries of %s (mono), the pools of pairs that involve them (cross), their queries in the multilingual pool (multi).", strings.Join(held, " ")))
@@ -360,20 +413,30 @@ func Differences(rs []*CellResult, dataset string) *Table {
 	if c := coverageNote(rs); c != "" {
 		t.Notes = append(t.Notes, c)
 	}
-	for _, k := range order {
+	intervals := make([]stats.Interval, len(order))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, k := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			intervals[i] = clusteredInterval(by[k], k.m.setting != eval.Multi)
+		}()
+	}
+	wg.Wait()
+	for i, k := range order {
 		ts := by[k]
-		ests := make([]stats.Estimate, len(ts))
 		var perSeed, ps []string
 		pos, neg := true, true
-		for i, x := range ts {
-			ests[i] = x.est
+		for _, x := range ts {
 			perSeed = append(perSeed, fmt.Sprintf("%+.4f", x.est.Mean))
 			ps = append(ps, fmt.Sprintf("%.3f", x.adj))
 			sig := x.adj < 0.05
 			pos = pos && sig && x.diff > 0
 			neg = neg && sig && x.diff < 0
 		}
-		mean, lo, hi := stats.OverSeeds(ests)
+		mean, lo, hi := intervals[i].Mean, intervals[i].Lo, intervals[i].Hi
 		d := fmt.Sprintf("%+.4f", mean)
 		switch {
 		case pos:
