@@ -18,6 +18,12 @@
 // to the rows by hand (bagBackward), and a finite-difference test checks
 // that scatter.
 //
+// With hidden > 0 a residual feed-forward block, y = h + relu(h·W1)·W2,
+// stands between the bag vector and the projection: the larger model,
+// part of the gorgonia graph on the CPU. With device = "cuda" (a build
+// with the gpu tag) the whole model and step live on a GPU instead (see
+// gpuModel and package internal/gpu).
+//
 // With lexical_weight > 0 the encoder is hybrid: beside the dense vector
 // each text gets its BM25 sparse vector (package bm25), and a score is
 // cosine + λ·BM25. The weight λ = e^θ is learned with the rest: the batch's
