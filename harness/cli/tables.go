@@ -51,7 +51,7 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 		if err := report.Comparison(rs, d, ms).Render(a.Stdout, tf.format); err != nil {
 			return err
 		}
-		for _, t := range []*report.Table{report.Differences(rs, d), report.LanguageDifferences(rs, d), report.HeldOut(rs, d), report.SignificanceTable(rs, d)} {
+		for _, t := range []*report.Table{report.Differences(rs, d), report.LanguageDifferences(rs, d), report.HeldOut(rs, d), report.Unseen(rs, d), report.SignificanceTable(rs, d)} {
 			if t == nil {
 				continue
 			}

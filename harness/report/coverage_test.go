@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/train"
 )
 
@@ -57,5 +58,28 @@ func TestLanguageDifferences(t *testing.T) {
 	}
 	if LanguageDifferences(coverageResults()[2:], "d") != nil {
 		t.Error("a table without a baseline row")
+	}
+}
+
+// Unseen reports apart the dataset's languages that no fine-tuning data
+// had and nothing held out: here ru, beside en (trained) and el (held out).
+func TestUnseen(t *testing.T) {
+	r := result("dual.mono.seed1", "mono", 1, 0.5, 10)
+	r.Datasets["d"] = DatasetInfo{Languages: []string{"el", "en", "ru"}}
+	r.HeldOut = []string{"el"}
+	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}}
+	r.Pools["d"]["mono"]["ru"] = eval.Pool{QueryLang: "ru", CandLang: "ru", Queries: 2, Metrics: map[string]float64{"map": 0.125}}
+	if Unseen([]*CellResult{r}, "d") != nil {
+		t.Error("a table for an experiment without a stage")
+	}
+	r.Stage = &StageInfo{Experiment: "base", Cell: "b"}
+	tab := Unseen([]*CellResult{r}, "d")
+	if tab == nil || !strings.Contains(tab.Title, "(ru;") {
+		t.Fatalf("table %+v", tab)
+	}
+	// unseen mono: the ru pool; no cross or multi pool has ru (–); others:
+	// en's mono pool (0.5).
+	if got := tab.Rows[0][2:6]; !cmp.Equal(got, []string{"0.125", "–", "–", "0.500"}) {
+		t.Errorf("row %q", tab.Rows[0])
 	}
 }

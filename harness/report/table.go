@@ -397,22 +397,70 @@ func HeldOut(rs []*CellResult, dataset string) *Table {
 	if len(held) == 0 {
 		return nil
 	}
-	t := &Table{Title: dataset + " — languages held out of fine-tuning (" + strings.Join(held, " ") + ") and the others",
-		Header: []string{"encoder × sampler", "seeds", "held-out mono mAP", "held-out cross mAP", "held-out multi mAP",
-			"others mono mAP", "others cross mAP", "others multi mAP"}}
+	t := languageSplit(rs, dataset, held, "held-out")
+	t.Title = dataset + " — languages held out of fine-tuning (" + strings.Join(held, " ") + ") and the others"
 	t.Notes = []string{"held-out mono: mean over the held-out languages' pools; cross: mean over the pools whose query or candidate language is held out (others: the rest); multi: mean over the held-out languages' queries in the multilingual pool; ± is the sd over seeds."}
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
 	}
+	return t
+}
+
+// Unseen builds the same table for the languages of a staged experiment's
+// dataset that its fine-tuning data never had although nothing held them
+// out (XQuAD-R's ru th tr: no QA data in them): as zero-shot for
+// fine-tuning as the held-out ones, reported apart from those. Nil when
+// there are none, or no row was fine-tuned from a stage.
+func Unseen(rs []*CellResult, dataset string) *Table {
+	fine, held, staged := map[string]bool{}, map[string]bool{}, false
+	for _, r := range rs {
+		if r.Training == nil {
+			continue
+		}
+		staged = staged || r.Stage != nil
+		for l := range r.Training.QueryLangs {
+			fine[l] = true
+		}
+		for l := range r.Training.PassageLangs {
+			fine[l] = true
+		}
+		for _, l := range r.HeldOut {
+			held[l] = true
+		}
+	}
+	var unseen []string
+	for _, g := range groups(rs) {
+		for _, l := range g.results[0].Datasets[dataset].Languages {
+			if !fine[l] && !held[l] && !slices.Contains(unseen, l) {
+				unseen = append(unseen, l)
+			}
+		}
+	}
+	if !staged || len(unseen) == 0 {
+		return nil
+	}
+	slices.Sort(unseen)
+	t := languageSplit(rs, dataset, unseen, "unseen")
+	t.Title = dataset + " — languages no fine-tuning data had (" + strings.Join(unseen, " ") + "; the base saw them, nothing held them out) and the others"
+	t.Notes = []string{"unseen mono: mean over those languages' pools; cross: mean over the pools whose query or candidate language is one of them (others: the rest, held-out languages included); multi: mean over their queries in the multilingual pool; ± is the sd over seeds."}
+	return t
+}
+
+// languageSplit is the table of HeldOut and Unseen: per row, mAP in each
+// setting for the pools that involve langs (headed label) and for the
+// others.
+func languageSplit(rs []*CellResult, dataset string, langs []string, label string) *Table {
+	t := &Table{Header: []string{"encoder × sampler", "seeds", label + " mono mAP", label + " cross mAP", label + " multi mAP",
+		"others mono mAP", "others cross mAP", "others multi mAP"}}
 	for _, g := range groups(rs) {
 		row := []string{g.row, fmt.Sprint(len(g.results))}
 		for _, want := range []bool{true, false} {
 			var mono, cross, multi []float64
 			for _, r := range g.results {
 				pools := r.Pools[dataset]
-				mono = append(mono, poolMean(pools[eval.Mono], held, want, false))
-				cross = append(cross, poolMean(pools[eval.Cross], held, want, false))
-				multi = append(multi, poolMean(pools[eval.Multi], held, want, true))
+				mono = append(mono, poolMean(pools[eval.Mono], langs, want, false))
+				cross = append(cross, poolMean(pools[eval.Cross], langs, want, false))
+				multi = append(multi, poolMean(pools[eval.Multi], langs, want, true))
 			}
 			row = append(row, cell(mono, 3), cell(cross, 3), cell(multi, 3))
 		}
