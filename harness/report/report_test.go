@@ -290,7 +290,7 @@ func TestStageNote(t *testing.T) {
 	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}, PairLanguages: map[string]int{"en-en": 5}}
 	r.Stage = &StageInfo{Experiment: "base", Cell: "b.t.seed1", QueryLangs: map[string]int{"de": 1, "el": 1, "en": 1}}
 	got := zeroShotNote([]*CellResult{r}, "d")
-	want := "Stage 1 (base/b.t.seed1) trained on de el en; fine-tuning on en (held out of fine-tuning: de); zero-shot for fine-tuning (the base saw them, the fine-tuning data did not): de. Zero-shot languages (in no training data): none."
+	want := "Stage 1 (base/b.t.seed1) trained on de el en; fine-tuning data in en (held out of fine-tuning: de); zero-shot for fine-tuning (the base saw them, the fine-tuning data did not): de. Zero-shot languages (in no training data): none."
 	if got != want {
 		t.Errorf("note\n%s\nwant\n%s", got, want)
 	}

@@ -513,7 +513,7 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		note += fmt.Sprintf("Stage 1 (%s) trained on %s; ", name, strings.Join(slices.Sorted(maps.Keys(langs)), " "))
 	}
 	if note != "" {
-		note += "fine-tuning on " + strings.Join(slices.Sorted(maps.Keys(fine)), " ")
+		note += "fine-tuning data in " + strings.Join(slices.Sorted(maps.Keys(fine)), " ")
 		if len(held) > 0 {
 			note += " (held out of fine-tuning: " + strings.Join(slices.Sorted(maps.Keys(held)), " ") + ")"
 		}
