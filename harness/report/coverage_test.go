@@ -83,3 +83,21 @@ func TestUnseen(t *testing.T) {
 		t.Errorf("row %q", tab.Rows[0])
 	}
 }
+
+// Covered languages: those both rows reached as queries and as passages.
+// The hybrid row reached de only as a query, so only en is covered; a
+// cross pool is covered when both its languages are.
+func TestCoveredBy(t *testing.T) {
+	rs := coverageResults()
+	if got := coveredBy(rs[1], rs[0]); !cmp.Equal(got, []string{"en"}) {
+		t.Errorf("covered %v, want [en]", got)
+	}
+	for pool, want := range map[string]bool{"en": true, "de": false, "en-en": true, "en-de": false, "de-en": false} {
+		if got := within(pool, []string{"en"}); got != want {
+			t.Errorf("within(%q) = %v", pool, got)
+		}
+	}
+	if got := coveredNote(rs); !strings.Contains(got, "dual × hybrid: en.") {
+		t.Errorf("note %q", got)
+	}
+}

@@ -28,18 +28,25 @@ const BootstrapReps = 1000
 const ReferenceSampler = "monolingual"
 
 // measure is one quantity on which a row is compared with its baseline:
-// a metric of one setting, over every query or over the queries of the
+// a metric of one setting, over every query, over the queries of the
 // held-out languages only (mono: their pools; cross: the pools of pairs
-// that involve them; multi: their queries).
+// that involve them; multi: their queries), or over the languages both
+// rows' training batches reached (covered: mono and multi, the queries in
+// those languages; cross, the pools of two such languages) — like with
+// like, where coverage differs.
 type measure struct {
 	setting, metric string
 	heldOut         bool
+	covered         bool
 }
 
 func (m measure) String() string {
 	s := m.setting + " " + shortName[m.metric]
-	if m.heldOut {
+	switch {
+	case m.heldOut:
 		s = "held-out " + s
+	case m.covered:
+		s = "covered " + s
 	}
 	return s
 }
@@ -55,6 +62,11 @@ func measures(rs []*CellResult, dataset string) []measure {
 	if len(heldOutIn(rs, dataset)) > 0 {
 		for _, s := range eval.Settings {
 			out = append(out, measure{setting: s, metric: metrics.MAP, heldOut: true})
+		}
+	}
+	if slices.ContainsFunc(rs, func(r *CellResult) bool { return r.Training != nil }) {
+		for _, s := range eval.Settings {
+			out = append(out, measure{setting: s, metric: metrics.MAP, covered: true})
 		}
 	}
 	reading := slices.ContainsFunc(rs, func(r *CellResult) bool {
@@ -93,6 +105,27 @@ func poolOf(key string) string {
 func questionOf(key string) string {
 	_, q, _ := strings.Cut(key, ":")
 	return q
+}
+
+// within reports whether every language of a pool ("X" or "X-Y") is in
+// langs.
+func within(pool string, langs []string) bool {
+	q, c, cross := strings.Cut(pool, "-")
+	return slices.Contains(langs, q) && (!cross || slices.Contains(langs, c))
+}
+
+// coveredBy lists the languages both a and b's training batches reached on
+// the query side and on the passage side.
+func coveredBy(a, b *CellResult) []string {
+	ca, _ := trainingCoverage([]*CellResult{a})
+	cb, _ := trainingCoverage([]*CellResult{b})
+	var out []string
+	for _, l := range ca.Queries {
+		if slices.Contains(ca.Passages, l) && slices.Contains(cb.Queries, l) && slices.Contains(cb.Passages, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // involves reports whether a pool ("X" or "X-Y") has a language in langs.
@@ -201,9 +234,13 @@ func runTests(rs []*CellResult, dataset string) []test {
 			if len(a) == 0 || len(b) == 0 {
 				continue
 			}
+			var covered []string
+			if m.covered {
+				covered = coveredBy(r, base)
+			}
 			keys := make([]string, 0, len(a))
 			for k := range a {
-				if _, ok := b[k]; ok && (!m.heldOut || involves(poolOf(k), held)) {
+				if _, ok := b[k]; ok && (!m.heldOut || involves(poolOf(k), held)) && (!m.covered || within(poolOf(k), covered)) {
 					keys = append(keys, k)
 				}
 			}
@@ -283,6 +320,8 @@ func (m measure) family() string {
 		return "answers"
 	case m.heldOut:
 		return "held-out mAP"
+	case m.covered:
+		return "covered mAP"
 	}
 	return "mAP"
 }
@@ -297,7 +336,7 @@ func marks(tests []test) map[string]map[string]string {
 	}
 	by := map[[2]string]*agg{}
 	for _, t := range tests {
-		if t.measure.metric != metrics.MAP || t.measure.heldOut {
+		if t.measure.metric != metrics.MAP || t.measure.heldOut || t.measure.covered {
 			continue
 		}
 		k := [2]string{t.row, t.measure.setting}
@@ -333,6 +372,34 @@ func marks(tests []test) map[string]map[string]string {
 	return out
 }
 
+// coveredNote says what the covered measures cover, per row: the languages
+// it and its baseline both reached on both sides.
+func coveredNote(rs []*CellResult) string {
+	base := map[string]map[uint64]*CellResult{}
+	for _, r := range rs {
+		if isBaseline(r) {
+			if base[r.Encoder.Name] == nil {
+				base[r.Encoder.Name] = map[uint64]*CellResult{}
+			}
+			base[r.Encoder.Name][r.Seed] = r
+		}
+	}
+	var parts []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		b := base[r.Encoder.Name][r.Seed]
+		if r.Sampler == nil || isBaseline(r) || b == nil || r.Training == nil || seen[r.Row()] {
+			continue
+		}
+		seen[r.Row()] = true
+		parts = append(parts, r.Row()+": "+orNone(coveredBy(r, b)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "covered: only the languages the row and the baseline both reached in training, as queries and as passages (mono and multi: queries in them; cross: pools of two of them) — " + strings.Join(parts, "; ") + "."
+}
+
 // clusteredInterval is the difference of one row and measure over its
 // seeds' tests with the interval of stats.ClusteredMeanDiff: questions
 // resampled together in all their pools and seeds, plus the seeds' spread.
@@ -365,7 +432,7 @@ func SignificanceTable(rs []*CellResult, dataset string) *Table {
 	t := &Table{
 		Title:  dataset + " — paired randomisation tests against " + baselineName(rs) + " (per seed)",
 		Header: []string{"encoder × sampler", "measure", "seed", "queries", "Δ per query", "p", "p (Holm)"},
-		Notes: []string{fmt.Sprintf("Sign-flip test of the mean per-query difference (average precision, EM, F1) that flips each question's differences together, in all its languages and pools: a question's translations are not independent queries (%d permutations, two-sided); Holm–Bonferroni within each family of this table's %d tests: mAP over every query, mAP of the held-out languages, EM and F1.",
+		Notes: []string{fmt.Sprintf("Sign-flip test of the mean per-query difference (average precision, EM, F1) that flips each question's differences together, in all its languages and pools: a question's translations are not independent queries (%d permutations, two-sided); Holm–Bonferroni within each family of this table's %d tests: mAP over every query, mAP of the held-out languages, mAP on the languages both rows reached (covered), EM and F1.",
 			Permutations, len(tests))},
 	}
 	for _, x := range tests {
@@ -402,10 +469,13 @@ func Differences(rs []*CellResult, dataset string) *Table {
 		Title:  dataset + " — difference to " + baselineName(rs) + ": mean over seeds with a 95% interval",
 		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "Δ per seed", "p (Holm) per seed"},
 		Notes: []string{fmt.Sprintf("Δ: the row's metric minus the baseline's, seed by seed (macro over pools for mono and cross), averaged over seeds. The 95%% interval counts questions, not queries, as the sampled unit: a bootstrap over question ids (%d resamples) moves each question with all its languages and pools, in every seed at once (the seeds share the questions), and the seeds' spread around their mean is added for training variation, with Student's t at the Welch–Satterthwaite degrees of freedom.", BootstrapReps),
-			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, EM and F1 — p < 0.05)."},
+			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, mAP on covered languages, EM and F1 — p < 0.05)."},
 	}
 	if held := heldOutIn(rs, dataset); len(held) > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("held-out: the queries of %s (mono), the pools of pairs that involve them (cross), their queries in the multilingual pool (multi).", strings.Join(held, " ")))
+	}
+	if cov := coveredNote(rs); cov != "" {
+		t.Notes = append(t.Notes, cov)
 	}
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
