@@ -280,18 +280,11 @@ func runTests(rs []*CellResult, dataset string) []test {
 		}
 	}
 	tests := make([]test, len(jobs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			j.t.p = stats.ClusterRandomization(j.sums, Permutations, j.t.seed)
-			tests[i] = j.t
-		}()
-	}
-	wg.Wait()
+	onEveryCore(len(jobs), func(i int) {
+		j := jobs[i]
+		j.t.p = stats.ClusterRandomization(j.sums, Permutations, j.t.seed)
+		tests[i] = j.t
+	})
 	// Holm within each family: one family per question asked of the
 	// data, so that adding a question (held-out languages, answers) does
 	// not dilute another's tests.
@@ -400,6 +393,22 @@ func coveredNote(rs []*CellResult) string {
 	return "covered: only the languages the row and the baseline both reached in training, as queries and as passages (mono and multi: queries in them; cross: pools of two of them) — " + strings.Join(parts, "; ") + "."
 }
 
+// onEveryCore calls f(0) … f(n−1), as many at once as there are cores.
+// Each call writes only its own outputs, so the order changes nothing.
+func onEveryCore(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
 // clusteredInterval is the difference of one row and measure over its
 // seeds' tests with the interval of stats.ClusteredMeanDiff: questions
 // resampled together in all their pools and seeds, plus the seeds' spread.
@@ -484,17 +493,9 @@ func Differences(rs []*CellResult, dataset string) *Table {
 		t.Notes = append(t.Notes, c)
 	}
 	intervals := make([]stats.Interval, len(order))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, k := range order {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			intervals[i] = clusteredInterval(by[k], k.m.setting != eval.Multi)
-		}()
-	}
-	wg.Wait()
+	onEveryCore(len(order), func(i int) {
+		intervals[i] = clusteredInterval(by[order[i]], order[i].m.setting != eval.Multi)
+	})
 	for i, k := range order {
 		ts := by[k]
 		var perSeed, ps []string
