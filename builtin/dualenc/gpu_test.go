@@ -3,6 +3,7 @@ package dualenc
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,22 +132,13 @@ func TestFeedForwardCheckpoint(t *testing.T) {
 			t.Fatalf("component %d: %v saved, %v loaded", i, va.Dense[i], vb.Dense[i])
 		}
 	}
-	if slicesEqualZero(e.w2) {
+	if !slices.ContainsFunc(e.w2, func(v float32) bool { return v != 0 }) {
 		t.Error("20 steps left W2 at zero: the block did not train")
 	}
 	_, err := New().Configure(ctx, plugins.EncoderConfig{Params: plugins.Params{"dim": 16.0, "buckets": 512.0, "checkpoint": path}})
 	if err == nil || !strings.Contains(err.Error(), "feed-forward block of width 24") {
 		t.Fatalf("a block-less model loaded a checkpoint with a block: %v", err)
 	}
-}
-
-func slicesEqualZero(x []float32) bool {
-	for _, v := range x {
-		if v != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // Without the gpu build tag, device = "cuda" says how to get the GPU path;

@@ -203,8 +203,10 @@ func significance(rs []*CellResult, dataset string) []test {
 	return tests
 }
 
-func runTests(rs []*CellResult, dataset string) []test {
-	ref := map[string]map[uint64]*CellResult{} // encoder → seed → baseline cell
+// baselineCells maps encoder → seed → the baseline cell a row of that
+// encoder and seed is compared with.
+func baselineCells(rs []*CellResult) map[string]map[uint64]*CellResult {
+	ref := map[string]map[uint64]*CellResult{}
 	for _, r := range rs {
 		if isBaseline(r) {
 			if ref[r.Encoder.Name] == nil {
@@ -213,6 +215,11 @@ func runTests(rs []*CellResult, dataset string) []test {
 			ref[r.Encoder.Name][r.Seed] = r
 		}
 	}
+	return ref
+}
+
+func runTests(rs []*CellResult, dataset string) []test {
+	ref := baselineCells(rs)
 	held := heldOutIn(rs, dataset)
 	ms := measures(rs, dataset)
 	// Gather the paired samples in a fixed order, then test them on every
@@ -368,15 +375,7 @@ func marks(tests []test) map[string]map[string]string {
 // coveredNote says what the covered measures cover, per row: the languages
 // it and its baseline both reached on both sides.
 func coveredNote(rs []*CellResult) string {
-	base := map[string]map[uint64]*CellResult{}
-	for _, r := range rs {
-		if isBaseline(r) {
-			if base[r.Encoder.Name] == nil {
-				base[r.Encoder.Name] = map[uint64]*CellResult{}
-			}
-			base[r.Encoder.Name][r.Seed] = r
-		}
-	}
+	base := baselineCells(rs)
 	var parts []string
 	seen := map[string]bool{}
 	for _, r := range rs {
@@ -526,29 +525,18 @@ func Differences(rs []*CellResult, dataset string) *Table {
 // and those trained only in monolingual pairs, from the cells' training
 // records.
 func zeroShotNote(rs []*CellResult, dataset string) string {
-	trained, cross := map[string]bool{}, map[string]bool{}
+	fine, held, any := fineTuningLanguages(rs)
+	trained, cross := maps.Clone(fine), map[string]bool{}
 	stages := map[string]*StageInfo{}
-	fine, held := map[string]bool{}, map[string]bool{}
-	any := false
 	for _, r := range rs {
 		if r.Training == nil {
 			continue
-		}
-		any = true
-		for l := range r.Training.QueryLangs {
-			trained[l], fine[l] = true, true
-		}
-		for l := range r.Training.PassageLangs {
-			trained[l], fine[l] = true, true
 		}
 		for pair := range r.Training.PairLanguages {
 			q, p, _ := strings.Cut(pair, "-")
 			if q != p {
 				cross[q], cross[p] = true, true
 			}
-		}
-		for _, l := range r.HeldOut {
-			held[l] = true
 		}
 		if st := r.Stage; st != nil {
 			stages[st.Experiment+"/"+st.Cell] = st
@@ -609,6 +597,29 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		note += "; trained in monolingual pairs only (zero-shot for cross-lingual pairs): " + strings.Join(monoOnly, " ")
 	}
 	return note + "."
+}
+
+// fineTuningLanguages is what the trained results' data had: the
+// languages of their training queries and passages, and those held out;
+// trained is false when no result was trained.
+func fineTuningLanguages(rs []*CellResult) (fine, held map[string]bool, trained bool) {
+	fine, held = map[string]bool{}, map[string]bool{}
+	for _, r := range rs {
+		if r.Training == nil {
+			continue
+		}
+		trained = true
+		for l := range r.Training.QueryLangs {
+			fine[l] = true
+		}
+		for l := range r.Training.PassageLangs {
+			fine[l] = true
+		}
+		for _, l := range r.HeldOut {
+			held[l] = true
+		}
+	}
+	return fine, held, trained
 }
 
 func orNone(l []string) string {

@@ -347,8 +347,9 @@ func LanguageDifferences(rs []*CellResult, dataset string) *Table {
 		}
 		return s / float64(len(x)), true
 	}
-	reached := func(g group, lang string) string {
-		c, ok := trainingCoverage(g.results)
+	// reached says whether coverage c (ok: the row trained) has lang on
+	// the query and the passage side.
+	reached := func(c Coverage, ok bool, lang string) string {
 		if !ok {
 			return "-"
 		}
@@ -365,6 +366,8 @@ func LanguageDifferences(rs []*CellResult, dataset string) *Table {
 		if !ok || g.row == b.row {
 			continue
 		}
+		rowCov, rowTrained := trainingCoverage(g.results)
+		baseCov, baseTrained := trainingCoverage(b.results)
 		for _, lang := range g.results[0].Datasets[dataset].Languages {
 			row := []string{g.row, lang}
 			rm, rc, rx, _, _, _ := languageValues(g, dataset, lang)
@@ -378,7 +381,7 @@ func LanguageDifferences(rs []*CellResult, dataset string) *Table {
 				}
 				row = append(row, fmt.Sprintf("%+.3f", a-c))
 			}
-			t.Rows = append(t.Rows, append(row, reached(g, lang), reached(b, lang)))
+			t.Rows = append(t.Rows, append(row, reached(rowCov, rowTrained, lang), reached(baseCov, baseTrained, lang)))
 		}
 	}
 	if len(t.Rows) == 0 {
@@ -412,22 +415,8 @@ func HeldOut(rs []*CellResult, dataset string) *Table {
 // fine-tuning as the held-out ones, reported apart from those. Nil when
 // there are none, or no row was fine-tuned from a stage.
 func Unseen(rs []*CellResult, dataset string) *Table {
-	fine, held, staged := map[string]bool{}, map[string]bool{}, false
-	for _, r := range rs {
-		if r.Training == nil {
-			continue
-		}
-		staged = staged || r.Stage != nil
-		for l := range r.Training.QueryLangs {
-			fine[l] = true
-		}
-		for l := range r.Training.PassageLangs {
-			fine[l] = true
-		}
-		for _, l := range r.HeldOut {
-			held[l] = true
-		}
-	}
+	fine, held, _ := fineTuningLanguages(rs)
+	staged := slices.ContainsFunc(rs, func(r *CellResult) bool { return r.Training != nil && r.Stage != nil })
 	var unseen []string
 	for _, g := range groups(rs) {
 		for _, l := range g.results[0].Datasets[dataset].Languages {

@@ -31,36 +31,21 @@ var (
 )
 
 func open(what string, names []string) (uintptr, error) {
+	// XLBENCH_CUDA_LIBS's folders, then the bare names (the loader's
+	// search path: "" joins to the name alone), then the toolkit's.
 	var dirs []string
 	if env := os.Getenv("XLBENCH_CUDA_LIBS"); env != "" {
-		dirs = append(dirs, filepath.SplitList(env)...)
+		dirs = filepath.SplitList(env)
 	}
+	dirs = append(append(dirs, ""), toolkitDirs...)
 	var tried []string
-	try := func(path string) (uintptr, bool) {
-		h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-		if err != nil {
-			tried = append(tried, path)
-			return 0, false
-		}
-		return h, true
-	}
 	for _, d := range dirs {
 		for _, n := range names {
-			if h, ok := try(filepath.Join(d, n)); ok {
+			path := filepath.Join(d, n)
+			if h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL); err == nil {
 				return h, nil
 			}
-		}
-	}
-	for _, n := range names {
-		if h, ok := try(n); ok {
-			return h, nil
-		}
-	}
-	for _, d := range toolkitDirs {
-		for _, n := range names {
-			if h, ok := try(filepath.Join(d, n)); ok {
-				return h, nil
-			}
+			tried = append(tried, path)
 		}
 	}
 	return 0, fmt.Errorf("cannot load %s (%s): no GPU driver or CUDA toolkit here? Tried %s; set XLBENCH_CUDA_LIBS to the folder that holds it",
