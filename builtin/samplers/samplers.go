@@ -11,9 +11,10 @@
 //
 // Groups within a batch are distinct (they are drawn in shuffled passes), so
 // no query meets its own group as a negative. Translation groups (one
-// sentence in several languages) give cross-lingual pairs only. Every
-// sampler takes a languages parameter that restricts its pairs to those
-// languages (LAReQA's En-En is the monolingual sampler on ["en"]).
+// sentence in several languages) give cross-lingual pairs only. A sampler
+// is restricted to some languages by the spec's languages attribute: the
+// harness offers it only the pairs in them (LAReQA's En-En is the
+// monolingual sampler on ["en"]).
 package samplers
 
 import (
@@ -25,13 +26,7 @@ import (
 )
 
 // Version is the version of the built-in samplers.
-const Version = "1.1.0"
-
-// languagesParam restricts a sampler to some languages.
-var languagesParam = plugins.ParamSpec{
-	Name: "languages", Type: plugins.ParamStringList, Default: []string{},
-	Description: "only pairs whose query and passage languages are both in this list (empty: every language)",
-}
+const Version = "1.2.0"
 
 // Monolingual returns the X-X-mono sampler.
 func Monolingual() sdk.SamplerDef {
@@ -40,7 +35,6 @@ func Monolingual() sdk.SamplerDef {
 			Name:        "monolingual",
 			Version:     Version,
 			Description: "every batch in one language, chosen uniformly per batch (X-X-mono)",
-			Params:      []plugins.ParamSpec{languagesParam},
 		},
 		New: func(cfg plugins.SamplerConfig) (sdk.BatchFunc, error) {
 			m, err := newMixer(cfg, true, false)
@@ -59,7 +53,6 @@ func CrossLingual() sdk.SamplerDef {
 			Name:        "cross-lingual",
 			Version:     Version,
 			Description: "every pair with query and passage in two different languages (X-Y)",
-			Params:      []plugins.ParamSpec{languagesParam},
 		},
 		New: func(cfg plugins.SamplerConfig) (sdk.BatchFunc, error) {
 			m, err := newMixer(cfg, false, true)
@@ -82,7 +75,7 @@ func Hybrid() sdk.SamplerDef {
 				Name: "alpha", Type: plugins.ParamNumber, Default: 0.5,
 				Min: plugins.Bound(0), Max: plugins.Bound(1),
 				Description: "probability that a batch is monolingual",
-			}, languagesParam},
+			}},
 		},
 		New: func(cfg plugins.SamplerConfig) (sdk.BatchFunc, error) {
 			alpha := cfg.Params.Float("alpha")
@@ -113,7 +106,7 @@ type mixer struct {
 }
 
 func newMixer(cfg plugins.SamplerConfig, needMono, needCross bool) (*mixer, error) {
-	ix := sdk.NewCorpusIndex(sdk.Restrict(cfg.Corpus, cfg.Params.Strings("languages")))
+	ix := sdk.NewCorpusIndex(cfg.Corpus)
 	m := &mixer{rng: sdk.Rand(cfg.Seed), groups: ix.Groups, size: cfg.BatchSize, mono: map[string]*sdk.Cycle{}}
 	for _, l := range ix.MonoLangs {
 		// A language with fewer groups than a batch would repeat a group

@@ -195,18 +195,19 @@ func keys(m map[string]int) []string {
 	return out
 }
 
-// TestLanguagesParam: a sampler restricted to some languages takes pairs in
-// those languages only; the monolingual sampler on ["en"] is LAReQA's
-// En-En fine-tuning.
-func TestLanguagesParam(t *testing.T) {
+// TestRestrictedCorpus: offered a corpus restricted to some languages (as
+// the harness offers a sampler with a languages attribute), a sampler
+// takes pairs in those languages only; the monolingual sampler on ["en"]
+// is LAReQA's En-En fine-tuning.
+func TestRestrictedCorpus(t *testing.T) {
 	c := corpus(200, qlangs, plangs, 100)
-	enEn := draw(t, Monolingual(), plugins.SamplerConfig{Corpus: c, BatchSize: 16, Seed: 3, Params: plugins.Params{"languages": []string{"en"}}}, 50)
+	enEn := draw(t, Monolingual(), plugins.SamplerConfig{Corpus: sdk.Restrict(c, []string{"en"}), BatchSize: 16, Seed: 3}, 50)
 	for _, b := range enEn {
 		if !b.Monolingual() || b[0].QueryLang != "en" {
 			t.Fatalf("En-En batch %v", b)
 		}
 	}
-	cross := draw(t, CrossLingual(), plugins.SamplerConfig{Corpus: c, BatchSize: 16, Seed: 3, Params: plugins.Params{"languages": []string{"de", "es"}}}, 50)
+	cross := draw(t, CrossLingual(), plugins.SamplerConfig{Corpus: sdk.Restrict(c, []string{"de", "es"}), BatchSize: 16, Seed: 3}, 50)
 	for _, b := range cross {
 		for _, p := range b {
 			if !slices.Contains([]string{"de", "es"}, p.QueryLang) || !slices.Contains([]string{"de", "es"}, p.PassageLang) || p.QueryLang == p.PassageLang {
@@ -215,7 +216,7 @@ func TestLanguagesParam(t *testing.T) {
 		}
 	}
 	s := sdk.NewSampler(Monolingual())
-	err := s.Start(context.Background(), plugins.SamplerConfig{Corpus: c, BatchSize: 16, Seed: 3, Params: plugins.Params{"languages": []string{"el"}}})
+	err := s.Start(context.Background(), plugins.SamplerConfig{Corpus: sdk.Restrict(c, []string{"el"}), BatchSize: 16, Seed: 3})
 	if err == nil {
 		t.Fatal("a language with no groups gave monolingual batches")
 	}

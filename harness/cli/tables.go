@@ -42,8 +42,11 @@ func (t *tableFlags) check() ([]string, error) {
 }
 
 func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) error {
-	if v := report.Validation(rs); v != nil {
-		if err := v.Render(a.Stdout, tf.format); err != nil {
+	for _, t := range []*report.Table{report.Settings(rs), report.Validation(rs)} {
+		if t == nil {
+			continue
+		}
+		if err := t.Render(a.Stdout, tf.format); err != nil {
 			return err
 		}
 	}

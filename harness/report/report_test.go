@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/train"
+	"github.com/xlbench/xlbench/plugins"
 )
 
 func result(cell, sampler string, seed uint64, mapMono, dist float64) *CellResult {
@@ -284,6 +286,37 @@ func TestValidationTable(t *testing.T) {
 	}
 }
 
+// TestSettingsTable: one row per encoder × sampler with its length, its
+// sampler's languages and params, its encoder's params and the mean
+// lowest validation loss over seeds.
+func TestSettingsTable(t *testing.T) {
+	var rs []*CellResult
+	for seed, low := range map[uint64]float64{1: 1.5, 2: 1.7} {
+		r := result(fmt.Sprintf("dual.hybrid.seed%d", seed), "hybrid", seed, 0.5, 10)
+		r.Sampler.Languages, r.Sampler.Params = []string{"de", "es"}, plugins.Params{"alpha": 0.5}
+		r.Encoder.Params = plugins.Params{"lr": 0.003, "dim": 128.0, "temperature": 0.05}
+		r.Training = &train.Record{Steps: 20, BatchSize: 4, ValidationPairs: 7,
+			Validation: []train.ValidationPoint{{Step: 0, Loss: 3}, {Step: 10 * int(seed), Loss: low}, {Step: 20, Loss: 1.75}}}
+		rs = append(rs, r)
+	}
+	slices.SortFunc(rs, func(a, b *CellResult) int { return int(a.Seed) - int(b.Seed) })
+	mono := result("dual.mono.seed1", "mono", 1, 0.5, 10)
+	mono.Encoder.Params = plugins.Params{"lr": 0.001, "dim": 64.0, "temperature": 0.05}
+	mono.Training = &train.Record{Steps: 30, BatchSize: 4}
+	bm := result("bm25", "", 1, 0.5, 10)
+	tab := Settings(append(rs, mono, bm))
+	want := [][]string{
+		{"e/dual × hybrid", "20", "4", "de es", "alpha=0.5", "dim=128 lr=0.003", "7", "1.6000 ± 0.1414", "15 ± 7"},
+		{"e/dual × mono", "30", "4", "all", "", "dim=64 lr=0.001", "–", "–", "–"},
+	}
+	if diff := cmp.Diff(want, tab.Rows); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if Settings([]*CellResult{bm}) != nil {
+		t.Error("a settings table with nothing trained")
+	}
+}
+
 // TestStageNote: under a staged experiment's tables, the note names what
 // each stage trained on and what fine-tuning never saw.
 func TestStageNote(t *testing.T) {
@@ -323,5 +356,27 @@ func TestPerQueryPublishedWithResult(t *testing.T) {
 	}
 	if _, err := Read(out, "e", "c.seed1"); err == nil || !strings.Contains(err.Error(), "is not the per-query file written with this result") {
 		t.Fatalf("mismatched per-query file: %v", err)
+	}
+}
+
+// TestTrainOnlyResult: a cell that trains and evaluates nothing (a tuning
+// run's stage) is read back without metrics; any other result without
+// metrics is refused.
+func TestTrainOnlyResult(t *testing.T) {
+	out := t.TempDir()
+	r := &CellResult{Experiment: "tune", Cell: "base.t.seed1", Complete: true, Training: &train.Record{Steps: 3}}
+	if _, err := Write(out, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(out, "tune", "base.t.seed1")
+	if err != nil || got == nil || got.Training.Steps != 3 {
+		t.Fatalf("train-only result read as %+v, %v", got, err)
+	}
+	r = &CellResult{Experiment: "tune", Cell: "bm25.seed1", Complete: true}
+	if _, err := Write(out, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(out, "tune", "bm25.seed1"); err == nil || !strings.Contains(err.Error(), "result has no metrics") {
+		t.Fatalf("a result with neither training nor metrics read with err = %v", err)
 	}
 }

@@ -38,6 +38,8 @@ type Component struct {
 	PluginName    string         `json:"plugin_name"`
 	PluginVersion string         `json:"plugin_version"`
 	Params        plugins.Params `json:"params"`
+	// Languages restricts a sampler's pairs (spec attribute languages).
+	Languages []string `json:"languages,omitempty"`
 }
 
 // DatasetInfo records the size of an evaluated dataset.
@@ -232,7 +234,10 @@ func readFile(f string) (*CellResult, error) {
 	if !r.Complete {
 		return nil, fmt.Errorf("%s: result is marked incomplete", f)
 	}
-	if err := checkMetrics(data); err != nil {
+	// A cell that trains and evaluates nothing (a tuning run, a stage of
+	// one) has no metrics by design; any other result must have them.
+	trainOnly := r.Training != nil && len(r.Datasets) == 0
+	if err := checkMetrics(data); err != nil && !(trainOnly && len(r.Metrics) == 0) {
 		return nil, fmt.Errorf("%s: %w", f, err)
 	}
 	pq := filepath.Join(filepath.Dir(f), PerQueryFile)

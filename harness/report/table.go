@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/plugins"
 )
 
 // Formats lists the output formats of tables.
@@ -479,6 +481,73 @@ func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) f
 		return math.NaN()
 	}
 	return sum / n
+}
+
+// Settings builds the table of each trained row's training settings (one
+// row per encoder × sampler, over its seeds): training length, batch size,
+// the sampler's languages and params, the encoder's learning rate and the
+// encoder params that differ between rows, and the validation loss it
+// reached; nil when nothing was trained.
+func Settings(rs []*CellResult) *Table {
+	t := &Table{Title: "training settings per row",
+		Header: []string{"row", "steps", "batch", "sampler languages", "sampler params", "encoder params", "validation pairs", "lowest validation loss", "at step"},
+		Notes: []string{"Each row's steps and learning rate as chosen on held-out training data (specs/tune-lengths.hcl), never on the evaluation sets; the validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
+	var trained []group
+	for _, g := range groups(rs) {
+		if g.results[0].Training != nil {
+			trained = append(trained, g)
+		}
+	}
+	// The encoder params worth a column: lr, and any that differ.
+	show := map[string]bool{"lr": true}
+	for _, g := range trained {
+		for k, v := range g.results[0].Encoder.Params {
+			if !reflect.DeepEqual(v, trained[0].results[0].Encoder.Params[k]) {
+				show[k] = true
+			}
+		}
+	}
+	for _, g := range trained {
+		r := g.results[0]
+		langs, sparams := "all", ""
+		if r.Sampler != nil {
+			if len(r.Sampler.Languages) > 0 {
+				langs = strings.Join(r.Sampler.Languages, " ")
+			}
+			sparams = formatParams(r.Sampler.Params)
+		}
+		eparams := plugins.Params{}
+		for k, v := range r.Encoder.Params {
+			if show[k] {
+				eparams[k] = v
+			}
+		}
+		var lows, at []float64
+		for _, x := range g.results {
+			if best, ok := x.Training.LowestValidation(); ok {
+				lows, at = append(lows, best.Loss), append(at, float64(best.Step))
+			}
+		}
+		pairs, low, step := "–", "–", "–"
+		if len(lows) > 0 {
+			pairs, low, step = fmt.Sprint(r.Training.ValidationPairs), cell(lows, 4), cell(at, 0)
+		}
+		t.Rows = append(t.Rows, []string{r.Experiment + "/" + g.row, fmt.Sprint(r.Training.Steps), fmt.Sprint(r.Training.BatchSize),
+			langs, sparams, formatParams(eparams), pairs, low, step})
+	}
+	if len(t.Rows) == 0 {
+		return nil
+	}
+	return t
+}
+
+// formatParams writes params as "name=value" in name order.
+func formatParams(ps plugins.Params) string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(ps)) {
+		out = append(out, fmt.Sprintf("%s=%v", k, ps[k]))
+	}
+	return strings.Join(out, " ")
 }
 
 // Validation builds the table of the validation losses measured over

@@ -32,10 +32,12 @@ type Inputs struct {
 	Epochs     float64         `json:"epochs,omitempty"`
 	Encoder    ComponentInput  `json:"encoder"`
 	Sampler    *ComponentInput `json:"sampler,omitempty"`
-	Reader     *ComponentInput `json:"reader,omitempty"`
-	ReadTopK   int             `json:"read_top_k,omitempty"`
-	Train      []DatasetInput  `json:"train,omitempty"`
-	HeldOut    []string        `json:"held_out,omitempty"`
+	// SamplerLanguages restricts the sampler's pairs and validation.
+	SamplerLanguages []string        `json:"sampler_languages,omitempty"`
+	Reader           *ComponentInput `json:"reader,omitempty"`
+	ReadTopK         int             `json:"read_top_k,omitempty"`
+	Train            []DatasetInput  `json:"train,omitempty"`
+	HeldOut          []string        `json:"held_out,omitempty"`
 	// Validation is the share of training groups set aside, measured
 	// every ValidateEvery steps.
 	Validation    float64 `json:"validation,omitempty"`
@@ -171,7 +173,8 @@ func (r *Runner) CellInputs(cell Cell, self string) (*Inputs, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.Sampler, in.BatchSize, in.Steps, in.Epochs = &s, e.BatchSize, e.Steps, e.Epochs
+		in.Sampler, in.BatchSize, in.SamplerLanguages = &s, e.BatchSize, cell.Sampler.Languages
+		in.Steps, in.Epochs = e.Length(cell.Sampler)
 	}
 	if len(e.Readers) > 0 {
 		rd, err := r.sums.component(e.Readers[0], self)

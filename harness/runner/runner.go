@@ -382,17 +382,17 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 		return err
 	}
 	defer stopSampler()
-	steps := cell.Experiment.Steps
+	steps, epochs := cell.Experiment.Length(cell.Sampler)
 	if steps == 0 {
-		steps = train.StepsFor(cell.Experiment.Epochs, len(corpus.Groups), cell.Experiment.BatchSize)
+		steps = train.StepsFor(epochs, len(corpus.Groups), cell.Experiment.BatchSize)
 		if steps > spec.MaxSteps {
 			return fmt.Errorf("%g epochs of %d groups in batches of %d is %d steps, more than the %d a cell may take",
-				cell.Experiment.Epochs, len(corpus.Groups), cell.Experiment.BatchSize, steps, spec.MaxSteps)
+				epochs, len(corpus.Groups), cell.Experiment.BatchSize, steps, spec.MaxSteps)
 		}
 	}
 	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
 		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
-		SamplerParams: cell.Sampler.Checked, Label: cell.Name, Progress: r.progress(), ValidateEvery: validateEvery(cell.Experiment, steps),
+		SamplerParams: cell.Sampler.Checked, Languages: cell.Sampler.Languages, Label: cell.Name, Progress: r.progress(), ValidateEvery: validateEvery(cell.Experiment, steps),
 		Observe: cell.Sampler.Info.ObservesTraining,
 		OnStep: func(step int, loss float64) {
 			run.status(fmt.Sprintf("training, step %d/%d, loss %.3f", step, steps, loss))
@@ -513,7 +513,8 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 }
 
 func component(c *spec.Component) report.Component {
-	return report.Component{Name: c.Name, Plugin: c.Written, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked}
+	return report.Component{Name: c.Name, Plugin: c.Written, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked,
+		Languages: c.Languages}
 }
 
 // storeCell assembles the cell's result and writes it with its per-query

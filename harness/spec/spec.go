@@ -11,8 +11,13 @@
 //	  params = { k1 = 0.9, b = 0.4 }
 //	}
 //	sampler "hybrid" {
-//	  plugin = "builtin:hybrid"
-//	  params = { alpha = 0.5 }
+//	  plugin    = "builtin:hybrid"
+//	  params    = { alpha = 0.5 }
+//	  languages = ["de", "es"]      # optional: the harness hands the sampler
+//	                                # only pairs with both sides in these
+//	                                # languages and validates it on them
+//	  steps     = 3000              # optional: this sampler's training length,
+//	                                # in place of the experiment's
 //	}
 //	reader "span" {
 //	  plugin = "builtin:reader"     # extractive QA, trained on the train datasets
@@ -89,6 +94,15 @@ const (
 	RoleTrain    = dataset.RoleTrain
 )
 
+// Length is how long sampler trains in e: the sampler's own steps when it
+// sets them, else the experiment's steps or epochs (one of the two is 0).
+func (e *Experiment) Length(sampler *Component) (steps int, epochs float64) {
+	if sampler != nil && sampler.Steps > 0 {
+		return sampler.Steps, 0
+	}
+	return e.Steps, e.Epochs
+}
+
 // Decl is the dataset as its loader needs it.
 func (d *Dataset) Decl() dataset.Decl {
 	return dataset.Decl{Name: d.Name, Path: d.Path, Languages: d.Languages}
@@ -109,6 +123,15 @@ type Component struct {
 	Params      plugins.Params
 	ParamRanges map[string]hcl.Range
 	Range       hcl.Range
+	// Languages (a sampler's, sorted; empty: every language) restricts
+	// the pairs the harness offers the sampler, and the validation pairs
+	// its cells are measured on, to those with query and passage both in
+	// the list: the way to give samplers the same languages.
+	Languages []string
+	// Steps (a sampler's; 0: the experiment's) is its training length in
+	// every experiment that uses it: each sampler's length can be chosen
+	// by its own validation loss.
+	Steps int
 	// Set by Check: the plugin's description and the params with defaults.
 	Info    plugins.Info
 	Checked plugins.Params
@@ -169,6 +192,8 @@ var datasetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 var componentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "plugin", Required: true},
 	{Name: "params"},
+	{Name: "languages"},
+	{Name: "steps"},
 }}
 
 var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -438,7 +463,45 @@ func decodeComponent(b *hcl.Block) (*Component, hcl.Diagnostics) {
 			c.ParamRanges[name] = hcl.RangeBetween(kv.Key.Range(), kv.Value.Range())
 		}
 	}
+	diags = append(diags, c.decodeSamplerAttrs(content)...)
 	return c, diags
+}
+
+// decodeSamplerAttrs reads the attributes only a sampler block has:
+// languages and steps.
+func (c *Component) decodeSamplerAttrs(content *hcl.BodyContent) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range []string{"languages", "steps"} {
+		if a := content.Attributes[name]; a != nil && c.Kind != plugins.KindSampler {
+			diags = append(diags, attrError(a, "Unsupported argument",
+				fmt.Sprintf("%s is set on sampler blocks only: it decides which pairs a sampler is offered and how long it trains.", name)))
+		}
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+	if a := content.Attributes["languages"]; a != nil {
+		diags = append(diags, stringListAttr(a, &c.Languages)...)
+		for _, l := range c.Languages {
+			if !languageCode.MatchString(l) {
+				diags = append(diags, attrError(a, "Invalid language", fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
+			}
+		}
+		if len(c.Languages) == 0 && !diags.HasErrors() {
+			diags = append(diags, attrError(a, "No languages", "languages lists the languages the sampler may use; leave it out for every language."))
+		}
+		slices.Sort(c.Languages)
+		c.Languages = slices.Compact(c.Languages)
+	}
+	if a := content.Attributes["steps"]; a != nil {
+		var f float64
+		diags = append(diags, numberAttr(a, &f)...)
+		if f < 1 || f > MaxSteps || f != math.Trunc(f) {
+			diags = append(diags, attrError(a, "Invalid steps", fmt.Sprintf("steps is an integer from 1 to %d.", MaxSteps)))
+		}
+		c.Steps = int(f)
+	}
+	return diags
 }
 
 func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {

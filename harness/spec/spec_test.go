@@ -103,6 +103,12 @@ func TestDiagnostics(t *testing.T) {
 			`testdata/hostile.hcl:36:16: error: Invalid batch size: The batch size is an integer from 1 to 65536`,
 			`testdata/hostile.hcl:42:14: error: Invalid epochs: epochs is a positive number, at most 1000`,
 		}},
+		{"sampler-attrs.hcl", false, []string{
+			`testdata/sampler-attrs.hcl:3:15: error: Unsupported argument: languages is set on sampler blocks only`,
+			`testdata/sampler-attrs.hcl:14:15: error: Invalid language: "German" is not a language code`,
+			`testdata/sampler-attrs.hcl:15:15: error: Invalid steps: steps is an integer from 1 to 10000000`,
+			`testdata/sampler-attrs.hcl:20:15: error: No languages`,
+		}},
 		{"trainoneval.hcl", false, []string{
 			`testdata/trainoneval.hcl:4:12: error: Dataset role not supported by its format: Format "lareqa" can be used for evaluate only, not "train"`,
 		}},
@@ -150,5 +156,26 @@ func TestCaretUnderRange(t *testing.T) {
 	WriteDiagnostics(&buf, s.Files, diags)
 	if !strings.Contains(buf.String(), "     2 |   fromat = \"lareqa\"\n       |   ^^^^^^\n") {
 		t.Errorf("source excerpt missing or misplaced:\n%s", buf.String())
+	}
+}
+
+// TestSamplerLanguagesAndSteps: a sampler's languages are sorted and
+// deduplicated, and its steps replace the experiment's training length.
+func TestSamplerLanguagesAndSteps(t *testing.T) {
+	s, _ := Parse("testdata/sampler-attrs.hcl")
+	mono := find(s.Samplers, "mono")
+	if mono == nil || !cmp.Equal([]string{"de", "es"}, mono.Languages) || mono.Steps != 300 {
+		t.Fatalf("sampler mono = %+v", mono)
+	}
+	e := &Experiment{Steps: 2000}
+	if steps, epochs := e.Length(mono); steps != 300 || epochs != 0 {
+		t.Errorf("mono trains %d steps, %g epochs; want 300, 0", steps, epochs)
+	}
+	if steps, _ := e.Length(&Component{}); steps != 2000 {
+		t.Errorf("a sampler without steps trains %d steps, want the experiment's 2000", steps)
+	}
+	e = &Experiment{Epochs: 1.5}
+	if steps, epochs := e.Length(nil); steps != 0 || epochs != 1.5 {
+		t.Errorf("no sampler: %d steps, %g epochs; want the experiment's 1.5 epochs", steps, epochs)
 	}
 }

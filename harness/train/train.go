@@ -20,6 +20,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk"
 	"github.com/xlbench/xlbench/plugins/transport"
 )
 
@@ -43,6 +44,9 @@ type Corpus struct {
 	// Validation holds the pairs set aside for the validation loss, in a
 	// fixed order; the encoder never trains on their groups.
 	Validation []ValidationPair
+	// validationGroups are the set-aside groups, in Validation's order,
+	// from which ValidationPairs draws a restricted set.
+	validationGroups []validationGroup
 }
 
 // Build numbers the groups of the corpora and gathers their texts, leaving
@@ -69,7 +73,11 @@ func Build(corpora []*dataset.TrainCorpus, heldOut []string, validation float64)
 				continue
 			}
 			if validation > 0 && unitHash(tc.Name+"\x00"+g.Key) < validation {
-				c.Validation = append(c.Validation, validationPair(tc.Name, g, queries, passages))
+				vg := validationGroup{corpus: tc.Name, group: g, queries: queries, passages: passages}
+				if p, ok := vg.pair(nil); ok {
+					c.Validation = append(c.Validation, p)
+					c.validationGroups = append(c.validationGroups, vg)
+				}
 				continue
 			}
 			id := uint32(len(c.Groups))
@@ -213,6 +221,11 @@ type Options struct {
 	// Validation pairs before training, every ValidateEvery steps and at
 	// the end; the trainer must then encode (Embedder).
 	ValidateEvery int
+	// Languages, when set, restricts the sampler to pairs with query and
+	// passage both in these languages (the sampler is offered only those,
+	// and a batch with another pair is refused), and the validation loss
+	// to ValidationPairs(Languages).
+	Languages []string
 	// Observe sends the sampler feedback after every chunk of steps (the
 	// sampler declared Info.ObservesTraining and must be a
 	// plugins.Observer): the loss of each step and the mean loss per
@@ -275,7 +288,15 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	if err := enc.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: c.Groups}); err != nil {
 		return nil, fmt.Errorf("loading the corpus into the encoder: %w", err)
 	}
-	err := s.Start(ctx, plugins.SamplerConfig{Corpus: c.Summary, BatchSize: opt.BatchSize, Params: opt.SamplerParams, Seed: opt.Seed})
+	validation := c.ValidationPairs(opt.Languages)
+	if opt.ValidateEvery > 0 && len(validation) == 0 {
+		return nil, fmt.Errorf("no validation pair has both sides in %s", strings.Join(opt.Languages, " "))
+	}
+	summary := sdk.Restrict(c.Summary, opt.Languages)
+	if len(summary.Groups) == 0 {
+		return nil, fmt.Errorf("no training group offers a pair with both sides in %s", strings.Join(opt.Languages, " "))
+	}
+	err := s.Start(ctx, plugins.SamplerConfig{Corpus: summary, BatchSize: opt.BatchSize, Params: opt.SamplerParams, Seed: opt.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sampler: %w", err)
 	}
@@ -295,7 +316,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 		if embedder, ok = enc.(Embedder); !ok {
 			return nil, fmt.Errorf("the validation loss needs an encoder that encodes")
 		}
-		rec.ValidationPairs = len(c.Validation)
+		rec.ValidationPairs = len(validation)
 	}
 	var validating time.Duration
 	validate := func(step int) error {
@@ -304,13 +325,13 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 		}
 		t0 := time.Now()
 		defer func() { validating += time.Since(t0) }()
-		loss, err := ValidationLoss(ctx, embedder, c.Validation, opt.BatchSize)
+		loss, err := ValidationLoss(ctx, embedder, validation, opt.BatchSize)
 		if err != nil {
 			return fmt.Errorf("step %d: %w", step, err)
 		}
 		rec.Validation = append(rec.Validation, ValidationPoint{Step: step, Loss: loss})
 		if opt.Progress != nil {
-			fmt.Fprintf(opt.Progress, "%s: step %d/%d validation loss %.4f (%d pairs)\n", opt.Label, step, opt.Steps, loss, len(c.Validation))
+			fmt.Fprintf(opt.Progress, "%s: step %d/%d validation loss %.4f (%d pairs)\n", opt.Label, step, opt.Steps, loss, len(validation))
 		}
 		return nil
 	}
@@ -341,7 +362,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			if len(b) != opt.BatchSize {
 				return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+i+1, len(b), opt.BatchSize)
 			}
-			if err := c.checkBatch(b); err != nil {
+			if err := c.checkBatch(b, opt.Languages); err != nil {
 				return nil, fmt.Errorf("step %d: sampler: %w", step+i+1, err)
 			}
 		}
@@ -423,10 +444,14 @@ func Feedback(first int, chunk []plugins.Batch, steps []plugins.TrainStepResult)
 }
 
 // checkBatch refuses pairs that a group does not offer: an unknown group,
-// a language it lacks on a side, or a same-language pair of a translation
-// group (a sentence matched with itself).
-func (c *Corpus) checkBatch(b plugins.Batch) error {
+// a language it lacks on a side, a same-language pair of a translation
+// group (a sentence matched with itself), and pairs outside the sampler's
+// languages (when it has some).
+func (c *Corpus) checkBatch(b plugins.Batch, langs []string) error {
 	for i, p := range b {
+		if len(langs) > 0 && !(slices.Contains(langs, p.QueryLang) && slices.Contains(langs, p.PassageLang)) {
+			return fmt.Errorf("pair %d is in %s-%s; the sampler is restricted to %s", i, p.QueryLang, p.PassageLang, strings.Join(langs, " "))
+		}
 		if int(p.Group) >= len(c.Summary.Groups) {
 			return fmt.Errorf("pair %d names group %d; the corpus has %d", i, p.Group, len(c.Summary.Groups))
 		}

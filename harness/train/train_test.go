@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,7 +205,7 @@ func TestSamplersOnMixedCorpus(t *testing.T) {
 			}
 			fromTranslation := 0
 			for _, b := range bs {
-				if err := c.checkBatch(b); err != nil {
+				if err := c.checkBatch(b, nil); err != nil {
 					t.Fatal(err)
 				}
 				for _, p := range b {
@@ -331,5 +332,73 @@ func TestValidationSplit(t *testing.T) {
 		Options{Steps: 130, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}})
 	if !cmp.Equal(plain.PairLanguages, rec.PairLanguages) || plain.MonolingualBatches != rec.MonolingualBatches {
 		t.Error("validation points changed the batches")
+	}
+}
+
+// TestRunLanguages: a sampler with languages is offered only the pairs in
+// them, its validation pairs are drawn from the set-aside groups that offer
+// such a pair (one each, within the languages), and a batch outside them
+// is refused.
+func TestRunLanguages(t *testing.T) {
+	var mlqa, squad dataset.TrainCorpus
+	mlqa.Name, squad.Name = "mlqa", "squad"
+	for i := range 400 {
+		mlqa.Groups = append(mlqa.Groups, dataset.TrainGroup{Key: fmt.Sprint(i),
+			Queries:  map[string]string{"ar": "q1", "de": "q0", "es": "q1"},
+			Passages: map[string]string{"de": "p0", "es": "p1"},
+		})
+		squad.Groups = append(squad.Groups, dataset.TrainGroup{Key: fmt.Sprint(i),
+			Queries: map[string]string{"en": "q2"}, Passages: map[string]string{"en": "p2"}})
+	}
+	c, err := Build([]*dataset.TrainCorpus{&mlqa, &squad}, nil, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	langs := []string{"de", "es"}
+	v := c.ValidationPairs(langs)
+	mlqaAside := 0
+	for _, p := range c.Validation {
+		if strings.HasPrefix(p.Key, "mlqa:") {
+			mlqaAside++
+		}
+	}
+	if len(v) != mlqaAside || mlqaAside == 0 {
+		t.Fatalf("%d validation pairs in de/es, want one per set-aside mlqa group (%d)", len(v), mlqaAside)
+	}
+	kinds := map[string]int{}
+	for _, p := range v {
+		if !slices.Contains(langs, p.QueryLang) || !slices.Contains(langs, p.PassageLang) {
+			t.Fatalf("validation pair %+v outside de/es", p)
+		}
+		kinds[p.QueryLang+"-"+p.PassageLang]++
+	}
+	if len(kinds) != 4 {
+		t.Errorf("validation language pairs %v: want all four de/es pairs", kinds)
+	}
+	if en := c.ValidationPairs([]string{"en"}); len(en) != len(c.Validation)-mlqaAside {
+		t.Errorf("%d en validation pairs, want %d", len(en), len(c.Validation)-mlqaAside)
+	}
+	rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), &axisEncoder{}, c,
+		Options{Steps: 40, BatchSize: 8, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}, Languages: langs, ValidateEvery: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range rec.PairLanguages {
+		q, p, _ := strings.Cut(k, "-")
+		if !slices.Contains(langs, q) || !slices.Contains(langs, p) {
+			t.Errorf("trained on %s pairs outside de/es: %v", k, rec.PairLanguages)
+		}
+	}
+	if rec.ValidationPairs != len(v) {
+		t.Errorf("validated on %d pairs, want %d", rec.ValidationPairs, len(v))
+	}
+	_, err = Run(context.Background(), selfSampler{}, &countingTrainer{}, build(t, mixed()), Options{Steps: 1, BatchSize: 1, Languages: []string{"en"}})
+	if err == nil || !strings.Contains(err.Error(), "step 1: sampler: pair 0 is in de-de; the sampler is restricted to en") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), &axisEncoder{}, c,
+		Options{Steps: 1, BatchSize: 8, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}, Languages: []string{"th"}})
+	if err == nil || !strings.Contains(err.Error(), "no training group offers a pair with both sides in th") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/plugins"
@@ -49,23 +50,55 @@ func unitHash(s string) float64 {
 	return float64(binary.BigEndian.Uint64(h[:8])>>11) / (1 << 53)
 }
 
-// validationPair picks one pair of a set-aside group, the same whatever
-// the run: a uniformly hashed choice among the (query, passage) language
-// pairs the group offers (for a translation group, two different
-// languages), so the validation set mixes monolingual and cross-lingual
-// pairs as the data does and favours no sampler.
-func validationPair(corpus string, g dataset.TrainGroup, queries, passages []string) ValidationPair {
+// validationGroup is a group set aside for the validation loss, with the
+// languages it has outside the held-out ones.
+type validationGroup struct {
+	corpus            string
+	group             dataset.TrainGroup
+	queries, passages []string
+}
+
+// pair picks one pair of the group, the same whatever the run: a
+// uniformly hashed choice among the (query, passage) language pairs the
+// group offers within langs (every language when langs is empty; for a
+// translation group, two different languages), so the validation set mixes
+// monolingual and cross-lingual pairs as the data does and favours no
+// sampler. ok is false when the group offers no such pair.
+func (v validationGroup) pair(langs []string) (p ValidationPair, ok bool) {
+	in := func(l string) bool { return len(langs) == 0 || slices.Contains(langs, l) }
 	var pairs [][2]string
-	for _, q := range queries {
-		for _, p := range passages {
-			if g.Kind != plugins.GroupTranslation || q != p {
-				pairs = append(pairs, [2]string{q, p})
+	for _, q := range v.queries {
+		for _, ps := range v.passages {
+			if in(q) && in(ps) && (v.group.Kind != plugins.GroupTranslation || q != ps) {
+				pairs = append(pairs, [2]string{q, ps})
 			}
 		}
 	}
-	pick := pairs[int(unitHash(corpus+"\x01"+g.Key)*float64(len(pairs)))]
-	return ValidationPair{Key: corpus + ":" + g.Key, QueryLang: pick[0], PassageLang: pick[1],
-		Query: g.Queries[pick[0]], Passage: g.Passages[pick[1]]}
+	if len(pairs) == 0 {
+		return ValidationPair{}, false
+	}
+	g := v.group
+	pick := pairs[int(unitHash(v.corpus+"\x01"+g.Key)*float64(len(pairs)))]
+	return ValidationPair{Key: v.corpus + ":" + g.Key, QueryLang: pick[0], PassageLang: pick[1],
+		Query: g.Queries[pick[0]], Passage: g.Passages[pick[1]]}, true
+}
+
+// ValidationPairs is the validation set of a sampler restricted to langs:
+// one pair from each set-aside group that offers a pair with both sides in
+// langs, drawn among those pairs. With no languages it is Validation. So
+// a sampler is validated on the languages it trains in, and samplers with
+// the same languages on the same pairs.
+func (c *Corpus) ValidationPairs(langs []string) []ValidationPair {
+	if len(langs) == 0 {
+		return c.Validation
+	}
+	var out []ValidationPair
+	for _, g := range c.validationGroups {
+		if p, ok := g.pair(langs); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Embedder is what the validation loss needs of an encoder.
