@@ -322,10 +322,13 @@ func TestSettingsTable(t *testing.T) {
 func TestStageNote(t *testing.T) {
 	r := result("dual.mono.seed1", "mono", 1, 0.5, 10)
 	r.HeldOut = []string{"de"}
-	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}, PairLanguages: map[string]int{"en-en": 5}}
-	r.Stage = &StageInfo{Experiment: "base", Cell: "b.t.seed1", QueryLangs: map[string]int{"de": 1, "el": 1, "en": 1}}
+	// The corpus has es too, but this row's batches (restricted to en)
+	// never reached it: es is zero-shot for its fine-tuning.
+	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5, "es": 4}, PassageLangs: map[string]int{"en": 5, "es": 4}, PairLanguages: map[string]int{"en-en": 5}}
+	r.Datasets["d"] = DatasetInfo{Languages: []string{"en", "de", "es"}}
+	r.Stage = &StageInfo{Experiment: "base", Cell: "b.t.seed1", QueryLangs: map[string]int{"de": 1, "el": 1, "en": 1, "es": 1}}
 	got := zeroShotNote([]*CellResult{r}, "d")
-	want := "Stage 1 (base/b.t.seed1) trained on de el en; fine-tuning data in en (held out of fine-tuning: de); zero-shot for fine-tuning (the base saw them, the fine-tuning data did not): de. Zero-shot languages (in no training data): none."
+	want := "Stage 1 (base/b.t.seed1) trained on de el en es; fine-tuning batches reached en (all rows together) (held out of fine-tuning: de); zero-shot for fine-tuning (the base saw them, no row's fine-tuning batches did): de es. Zero-shot languages (in no training data): none."
 	if got != want {
 		t.Errorf("note\n%s\nwant\n%s", got, want)
 	}

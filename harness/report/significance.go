@@ -572,7 +572,7 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		note += fmt.Sprintf("Stage 1 (%s) trained on %s; ", name, strings.Join(slices.Sorted(maps.Keys(langs)), " "))
 	}
 	if note != "" {
-		note += "fine-tuning data in " + strings.Join(slices.Sorted(maps.Keys(fine)), " ")
+		note += "fine-tuning batches reached " + strings.Join(slices.Sorted(maps.Keys(fine)), " ") + " (all rows together)"
 		if len(held) > 0 {
 			note += " (held out of fine-tuning: " + strings.Join(slices.Sorted(maps.Keys(held)), " ") + ")"
 		}
@@ -586,7 +586,7 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 			break
 		}
 		if len(unseen) > 0 {
-			note += "; zero-shot for fine-tuning (the base saw them, the fine-tuning data did not): " + strings.Join(unseen, " ")
+			note += "; zero-shot for fine-tuning (the base saw them, no row's fine-tuning batches did): " + strings.Join(unseen, " ")
 		}
 		note += ". "
 	} else if len(held) > 0 {
@@ -599,9 +599,11 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 	return note + "."
 }
 
-// fineTuningLanguages is what the trained results' data had: the
-// languages of their training queries and passages, and those held out;
-// trained is false when no result was trained.
+// fineTuningLanguages is what the trained results' fine-tuning reached:
+// the languages of the pairs their batches held (the corpus's languages
+// for a result that records no batch mix: a row restricted to some
+// languages never sees the others), and those held out; trained is false
+// when no result was trained.
 func fineTuningLanguages(rs []*CellResult) (fine, held map[string]bool, trained bool) {
 	fine, held = map[string]bool{}, map[string]bool{}
 	for _, r := range rs {
@@ -609,11 +611,18 @@ func fineTuningLanguages(rs []*CellResult) (fine, held map[string]bool, trained 
 			continue
 		}
 		trained = true
-		for l := range r.Training.QueryLangs {
-			fine[l] = true
+		for pair, n := range r.Training.PairLanguages {
+			if q, p, ok := strings.Cut(pair, "-"); ok && n > 0 {
+				fine[q], fine[p] = true, true
+			}
 		}
-		for l := range r.Training.PassageLangs {
-			fine[l] = true
+		if len(r.Training.PairLanguages) == 0 {
+			for l := range r.Training.QueryLangs {
+				fine[l] = true
+			}
+			for l := range r.Training.PassageLangs {
+				fine[l] = true
+			}
 		}
 		for _, l := range r.HeldOut {
 			held[l] = true

@@ -432,7 +432,7 @@ func Unseen(rs []*CellResult, dataset string) *Table {
 	}
 	slices.Sort(unseen)
 	t := languageSplit(rs, dataset, unseen, "unseen")
-	t.Title = dataset + " — languages no fine-tuning data had (" + strings.Join(unseen, " ") + "; the base saw them, nothing held them out) and the others"
+	t.Title = dataset + " — languages no row's fine-tuning batches reached (" + strings.Join(unseen, " ") + "; the base saw them, nothing held them out) and the others"
 	t.Notes = []string{"unseen mono: mean over those languages' pools; cross: mean over the pools whose query or candidate language is one of them (others: the rest, held-out languages included); multi: mean over their queries in the multilingual pool; ± is the sd over seeds."}
 	return t
 }
