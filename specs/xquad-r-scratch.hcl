@@ -34,22 +34,31 @@ encoder "dual" {
   }
 }
 
+# The samplers and settings of specs/xquad-r.hcl (languages, lengths and
+# learning rate chosen there from the base), so that only the base differs.
 sampler "monolingual" {
-  plugin = "builtin:monolingual"
+  plugin    = "builtin:monolingual"
+  languages = ["de", "es", "zh"]
+  steps     = 200
 }
 
 sampler "cross-lingual" {
-  plugin = "builtin:cross-lingual"
+  plugin    = "builtin:cross-lingual"
+  languages = ["de", "es", "zh"]
+  steps     = 200
 }
 
 sampler "hybrid" {
-  plugin = "builtin:hybrid"
-  params = { alpha = 0.5 }
+  plugin    = "builtin:hybrid"
+  params    = { alpha = 0.5 }
+  languages = ["de", "es", "zh"]
+  steps     = 300
 }
 
 sampler "en-en" {
-  plugin = "builtin:monolingual"
-  params = { languages = ["en"] }
+  plugin    = "builtin:monolingual"
+  languages = ["en"]
+  steps     = 4500
 }
 
 experiment "xquad-r-scratch" {
@@ -61,7 +70,5 @@ experiment "xquad-r-scratch" {
   baseline       = sampler.monolingual
   seeds          = [1, 2, 3]
   batch_size     = 64
-  steps          = 5000
   validation     = 0.05
-  validate_every = 1000
 }
