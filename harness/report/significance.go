@@ -452,8 +452,9 @@ func SignificanceTable(rs []*CellResult, dataset string) *Table {
 
 // Differences builds the table of how much each row differs from its
 // baseline: per measure, the mean difference over seeds with its 95%
-// interval (paired over queries within each seed; macro over pools for
-// mono and cross, as the metric is), each seed's difference, and a mark
+// interval (clustered by question id, the seeds jointly, plus the seeds'
+// spread; macro over pools for mono and cross, as the metric is), each
+// seed's difference, and a mark
 // when every seed's test is significant (Holm) in one direction.
 func Differences(rs []*CellResult, dataset string) *Table {
 	tests := significance(rs, dataset)

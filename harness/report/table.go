@@ -165,7 +165,7 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
 	if len(tests) > 0 {
-		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder), for every seed (paired randomisation test over queries, Holm-corrected, p < 0.05).")
+		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder), for every seed (paired randomisation test flipping whole questions, Holm-corrected, p < 0.05).")
 	}
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
