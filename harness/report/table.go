@@ -491,7 +491,7 @@ func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) f
 func Settings(rs []*CellResult) *Table {
 	t := &Table{Title: "training settings per row",
 		Header: []string{"row", "steps", "batch", "sampler languages", "sampler params", "encoder params", "validation pairs", "lowest validation loss", "at step"},
-		Notes: []string{"Each row's steps and learning rate as chosen on held-out training data (specs/tune-lengths.hcl), never on the evaluation sets; the validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
+		Notes:  []string{"Each row's steps and learning rate as chosen on held-out training data (specs/tune-lengths.hcl), never on the evaluation sets; the validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
 	var trained []group
 	for _, g := range groups(rs) {
 		if g.results[0].Training != nil {
