@@ -360,6 +360,12 @@ func TestPerQueryPublishedWithResult(t *testing.T) {
 	if _, err := Read(out, "e", "c.seed1"); err == nil || !strings.Contains(err.Error(), "is not the per-query file written with this result") {
 		t.Fatalf("mismatched per-query file: %v", err)
 	}
+	// Published without its per-query file (as the committed references
+	// are): read, with no per-query values.
+	os.Remove(filepath.Join(out, "e", "c.seed1", PerQueryFile))
+	if got, err := Read(out, "e", "c.seed1"); err != nil || got.PerQuery != nil {
+		t.Fatalf("result without its per-query file: %+v, %v", got, err)
+	}
 }
 
 // TestTrainOnlyResult: a cell that trains and evaluates nothing (a tuning

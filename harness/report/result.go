@@ -241,7 +241,9 @@ func readFile(f string) (*CellResult, error) {
 		return nil, fmt.Errorf("%s: %w", f, err)
 	}
 	pq := filepath.Join(filepath.Dir(f), PerQueryFile)
-	if r.PerQuerySHA256 != "" {
+	// A result may be published without its per-query file (the committed
+	// references are); a per-query file that is there must be its own.
+	if _, err := os.Stat(pq); r.PerQuerySHA256 != "" && !errors.Is(err, fs.ErrNotExist) {
 		if sum, err := filehash.SHA256(pq); err != nil || sum != r.PerQuerySHA256 {
 			return nil, fmt.Errorf("%s: %s is not the per-query file written with this result (an interrupted rerun?): rerun the cell with -force", f, pq)
 		}
