@@ -40,7 +40,7 @@ help: ## list the targets
 	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) JOBS=$(JOBS) RUN_FLAGS='-data DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME) FUZZTIME=$(FUZZTIME)"
 
 build: ## build the CLI at bin/xlbench
-	$(GO) build -o $(BIN)/xlbench ./harness/cmd/xlbench
+	$(GO) build -trimpath -o $(BIN)/xlbench ./harness/cmd/xlbench
 
 # The GPU path (builtin:gorgonia with device = "cuda") is compiled with the
 # gpu tag: no cgo, no CUDA headers; libcuda, NVRTC and cuBLAS are loaded at

@@ -32,9 +32,9 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	r := &runner.Runner{Store: store, Version: Version, Self: host.Self}
+	r := &runner.Runner{Store: store, Version: Version}
 	for i, c := range cells {
-		in, err := r.CellInputs(c, host.Self)
+		in, err := r.CellInputs(c)
 		if err != nil {
 			return fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
 		}

@@ -88,7 +88,7 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
 		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
-		Self: host.Self, Force: *force, Jobs: *jobs}
+		Force: *force, Jobs: *jobs}
 	results, runErr := r.Run(ctx, cells)
 	printPeakMemory(a.Stderr)
 	if len(results) > 0 {

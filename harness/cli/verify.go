@@ -43,7 +43,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: a.Stderr, Self: host.Self, Force: true}
+	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: a.Stderr, Force: true}
 	results, runErr := r.Run(ctx, cells)
 	got := map[string]*report.CellResult{}
 	for _, res := range results {

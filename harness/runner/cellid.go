@@ -20,10 +20,18 @@ import (
 	"github.com/xlbench/xlbench/plugins"
 )
 
+// ResultFormat is the version of what the harness itself contributes to a
+// result: data loading, the training driver, metrics and the result's
+// layout. Bump it whenever a change to the harness can change a stored
+// result; with the built-in plugins' own versions it makes cell ids mean
+// the same thing in every build, clone and Go release
+// (cli.TestBuiltinBehaviourGolden guards the pair).
+const ResultFormat = "2"
+
 // Inputs is everything that decides a cell's result. Its canonical JSON
 // (struct fields in order, map keys sorted) hashed is the cell id.
 type Inputs struct {
-	XLBench    string          `json:"xlbench"`
+	ResultFormat string        `json:"result_format"`
 	Experiment string          `json:"experiment"`
 	Cell       string          `json:"cell"`
 	Seed       uint64          `json:"seed"`
@@ -55,15 +63,17 @@ type StageInput struct {
 	ID         string `json:"id"`
 }
 
-// ComponentInput identifies a plugin and its parameters; Binary is the
-// sha256 of the executable that serves it (the xlbench binary for a
-// built-in).
+// ComponentInput identifies a plugin and its parameters. A built-in is
+// identified by its name and the behaviour version it declares (bumped
+// whenever its results can change), never by the xlbench binary, whose
+// hash changes with the clone's path, every commit and every Go release;
+// an external plugin is pinned by Binary, the sha256 of its executable.
 type ComponentInput struct {
 	Plugin        string         `json:"plugin"`
 	PluginName    string         `json:"plugin_name"`
 	PluginVersion string         `json:"plugin_version"`
 	Params        plugins.Params `json:"params"`
-	Binary        string         `json:"binary"`
+	Binary        string         `json:"binary,omitempty"`
 }
 
 // DatasetInput identifies a dataset by its declaration and the sha256 of
@@ -143,33 +153,32 @@ func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, erro
 	return in, nil
 }
 
-func (c *checksums) component(comp *spec.Component, self string) (ComponentInput, error) {
-	bin := comp.Plugin
-	if strings.HasPrefix(bin, plugins.BuiltinPrefix) {
-		bin = self
+func (c *checksums) component(comp *spec.Component) (ComponentInput, error) {
+	in := ComponentInput{Plugin: comp.Written, PluginName: comp.Info.Name, PluginVersion: comp.Info.Version, Params: comp.Checked}
+	if strings.HasPrefix(comp.Plugin, plugins.BuiltinPrefix) {
+		return in, nil
 	}
-	sum, err := c.file(bin)
+	sum, err := c.file(comp.Plugin)
 	if err != nil {
 		return ComponentInput{}, fmt.Errorf("plugin %s: %w", comp.Plugin, err)
 	}
-	return ComponentInput{Plugin: comp.Written, PluginName: comp.Info.Name, PluginVersion: comp.Info.Version,
-		Params: comp.Checked, Binary: sum}, nil
+	in.Binary = sum
+	return in, nil
 }
 
-// CellInputs describes what decides cell's result: the xlbench version,
-// the cell's spec (components with their checked parameters, training
-// length, seed), the checksums of its plugins' executables and of its
-// datasets' files. self is the xlbench executable, which serves the
-// built-ins.
-func (r *Runner) CellInputs(cell Cell, self string) (*Inputs, error) {
+// CellInputs describes what decides cell's result: the harness's result
+// format, the cell's spec (components with their checked parameters and
+// versions, training length, seed), the checksums of its external
+// plugins' executables and of its datasets' files.
+func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
 	e := cell.Experiment
-	in := &Inputs{XLBench: r.Version, Experiment: e.Name, Cell: cell.Name, Seed: cell.Seed}
+	in := &Inputs{ResultFormat: ResultFormat, Experiment: e.Name, Cell: cell.Name, Seed: cell.Seed}
 	var err error
-	if in.Encoder, err = r.sums.component(cell.Encoder, self); err != nil {
+	if in.Encoder, err = r.sums.component(cell.Encoder); err != nil {
 		return nil, err
 	}
 	if cell.Sampler != nil {
-		s, err := r.sums.component(cell.Sampler, self)
+		s, err := r.sums.component(cell.Sampler)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +186,7 @@ func (r *Runner) CellInputs(cell Cell, self string) (*Inputs, error) {
 		in.Steps, in.Epochs = e.Length(cell.Sampler)
 	}
 	if len(e.Readers) > 0 {
-		rd, err := r.sums.component(e.Readers[0], self)
+		rd, err := r.sums.component(e.Readers[0])
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +194,7 @@ func (r *Runner) CellInputs(cell Cell, self string) (*Inputs, error) {
 		in.Reader, in.ReadTopK = &rd, e.ReadTopK
 	}
 	if cell.Stage != nil {
-		st, err := r.CellInputs(*cell.Stage, self)
+		st, err := r.CellInputs(*cell.Stage)
 		if err != nil {
 			return nil, fmt.Errorf("stage %s/%s: %w", cell.Stage.Experiment.Name, cell.Stage.Name, err)
 		}

@@ -100,9 +100,6 @@ type Runner struct {
 	// Checkpoints saves each trained model as OUT/<experiment>/<cell>/model.ckpt.
 	Checkpoints bool
 	Version     string
-	// Self is the xlbench executable (it serves the built-ins), for the
-	// cells' checksums.
-	Self string
 	// Force reruns cells whose stored result has the same cell id.
 	Force bool
 	// Jobs is how many cells run at once (default 1). With more than one,
@@ -600,7 +597,7 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 	var todo []int
 	for i := range cells {
 		c := &cells[i]
-		in, err := r.CellInputs(*c, r.Self)
+		in, err := r.CellInputs(*c)
 		if err != nil {
 			errs[i] = fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
 			continue

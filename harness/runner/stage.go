@@ -33,7 +33,7 @@ type stageRun struct {
 // find it stored.
 func (r *Runner) RunStage(ctx context.Context, stage Cell) (*report.CellResult, error) {
 	if stage.Inputs == nil {
-		in, err := r.CellInputs(stage, r.Self)
+		in, err := r.CellInputs(stage)
 		if err != nil {
 			return nil, fmt.Errorf("stage %s/%s: %w", stage.Experiment.Name, stage.Name, err)
 		}

@@ -1,0 +1,189 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/runner"
+)
+
+var updateBehaviour = flag.Bool("update-behaviour", false, "rewrite testdata/behaviour.golden.json from this build")
+
+// behaviourGolden is testdata/behaviour.golden.json: per cell of
+// testdata/behaviour.hcl, the behaviour versions that decided it and its
+// metrics.
+type behaviourGolden struct {
+	ResultFormat string                   `json:"result_format"`
+	Cells        map[string]behaviourCell `json:"cells"`
+}
+
+type behaviourCell struct {
+	// Plugins maps each built-in the cell ran to its version.
+	Plugins map[string]string                        `json:"plugins"`
+	Metrics map[string]map[string]map[string]float64 `json:"metrics"`
+}
+
+// TestBuiltinBehaviourGolden guards the behaviour versions that make cell
+// ids reproducible: built-ins are identified by name and version, not by
+// the binary, so a change to what a built-in computes must bump its
+// version (or runner.ResultFormat for a change in the harness). The tiny
+// experiment's metrics per cell are golden, with the versions that made
+// them: changed metrics under unchanged versions fail, naming the plugins
+// to consider; changed versions ask for the golden file to be rewritten
+// (go test ./harness/cli -run BuiltinBehaviour -update-behaviour).
+func TestBuiltinBehaviourGolden(t *testing.T) {
+	out := t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "testdata/behaviour.hcl"); code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	rs, err := report.ReadAll(out, "behaviour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := behaviourGolden{ResultFormat: runner.ResultFormat, Cells: map[string]behaviourCell{}}
+	for _, r := range rs {
+		c := behaviourCell{Plugins: map[string]string{r.Encoder.Plugin: r.Encoder.PluginVersion}, Metrics: r.Metrics}
+		if r.Sampler != nil {
+			c.Plugins[r.Sampler.Plugin] = r.Sampler.PluginVersion
+		}
+		if r.Reading != nil {
+			c.Plugins[r.Reading.Reader.Plugin] = r.Reading.Reader.PluginVersion
+		}
+		got.Cells[r.Cell] = c
+	}
+	const golden = "testdata/behaviour.golden.json"
+	if *updateBehaviour {
+		b, _ := json.MarshalIndent(got, "", "  ")
+		if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	raw, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want behaviourGolden
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatalf("%s: %v", golden, err)
+	}
+	for _, msg := range compareBehaviour(want, got) {
+		t.Error(msg)
+	}
+}
+
+// compareBehaviour lists what differs between the golden behaviour and
+// this build's: a cell whose versions changed (rewrite the golden file),
+// or whose metrics changed under the same versions (bump a version).
+func compareBehaviour(want, got behaviourGolden) []string {
+	var msgs []string
+	names := func(m map[string]behaviourCell) []string {
+		var out []string
+		for k := range m {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if !slices.Equal(names(want.Cells), names(got.Cells)) {
+		return []string{fmt.Sprintf("cells %v, golden %v: rewrite the golden file (-update-behaviour)", names(got.Cells), names(want.Cells))}
+	}
+	for _, cell := range names(got.Cells) {
+		w, g := want.Cells[cell], got.Cells[cell]
+		if want.ResultFormat != got.ResultFormat || !maps2Equal(w.Plugins, g.Plugins) {
+			msgs = append(msgs, fmt.Sprintf("cell %s: versions %v (result format %s), golden %v (result format %s): check the change is meant, then rewrite the golden file (-update-behaviour)",
+				cell, g.Plugins, got.ResultFormat, w.Plugins, want.ResultFormat))
+			continue
+		}
+		if diff := metricDiff(w.Metrics, g.Metrics); diff != "" {
+			var plugins []string
+			for p, v := range g.Plugins {
+				plugins = append(plugins, p+" "+v)
+			}
+			slices.Sort(plugins)
+			msgs = append(msgs, fmt.Sprintf("cell %s: %s with the same versions (%s; result format %s): the behaviour changed without a version bump. "+
+				"Bump the Version of the built-in whose results changed (or runner.ResultFormat if the harness's did), then rewrite the golden file (-update-behaviour)",
+				cell, diff, strings.Join(plugins, ", "), got.ResultFormat))
+		}
+	}
+	return msgs
+}
+
+func maps2Equal(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// metricDiff names the first metric that differs by more than rounding
+// (1e-9 relative), or a metric present on one side only; "" when none.
+func metricDiff(want, got map[string]map[string]map[string]float64) string {
+	keys := map[string]bool{}
+	for d, ss := range want {
+		for s, ms := range ss {
+			for m := range ms {
+				keys[d+"/"+s+"/"+m] = true
+			}
+		}
+	}
+	for d, ss := range got {
+		for s, ms := range ss {
+			for m := range ms {
+				keys[d+"/"+s+"/"+m] = true
+			}
+		}
+	}
+	var sorted []string
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	for _, k := range sorted {
+		p := strings.SplitN(k, "/", 3)
+		w, wok := want[p[0]][p[1]][p[2]]
+		g, gok := got[p[0]][p[1]][p[2]]
+		if !wok || !gok {
+			return fmt.Sprintf("metric %s is in only one of golden and this build", k)
+		}
+		if math.Abs(w-g) > 1e-9*math.Max(1, math.Abs(w)) {
+			return fmt.Sprintf("%s = %.12g, golden %.12g", k, g, w)
+		}
+	}
+	return ""
+}
+
+
+// TestCompareBehaviour: changed metrics under the same versions ask for a
+// version bump, naming the cell and plugins; changed versions ask for the
+// golden file to be rewritten.
+func TestCompareBehaviour(t *testing.T) {
+	cell := func(version string, m float64) behaviourGolden {
+		return behaviourGolden{ResultFormat: "2", Cells: map[string]behaviourCell{"bm25.seed1": {
+			Plugins: map[string]string{"builtin:bm25": version},
+			Metrics: map[string]map[string]map[string]float64{"tiny": {"mono": {"map": m}}}}}}
+	}
+	if msgs := compareBehaviour(cell("1.0.0", 0.5), cell("1.0.0", 0.5+1e-12)); len(msgs) != 0 {
+		t.Errorf("rounding reported: %v", msgs)
+	}
+	msgs := compareBehaviour(cell("1.0.0", 0.5), cell("1.0.0", 0.6))
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "cell bm25.seed1: tiny/mono/map = 0.6, golden 0.5 with the same versions (builtin:bm25 1.0.0; result format 2): the behaviour changed without a version bump") {
+		t.Errorf("changed metric: %v", msgs)
+	}
+	msgs = compareBehaviour(cell("1.0.0", 0.5), cell("1.1.0", 0.6))
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "rewrite the golden file") {
+		t.Errorf("changed version: %v", msgs)
+	}
+}
