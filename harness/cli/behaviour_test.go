@@ -165,7 +165,6 @@ func metricDiff(want, got map[string]map[string]map[string]float64) string {
 	return ""
 }
 
-
 // TestCompareBehaviour: changed metrics under the same versions ask for a
 // version bump, naming the cell and plugins; changed versions ask for the
 // golden file to be rewritten.

@@ -31,15 +31,15 @@ const ResultFormat = "2"
 // Inputs is everything that decides a cell's result. Its canonical JSON
 // (struct fields in order, map keys sorted) hashed is the cell id.
 type Inputs struct {
-	ResultFormat string        `json:"result_format"`
-	Experiment string          `json:"experiment"`
-	Cell       string          `json:"cell"`
-	Seed       uint64          `json:"seed"`
-	BatchSize  int             `json:"batch_size,omitempty"`
-	Steps      int             `json:"steps,omitempty"`
-	Epochs     float64         `json:"epochs,omitempty"`
-	Encoder    ComponentInput  `json:"encoder"`
-	Sampler    *ComponentInput `json:"sampler,omitempty"`
+	ResultFormat string          `json:"result_format"`
+	Experiment   string          `json:"experiment"`
+	Cell         string          `json:"cell"`
+	Seed         uint64          `json:"seed"`
+	BatchSize    int             `json:"batch_size,omitempty"`
+	Steps        int             `json:"steps,omitempty"`
+	Epochs       float64         `json:"epochs,omitempty"`
+	Encoder      ComponentInput  `json:"encoder"`
+	Sampler      *ComponentInput `json:"sampler,omitempty"`
 	// SamplerLanguages restricts the sampler's pairs and validation.
 	SamplerLanguages []string        `json:"sampler_languages,omitempty"`
 	Reader           *ComponentInput `json:"reader,omitempty"`
