@@ -355,7 +355,7 @@ func TestTrainedExperiment(t *testing.T) {
 	if pairs != 120 || tr.MonolingualShare != float64(tr.MonolingualBatches)/30 {
 		t.Errorf("batch mix: %+v", tr)
 	}
-	for _, f := range []string{"per-query.json.gz", "model.ckpt"} {
+	for _, f := range []string{"per-query.bin.gz", "model.ckpt"} {
 		if _, err := os.Stat(filepath.Join(out, "tiny-train", "dual.hybrid.seed2", f)); err != nil {
 			t.Error(err)
 		}
@@ -430,7 +430,7 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("run: code %d\n%s", code, stderr)
 	}
 	stdout, stderr, code := xlbench(t, "verify", "-data", tinyData(), "-ref", ref, "testdata/tiny-bm25.hcl")
-	if code != 0 || !strings.Contains(stdout, "all 1 cells agree with the reference") {
+	if code != 0 || !strings.Contains(stdout, "all 1 rerun cells agree with the reference (tolerance 0.001); 0 reused, not rerun") || !strings.Contains(stdout, "bm25.seed1: ok (rerun)") {
 		t.Fatalf("verify: code %d\n%s\n%s", code, stdout, stderr)
 	}
 	files, _ := filepath.Glob(filepath.Join(ref, "*", "*", "result.json"))
@@ -561,4 +561,49 @@ func sameResults(t *testing.T, want, got string, ids bool, differs string, expla
 		}
 	}
 	return len(files)
+}
+
+// TestReuse: -reuse takes the stored cells whose ids match from a
+// read-only directory, runs only the others (a sampler added to the
+// experiment), writes only those to -out, and prints the tables over all
+// of them, significance tests included (the reused cells' per-query
+// records are read where they are); verify -reuse names each reused cell.
+func TestReuse(t *testing.T) {
+	ref := t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", ref, "testdata/tiny-train.hcl"); code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	os.Chmod(ref, 0o555)
+	defer os.Chmod(ref, 0o755)
+	spec, err := os.ReadFile("testdata/tiny-train.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := strings.Replace(string(spec), "samplers   = [sampler.monolingual, sampler.hybrid]", "samplers   = [sampler.monolingual, sampler.hybrid, sampler.cross]", 1)
+	more += "\nsampler \"cross\" {\n  plugin = \"builtin:cross-lingual\"\n}\n"
+	extended := filepath.Join(t.TempDir(), "tiny-train.hcl")
+	os.WriteFile(extended, []byte(more), 0o644)
+	out := t.TempDir()
+	stdout, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "-reuse", ref, extended)
+	if code != 0 {
+		t.Fatalf("run -reuse: code %d\n%s", code, stderr)
+	}
+	for _, cell := range []string{"dual.monolingual.seed1", "dual.hybrid.seed2", "bm25.seed1"} {
+		if !strings.Contains(stderr, "cell tiny-train/"+cell+": reused from "+ref) {
+			t.Errorf("%s not reused:\n%s", cell, stderr)
+		}
+	}
+	written, _ := filepath.Glob(filepath.Join(out, "tiny-train", "*", "result.json"))
+	if len(written) != 2 || !strings.Contains(strings.Join(written, " "), "dual.cross.seed1") {
+		t.Errorf("written to -out: %v; want the two new cells only", written)
+	}
+	for _, want := range []string{"dual × cross", "dual × hybrid", "paired randomisation tests against dual × monolingual"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("tables lack %q:\n%s", want, stdout)
+		}
+	}
+	stdout, _, code = xlbench(t, "verify", "-data", tinyData(), "-ref", ref, "-reuse", ref, "testdata/tiny-train.hcl")
+	if code != 0 || !strings.Contains(stdout, "tiny-train/bm25.seed1: reused from "+ref) || !strings.Contains(stdout, "all 0 rerun cells agree with the reference (tolerance 0.001); 5 reused, not rerun") {
+		t.Errorf("verify -reuse: code %d\n%s", code, stdout)
+	}
 }

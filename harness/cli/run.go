@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
@@ -38,6 +39,8 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 	checkpoints := fs.Bool("checkpoints", false, "save each trained model as OUT/<experiment>/<cell>/model.ckpt")
 	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
 	force := fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
+	var reuse stringsFlag
+	fs.Var(&reuse, "reuse", "take stored cells with a matching cell id from this read-only results directory instead of running them (repeatable; e.g. -reuse results)")
 	jobs := fs.Int("j", 1, "cells to run at once")
 	var idx *int
 	if index >= 0 {
@@ -88,7 +91,7 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
 		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
-		Force: *force, Jobs: *jobs}
+		Force: *force, Jobs: *jobs, Reuse: reuse}
 	results, runErr := r.Run(ctx, cells)
 	printPeakMemory(a.Stderr)
 	if len(results) > 0 {
@@ -116,3 +119,9 @@ func printPeakMemory(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 }
+
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (f *stringsFlag) String() string     { return strings.Join(*f, ",") }
+func (f *stringsFlag) Set(v string) error { *f = append(*f, v); return nil }

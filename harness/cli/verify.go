@@ -19,6 +19,8 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "where the rerun writes its results (default: a temporary directory, removed afterwards)")
 	tol := fs.Float64("tolerance", 1e-3, "largest difference accepted, absolute for metrics up to 1, relative above (rank distance)")
 	only := fs.String("experiment", "", "only this experiment")
+	var reuse stringsFlag
+	fs.Var(&reuse, "reuse", "take stored cells with a matching cell id from this results directory instead of rerunning them (repeatable); each is named reused, not verified")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -43,13 +45,13 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: a.Stderr, Force: true}
+	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: a.Stderr, Force: true, Reuse: reuse}
 	results, runErr := r.Run(ctx, cells)
 	got := map[string]*report.CellResult{}
 	for _, res := range results {
 		got[res.Experiment+"/"+res.Cell] = res
 	}
-	bad := 0
+	bad, reused := 0, 0
 	for _, c := range cells {
 		name := c.Experiment.Name + "/" + c.Name
 		want, err := report.Read(*ref, c.Experiment.Name, c.Name)
@@ -63,10 +65,13 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		case got[name] == nil:
 			fmt.Fprintf(a.Stdout, "%s: the rerun failed\n", name)
 			bad++
+		case r.Reused[name] != "":
+			reused++
+			fmt.Fprintf(a.Stdout, "%s: reused from %s (cell id %s), not rerun\n", name, r.Reused[name], got[name].CellID)
 		default:
 			diffs := report.Compare(want, got[name], *tol)
 			if len(diffs) == 0 {
-				fmt.Fprintf(a.Stdout, "%s: ok\n", name)
+				fmt.Fprintf(a.Stdout, "%s: ok (rerun)\n", name)
 				continue
 			}
 			bad++
@@ -83,6 +88,6 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.Stdout, "%d of %d cells differ from the reference (tolerance %g)\n", bad, len(cells), *tol)
 		return exitError(1)
 	}
-	fmt.Fprintf(a.Stdout, "all %d cells agree with the reference (tolerance %g)\n", len(cells), *tol)
+	fmt.Fprintf(a.Stdout, "all %d rerun cells agree with the reference (tolerance %g); %d reused, not rerun\n", len(cells)-reused, *tol, reused)
 	return nil
 }

@@ -143,8 +143,13 @@ func PerQueryKey(setting, metric string) string {
 	return setting + "/" + metric
 }
 
-// PerQueryFile holds a cell's per-query average precision.
-const PerQueryFile = "per-query.json.gz"
+// PerQueryFile holds a cell's per-query values in the compact record of
+// perquery.go; legacyPerQueryFile is the keyed JSON that results written
+// before it have.
+const (
+	PerQueryFile       = "per-query.bin.gz"
+	legacyPerQueryFile = "per-query.json.gz"
+)
 
 // Row is the table row a result belongs to: seeds of one encoder and
 // sampler pair are aggregated.
@@ -241,6 +246,9 @@ func readFile(f string) (*CellResult, error) {
 		return nil, fmt.Errorf("%s: %w", f, err)
 	}
 	pq := filepath.Join(filepath.Dir(f), PerQueryFile)
+	if _, err := os.Stat(pq); errors.Is(err, fs.ErrNotExist) {
+		pq = filepath.Join(filepath.Dir(f), legacyPerQueryFile)
+	}
 	// A result may be published without its per-query file (the committed
 	// references are); a per-query file that is there must be its own.
 	if _, err := os.Stat(pq); r.PerQuerySHA256 != "" && !errors.Is(err, fs.ErrNotExist) {
@@ -352,8 +360,8 @@ func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	z := gzip.NewWriter(io.MultiWriter(tmp, h))
-	if err := json.NewEncoder(z).Encode(perQuery); err != nil {
+	z, _ := gzip.NewWriterLevel(io.MultiWriter(tmp, h), gzip.BestCompression)
+	if err := encodePerQuery(z, perQuery); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -387,8 +395,8 @@ func readPerQuery(path string) (map[string]map[string]map[string]float64, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var out map[string]map[string]map[string]float64
-	if err := json.NewDecoder(z).Decode(&out); err != nil {
+	out, err := decodePerQuery(z)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil

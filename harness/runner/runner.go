@@ -102,6 +102,13 @@ type Runner struct {
 	Version     string
 	// Force reruns cells whose stored result has the same cell id.
 	Force bool
+	// Reuse lists read-only results directories (e.g. the committed
+	// references) whose stored cells with a matching cell id are taken
+	// as they are instead of being run; nothing is written to them, and
+	// a reused cell is not copied to Out. Reused records, per
+	// "experiment/cell", the directory each came from.
+	Reuse  []string
+	Reused map[string]string
 	// Jobs is how many cells run at once (default 1). With more than one,
 	// training progress is printed as plain lines, each with its cell, and
 	// a status line lists every running cell each StatusEvery (default 10 s).
@@ -588,6 +595,30 @@ func (e *ErrIncomplete) Error() string {
 	return fmt.Sprintf("%d of %d cells failed:\n%s", len(e.Failed), e.Total, strings.Join(msgs, "\n"))
 }
 
+// reuse returns the first stored result for c's cell id in the Reuse
+// directories, recording where it came from, or nil. Reuse is asked for
+// by name, so Force (which reruns what Out holds) does not turn it off.
+func (r *Runner) reuse(c *Cell, i, n int) *report.CellResult {
+	id := c.Inputs.ID()
+	for _, dir := range r.Reuse {
+		prev, err := report.Read(dir, c.Experiment.Name, c.Name)
+		switch {
+		case err != nil:
+			r.logf("[%d/%d] cell %s/%s: %s holds an unreadable result (%v); not reused", i+1, n, c.Experiment.Name, c.Name, dir, err)
+		case prev != nil && prev.CellID == id:
+			r.logf("[%d/%d] cell %s/%s: reused from %s (cell id %s)", i+1, n, c.Experiment.Name, c.Name, dir, id)
+			r.mu.Lock()
+			if r.Reused == nil {
+				r.Reused = map[string]string{}
+			}
+			r.Reused[c.Experiment.Name+"/"+c.Name] = dir
+			r.mu.Unlock()
+			return prev
+		}
+	}
+	return nil
+}
+
 // Run runs cells in order. A failed cell does not stop the others; the
 // returned error lists every failure. A cancelled context stops the run.
 func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, error) {
@@ -604,7 +635,13 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 		}
 		c.Inputs = in
 		if c.Experiment.Pretrains {
-			// A stage is run, or found stored with its model, by RunStage.
+			// A stage is run, or found stored with its model, by RunStage;
+			// a reused stage runs only when a cell that needs its model
+			// does (RunCell asks RunStage).
+			if prev := r.reuse(c, i, len(cells)); prev != nil {
+				results[i] = prev
+				continue
+			}
 			todo = append(todo, i)
 			continue
 		}
@@ -624,6 +661,10 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 			case prev != nil:
 				r.logf("[%d/%d] cell %s/%s: stored result is for cell id %q, not %s; running it", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID, in.ID())
 			}
+		}
+		if prev := r.reuse(c, i, len(cells)); prev != nil {
+			results[i] = prev
+			continue
 		}
 		todo = append(todo, i)
 	}
