@@ -33,7 +33,7 @@ TEST_PKGS := slurmctld slurmd slurm-client munge chromium g++
 PYTHON      := /usr/bin/python3
 PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
 
-.PHONY: help build build-gpu test run bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check
+.PHONY: help build build-gpu test run compare bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -89,6 +89,10 @@ test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, 
 
 run: build ## run the default spec on the default data directory into out/ and print the tables (SPEC=..., OUT=..., JOBS=2, RUN_FLAGS=...)
 	$(BIN)/xlbench run -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC)
+
+compare: build ## compare the samplers SAMPLERS=file.hcl adds (an extend block) with the committed reference rows: reuses results/, trains only the new cells
+	@test -n "$(SAMPLERS)" || { echo "usage: make compare SAMPLERS=file.hcl (e.g. plugins/examples/python-sampler/compare.hcl)"; exit 2; }
+	$(BIN)/xlbench run -reuse results -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC) $(SAMPLERS)
 
 fuzz: ## run every Go fuzz target for FUZZTIME (default 60s) each; go test runs their seed corpora
 	@set -e; for f in $$(grep -l '^func Fuzz' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go')); do \

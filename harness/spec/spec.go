@@ -1,4 +1,6 @@
-// Package spec reads xlbench spec files: HCL with four block types.
+// Package spec reads xlbench spec files: HCL with five block types (the
+// fifth, extend "EXPERIMENT" { samplers = [...] }, adds samplers to an
+// experiment another file given with it declares).
 //
 //	dataset "xquad-r" {
 //	  format    = "lareqa"          # the loader
@@ -180,6 +182,14 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "sampler", LabelNames: []string{"name"}},
 	{Type: "reader", LabelNames: []string{"name"}},
 	{Type: "experiment", LabelNames: []string{"name"}},
+	{Type: "extend", LabelNames: []string{"experiment"}},
+}}
+
+// extendSchema is an extend block's: samplers added to an experiment that
+// another file declares, so that a contribution runs beside the default
+// experiment without editing it (files given together are one spec).
+var extendSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "samplers", Required: true},
 }}
 
 var datasetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -231,7 +241,7 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return s, diags
 	}
-	var experiments []*hcl.Block
+	var experiments, extends []*hcl.Block
 	for _, body := range bodies {
 		content, d := body.Content(rootSchema)
 		diags = append(diags, d...)
@@ -263,6 +273,8 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 				}
 			case "experiment":
 				experiments = append(experiments, b)
+			case "extend":
+				extends = append(extends, b)
 			}
 		}
 	}
@@ -274,10 +286,49 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 			s.Experiments = append(s.Experiments, e)
 		}
 	}
+	for _, b := range extends {
+		diags = append(diags, s.extend(b)...)
+	}
 	for _, e := range s.Experiments {
 		diags = append(diags, s.resolveStage(e)...)
 	}
 	return s, diags
+}
+
+// extend applies an extend block: its samplers join the named
+// experiment's, after those it declares.
+func (s *Spec) extend(b *hcl.Block) hcl.Diagnostics {
+	content, diags := b.Body.Content(extendSchema)
+	if diags.HasErrors() {
+		return diags
+	}
+	e := s.Experiment(b.Labels[0])
+	if e == nil {
+		var declared []string
+		for _, x := range s.Experiments {
+			declared = append(declared, x.Name)
+		}
+		return append(diags, undeclared("experiment", ref{b.Labels[0], b.LabelRanges[0]}, declared))
+	}
+	a := content.Attributes["samplers"]
+	for _, r := range refs(a, "sampler", &diags) {
+		c := find(s.Samplers, r.name)
+		switch {
+		case c == nil:
+			diags = append(diags, undeclared("sampler", r, names(s.Samplers)))
+		case slices.Contains(e.Samplers, c):
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sampler already in the experiment",
+				Detail:  fmt.Sprintf("Experiment %q already runs sampler %q.", e.Name, c.Name),
+				Subject: r.rng.Ptr()})
+		case len(e.Train) == 0:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nothing to train on",
+				Detail:  fmt.Sprintf("Experiment %q has no train datasets, so it runs no sampler.", e.Name),
+				Subject: r.rng.Ptr()})
+		default:
+			e.Samplers = append(e.Samplers, c)
+		}
+	}
+	return diags
 }
 
 // resolveStage resolves an experiment's start_from: the stage must train

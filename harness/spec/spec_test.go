@@ -179,3 +179,33 @@ func TestSamplerLanguagesAndSteps(t *testing.T) {
 		t.Errorf("no sampler: %d steps, %g epochs; want the experiment's 1.5 epochs", steps, epochs)
 	}
 }
+
+// TestExtend: an extend block in another file adds its samplers to the
+// named experiment, after the experiment's own; an unknown experiment, an
+// undeclared sampler and a sampler the experiment already runs are
+// diagnostics at their place.
+func TestExtend(t *testing.T) {
+	s, diags := Parse("testdata/good-train.hcl", "testdata/extend-add.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var got []string
+	for _, c := range s.Experiment("tiny-train").Samplers {
+		got = append(got, c.Name)
+	}
+	if !cmp.Equal([]string{"hybrid", "more"}, got) {
+		t.Errorf("samplers %v, want hybrid more", got)
+	}
+	s, diags = Parse("testdata/good-train.hcl", "testdata/extend-add.hcl", "testdata/extend-bad.hcl")
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, s.Files, diags)
+	for _, want := range []string{
+		`testdata/extend-bad.hcl:1:8: error: Reference to undeclared experiment: No experiment named "tiny-tran" is declared`,
+		`testdata/extend-bad.hcl:6:15: error: Sampler already in the experiment: Experiment "tiny-train" already runs sampler "hybrid"`,
+		`testdata/extend-bad.hcl:6:31: error: Reference to undeclared sampler: No sampler named "mroe" is declared`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, buf.String())
+		}
+	}
+}
