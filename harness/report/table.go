@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -502,7 +501,7 @@ func Settings(rs []*CellResult) *Table {
 	show := map[string]bool{"lr": true}
 	for _, g := range trained {
 		for k, v := range g.results[0].Encoder.Params {
-			if !reflect.DeepEqual(v, trained[0].results[0].Encoder.Params[k]) {
+			if fmt.Sprint(v) != fmt.Sprint(trained[0].results[0].Encoder.Params[k]) {
 				show[k] = true
 			}
 		}

@@ -31,6 +31,8 @@ type trainedReader struct {
 	err error
 	// oracles holds the oracle scores per collection, computed once.
 	oracles map[*dataset.Collection]map[string]float64
+	// ready is closed once the reader is trained (or has failed).
+	ready chan struct{}
 }
 
 type readKey struct {
@@ -109,62 +111,110 @@ var _ eval.Reader = (*trainedReader)(nil)
 
 // Reader returns the experiment's reader, trained on its training data
 // the first time (with the experiment's first seed), or nil when the
-// experiment has none.
+// experiment has none. One training per reader, however many cells ask
+// at once: the others wait for it (or for ctx), and nothing else waits on
+// it, so cells that do not need the reader yet (a stage, training) go on.
 func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader, error) {
 	if len(e.Readers) == 0 {
 		return nil, nil
 	}
 	comp := e.Readers[0]
 	key := e.Name + "/" + comp.Name
-	corpus, err := r.TrainingCorpus(e)
-	if err != nil {
-		return nil, err
-	}
-	// One training per reader, however many cells ask at once.
-	r.loadMu.Lock()
-	defer r.loadMu.Unlock()
 	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("reader %s: the run is closing", key)
+	}
 	tr, ok := r.readers[key]
+	if !ok {
+		tr = &trainedReader{comp: comp, memo: map[readKey]plugins.Answer{}, ready: make(chan struct{}), stop: func() {}}
+		if r.readers == nil {
+			r.readers = map[string]*trainedReader{}
+		}
+		r.readers[key] = tr
+	}
 	r.mu.Unlock()
 	if ok {
+		select {
+		case <-tr.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		if tr.err != nil {
 			return nil, tr.err
 		}
 		return tr, nil
 	}
+	defer close(tr.ready)
+	tr.err = r.trainReader(ctx, e, tr)
+	if tr.err != nil {
+		return nil, tr.err
+	}
+	return tr, nil
+}
+
+// trainReader starts, configures and trains tr's reader plugin.
+func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *trainedReader) error {
+	comp := tr.comp
+	corpus, err := r.TrainingCorpus(e)
+	if err != nil {
+		return err
+	}
 	label := fmt.Sprintf("reader %s/%s", e.Name, comp.Name)
 	rd, stop, err := r.Plugins.StartReader(comp.Plugin, label)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tr = &trainedReader{comp: comp, r: rd, stop: stop, memo: map[readKey]plugins.Answer{}}
 	r.mu.Lock()
-	if r.readers == nil {
-		r.readers = map[string]*trainedReader{}
-	}
-	r.readers[key] = tr // stopped by Close even if training fails
+	tr.r, tr.stop = rd, stop // stopped by Close even if training fails
 	r.mu.Unlock()
 	if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: comp.Checked, Seed: e.Seeds[0]}); err != nil {
-		tr.err = err
-		return nil, err
+		return err
 	}
 	if comp.Info.Trainable {
 		r.logf("%s: training on %d examples", label, len(corpus.Reading))
 		res, err := rd.Train(ctx, plugins.TrainReaderRequest{Examples: corpus.Reading})
 		if err != nil {
-			tr.err = fmt.Errorf("%s: training: %w", label, err)
-			return nil, tr.err
+			return fmt.Errorf("%s: training: %w", label, err)
 		}
 		tr.loss = res.Loss
 		r.logf("%s: trained %d steps, final loss %.3f", label, len(tr.loss), meanTail(tr.loss, 50))
 	}
-	return tr, nil
+	return nil
+}
+
+// prepareReaders trains, in the background, the reader of every
+// experiment that has cells to run, so that its training overlaps a
+// stage's and the cells' instead of waiting for the first cell that reads.
+// The returned function cancels what is still training and waits for it.
+func (r *Runner) prepareReaders(ctx context.Context, cells []Cell, todo []int) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	seen := map[*spec.Experiment]bool{}
+	for _, i := range todo {
+		e := cells[i].Experiment
+		if e.Pretrains || len(e.Readers) == 0 || seen[e] {
+			continue
+		}
+		seen[e] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Errors reach the cells that read, when they ask.
+			r.Reader(ctx, e)
+		}()
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // Close stops the reader processes the run started.
 func (r *Runner) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closed = true
 	for _, tr := range r.readers {
 		tr.stop()
 	}

@@ -122,9 +122,11 @@ type Runner struct {
 	corpora map[string]*train.Corpus
 	readers map[string]*trainedReader
 	sums    checksums
-	// loadMu serialises the loading of training corpora and the training
-	// of readers, which parallel cells share.
+	// loadMu serialises the loading of training corpora, which parallel
+	// cells share (readers train under their own ready channel).
 	loadMu sync.Mutex
+	// closed is set by Close: no reader starts after it.
+	closed bool
 	// status holds what each running cell is doing, for the status lines
 	// of a parallel run.
 	status map[string]string
@@ -678,6 +680,8 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 		defer close(stop)
 		go r.reportStatus(every, stop)
 	}
+	stopReaders := r.prepareReaders(ctx, cells, todo)
+	defer stopReaders()
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(jobs, len(todo)); w++ {
