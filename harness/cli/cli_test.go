@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -605,5 +606,37 @@ func TestReuse(t *testing.T) {
 	stdout, _, code = xlbench(t, "verify", "-data", tinyData(), "-ref", ref, "-reuse", ref, "testdata/tiny-train.hcl")
 	if code != 0 || !strings.Contains(stdout, "tiny-train/bm25.seed1: reused from "+ref) || !strings.Contains(stdout, "all 0 rerun cells agree with the reference (tolerance 0.001); 5 reused, not rerun") {
 		t.Errorf("verify -reuse: code %d\n%s", code, stdout)
+	}
+}
+
+// TestReaderStored: a trained reader is stored under -out by the id of
+// what decides it, and a later run that needs the same reader (here,
+// cells rerun with -force) loads it instead of training, with the same
+// answers.
+func TestReaderStored(t *testing.T) {
+	out := t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "testdata/tiny-train.hcl"); code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	first, err := os.ReadFile(filepath.Join(out, "tiny-train", "dual.hybrid.seed1", "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := filepath.Glob(filepath.Join(out, "tiny-train", ".reader-span-*", "reader.ckpt"))
+	if len(stored) != 1 {
+		t.Fatalf("stored readers: %v", stored)
+	}
+	_, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "-force", "testdata/tiny-train.hcl")
+	if code != 0 || !strings.Contains(stderr, "trained reader for these inputs stored in") || strings.Contains(stderr, "reader tiny-train/span: training on") {
+		t.Fatalf("rerun: code %d, reader not reused:\n%s", code, stderr)
+	}
+	again, _ := os.ReadFile(filepath.Join(out, "tiny-train", "dual.hybrid.seed1", "result.json"))
+	var a, b struct {
+		Metrics map[string]map[string]map[string]float64 `json:"metrics"`
+	}
+	json.Unmarshal(first, &a)
+	json.Unmarshal(again, &b)
+	if len(a.Metrics) == 0 || !reflect.DeepEqual(a.Metrics, b.Metrics) {
+		t.Errorf("metrics with the stored reader differ:\n%v\n%v", a.Metrics, b.Metrics)
 	}
 }

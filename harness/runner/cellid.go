@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/filehash"
@@ -88,22 +89,64 @@ type DatasetInput struct {
 
 // checksums computes file checksums once per run.
 type checksums struct {
+	mu    sync.Mutex
 	files map[string]string
 }
 
 func (c *checksums) file(path string) (string, error) {
-	if sum, ok := c.files[path]; ok {
+	c.mu.Lock()
+	sum, ok := c.files[path]
+	c.mu.Unlock()
+	if ok {
 		return sum, nil
 	}
 	sum, err := filehash.SHA256(path)
 	if err != nil {
 		return "", err
 	}
+	c.mu.Lock()
 	if c.files == nil {
 		c.files = map[string]string{}
 	}
 	c.files[path] = sum
+	c.mu.Unlock()
 	return sum, nil
+}
+
+// readerInputs is everything that decides a trained reader: the
+// harness's result format, the reader with its checked parameters and
+// version (or executable's sha256), the training datasets' files, the
+// held-out languages and the seed it trains with (the experiment's
+// first).
+type readerInputs struct {
+	ResultFormat string         `json:"result_format"`
+	Reader       ComponentInput `json:"reader"`
+	Train        []DatasetInput `json:"train"`
+	HeldOut      []string       `json:"held_out,omitempty"`
+	Seed         uint64         `json:"seed"`
+}
+
+// readerID hashes readerInputs of e's reader: a trained reader stored
+// under the id is the one this run would train.
+func (r *Runner) readerID(e *spec.Experiment) (string, error) {
+	in := readerInputs{ResultFormat: ResultFormat, HeldOut: e.HeldOut, Seed: e.Seeds[0]}
+	var err error
+	if in.Reader, err = r.sums.component(e.Readers[0]); err != nil {
+		return "", err
+	}
+	for _, d := range e.Train {
+		di, err := r.sums.dataset(r.Store.Dir, d)
+		if err != nil {
+			return "", err
+		}
+		in.Train = append(in.Train, di)
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8]), nil
 }
 
 // dataset hashes the data files of a dataset's format (its registry entry

@@ -2,12 +2,18 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -168,6 +174,22 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	r.mu.Lock()
 	tr.r, tr.stop = rd, stop // stopped by Close even if training fails
 	r.mu.Unlock()
+	cache, err := r.readerCache(e)
+	if err != nil {
+		return err
+	}
+	if cache != "" {
+		if loss, ok := readReaderLoss(cache); ok {
+			params := maps.Clone(comp.Checked)
+			params[spec.CheckpointParam] = filepath.Join(cache, ReaderFile)
+			if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: params, Seed: e.Seeds[0]}); err != nil {
+				return fmt.Errorf("%s: loading the trained reader stored in %s: %w", label, cache, err)
+			}
+			tr.loss = loss
+			r.logf("%s: trained reader for these inputs stored in %s; reused", label, cache)
+			return nil
+		}
+	}
 	if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: comp.Checked, Seed: e.Seeds[0]}); err != nil {
 		return err
 	}
@@ -179,8 +201,68 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 		}
 		tr.loss = res.Loss
 		r.logf("%s: trained %d steps, final loss %.3f", label, len(tr.loss), meanTail(tr.loss, 50))
+		if cache != "" {
+			if err := storeReader(ctx, rd, cache, tr.loss); err != nil {
+				return fmt.Errorf("%s: storing the trained reader in %s: %w", label, cache, err)
+			}
+		}
 	}
 	return nil
+}
+
+// ReaderFile is a stored reader's checkpoint, beside ReaderLossFile (its
+// training loss, written last: a folder without it is not a stored
+// reader).
+const (
+	ReaderFile     = "reader.ckpt"
+	ReaderLossFile = "reader-loss.json"
+)
+
+// readerCache is where e's trained reader is kept under Out, by the id of
+// what decides it (so a later run, a compare, or another cell asking
+// reuses it): OUT/<experiment>/.reader-<name>-<id>. Empty when the reader
+// cannot be stored (it does not train, or takes no checkpoint).
+func (r *Runner) readerCache(e *spec.Experiment) (string, error) {
+	comp := e.Readers[0]
+	if !comp.Info.Trainable || !slices.ContainsFunc(comp.Info.Params, func(p plugins.ParamSpec) bool { return p.Name == spec.CheckpointParam }) {
+		return "", nil
+	}
+	id, err := r.readerID(e)
+	if err != nil {
+		return "", err
+	}
+	return report.CellDir(r.Out, e.Name, ".reader-"+comp.Name+"-"+id)
+}
+
+func readReaderLoss(dir string) ([]float32, bool) {
+	raw, err := os.ReadFile(filepath.Join(dir, ReaderLossFile))
+	if err != nil {
+		return nil, false
+	}
+	var loss []float32
+	if json.Unmarshal(raw, &loss) != nil {
+		return nil, false
+	}
+	_, err = os.Stat(filepath.Join(dir, ReaderFile))
+	return loss, err == nil
+}
+
+func storeReader(ctx context.Context, rd plugins.Reader, dir string, loss []float32) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := rd.Save(ctx, plugins.SaveRequest{Path: filepath.Join(dir, ReaderFile)}); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(loss)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, ReaderLossFile+".tmp")
+	if err := os.WriteFile(tmp, raw, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, ReaderLossFile))
 }
 
 // prepareReaders trains, in the background, the reader of every
