@@ -389,3 +389,21 @@ func TestTrainOnlyResult(t *testing.T) {
 		t.Fatalf("a result with neither training nor metrics read with err = %v", err)
 	}
 }
+
+// TestNoBaselineNote: trained rows without a baseline get a note saying why
+// there are no tests nor differences.
+func TestNoBaselineNote(t *testing.T) {
+	a := result("dual.hybrid.seed1", "hybrid", 1, 0.5, 10)
+	b := result("dual.cross.seed1", "cross", 1, 0.5, 10)
+	a.Baseline, b.Baseline = "", ""
+	notes := strings.Join(Comparison([]*CellResult{a, b}, "d", []string{"map"}).Notes, " ")
+	if !strings.Contains(notes, "the experiment has no baseline sampler") {
+		t.Errorf("notes %q", notes)
+	}
+	m := result("dual.mono.seed1", "monolingual", 1, 0.5, 10)
+	m.Sampler.PluginName = "monolingual"
+	notes = strings.Join(Comparison([]*CellResult{m, a}, "d", []string{"map"}).Notes, " ")
+	if strings.Contains(notes, "no baseline sampler") {
+		t.Errorf("a monolingual row is the baseline, yet: %q", notes)
+	}
+}

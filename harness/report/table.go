@@ -165,6 +165,8 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
 	if len(tests) > 0 {
 		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder), for every seed (paired randomisation test flipping whole questions, Holm-corrected, p < 0.05).")
+	} else if trainedRows(rs) > 1 && !slices.ContainsFunc(rs, isBaseline) {
+		t.Notes = append(t.Notes, "No significance tests nor differences: the experiment has no baseline sampler (none named with baseline = sampler.NAME, and no monolingual sampler over several languages to default to).")
 	}
 	if z := zeroShotNote(rs, dataset); z != "" {
 		t.Notes = append(t.Notes, z)
@@ -173,6 +175,17 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 		t.Notes = append(t.Notes, c)
 	}
 	return t
+}
+
+// trainedRows counts the rows (encoder × sampler) with a sampler.
+func trainedRows(rs []*CellResult) int {
+	n := 0
+	for _, g := range groups(rs) {
+		if g.results[0].Sampler != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // metricHeader heads the rows of metricRows.

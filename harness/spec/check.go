@@ -131,16 +131,20 @@ func (e *Experiment) checkStage() hcl.Diagnostics {
 }
 
 // defaultBaseline picks the baseline sampler when the spec names none: the
-// first sampler whose plugin is the monolingual one over every language.
+// first sampler whose plugin is the monolingual one over every language,
+// else the first monolingual one over several (not LAReQA's En-En, one
+// language). With neither, the experiment has no baseline, and its
+// tables say so.
 func (e *Experiment) defaultBaseline() {
 	if e.Baseline != nil {
 		return
 	}
-	for _, s := range e.Samplers {
-		langs, _ := s.Checked["languages"].([]string)
-		if s.Info.Name == "monolingual" && len(langs) == 0 {
-			e.Baseline = s
-			return
+	for _, several := range []bool{false, true} {
+		for _, s := range e.Samplers {
+			if s.Info.Name == "monolingual" && (len(s.Languages) == 0 || several && len(s.Languages) > 1) {
+				e.Baseline = s
+				return
+			}
 		}
 	}
 }

@@ -457,8 +457,12 @@ func decodeDataset(b *hcl.Block) (*Dataset, hcl.Diagnostics) {
 		if a == nil {
 			a = content.Attributes["format"]
 		}
-		diags = append(diags, attrError(a, "Dataset role not supported by its format",
-			fmt.Sprintf("Format %q can be used for %s only, not %q (it holds %s).", d.Format, f.Role, d.Role, f.Doc)))
+		detail := fmt.Sprintf("Format %q can be used for %s only, not %q (it holds %s).", d.Format, f.Role, d.Role, f.Doc)
+		if content.Attributes["role"] == nil {
+			// role defaults to "evaluate" whatever the format.
+			detail += fmt.Sprintf(" The role defaults to %q: add role = %q.", d.Role, f.Role)
+		}
+		diags = append(diags, attrError(a, "Dataset role not supported by its format", detail))
 	}
 	if d.Path == "" || strings.HasPrefix(d.Path, "/") || slices.Contains(strings.Split(d.Path, "/"), "..") {
 		diags = append(diags, attrError(content.Attributes["path"], "Invalid dataset path",

@@ -109,6 +109,10 @@ func TestDiagnostics(t *testing.T) {
 			`testdata/sampler-attrs.hcl:15:15: error: Invalid steps: steps is an integer from 1 to 10000000`,
 			`testdata/sampler-attrs.hcl:20:15: error: No languages`,
 		}},
+		{"norole.hcl", false, []string{
+			`testdata/norole.hcl:2:12: error: Dataset role not supported by its format: Format "squad" can be used for train only, not "evaluate"`,
+			`The role defaults to "evaluate": add role = "train"`,
+		}},
 		{"trainoneval.hcl", false, []string{
 			`testdata/trainoneval.hcl:4:12: error: Dataset role not supported by its format: Format "lareqa" can be used for evaluate only, not "train"`,
 		}},

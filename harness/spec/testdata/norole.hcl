@@ -1,0 +1,4 @@
+dataset "squad" {
+  format = "squad"
+  path   = "squad.json"
+}
