@@ -1,0 +1,70 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xlbench/xlbench/harness/internal/testenv"
+)
+
+// runIn runs a command in dir and fails the test, with its output, if it
+// fails.
+func runIn(t *testing.T, dir string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestNewSampler: the skeletons xlbench new writes pass their own tests,
+// plugin check and the spec check of their compare file (with the default
+// experiment) as written, in Go and in Python.
+func TestNewSampler(t *testing.T) {
+	root := testenv.ModuleRoot()
+	for _, lang := range []string{"go", "python"} {
+		t.Run(lang, func(t *testing.T) {
+			python := ""
+			if lang == "python" {
+				python = testenv.PythonModules(t, "grpc", "google.protobuf")
+			}
+			name := fmt.Sprintf("zznew_%s_%d", lang, os.Getpid())
+			dir := filepath.Join("plugins", name)
+			t.Cleanup(func() {
+				os.RemoveAll(filepath.Join(root, dir))
+				os.Remove(filepath.Join(root, "bin", name))
+			})
+			out := runIn(t, root, bin.xlbench, "new", "sampler", "-lang", lang, name)
+			if !strings.Contains(out, "wrote "+dir+"/compare.hcl") {
+				t.Fatalf("new: %s", out)
+			}
+			plugin := filepath.Join(dir, name+".py")
+			if lang == "go" {
+				runIn(t, root, "go", "test", "./"+dir)
+				runIn(t, root, "go", "build", "-o", filepath.Join("bin", name), "./"+dir)
+				plugin = filepath.Join("bin", name)
+			} else {
+				runIn(t, root, python, "-m", "unittest", "discover", "-s", dir)
+			}
+			check := runIn(t, root, bin.xlbench, "plugin", "check", plugin)
+			if !strings.Contains(check, "checks passed") {
+				t.Errorf("plugin check:\n%s", check)
+			}
+			runIn(t, root, bin.xlbench, "lock", "specs/xquad-r.hcl", dir+"/compare.hcl")
+			runIn(t, root, bin.xlbench, "validate", "specs/xquad-r.hcl", dir+"/compare.hcl")
+			// A second new into the same folder is refused.
+			cmd := exec.Command(bin.xlbench, "new", "sampler", "-lang", lang, name)
+			cmd.Dir = root
+			if msg, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(msg), "exists") {
+				t.Errorf("new over an existing folder: %v\n%s", err, msg)
+			}
+		})
+	}
+}
