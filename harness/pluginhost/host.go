@@ -142,13 +142,14 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 	}
 	h.mu.Unlock()
 
+	errRelay := &stderrRelay{log: h.Logger.Named(name)}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  transport.Handshake,
 		Plugins:          transport.PluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           h.Logger.Named(name),
-		Stderr:           &stderrRelay{log: h.Logger.Named(name)},
+		Stderr:           errRelay,
 		// What plugin code prints to os.Stdout and os.Stderr arrives over
 		// go-plugin's stdio stream, not the process's stderr.
 		SyncStdout:   &stderrRelay{log: h.Logger.Named(name)},
@@ -172,7 +173,13 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		}
 	})
 	if err != nil {
-		inst.Kill()
+		inst.Kill() // waits for the process, so its stderr is read
+		if t := errRelay.Tail(); t != "" {
+			// The cause (an import error, a missing library) is in what
+			// the process printed before it died, not in go-plugin's
+			// generic handshake message.
+			return nil, fmt.Errorf("plugin %s, %s: start: no handshake; the plugin process printed, last:\n%s", ref, label, t)
+		}
 		return nil, inst.wrap("start", err)
 	}
 	return inst, nil

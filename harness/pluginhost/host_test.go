@@ -3,6 +3,7 @@ package pluginhost_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -276,5 +277,27 @@ func TestPythonEncoderPairLosses(t *testing.T) {
 		if d := mean - st.Loss; d > 1e-5 || d < -1e-5 {
 			t.Errorf("step %d: mean pair loss %v, loss %v", i, mean, st.Loss)
 		}
+	}
+}
+
+// TestDeadBeforeHandshakeQuotesStderr: a plugin that exits before its
+// handshake (a Python plugin that cannot import its SDK) fails to start
+// with one error that quotes the last lines it printed: the cause.
+func TestDeadBeforeHandshakeQuotesStderr(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "broken.py")
+	body := "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho \"ModuleNotFoundError: No module named 'xlbench'\" >&2\nexit 1\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	_, _, err := h.StartSampler(script, "cell x")
+	if err == nil {
+		t.Fatal("a plugin that exits before its handshake started")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "plugin "+script+", cell x: start") || !strings.Contains(msg, "start: no handshake; the plugin process printed, last:") ||
+		!strings.Contains(msg, "ModuleNotFoundError: No module named 'xlbench'") {
+		t.Errorf("error does not quote the cause:\n%s", msg)
 	}
 }

@@ -2,6 +2,8 @@ package pluginhost
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
@@ -17,6 +19,30 @@ type stderrRelay struct {
 	log hclog.Logger
 	mu  sync.Mutex
 	buf []byte
+	// tail keeps the last raw lines, for the error of a plugin that exits
+	// before its handshake (a Python plugin that cannot import its SDK):
+	// the cause is in them, not in go-plugin's message.
+	tail []string
+}
+
+// tailLines and tailWidth bound what an error quotes of a plugin's stderr.
+const (
+	tailLines = 8
+	tailWidth = 300
+)
+
+// Tail returns the last raw lines written, indented, or "".
+func (r *stderrRelay) Tail() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lines := r.tail
+	if len(r.buf) > 0 {
+		lines = append(slices.Clone(lines), string(r.buf))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "    " + strings.Join(lines, "\n    ")
 }
 
 func (r *stderrRelay) Write(p []byte) (int, error) {
@@ -32,6 +58,14 @@ func (r *stderrRelay) Write(p []byte) (int, error) {
 		r.buf = r.buf[i+1:]
 		if len(line) > 0 && line[0] != '{' {
 			r.log.Warn(string(line))
+			l := string(line)
+			if len(l) > tailWidth {
+				l = l[:tailWidth] + "…"
+			}
+			r.tail = append(r.tail, l)
+			if len(r.tail) > tailLines {
+				r.tail = r.tail[1:]
+			}
 		}
 	}
 }
