@@ -20,6 +20,9 @@
 //     languages that group offers on each side (a translation group offers
 //     no same-language pair), no group appears twice in a batch, and every
 //     batch has the batch size;
+//   - other param values (samplers): with each parameter at its other
+//     valid values (a bool the other way, every choice, each declared
+//     bound), Start succeeds and the batches are valid;
 //   - feedback (samplers that observe training): Observe takes the
 //     feedback of each chunk, the batches stay valid, and the same feedback
 //     gives the same batches;
@@ -198,6 +201,44 @@ func defaults(info plugins.Info) plugins.Params {
 		}
 	}
 	return p
+}
+
+// otherValues gives, for each declared parameter, the valid values other
+// than its default that a plugin is most likely to get wrong: a bool the
+// other way, every choice, a number at each bound it declares. A plugin
+// must work with each, not only with its defaults.
+func otherValues(info plugins.Info) []struct {
+	name, why string
+	value     any
+} {
+	type other = struct {
+		name, why string
+		value     any
+	}
+	var out []other
+	for _, s := range info.Params {
+		switch s.Type {
+		case plugins.ParamBool:
+			d, _ := s.Default.(bool)
+			out = append(out, other{s.Name, "the bool the other way", !d})
+		case plugins.ParamString:
+			for _, choice := range s.OneOf {
+				if choice != s.Default {
+					out = append(out, other{s.Name, "another choice", choice})
+				}
+			}
+		case plugins.ParamNumber, plugins.ParamInteger:
+			for _, b := range []struct {
+				bound *float64
+				why   string
+			}{{s.Min, "its minimum"}, {s.Max, "its maximum"}} {
+				if b.bound != nil && *b.bound != s.Default {
+					out = append(out, other{s.Name, b.why, *b.bound})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // unknownParam is a parameter name no plugin declares.

@@ -92,6 +92,7 @@ func TestBrokenFixturesFail(t *testing.T) {
 		why   string
 	}{
 		{"broken_sampler.py", plugins.KindSampler, "batch validity", "twice"},
+		{"broken_param_sampler.py", plugins.KindSampler, "other param values", "twice = true (the bool the other way)"},
 		{"broken_encoder.py", plugins.KindEncoder, "determinism", "a second process with the same seed: different query vectors"},
 		{"broken_reader.py", plugins.KindReader, "answers", "which is not candidate 0's text there"},
 	} {
@@ -123,7 +124,7 @@ func TestCommandExitStatus(t *testing.T) {
 		}
 		return string(out), 0
 	}
-	if out, code := run(example("python-sampler", "temperature.py")); code != 0 || !strings.Contains(out, "all 8 checks passed") {
+	if out, code := run(example("python-sampler", "temperature.py")); code != 0 || !strings.Contains(out, "all 9 checks passed") {
 		t.Errorf("example: exit %d\n%s", code, out)
 	}
 	broken := filepath.Join(testenv.ModuleRoot(), "harness", "conformance", "testdata", "broken_reader.py")

@@ -79,6 +79,18 @@ func (c *checker) sampler() {
 		return
 	}
 	c.check("batch validity", func() error { return validBatches(cfg, base) })
+	c.check("other param values", func() error {
+		for _, v := range otherValues(c.rep.Info) {
+			bs, err := run(s, plugins.Params{v.name: v.value}, checkBatches)
+			if err != nil {
+				return fmt.Errorf("%s = %v (%s): %w", v.name, v.value, v.why, err)
+			}
+			if err := validBatches(cfg, bs); err != nil {
+				return fmt.Errorf("%s = %v (%s): %w", v.name, v.value, v.why, err)
+			}
+		}
+		return nil
+	})
 
 	if c.rep.Info.ObservesTraining {
 		c.check("feedback", func() error { return c.feedback(s, cfg) })
