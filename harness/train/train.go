@@ -370,6 +370,12 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 		steps, err := transport.TrainSteps(ctx, enc, chunk)
 		for i, st := range steps {
 			loss := st.Loss
+			if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsInf(float64(float32(loss)), 0) {
+				// Nothing after it is worth anything: the weights are
+				// gone. Fail here, not at evaluation or when the result
+				// cannot be written.
+				return nil, fmt.Errorf("step %d: the training loss is %v: training diverged; lower the learning rate (the encoder's lr) or check the encoder's inputs", step+i+1, loss)
+			}
 			b := chunk[i]
 			rec.Loss = append(rec.Loss, float32(loss))
 			if b.Monolingual() {

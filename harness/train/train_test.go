@@ -402,3 +402,26 @@ func TestRunLanguages(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// nanTrainer's loss turns NaN at step 3.
+type nanTrainer struct{ countingTrainer }
+
+func (n *nanTrainer) TrainStep(ctx context.Context, req plugins.TrainStepRequest) (plugins.TrainStepResult, error) {
+	r, err := n.countingTrainer.TrainStep(ctx, req)
+	if n.steps >= 3 {
+		r.Loss = math.NaN()
+	}
+	return r, err
+}
+
+// TestRunStopsAtNonFiniteLoss: the first NaN or infinite loss fails the
+// run, naming the step and a remedy.
+func TestRunStopsAtNonFiniteLoss(t *testing.T) {
+	c := build(t, corpora())
+	tr := &nanTrainer{}
+	_, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), tr, c,
+		Options{Steps: 100, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}})
+	if err == nil || !strings.Contains(err.Error(), "step 3: the training loss is NaN: training diverged; lower the learning rate") {
+		t.Fatalf("err = %v", err)
+	}
+}
