@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -84,30 +85,22 @@ func TestBuiltinBehaviourGolden(t *testing.T) {
 // or whose metrics changed under the same versions (bump a version).
 func compareBehaviour(want, got behaviourGolden) []string {
 	var msgs []string
-	names := func(m map[string]behaviourCell) []string {
-		var out []string
-		for k := range m {
-			out = append(out, k)
-		}
-		slices.Sort(out)
-		return out
+	cells, golden := slices.Sorted(maps.Keys(got.Cells)), slices.Sorted(maps.Keys(want.Cells))
+	if !slices.Equal(golden, cells) {
+		return []string{fmt.Sprintf("cells %v, golden %v: rewrite the golden file (-update-behaviour)", cells, golden)}
 	}
-	if !slices.Equal(names(want.Cells), names(got.Cells)) {
-		return []string{fmt.Sprintf("cells %v, golden %v: rewrite the golden file (-update-behaviour)", names(got.Cells), names(want.Cells))}
-	}
-	for _, cell := range names(got.Cells) {
+	for _, cell := range cells {
 		w, g := want.Cells[cell], got.Cells[cell]
-		if want.ResultFormat != got.ResultFormat || !maps2Equal(w.Plugins, g.Plugins) {
+		if want.ResultFormat != got.ResultFormat || !maps.Equal(w.Plugins, g.Plugins) {
 			msgs = append(msgs, fmt.Sprintf("cell %s: versions %v (result format %s), golden %v (result format %s): check the change is meant, then rewrite the golden file (-update-behaviour)",
 				cell, g.Plugins, got.ResultFormat, w.Plugins, want.ResultFormat))
 			continue
 		}
 		if diff := metricDiff(w.Metrics, g.Metrics); diff != "" {
 			var plugins []string
-			for p, v := range g.Plugins {
-				plugins = append(plugins, p+" "+v)
+			for _, p := range slices.Sorted(maps.Keys(g.Plugins)) {
+				plugins = append(plugins, p+" "+g.Plugins[p])
 			}
-			slices.Sort(plugins)
 			msgs = append(msgs, fmt.Sprintf("cell %s: %s with the same versions (%s; result format %s): the behaviour changed without a version bump. "+
 				"Bump the Version of the built-in whose results changed (or runner.ResultFormat if the harness's did), then rewrite the golden file (-update-behaviour)",
 				cell, diff, strings.Join(plugins, ", "), got.ResultFormat))
@@ -116,42 +109,20 @@ func compareBehaviour(want, got behaviourGolden) []string {
 	return msgs
 }
 
-func maps2Equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // metricDiff names the first metric that differs by more than rounding
 // (1e-9 relative), or a metric present on one side only; "" when none.
 func metricDiff(want, got map[string]map[string]map[string]float64) string {
 	keys := map[string]bool{}
-	for d, ss := range want {
-		for s, ms := range ss {
-			for m := range ms {
-				keys[d+"/"+s+"/"+m] = true
+	for _, m := range []map[string]map[string]map[string]float64{want, got} {
+		for d, ss := range m {
+			for s, ms := range ss {
+				for name := range ms {
+					keys[d+"/"+s+"/"+name] = true
+				}
 			}
 		}
 	}
-	for d, ss := range got {
-		for s, ms := range ss {
-			for m := range ms {
-				keys[d+"/"+s+"/"+m] = true
-			}
-		}
-	}
-	var sorted []string
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	slices.Sort(sorted)
-	for _, k := range sorted {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		p := strings.SplitN(k, "/", 3)
 		w, wok := want[p[0]][p[1]][p[2]]
 		g, gok := got[p[0]][p[1]][p[2]]

@@ -612,10 +612,9 @@ func fineTuningLanguages(rs []*CellResult) (fine, held map[string]bool, trained 
 			continue
 		}
 		trained = true
-		for pair, n := range r.Training.PairLanguages {
-			if q, p, ok := strings.Cut(pair, "-"); ok && n > 0 {
-				fine[q], fine[p] = true, true
-			}
+		c, _ := trainingCoverage([]*CellResult{r})
+		for _, l := range slices.Concat(c.Queries, c.Passages) {
+			fine[l] = true
 		}
 		if len(r.Training.PairLanguages) == 0 {
 			for l := range r.Training.QueryLangs {

@@ -134,19 +134,30 @@ func (r *Runner) readerID(e *spec.Experiment) (string, error) {
 	if in.Reader, err = r.sums.component(e.Readers[0]); err != nil {
 		return "", err
 	}
+	if in.Train, err = r.trainInputs(e); err != nil {
+		return "", err
+	}
+	return hashID(in), nil
+}
+
+// trainInputs identifies e's training datasets.
+func (r *Runner) trainInputs(e *spec.Experiment) ([]DatasetInput, error) {
+	var out []DatasetInput
 	for _, d := range e.Train {
 		di, err := r.sums.dataset(r.Store.Dir, d)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		in.Train = append(in.Train, di)
+		out = append(out, di)
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return "", err
-	}
+	return out, nil
+}
+
+// hashID is the first 16 hex digits of the sha256 of v's JSON.
+func hashID(v any) string {
+	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8]), nil
+	return hex.EncodeToString(sum[:8])
 }
 
 // dataset hashes the data files of a dataset's format (its registry entry
@@ -246,12 +257,8 @@ func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
 	}
 	if cell.Sampler != nil || len(e.Readers) > 0 {
 		in.HeldOut, in.Validation, in.ValidateEvery = e.HeldOut, e.Validation, e.ValidateEvery
-		for _, d := range e.Train {
-			di, err := r.sums.dataset(r.Store.Dir, d)
-			if err != nil {
-				return nil, err
-			}
-			in.Train = append(in.Train, di)
+		if in.Train, err = r.trainInputs(e); err != nil {
+			return nil, err
 		}
 	}
 	for _, d := range e.Evaluate {
@@ -266,11 +273,7 @@ func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
 
 // ID is the cell id: the first 16 hex digits of the sha256 of the inputs'
 // JSON.
-func (in *Inputs) ID() string {
-	b, _ := json.Marshal(in)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
+func (in *Inputs) ID() string { return hashID(in) }
 
 func machine() report.Machine {
 	host, _ := os.Hostname()

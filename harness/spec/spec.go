@@ -442,13 +442,8 @@ func decodeDataset(b *hcl.Block) (*Dataset, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	for _, l := range d.Languages {
-		// A language names a file (<lang>.json): only a code may.
-		if !languageCode.MatchString(l) {
-			diags = append(diags, attrError(content.Attributes["languages"], "Invalid language",
-				fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
-		}
-	}
+	// A language names a file (<lang>.json): only a code may.
+	diags = append(diags, languageCodes(content.Attributes["languages"], d.Languages)...)
 	if f, ok := dataset.LookupFormat(d.Format); !ok {
 		diags = append(diags, attrError(content.Attributes["format"], "Unknown dataset format",
 			fmt.Sprintf("Format %q is not known; formats: %s.", d.Format, strings.Join(dataset.FormatNames(), ", "))))
@@ -537,11 +532,7 @@ func (c *Component) decodeSamplerAttrs(content *hcl.BodyContent) hcl.Diagnostics
 	}
 	if a := content.Attributes["languages"]; a != nil {
 		diags = append(diags, stringListAttr(a, &c.Languages)...)
-		for _, l := range c.Languages {
-			if !languageCode.MatchString(l) {
-				diags = append(diags, attrError(a, "Invalid language", fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
-			}
-		}
+		diags = append(diags, languageCodes(a, c.Languages)...)
 		if len(c.Languages) == 0 && !diags.HasErrors() {
 			diags = append(diags, attrError(a, "No languages", "languages lists the languages the sampler may use; leave it out for every language."))
 		}
@@ -549,12 +540,30 @@ func (c *Component) decodeSamplerAttrs(content *hcl.BodyContent) hcl.Diagnostics
 		c.Languages = slices.Compact(c.Languages)
 	}
 	if a := content.Attributes["steps"]; a != nil {
-		var f float64
-		diags = append(diags, numberAttr(a, &f)...)
-		if f < 1 || f > MaxSteps || f != math.Trunc(f) {
-			diags = append(diags, attrError(a, "Invalid steps", fmt.Sprintf("steps is an integer from 1 to %d.", MaxSteps)))
+		diags = append(diags, stepsAttr(a, &c.Steps)...)
+	}
+	return diags
+}
+
+// stepsAttr decodes a training length in steps, within its bounds.
+func stepsAttr(a *hcl.Attribute, dst *int) hcl.Diagnostics {
+	var f float64
+	diags := numberAttr(a, &f)
+	if f < 1 || f > MaxSteps || f != math.Trunc(f) {
+		diags = append(diags, attrError(a, "Invalid steps", fmt.Sprintf("steps is an integer from 1 to %d.", MaxSteps)))
+	}
+	*dst = int(f)
+	return diags
+}
+
+// languageCodes reports every entry of a's list that is not a language
+// code.
+func languageCodes(a *hcl.Attribute, langs []string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, l := range langs {
+		if !languageCode.MatchString(l) {
+			diags = append(diags, attrError(a, "Invalid language", fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
 		}
-		c.Steps = int(f)
 	}
 	return diags
 }
@@ -633,11 +642,7 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 	}
 	if a := content.Attributes["held_out"]; a != nil {
 		diags = append(diags, stringListAttr(a, &e.HeldOut)...)
-		for _, l := range e.HeldOut {
-			if !languageCode.MatchString(l) {
-				diags = append(diags, attrError(a, "Invalid language", fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
-			}
-		}
+		diags = append(diags, languageCodes(a, e.HeldOut)...)
 		if len(e.HeldOut) > 0 && len(e.Train) == 0 {
 			diags = append(diags, attrError(a, "Nothing to hold out from", "held_out removes languages from the train datasets; the experiment has none."))
 		}
@@ -696,12 +701,7 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		diags = append(diags, attrError(epochs, "Conflicting training length", "Set steps or epochs, not both."))
 	}
 	if steps != nil {
-		var f float64
-		diags = append(diags, numberAttr(steps, &f)...)
-		if f < 1 || f > MaxSteps || f != math.Trunc(f) {
-			diags = append(diags, attrError(steps, "Invalid steps", fmt.Sprintf("steps is an integer from 1 to %d.", MaxSteps)))
-		}
-		e.Steps = int(f)
+		diags = append(diags, stepsAttr(steps, &e.Steps)...)
 	}
 	if epochs != nil {
 		diags = append(diags, numberAttr(epochs, &e.Epochs)...)
