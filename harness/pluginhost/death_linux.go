@@ -21,3 +21,7 @@ func killGroup(cmd *exec.Cmd) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
+
+// fdExecPath starts the file a plugin's command passes as its first extra
+// descriptor (3) in the child: the file the host opened and hashed.
+const fdExecPath = "/proc/self/fd/3"

@@ -14,3 +14,7 @@ func killGroup(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 	}
 }
+
+// fdExecPath starts the file a plugin's command passes as its first extra
+// descriptor (3) in the child (the descriptor file system of BSD and macOS).
+const fdExecPath = "/dev/fd/3"

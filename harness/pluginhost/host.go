@@ -53,6 +53,9 @@ type Host struct {
 	mu      sync.Mutex
 	clients map[*plugin.Client]*exec.Cmd
 	closed  bool
+	// pins maps an external plugin's absolute path to the sha256 its
+	// executable must have to be started (Pin).
+	pins map[string]string
 	spawn   chan func()
 }
 
@@ -121,6 +124,7 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		return nil, err
 	}
 	var cmd *exec.Cmd
+	var exe *os.File // an external plugin's open executable, closed once started
 	name := ref
 	if b, ok := strings.CutPrefix(ref, plugins.BuiltinPrefix); ok {
 		if k := h.Builtins[b]; k != kind {
@@ -129,7 +133,11 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		cmd = exec.Command(h.Self, "plugin", "serve", b)
 		name = b
 	} else {
-		cmd = exec.Command(ref)
+		var err error
+		if cmd, exe, err = h.externalCommand(ref); err != nil {
+			return nil, fmt.Errorf("plugin %s, %s: start: %w", ref, label, err)
+		}
+		defer exe.Close()
 		name = filepath.Base(ref)
 	}
 	cmd.Env = append(os.Environ(), transport.HostPIDEnv+"="+strconv.Itoa(os.Getpid()))

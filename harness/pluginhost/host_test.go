@@ -12,6 +12,7 @@ import (
 
 	"github.com/xlbench/xlbench/builtin"
 	"github.com/xlbench/xlbench/builtin/samplers"
+	"github.com/xlbench/xlbench/harness/internal/filehash"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/plugins"
@@ -299,5 +300,117 @@ func TestDeadBeforeHandshakeQuotesStderr(t *testing.T) {
 	if !strings.Contains(msg, "plugin "+script+", cell x: start") || !strings.Contains(msg, "start: no handshake; the plugin process printed, last:") ||
 		!strings.Contains(msg, "ModuleNotFoundError: No module named 'xlbench'") {
 		t.Errorf("error does not quote the cause:\n%s", msg)
+	}
+}
+
+// swapTarget writes, beside a copy of the temperature example, the file
+// an attacker would put in its place: a script that leaves a marker.
+func swapTarget(t *testing.T) (plugin, impostor, marker string) {
+	t.Helper()
+	dir := t.TempDir()
+	plugin = filepath.Join(dir, "sampler")
+	b, err := os.ReadFile(temperatureBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	marker = filepath.Join(dir, "impostor-ran")
+	impostor = filepath.Join(dir, "impostor")
+	if err := os.WriteFile(impostor, []byte("#!/bin/sh\ntouch "+marker+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return plugin, impostor, marker
+}
+
+// TestSwapAfterHashRunsTheHashedFile replaces a pinned plugin's file
+// between the host's hash and the process's start: the process that runs
+// is the file that was hashed, not the replacement.
+func TestSwapAfterHashRunsTheHashedFile(t *testing.T) {
+	plugin, impostor, marker := swapTarget(t)
+	sum, err := filehash.SHA256(plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	h.Pin(plugin, sum)
+	swapped := false
+	pluginhost.SetAfterHash(func(path string) {
+		if path == plugin && !swapped {
+			swapped = true
+			if err := os.Rename(impostor, plugin); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	defer pluginhost.SetAfterHash(nil)
+	s, stop, err := h.StartSampler(plugin, "cell x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if !swapped {
+		t.Fatal("the hook did not run: the plugin was not started through its hashed file")
+	}
+	info, err := s.Describe(context.Background())
+	if err != nil || info.Name != "temperature" {
+		t.Fatalf("Describe = %+v, %v; want the hashed temperature sampler", info, err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the replacement ran")
+	}
+}
+
+// TestSwapBeforeStartIsRefused replaces a pinned plugin's file before the
+// host opens it: the start fails, naming both hashes, and nothing runs.
+func TestSwapBeforeStartIsRefused(t *testing.T) {
+	plugin, impostor, marker := swapTarget(t)
+	sum, err := filehash.SHA256(plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	h.Pin(plugin, sum)
+	if err := os.Rename(impostor, plugin); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := filehash.SHA256(plugin)
+	_, _, err = h.StartSampler(plugin, "cell x")
+	if err == nil {
+		t.Fatal("a plugin that differs from its pin started")
+	}
+	msg := err.Error()
+	for _, want := range []string{"plugin " + plugin + ", cell x: start: the executable changed after it was pinned", now, sum, "xlbench lock"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the replacement ran")
+	}
+}
+
+// TestUnpinnedPluginIsPinnedByItsFirstStart: within one host, a plugin
+// started without a pin keeps the file of its first start.
+func TestUnpinnedPluginIsPinnedByItsFirstStart(t *testing.T) {
+	plugin, impostor, marker := swapTarget(t)
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	defer h.Close()
+	_, stop, err := h.StartSampler(plugin, "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if err := os.Rename(impostor, plugin); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.StartSampler(plugin, "second"); err == nil || !strings.Contains(err.Error(), "changed after it was pinned") {
+		t.Fatalf("second start after a swap: %v", err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the replacement ran")
 	}
 }

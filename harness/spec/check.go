@@ -22,6 +22,13 @@ type Catalog interface {
 	Describe(ctx context.Context, ref string, kind plugins.Kind) (plugins.Info, error)
 }
 
+// Pinner is a catalog that starts an external plugin only while its
+// executable has the sha256 its lock file pins: the plugin host, which
+// hashes the file it opens and starts that same open file.
+type Pinner interface {
+	Pin(path, sha256 string)
+}
+
 // Check resolves every encoder and sampler's plugin, reads its parameter
 // declarations and checks the block's params against them. On success each
 // Component's Info and Checked are set.
@@ -33,9 +40,13 @@ func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 		// An external plugin runs only as pinned: before it is started,
 		// even to describe itself.
 		if c.External() {
-			if d := checkPin(c, locks); d != nil {
+			sum, d := checkPin(c, locks)
+			if d != nil {
 				diags = append(diags, d)
 				continue
+			}
+			if p, ok := cat.(Pinner); ok {
+				p.Pin(c.Plugin, sum)
 			}
 		}
 		kind, err := cat.Resolve(c.Plugin)

@@ -101,34 +101,35 @@ func (s *Spec) external() []*Component {
 func (c *Component) External() bool { return !strings.HasPrefix(c.Written, plugins.BuiltinPrefix) }
 
 // checkPin reports, at the plugin attribute, an external plugin whose
-// executable is not pinned in the lock beside its spec, or differs.
-func checkPin(c *Component, locks map[string]*Lock) *hcl.Diagnostic {
+// executable is not pinned in the lock beside its spec, or differs; it
+// returns the pinned sha256 of one that matches.
+func checkPin(c *Component, locks map[string]*Lock) (string, *hcl.Diagnostic) {
 	dir := filepath.Dir(c.Range.Filename)
 	lock, ok := locks[dir]
 	if !ok {
 		var err error
 		if lock, err = ReadLock(dir); err != nil {
-			return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unreadable lock file", Detail: err.Error(), Subject: c.PluginRange.Ptr()}
+			return "", &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unreadable lock file", Detail: err.Error(), Subject: c.PluginRange.Ptr()}
 		}
 		locks[dir] = lock
 	}
 	have, err := filehash.SHA256(c.Plugin)
 	if err != nil {
-		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown plugin",
+		return "", &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown plugin",
 			Detail: fmt.Sprintf("Plugin %q (%s): %v.", c.Written, c.Plugin, err), Subject: c.PluginRange.Ptr()}
 	}
 	want, pinned := lock.Pins[c.Written]
 	switch {
 	case !pinned:
-		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Plugin not pinned",
+		return "", &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Plugin not pinned",
 			Detail: fmt.Sprintf("Plugin %q (sha256 %s) is not pinned in %s, so it is not started. If you trust it, pin it: xlbench lock %s",
 				c.Written, have, lock.Path, c.Range.Filename), Subject: c.PluginRange.Ptr()}
 	case want != have:
-		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Plugin differs from its pin",
+		return "", &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Plugin differs from its pin",
 			Detail: fmt.Sprintf("Plugin %q has sha256 %s, but %s pins %s, so it is not started. If the change is yours, pin it again: xlbench lock %s",
 				c.Written, have, lock.Path, want, c.Range.Filename), Subject: c.PluginRange.Ptr()}
 	}
-	return nil
+	return have, nil
 }
 
 // Relock pins every external plugin of s in the lock beside its spec file

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/builtin/samplers"
+	"github.com/xlbench/xlbench/harness/internal/filehash"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -211,5 +214,51 @@ func TestExtend(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+// pinRecorder is a catalog that records the pins Check hands it.
+type pinRecorder struct {
+	catalog
+	pins map[string]string
+}
+
+func (p *pinRecorder) Resolve(ref string) (plugins.Kind, error) {
+	if strings.HasPrefix(ref, plugins.BuiltinPrefix) {
+		return p.catalog.Resolve(ref)
+	}
+	return "", nil
+}
+
+func (p *pinRecorder) Pin(path, sha256 string) { p.pins[path] = sha256 }
+
+// TestCheckPinsExternalPlugins: Check hands a Pinner catalog the sha256
+// that the lock file pins for each external plugin, so that the host
+// starts only that file (pluginhost.TestSwapAfterHashRunsTheHashedFile).
+func TestCheckPinsExternalPlugins(t *testing.T) {
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "sampler")
+	if err := os.WriteFile(plugin, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "s.hcl")
+	if err := os.WriteFile(file, []byte("sampler \"s\" {\n  plugin = \"./sampler\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, diags := Parse(file)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if _, err := s.Relock(); err != nil {
+		t.Fatal(err)
+	}
+	rec := &pinRecorder{pins: map[string]string{}}
+	s.Check(context.Background(), rec)
+	want, err := filehash.SHA256(plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{plugin: want}, rec.pins); diff != "" {
+		t.Errorf("pins (-want +got):\n%s", diff)
 	}
 }
