@@ -55,8 +55,8 @@ type Host struct {
 	closed  bool
 	// pins maps an external plugin's absolute path to the sha256 its
 	// executable must have to be started (Pin).
-	pins map[string]string
-	spawn   chan func()
+	pins  map[string]string
+	spawn chan func()
 }
 
 // New returns a Host.
