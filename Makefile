@@ -90,9 +90,9 @@ test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, 
 run: build ## run the default spec on the default data directory into out/ and print the tables (SPEC=..., OUT=..., JOBS=2, RUN_FLAGS=...)
 	$(BIN)/xlbench run -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC)
 
-compare: build ## compare the samplers SAMPLERS=file.hcl adds (an extend block) with the committed reference rows: reuses results/, trains only the new cells
-	@test -n "$(SAMPLERS)" || { echo "usage: make compare SAMPLERS=file.hcl (e.g. plugins/examples/python-sampler/compare.hcl)"; exit 2; }
-	$(BIN)/xlbench run -reuse results -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC) $(SAMPLERS)
+compare: build ## compare the samplers SAMPLERS=file.hcl (or encoders ENCODERS=file.hcl) adds with an extend block with the committed reference rows: reuses results/, runs only the new cells
+	@test -n "$(SAMPLERS)$(ENCODERS)" || { echo "usage: make compare SAMPLERS=file.hcl (e.g. plugins/examples/python-sampler/compare.hcl) or ENCODERS=file.hcl"; exit 2; }
+	$(BIN)/xlbench run -reuse results -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC) $(SAMPLERS) $(ENCODERS)
 
 fuzz: ## run every Go fuzz target for FUZZTIME (default 60s) each; go test runs their seed corpora
 	@set -e; for f in $$(grep -l '^func Fuzz' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go')); do \

@@ -60,7 +60,7 @@ func init() {
 		{"fetch", "[-data DIR] DATASET...", "download datasets from their canonical sources", (*App).cmdFetch},
 		{"plugins", "", "list the built-in plugins and their parameters", (*App).cmdPlugins},
 		{"plugin", "check [-kind K] PLUGIN", "check that a plugin honours the plugin contract, and time it", (*App).cmdPlugin},
-		{"new", "sampler [-lang go|python] NAME", "write a sampler plugin's skeleton: code, a test of its defining property, its compare file", (*App).cmdNew},
+		{"new", "sampler|encoder [-lang go|python] NAME", "write a sampler or encoder plugin's skeleton: code, a test of its defining property, its compare file", (*App).cmdNew},
 		{"version", "", "print the version", (*App).cmdVersion},
 	}
 }

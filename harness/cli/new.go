@@ -20,21 +20,37 @@ var skeletons embed.FS
 // binary, a Python module and a spec block.
 var pluginName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
-// cmdNew writes the skeleton of a sampler plugin: code, a test of its
-// defining property to fill in, and the compare file, all passing `plugin
-// check` and their tests as written.
+// skeletonFiles lists, per kind and language, the files `xlbench new`
+// writes and the templates they come from; NAME stands for the plugin's
+// name.
+var skeletonFiles = map[string]map[string]map[string]string{
+	"sampler": {
+		"go":     {"main.go": "main.go.tmpl", "main_test.go": "main_test.go.tmpl", "compare.hcl": "compare-go.hcl.tmpl"},
+		"python": {"NAME.py": "sampler.py.tmpl", "test_NAME.py": "test_sampler.py.tmpl", "compare.hcl": "compare-python.hcl.tmpl"},
+	},
+	"encoder": {
+		"go":     {"main.go": "encoder-main.go.tmpl", "main_test.go": "encoder-main_test.go.tmpl", "compare.hcl": "compare-encoder-go.hcl.tmpl"},
+		"python": {"NAME.py": "encoder.py.tmpl", "test_NAME.py": "test_encoder.py.tmpl", "compare.hcl": "compare-encoder-python.hcl.tmpl"},
+	},
+}
+
+// cmdNew writes the skeleton of a sampler or encoder plugin: code, a test
+// of its defining property to fill in, and the compare file, all passing
+// `plugin check` and their tests as written.
 func (a *App) cmdNew(_ context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "sampler" {
-		return fmt.Errorf("usage: xlbench new sampler [-lang go|python] [-dir DIR] NAME")
+	const usage = "usage: xlbench new sampler|encoder [-lang go|python] [-dir DIR] NAME"
+	if len(args) == 0 || skeletonFiles[args[0]] == nil {
+		return errors.New(usage)
 	}
-	fs := a.flags("new sampler", "[-lang go|python] [-dir DIR] NAME")
+	kind := args[0]
+	fs := a.flags("new "+kind, "[-lang go|python] [-dir DIR] NAME")
 	lang := fs.String("lang", "go", "go or python")
 	dir := fs.String("dir", "", "folder to write, relative to the repository root (default plugins/NAME)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: xlbench new sampler [-lang go|python] [-dir DIR] NAME")
+		return errors.New(usage)
 	}
 	name := fs.Arg(0)
 	if !pluginName.MatchString(name) {
@@ -47,14 +63,13 @@ func (a *App) cmdNew(_ context.Context, args []string) error {
 	if filepath.IsAbs(*dir) || clean == "." || strings.HasPrefix(clean, "../") || clean == ".." {
 		return fmt.Errorf("-dir %s: a folder inside the repository, relative to its root", *dir)
 	}
-	files := map[string]string{}
-	switch *lang {
-	case "go":
-		files = map[string]string{"main.go": "main.go.tmpl", "main_test.go": "main_test.go.tmpl", "compare.hcl": "compare-go.hcl.tmpl"}
-	case "python":
-		files = map[string]string{name + ".py": "sampler.py.tmpl", "test_" + name + ".py": "test_sampler.py.tmpl", "compare.hcl": "compare-python.hcl.tmpl"}
-	default:
+	templates, ok := skeletonFiles[kind][*lang]
+	if !ok {
 		return fmt.Errorf("-lang %q: go or python", *lang)
+	}
+	files := map[string]string{}
+	for out, tmpl := range templates {
+		files[strings.ReplaceAll(out, "NAME", name)] = tmpl
 	}
 	if _, err := os.Stat(clean); err == nil {
 		return fmt.Errorf("%s exists; new writes a fresh folder", clean)
@@ -88,6 +103,7 @@ func (a *App) cmdNew(_ context.Context, args []string) error {
 	if *lang == "python" {
 		next = fmt.Sprintf("/usr/bin/python3 -m unittest discover -s %s && bin/xlbench plugin check %s/%s.py", clean, clean, name)
 	}
-	fmt.Fprintf(a.Stdout, "next: %s\nthen: bin/xlbench lock specs/xquad-r.hcl %s/compare.hcl && make compare SAMPLERS=%s/compare.hcl\n", next, clean, clean)
+	fmt.Fprintf(a.Stdout, "next: %s\nthen: bin/xlbench lock specs/xquad-r.hcl %s/compare.hcl && make compare %sS=%s/compare.hcl\n",
+		next, clean, strings.ToUpper(kind), clean)
 	return nil
 }

@@ -24,24 +24,25 @@ func runIn(t *testing.T, dir string, name string, args ...string) string {
 	return string(out)
 }
 
-// TestNewSampler: the skeletons xlbench new writes pass their own tests,
-// plugin check and the spec check of their compare file (with the default
-// experiment) as written, in Go and in Python.
-func TestNewSampler(t *testing.T) {
+// TestNewPlugin: the skeletons xlbench new writes, samplers and encoders,
+// pass their own tests, plugin check and the spec check of their compare
+// file (with the default experiment) as written, in Go and in Python.
+func TestNewPlugin(t *testing.T) {
 	root := testenv.ModuleRoot()
-	for _, lang := range []string{"go", "python"} {
-		t.Run(lang, func(t *testing.T) {
+	for _, c := range []struct{ kind, lang string }{{"sampler", "go"}, {"sampler", "python"}, {"encoder", "go"}, {"encoder", "python"}} {
+		kind, lang := c.kind, c.lang
+		t.Run(kind+"-"+lang, func(t *testing.T) {
 			python := ""
 			if lang == "python" {
 				python = testenv.PythonModules(t, "grpc", "google.protobuf")
 			}
-			name := fmt.Sprintf("zznew_%s_%d", lang, os.Getpid())
+			name := fmt.Sprintf("zznew_%s_%s_%d", kind, lang, os.Getpid())
 			dir := filepath.Join("plugins", name)
 			t.Cleanup(func() {
 				os.RemoveAll(filepath.Join(root, dir))
 				os.Remove(filepath.Join(root, "bin", name))
 			})
-			out := runIn(t, root, bin.xlbench, "new", "sampler", "-lang", lang, name)
+			out := runIn(t, root, bin.xlbench, "new", kind, "-lang", lang, name)
 			if !strings.Contains(out, "wrote "+dir+"/compare.hcl") {
 				t.Fatalf("new: %s", out)
 			}
@@ -58,9 +59,12 @@ func TestNewSampler(t *testing.T) {
 				t.Errorf("plugin check:\n%s", check)
 			}
 			runIn(t, root, bin.xlbench, "lock", "specs/xquad-r.hcl", dir+"/compare.hcl")
-			runIn(t, root, bin.xlbench, "validate", "specs/xquad-r.hcl", dir+"/compare.hcl")
+			plan := runIn(t, root, bin.xlbench, "plan", "specs/xquad-r.hcl", dir+"/compare.hcl")
+			if !strings.Contains(plan, name) {
+				t.Errorf("plan of the default experiment with the compare file has no %s cell:\n%s", name, plan)
+			}
 			// A second new into the same folder is refused.
-			cmd := exec.Command(bin.xlbench, "new", "sampler", "-lang", lang, name)
+			cmd := exec.Command(bin.xlbench, "new", kind, "-lang", lang, name)
 			cmd.Dir = root
 			if msg, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(msg), "exists") {
 				t.Errorf("new over an existing folder: %v\n%s", err, msg)

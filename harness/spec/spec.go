@@ -1,6 +1,7 @@
 // Package spec reads xlbench spec files: HCL with five block types (the
-// fifth, extend "EXPERIMENT" { samplers = [...] }, adds samplers to an
-// experiment another file given with it declares).
+// fifth, extend "EXPERIMENT" { samplers = [...], encoders = [...] }, adds
+// samplers and encoders to an experiment another file given with it
+// declares).
 //
 //	dataset "xquad-r" {
 //	  format    = "lareqa"          # the loader
@@ -185,11 +186,13 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "extend", LabelNames: []string{"experiment"}},
 }}
 
-// extendSchema is an extend block's: samplers added to an experiment that
-// another file declares, so that a contribution runs beside the default
-// experiment without editing it (files given together are one spec).
+// extendSchema is an extend block's: samplers and encoders added to an
+// experiment that another file declares, so that a contribution runs
+// beside the default experiment without editing it (files given together
+// are one spec).
 var extendSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "samplers", Required: true},
+	{Name: "samplers"},
+	{Name: "encoders"},
 }}
 
 var datasetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -295,8 +298,8 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 	return s, diags
 }
 
-// extend applies an extend block: its samplers join the named
-// experiment's, after those it declares.
+// extend applies an extend block: its samplers and encoders join the
+// named experiment's, after those it declares.
 func (s *Spec) extend(b *hcl.Block) hcl.Diagnostics {
 	content, diags := b.Body.Content(extendSchema)
 	if diags.HasErrors() {
@@ -310,25 +313,50 @@ func (s *Spec) extend(b *hcl.Block) hcl.Diagnostics {
 		}
 		return append(diags, undeclared("experiment", ref{b.Labels[0], b.LabelRanges[0]}, declared))
 	}
-	a := content.Attributes["samplers"]
-	for _, r := range refs(a, "sampler", &diags) {
-		c := find(s.Samplers, r.name)
-		switch {
-		case c == nil:
-			diags = append(diags, undeclared("sampler", r, names(s.Samplers)))
-		case slices.Contains(e.Samplers, c):
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Sampler already in the experiment",
-				Detail:  fmt.Sprintf("Experiment %q already runs sampler %q.", e.Name, c.Name),
-				Subject: r.rng.Ptr()})
-		case len(e.Train) == 0:
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nothing to train on",
-				Detail:  fmt.Sprintf("Experiment %q has no train datasets, so it runs no sampler.", e.Name),
-				Subject: r.rng.Ptr()})
-		default:
-			e.Samplers = append(e.Samplers, c)
+	if len(content.Attributes) == 0 {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty extend block",
+			Detail:  fmt.Sprintf("An extend block adds samplers = [...] or encoders = [...] (or both) to experiment %q.", e.Name),
+			Subject: b.DefRange.Ptr()})
+	}
+	if a := content.Attributes["samplers"]; a != nil {
+		for _, r := range refs(a, "sampler", &diags) {
+			c := find(s.Samplers, r.name)
+			switch {
+			case c == nil:
+				diags = append(diags, undeclared("sampler", r, names(s.Samplers)))
+			case slices.Contains(e.Samplers, c):
+				diags = append(diags, alreadyIn("Sampler", e, c, r))
+			case len(e.Train) == 0:
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nothing to train on",
+					Detail:  fmt.Sprintf("Experiment %q has no train datasets, so it runs no sampler.", e.Name),
+					Subject: r.rng.Ptr()})
+			default:
+				e.Samplers = append(e.Samplers, c)
+			}
+		}
+	}
+	if a := content.Attributes["encoders"]; a != nil {
+		for _, r := range refs(a, "encoder", &diags) {
+			c := find(s.Encoders, r.name)
+			switch {
+			case c == nil:
+				diags = append(diags, undeclared("encoder", r, names(s.Encoders)))
+			case slices.Contains(e.Encoders, c):
+				diags = append(diags, alreadyIn("Encoder", e, c, r))
+			default:
+				e.Encoders = append(e.Encoders, c)
+			}
 		}
 	}
 	return diags
+}
+
+// alreadyIn is the diagnostic for an extend block that adds a component
+// the experiment already has.
+func alreadyIn(kind string, e *Experiment, c *Component, r ref) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: kind + " already in the experiment",
+		Detail:  fmt.Sprintf("Experiment %q already runs %s %q.", e.Name, strings.ToLower(kind), c.Name),
+		Subject: r.rng.Ptr()}
 }
 
 // resolveStage resolves an experiment's start_from: the stage must train

@@ -203,6 +203,13 @@ func TestExtend(t *testing.T) {
 	if !cmp.Equal([]string{"hybrid", "more"}, got) {
 		t.Errorf("samplers %v, want hybrid more", got)
 	}
+	got = nil
+	for _, c := range s.Experiment("tiny-train").Encoders {
+		got = append(got, c.Name)
+	}
+	if !cmp.Equal([]string{"bm25", "bm25-bigrams"}, got) {
+		t.Errorf("encoders %v, want bm25 bm25-bigrams", got)
+	}
 	s, diags = Parse("testdata/good-train.hcl", "testdata/extend-add.hcl", "testdata/extend-bad.hcl")
 	var buf bytes.Buffer
 	WriteDiagnostics(&buf, s.Files, diags)
@@ -210,6 +217,9 @@ func TestExtend(t *testing.T) {
 		`testdata/extend-bad.hcl:1:8: error: Reference to undeclared experiment: No experiment named "tiny-tran" is declared`,
 		`testdata/extend-bad.hcl:6:15: error: Sampler already in the experiment: Experiment "tiny-train" already runs sampler "hybrid"`,
 		`testdata/extend-bad.hcl:6:31: error: Reference to undeclared sampler: No sampler named "mroe" is declared`,
+		`testdata/extend-bad.hcl:10:15: error: Encoder already in the experiment: Experiment "tiny-train" already runs encoder "bm25"`,
+		`testdata/extend-bad.hcl:10:29: error: Reference to undeclared encoder: No encoder named "bm52" is declared`,
+		`testdata/extend-bad.hcl:13:1: error: Empty extend block: An extend block adds samplers = [...] or encoders = [...] (or both) to experiment "tiny-train"`,
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, buf.String())

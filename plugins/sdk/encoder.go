@@ -149,8 +149,7 @@ func (e *encoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugin
 		return v, err
 	}
 	if v.Count != len(req.Texts) || (e.info.Dim > 0 && (v.Dim != e.info.Dim || len(v.Dense) != v.Count*v.Dim)) {
-		return v, fmt.Errorf("encoder %s returned %d vectors of dimension %d (%d floats) for %d texts, configured dimension %d",
-			e.def.Info.Name, v.Count, v.Dim, len(v.Dense), len(req.Texts), e.info.Dim)
+		return v, vectorsShapeError(e.def.Info.Name, v, len(req.Texts), e.info.Dim)
 	}
 	return v, nil
 }
@@ -165,4 +164,13 @@ func (e *encoder) Save(ctx context.Context, req plugins.SaveRequest) error {
 		return fmt.Errorf("encoder %s saves no checkpoint", e.def.Info.Name)
 	}
 	return s.Save(ctx, req)
+}
+
+// vectorsShapeError names the fields of a Vectors that does not fit its
+// request, and what each should hold.
+func vectorsShapeError(name string, v plugins.Vectors, texts, dim int) error {
+	return fmt.Errorf("encoder %s returned plugins.Vectors{Count: %d, Dim: %d, len(Dense): %d} for %d texts; "+
+		"want Count = %d (one vector per text), Dim = %d (the EncoderInfo.Dim its New returned) and "+
+		"Dense = Count×Dim = %d float32s, row-major (text i's vector at Dense[i*Dim:(i+1)*Dim])",
+		name, v.Count, v.Dim, len(v.Dense), texts, texts, dim, texts*dim)
 }

@@ -92,6 +92,30 @@ func TestEncoderDef(t *testing.T) {
 	}
 }
 
+// forgetfulModel fills Dense but leaves Count and Dim zero: the mistake
+// of a first encoder.
+type forgetfulModel struct{ dim int }
+
+func (m forgetfulModel) Encode(_ context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	return plugins.Vectors{Dense: make([]float32, len(req.Texts)*m.dim)}, nil
+}
+
+// TestVectorsShapeErrorNamesFields: a Vectors of the wrong shape is
+// refused with an error that names each field, what it holds and what it
+// should hold.
+func TestVectorsShapeErrorNamesFields(t *testing.T) {
+	e := sdk.NewEncoder(encoderDef(false, func(dim int) sdk.EncoderModel { return forgetfulModel{dim} }))
+	if _, err := e.Configure(ctx, plugins.EncoderConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Encode(ctx, plugins.EncodeRequest{Texts: []string{"a", "b", "c"}})
+	want := "encoder test returned plugins.Vectors{Count: 0, Dim: 0, len(Dense): 12} for 3 texts; want Count = 3 (one vector per text), " +
+		"Dim = 4 (the EncoderInfo.Dim its New returned) and Dense = Count×Dim = 12 float32s, row-major (text i's vector at Dense[i*Dim:(i+1)*Dim])"
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
 type answerFirst struct{}
 
 func (answerFirst) Read(_ context.Context, req plugins.ReadRequest) ([]plugins.Answer, error) {

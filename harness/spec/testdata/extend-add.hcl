@@ -8,3 +8,13 @@ sampler "more" {
 extend "tiny-train" {
   samplers = [sampler.more]
 }
+
+# A second file may add encoders too (an untrained one is evaluated once).
+encoder "bm25-bigrams" {
+  plugin = "builtin:bm25"
+  params = { ngram = 2 }
+}
+
+extend "tiny-train" {
+  encoders = [encoder.bm25-bigrams]
+}

@@ -5,3 +5,10 @@ extend "tiny-tran" {
 extend "tiny-train" {
   samplers = [sampler.hybrid, sampler.mroe]
 }
+
+extend "tiny-train" {
+  encoders = [encoder.bm25, encoder.bm52]
+}
+
+extend "tiny-train" {
+}
