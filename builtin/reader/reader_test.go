@@ -283,3 +283,30 @@ func BenchmarkRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(qs)), "µs/read")
 }
+
+// BenchmarkTrain trains a reader of the default shape for one epoch over
+// 3,200 synthetic examples (a 10-word question, a passage of 40 to 110
+// words holding the answer): the cost per example of the reader's
+// training, which a clean run pays before its first cell reads.
+func BenchmarkTrain(b *testing.B) {
+	var exs []plugins.ReadingExample
+	for i := range 3200 {
+		n := 40 + (i*37)%71
+		words := make([]string, n)
+		for k := range words {
+			words[k] = fmt.Sprintf("w%d", (i*7+k*13)%5000)
+		}
+		at := (i * 11) % (n - 3)
+		answer := strings.Join(words[at:at+2], " ")
+		passage := strings.Join(words, " ") + "."
+		exs = append(exs, plugins.ReadingExample{Question: fmt.Sprintf("when was %s built by w%d w%d", words[at], i%97, i%89),
+			Passage: passage, Answer: answer, AnswerStart: len([]rune(strings.Join(words[:at], " "))) + min(at, 1), Lang: "en"})
+	}
+	for b.Loop() {
+		r := newReader(b, plugins.Params{"epochs": 1.0})
+		if _, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: exs}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(exs))/b.Elapsed().Seconds(), "examples/s")
+}

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -314,9 +316,17 @@ func TestTrainedExperiment(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code %d\n%s", code, stderr)
 	}
-	for _, want := range []string{"training corpus: 6 groups", "de:      6 queries      6 passages", "trained 30 steps"} {
+	for _, want := range []string{"training corpus: 6 groups", "de:      6 queries      6 passages", "trained 30 steps",
+		"where the time went: 5 cells run now", "reader tiny-train/span: trained in ", "run: wall "} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	// The phase summary has a row for every phase a trained, reading cell
+	// goes through (no stage here).
+	for _, phase := range []string{"start", "load", "train", "encode", "rank", "read", "store"} {
+		if !regexp.MustCompile(`(?m)^ *` + phase + `  +[0-9]+  +[0-9.]+  +[0-9]+%  +[0-9.]+ *$`).MatchString(stderr) {
+			t.Errorf("phase summary lacks a %s row:\n%s", phase, stderr)
 		}
 	}
 	for _, want := range []string{"dual × monolingual", "dual × hybrid", "bm25 ", "paired randomisation tests against dual × monolingual",
@@ -331,6 +341,12 @@ func TestTrainedExperiment(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res struct {
+		WallSeconds float64 `json:"wall_seconds"`
+		Phases      []struct {
+			Name        string
+			WallSeconds float64 `json:"wall_s"`
+			EncoderCPU  float64 `json:"encoder_cpu_s"`
+		}
 		Sampler struct {
 			PluginName string `json:"plugin_name"`
 		}
@@ -344,6 +360,20 @@ func TestTrainedExperiment(t *testing.T) {
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
+	}
+	// result.json splits the cell's wall time by phase, in order; the
+	// phases cover it (the rest is bookkeeping between them).
+	var names []string
+	sum := 0.0
+	for _, p := range res.Phases {
+		names = append(names, p.Name)
+		sum += p.WallSeconds
+		if p.WallSeconds < 0 || p.EncoderCPU < 0 {
+			t.Errorf("phase %+v", p)
+		}
+	}
+	if !slices.Equal(names, []string{"start", "load", "train", "encode", "rank", "read", "store"}) || sum > res.WallSeconds+0.01 || sum < 0.5*res.WallSeconds {
+		t.Errorf("phases %v cover %.3f s of %.3f s", res.Phases, sum, res.WallSeconds)
 	}
 	tr := res.Training
 	if res.Sampler.PluginName != "hybrid" || tr.Steps != 30 || len(tr.Loss) != 30 || tr.Pairs != 120 {

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/peakrss"
+	"github.com/xlbench/xlbench/harness/internal/proccpu"
+	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/runner"
 )
 
@@ -92,7 +97,9 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
 		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
 		Force: *force, Jobs: *jobs, Reuse: reuse}
+	runStart := time.Now()
 	results, runErr := r.Run(ctx, cells)
+	printPhaseSummary(a.Stderr, results, runStart, r.ReaderTraining())
 	printPeakMemory(a.Stderr)
 	if len(results) > 0 {
 		if runErr != nil {
@@ -103,6 +110,55 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 		}
 	}
 	return runErr
+}
+
+// printPhaseSummary says where the run's time went: for the cells run
+// now (not those found stored or reused), each phase's wall time summed
+// over the cells and the CPU their encoder processes used in it; the
+// readers' training, in the background; and the run's wall and CPU time.
+func printPhaseSummary(w io.Writer, results []*report.CellResult, runStart time.Time, readers map[string]time.Duration) {
+	type total struct {
+		cells     int
+		wall, cpu float64
+	}
+	totals := map[string]*total{}
+	ran, cellWall := 0, 0.0
+	for _, res := range results {
+		if res == nil || res.Started.Before(runStart) || len(res.Phases) == 0 {
+			continue
+		}
+		ran++
+		cellWall += res.WallSeconds
+		for _, p := range res.Phases {
+			t := totals[p.Name]
+			if t == nil {
+				t = &total{}
+				totals[p.Name] = t
+			}
+			t.cells++
+			t.wall += p.WallSeconds
+			t.cpu += p.EncoderCPUSeconds
+		}
+	}
+	wall := time.Since(runStart)
+	if ran > 0 {
+		fmt.Fprintf(w, "\nwhere the time went: %d cells run now, %.0f s of cell time (cells overlap with -j > 1)\n", ran, cellWall)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "phase\tcells\twall s\tshare\tencoder CPU s\t\n")
+		for _, n := range report.PhaseNames {
+			if t := totals[n]; t != nil {
+				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.0f%%\t%.1f\t\n", n, t.cells, t.wall, 100*t.wall/cellWall, t.cpu)
+			}
+		}
+		tw.Flush()
+	}
+	for _, name := range slices.Sorted(maps.Keys(readers)) {
+		fmt.Fprintf(w, "reader %s: trained in %.1f s, in the background\n", name, readers[name].Seconds())
+	}
+	if self, children, ok := proccpu.Run(); ok {
+		fmt.Fprintf(w, "run: wall %.1f s; CPU %.1f s in the harness, %.1f s in plugin processes that have ended\n",
+			wall.Seconds(), self.Seconds(), children.Seconds())
+	}
 }
 
 // printPeakMemory reports the run's memory high-water marks: the harness

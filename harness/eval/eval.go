@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/metrics"
@@ -65,6 +66,14 @@ type Options struct {
 	// Answers.
 	Reader   Reader
 	ReadTopK int
+	// Timings, when set, receives the wall time spent encoding, ranking
+	// and reading (Read calls, including any wait for the reader).
+	Timings *Timings
+}
+
+// Timings splits an evaluation's wall time into its phases.
+type Timings struct {
+	Encode, Rank, Read time.Duration
 }
 
 // Reader answers questions from candidates (see Options.Reader).
@@ -115,6 +124,12 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		e.answers = newAnswerIndex(c)
 	}
 
+	timings := opt.Timings
+	if timings == nil {
+		timings = &Timings{}
+	}
+	e.timings = timings
+	encodeStart := time.Now()
 	progress(fmt.Sprintf("encoding %d questions", len(c.Questions)))
 	queries := map[string]*vectors{}
 	for _, lang := range c.Languages {
@@ -169,6 +184,10 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 			return nil, fmt.Errorf("%s questions: %w", lang, err)
 		}
 	}
+
+	timings.Encode += time.Since(encodeStart)
+	rankStart, readBefore := time.Now(), timings.Read
+	defer func() { timings.Rank += time.Since(rankStart) - (timings.Read - readBefore) }()
 
 	ids := make([]string, len(c.Candidates))
 	for i, cand := range c.Candidates {
@@ -266,6 +285,7 @@ type evaluation struct {
 	c       *dataset.Collection
 	opt     Options
 	answers *answerIndex // nil unless Options.Answers
+	timings *Timings
 }
 
 func (e *evaluation) encode(role plugins.Role, lang string, texts []string) (*vectors, error) {
@@ -357,7 +377,9 @@ func (e *evaluation) read(qs []dataset.Question, out []metrics.Query, tops [][]i
 	if len(batch) == 0 {
 		return nil
 	}
+	start := time.Now()
 	answers, err := e.opt.Reader.Read(e.ctx, e.c, batch, cands)
+	e.timings.Read += time.Since(start)
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,21 @@ package pluginhost
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/xlbench/xlbench/harness/internal/proccpu"
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/transport"
 )
+
+// CPUTime is the CPU time the instance's process has used so far (all
+// its threads); ok is false where the system does not say.
+func (i *Instance) CPUTime() (time.Duration, bool) {
+	if i.cmd == nil || i.cmd.Process == nil {
+		return 0, false
+	}
+	return proccpu.Of(i.cmd.Process.Pid)
+}
 
 // Sampler returns the instance as a Sampler whose errors name the plugin,
 // its work and the call, and whose calls time out.
@@ -115,6 +126,9 @@ type encoderProxy struct {
 	i *Instance
 	e plugins.Encoder
 }
+
+// CPUTime is the CPU time of the encoder's process (Instance.CPUTime).
+func (p *encoderProxy) CPUTime() (time.Duration, bool) { return p.i.CPUTime() }
 
 func (p *encoderProxy) Describe(ctx context.Context) (plugins.Info, error) {
 	ctx, cancel := p.i.ctx(ctx)

@@ -49,6 +49,22 @@ type DatasetInfo struct {
 	Candidates int      `json:"candidates"`
 }
 
+// PhaseNames are a cell's phases in the order they run: waiting for its
+// pretraining stage, starting and configuring the encoder, loading data,
+// training, encoding the evaluation texts, ranking (with the retrieval
+// metrics), reading the answers (with any wait for the reader's
+// training), and storing the result.
+var PhaseNames = []string{"stage", "start", "load", "train", "encode", "rank", "read", "store"}
+
+// Phase is the time a cell spent in one phase: wall seconds, and the CPU
+// seconds the cell's encoder process used meanwhile (the host's and the
+// reader's CPU are shared by the cells of a run, and reported per run).
+type Phase struct {
+	Name              string  `json:"name"`
+	WallSeconds       float64 `json:"wall_s"`
+	EncoderCPUSeconds float64 `json:"encoder_cpu_s,omitempty"`
+}
+
 // CellResult is what one cell of the matrix produced.
 type CellResult struct {
 	XLBenchVersion string     `json:"xlbench_version"`
@@ -83,7 +99,9 @@ type CellResult struct {
 	Started     time.Time              `json:"started"`
 	Finished    time.Time              `json:"finished"`
 	WallSeconds float64                `json:"wall_seconds"`
-	Datasets    map[string]DatasetInfo `json:"datasets"`
+	// Phases splits WallSeconds by what the cell was doing (PhaseNames).
+	Phases   []Phase                `json:"phases,omitempty"`
+	Datasets map[string]DatasetInfo `json:"datasets"`
 	// Metrics is keyed dataset → setting (mono, cross, multi) → metric.
 	Metrics map[string]map[string]map[string]float64 `json:"metrics"`
 	// Pools is keyed dataset → setting → pool ("X" or "X-Y").

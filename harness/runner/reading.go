@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
@@ -195,7 +196,14 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	}
 	if comp.Info.Trainable {
 		r.logf("%s: training on %d examples", label, len(corpus.Reading))
+		start := time.Now()
 		res, err := rd.Train(ctx, plugins.TrainReaderRequest{Examples: corpus.Reading})
+		r.mu.Lock()
+		if r.readerTraining == nil {
+			r.readerTraining = map[string]time.Duration{}
+		}
+		r.readerTraining[e.Name+"/"+comp.Name] = time.Since(start)
+		r.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("%s: training: %w", label, err)
 		}
@@ -290,6 +298,14 @@ func (r *Runner) prepareReaders(ctx context.Context, cells []Cell, todo []int) f
 		cancel()
 		wg.Wait()
 	}
+}
+
+// ReaderTraining returns how long each reader this runner trained took
+// ("experiment/reader" → wall time), in the background of the cells.
+func (r *Runner) ReaderTraining() map[string]time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.readerTraining)
 }
 
 // Close stops the reader processes the run started.

@@ -121,6 +121,8 @@ type Runner struct {
 	cache   map[string]*dataset.Collection
 	corpora map[string]*train.Corpus
 	readers map[string]*trainedReader
+	// readerTraining holds each trained reader's training wall time.
+	readerTraining map[string]time.Duration
 	sums    checksums
 	// loadMu serialises the loading of training corpora, which parallel
 	// cells share (readers train under their own ready channel).
@@ -276,6 +278,59 @@ type cellRun struct {
 	reading *report.Reading
 	// evaluated holds each evaluation dataset's outcome, in spec order.
 	evaluated []datasetOutcome
+	// phases accumulates the time of each phase (report.PhaseNames).
+	phases map[string]*report.Phase
+}
+
+// cpuTimer is an encoder whose process's CPU time can be read (the plugin
+// host's are).
+type cpuTimer interface {
+	CPUTime() (time.Duration, bool)
+}
+
+// encoderCPU is the CPU time the cell's encoder process has used so far,
+// 0 where it cannot be read.
+func (run *cellRun) encoderCPU() time.Duration {
+	if t, ok := run.enc.(cpuTimer); ok {
+		if d, ok := t.CPUTime(); ok {
+			return d
+		}
+	}
+	return 0
+}
+
+// addPhase adds wall and encoder CPU time to the phase name.
+func (run *cellRun) addPhase(name string, wall, cpu time.Duration) {
+	if run.phases == nil {
+		run.phases = map[string]*report.Phase{}
+	}
+	p := run.phases[name]
+	if p == nil {
+		p = &report.Phase{Name: name}
+		run.phases[name] = p
+	}
+	p.WallSeconds += wall.Seconds()
+	p.EncoderCPUSeconds += max(cpu, 0).Seconds()
+}
+
+// timed runs f as (part of) the phase name.
+func (run *cellRun) timed(name string, f func() error) error {
+	start, cpu := time.Now(), run.encoderCPU()
+	err := f()
+	run.addPhase(name, time.Since(start), run.encoderCPU()-cpu)
+	return err
+}
+
+// phaseList is the cell's phases in report.PhaseNames order, those it
+// spent time in.
+func (run *cellRun) phaseList() []report.Phase {
+	var out []report.Phase
+	for _, n := range report.PhaseNames {
+		if p := run.phases[n]; p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
 }
 
 // datasetOutcome is one evaluation dataset's part of a cell's result.
@@ -294,17 +349,23 @@ type datasetOutcome struct {
 // and store the result. The result is written only when every dataset was
 // evaluated.
 func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, error) {
+	started := time.Now()
 	if cell.Stage != nil {
 		// The stage runs (or is found stored) first, whoever asks first.
 		if _, err := r.RunStage(ctx, *cell.Stage); err != nil {
 			return nil, fmt.Errorf("cell %s/%s: %w", cell.Experiment.Name, cell.Name, err)
 		}
 	}
-	return r.runCell(ctx, cell, false)
+	return r.runCell(ctx, cell, false, started)
 }
 
-func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool) (res *report.CellResult, err error) {
-	run := &cellRun{cell: cell, started: time.Now(), label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)}
+// runCell runs the cell; started is when it began to wait for its stage
+// (the wait is its first phase).
+func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool, started time.Time) (res *report.CellResult, err error) {
+	run := &cellRun{cell: cell, started: started, label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)}
+	if wait := time.Since(started); cell.Stage != nil {
+		run.addPhase("stage", wait, 0)
+	}
 	// A panic in the cell is a bug in xlbench: it fails this cell, naming
 	// it, and the other cells go on. Its stack goes to the log.
 	defer func() {
@@ -316,7 +377,11 @@ func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool) (res *r
 	run.status = func(what string) { r.setStatus(cell.Experiment.Name+"/"+cell.Name, what) }
 	run.status("starting")
 	defer run.status("")
-	stop, err := r.startEncoder(ctx, run)
+	var stop func()
+	err = run.timed("start", func() (err error) {
+		stop, err = r.startEncoder(ctx, run)
+		return err
+	})
 	if stop != nil {
 		defer stop()
 	}
@@ -379,10 +444,16 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	if !cell.Encoder.Info.Trainable {
 		return fmt.Errorf("encoder %s does not train, but the cell has sampler %s", cell.Encoder.Name, cell.Sampler.Name)
 	}
-	corpus, err := r.TrainingCorpus(cell.Experiment)
+	var corpus *train.Corpus
+	err := run.timed("load", func() (err error) {
+		corpus, err = r.TrainingCorpus(cell.Experiment)
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	trainStart, trainCPU := time.Now(), run.encoderCPU()
+	defer func() { run.addPhase("train", time.Since(trainStart), run.encoderCPU()-trainCPU) }()
 	sampler, stopSampler, err := r.Plugins.StartSampler(cell.Sampler.Plugin, run.label)
 	if err != nil {
 		return err
@@ -455,29 +526,30 @@ func (r *Runner) modelPath(cell Cell) (string, error) {
 const ModelFile = "model.ckpt"
 
 // evaluateCell evaluates the cell's encoder on every evaluation dataset,
-// reading answers when the experiment has a reader.
+// reading answers when the experiment has a reader. The reader is waited
+// for at its first answer, so the cell encodes its texts while the reader
+// still trains.
 func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 	cell := run.cell
+	var rd *lazyReader
 	if len(cell.Experiment.Readers) > 0 {
-		run.status("preparing the reader")
-	}
-	rd, err := r.Reader(ctx, cell.Experiment)
-	if err != nil {
-		return err
+		rd = &lazyReader{r: r, e: cell.Experiment, run: run}
 	}
 	for _, d := range cell.Experiment.Evaluate {
-		c, err := r.Collection(d)
+		var c *dataset.Collection
+		err := run.timed("load", func() (err error) {
+			c, err = r.Collection(d)
+			return err
+		})
 		if err != nil {
 			return err
 		}
 		run.status("evaluating on " + d.Name)
 		out := datasetOutcome{name: d.Name, info: report.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
-		opts := eval.Options{Answers: true, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
+		var timings eval.Timings
+		opts := eval.Options{Answers: true, Timings: &timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
 		if rd != nil {
 			opts.Reader, opts.ReadTopK, out.hasRead = rd, cell.Experiment.ReadTopK, true
-			if out.oracle, err = rd.oracle(ctx, c); err != nil {
-				return err
-			}
 		}
 		var trec *eval.TRECWriter
 		if r.TRECDir != "" {
@@ -492,7 +564,15 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 			}
 			opts.Sink = trec
 		}
+		cpu := run.encoderCPU()
 		out.result, err = eval.Evaluate(ctx, run.enc, run.info, c, opts)
+		// The encoder works only while texts are encoded: its CPU is the
+		// encode phase's.
+		run.addPhase("encode", timings.Encode, run.encoderCPU()-cpu)
+		run.addPhase("rank", timings.Rank, 0)
+		if out.hasRead {
+			run.addPhase("read", timings.Read, 0)
+		}
 		if trec != nil {
 			if cerr := trec.Close(); err == nil {
 				err = cerr
@@ -500,6 +580,18 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		}
 		if err != nil {
 			return err
+		}
+		if rd != nil {
+			err := run.timed("read", func() error {
+				tr, err := rd.get(ctx)
+				if err == nil {
+					out.oracle, err = tr.oracle(ctx, c)
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
 		}
 		out.perQuery = map[string]map[string]float64{}
 		for s, sr := range out.result {
@@ -512,10 +604,44 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		run.evaluated = append(run.evaluated, out)
 	}
 	if rd != nil {
-		run.reading = &report.Reading{Reader: component(rd.comp), TopK: cell.Experiment.ReadTopK,
-			Oracle: map[string]map[string]float64{}, TrainingSteps: len(rd.loss)}
+		tr, err := rd.get(ctx)
+		if err != nil {
+			return err
+		}
+		run.reading = &report.Reading{Reader: component(tr.comp), TopK: cell.Experiment.ReadTopK,
+			Oracle: map[string]map[string]float64{}, TrainingSteps: len(tr.loss)}
 	}
 	return nil
+}
+
+// lazyReader is the experiment's trained reader as a cell's evaluation
+// sees it: the first answer waits for the reader's training (in the
+// background since the run began), not the start of the evaluation.
+type lazyReader struct {
+	r    *Runner
+	e    *spec.Experiment
+	run  *cellRun
+	once sync.Once
+	tr   *trainedReader
+	err  error
+}
+
+func (l *lazyReader) get(ctx context.Context) (*trainedReader, error) {
+	l.once.Do(func() {
+		l.run.status("waiting for the reader")
+		l.tr, l.err = l.r.Reader(ctx, l.e)
+		l.run.status("evaluating")
+	})
+	return l.tr, l.err
+}
+
+// Read implements eval.Reader.
+func (l *lazyReader) Read(ctx context.Context, c *dataset.Collection, qs []*dataset.Question, cands [][]int) ([]plugins.Answer, error) {
+	tr, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tr.Read(ctx, c, qs, cands)
 }
 
 func component(c *spec.Component) report.Component {
@@ -570,9 +696,14 @@ func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
 		res.CellID = cell.Inputs.ID()
 		res.Manifest = &report.Manifest{Inputs: raw, Machine: machine()}
 	}
+	storeStart := time.Now()
 	if err := report.WritePerQuery(r.Out, res, perQuery); err != nil {
 		return nil, err
 	}
+	// The result, written last, records the phases up to here: the
+	// per-query file is the bulk of storing.
+	run.addPhase("store", time.Since(storeStart), 0)
+	res.Phases = run.phaseList()
 	path, err := report.Write(r.Out, res)
 	if err != nil {
 		return nil, err

@@ -91,7 +91,7 @@ func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*repo
 		}
 	}
 	r.logf("stage %s/%s (id %s): training the model later experiments start from", stage.Experiment.Name, stage.Name, id)
-	return r.runCell(ctx, stage, true)
+	return r.runCell(ctx, stage, true, time.Now())
 }
 
 // lockFile takes an exclusive lock on path (created if missing), waiting
