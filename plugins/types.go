@@ -37,8 +37,8 @@ type Info struct {
 	// per experiment; it trains a trainable reader (Train) before reading.
 	Trainable bool
 	// ObservesTraining marks a sampler that is told how training goes: the
-	// host calls its Observe (see Observer) after every chunk of steps,
-	// before it asks for the next chunk.
+	// host calls its Observe (see Observer) after every FeedbackEvery
+	// steps, before it asks for the next batches.
 	ObservesTraining bool
 }
 
@@ -163,9 +163,20 @@ type PairLoss struct {
 	Pairs                  int
 }
 
+// FeedbackEvery is the feedback cadence of the sampler contract: the host
+// asks a sampler for FeedbackEvery batches at a time (Next), trains them,
+// and tells an observing sampler of those steps (Observe) before asking
+// for the next ones; the last chunk of a run may be shorter. It is fixed:
+// nothing else (validation, the encoder, the machine) changes when a
+// sampler hears of its batches, and it enters the cell id of an observing
+// sampler's cells.
+const FeedbackEvery = 64
+
 // Observer is a sampler that observes training (Info.ObservesTraining).
 // Observe must be deterministic in its effect: the same feedback after the
-// same Start gives the same batches.
+// same Start gives the same batches. It is called after every
+// FeedbackEvery steps, with their losses (Feedback.FirstStep is a
+// multiple of FeedbackEvery).
 type Observer interface {
 	Observe(ctx context.Context, f Feedback) error
 }

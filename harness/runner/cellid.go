@@ -42,11 +42,15 @@ type Inputs struct {
 	Encoder      ComponentInput  `json:"encoder"`
 	Sampler      *ComponentInput `json:"sampler,omitempty"`
 	// SamplerLanguages restricts the sampler's pairs and validation.
-	SamplerLanguages []string        `json:"sampler_languages,omitempty"`
-	Reader           *ComponentInput `json:"reader,omitempty"`
-	ReadTopK         int             `json:"read_top_k,omitempty"`
-	Train            []DatasetInput  `json:"train,omitempty"`
-	HeldOut          []string        `json:"held_out,omitempty"`
+	SamplerLanguages []string `json:"sampler_languages,omitempty"`
+	// FeedbackEvery is the feedback cadence an observing sampler is told
+	// of its batches at (plugins.FeedbackEvery); a sampler that does not
+	// observe sees none.
+	FeedbackEvery int             `json:"feedback_every,omitempty"`
+	Reader        *ComponentInput `json:"reader,omitempty"`
+	ReadTopK      int             `json:"read_top_k,omitempty"`
+	Train         []DatasetInput  `json:"train,omitempty"`
+	HeldOut       []string        `json:"held_out,omitempty"`
 	// Validation is the share of training groups set aside, measured
 	// every ValidateEvery steps.
 	Validation    float64 `json:"validation,omitempty"`
@@ -238,6 +242,9 @@ func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
 		}
 		in.Sampler, in.BatchSize, in.SamplerLanguages = &s, e.BatchSize, cell.Sampler.Languages
 		in.Steps, in.Epochs = e.Length(cell.Sampler)
+		if cell.Sampler.Info.ObservesTraining {
+			in.FeedbackEvery = plugins.FeedbackEvery
+		}
 	}
 	if len(e.Readers) > 0 {
 		rd, err := r.sums.component(e.Readers[0])

@@ -119,3 +119,79 @@ func TestNoFeedbackUnlessObserving(t *testing.T) {
 		t.Fatal("a sampler that cannot observe was accepted as observing")
 	}
 }
+
+// feedbackSteered draws monolingual batches in the language its feedback
+// count points to: its batches depend on when it hears of its steps.
+type feedbackSteered struct {
+	langs []string
+	next  int
+	heard *[]int
+	size  int
+	ids   []uint32
+}
+
+func (f *feedbackSteered) Next() (plugins.Batch, error) {
+	lang := f.langs[len(*f.heard)%len(f.langs)]
+	b := make(plugins.Batch, f.size)
+	for i := range b {
+		b[i] = plugins.Pair{Group: f.ids[f.next%len(f.ids)], QueryLang: lang, PassageLang: lang}
+		f.next++
+	}
+	return b, nil
+}
+
+func (f *feedbackSteered) Observe(fb plugins.Feedback) error {
+	*f.heard = append(*f.heard, fb.FirstStep)
+	return nil
+}
+
+// TestFeedbackCadenceIgnoresValidation: an observing sampler whose batches
+// depend on when it is told of its steps sees the same cadence
+// (plugins.FeedbackEvery), so draws the same batches, and the encoder
+// trains to the same losses, whatever validate_every is.
+func TestFeedbackCadenceIgnoresValidation(t *testing.T) {
+	cs := textCorpus()
+	for i := range cs[0].Groups {
+		cs[0].Groups[i].Key = fmt.Sprint(i) // the validation split hashes keys
+	}
+	c, err := Build(cs, nil, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint32
+	for _, g := range c.Summary.Groups {
+		ids = append(ids, g.ID)
+	}
+	type outcome struct {
+		heard []int
+		loss  []float32
+		langs map[string]int
+	}
+	run := func(validateEvery int) outcome {
+		var heard []int
+		def := sdk.SamplerDef{Info: plugins.Info{Name: "steered", Version: "1", ObservesTraining: true},
+			NewObserving: func(cfg plugins.SamplerConfig) (sdk.Observing, error) {
+				return &feedbackSteered{langs: []string{"de", "en", "es"}, heard: &heard, size: cfg.BatchSize, ids: ids}, nil
+			}}
+		enc := dualenc.New()
+		if _, err := enc.Configure(context.Background(), plugins.EncoderConfig{Seed: 5,
+			Params: plugins.Params{"dim": 16.0, "buckets": 4096.0}}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := Run(context.Background(), sdk.NewSampler(def), enc, c,
+			Options{Steps: 200, BatchSize: 4, Seed: 5, Observe: true, ValidateEvery: validateEvery})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return outcome{heard, rec.Loss, rec.BatchLanguages}
+	}
+	want := run(0)
+	if !cmp.Equal([]int{0, 64, 128, 192}, want.heard) {
+		t.Fatalf("feedback at steps %v, want every %d", want.heard, plugins.FeedbackEvery)
+	}
+	for _, every := range []int{10, 50, 64, 100} {
+		if diff := cmp.Diff(want, run(every), cmp.AllowUnexported(outcome{})); diff != "" {
+			t.Errorf("validate_every %d changed what the sampler saw or did:\n%.800s", every, diff)
+		}
+	}
+}

@@ -226,8 +226,8 @@ type Options struct {
 	// and a batch with another pair is refused), and the validation loss
 	// to ValidationPairs(Languages).
 	Languages []string
-	// Observe sends the sampler feedback after every chunk of steps (the
-	// sampler declared Info.ObservesTraining and must be a
+	// Observe sends the sampler feedback after every plugins.FeedbackEvery
+	// steps (the sampler declared Info.ObservesTraining and must be a
 	// plugins.Observer): the loss of each step and the mean loss per
 	// language pair.
 	Observe bool
@@ -278,10 +278,6 @@ func (r *Record) FinalLoss(n int) float64 {
 func StepsFor(epochs float64, groups, batchSize int) int {
 	return max(1, int(math.Ceil(epochs*float64(groups)/float64(batchSize))))
 }
-
-// fetch is how many batches one Next call asks for, and so how many steps
-// one TrainSteps call takes.
-const fetch = 64
 
 // Run trains enc on the batches s chooses.
 func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*Record, error) {
@@ -340,32 +336,12 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	}
 	prog := newProgress(opt.Progress, opt.Label, opt.Steps)
 	start := time.Now()
-	for step := 0; step < opt.Steps; {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		want := min(fetch, opt.Steps-step)
-		if opt.ValidateEvery > 0 {
-			// Chunks end at validation points; the batches are the same
-			// however the sequence is cut.
-			want = min(want, opt.ValidateEvery-step%opt.ValidateEvery)
-		}
-		chunk, err := s.Next(ctx, plugins.NextRequest{Count: want})
-		if err != nil {
-			return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
-		}
-		if len(chunk) == 0 {
-			return nil, fmt.Errorf("step %d: sampler returned no batches (asked for %d)", step+1, want)
-		}
-		chunk = chunk[:min(len(chunk), want)]
-		for i, b := range chunk {
-			if len(b) != opt.BatchSize {
-				return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+i+1, len(b), opt.BatchSize)
-			}
-			if err := c.checkBatch(b, opt.Languages); err != nil {
-				return nil, fmt.Errorf("step %d: sampler: %w", step+i+1, err)
-			}
-		}
+	// The sampler is asked for plugins.FeedbackEvery batches at a time,
+	// and an observing one told of them after they are trained: a fixed
+	// cadence, whatever validate_every is, so validation never changes
+	// what a sampler sees. Training stops at validation points inside a
+	// chunk.
+	trainChunk := func(step int, chunk []plugins.Batch) ([]plugins.TrainStepResult, error) {
 		// The plugin host's encoders take the chunk over one pipelined stream.
 		steps, err := transport.TrainSteps(ctx, enc, chunk)
 		for i, st := range steps {
@@ -394,6 +370,48 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 		if err != nil {
 			return nil, fmt.Errorf("step %d: encoder: %w", step+len(steps)+1, err)
 		}
+		return steps, nil
+	}
+	for step := 0; step < opt.Steps; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		want := min(plugins.FeedbackEvery, opt.Steps-step)
+		chunk, err := s.Next(ctx, plugins.NextRequest{Count: want})
+		if err != nil {
+			return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
+		}
+		if len(chunk) == 0 {
+			return nil, fmt.Errorf("step %d: sampler returned no batches (asked for %d)", step+1, want)
+		}
+		chunk = chunk[:min(len(chunk), want)]
+		for i, b := range chunk {
+			if len(b) != opt.BatchSize {
+				return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+i+1, len(b), opt.BatchSize)
+			}
+			if err := c.checkBatch(b, opt.Languages); err != nil {
+				return nil, fmt.Errorf("step %d: sampler: %w", step+i+1, err)
+			}
+		}
+		var steps []plugins.TrainStepResult
+		for done := 0; done < len(chunk); {
+			part := len(chunk) - done
+			if opt.ValidateEvery > 0 {
+				at := step + done
+				part = min(part, opt.ValidateEvery-at%opt.ValidateEvery)
+			}
+			got, err := trainChunk(step+done, chunk[done:done+part])
+			if err != nil {
+				return nil, err
+			}
+			steps = append(steps, got...)
+			done += part
+			if at := step + done; opt.ValidateEvery > 0 && (at%opt.ValidateEvery == 0 || at == opt.Steps) {
+				if err := validate(at); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if observer != nil {
 			if err := observer.Observe(ctx, Feedback(step, chunk, steps)); err != nil {
 				return nil, fmt.Errorf("step %d: sampler feedback: %w", step+len(chunk), err)
@@ -401,11 +419,6 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 			rec.Feedbacks++
 		}
 		step += len(chunk)
-		if opt.ValidateEvery > 0 && (step%opt.ValidateEvery == 0 || step == opt.Steps) {
-			if err := validate(step); err != nil {
-				return nil, err
-			}
-		}
 	}
 	prog.finish()
 	// Training time and speed leave out the validation passes.

@@ -1,13 +1,15 @@
 """The Python SDK's own checks: parameters as the Go SDK checks them (the same
 cases and messages as plugins/plugins_test.go), wire conversions, the index."""
 
+import os
 import random
+import re
 import unittest
 
 from xlbench.index import CorpusIndex, Cycle, cross_pairs
 from xlbench.params import Param, ParamError, check_params
 from xlbench.plugin import PluginError, batch_from_wire, dense_bytes, info_to_wire
-from xlbench.types import QA, TRANSLATION, Corpus, Group, Info, Pair
+from xlbench.types import FEEDBACK_EVERY, QA, TRANSLATION, Corpus, Group, Info, Pair
 from xlbench.v1 import common_pb2
 
 SPECS = [
@@ -194,3 +196,12 @@ class TrainStepsTest(unittest.TestCase):
             answers.append(r.loss)
             answered.set()
         self.assertEqual(answers, [1.0, 2.0, 3.0])
+
+
+class ContractTest(unittest.TestCase):
+    def test_feedback_cadence_is_the_go_one(self):
+        go = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "types.go")
+        with open(go, encoding="utf-8") as f:
+            m = re.search(r"^const FeedbackEvery = (\d+)$", f.read(), re.M)
+        self.assertIsNotNone(m, "plugins/types.go declares no FeedbackEvery")
+        self.assertEqual(FEEDBACK_EVERY, int(m.group(1)))

@@ -51,7 +51,8 @@ class Sampler:
 
     def observe(self, feedback: Feedback) -> None:
         """Define it to observe training: the host then sends the feedback of
-        every chunk of steps before asking for the next chunk. Its effect
+        every 64 steps (types.FEEDBACK_EVERY; the last chunk of a run may be
+        shorter) before asking for the next batches. Its effect
         must be deterministic: the same feedback gives the same batches."""
         raise PluginError("this sampler does not observe training")
 

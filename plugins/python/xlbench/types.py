@@ -20,6 +20,11 @@ TRANSLATION = "translation"
 QUERY = "query"
 PASSAGE = "passage"
 
+#: The feedback cadence of the sampler contract (plugins.FeedbackEvery in
+#: Go): the host asks for this many batches at a time and tells an
+#: observing sampler of their steps before asking for more.
+FEEDBACK_EVERY = 64
+
 
 @dataclass(frozen=True)
 class Info:
