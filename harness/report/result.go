@@ -93,12 +93,12 @@ type CellResult struct {
 	Reading *Reading `json:"reading,omitempty"`
 	// CellID hashes everything that decides the result (Manifest.Inputs):
 	// a stored result with the same id is the result a rerun would give.
-	CellID      string                 `json:"cell_id,omitempty"`
-	Manifest    *Manifest              `json:"manifest,omitempty"`
-	Complete    bool                   `json:"complete"`
-	Started     time.Time              `json:"started"`
-	Finished    time.Time              `json:"finished"`
-	WallSeconds float64                `json:"wall_seconds"`
+	CellID      string    `json:"cell_id,omitempty"`
+	Manifest    *Manifest `json:"manifest,omitempty"`
+	Complete    bool      `json:"complete"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	WallSeconds float64   `json:"wall_seconds"`
 	// Phases splits WallSeconds by what the cell was doing (PhaseNames).
 	Phases   []Phase                `json:"phases,omitempty"`
 	Datasets map[string]DatasetInfo `json:"datasets"`

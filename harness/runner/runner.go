@@ -123,7 +123,7 @@ type Runner struct {
 	readers map[string]*trainedReader
 	// readerTraining holds each trained reader's training wall time.
 	readerTraining map[string]time.Duration
-	sums    checksums
+	sums           checksums
 	// loadMu serialises the loading of training corpora, which parallel
 	// cells share (readers train under their own ready channel).
 	loadMu sync.Mutex
