@@ -96,6 +96,9 @@ type CorpusSummary struct {
 // Pair is one training example: the query side of Group in QueryLang and its
 // passage side in PassageLang.
 type Pair struct {
+	// Group is the group's ID (Group.ID, CorpusGroup.ID), never its
+	// position in CorpusSummary.Groups: a sampler offered part of a corpus
+	// (a sampler's languages) sees the same ids at other positions.
 	Group       uint32
 	QueryLang   string
 	PassageLang string

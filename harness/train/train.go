@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -47,6 +48,26 @@ type Corpus struct {
 	// validationGroups are the set-aside groups, in Validation's order,
 	// from which ValidationPairs draws a restricted set.
 	validationGroups []validationGroup
+	// byID indexes Summary.Groups by group id (checkBatch), built once:
+	// the cells of a parallel run share the corpus.
+	byID     map[uint32]int
+	byIDOnce sync.Once
+}
+
+// summaryGroup returns the summary of the group whose id is id: a pair
+// names its group by id, not by position (plugins.Pair.Group).
+func (c *Corpus) summaryGroup(id uint32) (plugins.Group, bool) {
+	c.byIDOnce.Do(func() {
+		c.byID = make(map[uint32]int, len(c.Summary.Groups))
+		for i, g := range c.Summary.Groups {
+			c.byID[g.ID] = i
+		}
+	})
+	i, ok := c.byID[id]
+	if !ok {
+		return plugins.Group{}, false
+	}
+	return c.Summary.Groups[i], true
 }
 
 // Build numbers the groups of the corpora and gathers their texts, leaving
@@ -471,10 +492,11 @@ func (c *Corpus) checkBatch(b plugins.Batch, langs []string) error {
 		if len(langs) > 0 && !(slices.Contains(langs, p.QueryLang) && slices.Contains(langs, p.PassageLang)) {
 			return fmt.Errorf("pair %d is in %s-%s; the sampler is restricted to %s", i, p.QueryLang, p.PassageLang, strings.Join(langs, " "))
 		}
-		if int(p.Group) >= len(c.Summary.Groups) {
-			return fmt.Errorf("pair %d names group %d; the corpus has %d", i, p.Group, len(c.Summary.Groups))
+		g, ok := c.summaryGroup(p.Group)
+		if !ok {
+			return fmt.Errorf("pair %d names group %d; the corpus has no group with that id", i, p.Group)
 		}
-		if g := c.Summary.Groups[p.Group]; !g.Allows(p.QueryLang, p.PassageLang) {
+		if !g.Allows(p.QueryLang, p.PassageLang) {
 			return fmt.Errorf("pair %d: %s group %d does not offer query language %s with passage language %s", i, g.Kind, p.Group, p.QueryLang, p.PassageLang)
 		}
 	}

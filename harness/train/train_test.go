@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xlbench/xlbench/builtin/dualenc"
 	"github.com/xlbench/xlbench/builtin/samplers"
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/plugins"
@@ -423,5 +424,33 @@ func TestRunStopsAtNonFiniteLoss(t *testing.T) {
 		Options{Steps: 100, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}})
 	if err == nil || !strings.Contains(err.Error(), "step 3: the training loss is NaN: training diverged; lower the learning rate") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestGroupIDsAreNotPositions: pairs name groups by id. A corpus whose
+// ids are not positions (1000, 1003, …) trains the built-in encoder with
+// the hybrid sampler, over the full corpus and restricted to two
+// languages; a pair naming a position instead of an id is refused.
+func TestGroupIDsAreNotPositions(t *testing.T) {
+	c := build(t, textCorpus())
+	for i := range c.Groups {
+		id := uint32(1000 + 3*i)
+		c.Groups[i].ID, c.Summary.Groups[i].ID = id, id
+	}
+	for _, langs := range [][]string{nil, {"de", "es"}} {
+		enc := dualenc.New()
+		if _, err := enc.Configure(context.Background(), plugins.EncoderConfig{Seed: 1,
+			Params: plugins.Params{"dim": 16.0, "buckets": 4096.0}}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), enc, c,
+			Options{Steps: 20, BatchSize: 8, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}, Languages: langs})
+		if err != nil || rec.Pairs != 160 {
+			t.Fatalf("languages %v: %+v, %v", langs, rec, err)
+		}
+	}
+	err := c.checkBatch(plugins.Batch{{Group: 1, QueryLang: "de", PassageLang: "de"}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "names group 1; the corpus has no group with that id") {
+		t.Errorf("a positional group index: %v", err)
 	}
 }

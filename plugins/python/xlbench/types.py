@@ -64,7 +64,11 @@ class Corpus:
 
 
 class Pair(NamedTuple):
-    """One training example: group's query side in query_lang, its passage side in passage_lang."""
+    """One training example: group's query side in query_lang, its passage side in passage_lang.
+
+    group is the group's id (Group.id, CorpusGroup.id), never its position in
+    corpus.groups: a sampler offered part of a corpus (a sampler's languages)
+    sees the same ids at other positions."""
 
     group: int
     query_lang: str
