@@ -86,7 +86,11 @@ var formats = map[string]Format{
 		loadEval: func(s *Store, d Decl) (*Collection, error) {
 			langs := d.Languages
 			if len(langs) == 0 {
-				if langs = s.Languages(d.Path); len(langs) == 0 {
+				var err error
+				if langs, err = s.Languages(d.Path); err != nil {
+					return nil, err
+				}
+				if len(langs) == 0 {
 					return nil, fmt.Errorf("no <lang>.json or <lang>.json.gz files in %s", path.Join(s.Dir, d.Path))
 				}
 			}

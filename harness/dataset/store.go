@@ -245,16 +245,23 @@ func (g *gzipFile) Close() error {
 
 // Languages lists the languages of a per-language dataset folder: the
 // <lang>.json and <lang>.json.gz files in it, or, when the store can
-// download, the files its sources know for that folder.
-func (s *Store) Languages(dir string) []string {
+// download, the files its sources know for that folder. A file whose
+// <lang> is not a language code (pt-BR.json, a name with markup in it) is
+// an error naming it, as a declared language would be.
+func (s *Store) Languages(dir string) ([]string, error) {
 	seen := map[string]bool{}
 	var entries []os.DirEntry
-	if folder, err := safepath.Join(s.Dir, dir); err == nil {
+	folder, err := safepath.Join(s.Dir, dir)
+	if err == nil {
 		entries, _ = os.ReadDir(folder)
 	}
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".gz")
 		if lang, ok := strings.CutSuffix(name, ".json"); ok && !e.IsDir() {
+			if !IsLanguage(lang) {
+				return nil, fmt.Errorf("%s: %q is not a language: %s; rename the file or list the dataset's languages in the spec",
+					filepath.Join(folder, e.Name()), lang, LanguageRule)
+			}
 			seen[lang] = true
 		}
 	}
@@ -272,7 +279,7 @@ func (s *Store) Languages(dir string) []string {
 		out = append(out, l)
 	}
 	sort.Strings(out)
-	return out
+	return out, nil
 }
 
 // ReadFile reads the file at path, decompressing it when its name ends in

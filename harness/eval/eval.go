@@ -234,10 +234,11 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 				sub, stride, first = sc.scores(qv, 0, qv.n, langBuf), hi-lo, 0
 				langBuf = sub
 			}
-			setting, name := Cross, qlang+"-"+clang
+			setting, key := Cross, dataset.PoolKey{Query: qlang, Candidate: clang}
 			if clang == qlang {
-				setting, name = Mono, qlang
+				setting, key = Mono, dataset.PoolKey{Query: qlang}
 			}
+			name := key.String()
 			pq, err := e.rankPool(setting, qlang, clang, sub, stride, first, hi-lo, lo, keys[lo:hi], ids[lo:hi], qs, false)
 			if err != nil {
 				return nil, err

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
@@ -84,11 +85,11 @@ func Rows(rs []*report.CellResult) []Row {
 		for i, ql := range row.Languages {
 			row.Heat[i] = make([]float64, n)
 			for j, cl := range row.Languages {
-				setting, pool := eval.Cross, ql+"-"+cl
+				setting, pool := eval.Cross, dataset.PoolKey{Query: ql, Candidate: cl}
 				if i == j {
-					setting, pool = eval.Mono, ql
+					setting, pool = eval.Mono, dataset.PoolKey{Query: ql}
 				}
-				row.Heat[i][j] = poolMean(g, k.ds, setting, pool)
+				row.Heat[i][j] = poolMean(g, k.ds, setting, pool.String())
 			}
 			row.MultiByLang[i] = poolMean(g, k.ds, eval.Multi, ql)
 		}

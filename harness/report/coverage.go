@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/xlbench/xlbench/harness/dataset"
 )
 
 // Coverage is the languages a row's training batches reached: every query
@@ -35,8 +37,8 @@ func trainingCoverage(rs []*CellResult) (c Coverage, ok bool) {
 			if n <= 0 {
 				continue
 			}
-			if q, p, found := strings.Cut(pair, "-"); found {
-				qs[q], ps[p] = true, true
+			if k, err := dataset.ParsePoolKey(pair); err == nil && k.Candidate != "" {
+				qs[k.Query], ps[k.Candidate] = true, true
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/stats"
@@ -110,8 +111,8 @@ func questionOf(key string) string {
 // within reports whether every language of a pool ("X" or "X-Y") is in
 // langs.
 func within(pool string, langs []string) bool {
-	q, c, cross := strings.Cut(pool, "-")
-	return slices.Contains(langs, q) && (!cross || slices.Contains(langs, c))
+	k, err := dataset.ParsePoolKey(pool)
+	return err == nil && slices.Contains(langs, k.Query) && (k.Candidate == "" || slices.Contains(langs, k.Candidate))
 }
 
 // coveredBy lists the languages both a and b's training batches reached on
@@ -130,8 +131,8 @@ func coveredBy(a, b *CellResult) []string {
 
 // involves reports whether a pool ("X" or "X-Y") has a language in langs.
 func involves(pool string, langs []string) bool {
-	q, c, _ := strings.Cut(pool, "-")
-	return slices.Contains(langs, q) || slices.Contains(langs, c)
+	k, err := dataset.ParsePoolKey(pool)
+	return err == nil && (slices.Contains(langs, k.Query) || k.Candidate != "" && slices.Contains(langs, k.Candidate))
 }
 
 // test is one paired test: a row against its baseline row (same encoder,
@@ -525,7 +526,7 @@ func Differences(rs []*CellResult, dataset string) *Table {
 // out of fine-tuning, the evaluation languages absent from all training,
 // and those trained only in monolingual pairs, from the cells' training
 // records.
-func zeroShotNote(rs []*CellResult, dataset string) string {
+func zeroShotNote(rs []*CellResult, ds string) string {
 	fine, held, any := fineTuningLanguages(rs)
 	trained, cross := maps.Clone(fine), map[string]bool{}
 	stages := map[string]*StageInfo{}
@@ -534,9 +535,8 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 			continue
 		}
 		for pair := range r.Training.PairLanguages {
-			q, p, _ := strings.Cut(pair, "-")
-			if q != p {
-				cross[q], cross[p] = true, true
+			if k, err := dataset.ParsePoolKey(pair); err == nil && k.Cross() {
+				cross[k.Query], cross[k.Candidate] = true, true
 			}
 		}
 		if st := r.Stage; st != nil {
@@ -551,7 +551,7 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 	}
 	var zero, monoOnly []string
 	for _, r := range rs {
-		for _, l := range r.Datasets[dataset].Languages {
+		for _, l := range r.Datasets[ds].Languages {
 			switch {
 			case !trained[l]:
 				zero = append(zero, l)
@@ -579,7 +579,7 @@ func zeroShotNote(rs []*CellResult, dataset string) string {
 		}
 		var unseen []string
 		for _, r := range rs {
-			for _, l := range r.Datasets[dataset].Languages {
+			for _, l := range r.Datasets[ds].Languages {
 				if !fine[l] {
 					unseen = append(unseen, l)
 				}

@@ -589,7 +589,7 @@ func stepsAttr(a *hcl.Attribute, dst *int) hcl.Diagnostics {
 func languageCodes(a *hcl.Attribute, langs []string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, l := range langs {
-		if !languageCode.MatchString(l) {
+		if !dataset.IsLanguage(l) {
 			diags = append(diags, attrError(a, "Invalid language", fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
 		}
 	}
@@ -779,9 +779,6 @@ type ref struct {
 	name string
 	rng  hcl.Range
 }
-
-// languageCode is what a language may be called: an ISO 639 code.
-var languageCode = regexp.MustCompile(`^[a-z]{2,3}$`)
 
 // NamePattern is the character set of experiment, dataset and component
 // names: a letter or digit, then letters, digits, '-' and '_', at most 64 in

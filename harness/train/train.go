@@ -380,7 +380,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 				rec.BatchLanguages[b[0].QueryLang]++
 			}
 			for _, p := range b {
-				rec.PairLanguages[p.QueryLang+"-"+p.PassageLang]++
+				rec.PairLanguages[dataset.PoolKey{Query: p.QueryLang, Candidate: p.PassageLang}.String()]++
 			}
 			rec.Pairs += len(b)
 			prog.update(step+i+1, loss, float64(rec.Pairs)/time.Since(start).Seconds())
