@@ -51,10 +51,11 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 		}
 	}
 	for _, d := range report.Datasets(rs) {
-		if err := report.Comparison(rs, d, ms).Render(a.Stdout, tf.format); err != nil {
+		tests := report.Significance(rs, d)
+		if err := report.Comparison(rs, d, ms, tests).Render(a.Stdout, tf.format); err != nil {
 			return err
 		}
-		for _, t := range []*report.Table{report.Differences(rs, d), report.LanguageDifferences(rs, d), report.HeldOut(rs, d), report.Unseen(rs, d), report.SignificanceTable(rs, d)} {
+		for _, t := range []*report.Table{report.Differences(rs, d, tests), report.LanguageDifferences(rs, d), report.HeldOut(rs, d), report.Unseen(rs, d), report.SignificanceTable(rs, d, tests)} {
 			if t == nil {
 				continue
 			}

@@ -35,6 +35,7 @@ func result(cell, sampler string, seed uint64, mapMono, dist float64) *CellResul
 	}
 	if sampler != "" {
 		r.Sampler = &Component{Name: sampler}
+		r.Baseline = "monolingual" // as a run records its experiment's baseline
 	}
 	return r
 }
@@ -47,7 +48,7 @@ func TestComparisonAggregatesSeeds(t *testing.T) {
 		result("dual.mono.seed2", "mono", 2, 0.8, 20),
 		result("dual.hybrid.seed1", "hybrid", 1, 0.9, 5),
 	}
-	tab := Comparison(rs, "d", DefaultMetrics)
+	tab := Comparison(rs, "d", DefaultMetrics, Significance(rs, "d"))
 	want := [][]string{
 		{"dual × mono", "2", "0.700 ± 0.141", "0.500 ± 0.000", "1.000 ± 0.000", "0.250 ± 0.000", "0.000 ± 0.000", "1.000 ± 0.000", "0.500 ± 0.000", "0.250 ± 0.000", "1.000 ± 0.000", "15.0 ± 7.1"},
 		{"dual × hybrid", "1", "0.900", "0.500", "1.000", "0.250", "0.000", "1.000", "0.500", "0.250", "1.000", "5.0"},
@@ -133,7 +134,7 @@ func TestSignificanceMarks(t *testing.T) {
 			rs = append(rs, r)
 		}
 	}
-	tab := Comparison(rs, "d", DefaultMetrics)
+	tab := Comparison(rs, "d", DefaultMetrics, Significance(rs, "d"))
 	if got := tab.Rows[1][2]; got != "0.500 ± 0.000 ▲" {
 		t.Errorf("hybrid mono mAP cell = %q, want a ▲ mark", got)
 	}
@@ -144,7 +145,7 @@ func TestSignificanceMarks(t *testing.T) {
 	if !strings.Contains(notes, "Zero-shot languages (in no training data): de") {
 		t.Errorf("notes:\n%s", notes)
 	}
-	sig := SignificanceTable(rs, "d")
+	sig := SignificanceTable(rs, "d", Significance(rs, "d"))
 	// Per seed: mono, cross, and covered mono (both rows reached en only;
 	// the en-de pool is not covered, so covered cross has no queries).
 	if sig == nil || len(sig.Rows) != 6 || sig.Rows[2][1] != "covered mono mAP" {
@@ -223,7 +224,7 @@ func TestDifferencesAndHeldOut(t *testing.T) {
 			rs = append(rs, r)
 		}
 	}
-	tab := Differences(rs, "d")
+	tab := Differences(rs, "d", Significance(rs, "d"))
 	if tab == nil {
 		t.Fatal("no differences table")
 	}
@@ -391,19 +392,26 @@ func TestTrainOnlyResult(t *testing.T) {
 }
 
 // TestNoBaselineNote: trained rows without a baseline get a note saying why
-// there are no tests nor differences.
+// there are no tests nor differences. The baseline is the one each result
+// records (decided by the spec's rule when it ran): a monolingual row in
+// results that record none is not one.
 func TestNoBaselineNote(t *testing.T) {
 	a := result("dual.hybrid.seed1", "hybrid", 1, 0.5, 10)
 	b := result("dual.cross.seed1", "cross", 1, 0.5, 10)
 	a.Baseline, b.Baseline = "", ""
-	notes := strings.Join(Comparison([]*CellResult{a, b}, "d", []string{"map"}).Notes, " ")
-	if !strings.Contains(notes, "the experiment has no baseline sampler") {
+	comparison := func(rs ...*CellResult) string {
+		return strings.Join(Comparison(rs, "d", []string{"map"}, Significance(rs, "d")).Notes, " ")
+	}
+	if notes := comparison(a, b); !strings.Contains(notes, "the experiment has no baseline sampler") {
 		t.Errorf("notes %q", notes)
 	}
 	m := result("dual.mono.seed1", "monolingual", 1, 0.5, 10)
-	m.Sampler.PluginName = "monolingual"
-	notes = strings.Join(Comparison([]*CellResult{m, a}, "d", []string{"map"}).Notes, " ")
-	if strings.Contains(notes, "no baseline sampler") {
-		t.Errorf("a monolingual row is the baseline, yet: %q", notes)
+	m.Sampler.PluginName, m.Baseline = "monolingual", ""
+	if notes := comparison(m, a); !strings.Contains(notes, "the experiment has no baseline sampler") {
+		t.Errorf("a monolingual row in results that record no baseline was taken as one: %q", notes)
+	}
+	m.Baseline, a.Baseline = "monolingual", "monolingual"
+	if notes := comparison(m, a); strings.Contains(notes, "no baseline sampler") {
+		t.Errorf("the recorded baseline is not used: %q", notes)
 	}
 }

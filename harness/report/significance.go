@@ -24,10 +24,6 @@ const Permutations = 10000
 // of the differences table.
 const BootstrapReps = 1000
 
-// ReferenceSampler is the plugin name of the sampler every other sampler is
-// tested against in results that name no baseline.
-const ReferenceSampler = "monolingual"
-
 // measure is one quantity on which a row is compared with its baseline:
 // a metric of one setting, over every query, over the queries of the
 // held-out languages only (mono: their pools; cross: the pools of pairs
@@ -156,16 +152,11 @@ type test struct {
 }
 
 // isBaseline reports whether r is a baseline row: its sampler is the one
-// its experiment names as baseline (for results that predate baselines, the
-// monolingual sampler).
+// its result records as its experiment's baseline (the spec's one rule,
+// spec.Experiment's baseline or its default, decided when it ran). A
+// result that records none has no baseline.
 func isBaseline(r *CellResult) bool {
-	if r.Sampler == nil {
-		return false
-	}
-	if r.Baseline != "" {
-		return r.Sampler.Name == r.Baseline
-	}
-	return r.Sampler.PluginName == ReferenceSampler
+	return r.Sampler != nil && r.Baseline != "" && r.Sampler.Name == r.Baseline
 }
 
 // baselineName names the baseline of rs for titles.
@@ -175,33 +166,21 @@ func baselineName(rs []*CellResult) string {
 			return r.Row()
 		}
 	}
-	return ReferenceSampler + " sampler"
+	return "the baseline"
 }
 
-// lastTests memoises the last significance computation: the comparison,
-// differences and test tables of a dataset each need the same tests, which
-// take seconds on a full experiment. It holds the results it was computed
-// from, so they cannot be freed and their addresses reused.
-var lastTests struct {
-	sync.Mutex
-	rs      []*CellResult
-	dataset string
-	tests   []test
+// Tests are the significance tests of one dataset's rows against their
+// baselines. They take seconds on a full experiment, so they are run once
+// (Significance) and handed to each table that shows them.
+type Tests struct {
+	list []test
 }
 
-// significance runs every test of a dataset — each row against its
+// Significance runs every test of a dataset — each row against its
 // baseline, per seed and measure — and Holm-corrects them within their
-// families. It returns nil when no baseline row exists. Results are not
-// changed once read, so the same results and dataset give the same tests.
-func significance(rs []*CellResult, dataset string) []test {
-	lastTests.Lock()
-	defer lastTests.Unlock()
-	if lastTests.dataset == dataset && lastTests.rs != nil && slices.Equal(lastTests.rs, rs) {
-		return lastTests.tests
-	}
-	tests := runTests(rs, dataset)
-	lastTests.rs, lastTests.dataset, lastTests.tests = slices.Clone(rs), dataset, tests
-	return tests
+// families. It has none when no row names a baseline.
+func Significance(rs []*CellResult, dataset string) *Tests {
+	return &Tests{list: runTests(rs, dataset)}
 }
 
 // baselineCells maps encoder → seed → the baseline cell a row of that
@@ -433,8 +412,8 @@ func clusteredInterval(ts []test, macro bool) stats.Interval {
 
 // SignificanceTable lists every test: the mean per-query difference to the
 // baseline row and the raw and Holm-adjusted p-values.
-func SignificanceTable(rs []*CellResult, dataset string) *Table {
-	tests := significance(rs, dataset)
+func SignificanceTable(rs []*CellResult, dataset string, ts *Tests) *Table {
+	tests := ts.list
 	if len(tests) == 0 {
 		return nil
 	}
@@ -457,8 +436,8 @@ func SignificanceTable(rs []*CellResult, dataset string) *Table {
 // spread; macro over pools for mono and cross, as the metric is), each
 // seed's difference, and a mark
 // when every seed's test is significant (Holm) in one direction.
-func Differences(rs []*CellResult, dataset string) *Table {
-	tests := significance(rs, dataset)
+func Differences(rs []*CellResult, dataset string, ts *Tests) *Table {
+	tests := ts.list
 	if len(tests) == 0 {
 		return nil
 	}

@@ -148,10 +148,9 @@ func Datasets(rs []*CellResult) []string {
 
 // Comparison builds the main table of one dataset: a row per encoder ×
 // sampler, columns the chosen metrics of each setting and the rank distance.
-func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
+func Comparison(rs []*CellResult, dataset string, ms []string, ts *Tests) *Table {
 	t := &Table{Header: append(metricHeader(ms), "multi "+shortName[metrics.RankDistance])}
-	tests := significance(rs, dataset)
-	t.Rows = metricRows(rs, dataset, ms, marks(tests))
+	t.Rows = metricRows(rs, dataset, ms, marks(ts.list))
 	for i, g := range groups(rs) {
 		t.Rows[i] = append(t.Rows[i], cell(collect(g, dataset, eval.Multi, metrics.RankDistance), 1))
 	}
@@ -163,7 +162,7 @@ func Comparison(rs []*CellResult, dataset string, ms []string) *Table {
 	t.Title = fmt.Sprintf("%s — mono: %d pools, cross: %d pools, multi: %d questions over %d candidates (%s)",
 		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
-	if len(tests) > 0 {
+	if len(ts.list) > 0 {
 		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder), for every seed (paired randomisation test flipping whole questions, Holm-corrected, p < 0.05).")
 	} else if trainedRows(rs) > 1 && !slices.ContainsFunc(rs, isBaseline) {
 		t.Notes = append(t.Notes, "No significance tests nor differences: the experiment has no baseline sampler (none named with baseline = sampler.NAME, and no monolingual sampler over several languages to default to).")
