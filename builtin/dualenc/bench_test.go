@@ -35,7 +35,7 @@ func syntheticCorpus(n int) []plugins.CorpusGroup {
 }
 
 // BenchmarkTrain reports training pairs per second of the in-process
-// trainer, at the shape of DESIGN.md §4's PyTorch anchor (2^16 buckets,
+// trainer, at the shape of the PyTorch anchor (README, "Speed"; 2^16 buckets,
 // batch 64) for dim 128 and 256, and for the larger model: dim 128 with a
 // feed-forward block of width 512 (hidden = 512).
 func BenchmarkTrain(b *testing.B) {

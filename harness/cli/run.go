@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -19,7 +20,12 @@ import (
 )
 
 func (a *App) cmdRun(ctx context.Context, args []string) error {
-	return a.run(ctx, "run", "[flags] SPEC...", args, -1)
+	rf := a.newRunFlags("run", "[flags] SPEC...")
+	files, err := rf.parse(args)
+	if err != nil {
+		return err
+	}
+	return a.runPlan(ctx, rf, files, func(cells []runner.Cell) ([]runner.Cell, error) { return cells, nil }, false)
 }
 
 // cmdCell runs one cell of the matrix by its index in the plan: the unit of
@@ -28,75 +34,102 @@ func (a *App) cmdCell(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "run" {
 		return errors.New("usage: xlbench cell run -index N [run flags] SPEC...")
 	}
-	return a.run(ctx, "cell run", "-index N [run flags] SPEC...", args[1:], 0)
+	rf := a.newRunFlags("cell run", "-index N [run flags] SPEC...")
+	index := rf.fs.Int("index", -1, "the cell to run: its index in `xlbench plan` (a Slurm array task id, a Kubernetes job completion index)")
+	files, err := rf.parse(args[1:])
+	if err != nil {
+		return err
+	}
+	one := func(cells []runner.Cell) ([]runner.Cell, error) {
+		if *index < 0 || *index >= len(cells) {
+			return nil, fmt.Errorf("-index %d: the plan has cells 0 to %d", *index, len(cells)-1)
+		}
+		return cells[*index : *index+1], nil
+	}
+	return a.runPlan(ctx, rf, files, one, true)
 }
 
-// run is run and cell run: index < 0 runs every cell, else index is
-// replaced by the -index flag and only that cell runs.
-func (a *App) run(ctx context.Context, name, usage string, args []string, index int) error {
+// runFlags are the flags of run and cell run.
+type runFlags struct {
+	fs                 *flag.FlagSet
+	dataDir, out, trec *string
+	only, logLevel     *string
+	depth, jobs        *int
+	checkpoints, force *bool
+	timeout            *time.Duration
+	reuse              stringsFlag
+	tables             tableFlags
+	metrics            []string
+}
+
+func (a *App) newRunFlags(name, usage string) *runFlags {
 	fs := a.flags(name, usage)
-	dataDir := fs.String("data", "", "data directory (default $XLBENCH_DATA, else ../shared/data, else the download cache)")
-	out := fs.String("out", "out", "results directory: OUT/<experiment>/<cell>/result.json (the committed reference results are under results/; verify compares with them)")
-	trec := fs.String("trec", "", "write TREC runs and qrels, DIR/<dataset>-<setting>.trec (DIR/<experiment>/<cell>/… when the run has several cells)")
-	depth := fs.Int("depth", 1000, "ranking depth of TREC runs (0 = full ranking)")
-	only := fs.String("experiment", "", "run only this experiment")
-	logLevel := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
-	checkpoints := fs.Bool("checkpoints", false, "save each trained model as OUT/<experiment>/<cell>/model.ckpt")
-	timeout := fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
-	force := fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
-	var reuse stringsFlag
-	fs.Var(&reuse, "reuse", "take stored cells with a matching cell id from this read-only results directory instead of running them (repeatable; e.g. -reuse results)")
-	jobs := fs.Int("j", 1, "cells to run at once")
-	var idx *int
-	if index >= 0 {
-		idx = fs.Int("index", -1, "the cell to run: its index in `xlbench plan` (a Slurm array task id, a Kubernetes job completion index)")
+	rf := &runFlags{fs: fs}
+	rf.dataDir = fs.String("data", "", "data directory (default $XLBENCH_DATA, else ../shared/data, else the download cache)")
+	rf.out = fs.String("out", "out", "results directory: OUT/<experiment>/<cell>/result.json (the committed reference results are under results/; verify compares with them)")
+	rf.trec = fs.String("trec", "", "write TREC runs and qrels, DIR/<dataset>-<setting>.trec (DIR/<experiment>/<cell>/… when the run has several cells)")
+	rf.depth = fs.Int("depth", 1000, "ranking depth of TREC runs (0 = full ranking)")
+	rf.only = fs.String("experiment", "", "run only this experiment")
+	rf.logLevel = fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
+	rf.checkpoints = fs.Bool("checkpoints", false, "save each trained model as OUT/<experiment>/<cell>/model.ckpt")
+	rf.timeout = fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
+	rf.force = fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
+	fs.Var(&rf.reuse, "reuse", "take stored cells with a matching cell id from this read-only results directory instead of running them (repeatable; e.g. -reuse results)")
+	rf.jobs = fs.Int("j", 1, "cells to run at once")
+	rf.tables.register(fs)
+	return rf
+}
+
+// parse parses args and checks the flags; it returns the spec files.
+func (rf *runFlags) parse(args []string) ([]string, error) {
+	files, err := parse(rf.fs, args)
+	if err != nil {
+		return nil, err
 	}
-	var tf tableFlags
-	tf.register(fs)
-	files, err := parse(fs, args)
+	if rf.metrics, err = rf.tables.check(); err != nil {
+		return nil, err
+	}
+	if *rf.depth < 0 {
+		return nil, errors.New("-depth must be 0 (full) or positive")
+	}
+	if *rf.jobs < 1 {
+		return nil, errors.New("-j must be at least 1")
+	}
+	return files, nil
+}
+
+// runPlan plans the spec files, keeps the cells choose returns and runs
+// them, printing the tables of what finished. oneCell is cell run's path:
+// the cell is one task of an array that shares -out, and its TREC files
+// are laid out like a whole run's.
+func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose func([]runner.Cell) ([]runner.Cell, error), oneCell bool) error {
+	host, err := a.newHost(ctx, *rf.logLevel)
 	if err != nil {
 		return err
 	}
-	ms, err := tf.check()
-	if err != nil {
-		return err
-	}
-	if *depth < 0 {
-		return errors.New("-depth must be 0 (full) or positive")
-	}
-	if *jobs < 1 {
-		return errors.New("-j must be at least 1")
-	}
-	host, err := a.newHost(ctx, *logLevel)
-	if err != nil {
-		return err
-	}
-	host.CallTimeout = *timeout
+	host.CallTimeout = *rf.timeout
 	// Whatever happens below, even a panic, no plugin outlives the run.
 	defer host.Close()
-	cells, err := a.plan(ctx, host, files, *only, "run")
+	cells, err := a.plan(ctx, host, files, *rf.only, "run")
 	if err != nil {
 		return err
 	}
-	if idx != nil {
-		if *idx < 0 || *idx >= len(cells) {
-			return fmt.Errorf("-index %d: the plan has cells 0 to %d", *idx, len(cells)-1)
-		}
-		cells = cells[*idx : *idx+1]
+	if cells, err = choose(cells); err != nil {
+		return err
 	}
-	store, err := dataset.Resolve(*dataDir)
+	store, err := dataset.Resolve(*rf.dataDir)
 	if err != nil {
 		return err
 	}
-	unlock, err := runner.LockOut(*out, idx != nil)
+	unlock, err := runner.LockOut(*rf.out, oneCell)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *out, len(cells))
-	r := &runner.Runner{Plugins: host, Store: store, Out: *out, TRECDir: *trec, Depth: *depth,
-		SingleCell: len(cells) == 1 && idx == nil, Checkpoints: *checkpoints, Version: Version, Log: a.Stderr,
-		Force: *force, Jobs: *jobs, Reuse: reuse}
+	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *rf.out, len(cells))
+	r := &runner.Runner{Plugins: host, Store: store, Out: *rf.out, TRECDir: *rf.trec, Depth: *rf.depth,
+		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: a.Stderr,
+		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse}
 	runStart := time.Now()
 	results, runErr := r.Run(ctx, cells)
 	printPhaseSummary(a.Stderr, results, runStart, r.ReaderTraining())
@@ -105,7 +138,7 @@ func (a *App) run(ctx context.Context, name, usage string, args []string, index 
 		if runErr != nil {
 			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
 		}
-		if err := a.printByExperiment(results, &tf, ms); err != nil {
+		if err := a.printByExperiment(results, &rf.tables, rf.metrics); err != nil {
 			return err
 		}
 	}

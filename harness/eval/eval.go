@@ -1,4 +1,4 @@
-// Package eval runs the retrieval evaluation of DESIGN.md §1 on an
+// Package eval runs the retrieval evaluation (README, "Metrics") on an
 // evaluation collection: it has an encoder embed questions and candidates,
 // scores them, ranks every pool and averages the metrics of package metrics.
 //
@@ -107,93 +107,179 @@ type SettingResult struct {
 // Result is the evaluation of one encoder on one collection.
 type Result map[string]*SettingResult
 
-// Evaluate scores enc on c in every setting.
+// Evaluate scores enc on c in every setting: it encodes every question
+// and candidate, ranks every pool, then reads the answers of the ranked
+// questions (when it has a reader) and averages the metrics.
 func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dataset.Collection, opt Options) (Result, error) {
 	if opt.EncodeBatch <= 0 {
 		opt.EncodeBatch = 256
 	}
-	progress := opt.Progress
-	if progress == nil {
-		progress = func(string) {}
+	if opt.Progress == nil {
+		opt.Progress = func(string) {}
 	}
 	if opt.Reader != nil && opt.ReadTopK <= 0 {
 		opt.ReadTopK = 5
 	}
-	e := &evaluation{ctx: ctx, enc: enc, c: c, opt: opt}
+	if opt.Timings == nil {
+		opt.Timings = &Timings{}
+	}
+	e := &evaluation{ctx: ctx, enc: enc, c: c, opt: opt, timings: opt.Timings}
 	if opt.Answers || opt.Reader != nil {
 		e.answers = newAnswerIndex(c)
 	}
-
-	timings := opt.Timings
-	if timings == nil {
-		timings = &Timings{}
+	start := time.Now()
+	v, err := e.encodeAll(info)
+	if err != nil {
+		return nil, err
 	}
-	e.timings = timings
-	encodeStart := time.Now()
-	progress(fmt.Sprintf("encoding %d questions", len(c.Questions)))
-	queries := map[string]*vectors{}
+	e.timings.Encode += time.Since(start)
+
+	start = time.Now()
+	pools, err := e.rankAll(v)
+	e.timings.Rank += time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Reader != nil {
+		// After every pool is ranked: a reader still training is waited
+		// for once the cell has nothing else to do.
+		start = time.Now()
+		for _, p := range pools {
+			if err := e.read(p.qs, p.out, p.tops); err != nil {
+				return nil, err
+			}
+		}
+		e.timings.Read += time.Since(start)
+	}
+	start = time.Now()
+	defer func() { e.timings.Rank += time.Since(start) }()
+	return e.average(pools), nil
+}
+
+// encoded holds a collection's vectors: the questions per language, the
+// pooled candidates, and, for an encoder with collection statistics, each
+// language's candidates encoded as a collection of their own.
+type encoded struct {
+	queries map[string]*vectors
+	perLang map[string]scorer
+	pooled  scorer
+}
+
+// encodeAll encodes every question and candidate of the collection.
+func (e *evaluation) encodeAll(info plugins.EncoderInfo) (*encoded, error) {
+	c := e.c
+	e.opt.Progress(fmt.Sprintf("encoding %d questions", len(c.Questions)))
+	v := &encoded{queries: map[string]*vectors{}, perLang: map[string]scorer{}}
 	for _, lang := range c.Languages {
 		lo, hi := c.QuestionRange(lang)
 		texts := make([]string, 0, hi-lo)
 		for _, q := range c.Questions[lo:hi] {
 			texts = append(texts, q.Text)
 		}
-		v, err := e.encode(plugins.RoleQuery, lang, texts)
+		qv, err := e.encode(plugins.RoleQuery, lang, texts)
 		if err != nil {
 			return nil, err
 		}
-		queries[lang] = v
+		v.queries[lang] = qv
 	}
 
-	progress(fmt.Sprintf("encoding %d candidates", len(c.Candidates)))
+	e.opt.Progress(fmt.Sprintf("encoding %d candidates", len(c.Candidates)))
 	all := make([]string, len(c.Candidates))
 	for i, cand := range c.Candidates {
 		all[i] = cand.Text
 	}
-	// Candidate vectors per candidate language and for the pooled
-	// collection. Without collection statistics one encoding serves both;
-	// with them, each language is its own collection for mono and cross, and
+	// Without collection statistics one encoding serves every pool; with
+	// them, each language is its own collection for mono and cross, and
 	// the pooled candidates are one collection for multi.
-	perLang := map[string]scorer{}
 	if info.CollectionStats {
 		for _, lang := range c.Languages {
 			lo, hi := c.CandidateRange(lang)
-			if err := enc.Prepare(ctx, plugins.PrepareRequest{Lang: lang, Texts: all[lo:hi]}); err != nil {
+			if err := e.enc.Prepare(e.ctx, plugins.PrepareRequest{Lang: lang, Texts: all[lo:hi]}); err != nil {
 				return nil, fmt.Errorf("Prepare(%s): %w", lang, err)
 			}
-			v, err := e.encode(plugins.RolePassage, lang, all[lo:hi])
+			lv, err := e.encode(plugins.RolePassage, lang, all[lo:hi])
 			if err != nil {
 				return nil, err
 			}
-			perLang[lang] = newScorer(v)
+			v.perLang[lang] = newScorer(lv)
 		}
-		if err := enc.Prepare(ctx, plugins.PrepareRequest{Texts: all}); err != nil {
+		if err := e.enc.Prepare(e.ctx, plugins.PrepareRequest{Texts: all}); err != nil {
 			return nil, fmt.Errorf("Prepare(all languages): %w", err)
 		}
 	}
-	pooledVecs := &vectors{}
+	pooled := &vectors{}
 	for _, lang := range c.Languages {
 		lo, hi := c.CandidateRange(lang)
-		if err := e.encodeInto(pooledVecs, plugins.RolePassage, lang, all[lo:hi]); err != nil {
+		if err := e.encodeInto(pooled, plugins.RolePassage, lang, all[lo:hi]); err != nil {
 			return nil, err
 		}
 	}
-	pooled := newScorer(pooledVecs)
+	v.pooled = newScorer(pooled)
 	for _, lang := range c.Languages {
-		if err := sameKind(queries[lang], pooledVecs); err != nil {
+		if err := sameKind(v.queries[lang], pooled); err != nil {
 			return nil, fmt.Errorf("%s questions: %w", lang, err)
 		}
 	}
+	return v, nil
+}
 
-	timings.Encode += time.Since(encodeStart)
-	rankStart, readBefore := time.Now(), timings.Read
-	defer func() { timings.Rank += time.Since(rankStart) - (timings.Read - readBefore) }()
-
+// rankAll ranks every pool of every setting, query language by query
+// language: the multilingual pool, then each candidate language's.
+func (e *evaluation) rankAll(v *encoded) ([]*rankedPool, error) {
+	c := e.c
 	ids := make([]string, len(c.Candidates))
 	for i, cand := range c.Candidates {
 		ids[i] = cand.ID
 	}
 	keys := tieKeys(ids)
+	var out []*rankedPool
+	// One score block for the multilingual pool and one for a language's
+	// own collection, reused from one query language to the next.
+	var multiBuf, langBuf []float32
+	size := v.pooled.size()
+	for _, qlang := range c.Languages {
+		e.opt.Progress(fmt.Sprintf("ranking %s queries", qlang))
+		qlo, qhi := c.QuestionRange(qlang)
+		qv := v.queries[qlang]
+		qs := c.Questions[qlo:qhi]
+
+		// The multilingual pool: every candidate.
+		block := v.pooled.scores(qv, 0, qv.n, multiBuf)
+		multiBuf = block
+		multi, err := e.rankPool(poolJob{setting: Multi, qlang: qlang, block: block, stride: size, n: size,
+			keys: keys, ids: ids, qs: qs, withDistance: true})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, multi)
+
+		for _, clang := range c.Languages {
+			lo, hi := c.CandidateRange(clang)
+			// Without collection statistics a language's pool is a column
+			// range of the multilingual block, ranked in place.
+			job := poolJob{setting: Cross, qlang: qlang, clang: clang, block: block, stride: size, first: lo, n: hi - lo, offset: lo,
+				keys: keys[lo:hi], ids: ids[lo:hi], qs: qs}
+			if sc, ok := v.perLang[clang]; ok {
+				job.block, job.stride, job.first = sc.scores(qv, 0, qv.n, langBuf), hi-lo, 0
+				langBuf = job.block
+			}
+			if clang == qlang {
+				job.setting = Mono
+			}
+			p, err := e.rankPool(job)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// average gathers the ranked pools into the result: each pool's mean
+// metrics and per-query values, and each setting's metrics.
+func (e *evaluation) average(pools []*rankedPool) Result {
+	c := e.c
 	res := Result{}
 	for _, s := range Settings {
 		// Sized for every question in every pool of the setting: growing
@@ -205,53 +291,23 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 		res[s] = &SettingResult{Pools: map[string]Pool{}, PerQuery: make(map[string]float64, n)}
 	}
 	var multiQueries []metrics.Query
-	// One score block for the multilingual pool and one for a language's
-	// own collection, reused from one query language to the next.
-	var multiBuf, langBuf []float32
-	for _, qlang := range c.Languages {
-		progress(fmt.Sprintf("ranking %s queries", qlang))
-		qlo, qhi := c.QuestionRange(qlang)
-		qv := queries[qlang]
-		qs := c.Questions[qlo:qhi]
-
-		// The multilingual pool: every candidate.
-		block := pooled.scores(qv, 0, qv.n, multiBuf)
-		multiBuf = block
-		multi, err := e.rankPool(Multi, qlang, "", block, pooled.size(), 0, pooled.size(), 0, keys, ids, qs, true)
-		if err != nil {
-			return nil, err
+	for _, p := range pools {
+		key := dataset.PoolKey{Query: p.qlang}
+		if p.setting == Cross {
+			key.Candidate = p.clang
 		}
-		multiQueries = append(multiQueries, multi...)
-		res[Multi].Pools[qlang] = summarise(qlang, "", multi)
-		keepPerQuery(res[Multi], qlang, qs, multi)
-
-		for _, clang := range c.Languages {
-			lo, hi := c.CandidateRange(clang)
-			// Without collection statistics a language's pool is a column
-			// range of the multilingual block, ranked in place.
-			sub, stride, first := block, pooled.size(), lo
-			if sc, ok := perLang[clang]; ok {
-				sub, stride, first = sc.scores(qv, 0, qv.n, langBuf), hi-lo, 0
-				langBuf = sub
-			}
-			setting, key := Cross, dataset.PoolKey{Query: qlang, Candidate: clang}
-			if clang == qlang {
-				setting, key = Mono, dataset.PoolKey{Query: qlang}
-			}
-			name := key.String()
-			pq, err := e.rankPool(setting, qlang, clang, sub, stride, first, hi-lo, lo, keys[lo:hi], ids[lo:hi], qs, false)
-			if err != nil {
-				return nil, err
-			}
-			res[setting].Pools[name] = summarise(qlang, clang, pq)
-			keepPerQuery(res[setting], name, qs, pq)
+		name := key.String()
+		res[p.setting].Pools[name] = summarise(p.qlang, p.clang, p.out)
+		keepPerQuery(res[p.setting], name, p.qs, p.out)
+		if p.setting == Multi {
+			multiQueries = append(multiQueries, p.out...)
 		}
 	}
 	names := metrics.Ranking
 	if e.answers != nil {
 		names = slices.Concat(names, metrics.HasAnswer)
 	}
-	if opt.Reader != nil {
+	if e.opt.Reader != nil {
 		names = slices.Concat(names, metrics.Reading)
 	}
 	for _, s := range []string{Mono, Cross} {
@@ -261,7 +317,7 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	// averages per query language first, so its micro mean is replaced.
 	res[Multi].Metrics = metrics.Mean(scored(multiQueries))
 	res[Multi].Metrics[metrics.RankDistance] = macro(res[Multi].Pools, []string{metrics.RankDistance})[metrics.RankDistance]
-	return res, nil
+	return res
 }
 
 // sameKind says whether query vectors q can be scored against candidate
@@ -311,57 +367,75 @@ func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, text
 	return nil
 }
 
-// rankPool ranks the questions qs (the result is aligned with qs, nil for a
-// question with no relevant candidate in the pool) against a pool of n
-// candidates whose scores for question i are block[i*stride+first:][:n] and
-// which start at offset in the collection. withDistance adds the rank
-// distance (the multilingual pool).
-func (e *evaluation) rankPool(setting, qlang, clang string, block []float32, stride, first, n, offset int, keys []int32, ids []string, qs []dataset.Question, withDistance bool) ([]metrics.Query, error) {
-	row := func(i int) []float32 { return block[i*stride+first : i*stride+first+n] }
-	out := make([]metrics.Query, len(qs))
-	tops := make([][]int, len(qs)) // the top candidates to read, by collection index
-	parallelRows(len(qs), func(i int) {
+// poolJob is one pool to rank: the questions qs of one query language
+// against the n candidates of the pool, which start at offset in the
+// collection; question i's scores for them are
+// block[i*stride+first:][:n]. keys and ids are the pool's candidates' tie
+// keys and ids. withDistance adds the rank distance (the multilingual
+// pool).
+type poolJob struct {
+	setting, qlang, clang    string
+	block                    []float32
+	stride, first, n, offset int
+	keys                     []int32
+	ids                      []string
+	qs                       []dataset.Question
+	withDistance             bool
+}
+
+// rankedPool is a ranked pool: each question's metrics (aligned with qs,
+// nil for a question with no relevant candidate in the pool) and the top
+// candidates to read, by collection index.
+type rankedPool struct {
+	poolJob
+	out  []metrics.Query
+	tops [][]int
+}
+
+// rankPool ranks a pool's questions and scores their rankings.
+func (e *evaluation) rankPool(j poolJob) (*rankedPool, error) {
+	row := func(i int) []float32 { return j.block[i*j.stride+j.first : i*j.stride+j.first+j.n] }
+	out := make([]metrics.Query, len(j.qs))
+	tops := make([][]int, len(j.qs))
+	parallelRows(len(j.qs), func(i int) {
 		var rel []int
-		for _, r := range qs[i].Relevant {
-			if r >= offset && r < offset+n {
-				rel = append(rel, r-offset)
+		for _, r := range j.qs[i].Relevant {
+			if r >= j.offset && r < j.offset+j.n {
+				rel = append(rel, r-j.offset)
 			}
 		}
 		if len(rel) == 0 {
 			return
 		}
-		ranks := relevantRanks(row(i), keys, rel)
+		ranks := relevantRanks(row(i), j.keys, rel)
 		out[i] = metrics.ForRanks(ranks)
-		if withDistance {
+		if j.withDistance {
 			out[i][metrics.RankDistance] = metrics.RankDistanceOf(ranks)
 		}
 		if e.answers != nil {
-			top := topRanking(row(i), keys, max(metrics.HasAnswerDepth, e.opt.ReadTopK))
-			metrics.AddHasAnswer(out[i], e.answers.firstAnswer(&qs[i], top, offset))
+			top := topRanking(row(i), j.keys, max(metrics.HasAnswerDepth, e.opt.ReadTopK))
+			metrics.AddHasAnswer(out[i], e.answers.firstAnswer(&j.qs[i], top, j.offset))
 			if e.opt.Reader != nil {
 				for _, t := range top[:min(len(top), e.opt.ReadTopK)] {
-					tops[i] = append(tops[i], offset+t.Index)
+					tops[i] = append(tops[i], j.offset+t.Index)
 				}
 			}
 		}
 	})
-	if e.opt.Reader != nil {
-		if err := e.read(qs, out, tops); err != nil {
-			return nil, err
-		}
-	}
 	if e.opt.Sink != nil {
-		for i := range qs {
+		for i := range j.qs {
 			if err := e.ctx.Err(); err != nil {
 				return nil, err
 			}
-			top := topRanking(row(i), keys, e.opt.Sink.Depth())
-			if err := e.opt.Sink.Ranking(setting, qlang, clang, &qs[i], top, ids); err != nil {
+			top := topRanking(row(i), j.keys, e.opt.Sink.Depth())
+			if err := e.opt.Sink.Ranking(j.setting, j.qlang, j.clang, &j.qs[i], top, j.ids); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return out, e.ctx.Err()
+	// The block is reused for the next pool: nothing keeps it.
+	j.block = nil
+	return &rankedPool{poolJob: j, out: out, tops: tops}, e.ctx.Err()
 }
 
 // read answers the scored questions of a pool from their top candidates
@@ -378,9 +452,7 @@ func (e *evaluation) read(qs []dataset.Question, out []metrics.Query, tops [][]i
 	if len(batch) == 0 {
 		return nil
 	}
-	start := time.Now()
 	answers, err := e.opt.Reader.Read(e.ctx, e.c, batch, cands)
-	e.timings.Read += time.Since(start)
 	if err != nil {
 		return err
 	}

@@ -160,6 +160,26 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 	return tr, nil
 }
 
+// readerReady reports whether e's reader is trained (or has failed), so
+// that asking for it would not wait.
+func (r *Runner) readerReady(e *spec.Experiment) bool {
+	if len(e.Readers) == 0 {
+		return true
+	}
+	r.mu.Lock()
+	tr, ok := r.readers[e.Name+"/"+e.Readers[0].Name]
+	r.mu.Unlock()
+	if !ok {
+		return false
+	}
+	select {
+	case <-tr.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // trainReader starts, configures and trains tr's reader plugin.
 func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *trainedReader) error {
 	comp := tr.comp

@@ -132,6 +132,9 @@ type Runner struct {
 	// status holds what each running cell is doing, for the status lines
 	// of a parallel run.
 	status map[string]string
+	// slots holds a token per cell computing at once (Jobs): a cell waits
+	// for the reader's training without one (Run).
+	slots chan struct{}
 	// stages holds, per stage cell id, the stage's one run in this process.
 	stages map[string]*stageRun
 }
@@ -614,6 +617,31 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 	return nil
 }
 
+// acquireSlot waits for a compute slot (none to wait for outside Run).
+func (r *Runner) acquireSlot(ctx context.Context) error {
+	if r.slots == nil {
+		return ctx.Err()
+	}
+	select {
+	case r.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// releaseSlot gives a compute slot back. It never blocks: a cell whose
+// slot could not be taken back (the run was interrupted while it waited)
+// has none to give.
+func (r *Runner) releaseSlot() {
+	if r.slots != nil {
+		select {
+		case <-r.slots:
+		default:
+		}
+	}
+}
+
 // lazyReader is the experiment's trained reader as a cell's evaluation
 // sees it: the first answer waits for the reader's training (in the
 // background since the run began), not the start of the evaluation.
@@ -628,7 +656,16 @@ type lazyReader struct {
 
 func (l *lazyReader) get(ctx context.Context) (*trainedReader, error) {
 	l.once.Do(func() {
-		l.run.status("waiting for the reader")
+		if !l.r.readerReady(l.e) {
+			// Waiting takes no core: another cell may train meanwhile.
+			l.run.status("waiting for the reader")
+			l.r.releaseSlot()
+			defer func() {
+				if err := l.r.acquireSlot(ctx); err != nil && l.err == nil {
+					l.tr, l.err = nil, err
+				}
+			}()
+		}
 		l.tr, l.err = l.r.Reader(ctx, l.e)
 		l.run.status("evaluating")
 	})
@@ -815,13 +852,17 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 	defer stopReaders()
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < min(jobs, len(todo)); w++ {
+	// Jobs cells compute at once (a slot each); a cell that waits for the
+	// reader's training gives its slot up meanwhile, so up to twice as
+	// many cells are under way.
+	r.slots = make(chan struct{}, jobs)
+	for w := 0; w < min(2*jobs, len(todo)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				c := cells[i]
-				if err := ctx.Err(); err != nil {
+				if err := r.acquireSlot(ctx); err != nil {
 					errs[i] = fmt.Errorf("cell %s/%s: not run: %w", c.Experiment.Name, c.Name, err)
 					continue
 				}
@@ -831,6 +872,7 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 				} else {
 					results[i], errs[i] = r.RunCell(ctx, c)
 				}
+				r.releaseSlot()
 			}
 		}()
 	}

@@ -602,6 +602,18 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		return nil, diags
 	}
 	e := &Experiment{Name: b.Labels[0], Range: b.DefRange, Seeds: []uint64{1}, BatchSize: 64, Epochs: 1, ReadTopK: 5}
+	diags = append(diags, s.decodeReferences(e, content)...)
+	diags = append(diags, e.decodeTrainingData(content)...)
+	diags = append(diags, e.decodeReading(content, diags.HasErrors())...)
+	diags = append(diags, e.decodeSchedule(content)...)
+	diags = append(diags, e.checkShape(b, content, diags.HasErrors())...)
+	return e, diags
+}
+
+// decodeReferences resolves what an experiment names: its datasets,
+// encoders, samplers and readers, its stage (start_from) and baseline.
+func (s *Spec) decodeReferences(e *Experiment, content *hcl.BodyContent) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	datasets := func(attr string) []*Dataset {
 		var out []*Dataset
 		for _, ref := range refs(content.Attributes[attr], "dataset", &diags) {
@@ -651,6 +663,13 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 			e.Baseline = find(e.Samplers, name)
 		}
 	}
+	return diags
+}
+
+// decodeTrainingData reads how the training data is split and cut: the
+// validation share, how often it is measured, and the held-out languages.
+func (e *Experiment) decodeTrainingData(content *hcl.BodyContent) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if a := content.Attributes["validation"]; a != nil {
 		diags = append(diags, numberAttr(a, &e.Validation)...)
 		if !(e.Validation > 0 && e.Validation <= 0.5) {
@@ -677,6 +696,14 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		slices.Sort(e.HeldOut)
 		e.HeldOut = slices.Compact(e.HeldOut)
 	}
+	return diags
+}
+
+// decodeReading reads read_top_k and checks the experiment's readers;
+// failed says earlier attributes had errors (a reader needs training
+// data, which is then not checked).
+func (e *Experiment) decodeReading(content *hcl.BodyContent, failed bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if a := content.Attributes["read_top_k"]; a != nil {
 		var f float64
 		diags = append(diags, numberAttr(a, &f)...)
@@ -689,10 +716,16 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		diags = append(diags, attrError(content.Attributes["readers"], "One reader per experiment",
 			"An experiment reads with one reader; put other readers in experiments of their own."))
 	}
-	if len(e.Readers) > 0 && len(e.Train) == 0 && !diags.HasErrors() {
+	if len(e.Readers) > 0 && len(e.Train) == 0 && !failed && !diags.HasErrors() {
 		diags = append(diags, attrError(content.Attributes["readers"], "Readers need training data",
 			"Readers are trained on the experiment's train datasets; list some, or drop the readers."))
 	}
+	return diags
+}
+
+// decodeSchedule reads the seeds, the batch size and the training length.
+func (e *Experiment) decodeSchedule(content *hcl.BodyContent) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if a := content.Attributes["seeds"]; a != nil {
 		var seeds []float64
 		d := numberListAttr(a, &seeds)
@@ -737,6 +770,15 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 			diags = append(diags, attrError(epochs, "Invalid epochs", fmt.Sprintf("epochs is a positive number, at most %d.", MaxEpochs)))
 		}
 	}
+	return diags
+}
+
+// checkShape checks what the experiment's parts say together: datasets in
+// their roles, something to evaluate, encoders, and samplers exactly with
+// training data. failed says earlier checks had errors (the shape is then
+// not judged, as it follows from them).
+func (e *Experiment) checkShape(b *hcl.Block, content *hcl.BodyContent, failed bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	for _, d := range e.Train {
 		if d.Role != RoleTrain {
 			diags = append(diags, attrError(content.Attributes["train"], "Training on an evaluation dataset",
@@ -749,7 +791,7 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 				fmt.Sprintf("Dataset %q has role %q.", d.Name, d.Role)))
 		}
 	}
-	if len(e.Evaluate) == 0 && e.Validation == 0 && !diags.HasErrors() {
+	if len(e.Evaluate) == 0 && e.Validation == 0 && !failed && !diags.HasErrors() {
 		d := attrError(content.Attributes["evaluate"], "Nothing to evaluate",
 			"List at least one dataset in evaluate (only a run that measures a validation loss, to choose a training length, may evaluate nothing).")
 		if d.Subject == nil {
@@ -757,10 +799,10 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		}
 		diags = append(diags, d)
 	}
-	if len(e.Encoders) == 0 && !diags.HasErrors() {
+	if len(e.Encoders) == 0 && !failed && !diags.HasErrors() {
 		diags = append(diags, attrError(content.Attributes["encoders"], "No encoders", "List at least one encoder."))
 	}
-	if (len(e.Samplers) > 0) != (len(e.Train) > 0) && !diags.HasErrors() {
+	if (len(e.Samplers) > 0) != (len(e.Train) > 0) && !failed && !diags.HasErrors() {
 		a := content.Attributes["samplers"]
 		if a == nil {
 			a = content.Attributes["train"]
@@ -772,7 +814,7 @@ func (s *Spec) decodeExperiment(b *hcl.Block) (*Experiment, hcl.Diagnostics) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Samplers and training data go together",
 			Detail: "Samplers choose training batches: list samplers exactly when the experiment has train datasets.", Subject: r.Ptr()})
 	}
-	return e, diags
+	return diags
 }
 
 type ref struct {
