@@ -49,7 +49,7 @@ func (w *TRECWriter) Ranking(setting, qlang, clang string, q *dataset.Question, 
 	}
 	qid := qlang + ":" + q.ID
 	if setting != Multi {
-		qid = qlang + "-" + clang + ":" + q.ID
+		qid = dataset.PoolKey{Query: qlang, Candidate: clang}.String() + ":" + q.ID
 	}
 	for i, r := range cands {
 		fmt.Fprintf(f.runBuf, "%s Q0 %s %d %s %s\n", qid, ids[r.Index], i+1, strconv.FormatFloat(float64(r.Score), 'g', -1, 32), w.tag)
