@@ -115,6 +115,7 @@ type Instance struct {
 	cmd    *exec.Cmd
 	raw    any
 	host   *Host
+	logs   *cappedLogger
 }
 
 // Start launches the plugin ref as kind. label names the work it serves in
@@ -150,18 +151,20 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 	}
 	h.mu.Unlock()
 
-	errRelay := &stderrRelay{log: h.Logger.Named(name)}
+	// Every line the plugin logs, however it arrives, draws on one budget.
+	logs := newCappedLogger(h.Logger.Named(name), ref)
+	errRelay := &stderrRelay{log: logs}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  transport.Handshake,
 		Plugins:          transport.PluginSet(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           h.Logger.Named(name),
+		Logger:           logs,
 		Stderr:           errRelay,
 		// What plugin code prints to os.Stdout and os.Stderr arrives over
 		// go-plugin's stdio stream, not the process's stderr.
-		SyncStdout:   &stderrRelay{log: h.Logger.Named(name)},
-		SyncStderr:   &stderrRelay{log: h.Logger.Named(name)},
+		SyncStdout:   &stderrRelay{log: logs},
+		SyncStderr:   &stderrRelay{log: logs},
 		StartTimeout: h.HandshakeTimeout,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(transport.MaxMessageBytes),
@@ -172,7 +175,7 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 	h.clients[client] = cmd
 	h.mu.Unlock()
 
-	inst := &Instance{Ref: ref, Label: label, client: client, cmd: cmd, host: h}
+	inst := &Instance{Ref: ref, Label: label, client: client, cmd: cmd, host: h, logs: logs}
 	var err error
 	h.onSpawnThread(func() {
 		var rpc plugin.ClientProtocol
@@ -218,6 +221,9 @@ func (h *Host) onSpawnThread(f func()) {
 // Kill stops the plugin process and everything it started.
 func (i *Instance) Kill() {
 	stop(i.client, i.cmd)
+	if i.logs != nil {
+		i.logs.budget.report(i.logs.Logger)
+	}
 	i.host.mu.Lock()
 	delete(i.host.clients, i.client)
 	i.host.mu.Unlock()

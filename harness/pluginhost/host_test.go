@@ -1,6 +1,7 @@
 package pluginhost_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/xlbench/xlbench/builtin"
 	"github.com/xlbench/xlbench/builtin/samplers"
@@ -412,5 +414,41 @@ func TestUnpinnedPluginIsPinnedByItsFirstStart(t *testing.T) {
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("the replacement ran")
+	}
+}
+
+// TestPluginLogsAreCapped: a plugin that floods stderr (20,000 lines, one
+// of them 1 MB long, no end of line at the end) has at most maxLogLines
+// lines logged, each cut to a bounded width, and a note of how many were
+// dropped; the run's output stays small.
+func TestPluginLogsAreCapped(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "flood")
+	body := "#!/bin/sh\n" +
+		"head -c 1000000 /dev/zero | tr '\\0' x >&2; echo >&2\n" +
+		"i=0; while [ $i -lt 20000 ]; do echo \"line $i\"; i=$((i+1)); done >&2\n" +
+		"head -c 1000000 /dev/zero | tr '\\0' y >&2\nexit 1\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	logger := hclog.New(&hclog.LoggerOptions{Output: &out, Level: hclog.Warn})
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), logger)
+	defer h.Close()
+	_, _, err := h.StartSampler(script, "cell x")
+	if err == nil {
+		t.Fatal("the flooding script started")
+	}
+	logged := out.String()
+	lines := strings.Count(logged, "\n")
+	if lines > 5003 || out.Len() > 5003*2200 {
+		t.Errorf("%d lines, %d bytes logged", lines, out.Len())
+	}
+	for _, want := range []string{"has logged 5000 lines; its further lines are dropped", "log lines dropped after the first 5000", "cut)"} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if len(err.Error()) > 8*400 {
+		t.Errorf("the start error quotes %d bytes", len(err.Error()))
 	}
 }

@@ -23,6 +23,8 @@ type stderrRelay struct {
 	// before its handshake (a Python plugin that cannot import its SDK):
 	// the cause is in them, not in go-plugin's message.
 	tail []string
+	// skipping drops the rest of a line logged cut.
+	skipping bool
 }
 
 // tailLines and tailWidth bound what an error quotes of a plugin's stderr.
@@ -52,20 +54,37 @@ func (r *stderrRelay) Write(p []byte) (int, error) {
 	for {
 		i := bytes.IndexByte(r.buf, '\n')
 		if i < 0 {
+			// A line without end yet: what is held stays bounded. A line
+			// longer than maxLogLine is logged cut, the rest of it dropped.
+			if !r.skipping && len(r.buf) > maxLogLine {
+				r.emit(string(r.buf[:maxLogLine]) + "… (line cut)")
+				r.skipping = true
+			}
+			if r.skipping {
+				r.buf = r.buf[:0]
+			}
 			return len(p), nil
 		}
 		line := bytes.TrimRight(r.buf[:i], "\r")
 		r.buf = r.buf[i+1:]
-		if len(line) > 0 && line[0] != '{' {
-			r.log.Warn(string(line))
-			l := string(line)
-			if len(l) > tailWidth {
-				l = l[:tailWidth] + "…"
-			}
-			r.tail = append(r.tail, l)
-			if len(r.tail) > tailLines {
-				r.tail = r.tail[1:]
-			}
+		if r.skipping {
+			r.skipping = false // the end of a line already logged cut
+			continue
 		}
+		if len(line) > 0 && line[0] != '{' {
+			r.emit(string(line))
+		}
+	}
+}
+
+// emit logs one raw line at warn and keeps it in the tail.
+func (r *stderrRelay) emit(l string) {
+	r.log.Warn(l)
+	if len(l) > tailWidth {
+		l = l[:tailWidth] + "…"
+	}
+	r.tail = append(r.tail, l)
+	if len(r.tail) > tailLines {
+		r.tail = r.tail[1:]
 	}
 }
