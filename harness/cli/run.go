@@ -55,6 +55,7 @@ type runFlags struct {
 	dataDir, out, trec *string
 	only, logLevel     *string
 	depth, jobs        *int
+	maxFile            *int64
 	checkpoints, force *bool
 	timeout            *time.Duration
 	reuse              stringsFlag
@@ -76,6 +77,7 @@ func (a *App) newRunFlags(name, usage string) *runFlags {
 	rf.force = fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
 	fs.Var(&rf.reuse, "reuse", "take stored cells with a matching cell id from this read-only results directory instead of running them (repeatable; e.g. -reuse results)")
 	rf.jobs = fs.Int("j", 1, "cells to run at once")
+	rf.maxFile = fs.Int64("max-file", 0, "largest data file read, in bytes decompressed (default $XLBENCH_MAX_FILE, else 1 GiB)")
 	rf.tables.register(fs)
 	return rf
 }
@@ -94,6 +96,9 @@ func (rf *runFlags) parse(args []string) ([]string, error) {
 	}
 	if *rf.jobs < 1 {
 		return nil, errors.New("-j must be at least 1")
+	}
+	if *rf.maxFile < 0 {
+		return nil, errors.New("-max-file must be a positive number of bytes")
 	}
 	return files, nil
 }
@@ -120,6 +125,9 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 	store, err := dataset.Resolve(*rf.dataDir)
 	if err != nil {
 		return err
+	}
+	if *rf.maxFile > 0 {
+		store.MaxBytes = *rf.maxFile
 	}
 	unlock, err := runner.LockOut(*rf.out, oneCell)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -41,6 +42,27 @@ type Store struct {
 	// Progress receives download progress bars; nil is silent.
 	Progress io.Writer
 	Client   *http.Client
+	// MaxBytes bounds what one data file may hold, decompressed (0:
+	// DefaultMaxFileBytes): a file that says more (a gzip bomb) is an
+	// error naming it and the limit.
+	MaxBytes int64
+}
+
+// DefaultMaxFileBytes is the largest data file read, decompressed, unless
+// MaxFileEnv or a -max-file flag says otherwise: far above the largest
+// real file (SQuAD's training set, 30 MB).
+const DefaultMaxFileBytes = 1 << 30
+
+// MaxFileEnv names the environment variable that sets Store.MaxBytes, in
+// bytes.
+const MaxFileEnv = "XLBENCH_MAX_FILE"
+
+// maxBytes is the limit in force.
+func (s *Store) maxBytes() int64 {
+	if s.MaxBytes > 0 {
+		return s.MaxBytes
+	}
+	return DefaultMaxFileBytes
 }
 
 // Source is where a data file comes from and the sha256 of its bytes (as
@@ -55,6 +77,13 @@ type Source struct {
 // itself by downloading from the canonical sources.
 func Resolve(flagDir string) (*Store, error) {
 	s := &Store{Sources: CanonicalSources(), Client: http.DefaultClient, Progress: os.Stderr}
+	if v := os.Getenv(MaxFileEnv); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("$%s=%q: want a positive number of bytes", MaxFileEnv, v)
+		}
+		s.MaxBytes = n
+	}
 	switch {
 	case flagDir != "":
 		s.Dir, s.Origin = flagDir, "-data flag"
@@ -97,7 +126,7 @@ func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
 		return nil, plain, fmt.Errorf("%s and %s.gz both exist in data directory %s: keep one", rel, rel, s.Dir)
 	}
 	for _, name := range []string{plain, plain + ".gz"} {
-		f, err := os.Open(name)
+		f, err := openRegular(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -105,25 +134,25 @@ func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
 			return nil, name, err
 		}
 		if !strings.HasSuffix(name, ".gz") {
-			return &utf8Reader{r: f, name: name}, name, nil
+			return &utf8Reader{r: s.limit(f, name), name: name}, name, nil
 		}
 		z, err := gzip.NewReader(f)
 		if err != nil {
 			f.Close()
 			return nil, name, fmt.Errorf("%s: not a gzip file: %w", name, err)
 		}
-		return &utf8Reader{r: &gzipFile{Reader: z, f: f}, name: name}, name, nil
+		return &utf8Reader{r: s.limit(&gzipFile{Reader: z, f: f}, name), name: name}, name, nil
 	}
 	src, known := s.Sources[rel]
 	if s.Download && known {
 		if err := s.fetch(src, plain); err != nil {
 			return nil, plain, err
 		}
-		f, err := os.Open(plain)
+		f, err := openRegular(plain)
 		if err != nil {
 			return nil, plain, err
 		}
-		return &utf8Reader{r: f, name: plain}, plain, nil
+		return &utf8Reader{r: s.limit(f, plain), name: plain}, plain, nil
 	}
 	hint := ""
 	if known {
@@ -131,6 +160,50 @@ func (s *Store) Open(rel string) (io.ReadCloser, string, error) {
 	}
 	return nil, plain, fmt.Errorf("%s not found (nor %s.gz) in data directory %s (from %s)%s", rel, rel, s.Dir, s.Origin, hint)
 }
+
+// openRegular opens a data file only if it is a regular file.
+func openRegular(name string) (*os.File, error) {
+	f, err := safepath.OpenRegular(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: a data file must be one", err)
+	}
+	return f, err
+}
+
+// limitedFile fails a read past the store's limit, naming the file.
+type limitedFile struct {
+	r    io.ReadCloser
+	name string
+	left int64
+	max  int64
+}
+
+func (s *Store) limit(r io.ReadCloser, name string) io.ReadCloser {
+	return &limitedFile{r: r, name: name, left: s.maxBytes(), max: s.maxBytes()}
+}
+
+func (l *limitedFile) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// One byte more tells a file of exactly the limit from a longer one.
+		var one [1]byte
+		n, err := io.ReadFull(l.r, one[:])
+		if n == 0 {
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			return 0, err
+		}
+		return 0, fmt.Errorf("%s holds more than %d bytes (decompressed), the limit for a data file; raise it with -max-file or $%s if the file is real", l.name, l.max, MaxFileEnv)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (l *limitedFile) Close() error { return l.r.Close() }
 
 // both reports whether plain and plain.gz both exist.
 func both(plain string) bool {

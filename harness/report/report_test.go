@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -413,5 +415,25 @@ func TestNoBaselineNote(t *testing.T) {
 	m.Baseline, a.Baseline = "monolingual", "monolingual"
 	if notes := comparison(m, a); strings.Contains(notes, "no baseline sampler") {
 		t.Errorf("the recorded baseline is not used: %q", notes)
+	}
+}
+
+// TestResultFileIsRegular: a FIFO in place of a result.json (a results
+// directory given to report or -reuse) is an error naming it, at once.
+func TestResultFileIsRegular(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "e", "c"), 0o755)
+	if err := syscall.Mkfifo(filepath.Join(dir, "e", "c", ResultFile), 0o644); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Read(dir, "e", "c"); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "is not a regular file (a FIFO)") {
+			t.Errorf("FIFO result: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading a FIFO result did not end within 10 s")
 	}
 }

@@ -245,8 +245,12 @@ func Read(out, experiment, cell string) (*CellResult, error) {
 	return readFile(f)
 }
 
+// MaxResultBytes bounds a result.json (the largest real one is under
+// 200 kB).
+const MaxResultBytes = 64 << 20
+
 func readFile(f string) (*CellResult, error) {
-	data, err := os.ReadFile(f)
+	data, err := safepath.ReadRegular(f, MaxResultBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -398,10 +402,33 @@ func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map
 	return os.Rename(tmp.Name(), filepath.Join(dir, PerQueryFile))
 }
 
+// MaxPerQueryBytes bounds a per-query file, decompressed (a real one is
+// under 5 MB).
+const MaxPerQueryBytes = 512 << 20
+
+// limitReader fails a read past its limit, naming the file.
+type limitReader struct {
+	r    io.Reader
+	left int64
+	name string
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("%s holds more than %d bytes decompressed, the limit for a per-query file", l.name, int64(MaxPerQueryBytes))
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
 // readPerQuery reads a per-query file; a missing one is no error (older
 // results), only an unreadable one.
 func readPerQuery(path string) (map[string]map[string]map[string]float64, error) {
-	f, err := os.Open(path)
+	f, err := safepath.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -413,7 +440,8 @@ func readPerQuery(path string) (map[string]map[string]map[string]float64, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	out, err := decodePerQuery(z)
+	// Decompressed, a real one is a few MB: a bomb stops at the limit.
+	out, err := decodePerQuery(&limitReader{r: z, left: MaxPerQueryBytes, name: path})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
