@@ -55,8 +55,10 @@ type Host struct {
 	closed  bool
 	// pins maps an external plugin's absolute path to the sha256 its
 	// executable must have to be started (Pin).
-	pins  map[string]string
-	spawn chan func()
+	pins map[string]string
+	// socketDir holds the plugins' unix sockets (sockets).
+	socketDir string
+	spawn     chan func()
 }
 
 // New returns a Host.
@@ -141,7 +143,11 @@ func (h *Host) Start(ref string, kind plugins.Kind, label string) (*Instance, er
 		defer exe.Close()
 		name = filepath.Base(ref)
 	}
-	cmd.Env = append(os.Environ(), transport.HostPIDEnv+"="+strconv.Itoa(os.Getpid()))
+	socketDir, serr := h.sockets()
+	if serr != nil {
+		return nil, serr
+	}
+	cmd.Env = append(os.Environ(), transport.HostPIDEnv+"="+strconv.Itoa(os.Getpid()), plugin.EnvUnixSocketDir+"="+socketDir)
 	setDeathSignal(cmd)
 
 	h.mu.Lock()
@@ -281,6 +287,33 @@ func (h *Host) Close() {
 		go func() { defer wg.Done(); stop(c, cmd) }()
 	}
 	wg.Wait()
+	h.mu.Lock()
+	dir := h.socketDir
+	h.socketDir = ""
+	h.mu.Unlock()
+	if dir != "" {
+		// The sockets of plugins that were killed, which could not remove
+		// their own.
+		os.RemoveAll(dir)
+	}
+}
+
+// sockets returns the host's private folder for its plugins' unix
+// sockets, creating it at the first plugin: go-plugin's servers (and the
+// Python SDK) create theirs in $PLUGIN_UNIX_SOCKET_DIR, and a plugin that
+// is killed leaves its socket behind; Close removes the folder with
+// whatever is left in it.
+func (h *Host) sockets() (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.socketDir == "" {
+		dir, err := os.MkdirTemp("", "xlbench-plugins-")
+		if err != nil {
+			return "", fmt.Errorf("a folder for plugin sockets: %w", err)
+		}
+		h.socketDir = dir
+	}
+	return h.socketDir, nil
 }
 
 // wrap names the plugin, its work and the call in an error, and says when

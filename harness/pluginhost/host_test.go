@@ -452,3 +452,34 @@ func TestPluginLogsAreCapped(t *testing.T) {
 		t.Errorf("the start error quotes %d bytes", len(err.Error()))
 	}
 }
+
+// TestNoSocketsLeftBehind: plugins create their unix sockets in the
+// host's own folder, and Close removes it, also the socket of a plugin
+// that was SIGKILLed and could not remove its own.
+func TestNoSocketsLeftBehind(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
+	for _, ref := range []string{temperatureBin, plugins.BuiltinPrefix + "hybrid"} {
+		inst, err := h.Start(ref, plugins.KindSampler, "cell x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst.KillHard()
+	}
+	var sockets []string
+	filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type()&os.ModeSocket != 0 {
+			sockets = append(sockets, path)
+		}
+		return nil
+	})
+	if len(sockets) == 0 {
+		t.Fatal("no socket under TMPDIR while the host is open: the plugins put theirs elsewhere")
+	}
+	h.Close()
+	left, _ := os.ReadDir(tmp)
+	if len(left) != 0 {
+		t.Errorf("left in TMPDIR after Close: %v", left)
+	}
+}
