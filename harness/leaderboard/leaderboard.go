@@ -200,10 +200,10 @@ func HeatmapSVG(r Row) string {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`, w, h)
 	fmt.Fprintf(&b, `<text x="%d" y="16" font-size="13">%s — %s: mAP, query (rows) × candidate language</text>`, 4, html.EscapeString(r.Name), html.EscapeString(r.Dataset))
 	for j, l := range r.Languages {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, left+j*cell+cell/2, top-6, l)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, left+j*cell+cell/2, top-6, html.EscapeString(l))
 	}
 	for i, ql := range r.Languages {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-6, top+i*cell+cell/2+4, ql)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-6, top+i*cell+cell/2+4, html.EscapeString(ql))
 		for j := range r.Languages {
 			v := r.Heat[i][j]
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="white"/>`, left+j*cell, top+i*cell, cell, cell, color(v))
@@ -243,7 +243,7 @@ func BarsSVG(r Row) string {
 			bh = int(float64(height) * v / hi)
 		}
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#4a6fd8"/>`, x, top+height-bh, bar, bh)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, top+height+14, l)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, top+height+14, html.EscapeString(l))
 		fmt.Fprintf(&b, `<text class="bar" x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, top+height-bh-3, format("", v, true))
 	}
 	b.WriteString("</svg>")
@@ -291,9 +291,12 @@ const cols = %s;
 const head = document.querySelector('#board thead'), body = document.querySelector('#board tbody');
 const keys = [['experiment','experiment'],['dataset','dataset'],['name','encoder × sampler'],['seeds','seeds']].concat(cols.map(c => [c.Key, c.Label]));
 function value(r, k) { return k in r ? r[k] : r.metrics[k]; }
+// Every text from the results (names, experiments, datasets) is escaped
+// before it meets innerHTML.
+function esc(s) { return String(s).replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]); }
 function show(v, k) {
   if (v === undefined || v === null) return '–';
-  if (typeof v !== 'number') return v;
+  if (typeof v !== 'number') return esc(v);
   if (k === 'seeds') return String(v);
   return k.endsWith('rank_distance') ? v.toFixed(1) : v.toFixed(3);
 }
@@ -306,7 +309,7 @@ function render() {
     if (y === undefined) return -1;
     return (x < y ? -1 : 1) * (desc ? -1 : 1);
   });
-  head.innerHTML = '<tr>' + keys.map(([k, l]) => '<th data-key="' + k + '">' + l + (k === sortKey ? (desc ? ' ▼' : ' ▲') : '') + '</th>').join('') + '</tr>';
+  head.innerHTML = '<tr>' + keys.map(([k, l]) => '<th data-key="' + esc(k) + '">' + esc(l) + (k === sortKey ? (desc ? ' ▼' : ' ▲') : '') + '</th>').join('') + '</tr>';
   body.innerHTML = sorted.map(r => '<tr>' + keys.map(([k]) => '<td' + (k === 'name' ? ' class="name"' : '') + '>' + show(value(r, k), k) + '</td>').join('') + '</tr>').join('');
   head.querySelectorAll('th').forEach(th => th.onclick = () => {
     const k = th.dataset.key;

@@ -143,3 +143,51 @@ func TestCommittedResultsRender(t *testing.T) {
 		t.Errorf("%d table rows rendered, want %d", n, len(rows))
 	}
 }
+
+// TestHostileNamesStayText: names and languages from results directories
+// (a contribution is anyone's) are text on the page, never markup: an
+// encoder, a dataset and a language carrying an <img onerror> that would
+// change the page's title run nothing in Chromium, and show as text.
+func TestHostileNamesStayText(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is missing under CI (make test installs it)")
+		}
+		t.Skip("chromium not installed")
+	}
+	const attack = `<img src=x onerror="document.title='pwned'">`
+	rs := results()
+	for _, r := range rs {
+		r.Encoder.Name = attack
+		r.Experiment = attack
+		d := r.Datasets["d"]
+		d.Languages = []string{"en", attack}
+		r.Datasets = map[string]report.DatasetInfo{attack: d}
+		r.Metrics = map[string]map[string]map[string]float64{attack: r.Metrics["d"]}
+		r.Pools = map[string]map[string]map[string]eval.Pool{attack: r.Pools["d"]}
+	}
+	page, err := HTML(Rows(rs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(page, "<img") {
+		t.Error("the page holds an <img> element written by the server")
+	}
+	path := filepath.Join(t.TempDir(), "leaderboard.html")
+	os.WriteFile(path, []byte(page), 0o644)
+	out, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", "file://"+path).Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	dom := string(out)
+	if strings.Contains(dom, "pwned") && !strings.Contains(dom, "document.title='pwned'") || strings.Contains(dom, "<title>pwned") {
+		t.Error("the injected script ran")
+	}
+	if strings.Contains(dom, "<img") {
+		t.Error("the rendered page holds an <img> element")
+	}
+	if !strings.Contains(dom, "&lt;img src=x") {
+		t.Error("the hostile name is not shown as text")
+	}
+}
