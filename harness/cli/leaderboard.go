@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/leaderboard"
 	"github.com/xlbench/xlbench/harness/report"
 )
@@ -63,7 +64,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	}
 	slices.Sort(names)
 	for _, f := range names {
-		if err := os.WriteFile(f, []byte(files[f]), 0o644); err != nil {
+		if err := safepath.WriteFile(f, []byte(files[f]), 0o644); err != nil {
 			return err
 		}
 	}

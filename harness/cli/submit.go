@@ -10,6 +10,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/dispatch"
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // cmdSubmit renders the cluster job that runs every cell of the plan as
@@ -79,7 +80,7 @@ func (a *App) cmdSubmit(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(file, []byte(text), 0o755); err != nil {
+	if err := safepath.WriteFile(file, []byte(text), 0o755); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.Stderr, "%d cells; wrote %s\n", n, file)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // TRECWriter writes one TREC run and its qrels per setting of one dataset:
@@ -78,13 +79,16 @@ func (w *TRECWriter) open(setting string) (*trecFiles, error) {
 		return f, nil
 	}
 	base := filepath.Join(w.dir, w.dataset+"-"+setting)
-	run, err := os.Create(base + ".trec.tmp")
+	// Temporary files of their own (never a fixed name a link could sit
+	// at), renamed into place by Close.
+	run, err := safepath.CreateTemp(base + ".trec")
 	if err != nil {
 		return nil, err
 	}
-	qrels, err := os.Create(base + ".qrels.tmp")
+	qrels, err := safepath.CreateTemp(base + ".qrels")
 	if err != nil {
 		run.Close()
+		os.Remove(run.Name())
 		return nil, err
 	}
 	f := &trecFiles{run: run, qrels: qrels, runBuf: bufio.NewWriterSize(run, 1<<20), qrelsBuf: bufio.NewWriter(qrels)}
@@ -108,11 +112,11 @@ func (w *TRECWriter) Close() error {
 		keep(f.qrels.Close())
 		base := filepath.Join(w.dir, w.dataset+"-"+setting)
 		if first == nil {
-			keep(os.Rename(base+".trec.tmp", base+".trec"))
-			keep(os.Rename(base+".qrels.tmp", base+".qrels"))
+			keep(os.Rename(f.run.Name(), base+".trec"))
+			keep(os.Rename(f.qrels.Name(), base+".qrels"))
 		} else {
-			os.Remove(base + ".trec.tmp")
-			os.Remove(base + ".qrels.tmp")
+			os.Remove(f.run.Name())
+			os.Remove(f.qrels.Name())
 		}
 	}
 	return first

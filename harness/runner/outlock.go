@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // OutLockFile is the lock file in a results directory.
@@ -25,7 +27,7 @@ func LockOut(out string, shared bool) (unlock func(), err error) {
 		return nil, err
 	}
 	path := filepath.Join(out, OutLockFile)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := safepath.OpenLock(path)
 	if err != nil {
 		return nil, err
 	}

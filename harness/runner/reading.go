@@ -14,6 +14,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
@@ -286,11 +287,7 @@ func storeReader(ctx context.Context, rd plugins.Reader, dir string, loss []floa
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, ReaderLossFile+".tmp")
-	if err := os.WriteFile(tmp, raw, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, ReaderLossFile))
+	return safepath.WriteFile(filepath.Join(dir, ReaderLossFile), raw, 0o644)
 }
 
 // prepareReaders trains, in the background, the reader of every

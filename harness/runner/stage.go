@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/report"
 )
 
@@ -97,7 +98,7 @@ func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*repo
 // lockFile takes an exclusive lock on path (created if missing), waiting
 // while another process holds it; cancelling ctx stops the wait.
 func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := safepath.OpenLock(path)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/xlbench/xlbench/harness/internal/filehash"
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -78,11 +79,7 @@ func (l *Lock) Write() error {
 	}
 	header := "# Written by `xlbench lock`: the sha256 of every external plugin the specs in\n" +
 		"# this folder name. xlbench starts no plugin whose executable differs.\n\n"
-	tmp := l.Path + ".tmp"
-	if err := os.WriteFile(tmp, append([]byte(header), hclwrite.Format(f.Bytes())...), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, l.Path)
+	return safepath.WriteFile(l.Path, append([]byte(header), hclwrite.Format(f.Bytes())...), 0o644)
 }
 
 // external lists the components that name an external plugin.
