@@ -11,7 +11,9 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -65,6 +67,57 @@ func init() {
 	}
 }
 
+// SignalGrace is how long a command may take to end after SIGINT or
+// SIGTERM cancels it before xlbench exits regardless: whatever it is
+// blocked on (a read from a pipe that never delivers, a plugin call), it
+// ends within seconds, and no partial result exists (results are written
+// whole or not at all; plugins die with the host).
+const SignalGrace = 5 * time.Second
+
+// onSignal returns a context that SIGINT and SIGTERM cancel, a function
+// that says which signal came (nil if none), and stop. After a signal the
+// command has SignalGrace to return; then xlbench exits with the signal's
+// status.
+func (a *App) onSignal(name string) (context.Context, func() os.Signal, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var mu sync.Mutex
+	var got os.Signal
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			mu.Lock()
+			got = s
+			mu.Unlock()
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(SignalGrace):
+				fmt.Fprintf(a.Stderr, "xlbench %s: %v: still blocked %s after the signal; exiting without a result\n", name, s, SignalGrace)
+				os.Exit(signalStatus(s))
+			}
+		case <-done:
+		}
+	}()
+	signalled := func() os.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	return ctx, signalled, func() { signal.Stop(sigs); close(done); cancel() }
+}
+
+// signalStatus is the shell's exit status for a command ended by s: 130
+// for SIGINT, 143 for SIGTERM.
+func signalStatus(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return 128 + int(syscall.SIGTERM)
+	}
+	return 128 + int(syscall.SIGINT)
+}
+
 // exitError carries an exit status without a message of its own.
 type exitError int
 
@@ -90,7 +143,7 @@ func (a *App) Main(args []string) int {
 		if c.name != args[0] {
 			continue
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, signalled, stop := a.onSignal(c.name)
 		defer stop()
 		err := c.run(a, ctx, args[1:])
 		var code exitError
@@ -103,7 +156,7 @@ func (a *App) Main(args []string) int {
 			return 0
 		case ctx.Err() != nil:
 			fmt.Fprintf(a.Stderr, "xlbench %s: interrupted: %v\n", c.name, err)
-			return 130
+			return signalStatus(signalled())
 		}
 		fmt.Fprintf(a.Stderr, "xlbench %s: %v\n", c.name, err)
 		return 1

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/xlbench/xlbench/harness/cli"
 )
 
 // hangingPlugin writes a wrapper script that never answers the handshake
@@ -99,10 +101,50 @@ func TestSignalEndsHungHandshake(t *testing.T) {
 	if took := time.Since(sent); took > 8*time.Second {
 		t.Errorf("xlbench took %s to end after SIGTERM", took)
 	}
-	if ee, ok := err.(*exec.ExitError); !ok || (ee.ExitCode() != 130 && ee.ExitCode() != 1) {
+	if ee, ok := err.(*exec.ExitError); !ok || (ee.ExitCode() != 143 && ee.ExitCode() != 1) {
 		t.Errorf("exit: %v\n%s", err, out.String())
 	}
 	if orphans(marker) {
 		t.Error("the wrapper's child outlived xlbench")
+	}
+}
+
+// TestSignalEndsBlockedRead: a command blocked in a read that never
+// returns — a spec given as a pipe that never delivers (a spec may be a
+// pipe: `xlbench validate <(…)`) — ends within seconds of SIGTERM with
+// status 143, and of SIGINT with 130.
+func TestSignalEndsBlockedRead(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		fifo := filepath.Join(t.TempDir(), "spec.hcl")
+		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+			t.Skipf("no FIFOs here: %v", err)
+		}
+		// Held open for writing and never written: the read blocks for
+		// ever rather than seeing an end of file.
+		w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		cmd := exec.Command(bin.xlbench, "validate", fifo)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		sent := time.Now()
+		cmd.Process.Signal(sig)
+		err = cmd.Wait()
+		if took := time.Since(sent); took > cli.SignalGrace+3*time.Second {
+			t.Errorf("%v: xlbench took %s to end", sig, took)
+		}
+		want := 128 + int(sig)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != want {
+			t.Errorf("%v: exit %v, want status %d\n%s", sig, err, want, out.String())
+		}
+		if !strings.Contains(out.String(), "exiting without a result") {
+			t.Errorf("%v: no word of why it exited:\n%s", sig, out.String())
+		}
 	}
 }
