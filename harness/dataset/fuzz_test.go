@@ -1,7 +1,9 @@
 package dataset
 
 import (
+	"bytes"
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 )
@@ -17,7 +19,22 @@ func fuzzStore(t *testing.T, files map[string][]byte) *Store {
 			t.Fatal(err)
 		}
 	}
-	return &Store{Dir: dir, Origin: "fuzz"}
+	// A small limit, so that the over-long seeds take the limit's path.
+	return &Store{Dir: dir, Origin: "fuzz", MaxBytes: fuzzMaxBytes}
+}
+
+// fuzzMaxBytes is the data-file limit of the fuzz stores.
+const fuzzMaxBytes = 1 << 16
+
+// hostileSeeds adds the shapes of hostile data files: a bomb's payload (a
+// run of spaces past the limit), nesting deep enough to exhaust a
+// recursive decoder, markup and control characters in text fields, and
+// a number too large for any index.
+func hostileSeeds(f *testing.F, fields string) {
+	f.Add(bytes.Repeat([]byte(" "), 2*fuzzMaxBytes))
+	f.Add(append(bytes.Repeat([]byte("["), 100000), bytes.Repeat([]byte("]"), 100000)...))
+	f.Add([]byte(strings.ReplaceAll(fields, "TEXT", `<img src=x onerror=alert(1)>\u0000\u202e`)))
+	f.Add([]byte(strings.ReplaceAll(fields, "0", "1e308")))
 }
 
 func seed(f *testing.F, path string) {
@@ -33,6 +50,7 @@ func seed(f *testing.F, path string) {
 func FuzzLAReQA(f *testing.F) {
 	seed(f, "testdata/tiny/de.json")
 	f.Add([]byte(`{"data": [{"paragraphs": [{"context": "a", "sentences": ["a"], "sentence_breaks": [[0, 1]], "qas": [{"id": "1", "question": "q", "answers": [{"text": "a", "answer_start": 0}]}]}]}]}`))
+	hostileSeeds(f, `{"data": [{"paragraphs": [{"context": "TEXT", "sentences": ["TEXT"], "sentence_breaks": [[0, 1]], "qas": [{"id": "TEXT", "question": "TEXT", "answers": [{"text": "TEXT", "answer_start": 0}]}]}]}]}`)
 	en, err := os.ReadFile("testdata/tiny/en.json")
 	if err != nil {
 		f.Fatal(err)
@@ -57,6 +75,7 @@ func FuzzLAReQA(f *testing.F) {
 func FuzzSQuAD(f *testing.F) {
 	f.Add([]byte(`{"data": [{"paragraphs": [{"context": "Berlin is big. Paris too.", "qas": [{"id": "1", "question": "What?", "answers": [{"text": "big", "answer_start": 10}]}]}]}]}`))
 	f.Add([]byte(`{"data": [{"paragraphs": [{"context": "x", "qas": [{"id": "1", "question": "q", "answers": [{"text": "x", "answer_start": 99}]}]}]}]}`))
+	hostileSeeds(f, `{"data": [{"paragraphs": [{"context": "TEXT", "qas": [{"id": "TEXT", "question": "TEXT", "answers": [{"text": "TEXT", "answer_start": 0}]}]}]}]}`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := fuzzStore(t, map[string][]byte{"squad.json": data})
 		LoadSQuAD(s, "squad", "squad.json", "en")
@@ -66,6 +85,7 @@ func FuzzSQuAD(f *testing.F) {
 // FuzzMLQA loads any bytes as one MLQA file beside a valid one.
 func FuzzMLQA(f *testing.F) {
 	seed(f, "testdata/mlqa-tiny/test-context-de-question-de.json")
+	hostileSeeds(f, `{"data": [{"paragraphs": [{"context": "TEXT", "qas": [{"id": "TEXT", "question": "TEXT", "answers": [{"text": "TEXT", "answer_start": 0}]}]}]}]}`)
 	en, err := os.ReadFile("testdata/mlqa-tiny/test-context-en-question-en.json")
 	if err != nil {
 		f.Fatal(err)
