@@ -3,8 +3,8 @@ package dataset
 import (
 	"bytes"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
