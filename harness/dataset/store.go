@@ -170,40 +170,16 @@ func openRegular(name string) (*os.File, error) {
 	return f, err
 }
 
-// limitedFile fails a read past the store's limit, naming the file.
-type limitedFile struct {
-	r    io.ReadCloser
-	name string
-	left int64
-	max  int64
-}
-
+// limit bounds what is read of a data file to the store's limit.
 func (s *Store) limit(r io.ReadCloser, name string) io.ReadCloser {
-	return &limitedFile{r: r, name: name, left: s.maxBytes(), max: s.maxBytes()}
+	max := s.maxBytes()
+	return struct {
+		io.Reader
+		io.Closer
+	}{safepath.LimitReader(r, max, func() error {
+		return fmt.Errorf("%s holds more than %d bytes (decompressed), the limit for a data file; raise it with -max-file or $%s if the file is real", name, max, MaxFileEnv)
+	}), r}
 }
-
-func (l *limitedFile) Read(p []byte) (int, error) {
-	if l.left <= 0 {
-		// One byte more tells a file of exactly the limit from a longer one.
-		var one [1]byte
-		n, err := io.ReadFull(l.r, one[:])
-		if n == 0 {
-			if err == io.ErrUnexpectedEOF {
-				err = io.EOF
-			}
-			return 0, err
-		}
-		return 0, fmt.Errorf("%s holds more than %d bytes (decompressed), the limit for a data file; raise it with -max-file or $%s if the file is real", l.name, l.max, MaxFileEnv)
-	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	return n, err
-}
-
-func (l *limitedFile) Close() error { return l.r.Close() }
 
 // both reports whether plain and plain.gz both exist.
 func both(plain string) bool {

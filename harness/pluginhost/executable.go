@@ -1,13 +1,12 @@
 package pluginhost
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/xlbench/xlbench/harness/internal/filehash"
 )
 
 // afterHash, when set (by tests), runs between hashing an external
@@ -20,16 +19,17 @@ var afterHash func(path string)
 // record). A plugin the host starts without a pin is pinned by its first
 // start, so every process of one run is the same file.
 func (h *Host) Pin(path, sha256 string) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
 	h.mu.Lock()
-	if h.pins == nil {
-		h.pins = map[string]string{}
-	}
-	h.pins[abs] = sha256
+	h.pins[pinKey(path)] = sha256
 	h.mu.Unlock()
+}
+
+// pinKey is the absolute path pins are kept under.
+func pinKey(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // externalCommand opens an external plugin's executable once, hashes that
@@ -45,23 +45,16 @@ func (h *Host) externalCommand(path string) (*exec.Cmd, *os.File, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	hash := sha256.New()
-	if _, err := io.Copy(hash, f); err != nil {
+	sum, err := filehash.Of(f)
+	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("reading its executable: %w", err)
 	}
-	sum := hex.EncodeToString(hash.Sum(nil))
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
+	key := pinKey(path)
 	h.mu.Lock()
-	if h.pins == nil {
-		h.pins = map[string]string{}
-	}
-	want, pinned := h.pins[abs]
+	want, pinned := h.pins[key]
 	if !pinned {
-		h.pins[abs] = sum
+		h.pins[key] = sum
 	}
 	h.mu.Unlock()
 	if pinned && want != sum {

@@ -71,7 +71,7 @@ func New(self string, builtins map[string]plugins.Kind, logger hclog.Logger) *Ho
 		handshake = d
 	}
 	return &Host{Self: self, Builtins: builtins, Logger: logger, CallTimeout: 30 * time.Minute, HandshakeTimeout: handshake,
-		clients: map[*plugin.Client]*exec.Cmd{}}
+		clients: map[*plugin.Client]*exec.Cmd{}, pins: map[string]string{}}
 }
 
 // Resolve checks a plugin reference and returns the kind a built-in has

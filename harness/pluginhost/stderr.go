@@ -57,7 +57,9 @@ func (r *stderrRelay) Write(p []byte) (int, error) {
 			// A line without end yet: what is held stays bounded. A line
 			// longer than maxLogLine is logged cut, the rest of it dropped.
 			if !r.skipping && len(r.buf) > maxLogLine {
-				r.emit(string(r.buf[:maxLogLine]) + "… (line cut)")
+				// Within maxLogLine with its mark, so the logger cuts nothing more.
+				const mark = "… (line cut)"
+				r.emit(string(r.buf[:maxLogLine-len(mark)]) + mark)
 				r.skipping = true
 			}
 			if r.skipping {

@@ -406,25 +406,6 @@ func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map
 // under 5 MB).
 const MaxPerQueryBytes = 512 << 20
 
-// limitReader fails a read past its limit, naming the file.
-type limitReader struct {
-	r    io.Reader
-	left int64
-	name string
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.left <= 0 {
-		return 0, fmt.Errorf("%s holds more than %d bytes decompressed, the limit for a per-query file", l.name, int64(MaxPerQueryBytes))
-	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	return n, err
-}
-
 // readPerQuery reads a per-query file; a missing one is no error (older
 // results), only an unreadable one.
 func readPerQuery(path string) (map[string]map[string]map[string]float64, error) {
@@ -441,7 +422,9 @@ func readPerQuery(path string) (map[string]map[string]map[string]float64, error)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	// Decompressed, a real one is a few MB: a bomb stops at the limit.
-	out, err := decodePerQuery(&limitReader{r: z, left: MaxPerQueryBytes, name: path})
+	out, err := decodePerQuery(safepath.LimitReader(z, MaxPerQueryBytes, func() error {
+		return fmt.Errorf("%s holds more than %d bytes decompressed, the limit for a per-query file", path, int64(MaxPerQueryBytes))
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

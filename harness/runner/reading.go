@@ -127,7 +127,7 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 		return nil, nil
 	}
 	comp := e.Readers[0]
-	key := e.Name + "/" + comp.Name
+	key := readerKey(e)
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -161,6 +161,9 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 	return tr, nil
 }
 
+// readerKey names e's reader among the run's: "experiment/reader".
+func readerKey(e *spec.Experiment) string { return e.Name + "/" + e.Readers[0].Name }
+
 // readerReady reports whether e's reader is trained (or has failed), so
 // that asking for it would not wait.
 func (r *Runner) readerReady(e *spec.Experiment) bool {
@@ -168,7 +171,7 @@ func (r *Runner) readerReady(e *spec.Experiment) bool {
 		return true
 	}
 	r.mu.Lock()
-	tr, ok := r.readers[e.Name+"/"+e.Readers[0].Name]
+	tr, ok := r.readers[readerKey(e)]
 	r.mu.Unlock()
 	if !ok {
 		return false
@@ -223,7 +226,7 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 		if r.readerTraining == nil {
 			r.readerTraining = map[string]time.Duration{}
 		}
-		r.readerTraining[e.Name+"/"+comp.Name] = time.Since(start)
+		r.readerTraining[readerKey(e)] = time.Since(start)
 		r.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("%s: training: %w", label, err)

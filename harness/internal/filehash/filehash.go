@@ -18,9 +18,19 @@ func SHA256(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	sum, err := Of(f)
+	if err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return sum, nil
+}
+
+// Of is the hex sha256 of what r holds (an open file, hashed where it is
+// then used: the plugin host hashes and starts the same open executable).
+func Of(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

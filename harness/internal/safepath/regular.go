@@ -37,14 +37,46 @@ func ReadRegular(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	b, err := io.ReadAll(LimitReader(f, max, func() error {
+		return fmt.Errorf("%s holds more than %d bytes, the limit for this file", name, max)
+	}))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s holds more than %d bytes, the limit for this file", name, max)
+		return nil, err
 	}
 	return b, nil
+}
+
+// LimitReader reads at most max bytes of r; a read past them fails with
+// tooBig's error (a source of exactly max bytes ends as usual), so that a
+// file that never ends or a decompression bomb stops at the limit.
+func LimitReader(r io.Reader, max int64, tooBig func() error) io.Reader {
+	return &limitReader{r: r, left: max, tooBig: tooBig}
+}
+
+type limitReader struct {
+	r      io.Reader
+	left   int64
+	tooBig func() error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// One byte more tells a source of exactly the limit from a longer one.
+		var one [1]byte
+		if n, err := io.ReadFull(l.r, one[:]); n == 0 {
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			return 0, err
+		}
+		return 0, l.tooBig()
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 func kind(m fs.FileMode) string {
