@@ -11,29 +11,62 @@ import (
 	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/leaderboard"
 	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/runner"
 )
 
-// cmdLeaderboard writes the leaderboard of the stored results: Markdown,
-// a static HTML page and SVG plots.
+// cmdLeaderboard writes the leaderboard of one or more results
+// directories (the references and any number of contributions): Markdown,
+// a static HTML page and SVG plots. A result whose cell id does not match
+// its recorded inputs is refused, with the reason, on the board itself.
 func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
-	fs := a.flags("leaderboard", "[-out DIR] [-dest DIR]")
-	out := fs.String("out", "results", "results directory to read")
-	dest := fs.String("dest", "", "where to write LEADERBOARD.md, leaderboard.html and plots/ (default: -out)")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if *dest == "" {
-		*dest = *out
-	}
-	rs, err := report.ReadAll(*out, "")
+	fs := a.flags("leaderboard", "[-dest DIR] [RESULTS_DIR...]")
+	out := fs.String("out", "", "results directory to read (the same as naming it as an argument)")
+	dest := fs.String("dest", "", "where to write LEADERBOARD.md, leaderboard.html and plots/ (default: the first results directory)")
+	dirs, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(rs) == 0 {
-		return fmt.Errorf("no results in %s", *out)
+	if *out != "" {
+		dirs = append([]string{*out}, dirs...)
 	}
-	rows := leaderboard.Rows(rs)
-	page, err := leaderboard.HTML(rows)
+	if len(dirs) == 0 {
+		dirs = []string{"results"}
+	}
+	if *dest == "" {
+		*dest = dirs[0]
+	}
+	var sources []leaderboard.Source
+	var refused []string
+	n := 0
+	for _, dir := range dirs {
+		rs, err := report.ReadAll(dir, "")
+		if err != nil {
+			return err
+		}
+		stamps, err := report.ReadStamps(dir)
+		if err != nil {
+			return err
+		}
+		src := leaderboard.Source{Dir: dir, Stamps: stamps}
+		for _, r := range rs {
+			if err := runner.CheckCellID(r); err != nil {
+				refused = append(refused, fmt.Sprintf("%s: %s", filepath.Join(dir, r.Experiment, r.Cell), err))
+				continue
+			}
+			src.Results = append(src.Results, r)
+		}
+		n += len(rs)
+		sources = append(sources, src)
+	}
+	if n == 0 {
+		return fmt.Errorf("no results in %s", strings.Join(dirs, ", "))
+	}
+	board := leaderboard.Build(sources)
+	board.Refused = refused
+	for _, r := range refused {
+		fmt.Fprintf(a.Stderr, "refused %s\n", r)
+	}
+	page, err := leaderboard.HTML(board)
 	if err != nil {
 		return err
 	}
@@ -42,7 +75,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 		return err
 	}
 	files := map[string]string{
-		filepath.Join(*dest, "LEADERBOARD.md"):   leaderboard.Markdown(rows),
+		filepath.Join(*dest, "LEADERBOARD.md"):   leaderboard.Markdown(board),
 		filepath.Join(*dest, "leaderboard.html"): page,
 	}
 	slug := func(s string) string {
@@ -53,10 +86,14 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 			return '_'
 		}, s)
 	}
-	for _, r := range rows {
-		base := filepath.Join(plots, slug(r.Experiment+"-"+r.Dataset+"-"+strings.ReplaceAll(r.Name, " × ", ".")))
-		files[base+"-heatmap.svg"] = leaderboard.HeatmapSVG(r)
-		files[base+"-bars.svg"] = leaderboard.BarsSVG(r)
+	entries := 0
+	for _, s := range board.Sections {
+		for _, e := range s.Entries {
+			entries++
+			base := filepath.Join(plots, slug(e.Experiment+"-"+s.Dataset+"-"+strings.ReplaceAll(e.Name, " × ", ".")))
+			files[base+"-heatmap.svg"] = leaderboard.HeatmapSVG(e, s.Dataset)
+			files[base+"-bars.svg"] = leaderboard.BarsSVG(e, s.Dataset)
+		}
 	}
 	names := make([]string, 0, len(files))
 	for f := range files {
@@ -68,6 +105,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(a.Stderr, "%d rows from %d results; wrote %d files under %s\n", len(rows), len(rs), len(files), *dest)
+	fmt.Fprintf(a.Stderr, "%d entries in %d sections from %d results in %d directories (%d refused); wrote %d files under %s\n",
+		entries, len(board.Sections), n, len(dirs), len(refused), len(files), *dest)
 	return nil
 }

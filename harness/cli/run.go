@@ -135,9 +135,13 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 	}
 	defer unlock()
 	fmt.Fprintf(a.Stderr, "data: %s (%s); results: %s; %d cells\n", store.Dir, store.Origin, *rf.out, len(cells))
+	specs, locks, err := runner.SpecFiles(files)
+	if err != nil {
+		return err
+	}
 	r := &runner.Runner{Plugins: host, Store: store, Out: *rf.out, TRECDir: *rf.trec, Depth: *rf.depth,
 		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: a.Stderr,
-		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse}
+		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks}
 	runStart := time.Now()
 	results, runErr := r.Run(ctx, cells)
 	printPhaseSummary(a.Stderr, results, runStart, r.ReaderTraining())

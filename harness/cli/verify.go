@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/user"
+	"path/filepath"
+	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/report"
@@ -19,6 +22,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "where the rerun writes its results (default: a temporary directory, removed afterwards)")
 	tol := fs.Float64("tolerance", 1e-3, "largest difference accepted, absolute for metrics up to 1, relative above (rank distance)")
 	only := fs.String("experiment", "", "only this experiment")
+	stampIt := fs.Bool("stamp", true, "record what this run found in the reference directory's "+report.StampFile+" (the leaderboard marks the cells it reproduced)")
 	var reuse stringsFlag
 	fs.Var(&reuse, "reuse", "take stored cells with a matching cell id from this results directory instead of rerunning them (repeatable); each is named reused, not verified")
 	files, err := parse(fs, args)
@@ -45,16 +49,37 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: a.Stderr, Force: true, Reuse: reuse}
+	specs, locks, err := runner.SpecFiles(files)
+	if err != nil {
+		return err
+	}
+	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: a.Stderr, Force: true, Reuse: reuse, Specs: specs, Locks: locks}
 	results, runErr := r.Run(ctx, cells)
 	got := map[string]*report.CellResult{}
 	for _, res := range results {
 		got[res.Experiment+"/"+res.Cell] = res
 	}
 	bad, reused := 0, 0
+	stamp := report.Stamp{Who: who(), Machine: runner.Machine(), When: time.Now().UTC(), XLBenchVersion: Version, Specs: specs, Tolerance: *tol}
 	for _, c := range cells {
 		name := c.Experiment.Name + "/" + c.Name
 		want, err := report.Read(*ref, c.Experiment.Name, c.Name)
+		if want != nil {
+			v := report.Verdict{Experiment: want.Experiment, Cell: want.Cell, CellID: want.CellID, Outcome: report.NotRerun}
+			switch g := got[name]; {
+			case g == nil:
+			case r.Reused[name] != "":
+				v.Outcome = report.Reused
+			default:
+				v.MaxDeviation = report.Deviation(want, g)
+				v.Outcome = report.Reproduced
+				if g.CellID != want.CellID || len(report.Compare(want, g, *tol)) > 0 {
+					v.Outcome = report.Differs
+				}
+				stamp.MaxDeviation = max(stamp.MaxDeviation, v.MaxDeviation)
+			}
+			stamp.Cells = append(stamp.Cells, v)
+		}
 		switch {
 		case err != nil:
 			fmt.Fprintf(a.Stdout, "%s: reference unreadable: %v\n", name, err)
@@ -64,6 +89,9 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 			bad++
 		case got[name] == nil:
 			fmt.Fprintf(a.Stdout, "%s: the rerun failed\n", name)
+			bad++
+		case got[name].CellID != want.CellID:
+			fmt.Fprintf(a.Stdout, "%s: the rerun's cell id %s is not the reference's %s: its inputs (data, plugins, spec) differ\n", name, got[name].CellID, want.CellID)
 			bad++
 		case r.Reused[name] != "":
 			reused++
@@ -84,10 +112,26 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	if runErr != nil {
 		fmt.Fprintln(a.Stderr, runErr)
 	}
+	if *stampIt && len(stamp.Cells) > 0 {
+		if err := report.AddStamp(*ref, stamp); err != nil {
+			return fmt.Errorf("writing the verify stamp: %w", err)
+		}
+		fmt.Fprintf(a.Stdout, "stamped %s: %d cells, largest deviation %.3g\n", filepath.Join(*ref, report.StampFile), len(stamp.Cells), stamp.MaxDeviation)
+	}
 	if bad > 0 {
 		fmt.Fprintf(a.Stdout, "%d of %d cells differ from the reference (tolerance %g)\n", bad, len(cells), *tol)
 		return exitError(1)
 	}
 	fmt.Fprintf(a.Stdout, "all %d rerun cells agree with the reference (tolerance %g); %d reused, not rerun\n", len(cells)-reused, *tol, reused)
 	return nil
+}
+
+// who names the person and machine behind a stamp: user@host.
+func who() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
 }

@@ -1,108 +1,384 @@
-// Package leaderboard turns stored results into a leaderboard: a Markdown
-// page, a static HTML page (a sortable table, a query-language ×
-// candidate-language mAP heatmap per row, per-language bars) and SVG plots
-// for the README. Every number comes from the results as the tables of
-// package report compute them (mean over seeds).
+// Package leaderboard turns stored results — the references and any
+// number of contributions — into a leaderboard by benchmark: one section
+// per evaluation dataset and encoder family, its samplers ranked by
+// multilingual mAP with 95% intervals, the difference to the baseline
+// sampler with the smallest difference the experiment could detect, a
+// rank range where the evidence cannot separate rows, each row's
+// provenance and whether a verify run reproduced it. It renders the board
+// as Markdown, a static HTML page (sortable tables, heatmaps, bars) and SVG
+// plots. Every number comes from the results' per-query values as the
+// tables of package report compute them (mean over seeds).
 package leaderboard
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"html"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/internal/parallel"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
 )
 
-// Row is one encoder × sampler of one experiment on one dataset, averaged
-// over its seeds.
-type Row struct {
-	Experiment string             `json:"experiment"`
-	Dataset    string             `json:"dataset"`
-	Name       string             `json:"name"`
-	Seeds      int                `json:"seeds"`
-	Metrics    map[string]float64 `json:"metrics"` // "<setting> <metric>"
-	// Heat is mAP by query language (rows) and candidate language
-	// (columns), in Languages order: the mono pools on the diagonal, the
-	// cross pools elsewhere; NaN where no pool was scored.
-	Languages []string    `json:"languages"`
-	Heat      [][]float64 `json:"-"`
-	// MultiByLang is the multilingual mAP per query language.
-	MultiByLang []float64 `json:"-"`
-	// Missing lists the experiment's planned cells that have no stored
-	// result: the experiment is INCOMPLETE.
-	Missing []string `json:"missing,omitempty"`
+// Power is the power the detectable differences are stated at.
+const Power = 0.8
+
+// Main is the measure entries are ranked by.
+const Main = "multi map"
+
+// Column is one measure of the board: a metric of a setting, over every
+// query or over the held-out languages' queries only.
+type Column struct {
+	Key, Label      string
+	Setting, Metric string
+	HeldOut         bool
 }
 
-// Columns are the leaderboard's metric columns, in order.
-var Columns = []struct{ Key, Label string }{
-	{"mono map", "mono mAP"}, {"cross map", "cross mAP"}, {"multi map", "multi mAP"},
-	{"multi recall@1", "multi R@1"}, {"multi rank_distance", "rank dist"},
-	{"multi em", "multi EM"}, {"multi f1", "multi F1"},
+// Columns are the board's measures in the order they are shown: the main
+// one, the others beside it, then the held-out languages' (present when a
+// section's training held languages out).
+var Columns = []Column{
+	{Key: "multi map", Label: "multi mAP", Setting: eval.Multi, Metric: metrics.MAP},
+	{Key: "mono map", Label: "mono mAP", Setting: eval.Mono, Metric: metrics.MAP},
+	{Key: "cross map", Label: "cross mAP", Setting: eval.Cross, Metric: metrics.MAP},
+	{Key: "multi rank_distance", Label: "rank dist", Setting: eval.Multi, Metric: metrics.RankDistance},
+	{Key: "multi em", Label: "EM", Setting: eval.Multi, Metric: metrics.EM},
+	{Key: "multi f1", Label: "F1", Setting: eval.Multi, Metric: metrics.F1},
+	{Key: "held-out mono map", Label: "held-out mono mAP", Setting: eval.Mono, Metric: metrics.MAP, HeldOut: true},
+	{Key: "held-out multi map", Label: "held-out multi mAP", Setting: eval.Multi, Metric: metrics.MAP, HeldOut: true},
 }
 
-// Rows builds the leaderboard rows of the results, sorted by multilingual
-// mAP (best first) within each experiment and dataset.
-func Rows(rs []*report.CellResult) []Row {
-	type key struct{ exp, ds, row string }
-	groups := map[key][]*report.CellResult{}
-	var order []key
-	for _, r := range rs {
-		for ds := range r.Metrics {
-			k := key{r.Experiment, ds, r.Row()}
-			if _, ok := groups[k]; !ok {
-				order = append(order, k)
+// Value is an entry's mean over seeds of one measure with its 95% interval
+// (Lo, Hi NaN where the results hold no per-query values for it: rank
+// distance, and results stored without per-query files).
+type Value struct {
+	Mean float64 `json:"mean"`
+	Lo   float64 `json:"lo"`
+	Hi   float64 `json:"hi"`
+}
+
+// Delta is an entry's difference to its section's baseline on the main
+// measure: mean with 95% interval, the smallest difference the comparison
+// could detect (Power, 5% two-sided), and its mark: "▲"/"▼" when the
+// interval lies above/below zero.
+type Delta struct {
+	Value
+	Detectable float64 `json:"detectable"`
+	Paired     bool    `json:"paired"`
+	Mark       string  `json:"mark"`
+}
+
+// Entry is one encoder × sampler of one experiment in one results
+// directory, on one dataset, over its seeds.
+type Entry struct {
+	Name       string           `json:"name"`
+	Sampler    string           `json:"sampler"`
+	Experiment string           `json:"experiment"`
+	Seeds      int              `json:"seeds"`
+	Values     map[string]Value `json:"values"`
+	Baseline   bool             `json:"baseline,omitempty"`
+	Delta      *Delta           `json:"delta,omitempty"`
+	// RankLo–RankHi: the ranks the entry could hold given the evidence —
+	// RankLo is 1 + the entries significantly above it, RankHi the number
+	// of entries minus those significantly below it.
+	RankLo     int          `json:"rank_lo"`
+	RankHi     int          `json:"rank_hi"`
+	Provenance Provenance   `json:"provenance"`
+	Verified   Verification `json:"verified"`
+	// Languages, Heat and MultiByLang are for the charts: mAP by query
+	// language (rows) and candidate language (columns), the mono pools on
+	// the diagonal, NaN where no pool was scored; multilingual mAP by
+	// query language.
+	Languages   []string    `json:"languages"`
+	Heat        [][]float64 `json:"-"`
+	MultiByLang []float64   `json:"-"`
+
+	cells []*report.CellResult
+}
+
+// Section is one evaluation dataset and encoder family: entries whose
+// encoder is configured alike (plugin, version, parameters, the stage it
+// starts from), so that they differ in how they were trained.
+type Section struct {
+	Dataset string `json:"dataset"`
+	Encoder string `json:"encoder"`
+	// Family describes the encoder: plugin and stage.
+	Family   string   `json:"family"`
+	Baseline string   `json:"baseline,omitempty"`
+	HeldOut  []string `json:"held_out,omitempty"`
+	Entries  []*Entry `json:"entries"`
+	// Incomplete names planned cells of the section's experiments that
+	// have no stored result.
+	Incomplete []string `json:"incomplete,omitempty"`
+}
+
+// Board is the whole leaderboard.
+type Board struct {
+	Sources  []string   `json:"sources"`
+	Sections []*Section `json:"sections"`
+	// Refused lists the results not on the board, each with its reason.
+	Refused []string `json:"refused,omitempty"`
+}
+
+// Source is one results directory: its results (already checked) and
+// the verify stamps found beside them.
+type Source struct {
+	Dir     string
+	Results []*report.CellResult
+	Stamps  []report.Stamp
+}
+
+// Build makes the board of the sources. A cell found in several sources
+// (the same cell id: a contribution's copy of a reference) is counted
+// once, from the first source that has it.
+func Build(sources []Source) *Board {
+	b := &Board{}
+	type entryKey struct{ dataset, family, source, experiment, row string }
+	entries := map[entryKey]*Entry{}
+	var keys []entryKey
+	sections := map[[2]string]*Section{}
+	var sectionOrder [][2]string
+	seen := map[string]bool{}
+	stamps := map[string][]report.Stamp{}
+	var all []*report.CellResult
+	for _, src := range sources {
+		b.Sources = append(b.Sources, src.Dir)
+		stamps[src.Dir] = src.Stamps
+		for _, r := range src.Results {
+			if r.CellID != "" && seen[r.CellID] {
+				continue
 			}
-			groups[k] = append(groups[k], r)
+			seen[r.CellID] = true
+			all = append(all, r)
+			fam, famName := family(r)
+			for _, ds := range slices.Sorted(maps.Keys(r.Metrics)) {
+				sk := [2]string{ds, fam}
+				if sections[sk] == nil {
+					sections[sk] = &Section{Dataset: ds, Encoder: r.Encoder.Name, Family: famName}
+					sectionOrder = append(sectionOrder, sk)
+				}
+				k := entryKey{ds, fam, src.Dir, r.Experiment, r.Row()}
+				e := entries[k]
+				if e == nil {
+					e = &Entry{Name: r.Row(), Experiment: r.Experiment, Provenance: Provenance{Source: src.Dir}}
+					if r.Sampler != nil {
+						e.Sampler = r.Sampler.Name
+					}
+					entries[k] = e
+					keys = append(keys, k)
+					sections[sk].Entries = append(sections[sk].Entries, e)
+				}
+				e.cells = append(e.cells, r)
+			}
 		}
 	}
-	var rows []Row
-	missing := report.Missing(rs)
-	for _, k := range order {
-		g := groups[k]
-		row := Row{Experiment: k.exp, Dataset: k.ds, Name: k.row, Seeds: len(g), Metrics: map[string]float64{}, Missing: missing[k.exp]}
-		for _, c := range Columns {
-			setting, metric, _ := strings.Cut(c.Key, " ")
-			var vs []float64
-			for _, r := range g {
-				if v, ok := r.Metrics[k.ds][setting][metric]; ok {
-					vs = append(vs, v)
-				}
-			}
-			if len(vs) > 0 {
-				row.Metrics[c.Key] = mean(vs)
-			}
-		}
-		row.Languages = g[0].Datasets[k.ds].Languages
-		n := len(row.Languages)
-		row.Heat = make([][]float64, n)
-		row.MultiByLang = make([]float64, n)
-		for i, ql := range row.Languages {
-			row.Heat[i] = make([]float64, n)
-			for j, cl := range row.Languages {
-				setting, pool := eval.Cross, dataset.PoolKey{Query: ql, Candidate: cl}
-				if i == j {
-					setting, pool = eval.Mono, dataset.PoolKey{Query: ql}
-				}
-				row.Heat[i][j] = poolMean(g, k.ds, setting, pool.String())
-			}
-			row.MultiByLang[i] = poolMean(g, k.ds, eval.Multi, ql)
-		}
-		rows = append(rows, row)
+	missing := report.Missing(all)
+	for _, k := range keys {
+		e := entries[k]
+		e.Seeds = len(e.cells)
+		e.Provenance.fill(e.cells, k.dataset)
+		e.Verified = verification(e.cells, stamps[k.source])
+		e.charts(k.dataset)
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if a.Experiment != b.Experiment || a.Dataset != b.Dataset {
-			return a.Experiment+"\x00"+a.Dataset < b.Experiment+"\x00"+b.Dataset
+	for _, sk := range sectionOrder {
+		s := sections[sk]
+		var cells []*report.CellResult
+		exps := map[string]bool{}
+		for _, e := range s.Entries {
+			cells = append(cells, e.cells...)
+			exps[e.Experiment] = true
 		}
-		return a.Metrics["multi map"] > b.Metrics["multi map"]
+		s.HeldOut = report.HeldOutLanguages(cells, s.Dataset)
+		for _, x := range slices.Sorted(maps.Keys(exps)) {
+			for _, c := range missing[x] {
+				s.Incomplete = append(s.Incomplete, x+"/"+c)
+			}
+		}
+		s.score()
+		b.Sections = append(b.Sections, s)
+	}
+	sort.SliceStable(b.Sections, func(i, j int) bool {
+		x, y := b.Sections[i], b.Sections[j]
+		if x.Dataset != y.Dataset {
+			return x.Dataset < y.Dataset
+		}
+		// Within a dataset, the families with the most entries (the
+		// sampler comparisons) first.
+		return len(x.Entries) > len(y.Entries)
 	})
-	return rows
+	return b
+}
+
+// family keys the encoder configuration of r — plugin, its version, its
+// parameters and the stage it starts from — and describes it.
+func family(r *report.CellResult) (key, name string) {
+	stage := ""
+	if r.Stage != nil {
+		stage = r.Stage.CellID
+	}
+	blob, _ := json.Marshal([]any{r.Encoder.Name, r.Encoder.Plugin, r.Encoder.PluginVersion, r.Encoder.Params, stage})
+	sum := sha256.Sum256(blob)
+	name = fmt.Sprintf("%s (%s %s", r.Encoder.Name, r.Encoder.Plugin, r.Encoder.PluginVersion)
+	if r.Stage != nil {
+		name += ", from " + r.Stage.Experiment + "/" + r.Stage.Cell
+	}
+	return hex.EncodeToString(sum[:8]), name + ")"
+}
+
+// score computes the section's values, differences to the baseline and
+// rank ranges, and sorts its entries by the main measure.
+func (s *Section) score() {
+	keep := report.HeldOutPools(s.HeldOut)
+	parallel.Do(len(s.Entries), func(i int) {
+		e := s.Entries[i]
+		e.Values = map[string]Value{}
+		for _, c := range Columns {
+			if c.HeldOut && len(s.HeldOut) == 0 {
+				continue
+			}
+			var k func(string) bool
+			if c.HeldOut {
+				k = keep
+			}
+			if iv, ok := report.RowInterval(e.cells, s.Dataset, c.Setting, c.Metric, k); ok {
+				e.Values[c.Key] = Value{iv.Mean, iv.Lo, iv.Hi}
+			} else if !c.HeldOut {
+				if m, ok := meanMetric(e.cells, s.Dataset, c.Setting, c.Metric); ok {
+					e.Values[c.Key] = Value{m, math.NaN(), math.NaN()}
+				}
+			}
+		}
+	})
+	sort.SliceStable(s.Entries, func(i, j int) bool {
+		return mainOf(s.Entries[i]) > mainOf(s.Entries[j])
+	})
+	var base *Entry
+	for _, e := range s.Entries {
+		if slices.ContainsFunc(e.cells, report.IsBaseline) && (base == nil || len(e.cells) > len(base.cells)) {
+			base = e
+		}
+	}
+	if base != nil {
+		base.Baseline = true
+		s.Baseline = base.Name
+	}
+	// Every pair on the main measure: the difference's interval decides
+	// which entries the evidence separates.
+	n := len(s.Entries)
+	above := make([][]bool, n) // above[i][j]: i significantly above j
+	for i := range above {
+		above[i] = make([]bool, n)
+	}
+	type pair struct{ i, j int }
+	var pairs []pair
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			pairs = append(pairs, pair{i, j})
+		}
+	}
+	setting, metric := splitKey(Main)
+	diffs := make([]struct {
+		v      Value
+		det    float64
+		paired bool
+		ok     bool
+	}, len(pairs))
+	parallel.Do(len(pairs), func(p int) {
+		a, b := s.Entries[pairs[p].i], s.Entries[pairs[p].j]
+		iv, paired, ok := report.PairedInterval(a.cells, b.cells, s.Dataset, setting, metric, nil)
+		diffs[p].v, diffs[p].det, diffs[p].paired, diffs[p].ok = Value{iv.Mean, iv.Lo, iv.Hi}, iv.Detectable(Power), paired, ok
+	})
+	for p, pr := range pairs {
+		d := diffs[p]
+		if !d.ok {
+			continue
+		}
+		above[pr.i][pr.j] = d.v.Lo > 0
+		above[pr.j][pr.i] = d.v.Hi < 0
+		// The baseline's pairs give the others their Δ: as computed
+		// (entry − baseline) or turned round.
+		switch {
+		case s.Entries[pr.j] == base:
+			s.Entries[pr.i].Delta = newDelta(d.v, d.det, d.paired)
+		case s.Entries[pr.i] == base:
+			s.Entries[pr.j].Delta = newDelta(Value{-d.v.Mean, -d.v.Hi, -d.v.Lo}, d.det, d.paired)
+		}
+	}
+	for i, e := range s.Entries {
+		e.RankLo, e.RankHi = 1, n
+		for j := range n {
+			if above[j][i] {
+				e.RankLo++
+			}
+			if above[i][j] {
+				e.RankHi--
+			}
+		}
+	}
+}
+
+func newDelta(v Value, detectable float64, paired bool) *Delta {
+	d := &Delta{Value: v, Detectable: detectable, Paired: paired}
+	switch {
+	case v.Lo > 0:
+		d.Mark = "▲"
+	case v.Hi < 0:
+		d.Mark = "▼"
+	}
+	return d
+}
+
+func mainOf(e *Entry) float64 {
+	if v, ok := e.Values[Main]; ok && !math.IsNaN(v.Mean) {
+		return v.Mean
+	}
+	return math.Inf(-1)
+}
+
+func splitKey(key string) (setting, metric string) {
+	setting, metric, _ = strings.Cut(key, " ")
+	return setting, metric
+}
+
+// meanMetric is the mean over cells of a stored metric.
+func meanMetric(cells []*report.CellResult, ds, setting, metric string) (float64, bool) {
+	var vs []float64
+	for _, c := range cells {
+		if v, ok := c.Metrics[ds][setting][metric]; ok {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return 0, false
+	}
+	return mean(vs), true
+}
+
+// charts fills the entry's heatmap and bars.
+func (e *Entry) charts(ds string) {
+	e.Languages = e.cells[0].Datasets[ds].Languages
+	n := len(e.Languages)
+	e.Heat = make([][]float64, n)
+	e.MultiByLang = make([]float64, n)
+	for i, ql := range e.Languages {
+		e.Heat[i] = make([]float64, n)
+		for j, cl := range e.Languages {
+			setting, pool := eval.Cross, dataset.PoolKey{Query: ql, Candidate: cl}
+			if i == j {
+				setting, pool = eval.Mono, dataset.PoolKey{Query: ql}
+			}
+			e.Heat[i][j] = poolMean(e.cells, ds, setting, pool.String())
+		}
+		e.MultiByLang[i] = poolMean(e.cells, ds, eval.Multi, ql)
+	}
 }
 
 func poolMean(g []*report.CellResult, ds, setting, pool string) float64 {
@@ -124,202 +400,4 @@ func mean(vs []float64) float64 {
 		s += v
 	}
 	return s / float64(len(vs))
-}
-
-func format(key string, v float64, ok bool) string {
-	if !ok || math.IsNaN(v) {
-		return "–"
-	}
-	if strings.HasSuffix(key, "rank_distance") {
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.3f", v)
-}
-
-// Markdown renders the leaderboard as Markdown: one table per experiment
-// and dataset.
-func Markdown(rows []Row) string {
-	var b strings.Builder
-	b.WriteString("# Leaderboard\n\nGenerated by `xlbench leaderboard` from the results in this directory: mean over seeds; rows sorted by multilingual mAP. mAP over the full ranking (mono and cross macro-averaged over pools); rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); EM and F1 of the experiment's reader on each question's top candidates. The heatmaps and bars are in `leaderboard.html`.\n")
-	last := ""
-	for _, r := range rows {
-		if k := r.Experiment + " / " + r.Dataset; k != last {
-			last = k
-			fmt.Fprintf(&b, "\n## %s\n\n", k)
-			if len(r.Missing) > 0 {
-				fmt.Fprintf(&b, "**INCOMPLETE**: no stored result for %s; the rows below cover the stored cells only.\n\n", strings.Join(r.Missing, ", "))
-			}
-			b.WriteString("| rank | encoder × sampler | seeds |")
-			for _, c := range Columns {
-				fmt.Fprintf(&b, " %s |", c.Label)
-			}
-			b.WriteString("\n|---:|---|---:|")
-			for range Columns {
-				b.WriteString("---:|")
-			}
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "| %d | %s | %d |", rankIn(rows, r), r.Name, r.Seeds)
-		for _, c := range Columns {
-			v, ok := r.Metrics[c.Key]
-			fmt.Fprintf(&b, " %s |", format(c.Key, v, ok))
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-func rankIn(rows []Row, r Row) int {
-	n := 0
-	for _, o := range rows {
-		if o.Experiment == r.Experiment && o.Dataset == r.Dataset {
-			n++
-			if o.Name == r.Name {
-				return n
-			}
-		}
-	}
-	return n
-}
-
-// color maps a mAP in [0, 1] to a white-to-blue fill.
-func color(v float64) string {
-	if math.IsNaN(v) {
-		return "#eeeeee"
-	}
-	v = math.Max(0, math.Min(1, v))
-	return fmt.Sprintf("rgb(%d,%d,%d)", int(255-200*v), int(255-150*v), 255)
-}
-
-// HeatmapSVG draws a row's query-language × candidate-language mAP.
-func HeatmapSVG(r Row) string {
-	n := len(r.Languages)
-	const cell, left, top = 40, 40, 60
-	w, h := left+n*cell+10, top+n*cell+30
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`, w, h)
-	fmt.Fprintf(&b, `<text x="%d" y="16" font-size="13">%s — %s: mAP, query (rows) × candidate language</text>`, 4, html.EscapeString(r.Name), html.EscapeString(r.Dataset))
-	for j, l := range r.Languages {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, left+j*cell+cell/2, top-6, html.EscapeString(l))
-	}
-	for i, ql := range r.Languages {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-6, top+i*cell+cell/2+4, html.EscapeString(ql))
-		for j := range r.Languages {
-			v := r.Heat[i][j]
-			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="white"/>`, left+j*cell, top+i*cell, cell, cell, color(v))
-			label := "–"
-			if !math.IsNaN(v) {
-				label = fmt.Sprintf("%.2f", v)
-			}
-			fmt.Fprintf(&b, `<text class="heat" x="%d" y="%d" text-anchor="middle">%s</text>`, left+j*cell+cell/2, top+i*cell+cell/2+4, label)
-		}
-	}
-	b.WriteString("</svg>")
-	return b.String()
-}
-
-// BarsSVG draws a row's multilingual mAP per query language.
-func BarsSVG(r Row) string {
-	n := len(r.Languages)
-	const bar, gap, height, top = 28, 8, 160, 44
-	hi := 0.0
-	for _, v := range r.MultiByLang {
-		if !math.IsNaN(v) {
-			hi = math.Max(hi, v)
-		}
-	}
-	if hi == 0 {
-		hi = 1
-	}
-	w := 20 + n*(bar+gap)
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`, w, top+height+36)
-	fmt.Fprintf(&b, `<text x="4" y="16" font-size="13">%s — %s: multilingual mAP per query language</text>`, html.EscapeString(r.Name), html.EscapeString(r.Dataset))
-	for i, l := range r.Languages {
-		v := r.MultiByLang[i]
-		x := 10 + i*(bar+gap)
-		bh := 0
-		if !math.IsNaN(v) {
-			bh = int(float64(height) * v / hi)
-		}
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#4a6fd8"/>`, x, top+height-bh, bar, bh)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, top+height+14, html.EscapeString(l))
-		fmt.Fprintf(&b, `<text class="bar" x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, top+height-bh-3, format("", v, true))
-	}
-	b.WriteString("</svg>")
-	return b.String()
-}
-
-// HTML renders the static page: the table is built in the browser from the
-// embedded rows and sorts on a header click; heatmaps and bars are inline
-// SVG.
-func HTML(rows []Row) (string, error) {
-	data, err := json.Marshal(rows)
-	if err != nil {
-		return "", err
-	}
-	cols, _ := json.Marshal(Columns)
-	var figs strings.Builder
-	incomplete := map[string]bool{}
-	for _, r := range rows {
-		if len(r.Missing) > 0 && !incomplete[r.Experiment] {
-			incomplete[r.Experiment] = true
-			fmt.Fprintf(&figs, "<p class=\"incomplete\"><strong>INCOMPLETE</strong>: experiment %s has no stored result for %s.</p>\n",
-				html.EscapeString(r.Experiment), html.EscapeString(strings.Join(r.Missing, ", ")))
-		}
-		fmt.Fprintf(&figs, "<section><h3>%s — %s — %s</h3>%s%s</section>\n", html.EscapeString(r.Experiment), html.EscapeString(r.Dataset),
-			html.EscapeString(r.Name), HeatmapSVG(r), BarsSVG(r))
-	}
-	return fmt.Sprintf(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>xlbench leaderboard</title>
-<style>
-body { font-family: sans-serif; margin: 2em; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
-th { cursor: pointer; background: #f4f4f4; }
-td.name { text-align: left; }
-section { margin: 2em 0; }
-</style></head>
-<body>
-<h1>xlbench leaderboard</h1>
-<p>Mean over seeds. Click a column to sort. mAP over the full ranking; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better).</p>
-<table id="board"><thead></thead><tbody></tbody></table>
-%s
-<script>
-const rows = %s;
-const cols = %s;
-const head = document.querySelector('#board thead'), body = document.querySelector('#board tbody');
-const keys = [['experiment','experiment'],['dataset','dataset'],['name','encoder × sampler'],['seeds','seeds']].concat(cols.map(c => [c.Key, c.Label]));
-function value(r, k) { return k in r ? r[k] : r.metrics[k]; }
-// Every text from the results (names, experiments, datasets) is escaped
-// before it meets innerHTML.
-function esc(s) { return String(s).replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]); }
-function show(v, k) {
-  if (v === undefined || v === null) return '–';
-  if (typeof v !== 'number') return esc(v);
-  if (k === 'seeds') return String(v);
-  return k.endsWith('rank_distance') ? v.toFixed(1) : v.toFixed(3);
-}
-let sortKey = 'multi map', desc = true;
-function render() {
-  const sorted = rows.slice().sort((a, b) => {
-    const x = value(a, sortKey), y = value(b, sortKey);
-    if (x === y) return 0;
-    if (x === undefined) return 1;
-    if (y === undefined) return -1;
-    return (x < y ? -1 : 1) * (desc ? -1 : 1);
-  });
-  head.innerHTML = '<tr>' + keys.map(([k, l]) => '<th data-key="' + esc(k) + '">' + esc(l) + (k === sortKey ? (desc ? ' ▼' : ' ▲') : '') + '</th>').join('') + '</tr>';
-  body.innerHTML = sorted.map(r => '<tr>' + keys.map(([k]) => '<td' + (k === 'name' ? ' class="name"' : '') + '>' + show(value(r, k), k) + '</td>').join('') + '</tr>').join('');
-  head.querySelectorAll('th').forEach(th => th.onclick = () => {
-    const k = th.dataset.key;
-    desc = k === sortKey ? !desc : true;
-    sortKey = k;
-    render();
-  });
-}
-render();
-</script>
-</body></html>
-`, figs.String(), data, cols), nil
 }

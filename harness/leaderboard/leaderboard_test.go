@@ -6,141 +6,315 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
 	"github.com/xlbench/xlbench/harness/report"
 )
 
-// results: two seeds of dual × hybrid (mono mAP 0.6 and 0.8) and one bm25
-// cell, over languages en and de.
-func results() []*report.CellResult {
-	cell := func(name, sampler string, mono, multi float64) *report.CellResult {
-		r := &report.CellResult{Experiment: "e", Cell: name, Complete: true, Encoder: report.Component{Name: strings.Split(name, ".")[0]},
-			Datasets: map[string]report.DatasetInfo{"d": {Languages: []string{"en", "de"}}},
-			Metrics: map[string]map[string]map[string]float64{"d": {
-				"mono": {"map": mono}, "cross": {"map": 0.25}, "multi": {"map": multi, "recall@1": 0.5, "rank_distance": 12},
-			}},
-			Pools: map[string]map[string]map[string]eval.Pool{"d": {
-				"mono":  {"en": {Queries: 2, Metrics: map[string]float64{"map": mono}}, "de": {Queries: 2, Metrics: map[string]float64{"map": 0.5}}},
-				"cross": {"en-de": {Queries: 2, Metrics: map[string]float64{"map": 0.2}}, "de-en": {Queries: 0}},
-				"multi": {"en": {Queries: 2, Metrics: map[string]float64{"map": multi}}},
-			}}}
-		if sampler != "" {
-			r.Sampler = &report.Component{Name: sampler}
-		}
-		return r
+// cell is one result of encoder enc (× sampler) and seed on dataset "d"
+// (languages en, de), with multilingual per-query values ap(question) for
+// 40 questions in both languages; the stored metrics agree with them.
+func cell(enc, sampler string, seed uint64, ap func(q int) float64) *report.CellResult {
+	name := enc
+	if sampler != "" {
+		name += "." + sampler
 	}
-	return []*report.CellResult{cell("bm25.seed1", "", 0.7, 0.3), cell("dual.hybrid.seed1", "hybrid", 0.6, 0.4), cell("dual.hybrid.seed2", "hybrid", 0.8, 0.5)}
+	r := &report.CellResult{Experiment: "e", Cell: fmt.Sprintf("%s.seed%d", name, seed), CellID: fmt.Sprintf("%s-%d", name, seed), Seed: seed, Complete: true,
+		Encoder: report.Component{Name: enc, Plugin: "builtin:" + enc}, Baseline: "monolingual",
+		Datasets: map[string]report.DatasetInfo{"d": {Languages: []string{"en", "de"}}},
+		Pools: map[string]map[string]map[string]eval.Pool{"d": {
+			"mono":  {"en": {Queries: 2, Metrics: map[string]float64{"map": 0.6}}, "de": {Queries: 2, Metrics: map[string]float64{"map": 0.5}}},
+			"cross": {"en-de": {Queries: 2, Metrics: map[string]float64{"map": 0.2}}, "de-en": {Queries: 0}},
+		}}}
+	if sampler != "" {
+		r.Sampler = &report.Component{Name: sampler}
+	}
+	multi := map[string]float64{}
+	sum := 0.0
+	for q := range 40 {
+		for _, l := range []string{"en", "de"} {
+			multi[fmt.Sprintf("%s:q%02d", l, q)] = ap(q)
+			sum += ap(q)
+		}
+	}
+	r.PerQuery = map[string]map[string]map[string]float64{"d": {"multi": multi}}
+	r.Metrics = map[string]map[string]map[string]float64{"d": {"mono": {"map": 0.55}, "cross": {"map": 0.2}, "multi": {"map": sum / 80, "rank_distance": 12}}}
+	return r
 }
 
-// TestRows: seeds average (mono (0.6+0.8)/2 = 0.7, multi 0.45), rows sort by
-// multilingual mAP, and the heatmap puts mono pools on the diagonal, cross
-// pools off it, and nothing where a pool scored no question.
-func TestRows(t *testing.T) {
-	rows := Rows(results())
-	if len(rows) != 2 || rows[0].Name != "dual × hybrid" || rows[0].Seeds != 2 || rows[1].Name != "bm25" {
-		t.Fatalf("rows %+v", rows)
+// base is a baseline's per-question average precision: 0.2 to 0.59.
+func base(q int) float64 { return 0.2 + float64(q)/100 }
+
+// fixture: monolingual (the baseline) and cross-lingual differ by ±0.001
+// alternating over questions (no difference), hybrid is 0.1 above the
+// baseline on every question, two seeds each; bm25 one cell (its own
+// family).
+func fixture() []*report.CellResult {
+	var rs []*report.CellResult
+	for seed := uint64(1); seed <= 2; seed++ {
+		rs = append(rs,
+			cell("dual", "monolingual", seed, base),
+			cell("dual", "cross-lingual", seed, func(q int) float64 { return base(q) + 0.001*float64(1-2*(q%2)) }),
+			cell("dual", "hybrid", seed, func(q int) float64 { return base(q) + 0.1 }))
 	}
-	h := rows[0]
-	if math.Abs(h.Metrics["mono map"]-0.7) > 1e-12 || math.Abs(h.Metrics["multi map"]-0.45) > 1e-12 {
-		t.Errorf("means %v", h.Metrics)
+	return append(rs, cell("bm25", "", 1, func(q int) float64 { return 0.7 }))
+}
+
+// TestBoard: one section per dataset and encoder family; entries ranked
+// by multilingual mAP with the hand-computed means (the baseline's 40
+// values 0.20 … 0.59 average 0.395; hybrid 0.495); hybrid's Δ is +0.1
+// exactly, its interval of zero width (every question and seed differs by
+// the same), marked ▲; cross-lingual and monolingual cannot be separated
+// (ranks 2–3); a cell found again in a second results directory counts
+// once.
+func TestBoard(t *testing.T) {
+	rs := fixture()
+	b := Build([]Source{{Dir: "refs", Results: rs}, {Dir: "contrib", Results: rs[:1]}})
+	if len(b.Sections) != 2 || b.Sections[0].Encoder != "dual" || b.Sections[1].Encoder != "bm25" {
+		t.Fatalf("sections %+v", b.Sections)
 	}
-	if math.Abs(h.Heat[0][0]-0.7) > 1e-12 || h.Heat[0][1] != 0.2 || !math.IsNaN(h.Heat[1][0]) || h.Heat[1][1] != 0.5 {
-		t.Errorf("heat %v", h.Heat)
+	s := b.Sections[0]
+	if len(s.Entries) != 3 || s.Baseline != "dual × monolingual" {
+		t.Fatalf("entries %d, baseline %q", len(s.Entries), s.Baseline)
 	}
-	if math.Abs(h.MultiByLang[0]-0.45) > 1e-12 || !math.IsNaN(h.MultiByLang[1]) {
-		t.Errorf("bars %v", h.MultiByLang)
+	got := map[string]*Entry{}
+	for _, e := range s.Entries {
+		got[e.Sampler] = e
 	}
-	md := Markdown(rows)
-	for _, want := range []string{"## e / d", "| 1 | dual × hybrid | 2 | 0.700 | 0.250 | 0.450 | 0.500 | 12.0 | – | – |", "| 2 | bm25 | 1 |"} {
+	h, m, c := got["hybrid"], got["monolingual"], got["cross-lingual"]
+	if s.Entries[0] != h || h.Seeds != 2 || m.Seeds != 2 {
+		t.Fatalf("order %s %s %s, seeds %d %d", s.Entries[0].Name, s.Entries[1].Name, s.Entries[2].Name, h.Seeds, m.Seeds)
+	}
+	if v := m.Values[Main]; math.Abs(v.Mean-0.395) > 1e-12 || !(v.Lo < 0.395 && v.Hi > 0.395) {
+		t.Errorf("baseline multi mAP %+v, want 0.395 inside its interval", v)
+	}
+	if v := h.Values[Main]; math.Abs(v.Mean-0.495) > 1e-12 {
+		t.Errorf("hybrid multi mAP %v, want 0.495", v.Mean)
+	}
+	if d := h.Delta; d == nil || math.Abs(d.Mean-0.1) > 1e-12 || math.Abs(d.Lo-0.1) > 1e-12 || math.Abs(d.Hi-0.1) > 1e-12 || d.Mark != "▲" || !d.Paired {
+		t.Errorf("hybrid Δ %+v, want +0.1 (0.1, 0.1) ▲ paired", h.Delta)
+	}
+	if d := c.Delta; d == nil || d.Mark != "" || !(d.Lo < 0 && d.Hi > 0) || !(d.Detectable > 0) {
+		t.Errorf("cross-lingual Δ %+v, want an unmarked interval around 0 and a detectable difference", c.Delta)
+	}
+	if m.Delta != nil || !m.Baseline {
+		t.Errorf("the baseline has a Δ %+v", m.Delta)
+	}
+	if h.RankLo != 1 || h.RankHi != 1 || m.RankLo != 2 || m.RankHi != 3 || c.RankLo != 2 || c.RankHi != 3 {
+		t.Errorf("ranks hybrid %d–%d, monolingual %d–%d, cross %d–%d; want 1, 2–3, 2–3", h.RankLo, h.RankHi, m.RankLo, m.RankHi, c.RankLo, c.RankHi)
+	}
+	if v, ok := h.Values["multi rank_distance"]; !ok || v.Mean != 12 || !math.IsNaN(v.Lo) {
+		t.Errorf("rank distance %+v: the stored mean, no interval", v)
+	}
+	if h.Provenance.Source != "refs" || len(h.Provenance.CellIDs) != 2 {
+		t.Errorf("provenance %+v", h.Provenance)
+	}
+	md := Markdown(b)
+	for _, want := range []string{"## d", "### dual (builtin:dual ", "| 1 | hybrid | 2 | 0.495 (",
+		"+0.1000 ▲ (+0.1000, +0.1000)", "| 2–3 | ", "baseline", "### bm25", "not verified", "## Provenance"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
-	svg := HeatmapSVG(h)
-	if !strings.Contains(svg, ">0.70</text>") || !strings.Contains(svg, ">0.20</text>") || !strings.Contains(svg, ">–</text>") {
-		t.Errorf("heatmap:\n%s", svg)
+}
+
+// TestVerification: a row is reproduced when a stamp's verdicts cover all
+// its cells with their cell ids; partly when some; a verdict for another
+// cell id (the cell was rerun with other inputs since) does not count; a
+// later "differs" outweighs an earlier success.
+func TestVerification(t *testing.T) {
+	rs := fixture()
+	stamp := func(outcome string, day int, cells ...*report.CellResult) report.Stamp {
+		s := report.Stamp{Who: "ana@lab", When: time.Date(2026, 12, day, 0, 0, 0, 0, time.UTC)}
+		for _, c := range cells {
+			s.Cells = append(s.Cells, report.Verdict{Experiment: c.Experiment, Cell: c.Cell, CellID: c.CellID, Outcome: outcome})
+		}
+		return s
+	}
+	mono1, mono2, hyb1, hyb2 := rs[0], rs[3], rs[2], rs[5]
+	other := *hyb2
+	other.CellID = "another-id"
+	stamps := []report.Stamp{stamp(report.Reproduced, 1, mono1, mono2, hyb1, &other), stamp(report.Reproduced, 2, rs[1], rs[4]), stamp(report.Differs, 3, rs[4])}
+	b := Build([]Source{{Dir: "refs", Results: rs, Stamps: stamps}})
+	want := map[string]string{"monolingual": "reproduced", "hybrid": "partly", "cross-lingual": "differs"}
+	for _, e := range b.Sections[0].Entries {
+		if e.Verified.Status != want[e.Sampler] {
+			t.Errorf("%s: %+v, want %s", e.Name, e.Verified, want[e.Sampler])
+		}
+	}
+	if v := b.Sections[0].Entries[1].Verified; v.Who != "ana@lab" {
+		t.Errorf("who %q", v.Who)
+	}
+	if e := b.Sections[1].Entries[0]; e.Verified.Status != "not verified" {
+		t.Errorf("bm25 %+v", e.Verified)
 	}
 }
 
-// TestPageRendersInChromium loads the page in headless Chromium and reads
-// the table the page's script built: the numbers are there, sorted by
-// multilingual mAP.
-func TestPageRendersInChromium(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
+func chromium(t *testing.T) string {
+	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("chromium is missing under CI (make test installs it)")
 		}
 		t.Skip("chromium not installed")
 	}
-	page, err := HTML(Rows(results()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "leaderboard.html")
-	os.WriteFile(path, []byte(page), 0o644)
-	out, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://"+path).Output()
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	body := regexp.MustCompile(`<tbody>(.*)</tbody>`).FindString(string(out))
-	cells := regexp.MustCompile(`<td[^>]*>([^<]*)</td>`).FindAllStringSubmatch(body, -1)
-	var got []string
-	for _, c := range cells {
-		got = append(got, c[1])
-	}
-	want := []string{"e", "d", "dual × hybrid", "2", "0.700", "0.250", "0.450", "0.500", "12.0", "–", "–",
-		"e", "d", "bm25", "1", "0.700", "0.250", "0.300", "0.500", "12.0", "–", "–"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("rendered table cells:\n%q\nwant\n%q", got, want)
-	}
-	if !strings.Contains(string(out), "multi mAP ▼") {
-		t.Error("no sort mark on the multilingual mAP column")
-	}
+	return path
 }
 
-// TestCommittedResultsRender builds the page from the results committed
-// under results/ and reads the rendered table back from Chromium: every
-// row of the default experiment is there with its multilingual mAP.
-func TestCommittedResultsRender(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is missing under CI (make test installs it)")
-		}
-		t.Skip("chromium not installed")
-	}
-	rs, err := report.ReadAll(filepath.Join(testenv.ModuleRoot(), "results"), "xquad-r-zero-shot")
-	// Four samplers × three seeds and BM25.
-	if err != nil || len(rs) != 13 {
-		t.Fatalf("%d committed results of the default experiment, %v", len(rs), err)
-	}
-	rows := Rows(rs)
-	page, err := HTML(rows)
-	if err != nil {
+// probe is appended to a page under test: it clicks the header of a
+// column of the first table, reads that table's rows back, and measures
+// every SVG text against its SVG's box and every table cell's text
+// against its cell; it writes what it found into the page, which the test
+// reads from Chromium's DOM dump.
+const probe = `<script>
+(function () {
+  const out = [];
+  const table = document.querySelector('table.board');
+  const before = [...table.querySelectorAll('tbody tr')].map(r => r.cells[1].textContent);
+  const th = [...table.querySelectorAll('th')].find(h => h.textContent.startsWith(COLUMN));
+  th.click();
+  const t2 = document.querySelector('table.board');
+  const after = [...t2.querySelectorAll('tbody tr')].map(r => r.cells[1].textContent + '=' + r.cells[th.cellIndex].textContent);
+  out.push('sorted:' + after.join('|'));
+  out.push('header:' + [...t2.querySelectorAll('th')].map(h => h.textContent).join('|'));
+  document.querySelectorAll('svg').forEach((svg, i) => {
+    const w = +svg.getAttribute('width'), h = +svg.getAttribute('height');
+    svg.querySelectorAll('text').forEach(el => {
+      const b = el.getBBox();
+      let x = b.x, y = b.y, x2 = b.x + b.width, y2 = b.y + b.height;
+      const tr = el.getAttribute('transform');
+      if (tr) { // rotated by -90 about (cx, cy): the box turns round its centre
+        const [cx, cy] = tr.match(/[-\d.]+/g).slice(1).map(Number);
+        [x, y, x2, y2] = [cx - (y2 - cy), cy - (x2 - cx), cx - (y - cy), cy - (x - cx)];
+        [x, x2] = [Math.min(x, x2), Math.max(x, x2)];
+        [y, y2] = [Math.min(y, y2), Math.max(y, y2)];
+      }
+      if (x < -0.5 || y < -0.5 || x2 > w + 0.5 || y2 > h + 0.5) out.push('clipped:svg ' + i + ' "' + el.textContent + '" box ' + [x, y, x2, y2].map(Math.round) + ' in ' + w + 'x' + h);
+    });
+  });
+  document.querySelectorAll('td, th').forEach(c => {
+    if (c.scrollWidth > c.clientWidth + 1) out.push('clipped:cell "' + c.textContent + '"');
+  });
+  out.push('svgs:' + document.querySelectorAll('svg').length);
+  const pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = out.join('\n');
+  document.body.appendChild(pre);
+})();
+</script>`
+
+// render loads page in headless Chromium with the probe sorting column,
+// and returns the probe's lines.
+func render(t *testing.T, page, column string) []string {
+	t.Helper()
+	page = strings.Replace(page, "</body>", strings.Replace(probe, "COLUMN", "'"+column+"'", 1)+"</body>", 1)
+	path := filepath.Join(t.TempDir(), "leaderboard.html")
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "leaderboard.html")
-	os.WriteFile(path, []byte(page), 0o644)
-	out, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://"+path).Output()
+	out, err := exec.Command(chromium(t), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--window-size=1400,1000", "--dump-dom", "file://"+path).Output()
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
 	dom := string(out)
-	for _, r := range rows {
-		want := fmt.Sprintf(`<td class="name">%s</td>`, r.Name)
-		if !strings.Contains(dom, want) || !strings.Contains(dom, fmt.Sprintf("<td>%.3f</td>", r.Metrics["multi map"])) {
-			t.Errorf("rendered page lacks row %s (multi mAP %.3f)", r.Name, r.Metrics["multi map"])
+	i := strings.Index(dom, `<pre id="probe">`)
+	if i < 0 {
+		t.Fatalf("the probe did not run; page:\n%s", dom[:min(len(dom), 3000)])
+	}
+	text := dom[i+len(`<pre id="probe">`):]
+	text = text[:strings.Index(text, "</pre>")]
+	return strings.Split(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`).Replace(text), "\n")
+}
+
+// TestPageInChromium loads the fixture's page: sorting on the main
+// measure (a click: descending) puts hybrid first, the sort mark shows,
+// and no chart text or table cell is cut off.
+func TestPageInChromium(t *testing.T) {
+	page, err := HTML(Build([]Source{{Dir: "refs", Results: fixture()}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := render(t, page, "multi mAP")
+	var sorted, header string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "sorted:"):
+			sorted = l
+		case strings.HasPrefix(l, "header:"):
+			header = l
+		case strings.HasPrefix(l, "clipped:"):
+			t.Error(l)
 		}
 	}
-	body := regexp.MustCompile(`<tbody>(.*)</tbody>`).FindString(dom)
-	if n := strings.Count(body, "<tr>"); n != len(rows) {
-		t.Errorf("%d table rows rendered, want %d", n, len(rows))
+	if !strings.HasPrefix(sorted, "sorted:hybrid=0.495") || !strings.Contains(sorted, "|monolingual=0.395") {
+		t.Errorf("after sorting: %s", sorted)
+	}
+	if !strings.Contains(header, "multi mAP (95% CI) ▼") {
+		t.Errorf("no sort mark: %s", header)
+	}
+}
+
+// TestCommittedLeaderboardInChromium builds the board of the results
+// committed under results/ and checks it in Chromium: each dataset's
+// sampler comparison is there, sorting by mono mAP orders the rows by it,
+// and no title, label or number of any chart or table is cut off.
+func TestCommittedLeaderboardInChromium(t *testing.T) {
+	var rs []*report.CellResult
+	for _, exp := range []string{"xquad-r-zero-shot", "multilingual-base"} {
+		got, err := report.ReadAll(filepath.Join(testenv.ModuleRoot(), "results"), exp)
+		if err != nil || len(got) == 0 {
+			t.Fatalf("committed results of %s: %d, %v", exp, len(got), err)
+		}
+		rs = append(rs, got...)
+	}
+	b := Build([]Source{{Dir: "results", Results: rs}})
+	var datasets []string
+	for _, s := range b.Sections {
+		if s.Encoder == "dual" {
+			datasets = append(datasets, s.Dataset)
+			if len(s.Entries) != 4 || s.Baseline == "" {
+				t.Errorf("%s: %d dual entries, baseline %q", s.Dataset, len(s.Entries), s.Baseline)
+			}
+		}
+	}
+	if strings.Join(datasets, " ") != "mlqa-r xquad-r" {
+		t.Errorf("sampler comparisons on %v", datasets)
+	}
+	page, err := HTML(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := render(t, page, "mono mAP")
+	svgs := 0
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "clipped:"):
+			t.Error(l)
+		case strings.HasPrefix(l, "svgs:"):
+			fmt.Sscan(strings.TrimPrefix(l, "svgs:"), &svgs)
+		case strings.HasPrefix(l, "sorted:"):
+			var last = math.Inf(1)
+			for _, r := range strings.Split(strings.TrimPrefix(l, "sorted:"), "|") {
+				var v float64
+				_, after, _ := strings.Cut(r, "=")
+				fmt.Sscan(after, &v)
+				if v > last {
+					t.Errorf("not sorted by mono mAP, descending: %s", l)
+				}
+				last = v
+			}
+		}
+	}
+	entries := 0
+	for _, s := range b.Sections {
+		entries += len(s.Entries)
+	}
+	if svgs != 2*entries {
+		t.Errorf("%d charts on the page, want %d", svgs, 2*entries)
 	}
 }
 
@@ -149,15 +323,8 @@ func TestCommittedResultsRender(t *testing.T) {
 // encoder, a dataset and a language carrying an <img onerror> that would
 // change the page's title run nothing in Chromium, and show as text.
 func TestHostileNamesStayText(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is missing under CI (make test installs it)")
-		}
-		t.Skip("chromium not installed")
-	}
 	const attack = `<img src=x onerror="document.title='pwned'">`
-	rs := results()
+	rs := fixture()
 	for _, r := range rs {
 		r.Encoder.Name = attack
 		r.Experiment = attack
@@ -166,17 +333,23 @@ func TestHostileNamesStayText(t *testing.T) {
 		r.Datasets = map[string]report.DatasetInfo{attack: d}
 		r.Metrics = map[string]map[string]map[string]float64{attack: r.Metrics["d"]}
 		r.Pools = map[string]map[string]map[string]eval.Pool{attack: r.Pools["d"]}
+		r.PerQuery = map[string]map[string]map[string]float64{attack: r.PerQuery["d"]}
 	}
-	page, err := HTML(Rows(rs))
+	b := Build([]Source{{Dir: attack, Results: rs}})
+	b.Refused = []string{attack + ": refused"}
+	page, err := HTML(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(page, "<img") {
 		t.Error("the page holds an <img> element written by the server")
 	}
+	if md := Markdown(b); strings.Contains(md, "<img") {
+		t.Error("the Markdown holds an <img> element")
+	}
 	path := filepath.Join(t.TempDir(), "leaderboard.html")
 	os.WriteFile(path, []byte(page), 0o644)
-	out, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", "file://"+path).Output()
+	out, err := exec.Command(chromium(t), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--dump-dom", "file://"+path).Output()
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}

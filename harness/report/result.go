@@ -128,6 +128,11 @@ type Manifest struct {
 	// Inputs is the hashed description of the cell (package runner).
 	Inputs  json.RawMessage `json:"inputs"`
 	Machine Machine         `json:"machine"`
+	// Specs are the spec files the run was given and Locks the lock files
+	// beside them, with their sha256 when it ran: provenance, not part of
+	// the cell id (a comment in a spec changes nothing).
+	Specs []FileHash `json:"specs,omitempty"`
+	Locks []FileHash `json:"locks,omitempty"`
 }
 
 // Machine describes the machine a cell ran on.
@@ -438,7 +443,8 @@ type Difference struct {
 }
 
 // Compare lists the metrics of got that differ from want by more than tol
-// (absolute), and the metrics one has and the other lacks (as NaN).
+// (absolute for metrics up to 1, relative above: rank distance), and the
+// metrics one has and the other lacks (as NaN).
 func Compare(want, got *CellResult, tol float64) []Difference {
 	var out []Difference
 	keys := func(m map[string]map[string]map[string]float64) map[[3]string]float64 {
@@ -460,7 +466,7 @@ func Compare(want, got *CellResult, tol float64) []Difference {
 		if !ok {
 			gv = math.NaN()
 		}
-		if !ok || math.Abs(gv-wv) > tol*math.Max(1, math.Abs(wv)) {
+		if !ok || deviation(wv, gv) > tol {
 			out = append(out, Difference{want.Cell, k[0], k[1], k[2], wv, gv})
 		}
 	}
@@ -474,4 +480,10 @@ func Compare(want, got *CellResult, tol float64) []Difference {
 		return a.Dataset+a.Setting+a.Metric < b.Dataset+b.Setting+b.Metric
 	})
 	return out
+}
+
+// deviation is how far got is from want: absolute for values up to 1,
+// relative above.
+func deviation(want, got float64) float64 {
+	return math.Abs(got-want) / math.Max(1, math.Abs(want))
 }

@@ -3,14 +3,13 @@ package report
 import (
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/internal/parallel"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/stats"
 )
@@ -267,7 +266,7 @@ func runTests(rs []*CellResult, dataset string) []test {
 		}
 	}
 	tests := make([]test, len(jobs))
-	onEveryCore(len(jobs), func(i int) {
+	parallel.Do(len(jobs), func(i int) {
 		j := jobs[i]
 		j.t.p = stats.ClusterRandomization(j.sums, Permutations, j.t.seed)
 		tests[i] = j.t
@@ -372,39 +371,15 @@ func coveredNote(rs []*CellResult) string {
 	return "covered: only the languages the row and the baseline both reached in training, as queries and as passages (mono and multi: queries in them; cross: pools of two of them) — " + strings.Join(parts, "; ") + "."
 }
 
-// onEveryCore calls f(0) … f(n−1), as many at once as there are cores.
-// Each call writes only its own outputs, so the order changes nothing.
-func onEveryCore(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			f(i)
-		}()
-	}
-	wg.Wait()
-}
-
 // clusteredInterval is the difference of one row and measure over its
 // seeds' tests with the interval of stats.ClusteredMeanDiff: questions
 // resampled together in all their pools and seeds, plus the seeds' spread.
 func clusteredInterval(ts []test, macro bool) stats.Interval {
-	question, pool := map[string]int{}, map[string]int{}
-	index := func(m map[string]int, k string) int {
-		i, ok := m[k]
-		if !ok {
-			i = len(m)
-			m[k] = i
-		}
-		return i
-	}
+	ix := newIndexer()
 	var obs []stats.Obs
 	for s, t := range ts {
 		for i, k := range t.keys {
-			obs = append(obs, stats.Obs{Cluster: index(question, questionOf(k)), Seed: s, Stratum: index(pool, poolOf(k)), D: t.d[i]})
+			obs = append(obs, ix.obs(k, s, t.d[i]))
 		}
 	}
 	return stats.ClusteredMeanDiff(obs, macro, BootstrapReps, 1)
@@ -473,7 +448,7 @@ func Differences(rs []*CellResult, dataset string, ts *Tests) *Table {
 		t.Notes = append(t.Notes, c)
 	}
 	intervals := make([]stats.Interval, len(order))
-	onEveryCore(len(order), func(i int) {
+	parallel.Do(len(order), func(i int) {
 		intervals[i] = clusteredInterval(by[order[i]], order[i].m.setting != eval.Multi)
 	})
 	for i, k := range order {

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -282,7 +284,78 @@ func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
 // JSON.
 func (in *Inputs) ID() string { return hashID(in) }
 
-func machine() report.Machine {
+// Machine describes the machine this process runs on.
+func Machine() report.Machine {
 	host, _ := os.Hostname()
 	return report.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+}
+
+// SpecFiles hashes the spec files a run is given and the lock files
+// beside them (those that exist), for the results' manifests.
+func SpecFiles(files []string) (specs, locks []report.FileHash, err error) {
+	seen := map[string]bool{}
+	for _, f := range files {
+		sum, err := filehash.SHA256(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		specs = append(specs, report.FileHash{Path: filepath.ToSlash(f), SHA256: sum})
+		lock := filepath.Join(filepath.Dir(f), spec.LockFile)
+		if seen[lock] {
+			continue
+		}
+		seen[lock] = true
+		if _, err := os.Stat(lock); err != nil {
+			continue
+		}
+		sum, err = filehash.SHA256(lock)
+		if err != nil {
+			return nil, nil, err
+		}
+		locks = append(locks, report.FileHash{Path: filepath.ToSlash(lock), SHA256: sum})
+	}
+	return specs, locks, nil
+}
+
+// CheckCellID checks that a stored result is what its manifest says: the
+// recorded inputs hash to its cell id, and they name the result's own
+// experiment, cell, seed, encoder and sampler (plugin and version) and
+// every dataset it has metrics for. A result that fails is not the
+// result of the inputs it states, and is refused from a leaderboard.
+func CheckCellID(r *report.CellResult) error {
+	if r.Manifest == nil || len(r.Manifest.Inputs) == 0 || r.CellID == "" {
+		return fmt.Errorf("no recorded inputs or cell id: nothing to check it against")
+	}
+	var in Inputs
+	dec := json.NewDecoder(bytes.NewReader(r.Manifest.Inputs))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return fmt.Errorf("recorded inputs unreadable: %v", err)
+	}
+	if id := in.ID(); id != r.CellID {
+		return fmt.Errorf("cell id %s, but its recorded inputs hash to %s", r.CellID, id)
+	}
+	mismatch := func(what, result, inputs string) error {
+		return fmt.Errorf("the result says %s %q, its recorded inputs %q", what, result, inputs)
+	}
+	switch {
+	case in.Experiment != r.Experiment:
+		return mismatch("experiment", r.Experiment, in.Experiment)
+	case in.Cell != r.Cell:
+		return mismatch("cell", r.Cell, in.Cell)
+	case in.Seed != r.Seed:
+		return mismatch("seed", fmt.Sprint(r.Seed), fmt.Sprint(in.Seed))
+	case in.Encoder.PluginName != r.Encoder.PluginName || in.Encoder.PluginVersion != r.Encoder.PluginVersion:
+		return mismatch("encoder", r.Encoder.PluginName+" "+r.Encoder.PluginVersion, in.Encoder.PluginName+" "+in.Encoder.PluginVersion)
+	case (in.Sampler == nil) != (r.Sampler == nil):
+		return fmt.Errorf("the result and its recorded inputs disagree on whether it has a sampler")
+	case in.Sampler != nil && (in.Sampler.PluginName != r.Sampler.PluginName || in.Sampler.PluginVersion != r.Sampler.PluginVersion):
+		return mismatch("sampler", r.Sampler.PluginName+" "+r.Sampler.PluginVersion, in.Sampler.PluginName+" "+in.Sampler.PluginVersion)
+	}
+	for ds := range r.Metrics {
+		if !slices.ContainsFunc(in.Evaluate, func(d DatasetInput) bool { return d.Name == ds }) {
+			return fmt.Errorf("metrics for dataset %q, which its recorded inputs do not evaluate", ds)
+		}
+	}
+	return nil
 }

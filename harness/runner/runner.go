@@ -116,6 +116,9 @@ type Runner struct {
 	StatusEvery time.Duration
 	// Log receives progress lines.
 	Log io.Writer
+	// Specs and Locks are the spec files the cells come from and the lock
+	// files beside them (SpecFiles), recorded in each result's manifest.
+	Specs, Locks []report.FileHash
 
 	mu      sync.Mutex
 	cache   map[string]*dataset.Collection
@@ -731,7 +734,7 @@ func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
 			return nil, err
 		}
 		res.CellID = cell.Inputs.ID()
-		res.Manifest = &report.Manifest{Inputs: raw, Machine: machine()}
+		res.Manifest = &report.Manifest{Inputs: raw, Machine: Machine(), Specs: r.Specs, Locks: r.Locks}
 	}
 	storeStart := time.Now()
 	if err := report.WritePerQuery(r.Out, res, perQuery); err != nil {

@@ -25,6 +25,27 @@ type Interval struct {
 	// bootstrap), SeedSE from training (the spread of the seeds' own
 	// estimates); SE combines them.
 	QuerySE, SeedSE, SE float64
+	// DF is the degrees of freedom of the t quantile behind Lo and Hi
+	// (+Inf: the normal quantile).
+	DF float64
+}
+
+// Detectable is the smallest true difference an experiment with this
+// interval's standard error finds significant (two-sided, 5%) with the
+// given power (0.8 is usual): (t₀.₉₇₅ + t_power)·SE at the interval's
+// degrees of freedom. A difference smaller than it going unmarked says
+// little; one larger than it would most likely have been marked.
+func (iv Interval) Detectable(power float64) float64 {
+	return (quantile(0.975, iv.DF) + quantile(power, iv.DF)) * iv.SE
+}
+
+// quantile is Student's t quantile at df degrees of freedom, the normal
+// one for infinite df.
+func quantile(p, df float64) float64 {
+	if math.IsInf(df, 1) || math.IsNaN(df) {
+		return distuv.UnitNormal.Quantile(p)
+	}
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
 }
 
 // ClusteredMeanDiff estimates the mean difference of obs — per seed the
@@ -51,7 +72,7 @@ type Interval struct {
 func ClusteredMeanDiff(obs []Obs, macro bool, reps int, rngSeed uint64) Interval {
 	if len(obs) == 0 {
 		nan := math.NaN()
-		return Interval{nan, nan, nan, nan, nan, nan}
+		return Interval{nan, nan, nan, nan, nan, nan, nan}
 	}
 	clusters, seeds, strata := 0, 0, 0
 	for _, o := range obs {
@@ -139,11 +160,11 @@ func ClusteredMeanDiff(obs []Obs, macro bool, reps int, rngSeed uint64) Interval
 	_, v := meanVar(boot)
 	iv.QuerySE = math.Sqrt(v)
 	iv.SE = math.Sqrt(iv.QuerySE*iv.QuerySE + iv.SeedSE*iv.SeedSE)
-	q := 1.959963984540054
+	iv.DF = math.Inf(1)
 	if iv.SeedSE > 0 {
-		df := math.Pow(iv.SE, 4) / (math.Pow(iv.SeedSE, 4) / float64(len(present)-1))
-		q = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975)
+		iv.DF = math.Pow(iv.SE, 4) / (math.Pow(iv.SeedSE, 4) / float64(len(present)-1))
 	}
+	q := quantile(0.975, iv.DF)
 	iv.Lo, iv.Hi = iv.Mean-q*iv.SE, iv.Mean+q*iv.SE
 	return iv
 }

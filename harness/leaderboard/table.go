@@ -1,0 +1,246 @@
+package leaderboard
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/xlbench/xlbench/harness/report"
+)
+
+// Table is a section as both renderings show it: the header, and per
+// entry its cells' text with a number to sort on (nil: sorts last). The
+// Markdown page and the HTML page's script render the same Table, so they
+// cannot disagree.
+type Table struct {
+	Title  string   `json:"title"`
+	Header []string `json:"header"`
+	Rows   [][]Cell `json:"rows"`
+	Notes  []string `json:"notes"`
+	// Details holds each row's provenance lines, in Rows' order.
+	Details [][]string `json:"details"`
+}
+
+// Cell is one table cell.
+type Cell struct {
+	Text string   `json:"text"`
+	Sort *float64 `json:"sort"`
+}
+
+func num(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// digitsOf is how many decimals a measure is shown with.
+func digitsOf(key string) int {
+	if strings.HasSuffix(key, "rank_distance") {
+		return 1
+	}
+	return 3
+}
+
+// showValue prints a mean with its interval, "0.073 (0.070–0.076)", or
+// the mean alone where there is no interval.
+func showValue(key string, v Value) string {
+	d := digitsOf(key)
+	if math.IsNaN(v.Mean) {
+		return "–"
+	}
+	if math.IsNaN(v.Lo) || math.IsNaN(v.Hi) {
+		return fmt.Sprintf("%.*f", d, v.Mean)
+	}
+	return fmt.Sprintf("%.*f (%.*f–%.*f)", d, v.Mean, d, v.Lo, d, v.Hi)
+}
+
+// rankText is "2" or, where the evidence allows several ranks, "1–3".
+func rankText(e *Entry) string {
+	if e.RankLo == e.RankHi {
+		return fmt.Sprint(e.RankLo)
+	}
+	return fmt.Sprintf("%d–%d", e.RankLo, e.RankHi)
+}
+
+// label names an entry within its section: its sampler (the section
+// names the encoder), or the encoder for an entry without one; with its
+// experiment and results directory where the section mixes them.
+func (s *Section) label(e *Entry) string {
+	name := e.Sampler
+	if name == "" {
+		name = e.Name
+	}
+	exps, srcs := map[string]bool{}, map[string]bool{}
+	for _, o := range s.Entries {
+		exps[o.Experiment], srcs[o.Provenance.Source] = true, true
+	}
+	var where []string
+	if len(exps) > 1 {
+		where = append(where, e.Experiment)
+	}
+	if len(srcs) > 1 {
+		where = append(where, "from "+e.Provenance.Source)
+	}
+	if len(where) > 0 {
+		name += " (" + strings.Join(where, ", ") + ")"
+	}
+	return name
+}
+
+// Table lays the section out.
+func (s *Section) Table() Table {
+	t := Table{Title: s.Dataset + " — " + s.Family}
+	t.Header = []string{"rank", "sampler", "seeds", "multi mAP (95% CI)"}
+	if s.Baseline != "" {
+		t.Header = append(t.Header, "Δ multi mAP vs baseline (95% CI)", "detectable Δ")
+	}
+	var cols []Column
+	for _, c := range Columns[1:] {
+		if c.HeldOut && len(s.HeldOut) == 0 {
+			continue
+		}
+		if !c.HeldOut && !s.has(c.Key) {
+			continue
+		}
+		cols = append(cols, c)
+		t.Header = append(t.Header, c.Label)
+	}
+	t.Header = append(t.Header, "verified")
+	for _, e := range s.Entries {
+		lo := float64(e.RankLo)
+		seeds := float64(e.Seeds)
+		main := e.Values[Main]
+		row := []Cell{{rankText(e), &lo}, {s.label(e), nil}, {fmt.Sprint(e.Seeds), &seeds}, {showValue(Main, main), num(main.Mean)}}
+		if s.Baseline != "" {
+			switch d := e.Delta; {
+			case e.Baseline:
+				row = append(row, Cell{"baseline", nil}, Cell{"", nil})
+			case d == nil:
+				row = append(row, Cell{"–", nil}, Cell{"–", nil})
+			default:
+				text := fmt.Sprintf("%+.4f", d.Mean)
+				if d.Mark != "" {
+					text += " " + d.Mark
+				}
+				text += fmt.Sprintf(" (%+.4f, %+.4f)", d.Lo, d.Hi)
+				if !d.Paired {
+					text += " unpaired"
+				}
+				row = append(row, Cell{text, num(d.Mean)}, Cell{fmt.Sprintf("%.4f", d.Detectable), num(d.Detectable)})
+			}
+		}
+		for _, c := range cols {
+			v, ok := e.Values[c.Key]
+			if !ok {
+				row = append(row, Cell{"–", nil})
+				continue
+			}
+			row = append(row, Cell{showValue(c.Key, v), num(v.Mean)})
+		}
+		row = append(row, Cell{verifiedText(e.Verified), float64Ptr(float64(e.Verified.Reproduced))})
+		t.Rows = append(t.Rows, row)
+		t.Details = append(t.Details, e.Provenance.lines(e))
+	}
+	t.Notes = s.notes()
+	return t
+}
+
+func float64Ptr(v float64) *float64 { return &v }
+
+// has reports whether any entry has a value for key.
+func (s *Section) has(key string) bool {
+	for _, e := range s.Entries {
+		if _, ok := e.Values[key]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func verifiedText(v Verification) string {
+	switch v.Status {
+	case "reproduced":
+		return fmt.Sprintf("✓ %s", v.When)
+	case "partly":
+		return fmt.Sprintf("%d of %d cells, %s", v.Reproduced, v.Cells, v.When)
+	case "differs":
+		return fmt.Sprintf("✗ differs (%.2g), %s", v.MaxDeviation, v.When)
+	}
+	return "not verified"
+}
+
+// HowToRead explains what every section shows; each section's notes add
+// what is its own.
+const HowToRead = "Each section is one evaluation dataset and one encoder family (the same encoder, configured alike and started from the same stage), its entries the samplers it was trained with, ranked by multilingual mAP (mean over seeds). 95% intervals count questions, not queries, as the sampled unit (a question moves with all its translations and pools, in every seed at once) and add the seeds' spread (Student's t at the Welch–Satterthwaite degrees of freedom). Rank: the ranks the 95% intervals of the pairwise differences in multilingual mAP allow — a range (2–3) where the evidence cannot separate an entry from its neighbours. Rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better; no interval). EM, F1: the experiment's reader on each question's top candidates in the multilingual pool. Verified: whether an `xlbench verify` run reproduced every cell of the entry (its stamp in the results directory)."
+
+// notes explain the section's numbers: what is compared, how sure, what a
+// null result means.
+func (s *Section) notes() []string {
+	var out []string
+	if len(s.Incomplete) > 0 {
+		out = append(out, "INCOMPLETE: no stored result for "+strings.Join(s.Incomplete, ", ")+"; the rows cover the stored cells only.")
+	}
+	if s.Baseline != "" {
+		var worst float64
+		for _, e := range s.Entries {
+			if e.Delta != nil {
+				worst = max(worst, e.Delta.Detectable)
+			}
+		}
+		out = append(out, fmt.Sprintf("Δ: the entry minus the baseline (%s), paired by seed and question; ▲/▼ when its 95%% interval lies above/below zero. Detectable Δ: the smallest true difference the comparison finds with %.0f%% power at 5%% (two-sided), (t₀.₉₇₅ + t₀.₈)·SE. A Δ without a mark says only that any real difference is likely below it (up to %.4f here).", s.Baseline, 100*Power, worst))
+	}
+	if len(s.HeldOut) > 0 {
+		out = append(out, "Held-out: the queries of "+strings.Join(s.HeldOut, " ")+", languages held out of fine-tuning (mono: their pools; multi: their queries in the multilingual pool).")
+	}
+	return out
+}
+
+// lines are an entry's provenance, one fact a line.
+func (p Provenance) lines(e *Entry) []string {
+	hashes := func(fs []report.FileHash) string {
+		var parts []string
+		for _, f := range fs {
+			parts = append(parts, f.Path+" sha256 "+short(f.SHA256))
+		}
+		if len(parts) == 0 {
+			return "not recorded"
+		}
+		return strings.Join(parts, "; ")
+	}
+	ids := make([]string, len(p.CellIDs))
+	for i, id := range p.CellIDs {
+		ids[i] = short(id)
+	}
+	out := []string{
+		fmt.Sprintf("%s — %s, results in %s", e.Name, e.Experiment, p.Source),
+		"cells: " + strings.Join(ids, " "),
+		"spec: " + hashes(p.Specs),
+		"lock: " + hashes(p.Locks),
+		"plugins: " + orNone(p.Plugins),
+		"data: " + orNone(p.Data),
+		"machine: " + orNone(p.Machines),
+	}
+	v := e.Verified
+	switch v.Status {
+	case "not verified":
+		out = append(out, "verified: no verify stamp for these cells")
+	default:
+		out = append(out, fmt.Sprintf("verified: %s, %d of %d cells reproduced by %s on %s, max deviation %.2g", v.Status, v.Reproduced, v.Cells, v.Who, v.When, v.MaxDeviation))
+	}
+	return out
+}
+
+func short(h string) string {
+	if len(h) > 16 {
+		return h[:16]
+	}
+	return h
+}
+
+func orNone(l []string) string {
+	if len(l) == 0 {
+		return "not recorded"
+	}
+	return strings.Join(l, "; ")
+}

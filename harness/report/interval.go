@@ -1,0 +1,133 @@
+package report
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/stats"
+)
+
+// RowInterval is the mean of one row's metric over its seeds with its 95%
+// interval (stats.ClusteredMeanDiff on the row's per-query values:
+// questions resampled with all their pools and seeds, plus the seeds'
+// spread), macro over pools for mono and cross as the metric is. ok is
+// false when the cells hold no per-query values of the metric.
+//
+// keep, when not nil, restricts the queries to the pools it accepts (the
+// held-out languages' pools, say).
+func RowInterval(cells []*CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, ok bool) {
+	var obs []stats.Obs
+	ix := newIndexer()
+	for s, c := range sortedBySeed(cells) {
+		values := c.PerQuery[dataset][PerQueryKey(setting, metric)]
+		for _, k := range sortedKeys(values) {
+			if keep == nil || keep(poolOf(k)) {
+				obs = append(obs, ix.obs(k, s, values[k]))
+			}
+		}
+	}
+	if len(obs) == 0 {
+		return iv, false
+	}
+	return stats.ClusteredMeanDiff(obs, setting != eval.Multi, BootstrapReps, 1), true
+}
+
+// PairedInterval is the difference a − b of two rows' metric, paired: the
+// seeds both rows have, and within each the queries both scored, the
+// questions resampled together in both rows. Rows with no seed in common
+// (different seeds, or a row from another experiment) are compared
+// unpaired: the difference of their means with the two intervals'
+// standard errors combined (normal quantile), wider than a paired one.
+// paired says which it was.
+func PairedInterval(a, b []*CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, paired, ok bool) {
+	bySeed := map[uint64]*CellResult{}
+	for _, c := range b {
+		bySeed[c.Seed] = c
+	}
+	var obs []stats.Obs
+	ix := newIndexer()
+	s := 0
+	for _, ca := range sortedBySeed(a) {
+		cb := bySeed[ca.Seed]
+		if cb == nil {
+			continue
+		}
+		key := PerQueryKey(setting, metric)
+		va, vb := ca.PerQuery[dataset][key], cb.PerQuery[dataset][key]
+		n := len(obs)
+		for _, k := range sortedKeys(va) {
+			if y, found := vb[k]; found && (keep == nil || keep(poolOf(k))) {
+				obs = append(obs, ix.obs(k, s, va[k]-y))
+			}
+		}
+		if len(obs) > n {
+			s++
+		}
+	}
+	if len(obs) > 0 {
+		return stats.ClusteredMeanDiff(obs, setting != eval.Multi, BootstrapReps, 1), true, true
+	}
+	ia, okA := RowInterval(a, dataset, setting, metric, keep)
+	ib, okB := RowInterval(b, dataset, setting, metric, keep)
+	if !okA || !okB {
+		return iv, false, false
+	}
+	iv = stats.Interval{Mean: ia.Mean - ib.Mean, SE: math.Hypot(ia.SE, ib.SE), DF: math.Inf(1)}
+	iv.QuerySE, iv.SeedSE = math.Hypot(ia.QuerySE, ib.QuerySE), math.Hypot(ia.SeedSE, ib.SeedSE)
+	const z = 1.959963984540054
+	iv.Lo, iv.Hi = iv.Mean-z*iv.SE, iv.Mean+z*iv.SE
+	return iv, false, true
+}
+
+// indexer numbers question ids and pools in order of first appearance.
+type indexer struct{ question, pool map[string]int }
+
+func newIndexer() indexer {
+	return indexer{question: map[string]int{}, pool: map[string]int{}}
+}
+
+func (ix indexer) obs(key string, seed int, d float64) stats.Obs {
+	index := func(m map[string]int, k string) int {
+		i, ok := m[k]
+		if !ok {
+			i = len(m)
+			m[k] = i
+		}
+		return i
+	}
+	return stats.Obs{Cluster: index(ix.question, questionOf(key)), Seed: seed, Stratum: index(ix.pool, poolOf(key)), D: d}
+}
+
+func sortedBySeed(cells []*CellResult) []*CellResult {
+	out := slices.Clone(cells)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Seed < out[j].Seed })
+	return out
+}
+
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// HeldOutPools accepts the pools that involve a language of held: a
+// held-out language's mono pool, the cross pools with it on either side,
+// its queries in the multilingual pool.
+func HeldOutPools(held []string) func(pool string) bool {
+	return func(pool string) bool { return involves(pool, held) }
+}
+
+// HeldOutLanguages lists the languages the cells' training held out that the
+// dataset has, sorted.
+func HeldOutLanguages(cells []*CellResult, dataset string) []string {
+	return heldOutIn(cells, dataset)
+}
+
+// IsBaseline reports whether c is its experiment's baseline row (the
+// sampler its result records as the baseline).
+func IsBaseline(c *CellResult) bool { return isBaseline(c) }
