@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unicode/utf8"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/internal/testenv"
@@ -329,11 +330,30 @@ func TestTrainedExperiment(t *testing.T) {
 			t.Errorf("phase summary lacks a %s row:\n%s", phase, stderr)
 		}
 	}
-	for _, want := range []string{"dual × monolingual", "dual × hybrid", "bm25 ", "paired randomisation tests against dual × monolingual",
-		"Zero-shot languages (in no training data): none", "answers: retrieve-then-read EM and F1, has-answer@k",
-		"the reader span (builtin:reader) answers from each question's top 2 candidates", "Oracle — the same reader"} {
+	// The terminal gets the answer, in 120 columns, the differences last;
+	// every table is in OUT/report.md.
+	for _, want := range []string{"dual × monolingual", "dual × hybrid", "bm25 ", "difference to dual × monolingual", "All tables (per language"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, l := range strings.Split(stdout, "\n") {
+		if n := utf8.RuneCountInString(l); n > 120 {
+			t.Errorf("a line of %d columns: %s", n, l)
+		}
+	}
+	if i, j := strings.LastIndex(stdout, "difference to dual × monolingual"), strings.LastIndex(stdout, "mono mAP │ cross mAP"); i < j {
+		t.Errorf("the differences are not the last table:\n%s", stdout)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"paired randomisation tests against dual × monolingual",
+		"Zero-shot languages (in no training data): none", "answers: retrieve-then-read EM and F1, has-answer@k",
+		"the reader span (builtin:reader) answers from each question's top 2 candidates", "Oracle — the same reader", " dual × hybrid | "} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
 		}
 	}
 	raw, err := os.ReadFile(filepath.Join(out, "tiny-train", "dual.hybrid.seed2", "result.json"))
@@ -628,7 +648,7 @@ func TestReuse(t *testing.T) {
 	if len(written) != 2 || !strings.Contains(strings.Join(written, " "), "dual.cross.seed1") {
 		t.Errorf("written to -out: %v; want the two new cells only", written)
 	}
-	for _, want := range []string{"dual × cross", "dual × hybrid", "paired randomisation tests against dual × monolingual"} {
+	for _, want := range []string{"dual × cross", "dual × hybrid", "difference to dual × monolingual"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("tables lack %q:\n%s", want, stdout)
 		}

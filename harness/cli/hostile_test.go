@@ -46,7 +46,7 @@ func TestIncompleteAndNullMetrics(t *testing.T) {
 	if _, stderr, code := xlbench(t, "leaderboard", "-out", out, "-dest", dest); code != 0 {
 		t.Fatalf("leaderboard: exit %d\n%s", code, stderr)
 	}
-	if md, _ := os.ReadFile(filepath.Join(dest, "LEADERBOARD.md")); !strings.Contains(string(md), "**INCOMPLETE**: no stored result for dual.hybrid.seed2") {
+	if md, _ := os.ReadFile(filepath.Join(dest, "LEADERBOARD.md")); !strings.Contains(string(md), "**INCOMPLETE**: no stored result for tiny-train/dual.hybrid.seed2") {
 		t.Errorf("LEADERBOARD.md does not mark the experiment incomplete:\n%s", md)
 	}
 	f := filepath.Join(out, "tiny-train", "bm25.seed1", "result.json")

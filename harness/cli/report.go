@@ -27,5 +27,11 @@ func (a *App) cmdReport(_ context.Context, args []string) error {
 	if len(rs) == 0 {
 		return fmt.Errorf("no results under %s", *out)
 	}
-	return a.printByExperiment(rs, &tf, ms)
+	if err := a.printByExperiment(a.Stdout, rs, &tf, ms); err != nil {
+		return err
+	}
+	if tf.brief() {
+		fmt.Fprintln(a.Stdout, "All tables (per language, held-out languages, significance tests, answers, settings): -full or -format markdown.")
+	}
+	return nil
 }

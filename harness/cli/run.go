@@ -1,20 +1,24 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/internal/console"
 	"github.com/xlbench/xlbench/harness/internal/peakrss"
 	"github.com/xlbench/xlbench/harness/internal/proccpu"
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/runner"
 )
@@ -139,19 +143,40 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 	if err != nil {
 		return err
 	}
+	log, endLog := a.log()
 	r := &runner.Runner{Plugins: host, Store: store, Out: *rf.out, TRECDir: *rf.trec, Depth: *rf.depth,
-		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: a.Stderr,
+		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: log,
 		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks}
 	runStart := time.Now()
 	results, runErr := r.Run(ctx, cells)
+	endLog()
 	printPhaseSummary(a.Stderr, results, runStart, r.ReaderTraining())
 	printPeakMemory(a.Stderr)
 	if len(results) > 0 {
+		incomplete := ""
 		if runErr != nil {
-			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
+			incomplete = fmt.Sprintf("INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
 		}
-		if err := a.printByExperiment(results, &rf.tables, rf.metrics); err != nil {
+		reportFile := ""
+		if !oneCell {
+			// Every table, in Markdown, for reading in full; the terminal
+			// gets the answer.
+			var md bytes.Buffer
+			fmt.Fprintf(&md, "# xlbench run of %s\n\n%s", strings.Join(files, " "), incomplete)
+			if err := a.printByExperiment(&md, results, &tableFlags{format: "markdown", full: true}, rf.metrics); err != nil {
+				return err
+			}
+			reportFile = filepath.Join(*rf.out, "report.md")
+			if err := safepath.WriteFile(reportFile, md.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+		fmt.Fprint(a.Stdout, incomplete)
+		if err := a.printByExperiment(a.Stdout, results, &rf.tables, rf.metrics); err != nil {
 			return err
+		}
+		if reportFile != "" && rf.tables.brief() {
+			fmt.Fprintln(a.Stdout, report.Wrap("All tables (per language, held-out languages, significance tests, answers, settings): "+reportFile, report.TerminalWidth))
 		}
 	}
 	return runErr
@@ -226,3 +251,13 @@ type stringsFlag []string
 
 func (f *stringsFlag) String() string     { return strings.Join(*f, ",") }
 func (f *stringsFlag) Set(v string) error { *f = append(*f, v); return nil }
+
+// log is where a run's progress goes: on a terminal a console with one
+// live line of what every running cell is doing, otherwise plain lines on
+// stderr. end clears the live line.
+func (a *App) log() (w io.Writer, end func()) {
+	if c := console.New(a.Stderr); c != nil {
+		return c, c.Close
+	}
+	return a.Stderr, func() {}
+}

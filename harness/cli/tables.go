@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -13,14 +15,20 @@ import (
 // shared by run, cell run and report.
 type tableFlags struct {
 	format, metrics string
+	full            bool
 }
 
-func (t *tableFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-}) {
+func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.format, "format", "table", "table format: "+strings.Join(report.Formats, ", "))
-	fs.StringVar(&t.metrics, "metrics", strings.Join(report.DefaultMetrics, ","),
-		"metrics per setting, comma-separated, or 'all': "+strings.Join(metrics.All, ", "))
+	fs.StringVar(&t.metrics, "metrics", "",
+		"the main table's metrics per setting, comma-separated, or 'all' (default: mAP per setting, multi R@10, rank distance, EM and F1, to fit 120 columns; "+strings.Join(report.DefaultMetrics, ",")+" with -full or -format markdown): "+strings.Join(metrics.All, ", "))
+	fs.BoolVar(&t.full, "full", false, "print every table (per language, held-out and unseen languages, significance tests, answers, settings), not only the answer; -format markdown and csv always do")
+}
+
+// brief reports whether the tables are the answer only, cut for a
+// terminal: the default table format without -full.
+func (t *tableFlags) brief() bool {
+	return !t.full && (t.format == "table" || t.format == "")
 }
 
 func (t *tableFlags) check() ([]string, error) {
@@ -29,6 +37,9 @@ func (t *tableFlags) check() ([]string, error) {
 	}
 	if t.metrics == "all" {
 		return metrics.All, nil
+	}
+	if t.metrics == "" {
+		return nil, nil
 	}
 	var out []string
 	for _, m := range strings.Split(t.metrics, ",") {
@@ -41,34 +52,44 @@ func (t *tableFlags) check() ([]string, error) {
 	return out, nil
 }
 
-func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) error {
-	for _, t := range []*report.Table{report.Settings(rs), report.Validation(rs)} {
-		if t == nil {
-			continue
-		}
-		if err := t.Render(a.Stdout, tf.format); err != nil {
-			return err
-		}
-	}
-	for _, d := range report.Datasets(rs) {
-		tests := report.Significance(rs, d)
-		if err := report.Comparison(rs, d, ms, tests).Render(a.Stdout, tf.format); err != nil {
-			return err
-		}
-		for _, t := range []*report.Table{report.Differences(rs, d, tests), report.LanguageDifferences(rs, d), report.HeldOut(rs, d), report.Unseen(rs, d), report.SignificanceTable(rs, d, tests)} {
+// printTables prints the tables of one experiment's results: the answer
+// (the main table and the differences, last) when tf is brief, every
+// table otherwise. ms are the main table's metrics (nil: the default).
+func (a *App) printTables(w io.Writer, rs []*report.CellResult, tf *tableFlags, ms []string) error {
+	render := func(ts ...*report.Table) error {
+		for _, t := range ts {
 			if t == nil {
 				continue
 			}
-			if err := t.Render(a.Stdout, tf.format); err != nil {
+			if err := t.Render(w, tf.format); err != nil {
 				return err
 			}
 		}
-		if ans := report.Answers(rs, d); ans != nil {
-			if err := ans.Render(a.Stdout, tf.format); err != nil {
+		return nil
+	}
+	if tf.brief() {
+		for _, d := range report.Datasets(rs) {
+			tests := report.Significance(rs, d)
+			main := report.Brief(rs, d, tests)
+			if ms != nil {
+				main = report.Comparison(rs, d, ms, tests)
+			}
+			if err := render(main, report.BriefDifferences(rs, d, tests)); err != nil {
 				return err
 			}
 		}
-		if err := report.PerLanguage(rs, d).Render(a.Stdout, tf.format); err != nil {
+		return nil
+	}
+	if ms == nil {
+		ms = report.DefaultMetrics
+	}
+	if err := render(report.Settings(rs), report.Validation(rs)); err != nil {
+		return err
+	}
+	for _, d := range report.Datasets(rs) {
+		tests := report.Significance(rs, d)
+		if err := render(report.Comparison(rs, d, ms, tests), report.Differences(rs, d, tests), report.LanguageDifferences(rs, d),
+			report.HeldOut(rs, d), report.Unseen(rs, d), report.SignificanceTable(rs, d, tests), report.Answers(rs, d), report.PerLanguage(rs, d)); err != nil {
 			return err
 		}
 	}
@@ -78,7 +99,7 @@ func (a *App) printTables(rs []*report.CellResult, tf *tableFlags, ms []string) 
 // printByExperiment prints the tables of each experiment's results apart:
 // an experiment's rows are compared with its own baseline, under its own
 // language note.
-func (a *App) printByExperiment(rs []*report.CellResult, tf *tableFlags, ms []string) error {
+func (a *App) printByExperiment(w io.Writer, rs []*report.CellResult, tf *tableFlags, ms []string) error {
 	byExp := map[string][]*report.CellResult{}
 	var order []string
 	for _, r := range rs {
@@ -89,12 +110,12 @@ func (a *App) printByExperiment(rs []*report.CellResult, tf *tableFlags, ms []st
 	}
 	missing := report.Missing(rs)
 	for _, e := range order {
-		fmt.Fprintf(a.Stdout, "experiment %s\n\n", e)
+		fmt.Fprintf(w, "experiment %s\n\n", e)
 		if m := missing[e]; len(m) > 0 {
-			fmt.Fprintf(a.Stdout, "INCOMPLETE: %d of %d cells stored; missing: %s. The tables below cover only the stored cells.\n\n",
+			fmt.Fprintf(w, "INCOMPLETE: %d of %d cells stored; missing: %s. The tables below cover only the stored cells.\n\n",
 				len(byExp[e]), len(byExp[e])+len(m), strings.Join(m, ", "))
 		}
-		if err := a.printTables(byExp[e], tf, ms); err != nil {
+		if err := a.printTables(w, byExp[e], tf, ms); err != nil {
 			return err
 		}
 	}

@@ -56,7 +56,11 @@ func Markdown(b *Board) string {
 		}
 		w.WriteString("\n")
 		for _, n := range t.Notes {
-			fmt.Fprintf(&w, "%s\n", mdEscape(n))
+			if rest, ok := strings.CutPrefix(n, "INCOMPLETE:"); ok {
+				fmt.Fprintf(&w, "**INCOMPLETE**:%s\n\n", mdEscape(rest))
+				continue
+			}
+			fmt.Fprintf(&w, "%s\n\n", mdEscape(n))
 		}
 	}
 	w.WriteString("\n## Provenance\n")

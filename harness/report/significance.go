@@ -19,6 +19,10 @@ import (
 // over a family of dozens of tests, so the floor does not decide a mark.
 const Permutations = 10000
 
+// DetectablePower is the power the differences' detectable Δ is stated
+// at.
+const DetectablePower = 0.8
+
 // BootstrapReps is the number of question resamples behind each interval
 // of the differences table.
 const BootstrapReps = 1000
@@ -431,9 +435,10 @@ func Differences(rs []*CellResult, dataset string, ts *Tests) *Table {
 	}
 	t := &Table{
 		Title:  dataset + " — difference to " + baselineName(rs) + ": mean over seeds with a 95% interval",
-		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "Δ per seed", "p (Holm) per seed"},
+		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "detectable Δ", "Δ per seed", "p (Holm) per seed"},
 		Notes: []string{fmt.Sprintf("Δ: the row's metric minus the baseline's, seed by seed (macro over pools for mono and cross), averaged over seeds. The 95%% interval counts questions, not queries, as the sampled unit: a bootstrap over question ids (%d resamples) moves each question with all its languages and pools, in every seed at once (the seeds share the questions), and the seeds' spread around their mean is added for training variation, with Student's t at the Welch–Satterthwaite degrees of freedom.", BootstrapReps),
-			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, mAP on covered languages, EM and F1 — p < 0.05)."},
+			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, mAP on covered languages, EM and F1 — p < 0.05).",
+			fmt.Sprintf("Detectable Δ: the smallest true difference the comparison finds with %.0f%% power at 5%% (two-sided), (t₀.₉₇₅ + t₀.₈)·SE: an unmarked Δ says only that any real difference is likely below it.", 100*DetectablePower)},
 	}
 	if held := heldOutIn(rs, dataset); len(held) > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("held-out: the queries of %s (mono), the pools of pairs that involve them (cross), their queries in the multilingual pool (multi).", strings.Join(held, " ")))
@@ -471,7 +476,7 @@ func Differences(rs []*CellResult, dataset string, ts *Tests) *Table {
 			d += " ▼"
 		}
 		t.Rows = append(t.Rows, []string{k.row, k.m.String(), fmt.Sprint(len(ts)), d, fmt.Sprintf("[%+.4f, %+.4f]", lo, hi),
-			strings.Join(perSeed, " "), strings.Join(ps, " ")})
+			fmt.Sprintf("%.4f", intervals[i].Detectable(DetectablePower)), strings.Join(perSeed, " "), strings.Join(ps, " ")})
 	}
 	return t
 }
@@ -590,4 +595,32 @@ func orNone(l []string) string {
 		return "none"
 	}
 	return strings.Join(l, " ")
+}
+
+// briefMeasures are the measures a terminal's differences table shows:
+// mAP over every query and on covered languages, the held-out languages'
+// multilingual mAP, and the answers in the multilingual pool.
+var briefMeasures = []string{"mono mAP", "cross mAP", "multi mAP", "covered mono mAP", "covered cross mAP", "covered multi mAP",
+	"held-out multi mAP", "multi EM", "multi F1"}
+
+// BriefDifferences is the differences table cut for a terminal (it fits
+// 120 columns): the main measures, Δ with its mark, interval and
+// detectable Δ; the per-seed values and every measure are in the full
+// table.
+func BriefDifferences(rs []*CellResult, dataset string, ts *Tests) *Table {
+	full := Differences(rs, dataset, ts)
+	if full == nil {
+		return nil
+	}
+	t := &Table{Title: full.Title, Header: []string{"encoder × sampler", "measure", "Δ", "95% interval", "detectable Δ"}}
+	for _, row := range full.Rows {
+		if slices.Contains(briefMeasures, row[1]) {
+			t.Rows = append(t.Rows, []string{row[0], row[1], row[3], row[4], row[5]})
+		}
+	}
+	t.Notes = []string{"Δ: the row minus the baseline, seed by seed, averaged; 95% interval clustered by question id with the seeds' spread added. ▲/▼: significant for every seed (paired randomisation test flipping whole questions, Holm-corrected). Detectable Δ: the smallest true difference found with 80% power at 5%."}
+	if cov := coveredNote(rs); cov != "" {
+		t.Notes = append(t.Notes, cov)
+	}
+	return t
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -18,6 +19,33 @@ import (
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/plugins"
 )
+
+// TerminalWidth is the width the terminal's tables (format "table") are
+// made for: their titles and notes are wrapped at it, and the tables a
+// run prints by default fit it.
+const TerminalWidth = 120
+
+// Wrap breaks s into lines of at most width runes at spaces (a word
+// longer than width stays whole on its own line).
+func Wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, word := range strings.Fields(s) {
+		l := utf8.RuneCountInString(word)
+		switch {
+		case i == 0:
+		case n+1+l > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += l
+	}
+	return b.String()
+}
 
 // Formats lists the output formats of tables.
 var Formats = []string{"table", "markdown", "csv"}
@@ -53,16 +81,18 @@ func (t *Table) Render(w io.Writer, format string) error {
 		fmt.Fprintf(w, "**%s**\n\n", t.Title)
 		tab := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()),
 			tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAlignment(tw.AlignRight))
-		return t.fill(tab, w, "\n")
+		return t.fill(tab, w, "\n", 0)
 	case "table", "":
-		fmt.Fprintln(w, t.Title)
+		fmt.Fprintln(w, Wrap(t.Title, TerminalWidth))
 		tab := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAlignment(tw.AlignRight))
-		return t.fill(tab, w, "")
+		return t.fill(tab, w, "", TerminalWidth)
 	}
 	return fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }
 
-func (t *Table) fill(tab *tablewriter.Table, w io.Writer, gap string) error {
+// fill renders the grid, then the notes, wrapped at width (0: not
+// wrapped).
+func (t *Table) fill(tab *tablewriter.Table, w io.Writer, gap string, width int) error {
 	tab.Header(t.Header)
 	for _, r := range t.Rows {
 		if err := tab.Append(r); err != nil {
@@ -74,6 +104,9 @@ func (t *Table) fill(tab *tablewriter.Table, w io.Writer, gap string) error {
 	}
 	fmt.Fprint(w, gap)
 	for _, n := range t.Notes {
+		if width > 0 {
+			n = Wrap(n, width)
+		}
 		fmt.Fprintln(w, n)
 	}
 	fmt.Fprintln(w)
@@ -174,6 +207,53 @@ func Comparison(rs []*CellResult, dataset string, ms []string, ts *Tests) *Table
 		t.Notes = append(t.Notes, c)
 	}
 	return t
+}
+
+// Brief is the main table cut for a terminal (it fits 120 columns): per
+// row its seeds, the mAP of each setting with its mark, multilingual
+// recall@10 and rank distance, and EM and F1 in the multilingual pool
+// when a reader read; means over seeds. Their spread and every other
+// metric are in Comparison (-metrics, -format markdown, OUT/report.md).
+func Brief(rs []*CellResult, dataset string, ts *Tests) *Table {
+	full := Comparison(rs, dataset, []string{metrics.MAP}, ts)
+	sig := marks(ts.list)
+	reading := slices.ContainsFunc(rs, func(r *CellResult) bool { _, ok := r.Metrics[dataset][eval.Multi][metrics.F1]; return ok })
+	t := &Table{Title: full.Title, Header: []string{"encoder × sampler", "seeds", "mono mAP", "cross mAP", "multi mAP", "multi R@10", "rank dist"}}
+	if reading {
+		t.Header = append(t.Header, "multi EM", "multi F1")
+	}
+	for _, g := range groups(rs) {
+		mean := func(setting, metric string, digits int) string {
+			return meanOf(collect(g, dataset, setting, metric), digits)
+		}
+		row := []string{g.row, fmt.Sprint(len(g.results))}
+		for _, s := range eval.Settings {
+			row = append(row, mean(s, metrics.MAP, 3)+sig[g.row][s])
+		}
+		row = append(row, mean(eval.Multi, metrics.Recall10, 3), mean(eval.Multi, metrics.RankDistance, 1))
+		if reading {
+			row = append(row, mean(eval.Multi, metrics.EM, 3), mean(eval.Multi, metrics.F1, 3))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	t.Notes = []string{"Means over seeds; mAP over the full ranking, mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better)."}
+	if len(ts.list) > 0 {
+		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder) for every seed; intervals below.")
+	}
+	return t
+}
+
+// meanOf formats the mean of values (NaN left out), "–" when none.
+func meanOf(values []float64, digits int) string {
+	values = slices.DeleteFunc(slices.Clone(values), math.IsNaN)
+	if len(values) == 0 {
+		return "–"
+	}
+	s := 0.0
+	for _, v := range values {
+		s += v
+	}
+	return fmt.Sprintf("%.*f", digits, s/float64(len(values)))
 }
 
 // trainedRows counts the rows (encoder × sampler) with a sampler.

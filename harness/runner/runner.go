@@ -109,9 +109,10 @@ type Runner struct {
 	// "experiment/cell", the directory each came from.
 	Reuse  []string
 	Reused map[string]string
-	// Jobs is how many cells run at once (default 1). With more than one,
-	// training progress is printed as plain lines, each with its cell, and
-	// a status line lists every running cell each StatusEvery (default 10 s).
+	// Jobs is how many cells run at once (default 1). Training progress
+	// is printed as plain lines, each with its cell; with more than one
+	// job a status line lists every running cell each StatusEvery (default
+	// 10 s), unless the log is Live and shows them on its live line.
 	Jobs        int
 	StatusEvery time.Duration
 	// Log receives progress lines.
@@ -142,10 +143,16 @@ type Runner struct {
 	stages map[string]*stageRun
 }
 
+// Live is a log with a live status line (console.Console on a
+// terminal): each running cell's state is shown there, updated in place,
+// instead of in periodic status lines.
+type Live interface {
+	Live(task, text string)
+}
+
 // setStatus records what a running cell is doing; "" removes it.
 func (r *Runner) setStatus(cell, what string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.status == nil {
 		r.status = map[string]string{}
 	}
@@ -153,6 +160,10 @@ func (r *Runner) setStatus(cell, what string) {
 		delete(r.status, cell)
 	} else {
 		r.status[cell] = what
+	}
+	r.mu.Unlock()
+	if l, ok := r.Log.(Live); ok {
+		l.Live(cell, what)
 	}
 }
 
@@ -188,13 +199,8 @@ func (r *Runner) reportStatus(interval time.Duration, stop <-chan struct{}) {
 	}
 }
 
-// progress is where training progress goes: the log, hidden behind a
-// plain writer when cells run in parallel, so that no progress bar is drawn
-// over another cell's.
+// progress is where training progress goes: the log, as plain lines.
 func (r *Runner) progress() io.Writer {
-	if r.Jobs > 1 && r.Log != nil {
-		return struct{ io.Writer }{r.Log}
-	}
 	return r.Log
 }
 
@@ -842,7 +848,7 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 		todo = append(todo, i)
 	}
 	jobs := max(1, r.Jobs)
-	if jobs > 1 {
+	if _, live := r.Log.(Live); jobs > 1 && !live {
 		every := r.StatusEvery
 		if every <= 0 {
 			every = 10 * time.Second

@@ -30,3 +30,28 @@ func TestStatusLine(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// liveLog records a Live log's calls.
+type liveLog struct {
+	bytes.Buffer
+	live []string
+}
+
+func (l *liveLog) Live(task, text string) { l.live = append(l.live, task+"="+text) }
+
+// TestStatusGoesLive: with a Live log (a terminal's console) each cell's
+// state goes to the live line as it changes, and a finished cell is
+// removed from it; nothing is printed as a status line.
+func TestStatusGoesLive(t *testing.T) {
+	log := &liveLog{}
+	r := &Runner{Log: log}
+	r.setStatus("e/bm25.seed1", "evaluating on xquad-r")
+	r.setStatus("e/bm25.seed1", "")
+	want := "e/bm25.seed1=evaluating on xquad-r|e/bm25.seed1="
+	if got := strings.Join(log.live, "|"); got != want {
+		t.Errorf("live calls %q, want %q", got, want)
+	}
+	if log.Len() != 0 {
+		t.Errorf("printed %q", log.String())
+	}
+}

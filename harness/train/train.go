@@ -9,15 +9,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/plugins"
@@ -441,7 +438,6 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 		}
 		step += len(chunk)
 	}
-	prog.finish()
 	// Training time and speed leave out the validation passes.
 	rec.Seconds = (time.Since(start) - validating).Seconds()
 	rec.PairsPerSecond = float64(rec.Pairs) / rec.Seconds
@@ -503,25 +499,19 @@ func (c *Corpus) checkBatch(b plugins.Batch, langs []string) error {
 	return nil
 }
 
-// progress shows training progress: a bar on a terminal, plain lines
-// otherwise (logs, CI).
+// progress prints training progress as plain lines, one per twentieth of
+// the steps (a terminal's live status line is the runner's: it shows the
+// step and loss of every running cell on one line).
 type progress struct {
 	w      io.Writer
 	label  string
 	total  int
-	bar    *progressbar.ProgressBar
 	every  int
 	recent []float64
 }
 
 func newProgress(w io.Writer, label string, total int) *progress {
-	p := &progress{w: w, label: label, total: total, every: max(1, total/20)}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(label),
-			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionClearOnFinish())
-	}
-	return p
+	return &progress{w: w, label: label, total: total, every: max(1, total/20)}
 }
 
 func (p *progress) update(step int, loss, pairsPerSec float64) {
@@ -538,18 +528,8 @@ func (p *progress) update(step int, loss, pairsPerSec float64) {
 		avg += l
 	}
 	avg /= float64(len(p.recent))
-	if p.bar != nil {
-		p.bar.Describe(fmt.Sprintf("%s loss %.3f %5.0f pairs/s", p.label, avg, pairsPerSec))
-		p.bar.Set(step)
-		return
-	}
 	if step%p.every == 0 || step == p.total {
 		fmt.Fprintf(p.w, "%s: step %d/%d loss %.3f %.0f pairs/s\n", p.label, step, p.total, avg, pairsPerSec)
 	}
 }
 
-func (p *progress) finish() {
-	if p.bar != nil {
-		p.bar.Finish()
-	}
-}
