@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/sdk"
@@ -532,4 +531,3 @@ func (p *progress) update(step int, loss, pairsPerSec float64) {
 		fmt.Fprintf(p.w, "%s: step %d/%d loss %.3f %.0f pairs/s\n", p.label, step, p.total, avg, pairsPerSec)
 	}
 }
-
