@@ -12,6 +12,7 @@ JOBS          ?= 2
 # make run writes here, never over the committed reference results in
 # results/ (xlbench verify compares a run with those).
 OUT           ?= out
+DEST          ?= results
 BENCH         ?= .
 BENCHTIME     ?= 1x
 # make fuzz: how long each fuzz target runs. Minimising a new input is
@@ -37,7 +38,7 @@ PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) JOBS=$(JOBS) RUN_FLAGS='-data DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME) FUZZTIME=$(FUZZTIME)"
+	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) JOBS=$(JOBS) DEST=$(DEST) CONTRIB=dirs RUN_FLAGS='-data DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME) FUZZTIME=$(FUZZTIME)"
 
 build: ## build the CLI at bin/xlbench
 	$(GO) build -trimpath -o $(BIN)/xlbench ./harness/cmd/xlbench
@@ -93,6 +94,9 @@ run: build ## run the default spec on the default data directory into out/ and p
 compare: build ## compare the samplers SAMPLERS=file.hcl (or encoders ENCODERS=file.hcl) adds with an extend block with the committed reference rows: reuses results/, runs only the new cells
 	@test -n "$(SAMPLERS)$(ENCODERS)" || { echo "usage: make compare SAMPLERS=file.hcl (e.g. plugins/examples/python-sampler/compare.hcl) or ENCODERS=file.hcl"; exit 2; }
 	$(BIN)/xlbench run -reuse results -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC) $(SAMPLERS) $(ENCODERS)
+
+leaderboard: build ## write LEADERBOARD.md, leaderboard.html and plots/ into DEST (default results) from results/ and the contributions' results directories CONTRIB='out other/results'
+	$(BIN)/xlbench leaderboard -dest $(DEST) results $(CONTRIB)
 
 fuzz: ## run every Go fuzz target for FUZZTIME (default 60s) each; go test runs their seed corpora
 	@set -e; for f in $$(grep -l '^func Fuzz' $$(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go')); do \

@@ -87,6 +87,12 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		case err != nil:
 			fmt.Fprintf(a.Stdout, "%s: reference unreadable: %v\n", name, err)
 			bad++
+		case got[name] != nil && r.Reused[name] != "":
+			// Taken from a -reuse directory: neither verified nor a
+			// failure, with or without a reference here (a contribution's
+			// results directory holds only its own cells).
+			reused++
+			fmt.Fprintf(a.Stdout, "%s: reused from %s (cell id %s), not rerun\n", name, r.Reused[name], got[name].CellID)
 		case want == nil:
 			fmt.Fprintf(a.Stdout, "%s: no reference result in %s\n", name, *ref)
 			bad++
@@ -96,9 +102,6 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		case got[name].CellID != want.CellID:
 			fmt.Fprintf(a.Stdout, "%s: the rerun's cell id %s is not the reference's %s: its inputs (data, plugins, spec) differ\n", name, got[name].CellID, want.CellID)
 			bad++
-		case r.Reused[name] != "":
-			reused++
-			fmt.Fprintf(a.Stdout, "%s: reused from %s (cell id %s), not rerun\n", name, r.Reused[name], got[name].CellID)
 		default:
 			diffs := report.Compare(want, got[name], *tol)
 			if len(diffs) == 0 {

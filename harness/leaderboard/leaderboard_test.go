@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +201,7 @@ const probe = `<script>
     if (c.scrollWidth > c.clientWidth + 1) out.push('clipped:cell "' + c.textContent + '"');
   });
   out.push('svgs:' + document.querySelectorAll('svg').length);
+  out.push('tables:' + document.querySelectorAll('table.board').length + ' ' + document.querySelectorAll('table.board tbody tr').length);
   const pre = document.createElement('pre');
   pre.id = 'probe';
   pre.textContent = out.join('\n');
@@ -315,6 +317,9 @@ func TestCommittedLeaderboardInChromium(t *testing.T) {
 	}
 	if svgs != 2*entries {
 		t.Errorf("%d charts on the page, want %d", svgs, 2*entries)
+	}
+	if want := fmt.Sprintf("tables:%d %d", len(b.Sections), entries); !slices.Contains(lines, want) {
+		t.Errorf("rendered tables: want %q in %q", want, lines)
 	}
 }
 

@@ -227,9 +227,10 @@ func HTML(b *Board) (string, error) {
 <style>
 body { font-family: sans-serif; margin: 2em; max-width: 100em; }
 table { border-collapse: collapse; margin: 0.5em 0 0.5em; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; white-space: nowrap; }
-th { cursor: pointer; background: #f4f4f4; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; white-space: nowrap; }
+th { cursor: pointer; background: #f4f4f4; white-space: normal; vertical-align: bottom; }
 td.name { text-align: left; }
+td small { color: #555; }
 td details { text-align: left; white-space: normal; max-width: 40em; }
 p.note { font-size: 90%%; color: #333; max-width: 60em; margin: 0.3em 0; }
 div.figs { display: flex; flex-wrap: wrap; gap: 2em; margin: 1em 0; }
@@ -246,6 +247,12 @@ const tables = %s;
 // Every text from the results (names, experiments, datasets) is escaped
 // before it meets innerHTML.
 function esc(s) { return String(s).replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'})[c]); }
+// cell shows a value's interval "(lo–hi)" on a second, smaller line, so
+// that the tables stay narrow.
+function cell(text) {
+  const m = /^(.*\S) \((.*)\)( unpaired)?$/.exec(text);
+  return m ? esc(m[1]) + '<br><small>' + esc(m[2]) + (m[3] || '') + '</small>' : esc(text);
+}
 const board = document.getElementById('board');
 let last = '';
 tables.forEach((t, ti) => {
@@ -271,7 +278,7 @@ tables.forEach((t, ti) => {
   let order = t.rows.map((_, i) => i), sortCol = 0, desc = false;
   function render() {
     table.innerHTML = '<thead><tr>' + t.header.map((l, c) => '<th data-col="' + c + '">' + esc(l) + (c === sortCol ? (desc ? ' ▼' : ' ▲') : '') + '</th>').join('') + '<th>provenance</th></tr></thead><tbody>' +
-      order.map(i => '<tr>' + t.rows[i].map((c, k) => '<td' + (k === 1 ? ' class="name"' : '') + '>' + esc(c.text) + '</td>').join('') +
+      order.map(i => '<tr>' + t.rows[i].map((c, k) => '<td' + (k === 1 ? ' class="name"' : '') + '>' + cell(c.text) + '</td>').join('') +
         '<td><details><summary>details</summary>' + t.details[i].map(esc).join('<br>') + '</details></td></tr>').join('') + '</tbody>';
     table.querySelectorAll('th[data-col]').forEach(th => th.onclick = () => {
       const c = +th.dataset.col;

@@ -177,7 +177,7 @@ const HowToRead = "Each section is one evaluation dataset and one encoder family
 // notes explain the section's numbers: what is compared, how sure, what a
 // null result means.
 func (s *Section) notes() []string {
-	var out []string
+	out := []string{}
 	if len(s.Incomplete) > 0 {
 		out = append(out, "INCOMPLETE: no stored result for "+strings.Join(s.Incomplete, ", ")+"; the rows cover the stored cells only.")
 	}
