@@ -79,8 +79,13 @@ func TestBrokenFilesNameFileAndRecord(t *testing.T) {
 		name, content string
 		want          []string
 	}{
-		{"syntax", "{\"data\": [\n  {\"paragraphs\": [}]}", []string{"en.json", "line 2, column"}},
-		{"type", `{"data": [{"paragraphs": "x"}]}`, []string{"en.json", "invalid JSON"}},
+		{"syntax", "{\"data\": [\n  {\"paragraphs\": [}]}", []string{"en.json", "line 2, column 18: invalid JSON: invalid character '}'"}},
+		{"type", `{"data": [{"paragraphs": "x"}]}`, []string{"en.json", "line 1, column 28: invalid JSON: field paragraphs: cannot hold a JSON string"}},
+		{"type in a later article", "{\"version\": \"1\",\n \"data\": [{\"paragraphs\": []},\n {\"paragraphs\": 7}]}", []string{"line 3, column 17: invalid JSON: field paragraphs: cannot hold a JSON number"}},
+		{"syntax in a skipped field", "{\"v\": [1, 2, }", []string{"line 1, column 13: invalid JSON"}},
+		{"trailing data", `{"data": [{"paragraphs": []}]} x`, []string{"line 1, column 31: invalid JSON"}},
+		{"not an object", `[1]`, []string{`line 1, column 0: invalid JSON: "[" where "{" belongs`}},
+		{"cut short", `{"data": [{"paragraphs": []}]`, []string{"en.json: invalid JSON: unexpected end of JSON input"}},
 		{"answer outside sentences", `{"data": [{"paragraphs": [{"context": "ab cd", "sentences": ["ab"], "sentence_breaks": [[0,2]],
 			"qas": [{"id": "x1", "question": "?", "answers": [{"answer_start": 3, "text": "cd"}]}]}]}]}`,
 			[]string{"en.json", `data[0].paragraphs[0].qas[0] (id "x1")`, "answer_start 3"}},

@@ -1,13 +1,16 @@
 package dataset
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -99,4 +102,84 @@ func mustFormat(name string) Format {
 		panic(name)
 	}
 	return f
+}
+
+// TestLargeFileStreams: a 64 MB LAReQA file whose bulk is a field the
+// loader does not keep (a 64 kB title per article) loads with the heap
+// staying near what is kept plus one article, not the file: the loader
+// decodes article by article. Reading the whole file first, as the
+// loaders once did, holds 64 MB and more.
+func TestLargeFileStreams(t *testing.T) {
+	s, _ := hostileDir(t, func(p string) {
+		f, _ := os.Create(p)
+		w := bufio.NewWriter(f)
+		title := strings.Repeat("t", 64<<10)
+		w.WriteString(`{"version": "1", "data": [`)
+		for i := range 1024 {
+			if i > 0 {
+				w.WriteString(",")
+			}
+			fmt.Fprintf(w, `{"title": %q, "paragraphs": [{"context": "ab cd", "sentences": ["ab cd"], "sentence_breaks": [[0, 5]],
+				"qas": [{"id": "q%d", "question": "?", "answers": [{"answer_start": 0, "text": "ab"}]}]}]}`, title, i)
+		}
+		w.WriteString("]}")
+		w.Flush()
+		f.Close()
+	})
+	runtime.GC()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	c, err := mustFormat("lareqa").LoadEval(s, Decl{Name: "d", Path: "d", Languages: []string{"en"}})
+	close(stop)
+	<-done
+	if err != nil || len(c.Questions) != 1024 {
+		t.Fatalf("loaded %v, %v", c, err)
+	}
+	if p := peak.Load(); p > 32<<20 {
+		t.Errorf("the heap reached %d MB loading a 64 MB file of which a few kB are kept", p>>20)
+	}
+}
+
+// TestNamedFileIsBounded: a file named on the command line (a predictions
+// file for score-qa) is held to the data files' rules: a FIFO is refused
+// at once, and a file larger than $XLBENCH_MAX_FILE is an error naming it
+// and the limit.
+func TestNamedFileIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "preds.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadFile(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("FIFO: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading a FIFO did not end")
+	}
+	big := filepath.Join(dir, "big.json")
+	os.WriteFile(big, bytes.Repeat([]byte(" "), 4096), 0o644)
+	t.Setenv(MaxFileEnv, "1000")
+	if _, err := ReadFile(big); err == nil || !strings.Contains(err.Error(), big+" holds more than 1000 bytes") {
+		t.Errorf("over the limit: %v", err)
+	}
 }

@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,16 +11,13 @@ import (
 // LAReQA JSON: SQuAD v1.1 layout plus, per paragraph, the sentence split as
 // `sentences` and `sentence_breaks` ([start, end) offsets in characters, as
 // Python counts them: Unicode code points).
-type lareqaFile struct {
-	Data []struct {
-		Title      string `json:"title"`
-		Paragraphs []struct {
-			Context        string        `json:"context"`
-			Sentences      []string      `json:"sentences"`
-			SentenceBreaks [][]int       `json:"sentence_breaks"`
-			QAs            []squadRecord `json:"qas"`
-		} `json:"paragraphs"`
-	} `json:"data"`
+type lareqaArticle struct {
+	Paragraphs []struct {
+		Context        string        `json:"context"`
+		Sentences      []string      `json:"sentences"`
+		SentenceBreaks [][]int       `json:"sentence_breaks"`
+		QAs            []squadRecord `json:"qas"`
+	} `json:"paragraphs"`
 }
 
 // LoadLAReQA loads a LAReQA-format dataset (XQuAD-R, MLQA-R) from the folder
@@ -36,11 +32,15 @@ func LoadLAReQA(s *Store, name, dir string, langs []string) (*Collection, error)
 	// Relevant sentence of each question id, per language.
 	gold := map[string]map[string]int{}
 	for _, lang := range langs {
-		rc, file, err := s.Open(dir + "/" + lang + ".json")
+		rel := dir + "/" + lang + ".json"
+		rc, file, err := s.Open(rel)
 		if err != nil {
 			return nil, err
 		}
-		err = c.addLanguage(rc, file, lang, gold)
+		err = c.addLanguage(rc, lang, gold)
+		if err != nil {
+			err = describe(file, err, func() (io.ReadCloser, error) { rc, _, err := s.Open(rel); return rc, err })
+		}
 		rc.Close()
 		if err != nil {
 			return nil, err
@@ -63,34 +63,26 @@ func LoadLAReQA(s *Store, name, dir string, langs []string) (*Collection, error)
 	return c, nil
 }
 
-func (c *Collection) addLanguage(r io.Reader, file, lang string, gold map[string]map[string]int) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	var f lareqaFile
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return fmt.Errorf("%s: %s", file, DescribeJSONError(raw, err))
-	}
-	if len(f.Data) == 0 {
-		return fmt.Errorf("%s: no records under \"data\"", file)
-	}
+// addLanguage adds the candidates and questions of one language's file,
+// streamed article by article; errors name records, and the caller the
+// file.
+func (c *Collection) addLanguage(r io.Reader, lang string, gold map[string]map[string]int) error {
 	cs, qs := span{lo: len(c.Candidates)}, span{lo: len(c.Questions)}
 	seen := map[string]string{}
-	for ai, art := range f.Data {
+	n, err := decodeArticles(r, func(ai int, art *lareqaArticle) error {
 		for pi, para := range art.Paragraphs {
 			rec := fmt.Sprintf("data[%d].paragraphs[%d]", ai, pi)
 			if len(para.Sentences) == 0 {
-				return fmt.Errorf("%s: %s: no sentences", file, rec)
+				return fmt.Errorf("%s: no sentences", rec)
 			}
 			if len(para.SentenceBreaks) != len(para.Sentences) {
-				return fmt.Errorf("%s: %s: %d sentences but %d sentence_breaks", file, rec, len(para.Sentences), len(para.SentenceBreaks))
+				return fmt.Errorf("%s: %d sentences but %d sentence_breaks", rec, len(para.Sentences), len(para.SentenceBreaks))
 			}
 			n := len([]rune(para.Context))
 			first := len(c.Candidates)
 			for si, br := range para.SentenceBreaks {
 				if len(br) != 2 || br[0] < 0 || br[0] > br[1] || br[1] > n {
-					return fmt.Errorf("%s: %s.sentence_breaks[%d]: %v is not a span of the %d-character context", file, rec, si, br, n)
+					return fmt.Errorf("%s.sentence_breaks[%d]: %v is not a span of the %d-character context", rec, si, br, n)
 				}
 				c.Candidates = append(c.Candidates, Candidate{
 					ID:      fmt.Sprintf("%s:%d-%d-%d", lang, ai, pi, si),
@@ -102,14 +94,14 @@ func (c *Collection) addLanguage(r io.Reader, file, lang string, gold map[string
 			for qi, qa := range para.QAs {
 				qrec := fmt.Sprintf("%s.qas[%d] (id %q)", rec, qi, qa.ID)
 				if qa.ID == "" {
-					return fmt.Errorf("%s: %s: missing id", file, qrec)
+					return fmt.Errorf("%s: missing id", qrec)
 				}
 				if prev, dup := seen[qa.ID]; dup {
-					return fmt.Errorf("%s: %s: id also used at %s", file, qrec, prev)
+					return fmt.Errorf("%s: id also used at %s", qrec, prev)
 				}
 				seen[qa.ID] = qrec
 				if len(qa.Answers) == 0 {
-					return fmt.Errorf("%s: %s: no answers", file, qrec)
+					return fmt.Errorf("%s: no answers", qrec)
 				}
 				start := qa.Answers[0].AnswerStart
 				sent := -1
@@ -120,7 +112,7 @@ func (c *Collection) addLanguage(r io.Reader, file, lang string, gold map[string
 					}
 				}
 				if sent < 0 {
-					return fmt.Errorf("%s: %s: answer_start %d lies in no sentence of the paragraph", file, qrec, start)
+					return fmt.Errorf("%s: answer_start %d lies in no sentence of the paragraph", qrec, start)
 				}
 				q := Question{ID: qa.ID, Lang: lang, Text: qa.Question}
 				for _, a := range qa.Answers {
@@ -133,6 +125,13 @@ func (c *Collection) addLanguage(r io.Reader, file, lang string, gold map[string
 				gold[qa.ID][lang] = first + sent
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errors.New("no records under \"data\"")
 	}
 	cs.hi, qs.hi = len(c.Candidates), len(c.Questions)
 	c.cands[lang], c.questions[lang] = cs, qs
@@ -142,25 +141,14 @@ func (c *Collection) addLanguage(r io.Reader, file, lang string, gold map[string
 // DescribeJSONError turns a decoding error of raw into "line L, column C:
 // invalid JSON: …".
 func DescribeJSONError(raw []byte, err error) string {
-	var off int64 = -1
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		off = syn.Offset
-	case errors.As(err, &typ):
-		off = typ.Offset
-		if typ.Field == "" {
-			err = fmt.Errorf("a JSON %s where %s belongs", typ.Value, typ.Type)
-		} else {
-			err = fmt.Errorf("field %s: cannot hold a JSON %s", typ.Field, typ.Value)
-		}
+	var je *jsonError
+	if !errors.As(wrapJSON(err, 0), &je) {
+		return "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
 	}
-	if off < 0 || off > int64(len(raw)) {
-		return "invalid JSON: " + err.Error()
+	msg := "invalid JSON: " + strings.TrimPrefix(je.err.Error(), "json: ")
+	if je.off < 0 || je.off > int64(len(raw)) {
+		return msg
 	}
-	before := raw[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1)
-	return fmt.Sprintf("line %d, column %d: invalid JSON: %s", line, col, strings.TrimPrefix(err.Error(), "json: "))
+	line, col := position(bytes.NewReader(raw), je.off, false)
+	return fmt.Sprintf("line %d, column %d: %s", line, col, msg)
 }

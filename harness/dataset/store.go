@@ -65,6 +65,18 @@ func (s *Store) maxBytes() int64 {
 	return DefaultMaxFileBytes
 }
 
+// maxFromEnv sets MaxBytes from $XLBENCH_MAX_FILE, when set.
+func (s *Store) maxFromEnv() error {
+	if v := os.Getenv(MaxFileEnv); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("$%s=%q: want a positive number of bytes", MaxFileEnv, v)
+		}
+		s.MaxBytes = n
+	}
+	return nil
+}
+
 // Source is where a data file comes from and the sha256 of its bytes (as
 // served, uncompressed).
 type Source struct {
@@ -77,12 +89,8 @@ type Source struct {
 // itself by downloading from the canonical sources.
 func Resolve(flagDir string) (*Store, error) {
 	s := &Store{Sources: CanonicalSources(), Client: http.DefaultClient, Progress: os.Stderr}
-	if v := os.Getenv(MaxFileEnv); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("$%s=%q: want a positive number of bytes", MaxFileEnv, v)
-		}
-		s.MaxBytes = n
+	if err := s.maxFromEnv(); err != nil {
+		return nil, err
 	}
 	switch {
 	case flagDir != "":
@@ -333,13 +341,15 @@ func (s *Store) Languages(dir string) ([]string, error) {
 
 // ReadFile reads the file at path, decompressing it when its name ends in
 // .gz: for files named on the command line rather than found in a store.
+// Like a data file it must be a regular file, and what it holds
+// decompressed is bounded by $XLBENCH_MAX_FILE (default 1 GiB).
 func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var r io.Reader = f
+	var r io.ReadCloser = f
 	if strings.HasSuffix(path, ".gz") {
 		z, err := gzip.NewReader(f)
 		if err != nil {
@@ -348,7 +358,11 @@ func ReadFile(path string) ([]byte, error) {
 		defer z.Close()
 		r = z
 	}
-	raw, err := io.ReadAll(r)
+	s := &Store{}
+	if err := s.maxFromEnv(); err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(s.limit(r, path))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

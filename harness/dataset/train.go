@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -60,14 +59,11 @@ func (c *TrainCorpus) LangCounts() (queries, passages map[string]int) {
 }
 
 // squadFile is the SQuAD v1.1 layout.
-type squadFile struct {
-	Data []struct {
-		Title      string `json:"title"`
-		Paragraphs []struct {
-			Context string        `json:"context"`
-			QAs     []squadRecord `json:"qas"`
-		} `json:"paragraphs"`
-	} `json:"data"`
+type squadArticle struct {
+	Paragraphs []struct {
+		Context string        `json:"context"`
+		QAs     []squadRecord `json:"qas"`
+	} `json:"paragraphs"`
 }
 
 // squadRecord is one question of a SQuAD-layout file (LAReQA's too).
@@ -96,27 +92,19 @@ func readSQuAD(s *Store, rel string) ([]squadQA, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	raw, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	var f squadFile
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("%s: %s", file, DescribeJSONError(raw, err))
-	}
 	var out []squadQA
-	for ai, art := range f.Data {
+	_, err = decodeArticles(rc, func(ai int, art *squadArticle) error {
 		for pi, para := range art.Paragraphs {
 			spans := textseg.Sentences(para.Context)
 			n := len([]rune(para.Context))
 			for qi, qa := range para.QAs {
 				rec := fmt.Sprintf("data[%d].paragraphs[%d].qas[%d] (id %q)", ai, pi, qi, qa.ID)
 				if qa.ID == "" || qa.Question == "" || len(qa.Answers) == 0 {
-					return nil, fmt.Errorf("%s: %s: needs an id, a question and an answer", file, rec)
+					return fmt.Errorf("%s: needs an id, a question and an answer", rec)
 				}
 				start := qa.Answers[0].AnswerStart
 				if start < 0 || start >= n || len(spans) == 0 {
-					return nil, fmt.Errorf("%s: %s: answer_start %d outside the %d-character context", file, rec, start, n)
+					return fmt.Errorf("%s: answer_start %d outside the %d-character context", rec, start, n)
 				}
 				span := spans[textseg.Containing(spans, start)]
 				sent := textseg.Text(para.Context, span)
@@ -130,6 +118,10 @@ func readSQuAD(s *Store, rel string) ([]squadQA, error) {
 				out = append(out, item)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, describe(file, err, func() (io.ReadCloser, error) { rc, _, err := s.Open(rel); return rc, err })
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no questions", file)
