@@ -3,8 +3,8 @@ package dataset
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
