@@ -16,6 +16,12 @@ func FuzzVectorsFromWire(f *testing.F) {
 	f.Add(ok)
 	bad, _ := proto.Marshal(&pb.EncodeResponse{Count: 3, Dim: 4, Dense: []byte{1, 2, 3}})
 	f.Add(bad)
+	// Count × Dim × 4 wraps to 0 in 64 bits: an empty block must not pass.
+	wrap, _ := proto.Marshal(&pb.EncodeResponse{Count: 1 << 31, Dim: 1 << 31})
+	f.Add(wrap)
+	// Offsets that go back: row 1 would be Terms[2:1].
+	back, _ := proto.Marshal(&pb.EncodeResponse{Count: 2, Sparse: &pb.SparseVectors{Offsets: []uint32{0, 2, 1}, Terms: []uint64{1}, Weights: []float32{1}}})
+	f.Add(back)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var w pb.EncodeResponse
 		if proto.Unmarshal(data, &w) != nil {
@@ -39,4 +45,19 @@ func FuzzVectorsFromWire(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHostileVectorsAreErrors: an encoder's answer whose Count × Dim × 4
+// wraps round to the block's length, or whose sparse offsets go back, is a
+// malformed answer, not a panic in the host.
+func TestHostileVectorsAreErrors(t *testing.T) {
+	for name, w := range map[string]*pb.EncodeResponse{
+		"count × dim wraps":  {Count: 1 << 31, Dim: 1 << 31},
+		"offsets go back":    {Count: 2, Sparse: &pb.SparseVectors{Offsets: []uint32{0, 2, 1}, Terms: []uint64{1}, Weights: []float32{1}}},
+		"offsets start late": {Count: 1, Sparse: &pb.SparseVectors{Offsets: []uint32{1, 1}, Terms: []uint64{1}, Weights: []float32{1}}},
+	} {
+		if _, err := vectorsFromWire(w); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
 }

@@ -245,12 +245,22 @@ func vectorsFromWire(w *pb.EncodeResponse) (plugins.Vectors, error) {
 			(len(sv.Offsets) > 0 && int(sv.Offsets[len(sv.Offsets)-1]) != len(sv.Terms)) {
 			return plugins.Vectors{}, fmt.Errorf("malformed sparse vectors")
 		}
+		// Each row's terms are Terms[Offsets[i]:Offsets[i+1]]: offsets
+		// start at 0 and never go back.
+		for i, o := range sv.Offsets {
+			if i == 0 && o != 0 || i > 0 && o < sv.Offsets[i-1] {
+				return plugins.Vectors{}, fmt.Errorf("malformed sparse vectors: offset %d is %d, after %d", i, o, sv.Offsets[max(i-1, 0)])
+			}
+		}
 		v.Sparse = sv
 		if v.Dim == 0 {
 			return v, nil
 		}
 	}
-	if len(w.GetDense()) != 4*v.Count*v.Dim {
+	// Count and Dim are uint32s on the wire: their product is compared in
+	// 64 bits, where it cannot overflow (a crafted pair whose product wraps
+	// would otherwise pass the check and ask for an impossible slice).
+	if n := uint64(len(w.GetDense())); n%4 != 0 || n/4 != uint64(w.GetCount())*uint64(w.GetDim()) {
 		return plugins.Vectors{}, fmt.Errorf("dense block has %d bytes, want %d vectors × %d dims × 4", len(w.GetDense()), v.Count, v.Dim)
 	}
 	v.Dense = make([]float32, v.Count*v.Dim)
