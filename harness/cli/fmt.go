@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/spec"
 )
 
@@ -25,9 +26,10 @@ func (a *App) cmdFmt(_ context.Context, args []string) error {
 	}
 	unformatted := false
 	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return err
+		src, diags := spec.ReadSource(f)
+		if diags.HasErrors() {
+			spec.WriteDiagnostics(a.Stderr, map[string]*hcl.File{}, diags)
+			return exitError(1)
 		}
 		// Refuse to format what does not parse: hclwrite would keep the
 		// error and hide it.
@@ -48,7 +50,7 @@ func (a *App) cmdFmt(_ context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(f, out, st.Mode()); err != nil {
+		if err := safepath.WriteFile(f, out, st.Mode().Perm()); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"strings"
 	"context"
 	"os"
 	"path/filepath"
@@ -18,6 +19,9 @@ func FuzzSpec(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// Deep nesting (a stack overflow before MaxNesting) and template loops.
+	f.Add([]byte("x = " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000) + "\n"))
+	f.Add([]byte("dataset \"d\" {\n  format = \"lareqa\"\n  path = \"%{for a in [1,2]}%{for b in [1,2]}x%{endfor}%{endfor}\"\n}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "f.hcl")
 		if err := os.WriteFile(path, data, 0o644); err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -35,33 +36,37 @@ type Lock struct {
 	Pins map[string]string
 }
 
-type lockSchema struct {
-	Plugins []struct {
-		Ref    string `hcl:"ref,label"`
-		SHA256 string `hcl:"sha256"`
-	} `hcl:"plugin,block"`
-}
-
-// ReadLock reads the lock file of folder dir; a missing one is empty.
+// ReadLock reads the lock file of folder dir; a missing one is empty. A
+// lock file is a regular file within MaxSpecBytes (a FIFO in its place
+// is refused, not waited on), and pins each plugin once: a second pin of
+// the same plugin is an error naming both lines, not a silent override.
 func ReadLock(dir string) (*Lock, error) {
 	l := &Lock{Path: filepath.Join(dir, LockFile), Pins: map[string]string{}}
-	src, err := os.ReadFile(l.Path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(l.Path); errors.Is(err, fs.ErrNotExist) {
 		return l, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	f, diags := hclparse.NewParser().ParseHCL(src, l.Path)
-	var raw lockSchema
-	if !diags.HasErrors() {
-		diags = gohcl.DecodeBody(f.Body, nil, &raw)
-	}
+	f, diags := parseBounded(hclparse.NewParser(), l.Path)
 	if diags.HasErrors() {
-		return nil, fmt.Errorf("%s: %s", l.Path, diags.Error())
+		return nil, fmt.Errorf("%s", diags.Error())
 	}
-	for _, p := range raw.Plugins {
-		l.Pins[p.Ref] = p.SHA256
+	content, diags := f.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "plugin", LabelNames: []string{"ref"}}}})
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("%s", diags.Error())
+	}
+	where := map[string]hcl.Range{}
+	for _, b := range content.Blocks {
+		var pin struct {
+			SHA256 string `hcl:"sha256"`
+		}
+		if diags := gohcl.DecodeBody(b.Body, nil, &pin); diags.HasErrors() {
+			return nil, fmt.Errorf("%s", diags.Error())
+		}
+		ref := b.Labels[0]
+		if prev, dup := where[ref]; dup {
+			return nil, fmt.Errorf("%s: plugin %q is pinned twice, at line %d and line %d: keep one (xlbench lock rewrites the file)", b.DefRange.String(), ref, prev.Start.Line, b.DefRange.Start.Line)
+		}
+		where[ref] = b.DefRange
+		l.Pins[ref] = pin.SHA256
 	}
 	return l, nil
 }
@@ -135,19 +140,42 @@ func checkPin(c *Component, locks map[string]*Lock) (string, *hcl.Diagnostic) {
 // of plugins these specs do not name are kept (other specs of the folder
 // may name them).
 func (s *Spec) Relock() ([]string, error) {
-	locks := map[string]*Lock{}
-	var changes []string
-	changed := map[string]bool{}
+	byDir := map[string][]*Component{}
 	for _, c := range s.external() {
 		dir := filepath.Dir(c.Range.Filename)
-		lock, ok := locks[dir]
-		if !ok {
-			var err error
-			if lock, err = ReadLock(dir); err != nil {
-				return nil, err
-			}
-			locks[dir] = lock
+		byDir[dir] = append(byDir[dir], c)
+	}
+	var changes []string
+	for _, dir := range slices.Sorted(maps.Keys(byDir)) {
+		ch, err := relockDir(dir, byDir[dir])
+		if err != nil {
+			return nil, err
 		}
+		changes = append(changes, ch...)
+	}
+	slices.Sort(changes)
+	return slices.Compact(changes), nil
+}
+
+// relockDir pins cs in dir's lock file. It holds an exclusive lock on
+// LockFile+".lock" from reading the pins to writing them, so that two
+// `xlbench lock` runs in one folder add their pins one after the other
+// instead of the second overwriting the first's.
+func relockDir(dir string, cs []*Component) ([]string, error) {
+	guard, err := safepath.OpenLock(filepath.Join(dir, LockFile+".lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer guard.Close()
+	if err := syscall.Flock(int(guard.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("locking %s: %w", guard.Name(), err)
+	}
+	lock, err := ReadLock(dir)
+	if err != nil {
+		return nil, err
+	}
+	var changes []string
+	for _, c := range cs {
 		sum, err := filehash.SHA256(c.Plugin)
 		if err != nil {
 			return nil, fmt.Errorf("plugin %q of %s %q: %w", c.Written, c.Kind, c.Name, err)
@@ -161,13 +189,9 @@ func (s *Spec) Relock() ([]string, error) {
 			continue
 		}
 		lock.Pins[c.Written] = sum
-		changed[dir] = true
 	}
-	for dir := range changed {
-		if err := locks[dir].Write(); err != nil {
-			return nil, err
-		}
+	if len(changes) == 0 {
+		return nil, nil
 	}
-	slices.Sort(changes)
-	return slices.Compact(changes), nil
+	return changes, lock.Write()
 }
