@@ -1,10 +1,10 @@
 package spec
 
 import (
-	"strings"
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
