@@ -3,7 +3,9 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -26,8 +28,8 @@ const MaxNesting = 64
 // refuses template for-directives: a spec's strings are names and paths,
 // and a few hundred bytes of nested loops expand to gigabytes when
 // evaluated.
-func parseBounded(p *hclparse.Parser, filename string) (*hcl.File, hcl.Diagnostics) {
-	src, diags := ReadSource(filename)
+func parseBounded(p *hclparse.Parser, filename string, regularOnly bool) (*hcl.File, hcl.Diagnostics) {
+	src, diags := readSource(filename, regularOnly)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -50,21 +52,53 @@ func parseBounded(p *hclparse.Parser, filename string) (*hcl.File, hcl.Diagnosti
 	return f, diags
 }
 
-// ReadSource reads an HCL file for parsing: a regular file (a FIFO is
-// refused, not waited on) within MaxSpecBytes whose nesting stays within
-// MaxNesting.
+// ReadSource reads a spec file for parsing: at most MaxSpecBytes, nested
+// no deeper than MaxNesting. A spec may be a pipe (`xlbench validate
+// <(…)`): a pipe that never delivers blocks the read until SIGINT or
+// SIGTERM ends the command; a link to /dev/zero stops at the limit.
 func ReadSource(filename string) ([]byte, hcl.Diagnostics) {
-	src, err := safepath.ReadRegular(filename, MaxSpecBytes)
-	if err != nil {
+	return readSource(filename, false)
+}
+
+// readSource is ReadSource; regularOnly refuses anything but a regular
+// file (a lock file, which only xlbench writes).
+func readSource(filename string, regularOnly bool) ([]byte, hcl.Diagnostics) {
+	fail := func(err error) hcl.Diagnostics {
 		summary := "Unreadable file"
 		if errors.Is(err, fs.ErrNotExist) {
 			summary = "Missing file"
 		}
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: err.Error(),
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: err.Error(),
 			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}}
+	}
+	var src []byte
+	var err error
+	if regularOnly {
+		src, err = safepath.ReadRegular(filename, MaxSpecBytes)
+	} else {
+		src, err = readLimited(filename)
+	}
+	if err != nil {
+		return nil, fail(err)
 	}
 	if d := checkNesting(src, filename); d != nil {
 		return nil, hcl.Diagnostics{d}
+	}
+	return src, nil
+}
+
+func readLimited(filename string) ([]byte, error) {
+	f, err := os.Open(filename)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxSpecBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxSpecBytes {
+		return nil, fmt.Errorf("%s holds more than %d bytes, the limit for a spec", filename, MaxSpecBytes)
 	}
 	return src, nil
 }

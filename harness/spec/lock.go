@@ -45,7 +45,7 @@ func ReadLock(dir string) (*Lock, error) {
 	if _, err := os.Lstat(l.Path); errors.Is(err, fs.ErrNotExist) {
 		return l, nil
 	}
-	f, diags := parseBounded(hclparse.NewParser(), l.Path)
+	f, diags := parseBounded(hclparse.NewParser(), l.Path, true)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("%s", diags.Error())
 	}

@@ -234,7 +234,7 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var bodies []hcl.Body
 	for _, fn := range filenames {
-		f, d := parseBounded(p, fn)
+		f, d := parseBounded(p, fn, false)
 		diags = append(diags, d...)
 		if f != nil {
 			bodies = append(bodies, f.Body)
