@@ -60,4 +60,15 @@ func TestIncompleteAndNullMetrics(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, f+": metric tiny/mono/map is null") {
 		t.Fatalf("null metric: exit %d\n%s", code, stderr)
 	}
+	// A metric of 1e308 (two of them average to +Inf) is refused by
+	// report and the leaderboard alike, naming the file.
+	r["metrics"].(map[string]any)["tiny"].(map[string]any)["mono"].(map[string]any)["map"] = 1e308
+	raw, _ = json.Marshal(r)
+	os.WriteFile(f, raw, 0o644)
+	for _, cmd := range [][]string{{"report", "-out", out}, {"leaderboard", "-dest", t.TempDir(), out}} {
+		_, stderr, code = xlbench(t, cmd...)
+		if code != 1 || !strings.Contains(stderr, f+": metric tiny/mono/map is 1e+308, outside its range") {
+			t.Errorf("%s with a metric of 1e308: exit %d\n%s", cmd[0], code, stderr)
+		}
+	}
 }

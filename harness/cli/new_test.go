@@ -55,7 +55,7 @@ func TestNewPlugin(t *testing.T) {
 				runIn(t, root, python, "-m", "unittest", "discover", "-s", dir)
 			}
 			check := runIn(t, root, bin.xlbench, "plugin", "check", plugin)
-			if !strings.Contains(check, "checks passed") {
+			if !strings.Contains(check, "checks passed") || !strings.Contains(check, "which no lock file pins here") {
 				t.Errorf("plugin check:\n%s", check)
 			}
 			runIn(t, root, bin.xlbench, "lock", "specs/xquad-r.hcl", dir+"/compare.hcl")

@@ -24,6 +24,9 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 		return err
 	}
 	defer host.Close()
+	// Checking a spec only asks plugins to describe themselves and check
+	// parameters: a plugin that takes longer is hung.
+	host.CallTimeout = CheckCallTimeout
 	cells, err := a.plan(ctx, host, files, *only, "plan")
 	if err != nil {
 		return err

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/xlbench/xlbench/harness/conformance"
+	"github.com/xlbench/xlbench/harness/internal/filehash"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -25,6 +27,15 @@ func (a *App) cmdPlugin(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		fs.Usage()
 		return exitError(2)
+	}
+	if !strings.HasPrefix(rest[0], plugins.BuiltinPrefix) {
+		// Checking a plugin means running it: say so, and by what hash,
+		// since no lock file vouches for it here.
+		sum, err := filehash.SHA256(rest[0])
+		if err != nil {
+			return fmt.Errorf("plugin %s: %w", rest[0], err)
+		}
+		fmt.Fprintf(a.Stderr, "plugin check starts %s (sha256 %s), which no lock file pins here: it runs with your permissions. Pin it (xlbench lock SPEC) before a spec uses it.\n", rest[0], sum)
 	}
 	host, err := a.newHost(ctx, *level)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xlbench/xlbench/harness/runner"
 )
@@ -20,6 +21,9 @@ func (a *App) cmdValidate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer host.Close()
+	// Checking a spec only asks plugins to describe themselves and check
+	// parameters: a plugin that takes longer is hung.
+	host.CallTimeout = CheckCallTimeout
 	s, err := a.load(ctx, host, files)
 	if err != nil {
 		return err
@@ -30,3 +34,7 @@ func (a *App) cmdValidate(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.Stdout, "%s: ok\n", strings.Join(files, ", "))
 	return nil
 }
+
+// CheckCallTimeout bounds each plugin call of validate and plan, which
+// only ask plugins to describe themselves and check parameters.
+const CheckCallTimeout = 2 * time.Minute

@@ -310,6 +310,12 @@ func checkMetrics(data []byte) error {
 				if v == nil {
 					return fmt.Errorf("metric %s/%s/%s is null", ds, setting, name)
 				}
+				// Every metric is a share in [0, 1] but the rank distance,
+				// a count of ranks: a value outside is no measurement, and
+				// averages of huge ones print +Inf.
+				if *v < 0 || (name != metrics.RankDistance && *v > 1) || math.IsInf(*v, 0) || math.IsNaN(*v) {
+					return fmt.Errorf("metric %s/%s/%s is %g, outside its range (0 to 1; rank distance 0 or more)", ds, setting, name, *v)
+				}
 			}
 		}
 	}
