@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/xlbench/xlbench/harness/internal/reaper"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -96,6 +97,7 @@ func (a *App) onSignal(name string) (context.Context, func() os.Signal, func()) 
 			case <-done:
 			case <-time.After(SignalGrace):
 				fmt.Fprintf(a.Stderr, "xlbench %s: %v: still blocked %s after the signal; exiting without a result\n", name, s, SignalGrace)
+				reaper.KillOrphans()
 				os.Exit(signalStatus(s))
 			}
 		case <-done:
@@ -132,6 +134,10 @@ func (a *App) Main(args []string) int {
 		}
 		return 0
 	}
+	// A plugin's descendant that leaves its process group (setsid) is
+	// adopted by xlbench, not init, and killed when the command ends.
+	reaper.Adopt()
+	defer reaper.KillOrphans()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		a.usage(a.Stdout)
 		if len(args) == 0 {

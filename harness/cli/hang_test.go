@@ -148,3 +148,41 @@ func TestSignalEndsBlockedRead(t *testing.T) {
 		}
 	}
 }
+
+// TestSetsidGrandchildDoesNotOutlive: a plugin whose child calls setsid
+// (leaving the plugin's process group, which the host kills) and keeps
+// the plugin's stdout open neither keeps validate alive after SIGTERM nor
+// outlives it: xlbench is the subreaper of its descendants and kills the
+// orphans it adopts when the command ends.
+func TestSetsidGrandchildDoesNotOutlive(t *testing.T) {
+	setsid, err := exec.LookPath("setsid")
+	if err != nil {
+		t.Skip("no setsid")
+	}
+	dir := t.TempDir()
+	marker := fmt.Sprintf("%d", 4_000_000+os.Getpid()%100_000)
+	script := filepath.Join(dir, "wrapper.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\n"+setsid+" sleep "+marker+" &\nwait\n"), 0o755)
+	spec := filepath.Join(dir, "s.hcl")
+	os.WriteFile(spec, []byte(fmt.Sprintf("sampler \"stuck\" {\n  plugin = %q\n}\n", script)), 0o644)
+	pin(t, spec)
+	cmd := exec.Command(bin.xlbench, "validate", spec)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if len(sleeping(marker)) == 0 {
+		t.Fatalf("the grandchild did not start:\n%s", out.String())
+	}
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if took := time.Since(sent); took > cli.SignalGrace+3*time.Second {
+		t.Errorf("xlbench took %s to end after SIGTERM", took)
+	}
+	if orphans(marker) {
+		t.Errorf("the setsid grandchild outlived xlbench:\n%s", out.String())
+	}
+}
