@@ -18,15 +18,34 @@ import (
 // and, not exec-ing, leaves a child (a sleep of a duration no other process
 // uses) holding its stdout; and a spec that names it.
 func hangingPlugin(t *testing.T) (spec, marker string) {
+	return stuckPlugin(t, "", 3_000_000)
+}
+
+// stuckPlugin is hangingPlugin whose child is started through launch (a
+// command such as setsid, or "" for none), with a sleep duration from
+// base, so that tests' children never share a marker.
+func stuckPlugin(t *testing.T, launch string, base int) (spec, marker string) {
 	t.Helper()
 	dir := t.TempDir()
-	marker = fmt.Sprintf("%d", 3_000_000+os.Getpid()%100_000)
+	marker = fmt.Sprintf("%d", base+os.Getpid()%100_000)
 	script := filepath.Join(dir, "wrapper.sh")
-	os.WriteFile(script, []byte("#!/bin/sh\nsleep "+marker+" &\nwait\n"), 0o755)
+	os.WriteFile(script, []byte("#!/bin/sh\n"+strings.TrimSpace(launch+" sleep "+marker)+" &\nwait\n"), 0o755)
 	spec = filepath.Join(dir, "s.hcl")
 	os.WriteFile(spec, []byte(fmt.Sprintf("sampler \"stuck\" {\n  plugin = %q\n}\n", script)), 0o644)
 	pin(t, spec)
 	return spec, marker
+}
+
+// startValidate starts xlbench validate spec, its output gathered.
+func startValidate(t *testing.T, spec string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin.xlbench, "validate", spec)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out
 }
 
 // orphans reports whether a process whose command line holds marker is
@@ -88,12 +107,7 @@ func TestHandshakeTimeout(t *testing.T) {
 // plugin hangs in its handshake, and takes the plugin's child with it.
 func TestSignalEndsHungHandshake(t *testing.T) {
 	spec, marker := hangingPlugin(t)
-	cmd := exec.Command(bin.xlbench, "validate", spec)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startValidate(t, spec)
 	time.Sleep(time.Second)
 	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -159,19 +173,8 @@ func TestSetsidGrandchildDoesNotOutlive(t *testing.T) {
 	if err != nil {
 		t.Skip("no setsid")
 	}
-	dir := t.TempDir()
-	marker := fmt.Sprintf("%d", 4_000_000+os.Getpid()%100_000)
-	script := filepath.Join(dir, "wrapper.sh")
-	os.WriteFile(script, []byte("#!/bin/sh\n"+setsid+" sleep "+marker+" &\nwait\n"), 0o755)
-	spec := filepath.Join(dir, "s.hcl")
-	os.WriteFile(spec, []byte(fmt.Sprintf("sampler \"stuck\" {\n  plugin = %q\n}\n", script)), 0o644)
-	pin(t, spec)
-	cmd := exec.Command(bin.xlbench, "validate", spec)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	spec, marker := stuckPlugin(t, setsid, 4_000_000)
+	cmd, out := startValidate(t, spec)
 	time.Sleep(time.Second)
 	if len(sleeping(marker)) == 0 {
 		t.Fatalf("the grandchild did not start:\n%s", out.String())

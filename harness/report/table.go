@@ -140,11 +140,7 @@ func cell(values []float64, digits int) string {
 	if len(values) == 0 {
 		return "–"
 	}
-	mean := 0.0
-	for _, v := range values {
-		mean += v
-	}
-	mean /= float64(len(values))
+	mean := average(values)
 	s := fmt.Sprintf("%.*f", digits, mean)
 	if len(values) > 1 {
 		ss := 0.0
@@ -249,11 +245,16 @@ func meanOf(values []float64, digits int) string {
 	if len(values) == 0 {
 		return "–"
 	}
+	return fmt.Sprintf("%.*f", digits, average(values))
+}
+
+// average is the mean of values, which are not empty.
+func average(values []float64) float64 {
 	s := 0.0
 	for _, v := range values {
 		s += v
 	}
-	return fmt.Sprintf("%.*f", digits, s/float64(len(values)))
+	return s / float64(len(values))
 }
 
 // trainedRows counts the rows (encoder × sampler) with a sampler.
