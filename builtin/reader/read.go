@@ -68,6 +68,12 @@ func addRows(out, x, m []float32, n, cols, h int) {
 // their start and end logits: the graph's forward pass in plain Go (a test
 // checks that they agree), its matrix products through gonum's BLAS.
 func (r *Reader) contextualLogits(pre []float32, n int, u, v []float32) (starts, ends []float32) {
+	return r.spanLogits(r.contexts(pre, n), n, u, v)
+}
+
+// contexts takes the n tokens' pre-activations x_t·W and returns their
+// contextual rows tanh(z_t), which do not depend on the question's queries.
+func (r *Reader) contexts(pre []float32, n int) []float32 {
 	h := r.hidden
 	mat := func(rows, cols int, data []float32) blas32.General {
 		return blas32.General{Rows: rows, Cols: cols, Stride: cols, Data: data}
@@ -101,12 +107,21 @@ func (r *Reader) contextualLogits(pre []float32, n int, u, v []float32) (starts,
 	z := make([]float32, n*h)
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, h, hid), mat(h, h, r.m.a), 0, mat(n, h, z))
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, h, ctx), mat(h, h, r.m.c), 1, mat(n, h, z))
+	for i, zv := range z {
+		z[i] = math32.Tanh(zv)
+	}
+	return z
+}
+
+// spanLogits returns the start and end logits of n tokens from their
+// contextual rows tz and the question's queries u and v.
+func (r *Reader) spanLogits(tz []float32, n int, u, v []float32) (starts, ends []float32) {
+	h := r.hidden
 	starts, ends = make([]float32, n), make([]float32, n)
 	scale := r.alpha / float32(h)
 	for t := 0; t < n; t++ {
 		var s, e float32
-		for k, zv := range z[t*h : (t+1)*h] {
-			zk := math32.Tanh(zv)
+		for k, zk := range tz[t*h : (t+1)*h] {
 			s += zk * u[k]
 			e += zk * v[k]
 		}
@@ -131,14 +146,39 @@ func (r *Reader) logits(q *question, p *passage, agnosticQ, agnosticP bool) (sta
 // readCache keeps, per candidate text, what does not depend on the
 // question: its tokens and the embedding part of its pre-activations
 // (x_t · W over the embedding rows of W), and per question text its start
-// and end queries u and v. Reading the same candidates for many questions
-// then costs the question features and the attention layer per token.
-// Train and Configure empty it.
+// and end queries u and v. The question reaches a passage's contextual
+// rows only through which of its tokens match the question
+// (questionMatch), and most questions that retrieve a candidate, in
+// another language above all, match it alike: so the contextual rows of
+// each (passage, match) read are kept too, and a read whose match was seen
+// costs two dot products per token. Train and Configure empty it.
 type readCache struct {
 	mu        sync.Mutex
 	passages  map[cacheKey]*cachedPassage
 	questions map[cacheKey]*cachedQuestion
+	// Contextual rows in two generations, young and old, each holding up
+	// to maxCachedContexts/2 floats: a row found old moves to young, and
+	// when young is full the old generation is dropped and young becomes
+	// old. Reads of a candidate come in bursts (one cell's pools, all
+	// retrieving it), so what is dropped is what has not been read for
+	// the longest, without the bookkeeping of an exact LRU. Dropping
+	// costs time only: a row is recomputed bit for bit.
+	young, old   map[contextKey][]float32
+	youngFloats  int
+	budget       int // floats in both generations: maxCachedContexts
+	hits, misses int
 }
+
+// contextKey is a passage (its cache entry) and a questionMatch of its
+// tokens.
+type contextKey struct {
+	p     *cachedPassage
+	match string
+}
+
+// maxCachedContexts bounds the floats of contextual rows a reader keeps
+// (512 MB).
+const maxCachedContexts = 128 << 20
 
 // cacheKey is a text and whether it is read without embeddings.
 type cacheKey struct {
@@ -201,8 +241,15 @@ func (r *Reader) cachedQuestion(text string, agnostic bool) *cachedQuestion {
 // token's pre-activation comes cached, the question-dependent features are
 // added here.
 func (r *Reader) fastLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends []float32) {
+	n := len(cp.p.toks)
+	return r.contextualLogits(r.preActivations(cp, questionMatch(cp.p.toks, cq.q)), n, cq.u, cq.v)
+}
+
+// preActivations adds the dense features of the passage under match qm to
+// its cached embedding part.
+func (r *Reader) preActivations(cp *cachedPassage, qm []byte) []float32 {
 	d3, h := 3*r.dim, r.hidden
-	dense := denseFeatures(cp.p.toks, cq.q)
+	dense := denseFromMatch(cp.p.toks, qm)
 	n := len(cp.p.toks)
 	pre := slices.Clone(cp.pre)
 	flat := make([]float32, n*numDense)
@@ -210,7 +257,57 @@ func (r *Reader) fastLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends
 		copy(flat[t*numDense:], dense[t][:])
 	}
 	addRows(pre, flat, r.m.w[d3*h:], n, numDense, h)
-	return r.contextualLogits(pre, n, cq.u, cq.v)
+	return pre
+}
+
+// readLogits is fastLogits with the passage's contextual rows kept per
+// question match (see readCache): the same logits, bit for bit.
+func (r *Reader) readLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends []float32) {
+	n := len(cp.p.toks)
+	qm := questionMatch(cp.p.toks, cq.q)
+	key := contextKey{cp, string(qm)}
+	tz, ok := r.cache.context(key)
+	if !ok {
+		tz = r.contexts(r.preActivations(cp, qm), n)
+		r.cache.keep(key, tz)
+	}
+	return r.spanLogits(tz, n, cq.u, cq.v)
+}
+
+// context returns the contextual rows kept for key, moving them to the
+// young generation when they were old.
+func (c *readCache) context(key contextKey) ([]float32, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tz, ok := c.young[key]; ok {
+		c.hits++
+		return tz, true
+	}
+	if tz, ok := c.old[key]; ok {
+		c.hits++
+		delete(c.old, key)
+		c.addYoung(key, tz)
+		return tz, true
+	}
+	c.misses++
+	return nil, false
+}
+
+// keep keeps the contextual rows tz of key.
+func (c *readCache) keep(key contextKey, tz []float32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.young[key]; !ok {
+		c.addYoung(key, tz)
+	}
+}
+
+func (c *readCache) addYoung(key contextKey, tz []float32) {
+	if c.youngFloats+len(tz) > c.budget/2 {
+		c.old, c.young, c.youngFloats = c.young, map[contextKey][]float32{}, 0
+	}
+	c.young[key] = tz
+	c.youngFloats += len(tz)
 }
 
 // bestSpan returns the span (i ≤ j < i + maxAnswer) with the highest
@@ -246,7 +343,7 @@ func (r *Reader) Read(_ context.Context, req plugins.ReadRequest) ([]plugins.Ans
 			if len(p.toks) == 0 {
 				continue
 			}
-			s, e := r.fastLogits(cq, cp)
+			s, e := r.readLogits(cq, cp)
 			a, b, score := bestSpan(s, e, r.maxAnswer)
 			if float64(score) > best.Score {
 				rs := []rune(cand.Text)

@@ -177,6 +177,9 @@ func (r *Reader) agnostic(seen map[string]bool, lang string) bool {
 func (r *Reader) resetCache() {
 	r.cache.mu.Lock()
 	r.cache.passages, r.cache.questions = map[cacheKey]*cachedPassage{}, map[cacheKey]*cachedQuestion{}
+	r.cache.young, r.cache.old, r.cache.youngFloats = map[contextKey][]float32{}, nil, 0
+	r.cache.budget = maxCachedContexts
+	r.cache.hits, r.cache.misses = 0, 0
 	r.cache.mu.Unlock()
 }
 
@@ -287,11 +290,40 @@ func (r *Reader) tokens(text string, limit int) *passage {
 // (digits, capital, punctuation, length, first token, position); and the
 // constant 1.
 func denseFeatures(toks []token, q *question) [][numDense]float32 {
+	return denseFromMatch(toks, questionMatch(toks, q))
+}
+
+// Bits of a token's questionMatch.
+const (
+	matchWord   = 1 << iota // the token is a question word
+	matchPrefix             // its first four characters begin a question word
+)
+
+// questionMatch is all that the dense features take from the question:
+// per token, whether it is a question word and whether its first four
+// characters begin one (matchWord, matchPrefix). Two questions with the
+// same match give a passage the same dense features, so the same
+// contextual rows (see readCache).
+func questionMatch(toks []token, q *question) []byte {
+	match := make([]byte, len(toks))
+	for i, t := range toks {
+		if q.words[t.text] {
+			match[i] |= matchWord
+		}
+		if rs := []rune(t.text); len(rs) >= 4 && q.prefixes[string(rs[:4])] {
+			match[i] |= matchPrefix
+		}
+	}
+	return match
+}
+
+// denseFromMatch is denseFeatures from the tokens' questionMatch.
+func denseFromMatch(toks []token, qm []byte) [][numDense]float32 {
 	n := len(toks)
 	dense := make([][numDense]float32, n)
 	match := make([]bool, n)
-	for i, t := range toks {
-		match[i] = q.words[t.text]
+	for i := range toks {
+		match[i] = qm[i]&matchWord != 0
 	}
 	// Distance to the nearest token that occurs in the question, on each
 	// side (10 or more: none near).
@@ -317,7 +349,7 @@ func denseFeatures(toks []token, q *question) [][numDense]float32 {
 		if match[i] {
 			f[0] = 1
 		}
-		if len(rs) >= 4 && q.prefixes[string(rs[:4])] {
+		if qm[i]&matchPrefix != 0 {
 			f[1] = 1
 		}
 		for _, c := range rs {

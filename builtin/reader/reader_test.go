@@ -197,6 +197,90 @@ func TestFastLogitsAgree(t *testing.T) {
 	}
 }
 
+// TestKeptContextsAreBitIdentical: reading through contextual rows kept
+// per question match gives, bit for bit, the logits and answers of
+// computing them for every read, and questions that match a passage alike
+// (here: questions in another language, or about the same city) share
+// them.
+func TestKeptContextsAreBitIdentical(t *testing.T) {
+	r := newReader(t, plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "epochs": 2.0})
+	if _, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: toyExamples(10)}); err != nil {
+		t.Fatal(err)
+	}
+	exs := toyExamples(10)
+	questions := []string{"Wann wurde die Brücke eröffnet?", "¿Cuándo se abrió el puente?", "Когда открыли мост?"}
+	for _, ex := range exs {
+		questions = append(questions, ex.Question)
+	}
+	var queries []plugins.ReadQuery
+	for _, q := range questions {
+		var cands []plugins.ReadCandidate
+		for _, ex := range exs[:6] {
+			cands = append(cands, plugins.ReadCandidate{Text: ex.Passage, Lang: "en"})
+		}
+		queries = append(queries, plugins.ReadQuery{Question: q, Lang: "en", Candidates: cands})
+	}
+	bits := func(xs []float32) []uint32 {
+		out := make([]uint32, len(xs))
+		for i, x := range xs {
+			out[i] = math.Float32bits(x)
+		}
+		return out
+	}
+	// budget 0: the default; 400 floats: about six passages' rows, so that
+	// generations are dropped while reading.
+	for _, budget := range []int{0, 400} {
+		for _, agnostic := range []bool{false, true} {
+			r.resetCache()
+			if budget > 0 {
+				r.cache.budget = budget
+			}
+			drops := 0
+			for _, qr := range queries {
+				cq := r.cachedQuestion(qr.Question, agnostic)
+				for _, c := range qr.Candidates {
+					cp := r.cachedPassage(c.Text, agnostic)
+					s, e := r.fastLogits(cq, cp)
+					young := len(r.cache.young)
+					ks, ke := r.readLogits(cq, cp)
+					if len(r.cache.young) < young {
+						drops++
+					}
+					if diff := cmp.Diff([][]uint32{bits(s), bits(e)}, [][]uint32{bits(ks), bits(ke)}); diff != "" {
+						t.Fatalf("budget %d, agnostic %v, %q on %q: kept rows change the logits (-computed +kept):\n%s", budget, agnostic, qr.Question, c.Text, diff)
+					}
+					if r.cache.youngFloats > r.cache.budget/2 {
+						t.Fatalf("budget %d: the young generation holds %d floats", budget, r.cache.youngFloats)
+					}
+				}
+			}
+			if r.cache.hits == 0 || r.cache.misses == 0 {
+				t.Errorf("budget %d, agnostic %v: %d reads found their rows kept, %d computed them; want both", budget, agnostic, r.cache.hits, r.cache.misses)
+			}
+			if (budget > 0) != (drops > 0) {
+				t.Errorf("budget %d, agnostic %v: the young generation was dropped %d times", budget, agnostic, drops)
+			}
+		}
+	}
+	// Whole answers: a reader that keeps rows, and one emptied before each
+	// question, which computes every read.
+	r.resetCache()
+	kept, err := r.Read(ctx, plugins.ReadRequest{Queries: queries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, qr := range queries {
+		r.resetCache()
+		fresh, err := r.Read(ctx, plugins.ReadRequest{Queries: []plugins.ReadQuery{qr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(fresh[0], kept[i]); diff != "" {
+			t.Errorf("%q: answer with kept rows differs (-fresh +kept):\n%s", qr.Question, diff)
+		}
+	}
+}
+
 // TestCheckpointRoundTrip: a saved reader loads and reads the same.
 func TestCheckpointRoundTrip(t *testing.T) {
 	params := plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "epochs": 2.0}
