@@ -30,19 +30,22 @@ func PairedRandomization(a, b []float64, perms int, seed uint64) (meanDiff, p fl
 	// Tolerance for float rounding: a permutation equal to the observed
 	// statistic counts as reaching it.
 	tol := 1e-12 * math.Max(1, observed)
+	// The differences as bits: a coin's sign is applied by flipping the
+	// sign bit, which adds −v exactly as subtracting v would, without a
+	// branch the coin makes unpredictable.
+	raw := make([]uint64, n)
+	for i, v := range d {
+		raw[i] = math.Float64bits(v)
+	}
 	for k := 0; k < perms; k++ {
 		s := 0.0
-		var bits uint64
-		for i, v := range d {
-			if i%64 == 0 {
-				bits = rng.Uint64()
+		for lo := 0; lo < n; lo += 64 {
+			// bit i of the draw is coin lo+i: 1 adds, 0 subtracts.
+			flip := ^rng.Uint64()
+			for _, r := range raw[lo:min(lo+64, n)] {
+				s += math.Float64frombits(r ^ flip<<63)
+				flip >>= 1
 			}
-			if bits&1 == 1 {
-				s += v
-			} else {
-				s -= v
-			}
-			bits >>= 1
 		}
 		if math.Abs(s) >= observed-tol {
 			hits++
