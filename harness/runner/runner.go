@@ -4,14 +4,17 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -774,6 +777,45 @@ func (e *ErrIncomplete) Error() string {
 	return fmt.Sprintf("%d of %d cells failed:\n%s", len(e.Failed), e.Total, strings.Join(msgs, "\n"))
 }
 
+// schedule orders the cells to run so that the run ends sooner, without
+// changing any result: stages first (other cells wait for them), then the
+// cells that wait for no stage (they can compute while a stage trains),
+// then the rest; within each, the longest training first (batches of the
+// cell's training length), so that no long cell starts last and runs
+// alone at the end. Ties keep plan order.
+func schedule(cells []Cell, todo []int) {
+	tier := func(c *Cell) int {
+		switch {
+		case c.Experiment.Pretrains:
+			return 0
+		case c.Stage == nil:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(todo, func(a, b int) int {
+		ca, cb := &cells[a], &cells[b]
+		if t := cmp.Compare(tier(ca), tier(cb)); t != 0 {
+			return t
+		}
+		return cmp.Compare(trainingCost(cb), trainingCost(ca))
+	})
+}
+
+// trainingCost is how many examples a cell trains on, as far as the spec
+// says: steps × batch size, or a length in epochs taken as longer than
+// any in steps (the corpus decides it); 0 for a cell that does not train.
+func trainingCost(c *Cell) float64 {
+	if c.Sampler == nil {
+		return 0
+	}
+	steps, epochs := c.Experiment.Length(c.Sampler)
+	if steps == 0 {
+		return math.MaxFloat32 * epochs
+	}
+	return float64(steps) * float64(max(1, c.Experiment.BatchSize))
+}
+
 // reuse returns the first stored result for c's cell id in the Reuse
 // directories, recording where it came from, or nil. Reuse is asked for
 // by name, so Force (which reruns what Out holds) does not turn it off.
@@ -857,6 +899,7 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 		defer close(stop)
 		go r.reportStatus(every, stop)
 	}
+	schedule(cells, todo)
 	stopReaders := r.prepareReaders(ctx, cells, todo)
 	defer stopReaders()
 	next := make(chan int)
@@ -869,9 +912,19 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
+			for {
+				// A slot first, then the next cell: cells start in
+				// schedule order, whichever worker gets the slot.
+				err := r.acquireSlot(ctx)
+				i, ok := <-next
+				if !ok {
+					if err == nil {
+						r.releaseSlot()
+					}
+					return
+				}
 				c := cells[i]
-				if err := r.acquireSlot(ctx); err != nil {
+				if err != nil {
 					errs[i] = fmt.Errorf("cell %s/%s: not run: %w", c.Experiment.Name, c.Name, err)
 					continue
 				}

@@ -56,3 +56,37 @@ func TestPlanUntrainedEncoderOnce(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestScheduleLongestFirst: the stage runs first, then the cell that
+// waits for no stage, then the rest by training length, longest first,
+// ties in plan order; a length in epochs counts as the longest.
+func TestScheduleLongestFirst(t *testing.T) {
+	base := &spec.Experiment{Name: "base", Pretrains: true, Encoders: []*spec.Component{{Name: "dual", Info: trainable}},
+		Samplers: []*spec.Component{{Name: "translation"}}, Seeds: []uint64{1}, Steps: 17000, BatchSize: 64}
+	e := &spec.Experiment{Name: "e", StartFrom: base, BatchSize: 64, Epochs: 1,
+		Encoders: []*spec.Component{{Name: "dual", Info: trainable}, {Name: "bm25"}},
+		Samplers: []*spec.Component{{Name: "mono", Steps: 200}, {Name: "hybrid", Steps: 300}, {Name: "en", Steps: 4500}, {Name: "exp"}},
+		Seeds:    []uint64{1, 2}}
+	cells := append(Plan(base), Plan(e)...)
+	stage := &cells[0]
+	for i := range cells[1:] {
+		if c := &cells[1+i]; c.Encoder.Info.Trainable {
+			c.Stage = stage
+		}
+	}
+	todo := make([]int, len(cells))
+	for i := range todo {
+		todo[i] = i
+	}
+	schedule(cells, todo)
+	var got []string
+	for _, i := range todo {
+		got = append(got, cells[i].Experiment.Name+"/"+cells[i].Name)
+	}
+	want := []string{"base/dual.translation.seed1", "e/bm25.seed1",
+		"e/dual.exp.seed1", "e/dual.exp.seed2", "e/dual.en.seed1", "e/dual.en.seed2",
+		"e/dual.hybrid.seed1", "e/dual.hybrid.seed2", "e/dual.mono.seed1", "e/dual.mono.seed2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
