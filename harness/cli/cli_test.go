@@ -250,14 +250,18 @@ func alive(pid int) bool {
 }
 
 // TestNoOrphans kills xlbench mid-run, with a plugin busy in a call, and
-// checks the plugin process dies too.
+// checks the plugin process dies too, and that no plugin socket stays in
+// the temporary folder: removed on the way out after SIGTERM and SIGINT,
+// and by the next command after SIGKILL.
 func TestNoOrphans(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc")
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
+			tmp := t.TempDir()
 			cmd := exec.Command(bin.xlbench, "run", "-data", tinyData(), "-out", t.TempDir(), misbehaveSpec(t, "hang"))
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -288,8 +292,36 @@ func TestNoOrphans(t *testing.T) {
 				syscall.Kill(plugin, syscall.SIGKILL)
 				t.Fatalf("plugin %d outlived xlbench killed with %s", plugin, sig)
 			}
+			if sig == syscall.SIGKILL {
+				if len(socketsUnder(tmp)) == 0 {
+					t.Fatal("no plugin socket under TMPDIR after SIGKILL: the plugins put theirs elsewhere")
+				}
+				// The next command that starts a plugin sweeps the folder
+				// of the host that was killed.
+				if _, stderr, code := xlbenchEnv(t, "", []string{"TMPDIR=" + tmp}, "plugins"); code != 0 {
+					t.Fatalf("plugins: code %d\n%s", code, stderr)
+				}
+			}
+			if left := socketsUnder(tmp); len(left) != 0 {
+				t.Errorf("plugin sockets left after %s: %v", sig, left)
+			}
+			if dirs, _ := filepath.Glob(filepath.Join(tmp, "xlbench-plugins-*")); len(dirs) != 0 {
+				t.Errorf("socket folders left after %s: %v", sig, dirs)
+			}
 		})
 	}
+}
+
+// socketsUnder lists the unix sockets under dir.
+func socketsUnder(dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type()&os.ModeSocket != 0 {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
 }
 
 // TestExternalSamplerPlugin runs the example sampler as its own binary,

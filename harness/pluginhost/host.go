@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -295,6 +296,58 @@ func (h *Host) Close() {
 		// The sockets of plugins that were killed, which could not remove
 		// their own.
 		os.RemoveAll(dir)
+		liveSockets.Lock()
+		delete(liveSockets.dirs, dir)
+		liveSockets.Unlock()
+	}
+}
+
+// socketDirPrefix begins the name of a host's socket folder, followed by
+// the host's pid and a dash.
+const socketDirPrefix = "xlbench-plugins-"
+
+// liveSockets holds the socket folders of this process's open hosts.
+var liveSockets = struct {
+	sync.Mutex
+	dirs map[string]bool
+}{dirs: map[string]bool{}}
+
+// RemoveSockets removes the socket folders of every open host in this
+// process, for exits that do not wait for Close (the CLI's exit after a
+// signal's grace): the plugins die with the process, their sockets would
+// stay.
+func RemoveSockets() {
+	liveSockets.Lock()
+	defer liveSockets.Unlock()
+	for dir := range liveSockets.dirs {
+		os.RemoveAll(dir)
+		delete(liveSockets.dirs, dir)
+	}
+}
+
+// SweepSockets removes the socket folders, in the temporary folder, of
+// hosts whose process is gone: a host killed with SIGKILL removes nothing.
+// A folder is left when its pid is alive (whatever runs under it now), is
+// not the user's, or is not named as a host names its own.
+func SweepSockets() {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), socketDirPrefix+"*-*"))
+	for _, dir := range matches {
+		digits, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(dir), socketDirPrefix), "-")
+		pid, err := strconv.Atoi(digits)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+			continue // alive
+		}
+		fi, err := os.Lstat(dir)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
+			continue
+		}
+		os.RemoveAll(dir)
 	}
 }
 
@@ -302,16 +355,22 @@ func (h *Host) Close() {
 // sockets, creating it at the first plugin: go-plugin's servers (and the
 // Python SDK) create theirs in $PLUGIN_UNIX_SOCKET_DIR, and a plugin that
 // is killed leaves its socket behind; Close removes the folder with
-// whatever is left in it.
+// whatever is left in it, RemoveSockets does on the exits that skip
+// Close, and the next host sweeps the folders of hosts that were killed
+// (SweepSockets).
 func (h *Host) sockets() (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.socketDir == "" {
-		dir, err := os.MkdirTemp("", "xlbench-plugins-")
+		SweepSockets()
+		dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", socketDirPrefix, os.Getpid()))
 		if err != nil {
 			return "", fmt.Errorf("a folder for plugin sockets: %w", err)
 		}
 		h.socketDir = dir
+		liveSockets.Lock()
+		liveSockets.dirs[dir] = true
+		liveSockets.Unlock()
 	}
 	return h.socketDir, nil
 }

@@ -18,6 +18,9 @@ import (
 // dispensed client.
 func connect(t *testing.T, set plugin.PluginSet, kind plugins.Kind) any {
 	t.Helper()
+	// go-plugin's test connection listens on a unix socket in the temporary
+	// folder and leaves it there when multiplexed: give it the test's own.
+	t.Setenv("TMPDIR", t.TempDir())
 	client, server := plugin.TestPluginGRPCConn(t, true, set)
 	t.Cleanup(func() { client.Close(); server.Stop() })
 	raw, err := client.Dispense(string(kind))
