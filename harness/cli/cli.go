@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -98,6 +99,7 @@ func (a *App) onSignal(name string) (context.Context, func() os.Signal, func()) 
 			case <-time.After(SignalGrace):
 				fmt.Fprintf(a.Stderr, "xlbench %s: %v: still blocked %s after the signal; exiting without a result\n", name, s, SignalGrace)
 				reaper.KillOrphans()
+				pluginhost.RemoveSockets()
 				os.Exit(signalStatus(s))
 			}
 		case <-done:
@@ -120,6 +122,34 @@ func signalStatus(s os.Signal) int {
 	return 128 + int(syscall.SIGINT)
 }
 
+// CPUProfileEnv names an environment variable that, set to a path, makes
+// a command (not a plugin: see transport.CPUProfileEnv) write a CPU
+// profile of its whole life there, for go tool pprof.
+const CPUProfileEnv = "XLBENCH_CPUPROFILE"
+
+// profileCPU starts the profile CPUProfileEnv asks for and returns the
+// function that ends it.
+func (a *App) profileCPU() func() {
+	path := os.Getenv(CPUProfileEnv)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "xlbench: %s: %v\n", CPUProfileEnv, err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
 // exitError carries an exit status without a message of its own.
 type exitError int
 
@@ -138,6 +168,7 @@ func (a *App) Main(args []string) int {
 	// adopted by xlbench, not init, and killed when the command ends.
 	reaper.Adopt()
 	defer reaper.KillOrphans()
+	defer a.profileCPU()()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		a.usage(a.Stdout)
 		if len(args) == 0 {
