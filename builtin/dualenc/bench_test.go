@@ -15,7 +15,11 @@ import (
 // syntheticCorpus makes n groups of a 10-word query and a 25-word passage
 // over a 30,000-word vocabulary: the lengths of SQuAD questions and answer
 // sentences.
-func syntheticCorpus(n int) []plugins.CorpusGroup {
+func syntheticCorpus(n int) []plugins.CorpusGroup { return syntheticCorpusOf(n, 10, 25) }
+
+// syntheticCorpusOf is n English groups of a qWords-word query and a
+// pWords-word passage (10 and 25 words: about 124 and 290 features).
+func syntheticCorpusOf(n, qWords, pWords int) []plugins.CorpusGroup {
 	rng := rand.New(rand.NewPCG(1, 1))
 	words := func(k int) string {
 		w := make([]string, k)
@@ -27,28 +31,34 @@ func syntheticCorpus(n int) []plugins.CorpusGroup {
 	gs := make([]plugins.CorpusGroup, n)
 	for i := range gs {
 		gs[i] = plugins.CorpusGroup{ID: uint32(i), Texts: []plugins.Text{
-			{Lang: "en", Role: plugins.RoleQuery, Text: words(10)},
-			{Lang: "en", Role: plugins.RolePassage, Text: words(25)},
+			{Lang: "en", Role: plugins.RoleQuery, Text: words(qWords)},
+			{Lang: "en", Role: plugins.RolePassage, Text: words(pWords)},
 		}}
 	}
 	return gs
 }
 
 // BenchmarkTrain reports training pairs per second of the in-process
-// trainer, at the shape of the PyTorch anchor (README, "Speed"; 2^16 buckets,
-// batch 64) for dim 128 and 256, and for the larger model: dim 128 with a
-// feed-forward block of width 512 (hidden = 512).
+// trainer, at the shapes of the PyTorch anchor (README, "Speed"; 2^16
+// buckets, batch 64) for dim 128 and 256 with bags of about 124 / 290
+// features per query / passage, for dim 128 with bags of about 64 / 256
+// (bags64x256), and for the larger model: dim 128 with a feed-forward
+// block of width 512 (hidden = 512). q-features and p-features are the
+// bags' mean sizes.
 func BenchmarkTrain(b *testing.B) {
-	for _, shape := range []struct{ dim, hidden int }{{128, 0}, {256, 0}, {128, 512}} {
+	for _, shape := range []struct{ dim, hidden, qWords, pWords int }{{128, 0, 10, 25}, {256, 0, 10, 25}, {128, 512, 10, 25}, {128, 0, 5, 22}} {
 		dim := shape.dim
 		name := fmt.Sprintf("dim%d", dim)
 		if shape.hidden > 0 {
 			name += fmt.Sprintf("-hidden%d", shape.hidden)
 		}
+		if shape.qWords != 10 {
+			name += "-bags64x256"
+		}
 		b.Run(name, func(b *testing.B) {
 			e := newEncoder(b, 1, plugins.Params{"dim": float64(dim), "buckets": 65536.0, "hidden": float64(shape.hidden)})
 			const groups, batchSize = 4096, 64
-			e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: syntheticCorpus(groups)})
+			e.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: syntheticCorpusOf(groups, shape.qWords, shape.pWords)})
 			batches := make([]plugins.Batch, groups/batchSize)
 			for i := range batches {
 				batches[i] = batch(i*batchSize, batchSize, "en", "en")
@@ -86,6 +96,13 @@ func BenchmarkTrain(b *testing.B) {
 				}
 				rows += len(seen)
 			}
+			var qf, pf int
+			for _, gb := range e.corpus {
+				qf += len(gb["en"].query.ids)
+				pf += len(gb["en"].passage.ids)
+			}
+			b.ReportMetric(float64(qf)/float64(len(e.corpus)), "q-features")
+			b.ReportMetric(float64(pf)/float64(len(e.corpus)), "p-features")
 			bytesPerStep := float64(rows) / float64(len(batches)) * float64(dim) * 4 * 10
 			b.ReportMetric(bytesPerStep/batchSize, "row-bytes/pair")
 			b.ReportMetric(bytesPerStep*float64(b.N*steps)/sec/1e9, "row-GB/s")
