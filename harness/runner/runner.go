@@ -840,7 +840,8 @@ func (r *Runner) reuse(c *Cell, i, n int) *report.CellResult {
 	return nil
 }
 
-// Run runs cells in order. A failed cell does not stop the others; the
+// Run runs cells, starting them in schedule's order, and returns their
+// results in plan order. A failed cell does not stop the others; the
 // returned error lists every failure. A cancelled context stops the run.
 func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, error) {
 	defer r.Close()
