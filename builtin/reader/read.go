@@ -237,14 +237,6 @@ func (r *Reader) cachedQuestion(text string, agnostic bool) *cachedQuestion {
 	return cq
 }
 
-// fastLogits is logits through the cache: the embedding part of each
-// token's pre-activation comes cached, the question-dependent features are
-// added here.
-func (r *Reader) fastLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends []float32) {
-	n := len(cp.p.toks)
-	return r.contextualLogits(r.preActivations(cp, questionMatch(cp.p.toks, cq.q)), n, cq.u, cq.v)
-}
-
 // preActivations adds the dense features of the passage under match qm to
 // its cached embedding part.
 func (r *Reader) preActivations(cp *cachedPassage, qm []byte) []float32 {
@@ -260,8 +252,11 @@ func (r *Reader) preActivations(cp *cachedPassage, qm []byte) []float32 {
 	return pre
 }
 
-// readLogits is fastLogits with the passage's contextual rows kept per
-// question match (see readCache): the same logits, bit for bit.
+// readLogits returns the logits of cq on cp through the cache: the
+// embedding part of each token's pre-activation comes cached, the dense
+// features are added, and the contextual rows are kept per question match
+// (see readCache). A test checks them bit for bit against computing every
+// read.
 func (r *Reader) readLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends []float32) {
 	n := len(cp.p.toks)
 	qm := questionMatch(cp.p.toks, cq.q)

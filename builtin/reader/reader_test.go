@@ -394,3 +394,11 @@ func BenchmarkTrain(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(exs))/b.Elapsed().Seconds(), "examples/s")
 }
+
+// fastLogits is the reference readLogits is tested against: the cached
+// embedding part of each token's pre-activation, the dense features added,
+// and the contextual rows computed for every read.
+func (r *Reader) fastLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends []float32) {
+	n := len(cp.p.toks)
+	return r.contextualLogits(r.preActivations(cp, questionMatch(cp.p.toks, cq.q)), n, cq.u, cq.v)
+}
