@@ -207,7 +207,7 @@ func (e *evaluation) encodeAll(info plugins.EncoderInfo) (*encoded, error) {
 			return nil, fmt.Errorf("Prepare(all languages): %w", err)
 		}
 	}
-	pooled := &vectors{}
+	pooled := &vectors{expect: len(all)}
 	for _, lang := range c.Languages {
 		lo, hi := c.CandidateRange(lang)
 		if err := e.encodeInto(pooled, plugins.RolePassage, lang, all[lo:hi]); err != nil {
@@ -237,23 +237,43 @@ func (e *evaluation) rankAll(v *encoded) ([]*rankedPool, error) {
 	// own collection, reused from one query language to the next.
 	var multiBuf, langBuf []float32
 	size := v.pooled.size()
+	// The candidate languages' ranges, when they tile the pooled
+	// candidates in order.
+	var ranges [][2]int
+	next := 0
+	for _, clang := range c.Languages {
+		lo, hi := c.CandidateRange(clang)
+		if lo != next {
+			break
+		}
+		ranges, next = append(ranges, [2]int{lo, hi}), hi
+	}
+	if next != size {
+		ranges = nil
+	}
 	for _, qlang := range c.Languages {
 		e.opt.Progress(fmt.Sprintf("ranking %s queries", qlang))
 		qlo, qhi := c.QuestionRange(qlang)
 		qv := v.queries[qlang]
 		qs := c.Questions[qlo:qhi]
 
-		// The multilingual pool: every candidate.
+		// The multilingual pool: every candidate. Without collection
+		// statistics each language's pool is a column range of its scores,
+		// so its ranking counts their ranks too.
 		block := v.pooled.scores(qv, 0, qv.n, multiBuf)
 		multiBuf = block
-		multi, err := e.rankPool(poolJob{setting: Multi, qlang: qlang, block: block, stride: size, n: size,
-			keys: keys, ids: ids, qs: qs, withDistance: true})
+		job := poolJob{setting: Multi, qlang: qlang, block: block, stride: size, n: size,
+			keys: keys, ids: ids, qs: qs, withDistance: true}
+		if len(v.perLang) == 0 {
+			job.ranges = ranges
+		}
+		multi, err := e.rankPool(job)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, multi)
 
-		for _, clang := range c.Languages {
+		for ci, clang := range c.Languages {
 			lo, hi := c.CandidateRange(clang)
 			// Without collection statistics a language's pool is a column
 			// range of the multilingual block, ranked in place.
@@ -262,6 +282,8 @@ func (e *evaluation) rankAll(v *encoded) ([]*rankedPool, error) {
 			if sc, ok := v.perLang[clang]; ok {
 				job.block, job.stride, job.first = sc.scores(qv, 0, qv.n, langBuf), hi-lo, 0
 				langBuf = job.block
+			} else if multi.inRange != nil {
+				job.given = multi.inRange[ci]
 			}
 			if clang == qlang {
 				job.setting = Mono
@@ -346,7 +368,7 @@ type evaluation struct {
 }
 
 func (e *evaluation) encode(role plugins.Role, lang string, texts []string) (*vectors, error) {
-	v := &vectors{}
+	v := &vectors{expect: len(texts)}
 	return v, e.encodeInto(v, role, lang, texts)
 }
 
@@ -381,6 +403,14 @@ type poolJob struct {
 	ids                      []string
 	qs                       []dataset.Question
 	withDistance             bool
+	// ranges, when set, splits the pool into consecutive candidate
+	// ranges (languages) whose own ranks the ranking also counts, for
+	// the pools that are those ranges of the same scores.
+	ranges [][2]int
+	// given, when set, holds question i's ranks (of its relevant
+	// candidates in the pool, in Relevant's order) where they were
+	// counted already; a nil entry is counted here.
+	given [][]int
 }
 
 // rankedPool is a ranked pool: each question's metrics (aligned with qs,
@@ -390,6 +420,8 @@ type rankedPool struct {
 	poolJob
 	out  []metrics.Query
 	tops [][]int
+	// inRange[r][i] is question i's ranks within ranges[r], when counted.
+	inRange [][][]int
 }
 
 // rankPool ranks a pool's questions and scores their rankings.
@@ -397,6 +429,13 @@ func (e *evaluation) rankPool(j poolJob) (*rankedPool, error) {
 	row := func(i int) []float32 { return j.block[i*j.stride+j.first : i*j.stride+j.first+j.n] }
 	out := make([]metrics.Query, len(j.qs))
 	tops := make([][]int, len(j.qs))
+	var inRange [][][]int
+	if j.ranges != nil {
+		inRange = make([][][]int, len(j.ranges))
+		for r := range inRange {
+			inRange[r] = make([][]int, len(j.qs))
+		}
+	}
 	parallelRows(len(j.qs), func(i int) {
 		var rel []int
 		for _, r := range j.qs[i].Relevant {
@@ -407,7 +446,21 @@ func (e *evaluation) rankPool(j poolJob) (*rankedPool, error) {
 		if len(rel) == 0 {
 			return
 		}
-		ranks := relevantRanks(row(i), j.keys, rel)
+		var ranks []int
+		if j.given != nil {
+			ranks = j.given[i]
+		}
+		if ranks == nil && j.ranges != nil {
+			var per [][]int
+			if ranks, per, _ = rangeRanks(row(i), j.keys, rel, j.ranges); ranks != nil {
+				for r := range per {
+					inRange[r][i] = per[r]
+				}
+			}
+		}
+		if ranks == nil {
+			ranks = relevantRanks(row(i), j.keys, rel)
+		}
 		out[i] = metrics.ForRanks(ranks)
 		if j.withDistance {
 			out[i][metrics.RankDistance] = metrics.RankDistanceOf(ranks)
@@ -435,7 +488,7 @@ func (e *evaluation) rankPool(j poolJob) (*rankedPool, error) {
 	}
 	// The block is reused for the next pool: nothing keeps it.
 	j.block = nil
-	return &rankedPool{poolJob: j, out: out, tops: tops}, e.ctx.Err()
+	return &rankedPool{poolJob: j, out: out, tops: tops, inRange: inRange}, e.ctx.Err()
 }
 
 // read answers the scored questions of a pool from their top candidates

@@ -166,6 +166,76 @@ func ranksByScore(row []float32, keys []int32, rel []int, out []int) bool {
 	return true
 }
 
+// rangeRanks is relevantRanks for a row made of consecutive ranges (the
+// multilingual pool, one range per candidate language), which also gives
+// each relevant candidate's rank within its own range: the rank it has in
+// that language's pool, a column range of the same scores. One pass over
+// the row counts, for six relevant candidates at a time, the candidates of
+// each range that outrank each; a rank in the row is one plus the sum over
+// ranges, a rank in a range one plus that range's count. inRange[r] holds
+// the ranks within range r of the relevant candidates that fall in it, in
+// rel's order. It reports false, leaving the ranks to relevantRanks, where
+// the vector counts cannot run or the row holds a NaN. ranges must cover
+// the row, in order, without gaps.
+func rangeRanks(row []float32, keys []int32, rel []int, ranges [][2]int) (ranks []int, inRange [][]int, ok bool) {
+	if !haveCount {
+		return nil, nil, false
+	}
+	m, nr := len(rel), len(ranges)
+	counts := make([]int, m*nr) // counts[j*nr+r]: range r's candidates above rel[j]
+	for g := 0; g < m; g += 6 {
+		var thr [6][8]float32
+		var kthr [6][8]int32
+		for j := range thr {
+			t, k := float32(math.NaN()), int32(0) // a NaN threshold counts nothing
+			if g+j < m {
+				t, k = row[rel[g+j]], keys[rel[g+j]]
+			}
+			for l := range thr[j] {
+				thr[j][l], kthr[j][l] = t, k
+			}
+		}
+		last := min(g+6, m)
+		for r, rg := range ranges {
+			lo, hi := rg[0], rg[1]
+			n8 := (hi - lo) / 8 * 8
+			if n8 > 0 {
+				var acc [7][8]int32
+				countAbove6(&row[lo], &keys[lo], n8, &thr, &kthr, &acc)
+				if laneSum(&acc[6]) > 0 {
+					return nil, nil, false
+				}
+				for j := g; j < last; j++ {
+					counts[j*nr+r] += laneSum(&acc[j-g])
+				}
+			}
+			for c := lo + n8; c < hi; c++ {
+				s := row[c]
+				if s != s {
+					return nil, nil, false
+				}
+				for j := g; j < last; j++ {
+					if outranks(s, keys[c], row[rel[j]], keys[rel[j]]) {
+						counts[j*nr+r]++
+					}
+				}
+			}
+		}
+	}
+	ranks = make([]int, m)
+	inRange = make([][]int, nr)
+	for j, c := range rel {
+		ranks[j] = 1
+		for r, rg := range ranges {
+			ranks[j] += counts[j*nr+r]
+			if c >= rg[0] && c < rg[1] {
+				inRange[r] = append(inRange[r], counts[j*nr+r]+1)
+			}
+		}
+	}
+	return ranks, inRange, true
+}
+
 func laneSum(v *[8]int32) int {
 	s := 0
 	for _, c := range v {

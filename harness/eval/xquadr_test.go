@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -88,13 +89,56 @@ func (r randomEncoder) Encode(_ context.Context, req plugins.EncodeRequest) (plu
 	return v, nil
 }
 
+// storedEncoder answers each request with a fresh copy of the vectors its
+// inner encoder gave the first time it saw the request: an encoder whose
+// own cost is nothing, so a benchmark times evaluation alone, as FAISS's
+// anchor times search on vectors made before its clock starts.
+type storedEncoder struct {
+	inner  eval.Encoder
+	stored map[storedKey]plugins.Vectors
+}
+
+type storedKey struct {
+	role        plugins.Role
+	lang, first string
+	n           int
+}
+
+func (s *storedEncoder) Prepare(ctx context.Context, req plugins.PrepareRequest) error {
+	return s.inner.Prepare(ctx, req)
+}
+
+func (s *storedEncoder) Encode(ctx context.Context, req plugins.EncodeRequest) (plugins.Vectors, error) {
+	key := storedKey{req.Role, req.Lang, "", len(req.Texts)}
+	if len(req.Texts) > 0 {
+		key.first = req.Texts[0]
+	}
+	v, ok := s.stored[key]
+	if !ok {
+		var err error
+		if v, err = s.inner.Encode(ctx, req); err != nil {
+			return v, err
+		}
+		s.stored[key] = v
+	}
+	v.Dense = slices.Clone(v.Dense)
+	return v, nil
+}
+
 // BenchmarkEvaluateXQuADR times a full XQuAD-R evaluation: 13,090 questions
 // against 13,014 candidates in all three settings, full-ranking metrics and
-// rank distance. The dense cases include encoding random vectors, which is
-// cheap next to scoring and ranking.
+// rank distance. The dense cases take their vectors from a stored encoder
+// (one evaluation before the clock fills it): what is timed is receiving
+// and checking the vectors, scoring, ranking and the metrics. The
+// dense-256-generating case also times making the random vectors.
 func BenchmarkEvaluateXQuADR(b *testing.B) {
 	c := loadXQuADR(b)
 	run := func(b *testing.B, enc eval.Encoder, info plugins.EncoderInfo) {
+		if s, ok := enc.(*storedEncoder); ok {
+			if _, err := eval.Evaluate(context.Background(), s, info, c, eval.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
 		b.ResetTimer()
 		start := time.Now()
 		for i := 0; i < b.N; i++ {
@@ -113,9 +157,12 @@ func BenchmarkEvaluateXQuADR(b *testing.B) {
 	}
 	for _, dim := range []int{128, 256} {
 		b.Run(fmt.Sprintf("dense-%d", dim), func(b *testing.B) {
-			run(b, randomEncoder{dim}, plugins.EncoderInfo{Dim: dim})
+			run(b, &storedEncoder{randomEncoder{dim}, map[storedKey]plugins.Vectors{}}, plugins.EncoderInfo{Dim: dim})
 		})
 	}
+	b.Run("dense-256-generating", func(b *testing.B) {
+		run(b, randomEncoder{256}, plugins.EncoderInfo{Dim: 256})
+	})
 	b.Run("bm25", func(b *testing.B) {
 		e, info := configuredBM25(b)
 		run(b, e, info)
