@@ -122,3 +122,87 @@ tdone:
 	VMOVDQU Y6, 192(DI)
 	VZEROUPPER
 	RET
+
+// ABOVE16 adds one to lane l of ACC where candidate l of the sixteen in Z12
+// (scores) and Z13 (keys) outranks threshold J: a higher score, or an equal
+// one (−0 equals +0) and a higher key. Thresholds are read as scalars from
+// DX (scores) and R8 (keys) and broadcast; a NaN threshold compares false.
+#define ABOVE16(J, ACC) \
+	VCMPPS.BCST $0x1e, (4*J)(DX), Z12, K1 \
+	VCMPPS.BCST $0x00, (4*J)(DX), Z12, K2 \
+	VPCMPGTD.BCST (4*J)(R8), Z13, K2, K3 \
+	KORW K3, K1, K1 \
+	VPADDD Z31, ACC, K1, ACC
+
+// func countAbove12(row *float32, keys *int32, n int, thr *[12]float32, kthr *[12]int32, acc *[12][16]int32) (nan bool)
+//
+// countAbove6 with AVX-512 for twelve thresholds at once: over candidates
+// [0, n) (n a multiple of 16), per sixteen-candidate lane, acc[j] counts
+// those that outrank threshold j (a higher score, or an equal one and a
+// higher key). It reports whether any score was NaN.
+TEXT ·countAbove12(SB), NOSPLIT, $0-49
+	MOVQ row+0(FP), SI
+	MOVQ keys+8(FP), BX
+	MOVQ n+16(FP), CX
+	MOVQ thr+24(FP), DX
+	MOVQ kthr+32(FP), R8
+	MOVQ acc+40(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPTERNLOGD $0xff, Z31, Z31, Z31 // every bit set: −1 per lane
+	VPXORD Z30, Z30, Z30
+	VPSUBD Z31, Z30, Z31            // 0 − (−1): 1 per lane
+	KXORW K5, K5, K5                // NaNs seen
+	SHLQ $2, CX
+	XORQ AX, AX
+
+qloop:
+	CMPQ AX, CX
+	JGE  qdone
+	VMOVUPS (SI)(AX*1), Z12
+	VMOVDQU32 (BX)(AX*1), Z13
+	VCMPPS $0x03, Z12, Z12, K4 // UNORD_Q: a NaN
+	KORW K4, K5, K5
+	ABOVE16(0, Z0)
+	ABOVE16(1, Z1)
+	ABOVE16(2, Z2)
+	ABOVE16(3, Z3)
+	ABOVE16(4, Z4)
+	ABOVE16(5, Z5)
+	ABOVE16(6, Z6)
+	ABOVE16(7, Z7)
+	ABOVE16(8, Z8)
+	ABOVE16(9, Z9)
+	ABOVE16(10, Z10)
+	ABOVE16(11, Z11)
+	ADDQ $64, AX
+	JMP  qloop
+
+qdone:
+	VMOVDQU32 Z0, 0(DI)
+	VMOVDQU32 Z1, 64(DI)
+	VMOVDQU32 Z2, 128(DI)
+	VMOVDQU32 Z3, 192(DI)
+	VMOVDQU32 Z4, 256(DI)
+	VMOVDQU32 Z5, 320(DI)
+	VMOVDQU32 Z6, 384(DI)
+	VMOVDQU32 Z7, 448(DI)
+	VMOVDQU32 Z8, 512(DI)
+	VMOVDQU32 Z9, 576(DI)
+	VMOVDQU32 Z10, 640(DI)
+	VMOVDQU32 Z11, 704(DI)
+	KMOVW K5, AX
+	TESTW AX, AX
+	SETNE nan+48(FP)
+	VZEROUPPER
+	RET

@@ -170,46 +170,35 @@ func ranksByScore(row []float32, keys []int32, rel []int, out []int) bool {
 // multilingual pool, one range per candidate language), which also gives
 // each relevant candidate's rank within its own range: the rank it has in
 // that language's pool, a column range of the same scores. One pass over
-// the row counts, for six relevant candidates at a time, the candidates of
-// each range that outrank each; a rank in the row is one plus the sum over
-// ranges, a rank in a range one plus that range's count. inRange[r] holds
-// the ranks within range r of the relevant candidates that fall in it, in
-// rel's order. It reports false, leaving the ranks to relevantRanks, where
-// the vector counts cannot run or the row holds a NaN. ranges must cover
-// the row, in order, without gaps.
+// the row counts, for a group of relevant candidates at a time (twelve
+// with AVX-512, else six), the candidates of each range that outrank each;
+// a rank in the row is one plus the sum over ranges, a rank in a range one
+// plus that range's count. inRange[r] holds the ranks within range r of
+// the relevant candidates that fall in it, in rel's order. It reports
+// false, leaving the ranks to relevantRanks, where the vector counts cannot
+// run or the row holds a NaN. ranges must cover the row, in order, without
+// gaps.
 func rangeRanks(row []float32, keys []int32, rel []int, ranges [][2]int) (ranks []int, inRange [][]int, ok bool) {
 	if !haveCount {
 		return nil, nil, false
 	}
 	m, nr := len(rel), len(ranges)
+	width := 6
+	if haveCount512 {
+		width = 12
+	}
 	counts := make([]int, m*nr) // counts[j*nr+r]: range r's candidates above rel[j]
-	for g := 0; g < m; g += 6 {
-		var thr [6][8]float32
-		var kthr [6][8]int32
-		for j := range thr {
-			t, k := float32(math.NaN()), int32(0) // a NaN threshold counts nothing
-			if g+j < m {
-				t, k = row[rel[g+j]], keys[rel[g+j]]
-			}
-			for l := range thr[j] {
-				thr[j][l], kthr[j][l] = t, k
-			}
-		}
-		last := min(g+6, m)
+	var th thresholds
+	for g := 0; g < m; g += width {
+		last := min(g+width, m)
+		th.set(row, keys, rel[g:last])
 		for r, rg := range ranges {
 			lo, hi := rg[0], rg[1]
-			n8 := (hi - lo) / 8 * 8
-			if n8 > 0 {
-				var acc [7][8]int32
-				countAbove6(&row[lo], &keys[lo], n8, &thr, &kthr, &acc)
-				if laneSum(&acc[6]) > 0 {
-					return nil, nil, false
-				}
-				for j := g; j < last; j++ {
-					counts[j*nr+r] += laneSum(&acc[j-g])
-				}
+			n, ok := th.count(row[lo:hi], keys[lo:hi], counts[g*nr+r:], nr)
+			if !ok {
+				return nil, nil, false
 			}
-			for c := lo + n8; c < hi; c++ {
+			for c := lo + n; c < hi; c++ {
 				s := row[c]
 				if s != s {
 					return nil, nil, false
@@ -234,6 +223,78 @@ func rangeRanks(row []float32, keys []int32, rel []int, ranges [][2]int) (ranks 
 		}
 	}
 	return ranks, inRange, true
+}
+
+// thresholds is a group of relevant candidates laid out for the vector
+// counts: twelve scores and keys for countAbove12, six times eight for
+// countAbove6. Unused places hold a NaN score, which counts nothing.
+type thresholds struct {
+	m     int
+	t12   [12]float32
+	k12   [12]int32
+	t6    [6][8]float32
+	k6    [6][8]int32
+	by12  bool
+	acc12 [12][16]int32
+	acc6  [7][8]int32
+}
+
+func (t *thresholds) set(row []float32, keys []int32, rel []int) {
+	t.m, t.by12 = len(rel), haveCount512
+	nan := float32(math.NaN())
+	for j := range 12 {
+		s, k := nan, int32(0)
+		if j < len(rel) {
+			s, k = row[rel[j]], keys[rel[j]]
+		}
+		t.t12[j], t.k12[j] = s, k
+		if j < 6 {
+			for l := range 8 {
+				t.t6[j][l], t.k6[j][l] = s, k
+			}
+		}
+	}
+}
+
+// count adds to into[j*stride] the candidates of row (with keys) that
+// outrank threshold j, for j < t.m, over the longest prefix the vector
+// count covers, and returns its length; ok is false if that prefix holds a
+// NaN score.
+func (t *thresholds) count(row []float32, keys []int32, into []int, stride int) (n int, ok bool) {
+	if t.by12 {
+		n = len(row) / 16 * 16
+		if n == 0 {
+			return 0, true
+		}
+		if countAbove12(&row[0], &keys[0], n, &t.t12, &t.k12, &t.acc12) {
+			return 0, false
+		}
+		for j := 0; j < t.m; j++ {
+			into[j*stride] += laneSum16(&t.acc12[j])
+		}
+		return n, true
+	}
+	n = len(row) / 8 * 8
+	if n == 0 {
+		return 0, true
+	}
+	t.acc6 = [7][8]int32{}
+	countAbove6(&row[0], &keys[0], n, &t.t6, &t.k6, &t.acc6)
+	if laneSum(&t.acc6[6]) > 0 {
+		return 0, false
+	}
+	for j := 0; j < t.m; j++ {
+		into[j*stride] += laneSum(&t.acc6[j])
+	}
+	return n, true
+}
+
+func laneSum16(v *[16]int32) int {
+	s := 0
+	for _, c := range v {
+		s += int(c)
+	}
+	return s
 }
 
 func laneSum(v *[8]int32) int {
