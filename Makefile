@@ -122,7 +122,8 @@ bench-anchors: ## Go benchmarks of evaluation, training and plugin overhead, the
 	@if ! $(PYTHON) -c 'import faiss, torch' 2>/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then \
 	  [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-faiss python3-torch libopenblas0-pthread >/dev/null; fi
 	@mkdir -p $(BIN)
-	$(GO) test -run '^$$' -bench 'BenchmarkEvaluateXQuADR|BenchmarkInnerProducts|BenchmarkTrain$$|BenchmarkMemoryBandwidth|BenchmarkTrainStepOverhead|BenchmarkPyTorchEncoderPlugin' -benchtime 3x \
+	@# -p 1: one package at a time, so no compilation runs beside a benchmark.
+	$(GO) test -p 1 -run '^$$' -bench 'BenchmarkEvaluateXQuADR|BenchmarkInnerProducts|BenchmarkTrain$$|BenchmarkMemoryBandwidth|BenchmarkTrainStepOverhead|BenchmarkPyTorchEncoderPlugin' -benchtime 3x \
 	  ./harness/eval ./builtin/dualenc ./harness/pluginhost | tee $(BIN)/bench-anchors.txt
 	$(PYTHON) $(ANCHORS)/faiss_flat.py 256 100 | tee -a $(BIN)/bench-anchors.txt
 	$(PYTHON) $(ANCHORS)/torch_train.py 65536 128 64 124 290 300 | tee -a $(BIN)/bench-anchors.txt
