@@ -438,3 +438,37 @@ func TestPairLosses(t *testing.T) {
 		t.Errorf("mean pair loss %v, batch loss %v", mean, loss)
 	}
 }
+
+// TestFeatureRows: a checkpoint's feature rows are its embedding rows
+// times its projection, whatever the projection holds.
+func TestFeatureRows(t *testing.T) {
+	e := newEncoder(t, 3, small())
+	for i := range e.w {
+		e.w[i] = float32(i%7) - 3 // not the identity it starts as
+	}
+	path := filepath.Join(t.TempDir(), "model.ckpt")
+	if err := e.Save(ctx, plugins.SaveRequest{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	rows, buckets, dim, err := FeatureRows(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buckets != 257 || dim != 6 || len(rows) != 257*6 {
+		t.Fatalf("buckets %d, dim %d, %d floats", buckets, dim, len(rows))
+	}
+	for b := 0; b < buckets; b++ {
+		for j := 0; j < dim; j++ {
+			want := 0.0
+			for k := 0; k < dim; k++ {
+				want += float64(e.emb[b*dim+k]) * float64(e.w[k*dim+j])
+			}
+			if math.Abs(float64(rows[b*dim+j])-want) > 1e-4*(1+math.Abs(want)) {
+				t.Fatalf("row %d column %d: %v, want %v", b, j, rows[b*dim+j], want)
+			}
+		}
+	}
+	if _, _, _, err := FeatureRows(filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Error("a missing checkpoint gave rows")
+	}
+}

@@ -364,6 +364,8 @@ type checkpointHeader struct {
 	Hidden  int    `json:"hidden"`
 	Buckets int    `json:"buckets"`
 	Steps   int    `json:"steps"`
+	// Trained is how many of a row's Dim columns train; absent: all.
+	Trained int `json:"trained,omitempty"`
 	// The languages of the training questions and passages.
 	QuestionLanguages []string `json:"question_languages"`
 	PassageLanguages  []string `json:"passage_languages"`
@@ -377,7 +379,11 @@ func (r *Reader) Save(_ context.Context, req plugins.SaveRequest) error {
 	if r.emb == nil {
 		return fmt.Errorf("Save called before Configure")
 	}
-	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: r.dim, Hidden: r.hidden, Buckets: int(r.buckets), Steps: r.step,
+	trained := r.trained
+	if trained == r.dim {
+		trained = 0 // as before there was a base: every column trains
+	}
+	hdr, _ := json.Marshal(checkpointHeader{Version: Version, Dim: r.dim, Hidden: r.hidden, Buckets: int(r.buckets), Steps: r.step, Trained: trained,
 		QuestionLanguages: slices.Sorted(maps.Keys(r.qLangs)), PassageLanguages: slices.Sorted(maps.Keys(r.pLangs))})
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".reader-*")
 	if err != nil {
@@ -421,9 +427,12 @@ func (r *Reader) load(path string) error {
 	if err := json.Unmarshal(raw[4:4+n], &h); err != nil {
 		return fmt.Errorf("checkpoint %s: header: %w", path, err)
 	}
-	if h.Dim != r.dim || h.Hidden != r.hidden || h.Buckets != int(r.buckets) {
-		return fmt.Errorf("checkpoint %s holds dim %d, hidden %d, buckets %d; the parameters ask for dim %d, hidden %d, buckets %d",
-			path, h.Dim, h.Hidden, h.Buckets, r.dim, r.hidden, r.buckets)
+	if h.Trained == 0 {
+		h.Trained = h.Dim
+	}
+	if h.Dim != r.dim || h.Trained != r.trained || h.Hidden != r.hidden || h.Buckets != int(r.buckets) {
+		return fmt.Errorf("checkpoint %s holds rows of %d columns (%d trained), hidden %d, buckets %d; the parameters ask for %d columns (%d trained: dim, and base_dims with base), hidden %d, buckets %d",
+			path, h.Dim, h.Trained, h.Hidden, h.Buckets, r.dim, r.trained, r.hidden, r.buckets)
 	}
 	body := raw[4+n:]
 	parts := append([][]float32{r.emb}, r.m.all()...)

@@ -27,6 +27,18 @@
 // learns to answer from the language-agnostic features alone; reading a
 // passage or question in a language it saw no example in, it uses those
 // alone (agnostic_unseen).
+//
+// Starting from a multilingual model (base): a builtin:gorgonia
+// checkpoint hashes the same features into the same buckets (64-bit FNV-1a
+// of 'w' + word and 'c' + character 3-gram of "<word>"), so its rows mean
+// the same features, and its training placed translations near each
+// other. With base set, a token's feature row is the dim trained columns
+// followed by base_dims columns taken from the base and frozen: the base's
+// row times its projection, projected to base_dims by a fixed random
+// Gaussian matrix and scaled to init_scale. Lexical dropout and
+// agnostic_unseen then drop the trained columns only: the model learns to
+// answer from the base's columns and the language-agnostic features, which
+// a language without training examples still has.
 package reader
 
 import (
@@ -63,8 +75,15 @@ var Info = plugins.Info{
 		{Name: "alpha", Type: plugins.ParamNumber, Default: 16.0, Min: plugins.Bound(1), Max: plugins.Bound(40), Description: "bound on the start and end logits"},
 		{Name: "init_scale", Type: plugins.ParamNumber, Default: 0.1, Min: plugins.Bound(0), Max: plugins.Bound(10), Description: "standard deviation of the initial embedding rows"},
 		{Name: "checkpoint", Type: plugins.ParamString, Default: "", Description: "load this checkpoint (written by Save) instead of initialising"},
+		// Optional, without defaults: a spec that sets neither keeps the
+		// reader (and its cell ids) as before they existed.
+		{Name: "base", Type: plugins.ParamString, Description: "optional: a builtin:gorgonia checkpoint whose feature rows, frozen, sit beside the trained ones (see base_dims); in a spec, the experiment's stage (start_from) is passed here when the reader sets base = \"stage\""},
+		{Name: "base_dims", Type: plugins.ParamInteger, Min: plugins.Bound(1), Max: plugins.Bound(512), Description: "optional, with base (default 32): columns taken from the base, beside the dim trained ones"},
 	},
 }
+
+// defaultBaseDims is base_dims when base is set and base_dims is not.
+const defaultBaseDims = 32
 
 // numDense is the number of per-token features beside the embeddings (see
 // denseFeatures); the last is the constant 1 that carries the bias.
@@ -73,13 +92,14 @@ const numDense = 14
 // Reader is the built-in reader.
 type Reader struct {
 	mu sync.Mutex
-	// configuration
-	dim, hidden, maxTokens, maxAnswer, batch int
-	buckets                                  uint32
-	lr, wd, epochs, dropout                  float64
-	alpha                                    float32
-	seed                                     uint64
-	agnosticUnseen                           bool
+	// configuration; dim is a feature row's width, of which the first
+	// trained columns train (all but the base's, when there is one)
+	dim, trained, hidden, maxTokens, maxAnswer, batch int
+	buckets                                           uint32
+	lr, wd, epochs, dropout                           float64
+	alpha                                             float32
+	seed                                              uint64
+	agnosticUnseen                                    bool
 	// model: embedding table (buckets × dim); w ((3·dim + numDense) ×
 	// hidden); a, c (hidden × hidden); us, ue ((2·dim + 1) × hidden)
 	emb []float32
@@ -120,6 +140,15 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.dim, r.hidden = p.Int("dim"), p.Int("hidden")
+	r.trained = r.dim
+	base, _ := p["base"].(string)
+	if base != "" {
+		baseDims := defaultBaseDims
+		if v, ok := p["base_dims"].(float64); ok {
+			baseDims = int(v)
+		}
+		r.dim += baseDims
+	}
 	r.buckets = uint32(p.Int("buckets"))
 	r.lr, r.wd, r.epochs, r.dropout = p.Float("lr"), p.Float("weight_decay"), p.Float("epochs"), p.Float("lexical_dropout")
 	r.agnosticUnseen = p.Bool("agnostic_unseen")
@@ -136,7 +165,22 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 		return out
 	}
 	d, h := r.dim, r.hidden
-	r.emb = normal(int(r.buckets)*d, p.Float("init_scale"))
+	if r.trained == d {
+		r.emb = normal(int(r.buckets)*d, p.Float("init_scale"))
+	} else {
+		// The trained columns from the same draws as without a base; the
+		// base's are filled below (or by the checkpoint).
+		trained := normal(int(r.buckets)*r.trained, p.Float("init_scale"))
+		r.emb = make([]float32, int(r.buckets)*d)
+		for b := 0; b < int(r.buckets); b++ {
+			copy(r.emb[b*d:b*d+r.trained], trained[b*r.trained:(b+1)*r.trained])
+		}
+		if p.String("checkpoint") == "" {
+			if err := r.fillBase(base, p.Float("init_scale")); err != nil {
+				return plugins.ReaderInfo{}, err
+			}
+		}
+	}
 	in, qin := 3*d+numDense, r.qin()
 	r.m = graphWeights{
 		w:  normal(in*h, 1/math.Sqrt(float64(in))),

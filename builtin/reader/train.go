@@ -122,28 +122,38 @@ func (r *Reader) epochBatches(exs []*example, rng *rand.Rand) [][]*example {
 	return out
 }
 
-// bagMean adds the mean of the rows of ids to out.
-func (r *Reader) bagMean(ids []uint32, out []float32) {
+// bagMean adds the mean of the rows of ids to out, in columns [lo, hi).
+func (r *Reader) bagMean(ids []uint32, out []float32, lo, hi int) {
 	d := r.dim
 	inv := 1 / float32(len(ids))
 	for _, id := range ids {
-		row := r.emb[int(id)*d : int(id)*d+d]
+		row := r.emb[int(id)*d+lo : int(id)*d+hi]
 		for k, v := range row {
-			out[k] += v * inv
+			out[lo+k] += v * inv
 		}
 	}
 }
 
+// untrained is the first column a text read without its embeddings
+// (agnostic) keeps: the base's, which every language has; none without a
+// base.
+func (r *Reader) untrained(agnostic bool) int {
+	if agnostic {
+		return r.trained
+	}
+	return 0
+}
+
 // inputs builds the graph's rows for a passage: len(toks) rows of
 // [e_{t−1} e_t e_{t+1} dense], written into x; agnostic leaves the
-// embeddings zero.
+// trained columns of the embeddings zero.
 func (r *Reader) inputs(p *passage, x []float32, agnostic bool) {
 	d, in := r.dim, 3*r.dim+numDense
 	n := len(p.toks)
 	emb := make([]float32, n*d)
-	for t := range p.toks {
-		if !agnostic {
-			r.bagMean(p.ids[t], emb[t*d:(t+1)*d])
+	if lo := r.untrained(agnostic); lo < d {
+		for t := range p.toks {
+			r.bagMean(p.ids[t], emb[t*d:(t+1)*d], lo, d)
 		}
 	}
 	for t := 0; t < n; t++ {
@@ -160,15 +170,15 @@ func (r *Reader) inputs(p *passage, x []float32, agnostic bool) {
 }
 
 // questionRow writes the question's row: its feature bag and its type bag
-// (none when agnostic), and the constant 1.
+// (without their trained columns when agnostic), and the constant 1. Type
+// features are hashed apart from the base's features, so the type bag
+// has trained columns only.
 func (r *Reader) questionRow(q *question, out []float32, agnostic bool) {
-	if !agnostic {
-		if len(q.ids) > 0 {
-			r.bagMean(q.ids, out[:r.dim])
-		}
-		if len(q.typeIDs) > 0 {
-			r.bagMean(q.typeIDs, out[r.dim:2*r.dim])
-		}
+	if lo := r.untrained(agnostic); len(q.ids) > 0 && lo < r.dim {
+		r.bagMean(q.ids, out[:r.dim], lo, r.dim)
+	}
+	if !agnostic && len(q.typeIDs) > 0 {
+		r.bagMean(q.typeIDs, out[r.dim:2*r.dim], 0, r.trained)
 	}
 	out[2*r.dim] = 1
 }
@@ -217,9 +227,11 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 	for i := range ms {
 		adam.Update(ms[i], m1[i], m2[i], gs[i], lr, decay)
 	}
+	// The trained columns only: the base's stay as they were.
+	t := r.trained
 	for s, id := range r.rows.ids {
 		off := int(id) * d
-		adam.Update(r.emb[off:off+d], r.embM[off:off+d], r.embV[off:off+d], r.rows.slab[s*d:(s+1)*d], lr, 1)
+		adam.Update(r.emb[off:off+t], r.embM[off:off+t], r.embV[off:off+t], r.rows.slab[s*d:s*d+t], lr, 1)
 	}
 	return loss, nil
 }

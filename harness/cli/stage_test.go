@@ -230,3 +230,37 @@ func TestStoredResultWithoutID(t *testing.T) {
 		t.Error("-force did not replace the result")
 	}
 }
+
+// TestReaderFromStage: a reader with base = "stage" starts from the
+// experiment's stage model: the run trains the stage, then the reader,
+// whose stored checkpoint holds rows of dim + base_dims columns, dim of
+// them trained. Without a stage, the spec is refused at the parameter.
+func TestReaderFromStage(t *testing.T) {
+	out := t.TempDir()
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "testdata/tiny-staged-reader.hcl"); code != 0 {
+		t.Fatalf("run: code %d\n%s", code, stderr)
+	}
+	stored, _ := filepath.Glob(filepath.Join(out, "fine", ".reader-span-*", "reader.ckpt"))
+	if len(stored) != 1 {
+		t.Fatalf("stored readers: %v", stored)
+	}
+	raw, err := os.ReadFile(stored[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hdr struct{ Dim, Trained int }
+	if i := strings.IndexByte(string(raw), '{'); i < 0 || json.NewDecoder(strings.NewReader(string(raw[i:]))).Decode(&hdr) != nil || hdr.Dim != 12 || hdr.Trained != 8 {
+		t.Fatalf("stored reader's header: %+v; want 12 columns, 8 trained", hdr)
+	}
+
+	src, err := os.ReadFile("testdata/tiny-staged-reader.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "no-stage.hcl")
+	os.WriteFile(bad, []byte(strings.Replace(string(src), "start_from = experiment.base\n", "", 1)), 0o644)
+	_, stderr, code := xlbench(t, "validate", bad)
+	if code == 0 || !strings.Contains(stderr, "No stage to start the reader from") || !strings.Contains(stderr, "no-stage.hcl:25:") {
+		t.Fatalf("validate without a stage: code %d\n%s", code, stderr)
+	}
+}

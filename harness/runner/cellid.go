@@ -130,6 +130,9 @@ type readerInputs struct {
 	Train        []DatasetInput `json:"train"`
 	HeldOut      []string       `json:"held_out,omitempty"`
 	Seed         uint64         `json:"seed"`
+	// Stage is the cell id of the stage whose model the reader starts
+	// from (base = "stage"), which decides the reader too.
+	Stage string `json:"stage,omitempty"`
 }
 
 // readerID hashes readerInputs of e's reader: a trained reader stored
@@ -142,6 +145,14 @@ func (r *Runner) readerID(e *spec.Experiment) (string, error) {
 	}
 	if in.Train, err = r.trainInputs(e); err != nil {
 		return "", err
+	}
+	if e.Readers[0].ReadsFromStage() && e.StartFrom != nil {
+		stage := Plan(e.StartFrom)[0]
+		si, err := r.CellInputs(stage)
+		if err != nil {
+			return "", fmt.Errorf("stage %s/%s: %w", stage.Experiment.Name, stage.Name, err)
+		}
+		in.Stage = si.ID()
 	}
 	return hashID(in), nil
 }

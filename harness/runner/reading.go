@@ -203,9 +203,23 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	if err != nil {
 		return err
 	}
+	params := comp.Checked
+	if comp.ReadsFromStage() && e.StartFrom != nil {
+		// The stage runs (or is found stored) first, whoever asks first.
+		stage := Plan(e.StartFrom)[0]
+		if _, err := r.RunStage(ctx, stage); err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		model, err := r.modelPath(stage)
+		if err != nil {
+			return err
+		}
+		params = maps.Clone(params)
+		params[spec.ReaderBaseParam] = model
+	}
 	if cache != "" {
 		if loss, ok := readReaderLoss(cache); ok {
-			params := maps.Clone(comp.Checked)
+			params := maps.Clone(params)
 			params[spec.CheckpointParam] = filepath.Join(cache, ReaderFile)
 			if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: params, Seed: e.Seeds[0]}); err != nil {
 				return fmt.Errorf("%s: loading the trained reader stored in %s: %w", label, cache, err)
@@ -215,7 +229,7 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 			return nil
 		}
 	}
-	if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: comp.Checked, Seed: e.Seeds[0]}); err != nil {
+	if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: params, Seed: e.Seeds[0]}); err != nil {
 		return err
 	}
 	if comp.Info.Trainable {

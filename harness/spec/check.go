@@ -94,6 +94,7 @@ func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 	if !diags.HasErrors() {
 		for _, e := range s.Experiments {
 			diags = append(diags, e.checkStage()...)
+			diags = append(diags, e.checkReaderBase()...)
 			e.defaultBaseline()
 		}
 	}
@@ -104,6 +105,37 @@ func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 // saved model. An encoder that can start from a pretraining stage declares
 // it (a string); the host sets it to the stage's checkpoint.
 const CheckpointParam = "checkpoint"
+
+// ReaderBaseParam is the parameter through which a reader starts from a
+// multilingual model; set to StageBase in a spec, the host hands it the
+// experiment's stage model (start_from), as it does an encoder's
+// CheckpointParam.
+const (
+	ReaderBaseParam = "base"
+	StageBase       = "stage"
+)
+
+// ReadsFromStage reports whether the reader asks for the experiment's
+// stage model (base = "stage").
+func (c *Component) ReadsFromStage() bool {
+	return c.Checked[ReaderBaseParam] == StageBase
+}
+
+// checkReaderBase checks that a reader asking for the stage's model
+// (base = "stage") has one to get: the experiment starts from a stage.
+func (e *Experiment) checkReaderBase() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, rd := range e.Readers {
+		if !rd.ReadsFromStage() || e.StartFrom != nil {
+			continue
+		}
+		pr := rd.ParamRanges[ReaderBaseParam]
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No stage to start the reader from",
+			Detail:  fmt.Sprintf("Reader %q sets %s = %q, but experiment %q has no start_from: name the stage, or give %s a checkpoint's path.", rd.Name, ReaderBaseParam, StageBase, e.Name, ReaderBaseParam),
+			Subject: pr.Ptr()})
+	}
+	return diags
+}
 
 // checkStage checks that a stage's model can seed the experiment's trainable
 // encoders: the stage's encoder trains, and every trainable encoder of the
