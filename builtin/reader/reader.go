@@ -61,7 +61,7 @@ var Info = plugins.Info{
 	Description: "extractive span reader: hashed n-gram token rows with question-match features, tanh layer, self-attention over the passage, bilinear start/end scores (gorgonia), lazy AdamW",
 	Trainable:   true,
 	Params: []plugins.ParamSpec{
-		{Name: "dim", Type: plugins.ParamInteger, Default: 32.0, Min: plugins.Bound(2), Max: plugins.Bound(512), Description: "embedding dimension of a token's features"},
+		{Name: "dim", Type: plugins.ParamInteger, Default: 32.0, Min: plugins.Bound(2), Max: plugins.Bound(512), Description: "embedding dimension of a token's trained features (with base, base_dims frozen columns follow)"},
 		{Name: "hidden", Type: plugins.ParamInteger, Default: 48.0, Min: plugins.Bound(2), Max: plugins.Bound(1024), Description: "width of the token and question layers"},
 		{Name: "buckets", Type: plugins.ParamInteger, Default: 262144.0, Min: plugins.Bound(16), Max: plugins.Bound(1 << 24), Description: "rows of the hashed feature table"},
 		{Name: "lr", Type: plugins.ParamNumber, Default: 0.003, Min: plugins.Bound(0), Max: plugins.Bound(10), Description: "AdamW learning rate"},
