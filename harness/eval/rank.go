@@ -119,8 +119,8 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 }
 
 // ranksByScore fills out with the ranks of the relevant candidates rel of
-// row, as relevantRanks does, by counting, for six relevant candidates at a
-// time and eight scores at a time, the candidates that outrank each: a
+// row, as relevantRanks does, by counting, for a group of relevant
+// candidates at a time (thresholds), the candidates that outrank each: a
 // higher score, or an equal one with a higher tie key. Without branches:
 // the multilingual pool's relevant candidates (one per language) spread
 // over the whole ranking, so no cut-off turns most candidates away, and
@@ -128,34 +128,22 @@ func relevantRanks(row []float32, keys []int32, rel []int) []int {
 // to be overwritten, when the row holds a NaN, which the keys alone place.
 func ranksByScore(row []float32, keys []int32, rel []int, out []int) bool {
 	m := len(rel)
-	n8 := len(row) / 8 * 8
-	for g := 0; g < m && n8 > 0; g += 6 {
-		var thr [6][8]float32
-		var kthr [6][8]int32
-		for j := range thr {
-			t, k := float32(math.NaN()), int32(0) // a NaN threshold counts nothing
-			if g+j < m {
-				t, k = row[rel[g+j]], keys[rel[g+j]]
-			}
-			for l := range thr[j] {
-				thr[j][l], kthr[j][l] = t, k
-			}
-		}
-		var acc [7][8]int32
-		countAbove6(&row[0], &keys[0], n8, &thr, &kthr, &acc)
-		if laneSum(&acc[6]) > 0 {
+	width := groupWidth()
+	var th thresholds
+	n := 0 // the prefix the vector counts cover, the same for every group
+	for g := 0; g < m; g += width {
+		th.set(row, keys, rel[g:min(g+width, m)])
+		var ok bool
+		if n, ok = th.count(row, keys, out[g:], 1); !ok {
 			return false
 		}
-		for j := 0; j < 6 && g+j < m; j++ {
-			out[g+j] = laneSum(&acc[j])
-		}
 	}
-	for c, s := range row[n8:] {
+	for c, s := range row[n:] {
 		if s != s {
 			return false
 		}
 		for j, r := range rel {
-			if outranks(s, keys[n8+c], row[r], keys[r]) {
+			if outranks(s, keys[n+c], row[r], keys[r]) {
 				out[j]++
 			}
 		}
@@ -164,6 +152,15 @@ func ranksByScore(row []float32, keys []int32, rel []int, out []int) bool {
 		out[j]++ // ranks count from 1
 	}
 	return true
+}
+
+// groupWidth is how many relevant candidates one vector count takes:
+// twelve with AVX-512, else six.
+func groupWidth() int {
+	if haveCount512 {
+		return 12
+	}
+	return 6
 }
 
 // rangeRanks is relevantRanks for a row made of consecutive ranges (the
@@ -183,10 +180,7 @@ func rangeRanks(row []float32, keys []int32, rel []int, ranges [][2]int) (ranks 
 		return nil, nil, false
 	}
 	m, nr := len(rel), len(ranges)
-	width := 6
-	if haveCount512 {
-		width = 12
-	}
+	width := groupWidth()
 	counts := make([]int, m*nr) // counts[j*nr+r]: range r's candidates above rel[j]
 	var th thresholds
 	for g := 0; g < m; g += width {
