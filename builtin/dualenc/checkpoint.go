@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/xlbench/xlbench/builtin/internal/hugemem"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -145,7 +146,7 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	if h.Dim <= 0 || h.Dim > 1<<12 || h.Buckets <= 0 || h.Buckets > 1<<24 || h.Hidden < 0 || h.Hidden > 1<<14 {
 		return nil, fmt.Errorf("checkpoint %s: header gives dim %d, buckets %d, hidden %d, out of range", path, h.Dim, h.Buckets, h.Hidden)
 	}
-	c.emb = make([]float32, h.Buckets*h.Dim)
+	c.emb = hugemem.Floats(h.Buckets * h.Dim)
 	c.w = make([]float32, h.Dim*h.Dim)
 	c.w1, c.w2 = make([]float32, h.Dim*h.Hidden), make([]float32, h.Hidden*h.Dim)
 	buf := make([]byte, 4)

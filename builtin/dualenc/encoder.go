@@ -46,6 +46,7 @@ import (
 	"github.com/xlbench/xlbench/builtin/bm25"
 	"github.com/xlbench/xlbench/builtin/internal/adam"
 	"github.com/xlbench/xlbench/builtin/internal/gpu"
+	"github.com/xlbench/xlbench/builtin/internal/hugemem"
 	"github.com/xlbench/xlbench/builtin/internal/parallel"
 	"github.com/xlbench/xlbench/builtin/internal/rows"
 	"github.com/xlbench/xlbench/builtin/tokenize"
@@ -200,7 +201,7 @@ func (e *Encoder) Configure(_ context.Context, cfg plugins.EncoderConfig) (plugi
 
 func (e *Encoder) initialise(seed uint64, scale float64) {
 	rows, d := int(e.feat.buckets), e.dim
-	e.emb = make([]float32, rows*d)
+	e.emb = hugemem.Floats(rows * d)
 	rng := rand.New(rand.NewPCG(seed, 0x656d62))
 	for i := range e.emb {
 		e.emb[i] = float32(rng.NormFloat64() * scale)
@@ -220,8 +221,8 @@ func (e *Encoder) initialise(seed uint64, scale float64) {
 }
 
 func (e *Encoder) resetOptimizer() {
-	e.embM = make([]float32, len(e.emb))
-	e.embV = make([]float32, len(e.emb))
+	e.embM = hugemem.Floats(len(e.emb))
+	e.embV = hugemem.Floats(len(e.emb))
 	e.wM = make([]float32, len(e.w))
 	e.wV = make([]float32, len(e.w))
 	e.w1M, e.w1V = make([]float32, len(e.w1)), make([]float32, len(e.w1))

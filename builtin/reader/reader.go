@@ -48,6 +48,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/xlbench/xlbench/builtin/internal/hugemem"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -158,7 +159,7 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	r.seed = cfg.Seed
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x726561646572))
 	normal := func(n int, sd float64) []float32 {
-		out := make([]float32, n)
+		out := hugemem.Floats(n)
 		for i := range out {
 			out[i] = float32(rng.NormFloat64() * sd)
 		}
@@ -171,7 +172,7 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 		// The trained columns from the same draws as without a base; the
 		// base's are filled below (or by the checkpoint).
 		trained := normal(int(r.buckets)*r.trained, p.Float("init_scale"))
-		r.emb = make([]float32, int(r.buckets)*d)
+		r.emb = hugemem.Floats(int(r.buckets) * d)
 		for b := 0; b < int(r.buckets); b++ {
 			copy(r.emb[b*d:b*d+r.trained], trained[b*r.trained:(b+1)*r.trained])
 		}
@@ -189,7 +190,7 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 		us: normal(qin*h, 1/math.Sqrt(float64(qin))),
 		ue: normal(qin*h, 1/math.Sqrt(float64(qin))),
 	}
-	r.embM, r.embV = make([]float32, len(r.emb)), make([]float32, len(r.emb))
+	r.embM, r.embV = hugemem.Floats(len(r.emb)), hugemem.Floats(len(r.emb))
 	r.mM, r.mV = r.m.zeros(), r.m.zeros()
 	r.step = 0
 	r.graphs = map[[2]int]*spanGraph{}
