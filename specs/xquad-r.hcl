@@ -147,9 +147,18 @@ encoder "bm25" {
 }
 
 # The span reader is trained once, on the fine-tuning data (el and vi held
-# out), and reads for every cell.
+# out), and reads for every cell. It starts from the stage's multilingual
+# model (base = "stage": 32 frozen columns of the base's feature rows beside
+# its 32 trained ones), so languages it has no training example in are read
+# through rows placed by translation training. Chosen on held-out TRAINING
+# data (2% of SQuAD, 10% of the MLQA training instances, every vi one): mean
+# F1 0.442 against 0.433 without; base_dims 32, 64 and lexical dropout 0.5
+# were within 0.002 of each other, and the cheapest was kept.
 reader "span" {
   plugin = "builtin:reader"
+  params = {
+    base = "stage"
+  }
 }
 
 sampler "translation" {
