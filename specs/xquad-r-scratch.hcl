@@ -62,13 +62,13 @@ sampler "en-en" {
 }
 
 experiment "xquad-r-scratch" {
-  held_out       = ["el", "vi"]
-  train          = [dataset.mlqa-parallel, dataset.squad-en]
-  evaluate       = [dataset.xquad-r]
-  encoders       = [encoder.dual]
-  samplers       = [sampler.monolingual, sampler.cross-lingual, sampler.hybrid, sampler.en-en]
-  baseline       = sampler.monolingual
-  seeds          = [1, 2, 3]
-  batch_size     = 64
-  validation     = 0.05
+  held_out   = ["el", "vi"]
+  train      = [dataset.mlqa-parallel, dataset.squad-en]
+  evaluate   = [dataset.xquad-r]
+  encoders   = [encoder.dual]
+  samplers   = [sampler.monolingual, sampler.cross-lingual, sampler.hybrid, sampler.en-en]
+  baseline   = sampler.monolingual
+  seeds      = [1, 2, 3]
+  batch_size = 64
+  validation = 0.05
 }

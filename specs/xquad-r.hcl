@@ -203,16 +203,16 @@ experiment "multilingual-base" {
 }
 
 experiment "xquad-r-zero-shot" {
-  start_from     = experiment.multilingual-base
-  held_out       = ["el", "vi"]
-  train          = [dataset.mlqa-parallel, dataset.squad-en]
-  evaluate       = [dataset.xquad-r, dataset.mlqa-r]
-  encoders       = [encoder.dual, encoder.bm25]
-  samplers       = [sampler.monolingual, sampler.cross-lingual, sampler.hybrid, sampler.en-en]
-  baseline       = sampler.monolingual
-  seeds          = [1, 2, 3]
-  batch_size     = 64
-  validation     = 0.05
-  readers        = [reader.span]
-  read_top_k     = 3
+  start_from = experiment.multilingual-base
+  held_out   = ["el", "vi"]
+  train      = [dataset.mlqa-parallel, dataset.squad-en]
+  evaluate   = [dataset.xquad-r, dataset.mlqa-r]
+  encoders   = [encoder.dual, encoder.bm25]
+  samplers   = [sampler.monolingual, sampler.cross-lingual, sampler.hybrid, sampler.en-en]
+  baseline   = sampler.monolingual
+  seeds      = [1, 2, 3]
+  batch_size = 64
+  validation = 0.05
+  readers    = [reader.span]
+  read_top_k = 3
 }
