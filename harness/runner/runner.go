@@ -906,15 +906,10 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 	next := make(chan int)
 	var wg sync.WaitGroup
 	// Jobs cells compute at once (a slot each); a cell that waits for the
-	// reader's training gives its slot up meanwhile, so more cells are
-	// under way than compute. Four times Jobs: with a reader that starts
-	// from the stage, the longest cells (the default experiment's three
-	// En-En and BM25) all finish ranking while the reader still trains,
-	// and with only twice Jobs under way a core stood idle for 2.5
-	// minutes behind them. Each waiting cell holds its encoder process
-	// (its model, under 1 GB here), which bounds how many may wait.
+	// reader's training gives its slot up meanwhile, so up to twice as
+	// many cells are under way.
 	r.slots = make(chan struct{}, jobs)
-	for w := 0; w < min(4*jobs, len(todo)); w++ {
+	for w := 0; w < min(2*jobs, len(todo)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
