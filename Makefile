@@ -69,9 +69,10 @@ gpu-check: gpu-bundle ## on a machine with an NVIDIA GPU: GPU tests, CPU/GPU/PyT
 	@echo "gpu-check runs .ci/gpu-check: the GPU tests (dualenc.test -test.run CUDA|GPU), BenchmarkTrainDevices, specs/gpu-check.hcl and cellcompare"
 	bash .ci/gpu-check
 
-test: test-deps ## vet, check formatting, run every test, Go and Python (needs ../shared/data or XLBENCH_DATA under CI=true)
+test: test-deps ## vet, check formatting (Go and specs), run every test, Go and Python (needs ../shared/data or XLBENCH_DATA under CI=true)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	@$(GO) run ./harness/cmd/xlbench fmt -check specs/*.hcl || { echo "spec files need formatting: make fmt"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags gpu ./...
 	CGO_ENABLED=0 $(GO) build -tags gpu -o /dev/null ./harness/cmd/xlbench
