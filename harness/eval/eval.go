@@ -109,8 +109,29 @@ type Result map[string]*SettingResult
 
 // Evaluate scores enc on c in every setting: it encodes every question
 // and candidate, ranks every pool, then reads the answers of the ranked
-// questions (when it has a reader) and averages the metrics.
+// questions (when it has a reader) and averages the metrics. It is Rank
+// then Pending.Finish.
 func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dataset.Collection, opt Options) (Result, error) {
+	rk, err := Rank(ctx, enc, info, c, opt)
+	if err != nil {
+		return nil, err
+	}
+	return rk.Finish(ctx)
+}
+
+// Pending is a collection encoded and ranked, its answers not yet read:
+// the part of an evaluation that needs the encoder is done, and what is
+// left (reading, averaging) needs only the reader.
+type Pending struct {
+	e     *evaluation
+	pools []*rankedPool
+}
+
+// Rank encodes every question and candidate of c and ranks every pool;
+// Finish reads and averages. Between the two the encoder may be stopped:
+// a cell whose reader still trains waits for it holding rankings, not an
+// encoder process.
+func Rank(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dataset.Collection, opt Options) (*Pending, error) {
 	if opt.EncodeBatch <= 0 {
 		opt.EncodeBatch = 256
 	}
@@ -140,20 +161,30 @@ func Evaluate(ctx context.Context, enc Encoder, info plugins.EncoderInfo, c *dat
 	if err != nil {
 		return nil, err
 	}
-	if opt.Reader != nil {
+	// Nothing after this point may call the encoder.
+	e.enc = nil
+	return &Pending{e: e, pools: pools}, nil
+}
+
+// Finish reads the answers of the ranked questions (when the options had
+// a reader) and averages the metrics. It is called once.
+func (rk *Pending) Finish(ctx context.Context) (Result, error) {
+	e := rk.e
+	e.ctx = ctx
+	if e.opt.Reader != nil {
 		// After every pool is ranked: a reader still training is waited
 		// for once the cell has nothing else to do.
-		start = time.Now()
-		for _, p := range pools {
+		start := time.Now()
+		for _, p := range rk.pools {
 			if err := e.read(p.qs, p.out, p.tops); err != nil {
 				return nil, err
 			}
 		}
 		e.timings.Read += time.Since(start)
 	}
-	start = time.Now()
+	start := time.Now()
 	defer func() { e.timings.Rank += time.Since(start) }()
-	return e.average(pools), nil
+	return e.average(rk.pools), nil
 }
 
 // encoded holds a collection's vectors: the questions per language, the

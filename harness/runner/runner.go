@@ -295,6 +295,18 @@ type cellRun struct {
 	evaluated []datasetOutcome
 	// phases accumulates the time of each phase (report.PhaseNames).
 	phases map[string]*report.Phase
+	// stop stops the encoder's process (nil before it starts).
+	stop func()
+}
+
+// stopEncoder stops the encoder's process, once; after it the cell has no
+// encoder.
+func (run *cellRun) stopEncoder() {
+	if run.stop != nil {
+		run.stop()
+		run.stop = nil
+	}
+	run.enc = nil
 }
 
 // cpuTimer is an encoder whose process's CPU time can be read (the plugin
@@ -392,14 +404,11 @@ func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool, started
 	run.status = func(what string) { r.setStatus(cell.Experiment.Name+"/"+cell.Name, what) }
 	run.status("starting")
 	defer run.status("")
-	var stop func()
 	err = run.timed("start", func() (err error) {
-		stop, err = r.startEncoder(ctx, run)
+		run.stop, err = r.startEncoder(ctx, run)
 		return err
 	})
-	if stop != nil {
-		defer stop()
-	}
+	defer run.stopEncoder()
 	if err == nil {
 		err = r.trainCell(ctx, run, saveModel)
 	}
@@ -541,15 +550,23 @@ func (r *Runner) modelPath(cell Cell) (string, error) {
 const ModelFile = "model.ckpt"
 
 // evaluateCell evaluates the cell's encoder on every evaluation dataset,
-// reading answers when the experiment has a reader. The reader is waited
-// for at its first answer, so the cell encodes its texts while the reader
-// still trains.
+// reading answers when the experiment has a reader. Every dataset is
+// encoded and ranked first; then the encoder is stopped and the answers
+// are read, so a cell whose reader still trains waits holding rankings,
+// not an encoder process or a compute slot.
 func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 	cell := run.cell
 	var rd *lazyReader
 	if len(cell.Experiment.Readers) > 0 {
 		rd = &lazyReader{r: r, e: cell.Experiment, run: run}
 	}
+	type ranked struct {
+		out     datasetOutcome
+		c       *dataset.Collection
+		pending *eval.Pending
+		timings *eval.Timings
+	}
+	var todo []ranked
 	for _, d := range cell.Experiment.Evaluate {
 		var c *dataset.Collection
 		err := run.timed("load", func() (err error) {
@@ -561,8 +578,8 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		}
 		run.status("evaluating on " + d.Name)
 		out := datasetOutcome{name: d.Name, info: report.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
-		var timings eval.Timings
-		opts := eval.Options{Answers: true, Timings: &timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
+		timings := &eval.Timings{}
+		opts := eval.Options{Answers: true, Timings: timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
 		if rd != nil {
 			opts.Reader, opts.ReadTopK, out.hasRead = rd, cell.Experiment.ReadTopK, true
 		}
@@ -580,14 +597,11 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 			opts.Sink = trec
 		}
 		cpu := run.encoderCPU()
-		out.result, err = eval.Evaluate(ctx, run.enc, run.info, c, opts)
+		pending, err := eval.Rank(ctx, run.enc, run.info, c, opts)
 		// The encoder works only while texts are encoded: its CPU is the
 		// encode phase's.
 		run.addPhase("encode", timings.Encode, run.encoderCPU()-cpu)
 		run.addPhase("rank", timings.Rank, 0)
-		if out.hasRead {
-			run.addPhase("read", timings.Read, 0)
-		}
 		if trec != nil {
 			if cerr := trec.Close(); err == nil {
 				err = cerr
@@ -596,11 +610,28 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		if err != nil {
 			return err
 		}
+		todo = append(todo, ranked{out: out, c: c, pending: pending, timings: timings})
+	}
+	// The encoder's work is done: stopped now, its memory is free while
+	// the cell reads (or waits for the reader).
+	run.stopEncoder()
+	for _, t := range todo {
+		out, rank := t.out, t.timings.Rank
+		run.status("evaluating on " + out.name)
+		var err error
+		out.result, err = t.pending.Finish(ctx)
+		run.addPhase("rank", t.timings.Rank-rank, 0)
+		if out.hasRead {
+			run.addPhase("read", t.timings.Read, 0)
+		}
+		if err != nil {
+			return err
+		}
 		if rd != nil {
 			err := run.timed("read", func() error {
 				tr, err := rd.get(ctx)
 				if err == nil {
-					out.oracle, err = tr.oracle(ctx, c)
+					out.oracle, err = tr.oracle(ctx, t.c)
 				}
 				return err
 			})
@@ -905,11 +936,13 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 	defer stopReaders()
 	next := make(chan int)
 	var wg sync.WaitGroup
-	// Jobs cells compute at once (a slot each); a cell that waits for the
-	// reader's training gives its slot up meanwhile, so up to twice as
-	// many cells are under way.
+	// Jobs cells compute at once (a slot each). A cell that waits for the
+	// reader's training has stopped its encoder and gives its slot up
+	// meanwhile, holding only its rankings: every cell may be under way,
+	// so that cells waiting for the reader never keep the next from
+	// computing.
 	r.slots = make(chan struct{}, jobs)
-	for w := 0; w < min(2*jobs, len(todo)); w++ {
+	for w := 0; w < len(todo); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
