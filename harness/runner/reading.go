@@ -233,9 +233,15 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 		return err
 	}
 	if comp.Info.Trainable {
+		// Every cell that reads waits for this training: it takes the
+		// next compute slot, before any cell.
+		if err := r.acquireSlotFirst(ctx); err != nil {
+			return err
+		}
 		r.logf("%s: training on %d examples", label, len(corpus.Reading))
 		start := time.Now()
 		res, err := rd.Train(ctx, plugins.TrainReaderRequest{Examples: corpus.Reading})
+		r.releaseSlot()
 		r.mu.Lock()
 		if r.readerTraining == nil {
 			r.readerTraining = map[string]time.Duration{}

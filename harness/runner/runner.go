@@ -139,9 +139,9 @@ type Runner struct {
 	// status holds what each running cell is doing, for the status lines
 	// of a parallel run.
 	status map[string]string
-	// slots holds a token per cell computing at once (Jobs): a cell waits
-	// for the reader's training without one (Run).
-	slots chan struct{}
+	// slots bounds what computes at once (Jobs): cells, and readers while
+	// they train; a cell waits for the reader's training without one (Run).
+	slots *computeSlots
 	// stages holds, per stage cell id, the stage's one run in this process.
 	stages map[string]*stageRun
 }
@@ -665,23 +665,22 @@ func (r *Runner) acquireSlot(ctx context.Context) error {
 	if r.slots == nil {
 		return ctx.Err()
 	}
-	select {
-	case r.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return r.slots.acquire(ctx, false)
 }
 
-// releaseSlot gives a compute slot back. It never blocks: a cell whose
-// slot could not be taken back (the run was interrupted while it waited)
-// has none to give.
+// acquireSlotFirst waits for a compute slot before every waiting cell: a
+// reader's training, which every reading cell waits for.
+func (r *Runner) acquireSlotFirst(ctx context.Context) error {
+	if r.slots == nil {
+		return ctx.Err()
+	}
+	return r.slots.acquire(ctx, true)
+}
+
+// releaseSlot gives a compute slot back (see computeSlots.release).
 func (r *Runner) releaseSlot() {
 	if r.slots != nil {
-		select {
-		case <-r.slots:
-		default:
-		}
+		r.slots.release()
 	}
 }
 
@@ -941,7 +940,7 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 	// meanwhile, holding only its rankings: every cell may be under way,
 	// so that cells waiting for the reader never keep the next from
 	// computing.
-	r.slots = make(chan struct{}, jobs)
+	r.slots = newComputeSlots(jobs)
 	for w := 0; w < len(todo); w++ {
 		wg.Add(1)
 		go func() {

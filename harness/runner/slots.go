@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"context"
+	"slices"
+	"sync"
+)
+
+// computeSlots bounds how many things compute at once (-j): cells, and a
+// reader while it trains. Waiters are served in arrival order, except that
+// a waiter asking first (a reader, which every reading cell waits for)
+// goes before every cell.
+type computeSlots struct {
+	mu    sync.Mutex
+	n     int
+	held  int
+	cells []chan struct{} // waiting cells, in arrival order
+	first []chan struct{} // waiting readers, in arrival order
+}
+
+func newComputeSlots(n int) *computeSlots { return &computeSlots{n: max(1, n)} }
+
+// acquire waits for a slot; first puts the caller before every waiting
+// cell. On ctx's end it returns ctx's error holding no slot.
+func (s *computeSlots) acquire(ctx context.Context, first bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.held < s.n && len(s.first) == 0 && (first || len(s.cells) == 0) {
+		s.held++
+		s.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	queue := &s.cells
+	if first {
+		queue = &s.first
+	}
+	*queue = append(*queue, ch)
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		if i := slices.Index(*queue, ch); i >= 0 {
+			*queue = slices.Delete(*queue, i, i+1)
+			s.mu.Unlock()
+			return ctx.Err()
+		}
+		// Handed a slot as ctx ended: give it on.
+		s.mu.Unlock()
+		s.release()
+		return ctx.Err()
+	}
+}
+
+// release gives a slot back, to the first waiting reader, else the first
+// waiting cell. It never blocks, and a release with no slot held (a cell
+// whose slot could not be taken back after the run was interrupted) is
+// nothing.
+func (s *computeSlots) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held == 0 {
+		return
+	}
+	for _, queue := range []*[]chan struct{}{&s.first, &s.cells} {
+		if len(*queue) > 0 {
+			close((*queue)[0])
+			*queue = (*queue)[1:]
+			return // the slot passes on, still held
+		}
+	}
+	s.held--
+}

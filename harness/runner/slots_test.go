@@ -1,0 +1,92 @@
+package runner
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestComputeSlotsOrder: cells get freed slots in arrival order, a reader
+// asking first before every waiting cell; never more than n are held.
+func TestComputeSlotsOrder(t *testing.T) {
+	ctx := context.Background()
+	s := newComputeSlots(1)
+	if err := s.acquire(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 3)
+	wait := func(name string, first bool) {
+		go func() {
+			if err := s.acquire(ctx, first); err != nil {
+				t.Error(err)
+			}
+			got <- name
+		}()
+		// Queued before the next one arrives.
+		for {
+			s.mu.Lock()
+			queued := len(s.cells) + len(s.first)
+			s.mu.Unlock()
+			if queued > 0 && (name == "cell1" && queued == 1 || name == "cell2" && queued == 2 || name == "reader" && queued == 3) {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	wait("cell1", false)
+	wait("cell2", false)
+	wait("reader", true)
+	var order []string
+	for range 3 {
+		s.release()
+		order = append(order, <-got)
+		select {
+		case extra := <-got:
+			t.Fatalf("%s got a slot while %s held the only one", extra, order[len(order)-1])
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if want := "reader cell1 cell2"; order[0]+" "+order[1]+" "+order[2] != want {
+		t.Fatalf("order %v, want %s", order, want)
+	}
+	s.release()
+	if s.held != 0 {
+		t.Fatalf("%d held after every release", s.held)
+	}
+	s.release() // nothing held: nothing happens
+	if s.held != 0 {
+		t.Fatalf("a release with nothing held made %d held", s.held)
+	}
+}
+
+// TestComputeSlotsCancel: a waiter whose context ends leaves the queue
+// holding nothing, and the slot goes to the next.
+func TestComputeSlotsCancel(t *testing.T) {
+	s := newComputeSlots(1)
+	if err := s.acquire(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.acquire(ctx, true) }()
+	for {
+		s.mu.Lock()
+		n := len(s.first)
+		s.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("a cancelled wait returned a slot")
+	}
+	s.release()
+	if s.held != 0 || len(s.first) != 0 {
+		t.Fatalf("held %d, queued %d after the cancelled wait", s.held, len(s.first))
+	}
+	if err := s.acquire(context.Background(), false); err != nil || s.held != 1 {
+		t.Fatalf("the freed slot: %v, held %d", err, s.held)
+	}
+}
