@@ -149,14 +149,16 @@ encoder "bm25" {
 # The span reader is trained once, on the fine-tuning data (el and vi held
 # out), and reads for every cell. It starts from the stage's multilingual
 # model (base = "stage": 32 frozen columns of the base's feature rows beside
-# its 32 trained ones), so it trains after stage 1, on the run's critical
-# path. Its settings were chosen by mean F1 on held-out TRAINING data (2% of
-# SQuAD, 10% of the MLQA training instances, every vi one; the README's
-# Reading section), among those whose training fits the four minutes the
-# run's 12-minute goal leaves it: without the base (96 tokens, 3 epochs)
-# 0.433; with it 0.442, 2 epochs 0.449 (about 4.7 min), 64 tokens 0.456
-# (5.8 min: make run took 11 min 59 s), 48 tokens 0.448 (5 min), 2 epochs
-# and 64 tokens 0.446 (3.9 min), the one that fits.
+# its 32 trained ones). Its settings were chosen by mean F1 on held-out
+# TRAINING data (2% of SQuAD, 10% of the MLQA training instances, every vi
+# one; the README's Reading section): 0.433 without the base (96 tokens, 3
+# epochs); with it 0.442, with 2 epochs 0.449, 48 tokens 0.448, 64 tokens
+# 0.456, 2 epochs and 64 tokens 0.446. With the base the reader trains after
+# stage 1, on the run's critical path, so the rule takes the best of those
+# whose training leaves make run inside its 12-minute goal: with 64 tokens
+# (345 s of training) make run took 11 min 59 s on a clean clone, with 2
+# epochs and 64 tokens (255 s) 11 min 34 s; every other setting trains 20%
+# to 80% longer than the latter.
 reader "span" {
   plugin = "builtin:reader"
   params = {
