@@ -80,7 +80,7 @@ func (a *App) newRunFlags(name, usage string) *runFlags {
 	rf.timeout = fs.Duration("plugin-timeout", 30*time.Minute, "longest a plugin may take to answer one call before it is reported as hung")
 	rf.force = fs.Bool("force", false, "rerun cells whose results are already stored for the same cell id")
 	fs.Var(&rf.reuse, "reuse", "take stored cells with a matching cell id from this read-only results directory instead of running them (repeatable; e.g. -reuse results)")
-	rf.jobs = fs.Int("j", 1, "cells to run at once")
+	rf.jobs = fs.Int("j", 1, "computations at once: cells, and a reader while it trains (a cell waiting for the reader takes none)")
 	rf.maxFile = fs.Int64("max-file", 0, "largest data file read, in bytes decompressed (default $XLBENCH_MAX_FILE, else 1 GiB)")
 	rf.tables.register(fs)
 	return rf

@@ -22,7 +22,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "where the rerun writes its results (default: a temporary directory, removed afterwards)")
 	tol := fs.Float64("tolerance", 1e-3, "largest difference accepted, absolute for metrics up to 1, relative above (rank distance)")
 	only := fs.String("experiment", "", "only this experiment")
-	jobs := fs.Int("j", 1, "cells to rerun at once")
+	jobs := fs.Int("j", 1, "computations at once: cells rerun, and a reader while it trains")
 	stampIt := fs.Bool("stamp", true, "record what this run found in the reference directory's "+report.StampFile+" (the leaderboard marks the cells it reproduced)")
 	var reuse stringsFlag
 	fs.Var(&reuse, "reuse", "take stored cells with a matching cell id from this results directory instead of rerunning them (repeatable); each is named reused, not verified")
