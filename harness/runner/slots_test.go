@@ -15,27 +15,28 @@ func TestComputeSlotsOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make(chan string, 3)
-	wait := func(name string, first bool) {
+	// wait starts a waiter and returns once it is queued (the queues then
+	// hold queued waiters), so waiters arrive in call order.
+	wait := func(name string, first bool, queued int) {
 		go func() {
 			if err := s.acquire(ctx, first); err != nil {
 				t.Error(err)
 			}
 			got <- name
 		}()
-		// Queued before the next one arrives.
 		for {
 			s.mu.Lock()
-			queued := len(s.cells) + len(s.first)
+			n := len(s.cells) + len(s.first)
 			s.mu.Unlock()
-			if queued > 0 && (name == "cell1" && queued == 1 || name == "cell2" && queued == 2 || name == "reader" && queued == 3) {
+			if n == queued {
 				return
 			}
 			time.Sleep(time.Millisecond)
 		}
 	}
-	wait("cell1", false)
-	wait("cell2", false)
-	wait("reader", true)
+	wait("cell1", false, 1)
+	wait("cell2", false, 2)
+	wait("reader", true, 3)
 	var order []string
 	for range 3 {
 		s.release()
