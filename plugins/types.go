@@ -208,6 +208,10 @@ func (r Role) String() string {
 type EncoderConfig struct {
 	Params Params
 	Seed   uint64
+	// TrainSteps is how many training steps the host will send (0: it will
+	// not train the encoder), so that a learning-rate schedule can span the
+	// run.
+	TrainSteps int
 }
 
 // EncoderInfo tells the host how to use a configured encoder.

@@ -452,10 +452,37 @@ func (r *Runner) startEncoder(ctx context.Context, run *cellRun) (func(), error)
 		}
 		r.logf("%s: starting from stage %s/%s (cell id %s)", run.label, st.Experiment, st.Cell, st.CellID)
 	}
-	if run.info, err = enc.Configure(ctx, plugins.EncoderConfig{Params: params, Seed: cell.Seed}); err != nil {
+	trainSteps := 0
+	if cell.Sampler != nil {
+		// The encoder learns the run's length before training starts, so a
+		// learning-rate schedule (warm-up, linear decay) can span it.
+		if trainSteps, err = r.cellSteps(cell); err != nil {
+			return stop, err
+		}
+	}
+	if run.info, err = enc.Configure(ctx, plugins.EncoderConfig{Params: params, Seed: cell.Seed, TrainSteps: trainSteps}); err != nil {
 		return stop, err
 	}
 	return stop, nil
+}
+
+// cellSteps is how many steps a training cell takes: the spec's steps, or
+// its epochs over the training corpus in the experiment's batches.
+func (r *Runner) cellSteps(cell Cell) (int, error) {
+	steps, epochs := cell.Experiment.Length(cell.Sampler)
+	if steps > 0 {
+		return steps, nil
+	}
+	corpus, err := r.TrainingCorpus(cell.Experiment)
+	if err != nil {
+		return 0, err
+	}
+	steps = train.StepsFor(epochs, len(corpus.Groups), cell.Experiment.BatchSize)
+	if steps > spec.MaxSteps {
+		return 0, fmt.Errorf("%g epochs of %d groups in batches of %d is %d steps, more than the %d a cell may take",
+			epochs, len(corpus.Groups), cell.Experiment.BatchSize, steps, spec.MaxSteps)
+	}
+	return steps, nil
 }
 
 // trainCell trains a cell that has a sampler, and saves its model when the
@@ -483,13 +510,9 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 		return err
 	}
 	defer stopSampler()
-	steps, epochs := cell.Experiment.Length(cell.Sampler)
-	if steps == 0 {
-		steps = train.StepsFor(epochs, len(corpus.Groups), cell.Experiment.BatchSize)
-		if steps > spec.MaxSteps {
-			return fmt.Errorf("%g epochs of %d groups in batches of %d is %d steps, more than the %d a cell may take",
-				epochs, len(corpus.Groups), cell.Experiment.BatchSize, steps, spec.MaxSteps)
-		}
+	steps, err := r.cellSteps(cell)
+	if err != nil {
+		return err
 	}
 	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
 		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,

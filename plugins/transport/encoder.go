@@ -54,7 +54,7 @@ func (c *encoderClient) Configure(ctx context.Context, cfg plugins.EncoderConfig
 	if err != nil {
 		return plugins.EncoderInfo{}, err
 	}
-	w, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Params: params, Seed: cfg.Seed})
+	w, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{Params: params, Seed: cfg.Seed, TrainSteps: uint32(cfg.TrainSteps)})
 	if err != nil {
 		return plugins.EncoderInfo{}, err
 	}
@@ -238,7 +238,7 @@ func (s *encoderServer) Describe(ctx context.Context, _ *pb.Empty) (*pb.PluginIn
 }
 
 func (s *encoderServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.EncoderInfo, error) {
-	info, err := s.impl.Configure(ctx, plugins.EncoderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed()})
+	info, err := s.impl.Configure(ctx, plugins.EncoderConfig{Params: paramsFromWire(req.GetParams()), Seed: req.GetSeed(), TrainSteps: int(req.GetTrainSteps())})
 	if err != nil {
 		return nil, err
 	}

@@ -292,7 +292,7 @@ class _EncoderServer(encoder_pb2_grpc.EncoderServicer):
     def Configure(self, request, context):
         def configure():
             params = check_params(self.impl.info.params, params_from_wire(request.params))
-            info = self.impl.configure(Config(params, request.seed))
+            info = self.impl.configure(Config(params, request.seed, request.train_steps))
             if not isinstance(info, EncoderInfo):
                 raise PluginError(f"configure returned {type(info).__name__}, want xlbench.types.EncoderInfo")
             if info.trainable is None:

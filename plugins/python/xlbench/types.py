@@ -109,10 +109,13 @@ class SamplerConfig:
 
 @dataclass(frozen=True)
 class Config:
-    """Configures an encoder or a reader."""
+    """Configures an encoder or a reader. train_steps: how many training
+    steps the host will send an encoder (0 when it will not train it), so
+    that a learning-rate schedule can span the run."""
 
     params: dict[str, Any]  # checked against Info.params, defaults filled in
     seed: int
+    train_steps: int = 0
 
 
 @dataclass(frozen=True)

@@ -75,9 +75,14 @@ func (Role) EnumDescriptor() ([]byte, []int) {
 }
 
 type ConfigureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Params        *structpb.Struct       `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
-	Seed          uint64                 `protobuf:"varint,2,opt,name=seed,proto3" json:"seed,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Params *structpb.Struct       `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
+	Seed   uint64                 `protobuf:"varint,2,opt,name=seed,proto3" json:"seed,omitempty"`
+	// How many training steps the host will send this encoder (TrainStep or
+	// TrainSteps batches), so that a learning-rate schedule (warm-up, linear
+	// decay) can span the whole run; 0 when it will not train it, and for
+	// readers. Plugins that predate the field ignore it.
+	TrainSteps    uint32 `protobuf:"varint,3,opt,name=train_steps,json=trainSteps,proto3" json:"train_steps,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -122,6 +127,13 @@ func (x *ConfigureRequest) GetParams() *structpb.Struct {
 func (x *ConfigureRequest) GetSeed() uint64 {
 	if x != nil {
 		return x.Seed
+	}
+	return 0
+}
+
+func (x *ConfigureRequest) GetTrainSteps() uint32 {
+	if x != nil {
+		return x.TrainSteps
 	}
 	return 0
 }
@@ -721,10 +733,12 @@ var File_xlbench_v1_encoder_proto protoreflect.FileDescriptor
 const file_xlbench_v1_encoder_proto_rawDesc = "" +
 	"\n" +
 	"\x18xlbench/v1/encoder.proto\x12\n" +
-	"xlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"W\n" +
+	"xlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"x\n" +
 	"\x10ConfigureRequest\x12/\n" +
 	"\x06params\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06params\x12\x12\n" +
-	"\x04seed\x18\x02 \x01(\x04R\x04seed\"\x80\x01\n" +
+	"\x04seed\x18\x02 \x01(\x04R\x04seed\x12\x1f\n" +
+	"\vtrain_steps\x18\x03 \x01(\rR\n" +
+	"trainSteps\"\x80\x01\n" +
 	"\vEncoderInfo\x12\x10\n" +
 	"\x03dim\x18\x01 \x01(\rR\x03dim\x12\x16\n" +
 	"\x06sparse\x18\x02 \x01(\bR\x06sparse\x12\x1c\n" +

@@ -15,7 +15,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from xlbench.v1 import common_pb2 as xlbench_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18xlbench/v1/encoder.proto\x12\nxlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"I\n\x10\x43onfigureRequest\x12\'\n\x06params\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04seed\x18\x02 \x01(\x04\"W\n\x0b\x45ncoderInfo\x12\x0b\n\x03\x64im\x18\x01 \x01(\r\x12\x0e\n\x06sparse\x18\x02 \x01(\x08\x12\x11\n\ttrainable\x18\x03 \x01(\x08\x12\x18\n\x10\x63ollection_stats\x18\x04 \x01(\x08\"B\n\x04Text\x12\x0c\n\x04lang\x18\x01 \x01(\r\x12\x1e\n\x04role\x18\x02 \x01(\x0e\x32\x10.xlbench.v1.Role\x12\x0c\n\x04text\x18\x03 \x01(\t\":\n\x0b\x43orpusGroup\x12\n\n\x02id\x18\x01 \x01(\r\x12\x1f\n\x05texts\x18\x02 \x03(\x0b\x32\x10.xlbench.v1.Text\"I\n\x0b\x43orpusChunk\x12\x11\n\tlanguages\x18\x01 \x03(\t\x12\'\n\x06groups\x18\x02 \x03(\x0b\x32\x17.xlbench.v1.CorpusGroup\"4\n\x11TrainStepResponse\x12\x0c\n\x04loss\x18\x01 \x01(\x01\x12\x11\n\tpair_loss\x18\x02 \x03(\x02\"-\n\x0ePrepareRequest\x12\r\n\x05texts\x18\x01 \x03(\t\x12\x0c\n\x04lang\x18\x02 \x01(\t\"L\n\rEncodeRequest\x12\x1e\n\x04role\x18\x01 \x01(\x0e\x32\x10.xlbench.v1.Role\x12\x0c\n\x04lang\x18\x02 \x01(\t\x12\r\n\x05texts\x18\x03 \x03(\t\"@\n\rSparseVectors\x12\x0f\n\x07offsets\x18\x01 \x03(\r\x12\r\n\x05terms\x18\x02 \x03(\x04\x12\x0f\n\x07weights\x18\x03 \x03(\x02\"\x1b\n\x0bSaveRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\"f\n\x0e\x45ncodeResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x0b\n\x03\x64im\x18\x02 \x01(\r\x12\r\n\x05\x64\x65nse\x18\x03 \x01(\x0c\x12)\n\x06sparse\x18\x04 \x01(\x0b\x32\x19.xlbench.v1.SparseVectors*>\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_QUERY\x10\x01\x12\x10\n\x0cROLE_PASSAGE\x10\x02\x32\xf2\x03\n\x07\x45ncoder\x12\x35\n\x08\x44\x65scribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12\x42\n\tConfigure\x12\x1c.xlbench.v1.ConfigureRequest\x1a\x17.xlbench.v1.EncoderInfo\x12:\n\nLoadCorpus\x12\x17.xlbench.v1.CorpusChunk\x1a\x11.xlbench.v1.Empty(\x01\x12=\n\tTrainStep\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse\x12\x42\n\nTrainSteps\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse(\x01\x30\x01\x12\x38\n\x07Prepare\x12\x1a.xlbench.v1.PrepareRequest\x1a\x11.xlbench.v1.Empty\x12?\n\x06\x45ncode\x12\x19.xlbench.v1.EncodeRequest\x1a\x1a.xlbench.v1.EncodeResponse\x12\x32\n\x04Save\x12\x17.xlbench.v1.SaveRequest\x1a\x11.xlbench.v1.EmptyB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18xlbench/v1/encoder.proto\x12\nxlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"^\n\x10\x43onfigureRequest\x12\'\n\x06params\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04seed\x18\x02 \x01(\x04\x12\x13\n\x0btrain_steps\x18\x03 \x01(\r\"W\n\x0b\x45ncoderInfo\x12\x0b\n\x03\x64im\x18\x01 \x01(\r\x12\x0e\n\x06sparse\x18\x02 \x01(\x08\x12\x11\n\ttrainable\x18\x03 \x01(\x08\x12\x18\n\x10\x63ollection_stats\x18\x04 \x01(\x08\"B\n\x04Text\x12\x0c\n\x04lang\x18\x01 \x01(\r\x12\x1e\n\x04role\x18\x02 \x01(\x0e\x32\x10.xlbench.v1.Role\x12\x0c\n\x04text\x18\x03 \x01(\t\":\n\x0b\x43orpusGroup\x12\n\n\x02id\x18\x01 \x01(\r\x12\x1f\n\x05texts\x18\x02 \x03(\x0b\x32\x10.xlbench.v1.Text\"I\n\x0b\x43orpusChunk\x12\x11\n\tlanguages\x18\x01 \x03(\t\x12\'\n\x06groups\x18\x02 \x03(\x0b\x32\x17.xlbench.v1.CorpusGroup\"4\n\x11TrainStepResponse\x12\x0c\n\x04loss\x18\x01 \x01(\x01\x12\x11\n\tpair_loss\x18\x02 \x03(\x02\"-\n\x0ePrepareRequest\x12\r\n\x05texts\x18\x01 \x03(\t\x12\x0c\n\x04lang\x18\x02 \x01(\t\"L\n\rEncodeRequest\x12\x1e\n\x04role\x18\x01 \x01(\x0e\x32\x10.xlbench.v1.Role\x12\x0c\n\x04lang\x18\x02 \x01(\t\x12\r\n\x05texts\x18\x03 \x03(\t\"@\n\rSparseVectors\x12\x0f\n\x07offsets\x18\x01 \x03(\r\x12\r\n\x05terms\x18\x02 \x03(\x04\x12\x0f\n\x07weights\x18\x03 \x03(\x02\"\x1b\n\x0bSaveRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\"f\n\x0e\x45ncodeResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x0b\n\x03\x64im\x18\x02 \x01(\r\x12\r\n\x05\x64\x65nse\x18\x03 \x01(\x0c\x12)\n\x06sparse\x18\x04 \x01(\x0b\x32\x19.xlbench.v1.SparseVectors*>\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_QUERY\x10\x01\x12\x10\n\x0cROLE_PASSAGE\x10\x02\x32\xf2\x03\n\x07\x45ncoder\x12\x35\n\x08\x44\x65scribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12\x42\n\tConfigure\x12\x1c.xlbench.v1.ConfigureRequest\x1a\x17.xlbench.v1.EncoderInfo\x12:\n\nLoadCorpus\x12\x17.xlbench.v1.CorpusChunk\x1a\x11.xlbench.v1.Empty(\x01\x12=\n\tTrainStep\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse\x12\x42\n\nTrainSteps\x12\x11.xlbench.v1.Batch\x1a\x1d.xlbench.v1.TrainStepResponse(\x01\x30\x01\x12\x38\n\x07Prepare\x12\x1a.xlbench.v1.PrepareRequest\x1a\x11.xlbench.v1.Empty\x12?\n\x06\x45ncode\x12\x19.xlbench.v1.EncodeRequest\x1a\x1a.xlbench.v1.EncodeResponse\x12\x32\n\x04Save\x12\x17.xlbench.v1.SaveRequest\x1a\x11.xlbench.v1.EmptyB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'xlbench.v1.encoder_pb2', globals())
@@ -23,30 +23,30 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1'
-  _ROLE._serialized_start=840
-  _ROLE._serialized_end=902
+  _ROLE._serialized_start=861
+  _ROLE._serialized_end=923
   _CONFIGUREREQUEST._serialized_start=95
-  _CONFIGUREREQUEST._serialized_end=168
-  _ENCODERINFO._serialized_start=170
-  _ENCODERINFO._serialized_end=257
-  _TEXT._serialized_start=259
-  _TEXT._serialized_end=325
-  _CORPUSGROUP._serialized_start=327
-  _CORPUSGROUP._serialized_end=385
-  _CORPUSCHUNK._serialized_start=387
-  _CORPUSCHUNK._serialized_end=460
-  _TRAINSTEPRESPONSE._serialized_start=462
-  _TRAINSTEPRESPONSE._serialized_end=514
-  _PREPAREREQUEST._serialized_start=516
-  _PREPAREREQUEST._serialized_end=561
-  _ENCODEREQUEST._serialized_start=563
-  _ENCODEREQUEST._serialized_end=639
-  _SPARSEVECTORS._serialized_start=641
-  _SPARSEVECTORS._serialized_end=705
-  _SAVEREQUEST._serialized_start=707
-  _SAVEREQUEST._serialized_end=734
-  _ENCODERESPONSE._serialized_start=736
-  _ENCODERESPONSE._serialized_end=838
-  _ENCODER._serialized_start=905
-  _ENCODER._serialized_end=1403
+  _CONFIGUREREQUEST._serialized_end=189
+  _ENCODERINFO._serialized_start=191
+  _ENCODERINFO._serialized_end=278
+  _TEXT._serialized_start=280
+  _TEXT._serialized_end=346
+  _CORPUSGROUP._serialized_start=348
+  _CORPUSGROUP._serialized_end=406
+  _CORPUSCHUNK._serialized_start=408
+  _CORPUSCHUNK._serialized_end=481
+  _TRAINSTEPRESPONSE._serialized_start=483
+  _TRAINSTEPRESPONSE._serialized_end=535
+  _PREPAREREQUEST._serialized_start=537
+  _PREPAREREQUEST._serialized_end=582
+  _ENCODEREQUEST._serialized_start=584
+  _ENCODEREQUEST._serialized_end=660
+  _SPARSEVECTORS._serialized_start=662
+  _SPARSEVECTORS._serialized_end=726
+  _SAVEREQUEST._serialized_start=728
+  _SAVEREQUEST._serialized_end=755
+  _ENCODERESPONSE._serialized_start=757
+  _ENCODERESPONSE._serialized_end=859
+  _ENCODER._serialized_start=926
+  _ENCODER._serialized_end=1424
 # @@protoc_insertion_point(module_scope)
