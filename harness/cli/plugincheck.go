@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,11 +16,20 @@ import (
 // through the real host (see package conformance).
 func (a *App) cmdPlugin(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "check" {
-		return errors.New("usage: xlbench plugin check [-kind sampler|encoder|reader] [-log-level L] PLUGIN")
+		return errors.New("usage: xlbench plugin check [-kind sampler|encoder|reader] [-log-level L] [-param NAME=VALUE ...] PLUGIN")
 	}
-	fs := a.flags("plugin check", "[-kind sampler|encoder|reader] PLUGIN")
+	fs := a.flags("plugin check", "[-kind sampler|encoder|reader] [-param NAME=VALUE ...] PLUGIN")
 	kindFlag := fs.String("kind", "", "the plugin's kind (default: a built-in's own; an external plugin's is found by asking)")
 	level := fs.String("log-level", "", "plugin log level (default $XLBENCH_LOG_LEVEL or warn)")
+	fixed := plugins.Params{}
+	fs.Func("param", "a parameter every configuration the checks make carries, as NAME=VALUE (repeatable; VALUE is read as JSON when it parses, else as a string): e.g. an encoder's model folder, -param model=/models/labse", func(s string) error {
+		name, value, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return fmt.Errorf("%q: want NAME=VALUE", s)
+		}
+		fixed[name] = paramValue(value)
+		return nil
+	})
 	rest, err := parse(fs, args[1:])
 	if err != nil {
 		return err
@@ -52,10 +62,26 @@ func (a *App) cmdPlugin(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("-kind %q: want sampler, encoder or reader", kind)
 	}
-	rep := conformance.Run(ctx, host, rest[0], kind)
+	rep := conformance.Run(ctx, host, rest[0], kind, fixed)
 	rep.Print(a.Stdout)
 	if len(rep.Failed()) > 0 {
 		return exitError(1)
 	}
 	return nil
+}
+
+// paramValue reads a -param value as JSON (a number, a bool, a list) when
+// it parses, else as the string it is, so -param model=/models/x needs no
+// quotes.
+func paramValue(s string) any {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err == nil {
+		if f, ok := v.(float64); ok {
+			return f
+		}
+		if _, isObject := v.(map[string]any); !isObject && v != nil {
+			return v
+		}
+	}
+	return s
 }

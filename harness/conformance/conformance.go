@@ -44,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -127,9 +128,10 @@ func Kind(ctx context.Context, h *pluginhost.Host, ref string) (plugins.Kind, er
 	return "", fmt.Errorf("plugin %s answers Describe as no kind (give -kind to see one kind's checks): %w", ref, errors.Join(errs...))
 }
 
-// Run checks plugin ref as a plugin of kind.
-func Run(ctx context.Context, h *pluginhost.Host, ref string, kind plugins.Kind) *Report {
-	c := &checker{ctx: ctx, h: h, rep: &Report{Ref: ref, Kind: kind}}
+// Run checks plugin ref as a plugin of kind; every configuration it
+// makes carries the fixed parameters (nil for none).
+func Run(ctx context.Context, h *pluginhost.Host, ref string, kind plugins.Kind, fixed plugins.Params) *Report {
+	c := &checker{ctx: ctx, h: h, rep: &Report{Ref: ref, Kind: kind}, fixed: fixed}
 	switch kind {
 	case plugins.KindSampler:
 		c.sampler()
@@ -147,6 +149,30 @@ type checker struct {
 	ctx context.Context
 	h   *pluginhost.Host
 	rep *Report
+	// fixed are parameters every configuration the checks make carries
+	// (plugin check -param): a plugin that cannot run without some, an
+	// encoder without its model folder, is checked with them.
+	fixed plugins.Params
+}
+
+// with returns the fixed parameters overlaid with p.
+func (c *checker) with(p plugins.Params) plugins.Params {
+	if len(c.fixed) == 0 && p == nil {
+		return nil
+	}
+	out := maps.Clone(c.fixed)
+	if out == nil {
+		out = plugins.Params{}
+	}
+	maps.Copy(out, p)
+	return out
+}
+
+// defaults is every declared default, overlaid with the fixed parameters.
+func (c *checker) defaults() plugins.Params {
+	out := defaults(c.rep.Info)
+	maps.Copy(out, c.fixed)
+	return out
 }
 
 // check records the property name as f finds it, and reports whether it holds.
@@ -292,7 +318,7 @@ func badValues(info plugins.Info) []struct {
 // forbidden value.
 func (c *checker) refuses(start func(plugins.Params) error) {
 	c.check("unknown params refused", func() error {
-		if start(plugins.Params{unknownParam: 1.0}) == nil {
+		if start(c.with(plugins.Params{unknownParam: 1.0})) == nil {
 			return fmt.Errorf("accepted an unknown parameter %q", unknownParam)
 		}
 		return nil
@@ -300,7 +326,7 @@ func (c *checker) refuses(start func(plugins.Params) error) {
 	c.check("bad params refused", func() error {
 		var accepted []string
 		for _, b := range badValues(c.rep.Info) {
-			p := defaults(c.rep.Info)
+			p := c.defaults()
 			p[b.name] = b.value
 			if start(p) == nil {
 				accepted = append(accepted, fmt.Sprintf("%s = %v (%s)", b.name, b.value, b.why))

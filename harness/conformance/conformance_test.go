@@ -40,7 +40,7 @@ func check(t *testing.T, ref string) *conformance.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return conformance.Run(ctx, h, ref, kind)
+	return conformance.Run(ctx, h, ref, kind, nil)
 }
 
 func report(r *conformance.Report) string {

@@ -161,10 +161,10 @@ func (c *checker) encoder() {
 	var base encoderRun
 	var baseErr error
 	c.check("default params", func() error {
-		if base, baseErr = c.configureAndRun(e, nil); baseErr != nil {
+		if base, baseErr = c.configureAndRun(e, c.with(nil)); baseErr != nil {
 			return fmt.Errorf("with no parameters: %w", baseErr)
 		}
-		explicit, err := c.configureAndRun(e, defaults(c.rep.Info))
+		explicit, err := c.configureAndRun(e, c.defaults())
 		if err != nil {
 			return fmt.Errorf("with every default given: %w", err)
 		}
@@ -212,7 +212,7 @@ func (c *checker) encoder() {
 			if err != nil {
 				return err
 			}
-			other, err := c.configureAndRun(e2, nil)
+			other, err := c.configureAndRun(e2, c.with(nil))
 			if err != nil {
 				return fmt.Errorf("second process: %w", err)
 			}
@@ -257,7 +257,7 @@ func checkVectors(info plugins.EncoderInfo, vs []plugins.Vectors, n int) error {
 // encoderThroughput measures texts/s and, for an encoder that trains,
 // pairs/s.
 func (c *checker) encoderThroughput(e plugins.Encoder) {
-	info, err := e.Configure(c.ctx, plugins.EncoderConfig{Seed: 7})
+	info, err := e.Configure(c.ctx, plugins.EncoderConfig{Params: c.with(nil), Seed: 7})
 	if err != nil {
 		return
 	}

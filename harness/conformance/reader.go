@@ -84,10 +84,10 @@ func (c *checker) reader() {
 	var base []plugins.Answer
 	var baseErr error
 	c.check("default params", func() error {
-		if base, baseErr = c.configureAndRead(r, nil, qs); baseErr != nil {
+		if base, baseErr = c.configureAndRead(r, c.with(nil), qs); baseErr != nil {
 			return fmt.Errorf("with no parameters: %w", baseErr)
 		}
-		explicit, err := c.configureAndRead(r, defaults(c.rep.Info), qs)
+		explicit, err := c.configureAndRead(r, c.defaults(), qs)
 		if err != nil {
 			return fmt.Errorf("with every default given: %w", err)
 		}
@@ -112,7 +112,7 @@ func (c *checker) reader() {
 			if err != nil {
 				return err
 			}
-			other, err := c.configureAndRead(r2, nil, qs)
+			other, err := c.configureAndRead(r2, c.with(nil), qs)
 			if err != nil {
 				return fmt.Errorf("second process: %w", err)
 			}
@@ -122,7 +122,7 @@ func (c *checker) reader() {
 			return nil
 		})
 	}
-	if _, err := c.configureAndRead(r, nil, qs[:1]); err == nil {
+	if _, err := c.configureAndRead(r, c.with(nil), qs[:1]); err == nil {
 		timed := readQueries(timedQueries)
 		t := time.Now()
 		if _, err := r.Read(c.ctx, plugins.ReadRequest{Queries: timed}); err == nil {

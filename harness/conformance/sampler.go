@@ -59,10 +59,10 @@ func (c *checker) sampler() {
 	var base []plugins.Batch
 	c.check("default params", func() error {
 		var err error
-		if base, err = run(s, nil, checkBatches); err != nil {
+		if base, err = run(s, c.with(nil), checkBatches); err != nil {
 			return fmt.Errorf("with no parameters: %w", err)
 		}
-		explicit, err := run(s, defaults(c.rep.Info), checkBatches)
+		explicit, err := run(s, c.defaults(), checkBatches)
 		if err != nil {
 			return fmt.Errorf("with every default given: %w", err)
 		}
@@ -81,7 +81,7 @@ func (c *checker) sampler() {
 	c.check("batch validity", func() error { return validBatches(cfg, base) })
 	c.check("other param values", func() error {
 		for _, v := range otherValues(c.rep.Info) {
-			bs, err := run(s, plugins.Params{v.name: v.value}, checkBatches)
+			bs, err := run(s, c.with(plugins.Params{v.name: v.value}), checkBatches)
 			if err != nil {
 				return fmt.Errorf("%s = %v (%s): %w", v.name, v.value, v.why, err)
 			}
@@ -98,7 +98,7 @@ func (c *checker) sampler() {
 	second, ok := c.start("determinism", false)
 	if ok {
 		c.check("determinism", func() error {
-			again, err := run(s, nil, checkBatches)
+			again, err := run(s, c.with(nil), checkBatches)
 			if err != nil {
 				return err
 			}
