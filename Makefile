@@ -32,9 +32,15 @@ TEST_PKGS := slurmctld slurmd slurm-client munge chromium g++
 # plugins run on. Another python3 may come first on PATH and see none of
 # them: the plugins name /usr/bin/python3 and so do the tests.
 PYTHON      := /usr/bin/python3
-PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch
+PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch python3-venv
+# The Hugging Face encoder plugin's environment: a virtual environment over
+# Debian's interpreter (so it sees python3-torch, grpcio and protobuf) with
+# transformers and sentence-transformers pinned in
+# plugins/hf-encoder/requirements.txt. The Python tests run in it.
+VENV        := .venv
+HF_REQS     := plugins/hf-encoder/requirements.txt
 
-.PHONY: help build build-gpu test run compare bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check
+.PHONY: help build build-gpu test run compare bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check hf-env
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -78,16 +84,26 @@ test: test-deps ## vet, check formatting (Go and specs), run every test, Go and 
 	CGO_ENABLED=0 $(GO) build -tags gpu -o /dev/null ./harness/cmd/xlbench
 	$(GO) test -count=1 ./...
 	@for d in $$(dirname $$(git ls-files 'plugins/*test_*.py' 2>/dev/null || find plugins -name 'test_*.py') | sort -u); do \
-	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(PYTHON) -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
+	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(VENV)/bin/python -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
 	done
 
-test-deps: ## install what some tests need from Debian: Slurm, MUNGE, Chromium, g++ (the emulated GPU kernels), Python with grpcio, protobuf and torch (as root; skipped when present)
+test-deps: ## install what some tests need: from Debian Slurm, MUNGE, Chromium, g++ (the emulated GPU kernels), Python with grpcio, protobuf and torch (as root; skipped when present); then make hf-env
 	@if ! command -v g++ >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
 	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PKGS) $(PYTHON_PKGS) >/dev/null; \
 	  else echo "$(TEST_PKGS) $(PYTHON_PKGS) missing and not installable here (not root, or no apt-get): their tests skip, or fail under CI=true"; fi; \
 	fi
+	@$(MAKE) --no-print-directory hf-env
+
+hf-env: $(VENV)/.installed ## make .venv: Debian's python3 with transformers and sentence-transformers (pinned, from the package index) for the hf-encoder plugin and the Python tests
+
+$(VENV)/.installed: $(HF_REQS)
+	@command -v apt-get >/dev/null && ! $(PYTHON) -c 'import ensurepip' 2>/dev/null && [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; true
+	$(PYTHON) -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r $(HF_REQS)
+	@touch $@
 
 run: build ## run the default spec on the default data directory into out/ and print the tables (SPEC=..., OUT=..., JOBS=2, RUN_FLAGS=...)
 	$(BIN)/xlbench run -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC)

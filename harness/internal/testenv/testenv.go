@@ -93,3 +93,20 @@ func RunWithBinaries(m *testing.M, bins map[*string]string) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// HFPython returns the interpreter of the project's .venv (make hf-env),
+// which the hf-encoder plugin runs under, after checking that it imports
+// torch, transformers and sentence-transformers. When it cannot, the test
+// is skipped on a developer machine and fails under CI (make test makes
+// the environment).
+func HFPython(t testing.TB) string {
+	t.Helper()
+	py := filepath.Join(ModuleRoot(), ".venv", "bin", "python")
+	if out, err := exec.Command(py, "-c", "import torch, transformers, sentence_transformers").CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s cannot import torch, transformers and sentence-transformers under CI (make test runs make hf-env): %v\n%s", py, err, out)
+		}
+		t.Skipf("%s cannot import torch, transformers and sentence-transformers (make hf-env): %v", py, err)
+	}
+	return py
+}

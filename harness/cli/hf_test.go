@@ -1,0 +1,151 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xlbench/xlbench/harness/internal/testenv"
+)
+
+// tinyHFModels makes the tiny BERT and XLM-R models of the hf-encoder's
+// tests (plugins/hf-encoder/tiny_models.py: from a config, with their
+// tokenizers, nothing downloaded) and returns their folder.
+func tinyHFModels(t *testing.T) string {
+	t.Helper()
+	py := testenv.HFPython(t)
+	dir := t.TempDir()
+	script := filepath.Join(testenv.ModuleRoot(), "plugins", "hf-encoder", "tiny_models.py")
+	if out, err := exec.Command(py, script, dir).CombinedOutput(); err != nil {
+		t.Fatalf("making the tiny models: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func hfPlugin() string {
+	return filepath.Join(testenv.ModuleRoot(), "plugins", "hf-encoder", "hf_encoder.py")
+}
+
+// TestHFEncoderPluginCheck: the hf-encoder honours the plugin contract on
+// each tiny model, through the real host (`xlbench plugin check`), with
+// its model given by -param.
+func TestHFEncoderPluginCheck(t *testing.T) {
+	models := tinyHFModels(t)
+	for _, m := range []string{"bert", "xlmr"} {
+		stdout, stderr, code := xlbench(t, "plugin", "check", "-param", "model="+filepath.Join(models, m), "-param", "max_length=32", hfPlugin())
+		if code != 0 || !strings.Contains(stdout, "checks passed") {
+			t.Errorf("%s: plugin check exit %d\n%s\n%s", m, code, stdout, stderr)
+		}
+	}
+	// Without a model it says what to set, and the check fails.
+	stdout, _, code := xlbench(t, "plugin", "check", hfPlugin())
+	if code == 0 || !strings.Contains(stdout, "no model: set model to a local folder") {
+		t.Errorf("plugin check without a model: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestHFEncoderFineTunesThroughTheHarness fine-tunes each tiny model with
+// the monolingual and hybrid samplers in a stage, saves the stage's model
+// (a sentence-transformers folder), and starts a second experiment from it;
+// the stage's saved model loads in sentence-transformers as it is.
+func TestHFEncoderFineTunesThroughTheHarness(t *testing.T) {
+	models := tinyHFModels(t)
+	py := testenv.HFPython(t)
+	for _, m := range []string{"bert", "xlmr"} {
+		t.Run(m, func(t *testing.T) {
+			spec := filepath.Join(t.TempDir(), "hf.hcl")
+			src := fmt.Sprintf(`dataset "tiny" {
+  format    = "lareqa"
+  path      = "tiny"
+  languages = ["en", "de"]
+}
+dataset "mlqa-tiny" {
+  format = "mlqa"
+  path   = "mlqa-tiny"
+  role   = "train"
+}
+encoder "hf" {
+  plugin = %q
+  params = { model = %q, max_length = 32, lr = 1e-4, query_prefix = "query: ", passage_prefix = "passage: " }
+}
+sampler "mono" {
+  plugin = "builtin:monolingual"
+}
+sampler "hybrid" {
+  plugin = "builtin:hybrid"
+  params = { alpha = 0.5 }
+}
+experiment "stage" {
+  train      = [dataset.mlqa-tiny]
+  evaluate   = [dataset.tiny]
+  encoders   = [encoder.hf]
+  samplers   = [sampler.hybrid]
+  batch_size = 4
+  steps      = 6
+}
+experiment "fine" {
+  start_from = experiment.stage
+  train      = [dataset.mlqa-tiny]
+  evaluate   = [dataset.tiny]
+  encoders   = [encoder.hf]
+  samplers   = [sampler.mono, sampler.hybrid]
+  batch_size = 4
+  steps      = 6
+}
+`, hfPlugin(), filepath.Join(models, m))
+			if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			pin(t, spec)
+			out := t.TempDir()
+			stdout, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, spec)
+			if code != 0 {
+				t.Fatalf("run: exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			for _, cell := range []string{"stage/hf.hybrid.seed1", "fine/hf.mono.seed1", "fine/hf.hybrid.seed1"} {
+				raw, err := os.ReadFile(filepath.Join(out, cell, "result.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var r struct {
+					Training struct {
+						Steps int
+						Loss  []float64
+					}
+					Stage   *struct{ Cell string }
+					Metrics map[string]map[string]map[string]float64
+				}
+				if err := json.Unmarshal(raw, &r); err != nil {
+					t.Fatal(err)
+				}
+				if r.Training.Steps != 6 || len(r.Training.Loss) != 6 {
+					t.Errorf("%s: %d steps, %d losses", cell, r.Training.Steps, len(r.Training.Loss))
+				}
+				if mp := r.Metrics["tiny"]["mono"]["map"]; !(mp > 0 && mp <= 1) {
+					t.Errorf("%s: mono mAP %v", cell, mp)
+				}
+				if strings.HasPrefix(cell, "fine/") && (r.Stage == nil || r.Stage.Cell != "hf.hybrid.seed1") {
+					t.Errorf("%s: started from stage %+v, want hf.hybrid.seed1", cell, r.Stage)
+				}
+			}
+			// The stage's model is a sentence-transformers folder that
+			// sentence-transformers loads unchanged, with the prefixes as
+			// its prompts.
+			model := filepath.Join(out, "stage", "hf.hybrid.seed1", "model.ckpt")
+			check := `import sys
+from sentence_transformers import SentenceTransformer
+st = SentenceTransformer(sys.argv[1], device="cpu")
+assert st.prompts.get("query") == "query: ", st.prompts
+v = st.encode(["where is the cat"], prompt_name="query", normalize_embeddings=True)
+assert v.shape == (1, 32), v.shape
+print("loaded", v.shape)`
+			if got, err := exec.Command(py, "-c", check, model).CombinedOutput(); err != nil || !strings.Contains(string(got), "loaded") {
+				t.Errorf("the stage's model does not load in sentence-transformers: %v\n%s", err, got)
+			}
+		})
+	}
+}
