@@ -1,7 +1,8 @@
-// Package spec reads xlbench spec files: HCL with five block types (the
-// fifth, extend "EXPERIMENT" { samplers = [...], encoders = [...] }, adds
+// Package spec reads xlbench spec files: HCL with seven block types
+// (extend "EXPERIMENT" { samplers = [...], encoders = [...] } adds
 // samplers and encoders to an experiment another file given with it
-// declares).
+// declares; variable "NAME" { default = ... } is a value parameters use as
+// var.NAME, set by the environment's XLBENCH_VAR_NAME: variables.go).
 //
 //	dataset "xquad-r" {
 //	  format    = "lareqa"          # the loader
@@ -71,6 +72,9 @@ import (
 
 // Spec is a parsed set of spec files.
 type Spec struct {
+	// Variables are the spec's variables with the values they took
+	// (variables.go).
+	Variables   []*Variable
 	Datasets    []*Dataset
 	Encoders    []*Component
 	Samplers    []*Component
@@ -178,6 +182,7 @@ type Experiment struct {
 }
 
 var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "variable", LabelNames: []string{"name"}},
 	{Type: "dataset", LabelNames: []string{"name"}},
 	{Type: "encoder", LabelNames: []string{"name"}},
 	{Type: "sampler", LabelNames: []string{"name"}},
@@ -244,16 +249,24 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return s, diags
 	}
-	var experiments, extends []*hcl.Block
+	var contents []*hcl.BodyContent
 	for _, body := range bodies {
 		content, d := body.Content(rootSchema)
 		diags = append(diags, d...)
+		contents = append(contents, content)
+	}
+	// Variables first: any file's parameters may use them.
+	vars, d := s.decodeVariables(contents)
+	diags = append(diags, d...)
+	var experiments, extends []*hcl.Block
+	for _, content := range contents {
 		for _, b := range content.Blocks {
 			if d := checkName(b.Type, b); d != nil {
 				diags = append(diags, d)
 				continue
 			}
 			switch b.Type {
+			case "variable":
 			case "dataset":
 				ds, d := decodeDataset(b)
 				diags = append(diags, d...)
@@ -261,7 +274,7 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 					s.Datasets = append(s.Datasets, ds)
 				}
 			case "encoder", "sampler", "reader":
-				c, d := decodeComponent(b)
+				c, d := decodeComponent(b, vars)
 				diags = append(diags, d...)
 				if c == nil || s.duplicate(&diags, b.Type, c.Name, b) {
 					continue
@@ -415,6 +428,12 @@ func (s *Spec) duplicate(diags *hcl.Diagnostics, kind, name string, b *hcl.Block
 				prev = &e.Range
 			}
 		}
+	case "variable":
+		for _, v := range s.Variables {
+			if v.Name == name {
+				prev = &v.Range
+			}
+		}
 	}
 	if prev == nil {
 		return false
@@ -494,7 +513,7 @@ func decodeDataset(b *hcl.Block) (*Dataset, hcl.Diagnostics) {
 	return d, diags
 }
 
-func decodeComponent(b *hcl.Block) (*Component, hcl.Diagnostics) {
+func decodeComponent(b *hcl.Block, vars *hcl.EvalContext) (*Component, hcl.Diagnostics) {
 	content, diags := b.Body.Content(componentSchema)
 	if diags.HasErrors() {
 		return nil, diags
@@ -526,9 +545,9 @@ func decodeComponent(b *hcl.Block) (*Component, hcl.Diagnostics) {
 				continue
 			}
 			name := key.AsString()
-			v, d := kv.Value.Value(nil)
+			v, d := kv.Value.Value(vars)
 			diags = append(diags, d...)
-			if d.HasErrors() {
+			if d.HasErrors() || !v.IsWhollyKnown() { // unknown: a variable without a value, reported at its block
 				continue
 			}
 			gv, err := ctyToGo(v)
