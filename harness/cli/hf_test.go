@@ -132,6 +132,17 @@ experiment "fine" {
 					t.Errorf("%s: started from stage %+v, want hf.hybrid.seed1", cell, r.Stage)
 				}
 			}
+			// The host told the plugin the run's length (its schedule's
+			// span), and the plugin took that many steps.
+			var saved struct {
+				Steps      int
+				TrainSteps int `json:"train_steps"`
+			}
+			if raw, err := os.ReadFile(filepath.Join(out, "stage", "hf.hybrid.seed1", "model.ckpt", "xlbench_hf_encoder.json")); err != nil {
+				t.Error(err)
+			} else if err := json.Unmarshal(raw, &saved); err != nil || saved.Steps != 6 || saved.TrainSteps != 6 {
+				t.Errorf("saved %+v (%v), want 6 steps of 6", saved, err)
+			}
 			// The stage's model is a sentence-transformers folder that
 			// sentence-transformers loads unchanged, with the prefixes as
 			// its prompts.
@@ -147,5 +158,45 @@ print("loaded", v.shape)`
 				t.Errorf("the stage's model does not load in sentence-transformers: %v\n%s", err, got)
 			}
 		})
+	}
+}
+
+// TestPaperSpecValid: specs/paper.hcl validates as committed (its plugin
+// matches its pin in specs/.xlbench.lock.hcl: a changed hf_encoder.py
+// needs `xlbench lock specs/paper.hcl`), and its model folders are
+// variables the environment sets, which the cell ids follow.
+func TestPaperSpecValid(t *testing.T) {
+	testenv.HFPython(t)
+	spec := filepath.Join(testenv.ModuleRoot(), "specs", "paper.hcl")
+	stdout, stderr, code := xlbenchIn(t, t.TempDir(), "validate", spec)
+	if code != 0 || !strings.Contains(stdout, "experiment paper: 18 cells") {
+		t.Fatalf("validate: exit %d\n%s%s", code, stdout, stderr)
+	}
+	data := testenv.SharedData(t)
+	plan := func(env ...string) string {
+		out, errOut, code := xlbenchEnv(t, t.TempDir(), env, "plan", "-data", data, spec)
+		if code != 0 {
+			t.Fatalf("plan %v: exit %d\n%s%s", env, code, out, errOut)
+		}
+		return out
+	}
+	if a, b := plan(), plan("XLBENCH_VAR_labse=/elsewhere/LaBSE"); a == b {
+		t.Errorf("the cell ids do not follow the model's folder:\n%s", a)
+	}
+}
+
+// TestSpecVariableWithoutValue: `xlbench validate` names the variable
+// block that has neither a default nor its environment variable, with the
+// way to set it.
+func TestSpecVariableWithoutValue(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "v.hcl")
+	src := "variable \"model\" {\n  description = \"where the model is\"\n}\n\nencoder \"bm25\" {\n  plugin = \"builtin:bm25\"\n  params = { k1 = var.model }\n}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := xlbenchIn(t, dir, "validate", spec)
+	if code == 0 || !strings.Contains(stderr, "v.hcl:1:1: error: Variable without a value") || !strings.Contains(stderr, "XLBENCH_VAR_model is not set") {
+		t.Errorf("validate: exit %d\n%s", code, stderr)
 	}
 }

@@ -517,7 +517,7 @@ class HFEncoder(plugin.Encoder):
             self.st.prompts = prompts
         self.st.save(path, create_model_card=False)
         with open(os.path.join(path, "xlbench_hf_encoder.json"), "w") as f:
-            json.dump({"plugin": "hf-encoder", "version": VERSION, "steps": self.steps_done,
+            json.dump({"plugin": "hf-encoder", "version": VERSION, "steps": self.steps_done, "train_steps": self.train_steps,
                        "params": {k: v for k, v in self.params.items() if k != "checkpoint"}}, f, indent=1, sort_keys=True)
 
     # --- processes ----------------------------------------------------------
