@@ -32,7 +32,9 @@ TEST_PKGS := slurmctld slurmd slurm-client munge chromium g++
 # plugins run on. Another python3 may come first on PATH and see none of
 # them: the plugins name /usr/bin/python3 and so do the tests.
 PYTHON      := /usr/bin/python3
-PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch python3-venv
+# libopenblas0-pthread: Debian's torch multiplies through the system BLAS,
+# which is the reference BLAS (twenty times slower) until OpenBLAS is there.
+PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch python3-venv libopenblas0-pthread
 # The Hugging Face encoder plugin's environment: a virtual environment over
 # Debian's interpreter (so it sees python3-torch, grpcio and protobuf) with
 # transformers and sentence-transformers pinned in
@@ -89,7 +91,7 @@ test: test-deps ## vet, check formatting (Go and specs), run every test, Go and 
 
 test-deps: ## install what some tests need: from Debian Slurm, MUNGE, Chromium, g++ (the emulated GPU kernels), Python with grpcio, protobuf and torch (as root; skipped when present); then make hf-env
 	@if ! command -v g++ >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
-	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null; then \
+	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PKGS) $(PYTHON_PKGS) >/dev/null; \
 	  else echo "$(TEST_PKGS) $(PYTHON_PKGS) missing and not installable here (not root, or no apt-get): their tests skip, or fail under CI=true"; fi; \

@@ -6,5 +6,5 @@ plugin "../plugins/examples/pytorch-encoder/encoder.py" {
 }
 
 plugin "../plugins/hf-encoder/hf_encoder.py" {
-  sha256 = "49b0b20b053aa5cd61e7fd8d4a5f73653945c195c63e36275357e5072372102a"
+  sha256 = "aa2f6ded81db549b28d643cb85efa315c3a43639f7c0dc4b85ec23104930746f"
 }

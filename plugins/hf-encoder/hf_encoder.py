@@ -357,25 +357,39 @@ class HFEncoder(plugin.Encoder):
             out = out.float()
         return F.normalize(out, dim=-1) if self.params["normalize"] else out
 
-    def token_counts(self, texts: list[str], role: str) -> list[int]:
-        tok = self.transformer.tokenizer
-        ids = tok([self.prefix[role] + t for t in texts], truncation=True, max_length=self.st.max_seq_length)["input_ids"]
-        return [len(x) for x in ids]
+    def tokenized(self, texts: list[str], role: str) -> dict:
+        """Every text's token ids, unpadded, exactly as the model's
+        tokenize would give them (prefixed, stripped, lower-cased when the
+        model says so, truncated)."""
+        t = self.transformer
+        texts = [(self.prefix[role] + x).strip() for x in texts]
+        if t.do_lower_case:
+            texts = [x.lower() for x in texts]
+        return t.tokenizer(texts, truncation="longest_first", max_length=t.max_seq_length)
 
     @torch.no_grad()
     def encode(self, role, lang, texts):
         """Vectors in batches of texts of similar token counts, so that
-        padding does not dominate, returned in the order given."""
+        padding does not dominate, returned in the order given. Texts are
+        tokenized once, and each batch padded to its longest."""
         if not texts:
             return torch.zeros(0, self.dim)
         self.st.eval()
-        counts = self.token_counts(texts, role)
-        order = sorted(range(len(texts)), key=lambda i: -counts[i])
+        enc = self.tokenized(texts, role)
+        keys = list(enc.keys())
+        # Padding what was tokenized once is the point here; transformers
+        # would advise tokenizing each batch again.
+        getattr(self.transformer.tokenizer, "deprecation_warnings", {})["Asking-to-pad-a-fast-tokenizer"] = True
+        order = sorted(range(len(texts)), key=lambda i: -len(enc["input_ids"][i]))
         size = int(self.params["encode_batch"])
         out = torch.empty(len(texts), self.dim)
         for i in range(0, len(order), size):
             idx = order[i:i + size]
-            out[idx] = self.embed([texts[j] for j in idx], role).float().cpu()
+            batch = self.transformer.tokenizer.pad({k: [enc[k][j] for j in idx] for k in keys}, return_tensors="pt")
+            features = {k: v.to(self.device) for k, v in batch.items()}
+            with self._autocast():
+                v = self.st(features)["sentence_embedding"].float()
+            out[idx] = (F.normalize(v, dim=-1) if self.params["normalize"] else v).cpu()
         return out
 
     # --- training -----------------------------------------------------------

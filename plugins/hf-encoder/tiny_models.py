@@ -3,7 +3,8 @@ with transformers (random weights, nothing downloaded) and saved in Hugging
 Face layout with their tokenizers: a WordPiece vocabulary for BERT, a
 SentencePiece model trained here for XLM-R.
 
-    python tiny_models.py DIR     # writes DIR/bert, DIR/xlmr, DIR/bert-nodropout
+    python tiny_models.py DIR          # writes DIR/bert, DIR/xlmr, DIR/bert-nodropout
+    python tiny_models.py --bench DIR  # a small BERT for the benchmarks
 
 The sizes are a test's: two layers of width 32. The same seed gives the
 same weights, so every test process builds the same models.
@@ -36,7 +37,7 @@ def _words() -> list[str]:
     return list(dict.fromkeys(words + chars + ["##" + c for c in chars] + [str(d) for d in range(10)]))
 
 
-def make_bert(path: str, dropout: float = 0.1, seed: int = 1) -> str:
+def make_bert(path: str, dropout: float = 0.1, seed: int = 1, hidden: int = 32, layers: int = 2) -> str:
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     os.makedirs(path, exist_ok=True)
@@ -48,8 +49,8 @@ def make_bert(path: str, dropout: float = 0.1, seed: int = 1) -> str:
         tok = BertTokenizerFast(vocab_file=vf, do_lower_case=True, model_max_length=64)
         tok.save_pretrained(path)
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=dropout,
+    config = BertConfig(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=4,
+                        intermediate_size=2 * hidden, max_position_embeddings=64, hidden_dropout_prob=dropout,
                         attention_probs_dropout_prob=dropout)
     BertModel(config).save_pretrained(path)
     return path
@@ -87,7 +88,12 @@ def make_all(root: str) -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: tiny_models.py DIR")
-    for name, path in make_all(sys.argv[1]).items():
-        print(name, path)
+    if len(sys.argv) == 3 and sys.argv[1] == "--bench":
+        # The benchmarks' model: a small BERT (4 layers of width 256, about
+        # MiniLM's per-token cost over a short vocabulary).
+        print(make_bert(sys.argv[2], hidden=256, layers=4))
+    elif len(sys.argv) == 2:
+        for name, path in make_all(sys.argv[1]).items():
+            print(name, path)
+    else:
+        sys.exit("usage: tiny_models.py DIR | --bench DIR")
