@@ -27,6 +27,7 @@ func (a *App) cmdSubmit(ctx context.Context, args []string) error {
 	walltime := fs.String("time", "", "slurm: time limit per task (HH:MM:SS)")
 	cpus := fs.Int("cpus", 2, "slurm: CPUs per task")
 	mem := fs.String("mem", "", "slurm: memory per task (e.g. 8G)")
+	gpus := fs.Int("gpus", 0, "GPUs per task (slurm --gres=gpu:N, kubernetes nvidia.com/gpu); with the hf-encoder's processes = N, give N")
 	image := fs.String("image", "", "kubernetes: image with xlbench on its PATH")
 	parallel := fs.Int("parallelism", 0, "kubernetes: pods at once (0: all)")
 	claim := fs.String("claim", "", "kubernetes: persistent volume claim with the data and results")
@@ -70,7 +71,7 @@ func (a *App) cmdSubmit(ctx context.Context, args []string) error {
 		cellArgs = append(cellArgs, abs(f))
 	}
 	job := dispatch.Job{Name: dispatch.JobName(files[0]), Cells: n, Xlbench: host.Self, Args: cellArgs, LogDir: abs(*out),
-		Partition: *partition, Time: *walltime, CPUs: *cpus, Mem: *mem,
+		Partition: *partition, Time: *walltime, CPUs: *cpus, Mem: *mem, GPUs: *gpus,
 		Image: *image, Parallelism: *parallel, Claim: *claim, MountPath: *mount}
 	r, err := dispatch.Render(*backend, job, *out)
 	if err != nil {

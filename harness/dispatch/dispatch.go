@@ -28,6 +28,10 @@ type Job struct {
 	Time      string
 	CPUs      int
 	Mem       string
+	// GPUs per task (Slurm's --gres=gpu:N, Kubernetes' nvidia.com/gpu
+	// limit); 0 asks for none. A cell whose hf-encoder trains in N
+	// processes (processes = N, device = "cuda") needs N.
+	GPUs int
 	// Kubernetes: the image, how many pods run at once (0: all), and a
 	// persistent volume claim mounted at MountPath, where the data and the
 	// results directory live (results must be shared to be merged).
@@ -75,6 +79,9 @@ func Slurm(j Job) (string, error) {
 	if j.Mem != "" {
 		fmt.Fprintf(&b, "#SBATCH --mem=%s\n", j.Mem)
 	}
+	if j.GPUs > 0 {
+		fmt.Fprintf(&b, "#SBATCH --gres=gpu:%d\n", j.GPUs)
+	}
 	b.WriteString("# One cell per array task: task N runs cell N of `xlbench plan`.\n")
 	b.WriteString("set -eu\n")
 	b.WriteString("exec " + command(j, "SLURM_ARRAY_TASK_ID") + "\n")
@@ -118,6 +125,12 @@ spec:
           image: %s
           command: ["/bin/sh", "-c", %q]
 `, name, j.Cells, par, j.Image, "exec "+script)
+	if j.GPUs > 0 {
+		fmt.Fprintf(&b, `          resources:
+            limits:
+              nvidia.com/gpu: %d
+`, j.GPUs)
+	}
 	if j.Claim != "" {
 		fmt.Fprintf(&b, `          volumeMounts:
             - name: work
