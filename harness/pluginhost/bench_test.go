@@ -85,20 +85,7 @@ func BenchmarkPyTorchEncoderPlugin(b *testing.B) {
 	const groups, batchSize, steps = 1024, 64, 60
 	corpus, batches := syntheticTraining(groups, batchSize, steps)
 	// The same corpus and batches for bench_inprocess.py.
-	var wireCorpus []any
-	for _, g := range corpus {
-		var texts [][]string
-		for _, t := range g.Texts {
-			texts = append(texts, []string{t.Lang, t.Role.String(), t.Text})
-		}
-		wireCorpus = append(wireCorpus, []any{g.ID, texts})
-	}
-	wireBatches := make([][][]any, steps)
-	for s, bt := range batches {
-		for _, p := range bt {
-			wireBatches[s] = append(wireBatches[s], []any{p.Group, p.QueryLang, p.PassageLang})
-		}
-	}
+	wireCorpus, wireBatches := asJSON(corpus, batches)
 	params := plugins.Params{"dim": 128.0, "buckets": 65536.0, "device": "cpu"}
 	train := func(e plugins.Encoder) time.Duration {
 		return timeTraining(b, e, plugins.EncoderConfig{Seed: 1, Params: params}, corpus, batches, 64)
@@ -145,6 +132,26 @@ func BenchmarkPyTorchEncoderPlugin(b *testing.B) {
 	b.ReportMetric(plugin, "plugin-pairs/s")
 	b.ReportMetric(inproc, "inproc-pairs/s")
 	b.ReportMetric(builtinRate/plugin, "builtin/plugin")
+}
+
+// asJSON is a corpus and its batches as an in-process Python baseline
+// reads them: [id, [[lang, role, text], ...]] a group, [group, query
+// language, passage language] a pair.
+func asJSON(corpus []plugins.CorpusGroup, batches []plugins.Batch) (wireCorpus []any, wireBatches [][][]any) {
+	for _, g := range corpus {
+		var texts [][]string
+		for _, t := range g.Texts {
+			texts = append(texts, []string{t.Lang, t.Role.String(), t.Text})
+		}
+		wireCorpus = append(wireCorpus, []any{g.ID, texts})
+	}
+	wireBatches = make([][][]any, len(batches))
+	for s, bt := range batches {
+		for _, p := range bt {
+			wireBatches[s] = append(wireBatches[s], []any{p.Group, p.QueryLang, p.PassageLang})
+		}
+	}
+	return wireCorpus, wireBatches
 }
 
 // median is the median of xs (not empty), which it sorts.

@@ -49,20 +49,7 @@ func BenchmarkHFEncoderPlugin(b *testing.B) {
 	}
 	params := plugins.Params{"model": model, "max_length": 64.0, "device": "cpu", "encode_batch": 64.0}
 	cfg := plugins.EncoderConfig{Seed: 1, Params: params, TrainSteps: steps}
-	var wireCorpus []any
-	for _, g := range corpus {
-		var ts [][]string
-		for _, t := range g.Texts {
-			ts = append(ts, []string{t.Lang, t.Role.String(), t.Text})
-		}
-		wireCorpus = append(wireCorpus, []any{g.ID, ts})
-	}
-	wireBatches := make([][][]any, steps)
-	for s, bt := range batches {
-		for _, p := range bt {
-			wireBatches[s] = append(wireBatches[s], []any{p.Group, p.QueryLang, p.PassageLang})
-		}
-	}
+	wireCorpus, wireBatches := asJSON(corpus, batches)
 	file := filepath.Join(b.TempDir(), "bench.json")
 	raw, _ := json.Marshal(map[string]any{"model": model, "params": params, "seed": 1, "train_steps": steps,
 		"corpus": wireCorpus, "batches": wireBatches, "texts": texts})

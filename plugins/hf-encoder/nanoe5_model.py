@@ -181,7 +181,7 @@ def convert(bin_path: str, out: str) -> str:
             raise ValueError(f"tokenizer has {len(tok)} ids, the model file {len(m['pieces'])}")
         tok.save_pretrained(hf)
         torch.manual_seed(0)
-        tr = models.Transformer(hf, max_seq_length=512)
+        tr = models.Transformer(hf, max_seq_length=512, model_args={"add_pooling_layer": False})
         st = SentenceTransformer(modules=[tr, models.Pooling(m["hidden"], pooling_mode="mean"), models.Normalize()], device="cpu")
         st.prompts = {"query": "query: ", "passage": "passage: "}
         st.save(out, create_model_card=False)
