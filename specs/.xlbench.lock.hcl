@@ -6,5 +6,5 @@ plugin "../plugins/examples/pytorch-encoder/encoder.py" {
 }
 
 plugin "../plugins/hf-encoder/hf_encoder.py" {
-  sha256 = "aa2f6ded81db549b28d643cb85efa315c3a43639f7c0dc4b85ec23104930746f"
+  sha256 = "c76f3d6508071302997deec3c9d5a3cf732b0bc072fcb1785d81dcfabeac1fdb"
 }

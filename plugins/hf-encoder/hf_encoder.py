@@ -90,14 +90,14 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import contextlib  # noqa: E402
-import ctypes  # noqa: E402
 import datetime  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
-import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 
 try:
     import xlbench  # noqa: F401  (installed, or on PYTHONPATH)
@@ -583,16 +583,19 @@ class HFEncoder(plugin.Encoder):
 
 
 def _die_with_parent():
-    """A worker dies with the plugin process that started it (Linux): the
-    kernel kills it when its parent exits, and a parent gone before the
-    request was made is seen at once."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-    parent = os.environ.get("XLBENCH_HF_PARENT")
-    if parent and os.getppid() != int(parent):
+    """A worker dies with the plugin process that started it: a watcher
+    thread ends it once its parent is gone (it is then re-parented), however
+    the parent ended. (Not PR_SET_PDEATHSIG: that fires when the parent's
+    starting thread ends, and a gRPC handler thread started the workers.)
+    Collectives release the GIL while they wait, so the watcher runs."""
+    parent = int(os.environ.get("XLBENCH_HF_PARENT", "0"))
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
         os._exit(1)
+    if parent:
+        threading.Thread(target=watch, daemon=True).start()
 
 
 def _join_group(rank: int, world: int, port: int, device: torch.device):

@@ -198,6 +198,41 @@ class ProcessesTest(unittest.TestCase):
         self.assertEqual(two.workers, [])
 
 
+class OrphanTest(unittest.TestCase):
+    def test_workers_die_with_the_plugin(self):
+        # A process that configures two training processes, then is killed:
+        # its worker must not outlive it.
+        import signal
+        import subprocess
+        import time
+        script = (f"import sys; sys.path[:0] = {sys.path[:3]!r}\n"
+                  "import test_hf_encoder as t\n"
+                  f"enc = t.configured({Models.get()['bert-nodropout']!r}, processes=2)\n"
+                  "print(enc.workers[0].pid, flush=True)\n"
+                  "import time; time.sleep(600)\n")
+        parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                                  cwd=os.path.dirname(os.path.realpath(__file__)))
+        try:
+            worker = int(parent.stdout.readline())
+            self.assertTrue(os.path.exists(f"/proc/{worker}"))
+            os.kill(parent.pid, signal.SIGKILL)
+            parent.wait()
+            deadline = time.time() + 10
+            while time.time() < deadline and _running(worker):
+                time.sleep(0.1)
+            self.assertFalse(_running(worker), f"worker {worker} outlived its plugin")
+        finally:
+            parent.kill()
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 class ScheduleTest(unittest.TestCase):
     def test_warmup_then_linear_decay(self):
         enc = configured(Models.get()["bert"], train_steps=10, warmup=0.2, lr=1e-3)
