@@ -45,7 +45,7 @@ HF_REQS     := plugins/hf-encoder/requirements.txt
 .PHONY: help build build-gpu test run compare bench bench-anchors proto lint fmt clean test-deps fuzz gpu-bundle gpu-check hf-env e5-model
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) JOBS=$(JOBS) DEST=$(DEST) CONTRIB=dirs RUN_FLAGS='-data DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME) FUZZTIME=$(FUZZTIME)"
 
 build: ## build the CLI at bin/xlbench
@@ -89,7 +89,7 @@ test: test-deps ## vet, check formatting (Go and specs), run every test, Go and 
 	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(VENV)/bin/python -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
 	done
 
-test-deps: ## install what some tests need: from Debian Slurm, MUNGE, Chromium, g++ (the emulated GPU kernels), Python with grpcio, protobuf and torch (as root; skipped when present); then make hf-env
+test-deps: ## install what some tests need: from Debian Slurm, MUNGE, Chromium, g++ (the emulated GPU kernels), OpenBLAS, Python with grpcio, protobuf and torch (as root; skipped when present); then make hf-env
 	@if ! command -v g++ >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
 	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
