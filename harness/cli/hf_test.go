@@ -161,9 +161,10 @@ print("loaded", v.shape)`
 	}
 }
 
-// TestPaperSpecValid: specs/paper.hcl validates as committed (its plugin
+// TestPaperSpecValid: specs/paper.hcl and the e5-small specs validate as
+// committed (their plugin
 // matches its pin in specs/.xlbench.lock.hcl: a changed hf_encoder.py
-// needs `xlbench lock specs/paper.hcl`), and its model folders are
+// needs `xlbench lock` on each), and paper.hcl's model folders are
 // variables the environment sets, which the cell ids follow.
 func TestPaperSpecValid(t *testing.T) {
 	testenv.HFPython(t)
@@ -182,6 +183,13 @@ func TestPaperSpecValid(t *testing.T) {
 	}
 	if a, b := plan(), plan("XLBENCH_VAR_labse=/elsewhere/LaBSE"); a == b {
 		t.Errorf("the cell ids do not follow the model's folder:\n%s", a)
+	}
+	// The multilingual-e5-small specs validate too (their model folder is
+	// read only when a cell runs).
+	for _, name := range []string{"e5-small.hcl", "e5-small-tune.hcl", "e5-small-fine-tune.hcl"} {
+		if stdout, stderr, code := xlbenchIn(t, t.TempDir(), "validate", filepath.Join(testenv.ModuleRoot(), "specs", name)); code != 0 {
+			t.Errorf("validate %s: exit %d\n%s%s", name, code, stdout, stderr)
+		}
 	}
 }
 
