@@ -162,10 +162,10 @@ print("loaded", v.shape)`
 }
 
 // TestPaperSpecValid: specs/paper.hcl and the e5-small specs validate as
-// committed (their plugin
-// matches its pin in specs/.xlbench.lock.hcl: a changed hf_encoder.py
-// needs `xlbench lock` on each), and paper.hcl's model folders are
-// variables the environment sets, which the cell ids follow.
+// committed (their plugin matches its pin in specs/.xlbench.lock.hcl: a
+// changed hf_encoder.py needs `xlbench lock` on each), and paper.hcl's
+// model folders are variables the environment sets, which the cell ids
+// follow.
 func TestPaperSpecValid(t *testing.T) {
 	testenv.HFPython(t)
 	spec := filepath.Join(testenv.ModuleRoot(), "specs", "paper.hcl")
