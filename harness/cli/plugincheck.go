@@ -75,11 +75,8 @@ func (a *App) cmdPlugin(ctx context.Context, args []string) error {
 // quotes.
 func paramValue(s string) any {
 	var v any
-	if err := json.Unmarshal([]byte(s), &v); err == nil {
-		if f, ok := v.(float64); ok {
-			return f
-		}
-		if _, isObject := v.(map[string]any); !isObject && v != nil {
+	if err := json.Unmarshal([]byte(s), &v); err == nil && v != nil {
+		if _, isObject := v.(map[string]any); !isObject {
 			return v
 		}
 	}

@@ -288,6 +288,9 @@ type cellRun struct {
 	status  func(string)
 	enc     plugins.Encoder
 	info    plugins.EncoderInfo
+	// steps is how many steps the cell trains, set when its encoder is
+	// configured (which learns it) and taken by trainCell.
+	steps   int
 	rec     *train.Record
 	stage   *report.StageInfo
 	reading *report.Reading
@@ -452,15 +455,14 @@ func (r *Runner) startEncoder(ctx context.Context, run *cellRun) (func(), error)
 		}
 		r.logf("%s: starting from stage %s/%s (cell id %s)", run.label, st.Experiment, st.Cell, st.CellID)
 	}
-	trainSteps := 0
 	if cell.Sampler != nil {
 		// The encoder learns the run's length before training starts, so a
 		// learning-rate schedule (warm-up, linear decay) can span it.
-		if trainSteps, err = r.cellSteps(cell); err != nil {
+		if run.steps, err = r.cellSteps(cell); err != nil {
 			return stop, err
 		}
 	}
-	if run.info, err = enc.Configure(ctx, plugins.EncoderConfig{Params: params, Seed: cell.Seed, TrainSteps: trainSteps}); err != nil {
+	if run.info, err = enc.Configure(ctx, plugins.EncoderConfig{Params: params, Seed: cell.Seed, TrainSteps: run.steps}); err != nil {
 		return stop, err
 	}
 	return stop, nil
@@ -510,10 +512,7 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 		return err
 	}
 	defer stopSampler()
-	steps, err := r.cellSteps(cell)
-	if err != nil {
-		return err
-	}
+	steps := run.steps
 	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
 		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
 		SamplerParams: cell.Sampler.Checked, Languages: cell.Sampler.Languages, Label: cell.Name, Progress: r.progress(), ValidateEvery: validateEvery(cell.Experiment, steps),
