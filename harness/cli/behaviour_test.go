@@ -11,8 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xlbench/xlbench/harness/report"
-	"github.com/xlbench/xlbench/harness/runner"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 var updateBehaviour = flag.Bool("update-behaviour", false, "rewrite testdata/behaviour.golden.json from this build")
@@ -34,7 +33,7 @@ type behaviourCell struct {
 // TestBuiltinBehaviourGolden guards the behaviour versions that make cell
 // ids reproducible: built-ins are identified by name and version, not by
 // the binary, so a change to what a built-in computes must bump its
-// version (or runner.ResultFormat for a change in the harness). The tiny
+// version (or results.ResultFormat for a change in the harness). The tiny
 // experiment's metrics per cell are golden, with the versions that made
 // them: changed metrics under unchanged versions fail, naming the plugins
 // to consider; changed versions ask for the golden file to be rewritten
@@ -44,11 +43,11 @@ func TestBuiltinBehaviourGolden(t *testing.T) {
 	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "testdata/behaviour.hcl"); code != 0 {
 		t.Fatalf("run: code %d\n%s", code, stderr)
 	}
-	rs, err := report.ReadAll(out, "behaviour")
+	rs, err := results.ReadAll(out, "behaviour")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := behaviourGolden{ResultFormat: runner.ResultFormat, Cells: map[string]behaviourCell{}}
+	got := behaviourGolden{ResultFormat: results.ResultFormat, Cells: map[string]behaviourCell{}}
 	for _, r := range rs {
 		c := behaviourCell{Plugins: map[string]string{r.Encoder.Plugin: r.Encoder.PluginVersion}, Metrics: r.Metrics}
 		if r.Sampler != nil {
@@ -102,7 +101,7 @@ func compareBehaviour(want, got behaviourGolden) []string {
 				plugins = append(plugins, p+" "+g.Plugins[p])
 			}
 			msgs = append(msgs, fmt.Sprintf("cell %s: %s with the same versions (%s; result format %s): the behaviour changed without a version bump. "+
-				"Bump the Version of the built-in whose results changed (or runner.ResultFormat if the harness's did), then rewrite the golden file (-update-behaviour)",
+				"Bump the Version of the built-in whose results changed (or results.ResultFormat if the harness's did), then rewrite the golden file (-update-behaviour)",
 				cell, diff, strings.Join(plugins, ", "), got.ResultFormat))
 		}
 	}

@@ -10,8 +10,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/leaderboard"
-	"github.com/xlbench/xlbench/harness/report"
-	"github.com/xlbench/xlbench/harness/runner"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // cmdLeaderboard writes the leaderboard of one or more results
@@ -39,17 +38,17 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	var refused []string
 	n := 0
 	for _, dir := range dirs {
-		rs, err := report.ReadAll(dir, "")
+		rs, err := results.ReadAll(dir, "")
 		if err != nil {
 			return err
 		}
-		stamps, err := report.ReadStamps(dir)
+		stamps, err := results.ReadStamps(dir)
 		if err != nil {
 			return err
 		}
 		src := leaderboard.Source{Dir: dir, Stamps: stamps}
 		for _, r := range rs {
-			if err := runner.CheckCellID(r); err != nil {
+			if err := results.CheckCellID(r); err != nil {
 				refused = append(refused, fmt.Sprintf("%s: %s", filepath.Join(dir, r.Experiment, r.Cell), err))
 				continue
 			}

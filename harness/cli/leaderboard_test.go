@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // TestVerifyStampsTheLeaderboard follows a contribution through review:
@@ -27,8 +27,8 @@ func TestVerifyStampsTheLeaderboard(t *testing.T) {
 	if stdout, stderr, code := xlbench(t, "verify", "-data", tinyData(), "-ref", ref, "testdata/tiny-bm25.hcl"); code != 0 || !strings.Contains(stdout, "stamped ") {
 		t.Fatalf("verify: code %d\n%s\n%s", code, stdout, stderr)
 	}
-	stamps, err := report.ReadStamps(ref)
-	if err != nil || len(stamps) != 1 || len(stamps[0].Cells) != 1 || stamps[0].Cells[0].Outcome != report.Reproduced || stamps[0].Cells[0].MaxDeviation != 0 || !strings.Contains(stamps[0].Who, "@") {
+	stamps, err := results.ReadStamps(ref)
+	if err != nil || len(stamps) != 1 || len(stamps[0].Cells) != 1 || stamps[0].Cells[0].Outcome != results.Reproduced || stamps[0].Cells[0].MaxDeviation != 0 || !strings.Contains(stamps[0].Who, "@") {
 		t.Fatalf("stamps %+v, %v", stamps, err)
 	}
 	// The contribution's copy of the cell: edited to claim another seed.

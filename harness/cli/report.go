@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 func (a *App) cmdReport(_ context.Context, args []string) error {
@@ -20,7 +20,7 @@ func (a *App) cmdReport(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rs, err := report.ReadAll(*out, *only)
+	rs, err := results.ReadAll(*out, *only)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/xlbench/xlbench/harness/internal/proccpu"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
 )
 
@@ -148,14 +149,14 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: log,
 		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks}
 	runStart := time.Now()
-	results, runErr := r.Run(ctx, cells)
+	done, runErr := r.Run(ctx, cells)
 	endLog()
-	printPhaseSummary(a.Stderr, results, runStart, r.ReaderTraining())
+	printPhaseSummary(a.Stderr, done, runStart, r.ReaderTraining())
 	printPeakMemory(a.Stderr)
-	if len(results) > 0 {
+	if len(done) > 0 {
 		incomplete := ""
 		if runErr != nil {
-			incomplete = fmt.Sprintf("INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(results), len(cells))
+			incomplete = fmt.Sprintf("INCOMPLETE: %d of %d cells finished; the tables below cover only those.\n\n", len(done), len(cells))
 		}
 		reportFile := ""
 		if !oneCell {
@@ -163,7 +164,7 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 			// gets the answer.
 			var md bytes.Buffer
 			fmt.Fprintf(&md, "# xlbench run of %s\n\n%s", strings.Join(files, " "), incomplete)
-			if err := a.printByExperiment(&md, results, &tableFlags{format: "markdown", full: true}, rf.metrics); err != nil {
+			if err := a.printByExperiment(&md, done, &tableFlags{format: "markdown", full: true}, rf.metrics); err != nil {
 				return err
 			}
 			reportFile = filepath.Join(*rf.out, "report.md")
@@ -172,7 +173,7 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 			}
 		}
 		fmt.Fprint(a.Stdout, incomplete)
-		if err := a.printByExperiment(a.Stdout, results, &rf.tables, rf.metrics); err != nil {
+		if err := a.printByExperiment(a.Stdout, done, &rf.tables, rf.metrics); err != nil {
 			return err
 		}
 		if reportFile != "" && rf.tables.brief() {
@@ -186,14 +187,14 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 // now (not those found stored or reused), each phase's wall time summed
 // over the cells and the CPU their encoder processes used in it; the
 // readers' training, in the background; and the run's wall and CPU time.
-func printPhaseSummary(w io.Writer, results []*report.CellResult, runStart time.Time, readers map[string]time.Duration) {
+func printPhaseSummary(w io.Writer, cells []*results.CellResult, runStart time.Time, readers map[string]time.Duration) {
 	type total struct {
 		cells     int
 		wall, cpu float64
 	}
 	totals := map[string]*total{}
 	ran, cellWall := 0, 0.0
-	for _, res := range results {
+	for _, res := range cells {
 		if res == nil || res.Started.Before(runStart) || len(res.Phases) == 0 {
 			continue
 		}
@@ -215,7 +216,7 @@ func printPhaseSummary(w io.Writer, results []*report.CellResult, runStart time.
 		fmt.Fprintf(w, "\nwhere the time went: %d cells run now, %.0f s of cell time (cells overlap with -j > 1)\n", ran, cellWall)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "phase\tcells\twall s\tshare\tencoder CPU s\t\n")
-		for _, n := range report.PhaseNames {
+		for _, n := range results.PhaseNames {
 			if t := totals[n]; t != nil {
 				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.0f%%\t%.1f\t\n", n, t.cells, t.wall, 100*t.wall/cellWall, t.cpu)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // tableFlags are the flags that shape printed tables (format, metrics),
@@ -55,7 +56,7 @@ func (t *tableFlags) check() ([]string, error) {
 // printTables prints the tables of one experiment's results: the answer
 // (the main table and the differences, last) when tf is brief, every
 // table otherwise. ms are the main table's metrics (nil: the default).
-func (a *App) printTables(w io.Writer, rs []*report.CellResult, tf *tableFlags, ms []string) error {
+func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags, ms []string) error {
 	render := func(ts ...*report.Table) error {
 		for _, t := range ts {
 			if t == nil {
@@ -99,8 +100,8 @@ func (a *App) printTables(w io.Writer, rs []*report.CellResult, tf *tableFlags, 
 // printByExperiment prints the tables of each experiment's results apart:
 // an experiment's rows are compared with its own baseline, under its own
 // language note.
-func (a *App) printByExperiment(w io.Writer, rs []*report.CellResult, tf *tableFlags, ms []string) error {
-	byExp := map[string][]*report.CellResult{}
+func (a *App) printByExperiment(w io.Writer, rs []*results.CellResult, tf *tableFlags, ms []string) error {
+	byExp := map[string][]*results.CellResult{}
 	var order []string
 	for _, r := range rs {
 		if _, ok := byExp[r.Experiment]; !ok {
@@ -108,7 +109,7 @@ func (a *App) printByExperiment(w io.Writer, rs []*report.CellResult, tf *tableF
 		}
 		byExp[r.Experiment] = append(byExp[r.Experiment], r)
 	}
-	missing := report.Missing(rs)
+	missing := results.Missing(rs)
 	for _, e := range order {
 		fmt.Fprintf(w, "experiment %s\n\n", e)
 		if m := missing[e]; len(m) > 0 {

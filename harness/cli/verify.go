@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
 )
 
@@ -23,7 +23,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	tol := fs.Float64("tolerance", 1e-3, "largest difference accepted, absolute for metrics up to 1, relative above (rank distance)")
 	only := fs.String("experiment", "", "only this experiment")
 	jobs := fs.Int("j", 1, "computations at once: cells rerun, and a reader while it trains")
-	stampIt := fs.Bool("stamp", true, "record what this run found in the reference directory's "+report.StampFile+" (the leaderboard marks the cells it reproduced)")
+	stampIt := fs.Bool("stamp", true, "record what this run found in the reference directory's "+results.StampFile+" (the leaderboard marks the cells it reproduced)")
 	var reuse stringsFlag
 	fs.Var(&reuse, "reuse", "take stored cells with a matching cell id from this results directory instead of rerunning them (repeatable); each is named reused, not verified")
 	files, err := parse(fs, args)
@@ -56,28 +56,28 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	}
 	log, endLog := a.log()
 	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: log, Force: true, Reuse: reuse, Specs: specs, Locks: locks, Jobs: *jobs}
-	results, runErr := r.Run(ctx, cells)
+	done, runErr := r.Run(ctx, cells)
 	endLog()
-	got := map[string]*report.CellResult{}
-	for _, res := range results {
+	got := map[string]*results.CellResult{}
+	for _, res := range done {
 		got[res.Experiment+"/"+res.Cell] = res
 	}
 	bad, reused := 0, 0
-	stamp := report.Stamp{Who: who(), Machine: runner.Machine(), When: time.Now().UTC(), XLBenchVersion: Version, Specs: specs, Tolerance: *tol}
+	stamp := results.Stamp{Who: who(), Machine: runner.Machine(), When: time.Now().UTC(), XLBenchVersion: Version, Specs: specs, Tolerance: *tol}
 	for _, c := range cells {
 		name := c.Experiment.Name + "/" + c.Name
-		want, err := report.Read(*ref, c.Experiment.Name, c.Name)
+		want, err := results.Read(*ref, c.Experiment.Name, c.Name)
 		if want != nil {
-			v := report.Verdict{Experiment: want.Experiment, Cell: want.Cell, CellID: want.CellID, Outcome: report.NotRerun}
+			v := results.Verdict{Experiment: want.Experiment, Cell: want.Cell, CellID: want.CellID, Outcome: results.NotRerun}
 			switch g := got[name]; {
 			case g == nil:
 			case r.Reused[name] != "":
-				v.Outcome = report.Reused
+				v.Outcome = results.Reused
 			default:
-				v.MaxDeviation = report.Deviation(want, g)
-				v.Outcome = report.Reproduced
-				if g.CellID != want.CellID || len(report.Compare(want, g, *tol)) > 0 {
-					v.Outcome = report.Differs
+				v.MaxDeviation = results.Deviation(want, g)
+				v.Outcome = results.Reproduced
+				if g.CellID != want.CellID || len(results.Compare(want, g, *tol)) > 0 {
+					v.Outcome = results.Differs
 				}
 				stamp.MaxDeviation = max(stamp.MaxDeviation, v.MaxDeviation)
 			}
@@ -103,7 +103,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 			fmt.Fprintf(a.Stdout, "%s: the rerun's cell id %s is not the reference's %s: its inputs (data, plugins, spec) differ\n", name, got[name].CellID, want.CellID)
 			bad++
 		default:
-			diffs := report.Compare(want, got[name], *tol)
+			diffs := results.Compare(want, got[name], *tol)
 			if len(diffs) == 0 {
 				fmt.Fprintf(a.Stdout, "%s: ok (rerun)\n", name)
 				continue
@@ -119,10 +119,10 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		fmt.Fprintln(a.Stderr, runErr)
 	}
 	if *stampIt && len(stamp.Cells) > 0 {
-		if err := report.AddStamp(*ref, stamp); err != nil {
+		if err := results.AddStamp(*ref, stamp); err != nil {
 			return fmt.Errorf("writing the verify stamp: %w", err)
 		}
-		fmt.Fprintf(a.Stdout, "stamped %s: %d cells, largest deviation %.3g\n", filepath.Join(*ref, report.StampFile), len(stamp.Cells), stamp.MaxDeviation)
+		fmt.Fprintf(a.Stdout, "stamped %s: %d cells, largest deviation %.3g\n", filepath.Join(*ref, results.StampFile), len(stamp.Cells), stamp.MaxDeviation)
 	}
 	if bad > 0 {
 		fmt.Fprintf(a.Stdout, "%d of %d cells differ from the reference (tolerance %g)\n", bad, len(cells), *tol)

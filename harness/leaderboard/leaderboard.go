@@ -26,6 +26,7 @@ import (
 	"github.com/xlbench/xlbench/harness/internal/parallel"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // Power is the power the detectable differences are stated at.
@@ -101,7 +102,7 @@ type Entry struct {
 	Heat        [][]float64 `json:"-"`
 	MultiByLang []float64   `json:"-"`
 
-	cells []*report.CellResult
+	cells []*results.CellResult
 }
 
 // Section is one evaluation dataset and encoder family: entries whose
@@ -132,8 +133,8 @@ type Board struct {
 // the verify stamps found beside them.
 type Source struct {
 	Dir     string
-	Results []*report.CellResult
-	Stamps  []report.Stamp
+	Results []*results.CellResult
+	Stamps  []results.Stamp
 }
 
 // Build makes the board of the sources. A cell found in several sources
@@ -147,8 +148,8 @@ func Build(sources []Source) *Board {
 	sections := map[[2]string]*Section{}
 	var sectionOrder [][2]string
 	seen := map[string]bool{}
-	stamps := map[string][]report.Stamp{}
-	var all []*report.CellResult
+	stamps := map[string][]results.Stamp{}
+	var all []*results.CellResult
 	for _, src := range sources {
 		b.Sources = append(b.Sources, src.Dir)
 		stamps[src.Dir] = src.Stamps
@@ -180,7 +181,7 @@ func Build(sources []Source) *Board {
 			}
 		}
 	}
-	missing := report.Missing(all)
+	missing := results.Missing(all)
 	for _, k := range keys {
 		e := entries[k]
 		e.Seeds = len(e.cells)
@@ -190,7 +191,7 @@ func Build(sources []Source) *Board {
 	}
 	for _, sk := range sectionOrder {
 		s := sections[sk]
-		var cells []*report.CellResult
+		var cells []*results.CellResult
 		exps := map[string]bool{}
 		for _, e := range s.Entries {
 			cells = append(cells, e.cells...)
@@ -219,7 +220,7 @@ func Build(sources []Source) *Board {
 
 // family keys the encoder configuration of r — plugin, its version, its
 // parameters and the stage it starts from — and describes it.
-func family(r *report.CellResult) (key, name string) {
+func family(r *results.CellResult) (key, name string) {
 	stage := ""
 	if r.Stage != nil {
 		stage = r.Stage.CellID
@@ -349,7 +350,7 @@ func splitKey(key string) (setting, metric string) {
 }
 
 // meanMetric is the mean over cells of a stored metric.
-func meanMetric(cells []*report.CellResult, ds, setting, metric string) (float64, bool) {
+func meanMetric(cells []*results.CellResult, ds, setting, metric string) (float64, bool) {
 	var vs []float64
 	for _, c := range cells {
 		if v, ok := c.Metrics[ds][setting][metric]; ok {
@@ -381,7 +382,7 @@ func (e *Entry) charts(ds string) {
 	}
 }
 
-func poolMean(g []*report.CellResult, ds, setting, pool string) float64 {
+func poolMean(g []*results.CellResult, ds, setting, pool string) float64 {
 	var vs []float64
 	for _, r := range g {
 		if p, ok := r.Pools[ds][setting][pool]; ok && p.Queries > 0 {

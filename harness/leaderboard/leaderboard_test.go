@@ -13,26 +13,26 @@ import (
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // cell is one result of encoder enc (× sampler) and seed on dataset "d"
 // (languages en, de), with multilingual per-query values ap(question) for
 // 40 questions in both languages; the stored metrics agree with them.
-func cell(enc, sampler string, seed uint64, ap func(q int) float64) *report.CellResult {
+func cell(enc, sampler string, seed uint64, ap func(q int) float64) *results.CellResult {
 	name := enc
 	if sampler != "" {
 		name += "." + sampler
 	}
-	r := &report.CellResult{Experiment: "e", Cell: fmt.Sprintf("%s.seed%d", name, seed), CellID: fmt.Sprintf("%s-%d", name, seed), Seed: seed, Complete: true,
-		Encoder: report.Component{Name: enc, Plugin: "builtin:" + enc}, Baseline: "monolingual",
-		Datasets: map[string]report.DatasetInfo{"d": {Languages: []string{"en", "de"}}},
+	r := &results.CellResult{Experiment: "e", Cell: fmt.Sprintf("%s.seed%d", name, seed), CellID: fmt.Sprintf("%s-%d", name, seed), Seed: seed, Complete: true,
+		Encoder: results.Component{Name: enc, Plugin: "builtin:" + enc}, Baseline: "monolingual",
+		Datasets: map[string]results.DatasetInfo{"d": {Languages: []string{"en", "de"}}},
 		Pools: map[string]map[string]map[string]eval.Pool{"d": {
 			"mono":  {"en": {Queries: 2, Metrics: map[string]float64{"map": 0.6}}, "de": {Queries: 2, Metrics: map[string]float64{"map": 0.5}}},
 			"cross": {"en-de": {Queries: 2, Metrics: map[string]float64{"map": 0.2}}, "de-en": {Queries: 0}},
 		}}}
 	if sampler != "" {
-		r.Sampler = &report.Component{Name: sampler}
+		r.Sampler = &results.Component{Name: sampler}
 	}
 	multi := map[string]float64{}
 	sum := 0.0
@@ -54,8 +54,8 @@ func base(q int) float64 { return 0.2 + float64(q)/100 }
 // alternating over questions (no difference), hybrid is 0.1 above the
 // baseline on every question, two seeds each; bm25 one cell (its own
 // family).
-func fixture() []*report.CellResult {
-	var rs []*report.CellResult
+func fixture() []*results.CellResult {
+	var rs []*results.CellResult
 	for seed := uint64(1); seed <= 2; seed++ {
 		rs = append(rs,
 			cell("dual", "monolingual", seed, base),
@@ -129,17 +129,17 @@ func TestBoard(t *testing.T) {
 // later "differs" outweighs an earlier success.
 func TestVerification(t *testing.T) {
 	rs := fixture()
-	stamp := func(outcome string, day int, cells ...*report.CellResult) report.Stamp {
-		s := report.Stamp{Who: "ana@lab", When: time.Date(2026, 12, day, 0, 0, 0, 0, time.UTC)}
+	stamp := func(outcome string, day int, cells ...*results.CellResult) results.Stamp {
+		s := results.Stamp{Who: "ana@lab", When: time.Date(2026, 12, day, 0, 0, 0, 0, time.UTC)}
 		for _, c := range cells {
-			s.Cells = append(s.Cells, report.Verdict{Experiment: c.Experiment, Cell: c.Cell, CellID: c.CellID, Outcome: outcome})
+			s.Cells = append(s.Cells, results.Verdict{Experiment: c.Experiment, Cell: c.Cell, CellID: c.CellID, Outcome: outcome})
 		}
 		return s
 	}
 	mono1, mono2, hyb1, hyb2 := rs[0], rs[3], rs[2], rs[5]
 	other := *hyb2
 	other.CellID = "another-id"
-	stamps := []report.Stamp{stamp(report.Reproduced, 1, mono1, mono2, hyb1, &other), stamp(report.Reproduced, 2, rs[1], rs[4]), stamp(report.Differs, 3, rs[4])}
+	stamps := []results.Stamp{stamp(results.Reproduced, 1, mono1, mono2, hyb1, &other), stamp(results.Reproduced, 2, rs[1], rs[4]), stamp(results.Differs, 3, rs[4])}
 	b := Build([]Source{{Dir: "refs", Results: rs, Stamps: stamps}})
 	want := map[string]string{"monolingual": "reproduced", "hybrid": "partly", "cross-lingual": "differs"}
 	for _, e := range b.Sections[0].Entries {
@@ -265,9 +265,9 @@ func TestPageInChromium(t *testing.T) {
 // sampler comparison is there, sorting by mono mAP orders the rows by it,
 // and no title, label or number of any chart or table is cut off.
 func TestCommittedLeaderboardInChromium(t *testing.T) {
-	var rs []*report.CellResult
+	var rs []*results.CellResult
 	for _, exp := range []string{"xquad-r-zero-shot", "multilingual-base"} {
-		got, err := report.ReadAll(filepath.Join(testenv.ModuleRoot(), "results"), exp)
+		got, err := results.ReadAll(filepath.Join(testenv.ModuleRoot(), "results"), exp)
 		if err != nil || len(got) == 0 {
 			t.Fatalf("committed results of %s: %d, %v", exp, len(got), err)
 		}
@@ -335,7 +335,7 @@ func TestHostileNamesStayText(t *testing.T) {
 		r.Experiment = attack
 		d := r.Datasets["d"]
 		d.Languages = []string{"en", attack}
-		r.Datasets = map[string]report.DatasetInfo{attack: d}
+		r.Datasets = map[string]results.DatasetInfo{attack: d}
 		r.Metrics = map[string]map[string]map[string]float64{attack: r.Metrics["d"]}
 		r.Pools = map[string]map[string]map[string]eval.Pool{attack: r.Pools["d"]}
 		r.PerQuery = map[string]map[string]map[string]float64{attack: r.PerQuery["d"]}

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // Provenance says where an entry's numbers come from: the results
@@ -18,13 +18,13 @@ import (
 // evaluated (a hash over the dataset's files' sha256) and the machines.
 // Lists hold the distinct values over the entry's cells.
 type Provenance struct {
-	Source   string            `json:"source"`
-	CellIDs  []string          `json:"cell_ids"`
-	Specs    []report.FileHash `json:"specs,omitempty"`
-	Locks    []report.FileHash `json:"locks,omitempty"`
-	Plugins  []string          `json:"plugins"`
-	Data     []string          `json:"data"`
-	Machines []string          `json:"machines"`
+	Source   string             `json:"source"`
+	CellIDs  []string           `json:"cell_ids"`
+	Specs    []results.FileHash `json:"specs,omitempty"`
+	Locks    []results.FileHash `json:"locks,omitempty"`
+	Plugins  []string           `json:"plugins"`
+	Data     []string           `json:"data"`
+	Machines []string           `json:"machines"`
 }
 
 // recordedInputs is the part of a result's recorded inputs (package
@@ -54,14 +54,14 @@ func (p *recordedPlugin) String() string {
 	return s + " (" + p.Plugin + ")"
 }
 
-func (p *Provenance) fill(cells []*report.CellResult, ds string) {
+func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 	add := func(set map[string]bool, v string) {
 		if v != "" {
 			set[v] = true
 		}
 	}
 	plugins, data, machines := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	specs, locks := map[report.FileHash]bool{}, map[report.FileHash]bool{}
+	specs, locks := map[results.FileHash]bool{}, map[results.FileHash]bool{}
 	for _, c := range cells {
 		p.CellIDs = append(p.CellIDs, c.CellID)
 		m := c.Manifest
@@ -95,7 +95,7 @@ func (p *Provenance) fill(cells []*report.CellResult, ds string) {
 			add(data, fmt.Sprintf("%s: %d files, sha256 %s", d.Name, len(d.Files), hex.EncodeToString(h.Sum(nil))[:16]))
 		}
 	}
-	less := func(a, b report.FileHash) int { return strings.Compare(a.Path+a.SHA256, b.Path+b.SHA256) }
+	less := func(a, b results.FileHash) int { return strings.Compare(a.Path+a.SHA256, b.Path+b.SHA256) }
 	p.Specs = slices.SortedFunc(maps.Keys(specs), less)
 	p.Locks = slices.SortedFunc(maps.Keys(locks), less)
 	p.Plugins = slices.Sorted(maps.Keys(plugins))
@@ -121,16 +121,16 @@ type Verification struct {
 // cell counts as reproduced when a stamp's verdict for it — the same
 // experiment, cell and cell id — is Reproduced and no later one says
 // otherwise.
-func verification(cells []*report.CellResult, stamps []report.Stamp) Verification {
+func verification(cells []*results.CellResult, stamps []results.Stamp) Verification {
 	v := Verification{Cells: len(cells), Status: "not verified"}
 	differs := false
 	for _, c := range cells {
-		var last *report.Verdict
-		var lastStamp *report.Stamp
+		var last *results.Verdict
+		var lastStamp *results.Stamp
 		for i := range stamps {
 			for j := range stamps[i].Cells {
 				x := &stamps[i].Cells[j]
-				if x.Experiment == c.Experiment && x.Cell == c.Cell && x.CellID == c.CellID && x.Outcome != report.Reused {
+				if x.Experiment == c.Experiment && x.Cell == c.Cell && x.CellID == c.CellID && x.Outcome != results.Reused {
 					last, lastStamp = x, &stamps[i]
 				}
 			}
@@ -139,9 +139,9 @@ func verification(cells []*report.CellResult, stamps []report.Stamp) Verificatio
 			continue
 		}
 		switch last.Outcome {
-		case report.Reproduced:
+		case results.Reproduced:
 			v.Reproduced++
-		case report.Differs:
+		case results.Differs:
 			differs = true
 		}
 		v.MaxDeviation = max(v.MaxDeviation, last.MaxDeviation)

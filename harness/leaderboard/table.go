@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // Table is a section as both renderings show it: the header, and per
@@ -198,7 +198,7 @@ func (s *Section) notes() []string {
 
 // lines are an entry's provenance, one fact a line.
 func (p Provenance) lines(e *Entry) []string {
-	hashes := func(fs []report.FileHash) string {
+	hashes := func(fs []results.FileHash) string {
 		var parts []string
 		for _, f := range fs {
 			parts = append(parts, f.Path+" sha256 "+short(f.SHA256))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // Coverage is the languages a row's training batches reached: every query
@@ -26,7 +27,7 @@ func (c Coverage) String() string {
 
 // trainingCoverage is the coverage of the trained results among rs (one
 // row's seeds); ok is false when none was trained.
-func trainingCoverage(rs []*CellResult) (c Coverage, ok bool) {
+func trainingCoverage(rs []*results.CellResult) (c Coverage, ok bool) {
 	qs, ps := map[string]bool{}, map[string]bool{}
 	for _, r := range rs {
 		if r.Training == nil {
@@ -49,7 +50,7 @@ func trainingCoverage(rs []*CellResult) (c Coverage, ok bool) {
 // reached, and warns when the rows differ: a difference between such rows
 // mixes what the batches were made of with which languages they reached at
 // all. Empty when no row was trained.
-func coverageNote(rs []*CellResult) string {
+func coverageNote(rs []*results.CellResult) string {
 	var parts []string
 	var covs []Coverage
 	var rows []string

@@ -7,13 +7,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/train"
 )
 
 // coverageResults: a monolingual baseline whose batches reach en only, and
 // a hybrid row whose batches also pair de questions with en passages; one
 // seed each, and a BM25 row that trains nothing.
-func coverageResults() []*CellResult {
+func coverageResults() []*results.CellResult {
 	mono := result("dual.mono.seed1", "mono", 1, 0.5, 10)
 	mono.Baseline = "mono"
 	mono.Training = &train.Record{PairLanguages: map[string]int{"en-en": 8, "de-de": 0}}
@@ -21,8 +22,8 @@ func coverageResults() []*CellResult {
 	hybrid.Baseline = "mono"
 	hybrid.Training = &train.Record{PairLanguages: map[string]int{"en-en": 4, "de-en": 4}}
 	bm25 := result("bm25", "", 0, 0.25, 10)
-	bm25.Encoder = Component{Name: "bm25"}
-	return []*CellResult{mono, hybrid, bm25}
+	bm25.Encoder = results.Component{Name: "bm25"}
+	return []*results.CellResult{mono, hybrid, bm25}
 }
 
 // The batch mix, not the training data, says what a row reached: a pair
@@ -65,15 +66,15 @@ func TestLanguageDifferences(t *testing.T) {
 // had and nothing held out: here ru, beside en (trained) and el (held out).
 func TestUnseen(t *testing.T) {
 	r := result("dual.mono.seed1", "mono", 1, 0.5, 10)
-	r.Datasets["d"] = DatasetInfo{Languages: []string{"el", "en", "ru"}}
+	r.Datasets["d"] = results.DatasetInfo{Languages: []string{"el", "en", "ru"}}
 	r.HeldOut = []string{"el"}
 	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}}
 	r.Pools["d"]["mono"]["ru"] = eval.Pool{QueryLang: "ru", CandLang: "ru", Queries: 2, Metrics: map[string]float64{"map": 0.125}}
-	if Unseen([]*CellResult{r}, "d") != nil {
+	if Unseen([]*results.CellResult{r}, "d") != nil {
 		t.Error("a table for an experiment without a stage")
 	}
-	r.Stage = &StageInfo{Experiment: "base", Cell: "b"}
-	tab := Unseen([]*CellResult{r}, "d")
+	r.Stage = &results.StageInfo{Experiment: "base", Cell: "b"}
+	tab := Unseen([]*results.CellResult{r}, "d")
 	if tab == nil || !strings.Contains(tab.Title, "(ru;") {
 		t.Fatalf("table %+v", tab)
 	}

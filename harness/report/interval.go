@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/stats"
 )
 
@@ -17,11 +18,11 @@ import (
 //
 // keep, when not nil, restricts the queries to the pools it accepts (the
 // held-out languages' pools, say).
-func RowInterval(cells []*CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, ok bool) {
+func RowInterval(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, ok bool) {
 	var obs []stats.Obs
 	ix := newIndexer()
 	for s, c := range sortedBySeed(cells) {
-		values := c.PerQuery[dataset][PerQueryKey(setting, metric)]
+		values := c.PerQuery[dataset][results.PerQueryKey(setting, metric)]
 		for _, k := range sortedKeys(values) {
 			if keep == nil || keep(poolOf(k)) {
 				obs = append(obs, ix.obs(k, s, values[k]))
@@ -41,8 +42,8 @@ func RowInterval(cells []*CellResult, dataset, setting, metric string, keep func
 // unpaired: the difference of their means with the two intervals'
 // standard errors combined (normal quantile), wider than a paired one.
 // paired says which it was.
-func PairedInterval(a, b []*CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, paired, ok bool) {
-	bySeed := map[uint64]*CellResult{}
+func PairedInterval(a, b []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, paired, ok bool) {
+	bySeed := map[uint64]*results.CellResult{}
 	for _, c := range b {
 		bySeed[c.Seed] = c
 	}
@@ -54,7 +55,7 @@ func PairedInterval(a, b []*CellResult, dataset, setting, metric string, keep fu
 		if cb == nil {
 			continue
 		}
-		key := PerQueryKey(setting, metric)
+		key := results.PerQueryKey(setting, metric)
 		va, vb := ca.PerQuery[dataset][key], cb.PerQuery[dataset][key]
 		n := len(obs)
 		for _, k := range sortedKeys(va) {
@@ -100,7 +101,7 @@ func (ix indexer) obs(key string, seed int, d float64) stats.Obs {
 	return stats.Obs{Cluster: index(ix.question, questionOf(key)), Seed: seed, Stratum: index(ix.pool, poolOf(key)), D: d}
 }
 
-func sortedBySeed(cells []*CellResult) []*CellResult {
+func sortedBySeed(cells []*results.CellResult) []*results.CellResult {
 	out := slices.Clone(cells)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Seed < out[j].Seed })
 	return out
@@ -124,10 +125,10 @@ func HeldOutPools(held []string) func(pool string) bool {
 
 // HeldOutLanguages lists the languages the cells' training held out that the
 // dataset has, sorted.
-func HeldOutLanguages(cells []*CellResult, dataset string) []string {
+func HeldOutLanguages(cells []*results.CellResult, dataset string) []string {
 	return heldOutIn(cells, dataset)
 }
 
 // IsBaseline reports whether c is its experiment's baseline row (the
 // sampler its result records as the baseline).
-func IsBaseline(c *CellResult) bool { return isBaseline(c) }
+func IsBaseline(c *results.CellResult) bool { return isBaseline(c) }

@@ -4,26 +4,23 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 )
 
-func result(cell, sampler string, seed uint64, mapMono, dist float64) *CellResult {
-	r := &CellResult{
+func result(cell, sampler string, seed uint64, mapMono, dist float64) *results.CellResult {
+	r := &results.CellResult{
 		Experiment: "e", Cell: cell, Seed: seed, Complete: true,
-		Encoder:  Component{Name: "dual"},
-		Datasets: map[string]DatasetInfo{"d": {Languages: []string{"en", "de"}, Questions: 6, Candidates: 6}},
+		Encoder:  results.Component{Name: "dual"},
+		Datasets: map[string]results.DatasetInfo{"d": {Languages: []string{"en", "de"}, Questions: 6, Candidates: 6}},
 		Metrics: map[string]map[string]map[string]float64{"d": {
 			"mono":  {"map": mapMono, "recall@1": 0.5, "recall@10": 1},
 			"cross": {"map": 0.25, "recall@1": 0, "recall@10": 1},
@@ -36,7 +33,7 @@ func result(cell, sampler string, seed uint64, mapMono, dist float64) *CellResul
 		}},
 	}
 	if sampler != "" {
-		r.Sampler = &Component{Name: sampler}
+		r.Sampler = &results.Component{Name: sampler}
 		r.Baseline = "monolingual" // as a run records its experiment's baseline
 	}
 	return r
@@ -45,7 +42,7 @@ func result(cell, sampler string, seed uint64, mapMono, dist float64) *CellResul
 // TestComparisonAggregatesSeeds: two seeds of one row give mean ± sample sd;
 // (0.6, 0.8) → 0.700 ± 0.141 and rank distances (10, 20) → 15.0 ± 7.1.
 func TestComparisonAggregatesSeeds(t *testing.T) {
-	rs := []*CellResult{
+	rs := []*results.CellResult{
 		result("dual.mono.seed1", "mono", 1, 0.6, 10),
 		result("dual.mono.seed2", "mono", 2, 0.8, 20),
 		result("dual.hybrid.seed1", "hybrid", 1, 0.9, 5),
@@ -74,7 +71,7 @@ func TestComparisonAggregatesSeeds(t *testing.T) {
 }
 
 func TestPerLanguage(t *testing.T) {
-	tab := PerLanguage([]*CellResult{result("dual.seed1", "", 1, 0.6, 10)}, "d")
+	tab := PerLanguage([]*results.CellResult{result("dual.seed1", "", 1, 0.6, 10)}, "d")
 	want := [][]string{
 		{"dual", "en", "0.600", "0.200", "0.500", "10.0"},
 		{"dual", "de", "–", "0.300", "–", "–"},
@@ -84,39 +81,11 @@ func TestPerLanguage(t *testing.T) {
 	}
 }
 
-func TestWriteReadRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	r := result("dual.seed1", "", 1, 0.6, 10)
-	path, err := Write(dir, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if path != filepath.Join(dir, "e", "dual.seed1", "result.json") {
-		t.Errorf("path %s", path)
-	}
-	got, err := ReadAll(dir, "")
-	if err != nil || len(got) != 1 {
-		t.Fatalf("ReadAll = %v, %v", got, err)
-	}
-	if diff := cmp.Diff(r.Metrics, got[0].Metrics); diff != "" {
-		t.Error(diff)
-	}
-	r.Complete = false
-	if _, err := Write(dir, r); err == nil {
-		t.Error("an incomplete result was written")
-	}
-	// A file marked incomplete on disk is refused, never shown.
-	os.WriteFile(filepath.Join(dir, "e", "dual.seed1", "result.json"), []byte(`{"complete": false}`), 0o644)
-	if _, err := ReadAll(dir, ""); err == nil {
-		t.Error("an incomplete result was read")
-	}
-}
-
 // TestSignificanceMarks: hybrid beats the monolingual reference by 0.1 AP
 // on every query of mono for both seeds, ties it in cross; the table marks
 // mono ▲ and nothing else, and names the zero-shot language.
 func TestSignificanceMarks(t *testing.T) {
-	var rs []*CellResult
+	var rs []*results.CellResult
 	for _, seed := range []uint64{1, 2} {
 		for _, s := range []string{"monolingual", "hybrid"} {
 			r := result(fmt.Sprintf("dual.%s.seed%d", s, seed), s, seed, 0.5, 10)
@@ -164,7 +133,7 @@ func TestSignificanceMarks(t *testing.T) {
 // answers table.
 func TestAnswersTable(t *testing.T) {
 	r := result("dual.seed1", "", 1, 0.6, 10)
-	if Answers([]*CellResult{r}, "d") != nil {
+	if Answers([]*results.CellResult{r}, "d") != nil {
 		t.Fatal("answers table without has-answer metrics")
 	}
 	for _, s := range eval.Settings {
@@ -174,9 +143,9 @@ func TestAnswersTable(t *testing.T) {
 	}
 	r.Pools["d"]["mono"]["en"].Metrics["f1"] = 0.4
 	r.Pools["d"]["multi"]["en"].Metrics["f1"] = 0.3
-	r.Reading = &Reading{Reader: Component{Name: "span", Plugin: "builtin:reader"}, TopK: 3,
+	r.Reading = &results.Reading{Reader: results.Component{Name: "span", Plugin: "builtin:reader"}, TopK: 3,
 		Oracle: map[string]map[string]float64{"d": {"em": 0.125, "f1": 0.375}}}
-	tab := Answers([]*CellResult{r}, "d")
+	tab := Answers([]*results.CellResult{r}, "d")
 	want := []string{"dual", "1", "0.250", "0.500", "0.500", "0.750", "1.000", "0.250", "0.500", "0.500", "0.750", "1.000", "0.250", "0.500", "0.500", "0.750", "1.000"}
 	if diff := cmp.Diff([][]string{want}, tab.Rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
@@ -185,7 +154,7 @@ func TestAnswersTable(t *testing.T) {
 		!strings.Contains(tab.Notes[0], "EM 0.125, F1 0.375") {
 		t.Errorf("header %v, notes %q", tab.Header, tab.Notes)
 	}
-	per := PerLanguage([]*CellResult{r}, "d")
+	per := PerLanguage([]*results.CellResult{r}, "d")
 	if diff := cmp.Diff([]string{"dual", "en", "0.600", "0.200", "0.500", "10.0", "0.400", "0.300"}, per.Rows[0]); diff != "" {
 		t.Errorf("per-language row (-want +got):\n%s", diff)
 	}
@@ -207,13 +176,13 @@ func TestAnswersTable(t *testing.T) {
 // 1,000 resamples the SE is estimated within a few per cent: the test
 // allows 10%.
 func TestDifferencesAndHeldOut(t *testing.T) {
-	var rs []*CellResult
+	var rs []*results.CellResult
 	for _, seed := range []uint64{1, 2} {
 		for _, s := range []string{"mono", "hybrid"} {
 			r := result(fmt.Sprintf("dual.%s.seed%d", s, seed), s, seed, 0.5, 10)
 			r.Baseline, r.HeldOut = "mono", []string{"el", "vi"}
 			r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}}
-			r.Datasets["d"] = DatasetInfo{Languages: []string{"el", "en"}}
+			r.Datasets["d"] = results.DatasetInfo{Languages: []string{"el", "en"}}
 			r.Pools["d"]["mono"]["el"] = eval.Pool{QueryLang: "el", CandLang: "el", Queries: 2, Metrics: map[string]float64{"map": 0.1}}
 			r.Pools["d"]["multi"]["el"] = eval.Pool{QueryLang: "el", Queries: 1, Metrics: map[string]float64{"map": 0.2}}
 			mono := map[string]float64{"en:q1": 0.4, "en:q2": 0.4, "el:q1": 0.2, "el:q2": 0.2}
@@ -278,11 +247,11 @@ func TestDifferencesAndHeldOut(t *testing.T) {
 // with its lowest point.
 func TestValidationTable(t *testing.T) {
 	r := result("dual.hybrid.seed1", "hybrid", 1, 0.5, 10)
-	if Validation([]*CellResult{r}) != nil {
+	if Validation([]*results.CellResult{r}) != nil {
 		t.Fatal("a validation table without validation losses")
 	}
 	r.Training = &train.Record{Steps: 20, ValidationPairs: 7, Validation: []train.ValidationPoint{{Step: 0, Loss: 3}, {Step: 10, Loss: 1.5}, {Step: 20, Loss: 1.75}}}
-	tab := Validation([]*CellResult{r})
+	tab := Validation([]*results.CellResult{r})
 	want := []string{"e/dual.hybrid.seed1", "20", "7", "3.0000", "1.5000", "10", "1.7500", "0:3.000 10:1.500 20:1.750"}
 	if diff := cmp.Diff([][]string{want}, tab.Rows); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -293,7 +262,7 @@ func TestValidationTable(t *testing.T) {
 // sampler's languages and params, its encoder's params and the mean
 // lowest validation loss over seeds.
 func TestSettingsTable(t *testing.T) {
-	var rs []*CellResult
+	var rs []*results.CellResult
 	for seed, low := range map[uint64]float64{1: 1.5, 2: 1.7} {
 		r := result(fmt.Sprintf("dual.hybrid.seed%d", seed), "hybrid", seed, 0.5, 10)
 		r.Sampler.Languages, r.Sampler.Params = []string{"de", "es"}, plugins.Params{"alpha": 0.5}
@@ -302,7 +271,7 @@ func TestSettingsTable(t *testing.T) {
 			Validation: []train.ValidationPoint{{Step: 0, Loss: 3}, {Step: 10 * int(seed), Loss: low}, {Step: 20, Loss: 1.75}}}
 		rs = append(rs, r)
 	}
-	slices.SortFunc(rs, func(a, b *CellResult) int { return int(a.Seed) - int(b.Seed) })
+	slices.SortFunc(rs, func(a, b *results.CellResult) int { return int(a.Seed) - int(b.Seed) })
 	mono := result("dual.mono.seed1", "mono", 1, 0.5, 10)
 	mono.Encoder.Params = plugins.Params{"lr": 0.001, "dim": 64.0, "temperature": 0.05}
 	mono.Training = &train.Record{Steps: 30, BatchSize: 4}
@@ -315,7 +284,7 @@ func TestSettingsTable(t *testing.T) {
 	if diff := cmp.Diff(want, tab.Rows); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if Settings([]*CellResult{bm}) != nil {
+	if Settings([]*results.CellResult{bm}) != nil {
 		t.Error("a settings table with nothing trained")
 	}
 }
@@ -328,68 +297,12 @@ func TestStageNote(t *testing.T) {
 	// The corpus has es too, but this row's batches (restricted to en)
 	// never reached it: es is zero-shot for its fine-tuning.
 	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5, "es": 4}, PassageLangs: map[string]int{"en": 5, "es": 4}, PairLanguages: map[string]int{"en-en": 5}}
-	r.Datasets["d"] = DatasetInfo{Languages: []string{"en", "de", "es"}}
-	r.Stage = &StageInfo{Experiment: "base", Cell: "b.t.seed1", QueryLangs: map[string]int{"de": 1, "el": 1, "en": 1, "es": 1}}
-	got := zeroShotNote([]*CellResult{r}, "d")
+	r.Datasets["d"] = results.DatasetInfo{Languages: []string{"en", "de", "es"}}
+	r.Stage = &results.StageInfo{Experiment: "base", Cell: "b.t.seed1", QueryLangs: map[string]int{"de": 1, "el": 1, "en": 1, "es": 1}}
+	got := zeroShotNote([]*results.CellResult{r}, "d")
 	want := "Stage 1 (base/b.t.seed1) trained on de el en es; fine-tuning batches reached en (all rows together) (held out of fine-tuning: de); zero-shot for fine-tuning (the base saw them, no row's fine-tuning batches did): de es. Zero-shot languages (in no training data): none."
 	if got != want {
 		t.Errorf("note\n%s\nwant\n%s", got, want)
-	}
-}
-
-// TestPerQueryPublishedWithResult: a result and its per-query file go
-// together; a per-query file another run left beside the result is
-// refused, naming both.
-func TestPerQueryPublishedWithResult(t *testing.T) {
-	out := t.TempDir()
-	r := &CellResult{Experiment: "e", Cell: "c.seed1", Complete: true,
-		Metrics: map[string]map[string]map[string]float64{"d": {"mono": {"map": 0.5}}}}
-	if err := WritePerQuery(out, r, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.5}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Write(out, r); err != nil {
-		t.Fatal(err)
-	}
-	got, err := Read(out, "e", "c.seed1")
-	if err != nil || got.PerQuery["d"]["mono"]["en:1"] != 0.5 {
-		t.Fatalf("Read = %+v, %v", got, err)
-	}
-	// An interrupted rerun wrote its per-query file and died before its
-	// result.
-	other := &CellResult{Experiment: "e", Cell: "c.seed1"}
-	if err := WritePerQuery(out, other, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.1}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Read(out, "e", "c.seed1"); err == nil || !strings.Contains(err.Error(), "is not the per-query file written with this result") {
-		t.Fatalf("mismatched per-query file: %v", err)
-	}
-	// Published without its per-query file (as the committed references
-	// are): read, with no per-query values.
-	os.Remove(filepath.Join(out, "e", "c.seed1", PerQueryFile))
-	if got, err := Read(out, "e", "c.seed1"); err != nil || got.PerQuery != nil {
-		t.Fatalf("result without its per-query file: %+v, %v", got, err)
-	}
-}
-
-// TestTrainOnlyResult: a cell that trains and evaluates nothing (a tuning
-// run's stage) is read back without metrics; any other result without
-// metrics is refused.
-func TestTrainOnlyResult(t *testing.T) {
-	out := t.TempDir()
-	r := &CellResult{Experiment: "tune", Cell: "base.t.seed1", Complete: true, Training: &train.Record{Steps: 3}}
-	if _, err := Write(out, r); err != nil {
-		t.Fatal(err)
-	}
-	got, err := Read(out, "tune", "base.t.seed1")
-	if err != nil || got == nil || got.Training.Steps != 3 {
-		t.Fatalf("train-only result read as %+v, %v", got, err)
-	}
-	r = &CellResult{Experiment: "tune", Cell: "bm25.seed1", Complete: true}
-	if _, err := Write(out, r); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Read(out, "tune", "bm25.seed1"); err == nil || !strings.Contains(err.Error(), "result has no metrics") {
-		t.Fatalf("a result with neither training nor metrics read with err = %v", err)
 	}
 }
 
@@ -401,7 +314,7 @@ func TestNoBaselineNote(t *testing.T) {
 	a := result("dual.hybrid.seed1", "hybrid", 1, 0.5, 10)
 	b := result("dual.cross.seed1", "cross", 1, 0.5, 10)
 	a.Baseline, b.Baseline = "", ""
-	comparison := func(rs ...*CellResult) string {
+	comparison := func(rs ...*results.CellResult) string {
 		return strings.Join(Comparison(rs, "d", []string{"map"}, Significance(rs, "d")).Notes, " ")
 	}
 	if notes := comparison(a, b); !strings.Contains(notes, "the experiment has no baseline sampler") {
@@ -415,25 +328,5 @@ func TestNoBaselineNote(t *testing.T) {
 	m.Baseline, a.Baseline = "monolingual", "monolingual"
 	if notes := comparison(m, a); strings.Contains(notes, "no baseline sampler") {
 		t.Errorf("the recorded baseline is not used: %q", notes)
-	}
-}
-
-// TestResultFileIsRegular: a FIFO in place of a result.json (a results
-// directory given to report or -reuse) is an error naming it, at once.
-func TestResultFileIsRegular(t *testing.T) {
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "e", "c"), 0o755)
-	if err := syscall.Mkfifo(filepath.Join(dir, "e", "c", ResultFile), 0o644); err != nil {
-		t.Skipf("no FIFOs here: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { _, err := Read(dir, "e", "c"); done <- err }()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "is not a regular file (a FIFO)") {
-			t.Errorf("FIFO result: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("reading a FIFO result did not end within 10 s")
 	}
 }

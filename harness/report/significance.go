@@ -11,6 +11,7 @@ import (
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/parallel"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/stats"
 )
 
@@ -54,7 +55,7 @@ func (m measure) String() string {
 // measures lists what rows are compared on in a dataset: mAP in every
 // setting, then for the held-out languages when some are held out and in
 // the dataset, then EM and F1 in every setting when a reader read.
-func measures(rs []*CellResult, dataset string) []measure {
+func measures(rs []*results.CellResult, dataset string) []measure {
 	var out []measure
 	for _, s := range eval.Settings {
 		out = append(out, measure{setting: s, metric: metrics.MAP})
@@ -64,13 +65,13 @@ func measures(rs []*CellResult, dataset string) []measure {
 			out = append(out, measure{setting: s, metric: metrics.MAP, heldOut: true})
 		}
 	}
-	if slices.ContainsFunc(rs, func(r *CellResult) bool { return r.Training != nil }) {
+	if slices.ContainsFunc(rs, func(r *results.CellResult) bool { return r.Training != nil }) {
 		for _, s := range eval.Settings {
 			out = append(out, measure{setting: s, metric: metrics.MAP, covered: true})
 		}
 	}
-	reading := slices.ContainsFunc(rs, func(r *CellResult) bool {
-		return r.PerQuery[dataset][PerQueryKey(eval.Multi, metrics.F1)] != nil
+	reading := slices.ContainsFunc(rs, func(r *results.CellResult) bool {
+		return r.PerQuery[dataset][results.PerQueryKey(eval.Multi, metrics.F1)] != nil
 	})
 	if reading {
 		for _, s := range eval.Settings {
@@ -82,7 +83,7 @@ func measures(rs []*CellResult, dataset string) []measure {
 
 // heldOutIn lists the languages the results' training held out that the
 // dataset has, sorted.
-func heldOutIn(rs []*CellResult, dataset string) []string {
+func heldOutIn(rs []*results.CellResult, dataset string) []string {
 	seen := map[string]bool{}
 	for _, r := range rs {
 		for _, l := range r.HeldOut {
@@ -116,9 +117,9 @@ func within(pool string, langs []string) bool {
 
 // coveredBy lists the languages both a and b's training batches reached on
 // the query side and on the passage side.
-func coveredBy(a, b *CellResult) []string {
-	ca, _ := trainingCoverage([]*CellResult{a})
-	cb, _ := trainingCoverage([]*CellResult{b})
+func coveredBy(a, b *results.CellResult) []string {
+	ca, _ := trainingCoverage([]*results.CellResult{a})
+	cb, _ := trainingCoverage([]*results.CellResult{b})
 	var out []string
 	for _, l := range ca.Queries {
 		if slices.Contains(ca.Passages, l) && slices.Contains(cb.Queries, l) && slices.Contains(cb.Passages, l) {
@@ -158,12 +159,12 @@ type test struct {
 // its result records as its experiment's baseline (the spec's one rule,
 // spec.Experiment's baseline or its default, decided when it ran). A
 // result that records none has no baseline.
-func isBaseline(r *CellResult) bool {
+func isBaseline(r *results.CellResult) bool {
 	return r.Sampler != nil && r.Baseline != "" && r.Sampler.Name == r.Baseline
 }
 
 // baselineName names the baseline of rs for titles.
-func baselineName(rs []*CellResult) string {
+func baselineName(rs []*results.CellResult) string {
 	for _, r := range rs {
 		if isBaseline(r) {
 			return r.Row()
@@ -182,18 +183,18 @@ type Tests struct {
 // Significance runs every test of a dataset — each row against its
 // baseline, per seed and measure — and Holm-corrects them within their
 // families. It has none when no row names a baseline.
-func Significance(rs []*CellResult, dataset string) *Tests {
+func Significance(rs []*results.CellResult, dataset string) *Tests {
 	return &Tests{list: runTests(rs, dataset)}
 }
 
 // baselineCells maps encoder → seed → the baseline cell a row of that
 // encoder and seed is compared with.
-func baselineCells(rs []*CellResult) map[string]map[uint64]*CellResult {
-	ref := map[string]map[uint64]*CellResult{}
+func baselineCells(rs []*results.CellResult) map[string]map[uint64]*results.CellResult {
+	ref := map[string]map[uint64]*results.CellResult{}
 	for _, r := range rs {
 		if isBaseline(r) {
 			if ref[r.Encoder.Name] == nil {
-				ref[r.Encoder.Name] = map[uint64]*CellResult{}
+				ref[r.Encoder.Name] = map[uint64]*results.CellResult{}
 			}
 			ref[r.Encoder.Name][r.Seed] = r
 		}
@@ -201,7 +202,7 @@ func baselineCells(rs []*CellResult) map[string]map[uint64]*CellResult {
 	return ref
 }
 
-func runTests(rs []*CellResult, dataset string) []test {
+func runTests(rs []*results.CellResult, dataset string) []test {
 	ref := baselineCells(rs)
 	held := heldOutIn(rs, dataset)
 	ms := measures(rs, dataset)
@@ -219,7 +220,7 @@ func runTests(rs []*CellResult, dataset string) []test {
 			continue
 		}
 		for _, m := range ms {
-			key := PerQueryKey(m.setting, m.metric)
+			key := results.PerQueryKey(m.setting, m.metric)
 			a, b := r.PerQuery[dataset][key], base.PerQuery[dataset][key]
 			if len(a) == 0 || len(b) == 0 {
 				continue
@@ -357,7 +358,7 @@ func marks(tests []test) map[string]map[string]string {
 
 // coveredNote says what the covered measures cover, per row: the languages
 // it and its baseline both reached on both sides.
-func coveredNote(rs []*CellResult) string {
+func coveredNote(rs []*results.CellResult) string {
 	base := baselineCells(rs)
 	var parts []string
 	seen := map[string]bool{}
@@ -391,7 +392,7 @@ func clusteredInterval(ts []test, macro bool) stats.Interval {
 
 // SignificanceTable lists every test: the mean per-query difference to the
 // baseline row and the raw and Holm-adjusted p-values.
-func SignificanceTable(rs []*CellResult, dataset string, ts *Tests) *Table {
+func SignificanceTable(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	tests := ts.list
 	if len(tests) == 0 {
 		return nil
@@ -415,7 +416,7 @@ func SignificanceTable(rs []*CellResult, dataset string, ts *Tests) *Table {
 // spread; macro over pools for mono and cross, as the metric is), each
 // seed's difference, and a mark
 // when every seed's test is significant (Holm) in one direction.
-func Differences(rs []*CellResult, dataset string, ts *Tests) *Table {
+func Differences(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	tests := ts.list
 	if len(tests) == 0 {
 		return nil
@@ -485,10 +486,10 @@ func Differences(rs []*CellResult, dataset string, ts *Tests) *Table {
 // out of fine-tuning, the evaluation languages absent from all training,
 // and those trained only in monolingual pairs, from the cells' training
 // records.
-func zeroShotNote(rs []*CellResult, ds string) string {
+func zeroShotNote(rs []*results.CellResult, ds string) string {
 	fine, held, any := fineTuningLanguages(rs)
 	trained, cross := maps.Clone(fine), map[string]bool{}
-	stages := map[string]*StageInfo{}
+	stages := map[string]*results.StageInfo{}
 	for _, r := range rs {
 		if r.Training == nil {
 			continue
@@ -564,14 +565,14 @@ func zeroShotNote(rs []*CellResult, ds string) string {
 // for a result that records no batch mix: a row restricted to some
 // languages never sees the others), and those held out; trained is false
 // when no result was trained.
-func fineTuningLanguages(rs []*CellResult) (fine, held map[string]bool, trained bool) {
+func fineTuningLanguages(rs []*results.CellResult) (fine, held map[string]bool, trained bool) {
 	fine, held = map[string]bool{}, map[string]bool{}
 	for _, r := range rs {
 		if r.Training == nil {
 			continue
 		}
 		trained = true
-		c, _ := trainingCoverage([]*CellResult{r})
+		c, _ := trainingCoverage([]*results.CellResult{r})
 		for _, l := range slices.Concat(c.Queries, c.Passages) {
 			fine[l] = true
 		}
@@ -607,7 +608,7 @@ var briefMeasures = []string{"mono mAP", "cross mAP", "multi mAP", "covered mono
 // 120 columns): the main measures, Δ with its mark, interval and
 // detectable Δ; the per-seed values and every measure are in the full
 // table.
-func BriefDifferences(rs []*CellResult, dataset string, ts *Tests) *Table {
+func BriefDifferences(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	full := Differences(rs, dataset, ts)
 	if full == nil {
 		return nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -117,10 +118,10 @@ func (t *Table) fill(tab *tablewriter.Table, w io.Writer, gap string, width int)
 // seeds.
 type group struct {
 	row     string
-	results []*CellResult
+	results []*results.CellResult
 }
 
-func groups(rs []*CellResult) []group {
+func groups(rs []*results.CellResult) []group {
 	var out []group
 	for _, r := range rs {
 		i := slices.IndexFunc(out, func(g group) bool { return g.row == r.Row() })
@@ -160,7 +161,7 @@ func digits(metric string) int {
 }
 
 // Datasets lists the datasets the results cover, sorted.
-func Datasets(rs []*CellResult) []string {
+func Datasets(rs []*results.CellResult) []string {
 	seen := map[string]bool{}
 	for _, r := range rs {
 		for d := range r.Metrics {
@@ -177,13 +178,13 @@ func Datasets(rs []*CellResult) []string {
 
 // Comparison builds the main table of one dataset: a row per encoder ×
 // sampler, columns the chosen metrics of each setting and the rank distance.
-func Comparison(rs []*CellResult, dataset string, ms []string, ts *Tests) *Table {
+func Comparison(rs []*results.CellResult, dataset string, ms []string, ts *Tests) *Table {
 	t := &Table{Header: append(metricHeader(ms), "multi "+shortName[metrics.RankDistance])}
 	t.Rows = metricRows(rs, dataset, ms, marks(ts.list))
 	for i, g := range groups(rs) {
 		t.Rows[i] = append(t.Rows[i], cell(collect(g, dataset, eval.Multi, metrics.RankDistance), 1))
 	}
-	var info DatasetInfo
+	var info results.DatasetInfo
 	if gs := groups(rs); len(gs) > 0 {
 		info = gs[len(gs)-1].results[0].Datasets[dataset]
 	}
@@ -210,10 +211,10 @@ func Comparison(rs []*CellResult, dataset string, ms []string, ts *Tests) *Table
 // recall@10 and rank distance, and EM and F1 in the multilingual pool
 // when a reader read; means over seeds. Their spread and every other
 // metric are in Comparison (-metrics, -format markdown, OUT/report.md).
-func Brief(rs []*CellResult, dataset string, ts *Tests) *Table {
+func Brief(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	full := Comparison(rs, dataset, []string{metrics.MAP}, ts)
 	sig := marks(ts.list)
-	reading := slices.ContainsFunc(rs, func(r *CellResult) bool { _, ok := r.Metrics[dataset][eval.Multi][metrics.F1]; return ok })
+	reading := slices.ContainsFunc(rs, func(r *results.CellResult) bool { _, ok := r.Metrics[dataset][eval.Multi][metrics.F1]; return ok })
 	t := &Table{Title: full.Title, Header: []string{"encoder × sampler", "seeds", "mono mAP", "cross mAP", "multi mAP", "multi R@10", "rank dist"}}
 	if reading {
 		t.Header = append(t.Header, "multi EM", "multi F1")
@@ -258,7 +259,7 @@ func average(values []float64) float64 {
 }
 
 // trainedRows counts the rows (encoder × sampler) with a sampler.
-func trainedRows(rs []*CellResult) int {
+func trainedRows(rs []*results.CellResult) int {
 	n := 0
 	for _, g := range groups(rs) {
 		if g.results[0].Sampler != nil {
@@ -292,7 +293,7 @@ func collect(g group, dataset, setting, metric string) []float64 {
 
 // metricRows gives each encoder × sampler row its seeds and the metrics ms
 // in every setting, mAP followed by its significance mark, if any.
-func metricRows(rs []*CellResult, dataset string, ms []string, sig map[string]map[string]string) [][]string {
+func metricRows(rs []*results.CellResult, dataset string, ms []string, sig map[string]map[string]string) [][]string {
 	var rows [][]string
 	for _, g := range groups(rs) {
 		row := []string{g.row, fmt.Sprint(len(g.results))}
@@ -313,7 +314,7 @@ func metricRows(rs []*CellResult, dataset string, ms []string, sig map[string]ma
 // Answers builds the answer table of one dataset: EM and F1 of
 // retrieve-then-read (when a reader ran) and has-answer@k in each setting,
 // per encoder × sampler; nil when no result has them.
-func Answers(rs []*CellResult, dataset string) *Table {
+func Answers(rs []*results.CellResult, dataset string) *Table {
 	has := func(m string) bool {
 		for _, r := range rs {
 			if _, ok := r.Metrics[dataset][eval.Multi][m]; ok {
@@ -355,7 +356,7 @@ func Answers(rs []*CellResult, dataset string) *Table {
 // each setting (cross: mean over the query language's pools) and the rank
 // distance, for every encoder × sampler row; with a reader, also F1 in the
 // monolingual and multilingual settings.
-func PerLanguage(rs []*CellResult, dataset string) *Table {
+func PerLanguage(rs []*results.CellResult, dataset string) *Table {
 	t := &Table{Title: dataset + " — mAP per query language (cross: mean over candidate languages)",
 		Header: []string{"encoder × sampler", "language", "mono mAP", "cross mAP", "multi mAP", "multi rank dist"}}
 	reading := false
@@ -420,7 +421,7 @@ func languageValues(g group, dataset, lang string) (mono, cross, multi, dist, mo
 // (on the query side, the passage side): a pooled difference can come from
 // a few languages that one row trained on and the other never saw. Nil when
 // no row has a baseline.
-func LanguageDifferences(rs []*CellResult, dataset string) *Table {
+func LanguageDifferences(rs []*results.CellResult, dataset string) *Table {
 	gs := groups(rs)
 	base := map[string]group{} // encoder → baseline row
 	for _, g := range gs {
@@ -489,7 +490,7 @@ func LanguageDifferences(rs []*CellResult, dataset string) *Table {
 // cross pools that involve them (mean over pools) and of their queries in
 // the multilingual pool (mean over queries); nil when the results hold no
 // language of the dataset out.
-func HeldOut(rs []*CellResult, dataset string) *Table {
+func HeldOut(rs []*results.CellResult, dataset string) *Table {
 	held := heldOutIn(rs, dataset)
 	if len(held) == 0 {
 		return nil
@@ -508,9 +509,9 @@ func HeldOut(rs []*CellResult, dataset string) *Table {
 // out (XQuAD-R's ru th tr: no QA data in them): as zero-shot for
 // fine-tuning as the held-out ones, reported apart from those. Nil when
 // there are none, or no row was fine-tuned from a stage.
-func Unseen(rs []*CellResult, dataset string) *Table {
+func Unseen(rs []*results.CellResult, dataset string) *Table {
 	fine, held, _ := fineTuningLanguages(rs)
-	staged := slices.ContainsFunc(rs, func(r *CellResult) bool { return r.Training != nil && r.Stage != nil })
+	staged := slices.ContainsFunc(rs, func(r *results.CellResult) bool { return r.Training != nil && r.Stage != nil })
 	var unseen []string
 	for _, g := range groups(rs) {
 		for _, l := range g.results[0].Datasets[dataset].Languages {
@@ -532,7 +533,7 @@ func Unseen(rs []*CellResult, dataset string) *Table {
 // languageSplit is the table of HeldOut and Unseen: per row, mAP in each
 // setting for the pools that involve langs (headed label) and for the
 // others.
-func languageSplit(rs []*CellResult, dataset string, langs []string, label string) *Table {
+func languageSplit(rs []*results.CellResult, dataset string, langs []string, label string) *Table {
 	t := &Table{Header: []string{"encoder × sampler", "seeds", label + " mono mAP", label + " cross mAP", label + " multi mAP",
 		"others mono mAP", "others cross mAP", "others multi mAP"}}
 	for _, g := range groups(rs) {
@@ -580,7 +581,7 @@ func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) f
 // the sampler's languages and params, the encoder's learning rate and the
 // encoder params that differ between rows, and the validation loss it
 // reached; nil when nothing was trained.
-func Settings(rs []*CellResult) *Table {
+func Settings(rs []*results.CellResult) *Table {
 	t := &Table{Title: "training settings per row",
 		Header: []string{"row", "steps", "batch", "sampler languages", "sampler params", "encoder params", "validation pairs", "lowest validation loss", "at step"},
 		Notes:  []string{"Each row's steps and learning rate as chosen on held-out training data (specs/tune-lengths.hcl), never on the evaluation sets; the validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
@@ -645,7 +646,7 @@ func formatParams(ps plugins.Params) string {
 // Validation builds the table of the validation losses measured over
 // training (an experiment with a validation share), one row per cell; nil
 // when no cell measured one.
-func Validation(rs []*CellResult) *Table {
+func Validation(rs []*results.CellResult) *Table {
 	t := &Table{Title: "validation loss over training (held-out training groups)",
 		Header: []string{"cell", "steps", "pairs", "start", "lowest", "at step", "end", "curve (every point)"},
 		Notes:  []string{"In-batch InfoNCE at τ = 0.05 over fixed batches of the held-out pairs (train.ValidationLoss): what training lengths are chosen by, never the evaluation sets."}}

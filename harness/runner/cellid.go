@@ -1,16 +1,11 @@
 package runner
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,80 +13,10 @@ import (
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/filehash"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
-
-// ResultFormat is the version of what the harness itself contributes to a
-// result: data loading, the training driver, metrics and the result's
-// layout. Bump it whenever a change to the harness can change a stored
-// result; with the built-in plugins' own versions it makes cell ids mean
-// the same thing in every build, clone and Go release
-// (cli.TestBuiltinBehaviourGolden guards the pair).
-const ResultFormat = "2"
-
-// Inputs is everything that decides a cell's result. Its canonical JSON
-// (struct fields in order, map keys sorted) hashed is the cell id.
-type Inputs struct {
-	ResultFormat string          `json:"result_format"`
-	Experiment   string          `json:"experiment"`
-	Cell         string          `json:"cell"`
-	Seed         uint64          `json:"seed"`
-	BatchSize    int             `json:"batch_size,omitempty"`
-	Steps        int             `json:"steps,omitempty"`
-	Epochs       float64         `json:"epochs,omitempty"`
-	Encoder      ComponentInput  `json:"encoder"`
-	Sampler      *ComponentInput `json:"sampler,omitempty"`
-	// SamplerLanguages restricts the sampler's pairs and validation.
-	SamplerLanguages []string `json:"sampler_languages,omitempty"`
-	// FeedbackEvery is the feedback cadence an observing sampler is told
-	// of its batches at (plugins.FeedbackEvery); a sampler that does not
-	// observe sees none.
-	FeedbackEvery int             `json:"feedback_every,omitempty"`
-	Reader        *ComponentInput `json:"reader,omitempty"`
-	ReadTopK      int             `json:"read_top_k,omitempty"`
-	Train         []DatasetInput  `json:"train,omitempty"`
-	HeldOut       []string        `json:"held_out,omitempty"`
-	// Validation is the share of training groups set aside, measured
-	// every ValidateEvery steps.
-	Validation    float64 `json:"validation,omitempty"`
-	ValidateEvery int     `json:"validate_every,omitempty"`
-	// Stage is the pretraining cell the encoder starts from.
-	Stage    *StageInput    `json:"stage,omitempty"`
-	Evaluate []DatasetInput `json:"evaluate"`
-}
-
-// StageInput identifies a pretraining stage by its cell id, which hashes
-// everything that decides its model.
-type StageInput struct {
-	Experiment string `json:"experiment"`
-	Cell       string `json:"cell"`
-	ID         string `json:"id"`
-}
-
-// ComponentInput identifies a plugin and its parameters. A built-in is
-// identified by its name and the behaviour version it declares (bumped
-// whenever its results can change), never by the xlbench binary, whose
-// hash changes with the clone's path, every commit and every Go release;
-// an external plugin is pinned by Binary, the sha256 of its executable.
-type ComponentInput struct {
-	Plugin        string         `json:"plugin"`
-	PluginName    string         `json:"plugin_name"`
-	PluginVersion string         `json:"plugin_version"`
-	Params        plugins.Params `json:"params"`
-	Binary        string         `json:"binary,omitempty"`
-}
-
-// DatasetInput identifies a dataset by its declaration and the sha256 of
-// every data file under its path.
-type DatasetInput struct {
-	Name      string            `json:"name"`
-	Format    string            `json:"format"`
-	Path      string            `json:"path"`
-	Languages []string          `json:"languages,omitempty"`
-	Files     map[string]string `json:"files"`
-}
 
 // checksums computes file checksums once per run.
 type checksums struct {
@@ -125,11 +50,11 @@ func (c *checksums) file(path string) (string, error) {
 // held-out languages and the seed it trains with (the experiment's
 // first).
 type readerInputs struct {
-	ResultFormat string         `json:"result_format"`
-	Reader       ComponentInput `json:"reader"`
-	Train        []DatasetInput `json:"train"`
-	HeldOut      []string       `json:"held_out,omitempty"`
-	Seed         uint64         `json:"seed"`
+	ResultFormat string                 `json:"result_format"`
+	Reader       results.ComponentInput `json:"reader"`
+	Train        []results.DatasetInput `json:"train"`
+	HeldOut      []string               `json:"held_out,omitempty"`
+	Seed         uint64                 `json:"seed"`
 	// Stage is the cell id of the stage whose model the reader starts
 	// from (base = "stage"), which decides the reader too.
 	Stage string `json:"stage,omitempty"`
@@ -138,7 +63,7 @@ type readerInputs struct {
 // readerID hashes readerInputs of e's reader: a trained reader stored
 // under the id is the one this run would train.
 func (r *Runner) readerID(e *spec.Experiment) (string, error) {
-	in := readerInputs{ResultFormat: ResultFormat, HeldOut: e.HeldOut, Seed: e.Seeds[0]}
+	in := readerInputs{ResultFormat: results.ResultFormat, HeldOut: e.HeldOut, Seed: e.Seeds[0]}
 	var err error
 	if in.Reader, err = r.sums.component(e.Readers[0]); err != nil {
 		return "", err
@@ -154,12 +79,12 @@ func (r *Runner) readerID(e *spec.Experiment) (string, error) {
 		}
 		in.Stage = si.ID()
 	}
-	return hashID(in), nil
+	return results.HashID(in), nil
 }
 
 // trainInputs identifies e's training datasets.
-func (r *Runner) trainInputs(e *spec.Experiment) ([]DatasetInput, error) {
-	var out []DatasetInput
+func (r *Runner) trainInputs(e *spec.Experiment) ([]results.DatasetInput, error) {
+	var out []results.DatasetInput
 	for _, d := range e.Train {
 		di, err := r.sums.dataset(r.Store.Dir, d)
 		if err != nil {
@@ -170,17 +95,10 @@ func (r *Runner) trainInputs(e *spec.Experiment) ([]DatasetInput, error) {
 	return out, nil
 }
 
-// hashID is the first 16 hex digits of the sha256 of v's JSON.
-func hashID(v any) string {
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
-
 // dataset hashes the data files of a dataset's format (its registry entry
 // says which) under the dataset's path, a folder or one file.
-func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, error) {
-	in := DatasetInput{Name: d.Name, Format: d.Format, Path: d.Path, Languages: d.Languages, Files: map[string]string{}}
+func (c *checksums) dataset(dataDir string, d *spec.Dataset) (results.DatasetInput, error) {
+	in := results.DatasetInput{Name: d.Name, Format: d.Format, Path: d.Path, Languages: d.Languages, Files: map[string]string{}}
 	format, ok := dataset.LookupFormat(d.Format)
 	if !ok {
 		return in, fmt.Errorf("dataset %q: unknown format %q", d.Name, d.Format)
@@ -224,14 +142,14 @@ func (c *checksums) dataset(dataDir string, d *spec.Dataset) (DatasetInput, erro
 	return in, nil
 }
 
-func (c *checksums) component(comp *spec.Component) (ComponentInput, error) {
-	in := ComponentInput{Plugin: comp.Written, PluginName: comp.Info.Name, PluginVersion: comp.Info.Version, Params: comp.Checked}
+func (c *checksums) component(comp *spec.Component) (results.ComponentInput, error) {
+	in := results.ComponentInput{Plugin: comp.Written, PluginName: comp.Info.Name, PluginVersion: comp.Info.Version, Params: comp.Checked}
 	if strings.HasPrefix(comp.Plugin, plugins.BuiltinPrefix) {
 		return in, nil
 	}
 	sum, err := c.file(comp.Plugin)
 	if err != nil {
-		return ComponentInput{}, fmt.Errorf("plugin %s: %w", comp.Plugin, err)
+		return results.ComponentInput{}, fmt.Errorf("plugin %s: %w", comp.Plugin, err)
 	}
 	in.Binary = sum
 	return in, nil
@@ -241,9 +159,9 @@ func (c *checksums) component(comp *spec.Component) (ComponentInput, error) {
 // format, the cell's spec (components with their checked parameters and
 // versions, training length, seed), the checksums of its external
 // plugins' executables and of its datasets' files.
-func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
+func (r *Runner) CellInputs(cell Cell) (*results.Inputs, error) {
 	e := cell.Experiment
-	in := &Inputs{ResultFormat: ResultFormat, Experiment: e.Name, Cell: cell.Name, Seed: cell.Seed}
+	in := &results.Inputs{ResultFormat: results.ResultFormat, Experiment: e.Name, Cell: cell.Name, Seed: cell.Seed}
 	var err error
 	if in.Encoder, err = r.sums.component(cell.Encoder); err != nil {
 		return nil, err
@@ -273,7 +191,7 @@ func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
 			return nil, fmt.Errorf("stage %s/%s: %w", cell.Stage.Experiment.Name, cell.Stage.Name, err)
 		}
 		cell.Stage.Inputs = st
-		in.Stage = &StageInput{Experiment: cell.Stage.Experiment.Name, Cell: cell.Stage.Name, ID: st.ID()}
+		in.Stage = &results.StageInput{Experiment: cell.Stage.Experiment.Name, Cell: cell.Stage.Name, ID: st.ID()}
 	}
 	if cell.Sampler != nil || len(e.Readers) > 0 {
 		in.HeldOut, in.Validation, in.ValidateEvery = e.HeldOut, e.Validation, e.ValidateEvery
@@ -291,26 +209,22 @@ func (r *Runner) CellInputs(cell Cell) (*Inputs, error) {
 	return in, nil
 }
 
-// ID is the cell id: the first 16 hex digits of the sha256 of the inputs'
-// JSON.
-func (in *Inputs) ID() string { return hashID(in) }
-
 // Machine describes the machine this process runs on.
-func Machine() report.Machine {
+func Machine() results.Machine {
 	host, _ := os.Hostname()
-	return report.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	return results.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 }
 
 // SpecFiles hashes the spec files a run is given and the lock files
 // beside them (those that exist), for the results' manifests.
-func SpecFiles(files []string) (specs, locks []report.FileHash, err error) {
+func SpecFiles(files []string) (specs, locks []results.FileHash, err error) {
 	seen := map[string]bool{}
 	for _, f := range files {
 		sum, err := filehash.SHA256(f)
 		if err != nil {
 			return nil, nil, err
 		}
-		specs = append(specs, report.FileHash{Path: filepath.ToSlash(f), SHA256: sum})
+		specs = append(specs, results.FileHash{Path: filepath.ToSlash(f), SHA256: sum})
 		lock := filepath.Join(filepath.Dir(f), spec.LockFile)
 		if seen[lock] {
 			continue
@@ -323,50 +237,7 @@ func SpecFiles(files []string) (specs, locks []report.FileHash, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		locks = append(locks, report.FileHash{Path: filepath.ToSlash(lock), SHA256: sum})
+		locks = append(locks, results.FileHash{Path: filepath.ToSlash(lock), SHA256: sum})
 	}
 	return specs, locks, nil
-}
-
-// CheckCellID checks that a stored result is what its manifest says: the
-// recorded inputs hash to its cell id, and they name the result's own
-// experiment, cell, seed, encoder and sampler (plugin and version) and
-// every dataset it has metrics for. A result that fails is not the
-// result of the inputs it states, and is refused from a leaderboard.
-func CheckCellID(r *report.CellResult) error {
-	if r.Manifest == nil || len(r.Manifest.Inputs) == 0 || r.CellID == "" {
-		return fmt.Errorf("no recorded inputs or cell id: nothing to check it against")
-	}
-	var in Inputs
-	dec := json.NewDecoder(bytes.NewReader(r.Manifest.Inputs))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return fmt.Errorf("recorded inputs unreadable: %v", err)
-	}
-	if id := in.ID(); id != r.CellID {
-		return fmt.Errorf("cell id %s, but its recorded inputs hash to %s", r.CellID, id)
-	}
-	mismatch := func(what, result, inputs string) error {
-		return fmt.Errorf("the result says %s %q, its recorded inputs %q", what, result, inputs)
-	}
-	switch {
-	case in.Experiment != r.Experiment:
-		return mismatch("experiment", r.Experiment, in.Experiment)
-	case in.Cell != r.Cell:
-		return mismatch("cell", r.Cell, in.Cell)
-	case in.Seed != r.Seed:
-		return mismatch("seed", fmt.Sprint(r.Seed), fmt.Sprint(in.Seed))
-	case in.Encoder.PluginName != r.Encoder.PluginName || in.Encoder.PluginVersion != r.Encoder.PluginVersion:
-		return mismatch("encoder", r.Encoder.PluginName+" "+r.Encoder.PluginVersion, in.Encoder.PluginName+" "+in.Encoder.PluginVersion)
-	case (in.Sampler == nil) != (r.Sampler == nil):
-		return fmt.Errorf("the result and its recorded inputs disagree on whether it has a sampler")
-	case in.Sampler != nil && (in.Sampler.PluginName != r.Sampler.PluginName || in.Sampler.PluginVersion != r.Sampler.PluginVersion):
-		return mismatch("sampler", r.Sampler.PluginName+" "+r.Sampler.PluginVersion, in.Sampler.PluginName+" "+in.Sampler.PluginVersion)
-	}
-	for ds := range r.Metrics {
-		if !slices.ContainsFunc(in.Evaluate, func(d DatasetInput) bool { return d.Name == ds }) {
-			return fmt.Errorf("metrics for dataset %q, which its recorded inputs do not evaluate", ds)
-		}
-	}
-	return nil
 }

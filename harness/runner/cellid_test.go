@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/xlbench/xlbench/harness/internal/testenv"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // TestCheckCellID: every committed result's recorded inputs hash to its
@@ -15,23 +15,23 @@ import (
 // the inputs (another data file's hash) or the result's claim (another
 // sampler version) is caught, naming what disagrees.
 func TestCheckCellID(t *testing.T) {
-	rs, err := report.ReadAll(filepath.Join(testenv.ModuleRoot(), "results"), "")
+	rs, err := results.ReadAll(filepath.Join(testenv.ModuleRoot(), "results"), "")
 	if err != nil || len(rs) < 14 {
 		t.Fatalf("%d committed results, %v", len(rs), err)
 	}
 	for _, r := range rs {
-		if err := CheckCellID(r); err != nil {
+		if err := results.CheckCellID(r); err != nil {
 			t.Errorf("%s/%s: %v", r.Experiment, r.Cell, err)
 		}
 	}
-	var r *report.CellResult
+	var r *results.CellResult
 	for _, x := range rs {
 		if x.Sampler != nil && len(x.Metrics) > 0 {
 			r = x
 			break
 		}
 	}
-	var in Inputs
+	var in results.Inputs
 	if err := json.Unmarshal(r.Manifest.Inputs, &in); err != nil {
 		t.Fatal(err)
 	}
@@ -43,14 +43,14 @@ func TestCheckCellID(t *testing.T) {
 	m := *r.Manifest
 	m.Inputs, _ = json.Marshal(&in)
 	tampered.Manifest = &m
-	if err := CheckCellID(&tampered); err == nil || !strings.Contains(err.Error(), "its recorded inputs hash to") {
+	if err := results.CheckCellID(&tampered); err == nil || !strings.Contains(err.Error(), "its recorded inputs hash to") {
 		t.Errorf("changed inputs: %v", err)
 	}
 	tampered = *r
 	s := *r.Sampler
 	s.PluginVersion = "9.9.9"
 	tampered.Sampler = &s
-	if err := CheckCellID(&tampered); err == nil || !strings.Contains(err.Error(), `sampler`) {
+	if err := results.CheckCellID(&tampered); err == nil || !strings.Contains(err.Error(), `sampler`) {
 		t.Errorf("changed sampler version: %v", err)
 	}
 }

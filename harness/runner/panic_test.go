@@ -9,7 +9,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -58,14 +58,14 @@ func TestPanicFailsOnlyItsCell(t *testing.T) {
 		Evaluate: []*spec.Dataset{{Name: "tiny", Format: "lareqa", Path: "tiny", Languages: []string{"en", "de"}, Role: spec.RoleEvaluate}},
 		Encoders: []*spec.Component{{Name: "panics", Plugin: "builtin:panics"}, {Name: "fine", Plugin: "builtin:fine"}}}
 	r := &Runner{Plugins: fakeStarter{}, Store: &dataset.Store{Dir: data}, Out: t.TempDir(), Log: io.Discard}
-	results, err := r.Run(context.Background(), Plan(e))
+	done, err := r.Run(context.Background(), Plan(e))
 	if err == nil || !strings.Contains(err.Error(), "cell e/panics.seed1: internal error") || !strings.Contains(err.Error(), "index out of range") {
 		t.Fatalf("err = %v; want the panicking cell named", err)
 	}
-	if strings.Contains(err.Error(), "fine.seed1") || len(results) != 1 || results[0].Cell != "fine.seed1" {
+	if strings.Contains(err.Error(), "fine.seed1") || len(done) != 1 || done[0].Cell != "fine.seed1" {
 		t.Fatalf("the other cell failed too: %v", err)
 	}
-	if stored, err := report.Read(r.Out, "e", "fine.seed1"); err != nil || stored == nil {
+	if stored, err := results.Read(r.Out, "e", "fine.seed1"); err != nil || stored == nil {
 		t.Errorf("the other cell's result is not stored: %v", err)
 	}
 }

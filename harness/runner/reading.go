@@ -15,7 +15,7 @@ import (
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -283,7 +283,7 @@ func (r *Runner) readerCache(e *spec.Experiment) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return report.CellDir(r.Out, e.Name, ".reader-"+comp.Name+"-"+id)
+	return results.CellDir(r.Out, e.Name, ".reader-"+comp.Name+"-"+id)
 }
 
 func readReaderLoss(dir string) ([]float32, bool) {

@@ -23,7 +23,7 @@ import (
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/metrics"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
@@ -42,7 +42,7 @@ type Cell struct {
 	// from; nil for a cell that starts from scratch or does not train.
 	Stage *Cell
 	// Inputs, set by Runner.Run, describe the cell for its id and manifest.
-	Inputs *Inputs
+	Inputs *results.Inputs
 }
 
 // Plan lists an experiment's cells in a fixed order: encoders, then
@@ -122,7 +122,7 @@ type Runner struct {
 	Log io.Writer
 	// Specs and Locks are the spec files the cells come from and the lock
 	// files beside them (SpecFiles), recorded in each result's manifest.
-	Specs, Locks []report.FileHash
+	Specs, Locks []results.FileHash
 
 	mu      sync.Mutex
 	cache   map[string]*dataset.Collection
@@ -292,12 +292,12 @@ type cellRun struct {
 	// configured (which learns it) and taken by trainCell.
 	steps   int
 	rec     *train.Record
-	stage   *report.StageInfo
-	reading *report.Reading
+	stage   *results.StageInfo
+	reading *results.Reading
 	// evaluated holds each evaluation dataset's outcome, in spec order.
 	evaluated []datasetOutcome
-	// phases accumulates the time of each phase (report.PhaseNames).
-	phases map[string]*report.Phase
+	// phases accumulates the time of each phase (results.PhaseNames).
+	phases map[string]*results.Phase
 	// stop stops the encoder's process (nil before it starts).
 	stop func()
 }
@@ -332,11 +332,11 @@ func (run *cellRun) encoderCPU() time.Duration {
 // addPhase adds wall and encoder CPU time to the phase name.
 func (run *cellRun) addPhase(name string, wall, cpu time.Duration) {
 	if run.phases == nil {
-		run.phases = map[string]*report.Phase{}
+		run.phases = map[string]*results.Phase{}
 	}
 	p := run.phases[name]
 	if p == nil {
-		p = &report.Phase{Name: name}
+		p = &results.Phase{Name: name}
 		run.phases[name] = p
 	}
 	p.WallSeconds += wall.Seconds()
@@ -351,11 +351,11 @@ func (run *cellRun) timed(name string, f func() error) error {
 	return err
 }
 
-// phaseList is the cell's phases in report.PhaseNames order, those it
+// phaseList is the cell's phases in results.PhaseNames order, those it
 // spent time in.
-func (run *cellRun) phaseList() []report.Phase {
-	var out []report.Phase
-	for _, n := range report.PhaseNames {
+func (run *cellRun) phaseList() []results.Phase {
+	var out []results.Phase
+	for _, n := range results.PhaseNames {
 		if p := run.phases[n]; p != nil {
 			out = append(out, *p)
 		}
@@ -366,7 +366,7 @@ func (run *cellRun) phaseList() []report.Phase {
 // datasetOutcome is one evaluation dataset's part of a cell's result.
 type datasetOutcome struct {
 	name     string
-	info     report.DatasetInfo
+	info     results.DatasetInfo
 	result   eval.Result
 	oracle   map[string]float64
 	hasRead  bool
@@ -378,7 +378,7 @@ type datasetOutcome struct {
 // every dataset (reading the answers when the experiment has a reader),
 // and store the result. The result is written only when every dataset was
 // evaluated.
-func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, error) {
+func (r *Runner) RunCell(ctx context.Context, cell Cell) (*results.CellResult, error) {
 	started := time.Now()
 	if cell.Stage != nil {
 		// The stage runs (or is found stored) first, whoever asks first.
@@ -391,7 +391,7 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*report.CellResult, er
 
 // runCell runs the cell; started is when it began to wait for its stage
 // (the wait is its first phase).
-func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool, started time.Time) (res *report.CellResult, err error) {
+func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool, started time.Time) (res *results.CellResult, err error) {
 	run := &cellRun{cell: cell, started: started, label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)}
 	if wait := time.Since(started); cell.Stage != nil {
 		run.addPhase("stage", wait, 0)
@@ -445,11 +445,11 @@ func (r *Runner) startEncoder(ctx context.Context, run *cellRun) (func(), error)
 		}
 		params = maps.Clone(params)
 		params[spec.CheckpointParam] = ckpt
-		st, err := report.Read(r.Out, cell.Stage.Experiment.Name, cell.Stage.Name)
+		st, err := results.Read(r.Out, cell.Stage.Experiment.Name, cell.Stage.Name)
 		if err != nil || st == nil {
 			return stop, fmt.Errorf("stage %s/%s: its result is gone from %s", cell.Stage.Experiment.Name, cell.Stage.Name, r.Out)
 		}
-		run.stage = &report.StageInfo{Experiment: st.Experiment, Cell: st.Cell, CellID: st.CellID}
+		run.stage = &results.StageInfo{Experiment: st.Experiment, Cell: st.Cell, CellID: st.CellID}
 		if st.Training != nil {
 			run.stage.QueryLangs, run.stage.PassageLangs = st.Training.QueryLangs, st.Training.PassageLangs
 		}
@@ -561,7 +561,7 @@ func validateEvery(e *spec.Experiment, steps int) int {
 // modelPath is where a cell's trained model is saved, checked to stay
 // inside the results directory.
 func (r *Runner) modelPath(cell Cell) (string, error) {
-	dir, err := report.CellDir(r.Out, cell.Experiment.Name, cell.Name)
+	dir, err := results.CellDir(r.Out, cell.Experiment.Name, cell.Name)
 	if err != nil {
 		return "", err
 	}
@@ -599,7 +599,7 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 			return err
 		}
 		run.status("evaluating on " + d.Name)
-		out := datasetOutcome{name: d.Name, info: report.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
+		out := datasetOutcome{name: d.Name, info: results.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
 		timings := &eval.Timings{}
 		opts := eval.Options{Answers: true, Timings: timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
 		if rd != nil {
@@ -609,7 +609,7 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		if r.TRECDir != "" {
 			dir := r.TRECDir
 			if !r.SingleCell {
-				if dir, err = report.CellDir(r.TRECDir, cell.Experiment.Name, cell.Name); err != nil {
+				if dir, err = results.CellDir(r.TRECDir, cell.Experiment.Name, cell.Name); err != nil {
 					return fmt.Errorf("TREC runs: %w", err)
 				}
 			}
@@ -665,8 +665,8 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		for s, sr := range out.result {
 			out.perQuery[s] = sr.PerQuery
 			if sr.PerQueryF1 != nil {
-				out.perQuery[report.PerQueryKey(s, metrics.EM)] = sr.PerQueryEM
-				out.perQuery[report.PerQueryKey(s, metrics.F1)] = sr.PerQueryF1
+				out.perQuery[results.PerQueryKey(s, metrics.EM)] = sr.PerQueryEM
+				out.perQuery[results.PerQueryKey(s, metrics.F1)] = sr.PerQueryF1
 			}
 		}
 		run.evaluated = append(run.evaluated, out)
@@ -676,7 +676,7 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		if err != nil {
 			return err
 		}
-		run.reading = &report.Reading{Reader: component(tr.comp), TopK: cell.Experiment.ReadTopK,
+		run.reading = &results.Reading{Reader: component(tr.comp), TopK: cell.Experiment.ReadTopK,
 			Oracle: map[string]map[string]float64{}, TrainingSteps: len(tr.loss)}
 	}
 	return nil
@@ -745,16 +745,16 @@ func (l *lazyReader) Read(ctx context.Context, c *dataset.Collection, qs []*data
 	return tr.Read(ctx, c, qs, cands)
 }
 
-func component(c *spec.Component) report.Component {
-	return report.Component{Name: c.Name, Plugin: c.Written, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked,
+func component(c *spec.Component) results.Component {
+	return results.Component{Name: c.Name, Plugin: c.Written, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked,
 		Languages: c.Languages}
 }
 
 // storeCell assembles the cell's result and writes it with its per-query
 // file.
-func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
+func (r *Runner) storeCell(run *cellRun) (*results.CellResult, error) {
 	cell := run.cell
-	res := &report.CellResult{Reading: run.reading}
+	res := &results.CellResult{Reading: run.reading}
 	res.XLBenchVersion, res.Experiment, res.Cell = r.Version, cell.Experiment.Name, cell.Name
 	res.Encoder, res.Seed, res.Training, res.Stage = component(cell.Encoder), cell.Seed, run.rec, run.stage
 	res.HeldOut = cell.Experiment.HeldOut
@@ -769,7 +769,7 @@ func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
 		res.Baseline = b.Name
 	}
 	res.Started = run.started.UTC()
-	res.Datasets = map[string]report.DatasetInfo{}
+	res.Datasets = map[string]results.DatasetInfo{}
 	res.Metrics = map[string]map[string]map[string]float64{}
 	res.Pools = map[string]map[string]map[string]eval.Pool{}
 	perQuery := map[string]map[string]map[string]float64{}
@@ -795,17 +795,17 @@ func (r *Runner) storeCell(run *cellRun) (*report.CellResult, error) {
 			return nil, err
 		}
 		res.CellID = cell.Inputs.ID()
-		res.Manifest = &report.Manifest{Inputs: raw, Machine: Machine(), Specs: r.Specs, Locks: r.Locks}
+		res.Manifest = &results.Manifest{Inputs: raw, Machine: Machine(), Specs: r.Specs, Locks: r.Locks}
 	}
 	storeStart := time.Now()
-	if err := report.WritePerQuery(r.Out, res, perQuery); err != nil {
+	if err := results.WritePerQuery(r.Out, res, perQuery); err != nil {
 		return nil, err
 	}
 	// The result, written last, records the phases up to here: the
 	// per-query file is the bulk of storing.
 	run.addPhase("store", time.Since(storeStart), 0)
 	res.Phases = run.phaseList()
-	path, err := report.Write(r.Out, res)
+	path, err := results.Write(r.Out, res)
 	if err != nil {
 		return nil, err
 	}
@@ -871,10 +871,10 @@ func trainingCost(c *Cell) float64 {
 // reuse returns the first stored result for c's cell id in the Reuse
 // directories, recording where it came from, or nil. Reuse is asked for
 // by name, so Force (which reruns what Out holds) does not turn it off.
-func (r *Runner) reuse(c *Cell, i, n int) *report.CellResult {
+func (r *Runner) reuse(c *Cell, i, n int) *results.CellResult {
 	id := c.Inputs.ID()
 	for _, dir := range r.Reuse {
-		prev, err := report.Read(dir, c.Experiment.Name, c.Name)
+		prev, err := results.Read(dir, c.Experiment.Name, c.Name)
 		switch {
 		case err != nil:
 			r.logf("[%d/%d] cell %s/%s: %s holds an unreadable result (%v); not reused", i+1, n, c.Experiment.Name, c.Name, dir, err)
@@ -895,9 +895,9 @@ func (r *Runner) reuse(c *Cell, i, n int) *report.CellResult {
 // Run runs cells, starting them in schedule's order, and returns their
 // results in plan order. A failed cell does not stop the others; the
 // returned error lists every failure. A cancelled context stops the run.
-func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, error) {
+func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*results.CellResult, error) {
 	defer r.Close()
-	results := make([]*report.CellResult, len(cells))
+	got := make([]*results.CellResult, len(cells))
 	errs := make([]error, len(cells))
 	var todo []int
 	for i := range cells {
@@ -913,31 +913,31 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 			// a reused stage runs only when a cell that needs its model
 			// does (RunCell asks RunStage).
 			if prev := r.reuse(c, i, len(cells)); prev != nil {
-				results[i] = prev
+				got[i] = prev
 				continue
 			}
 			todo = append(todo, i)
 			continue
 		}
 		if !r.Force {
-			prev, err := report.Read(r.Out, c.Experiment.Name, c.Name)
+			prev, err := results.Read(r.Out, c.Experiment.Name, c.Name)
 			switch {
 			case err != nil:
 				r.logf("[%d/%d] cell %s/%s: stored result unreadable (%v); running it", i+1, len(cells), c.Experiment.Name, c.Name, err)
 			case prev != nil && prev.CellID == "":
 				errs[i] = fmt.Errorf("cell %s/%s: %s holds a result without a cell id, so it cannot be checked against this spec; it is left as it is: move it away, or rerun with -force to replace it",
-					c.Experiment.Name, c.Name, filepath.Join(r.Out, c.Experiment.Name, c.Name, report.ResultFile))
+					c.Experiment.Name, c.Name, filepath.Join(r.Out, c.Experiment.Name, c.Name, results.ResultFile))
 				continue
 			case prev != nil && prev.CellID == in.ID():
 				r.logf("[%d/%d] cell %s/%s: result for cell id %s already stored; skipped (-force reruns)", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID)
-				results[i] = prev
+				got[i] = prev
 				continue
 			case prev != nil:
 				r.logf("[%d/%d] cell %s/%s: stored result is for cell id %q, not %s; running it", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID, in.ID())
 			}
 		}
 		if prev := r.reuse(c, i, len(cells)); prev != nil {
-			results[i] = prev
+			got[i] = prev
 			continue
 		}
 		todo = append(todo, i)
@@ -985,9 +985,9 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 				}
 				r.logf("[%d/%d] cell %s/%s (id %s)", i+1, len(cells), c.Experiment.Name, c.Name, c.Inputs.ID())
 				if c.Experiment.Pretrains {
-					results[i], errs[i] = r.RunStage(ctx, c)
+					got[i], errs[i] = r.RunStage(ctx, c)
 				} else {
-					results[i], errs[i] = r.RunCell(ctx, c)
+					got[i], errs[i] = r.RunCell(ctx, c)
 				}
 				r.releaseSlot()
 			}
@@ -998,13 +998,13 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*report.CellResult, e
 	}
 	close(next)
 	wg.Wait()
-	var done []*report.CellResult
+	var done []*results.CellResult
 	var failed []error
 	for i := range cells {
 		if errs[i] != nil {
 			failed = append(failed, errs[i])
-		} else if results[i] != nil {
-			done = append(done, results[i])
+		} else if got[i] != nil {
+			done = append(done, got[i])
 		}
 	}
 	if len(failed) > 0 {

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // stageRun is a pretraining stage's one run in this process: the cells
@@ -21,7 +21,7 @@ import (
 type stageRun struct {
 	mu   sync.Mutex
 	done bool
-	res  *report.CellResult
+	res  *results.CellResult
 	err  error
 }
 
@@ -32,7 +32,7 @@ type stageRun struct {
 // keeps other processes sharing the results directory (cell run -index,
 // Slurm array tasks) from running it at the same time: they wait, then
 // find it stored.
-func (r *Runner) RunStage(ctx context.Context, stage Cell) (*report.CellResult, error) {
+func (r *Runner) RunStage(ctx context.Context, stage Cell) (*results.CellResult, error) {
 	if stage.Inputs == nil {
 		in, err := r.CellInputs(stage)
 		if err != nil {
@@ -63,8 +63,8 @@ func (r *Runner) RunStage(ctx context.Context, stage Cell) (*report.CellResult, 
 	return st.res, nil
 }
 
-func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*report.CellResult, error) {
-	dir, err := report.CellDir(r.Out, stage.Experiment.Name, stage.Name)
+func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*results.CellResult, error) {
+	dir, err := results.CellDir(r.Out, stage.Experiment.Name, stage.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*repo
 	}
 	defer unlock()
 	if !r.Force {
-		prev, err := report.Read(r.Out, stage.Experiment.Name, stage.Name)
+		prev, err := results.Read(r.Out, stage.Experiment.Name, stage.Name)
 		_, statErr := os.Stat(model)
 		switch {
 		case err == nil && prev != nil && prev.CellID == id && statErr == nil:

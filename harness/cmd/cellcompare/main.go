@@ -14,7 +14,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/xlbench/xlbench/harness/report"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 func main() {
@@ -29,9 +29,9 @@ func main() {
 		os.Exit(2)
 	}
 	out, exp := flag.Arg(0), flag.Arg(1)
-	var cells [2]*report.CellResult
+	var cells [2]*results.CellResult
 	for i, name := range flag.Args()[2:] {
-		r, err := report.Read(out, exp, name)
+		r, err := results.Read(out, exp, name)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cellcompare:", err)
 			os.Exit(2)
@@ -71,7 +71,7 @@ func main() {
 		worst = math.Max(worst, d)
 		fmt.Printf("%-10s %-6s %-14s %12.5f %12.5f %10.2g\n", k[0], k[1], k[2], va, vb, vb-va)
 	}
-	diffs := report.Compare(a, b, *tol)
+	diffs := results.Compare(a, b, *tol)
 	if len(diffs) > 0 {
 		fmt.Printf("FAIL: %d metrics differ by more than %g (largest %.3g)\n", len(diffs), *tol, worst)
 		os.Exit(1)

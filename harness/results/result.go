@@ -1,5 +1,8 @@
-// Package report stores cell results and prints comparison tables.
-package report
+// Package results owns what a run stores: the schema of a cell's result,
+// its per-query values, the inputs that hash to its cell id, the verify
+// stamps, and the layout of a results directory. Every command reads
+// stored results through its validating reader.
+package results
 
 import (
 	"compress/gzip"
