@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -167,7 +166,7 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 			if err := a.printByExperiment(&md, done, &tableFlags{format: "markdown", full: true}, rf.metrics); err != nil {
 				return err
 			}
-			reportFile = filepath.Join(*rf.out, "report.md")
+			reportFile = results.ReportPath(*rf.out)
 			if err := safepath.WriteFile(reportFile, md.Bytes(), 0o644); err != nil {
 				return err
 			}

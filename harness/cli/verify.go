@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path/filepath"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
@@ -122,7 +121,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		if err := results.AddStamp(*ref, stamp); err != nil {
 			return fmt.Errorf("writing the verify stamp: %w", err)
 		}
-		fmt.Fprintf(a.Stdout, "stamped %s: %d cells, largest deviation %.3g\n", filepath.Join(*ref, results.StampFile), len(stamp.Cells), stamp.MaxDeviation)
+		fmt.Fprintf(a.Stdout, "stamped %s: %d cells, largest deviation %.3g\n", results.StampPath(*ref), len(stamp.Cells), stamp.MaxDeviation)
 	}
 	if bad > 0 {
 		fmt.Fprintf(a.Stdout, "%d of %d cells differ from the reference (tolerance %g)\n", bad, len(cells), *tol)

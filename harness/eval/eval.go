@@ -24,6 +24,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -84,13 +85,8 @@ type Reader interface {
 	Read(ctx context.Context, c *dataset.Collection, qs []*dataset.Question, cands [][]int) ([]plugins.Answer, error)
 }
 
-// Pool holds the averaged metrics of one pool.
-type Pool struct {
-	QueryLang string             `json:"query_lang"`
-	CandLang  string             `json:"candidate_lang"`
-	Queries   int                `json:"queries"`
-	Metrics   map[string]float64 `json:"metrics"`
-}
+// Pool is the stored metrics of one pool (results.Pool).
+type Pool = results.Pool
 
 // SettingResult holds one setting's metrics and its pools.
 type SettingResult struct {

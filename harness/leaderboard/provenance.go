@@ -27,33 +27,6 @@ type Provenance struct {
 	Machines []string           `json:"machines"`
 }
 
-// recordedInputs is the part of a result's recorded inputs (package
-// runner's Inputs) provenance reads.
-type recordedInputs struct {
-	Encoder  *recordedPlugin `json:"encoder"`
-	Sampler  *recordedPlugin `json:"sampler"`
-	Reader   *recordedPlugin `json:"reader"`
-	Evaluate []struct {
-		Name  string            `json:"name"`
-		Files map[string]string `json:"files"`
-	} `json:"evaluate"`
-}
-
-type recordedPlugin struct {
-	Plugin        string `json:"plugin"`
-	PluginName    string `json:"plugin_name"`
-	PluginVersion string `json:"plugin_version"`
-	Binary        string `json:"binary"`
-}
-
-func (p *recordedPlugin) String() string {
-	s := p.PluginName + " " + p.PluginVersion
-	if p.Binary != "" {
-		return s + " (" + p.Plugin + ", sha256 " + p.Binary + ")"
-	}
-	return s + " (" + p.Plugin + ")"
-}
-
 func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 	add := func(set map[string]bool, v string) {
 		if v != "" {
@@ -75,11 +48,11 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 		for _, f := range m.Locks {
 			locks[f] = true
 		}
-		var in recordedInputs
+		var in results.Inputs
 		if json.Unmarshal(m.Inputs, &in) != nil {
 			continue
 		}
-		for role, pl := range map[string]*recordedPlugin{"encoder": in.Encoder, "sampler": in.Sampler, "reader": in.Reader} {
+		for role, pl := range map[string]*results.ComponentInput{"encoder": &in.Encoder, "sampler": in.Sampler, "reader": in.Reader} {
 			if pl != nil {
 				add(plugins, role+" "+pl.String())
 			}

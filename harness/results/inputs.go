@@ -71,6 +71,16 @@ type ComponentInput struct {
 	Binary        string         `json:"binary,omitempty"`
 }
 
+// String names the plugin, its version, and where it came from: the
+// executable's sha256 for an external one.
+func (c *ComponentInput) String() string {
+	s := c.PluginName + " " + c.PluginVersion
+	if c.Binary != "" {
+		return s + " (" + c.Plugin + ", sha256 " + c.Binary + ")"
+	}
+	return s + " (" + c.Plugin + ")"
+}
+
 // DatasetInput identifies a dataset by its declaration and the sha256 of
 // every data file under its path.
 type DatasetInput struct {

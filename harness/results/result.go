@@ -19,13 +19,10 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
-	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/filehash"
 	"github.com/xlbench/xlbench/harness/metrics"
-	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
@@ -77,7 +74,7 @@ type CellResult struct {
 	Sampler        *Component `json:"sampler,omitempty"`
 	Seed           uint64     `json:"seed"`
 	// Training is the training record of a trained cell.
-	Training *train.Record `json:"training,omitempty"`
+	Training *Training `json:"training,omitempty"`
 	// Stage is the pretraining stage the encoder started from, if any.
 	Stage *StageInfo `json:"stage,omitempty"`
 	// HeldOut lists the languages removed from the training data.
@@ -108,7 +105,7 @@ type CellResult struct {
 	// Metrics is keyed dataset → setting (mono, cross, multi) → metric.
 	Metrics map[string]map[string]map[string]float64 `json:"metrics"`
 	// Pools is keyed dataset → setting → pool ("X" or "X-Y").
-	Pools map[string]map[string]map[string]eval.Pool `json:"pools"`
+	Pools map[string]map[string]map[string]Pool `json:"pools"`
 	// PerQuery holds each query's average precision, keyed dataset →
 	// setting → "<pool>:<question id>", and its EM and F1 under the keys
 	// PerQueryKey gives. It is stored beside the result in PerQueryFile and
@@ -184,18 +181,6 @@ func (r *CellResult) Row() string {
 		return r.Encoder.Name
 	}
 	return r.Encoder.Name + " × " + r.Sampler.Name
-}
-
-// CellDir is the folder of one cell's files, out/<experiment>/<cell>,
-// checked to stay inside out (names are single path elements; no symbolic
-// link leads out).
-func CellDir(out, experiment, cell string) (string, error) {
-	for _, name := range []string{experiment, cell} {
-		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
-			return "", fmt.Errorf("%q is not a valid experiment or cell name", name)
-		}
-	}
-	return safepath.Join(out, experiment+"/"+cell)
 }
 
 // Write stores r under out/<experiment>/<cell>/result.json atomically: a

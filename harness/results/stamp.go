@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
@@ -61,7 +60,7 @@ const MaxStampBytes = 16 << 20
 // ReadStamps reads the stamps of a results directory (none when it has no
 // stamp file).
 func ReadStamps(out string) ([]Stamp, error) {
-	f := filepath.Join(out, StampFile)
+	f := StampPath(out)
 	data, err := safepath.ReadRegular(f, MaxStampBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -89,7 +88,7 @@ func AddStamp(out string, s Stamp) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	return safepath.WriteFile(filepath.Join(out, StampFile), append(data, '\n'), 0o644)
+	return safepath.WriteFile(StampPath(out), append(data, '\n'), 0o644)
 }
 
 // Deviation is the largest difference of got's metrics from want's, as

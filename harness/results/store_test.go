@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/xlbench/xlbench/harness/train"
 )
 
 // fixture is a small complete result of an untrained encoder.
@@ -94,7 +92,7 @@ func TestPerQueryPublishedWithResult(t *testing.T) {
 // metrics is refused.
 func TestTrainOnlyResult(t *testing.T) {
 	out := t.TempDir()
-	r := &CellResult{Experiment: "tune", Cell: "base.t.seed1", Complete: true, Training: &train.Record{Steps: 3}}
+	r := &CellResult{Experiment: "tune", Cell: "base.t.seed1", Complete: true, Training: &Training{Steps: 3}}
 	if _, err := Write(out, r); err != nil {
 		t.Fatal(err)
 	}

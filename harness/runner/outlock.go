@@ -4,17 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
+	"github.com/xlbench/xlbench/harness/results"
 )
-
-// OutLockFile is the lock file in a results directory.
-const OutLockFile = ".xlbench.lock"
 
 // LockOut claims the results directory out for this process, so that two
 // runs never compute and write the same cells at once. A `run` takes it
@@ -26,7 +23,7 @@ func LockOut(out string, shared bool) (unlock func(), err error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(out, OutLockFile)
+	path := results.OutLockPath(out)
 	f, err := safepath.OpenLock(path)
 	if err != nil {
 		return nil, err

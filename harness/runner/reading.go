@@ -220,7 +220,7 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	if cache != "" {
 		if loss, ok := readReaderLoss(cache); ok {
 			params := maps.Clone(params)
-			params[spec.CheckpointParam] = filepath.Join(cache, ReaderFile)
+			params[spec.CheckpointParam] = filepath.Join(cache, results.ReaderFile)
 			if _, err := rd.Configure(ctx, plugins.ReaderConfig{Params: params, Seed: e.Seeds[0]}); err != nil {
 				return fmt.Errorf("%s: loading the trained reader stored in %s: %w", label, cache, err)
 			}
@@ -262,14 +262,6 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	return nil
 }
 
-// ReaderFile is a stored reader's checkpoint, beside ReaderLossFile (its
-// training loss, written last: a folder without it is not a stored
-// reader).
-const (
-	ReaderFile     = "reader.ckpt"
-	ReaderLossFile = "reader-loss.json"
-)
-
 // readerCache is where e's trained reader is kept under Out, by the id of
 // what decides it (so a later run, a compare, or another cell asking
 // reuses it): OUT/<experiment>/.reader-<name>-<id>. Empty when the reader
@@ -283,11 +275,11 @@ func (r *Runner) readerCache(e *spec.Experiment) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return results.CellDir(r.Out, e.Name, ".reader-"+comp.Name+"-"+id)
+	return results.ReaderDir(r.Out, e.Name, comp.Name, id)
 }
 
 func readReaderLoss(dir string) ([]float32, bool) {
-	raw, err := os.ReadFile(filepath.Join(dir, ReaderLossFile))
+	raw, err := os.ReadFile(filepath.Join(dir, results.ReaderLossFile))
 	if err != nil {
 		return nil, false
 	}
@@ -295,7 +287,7 @@ func readReaderLoss(dir string) ([]float32, bool) {
 	if json.Unmarshal(raw, &loss) != nil {
 		return nil, false
 	}
-	_, err = os.Stat(filepath.Join(dir, ReaderFile))
+	_, err = os.Stat(filepath.Join(dir, results.ReaderFile))
 	return loss, err == nil
 }
 
@@ -303,14 +295,14 @@ func storeReader(ctx context.Context, rd plugins.Reader, dir string, loss []floa
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := rd.Save(ctx, plugins.SaveRequest{Path: filepath.Join(dir, ReaderFile)}); err != nil {
+	if err := rd.Save(ctx, plugins.SaveRequest{Path: filepath.Join(dir, results.ReaderFile)}); err != nil {
 		return err
 	}
 	raw, err := json.Marshal(loss)
 	if err != nil {
 		return err
 	}
-	return safepath.WriteFile(filepath.Join(dir, ReaderLossFile), raw, 0o644)
+	return safepath.WriteFile(filepath.Join(dir, results.ReaderLossFile), raw, 0o644)
 }
 
 // prepareReaders trains, in the background, the reader of every

@@ -561,15 +561,8 @@ func validateEvery(e *spec.Experiment, steps int) int {
 // modelPath is where a cell's trained model is saved, checked to stay
 // inside the results directory.
 func (r *Runner) modelPath(cell Cell) (string, error) {
-	dir, err := results.CellDir(r.Out, cell.Experiment.Name, cell.Name)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Abs(filepath.Join(dir, ModelFile))
+	return results.ModelPath(r.Out, cell.Experiment.Name, cell.Name)
 }
-
-// ModelFile is the name of a cell's saved model under OUT/<experiment>/<cell>/.
-const ModelFile = "model.ckpt"
 
 // evaluateCell evaluates the cell's encoder on every evaluation dataset,
 // reading answers when the experiment has a reader. Every dataset is
@@ -609,7 +602,7 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		if r.TRECDir != "" {
 			dir := r.TRECDir
 			if !r.SingleCell {
-				if dir, err = results.CellDir(r.TRECDir, cell.Experiment.Name, cell.Name); err != nil {
+				if dir, err = results.TRECDir(r.TRECDir, cell.Experiment.Name, cell.Name); err != nil {
 					return fmt.Errorf("TREC runs: %w", err)
 				}
 			}

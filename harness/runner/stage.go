@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -75,7 +74,11 @@ func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*resu
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	unlock, err := lockFile(ctx, filepath.Join(dir, "stage.lock"))
+	lock, err := results.StageLockPath(r.Out, stage.Experiment.Name, stage.Name)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := lockFile(ctx, lock)
 	if err != nil {
 		return nil, err
 	}

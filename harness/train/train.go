@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/sdk"
 	"github.com/xlbench/xlbench/plugins/transport"
@@ -250,46 +251,9 @@ type Options struct {
 	Observe bool
 }
 
-// Record is what a training run leaves in the cell's result.
-type Record struct {
-	Steps          int     `json:"steps"`
-	BatchSize      int     `json:"batch_size"`
-	Pairs          int     `json:"pairs"`
-	Seconds        float64 `json:"seconds"`
-	PairsPerSecond float64 `json:"pairs_per_second"`
-	// Loss of every step, in order.
-	Loss []float32 `json:"loss"`
-	// MonolingualBatches counts batches whose pairs are all in one
-	// language; MonolingualShare is their share of all batches.
-	MonolingualBatches int     `json:"monolingual_batches"`
-	MonolingualShare   float64 `json:"monolingual_share"`
-	// BatchLanguages counts monolingual batches per language;
-	// PairLanguages counts pairs per "query-passage" language pair.
-	BatchLanguages map[string]int `json:"batch_languages"`
-	PairLanguages  map[string]int `json:"pair_languages"`
-	// Validation is the validation loss over training, when measured.
-	Validation []ValidationPoint `json:"validation,omitempty"`
-	// ValidationPairs is the number of pairs it is measured on.
-	ValidationPairs int `json:"validation_pairs,omitempty"`
-	// Feedbacks counts the feedback messages sent to an observing sampler.
-	Feedbacks    int            `json:"feedbacks,omitempty"`
-	Groups       int            `json:"groups"`
-	QueryLangs   map[string]int `json:"query_langs"`
-	PassageLangs map[string]int `json:"passage_langs"`
-}
-
-// FinalLoss is the mean loss of the last n steps (one step's loss is noisy),
-// NaN before any step.
-func (r *Record) FinalLoss(n int) float64 {
-	if len(r.Loss) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, v := range r.Loss[max(0, len(r.Loss)-n):] {
-		s += float64(v)
-	}
-	return s / float64(min(n, len(r.Loss)))
-}
+// Record is what a training run leaves in the cell's result; its stored
+// form belongs to the results schema.
+type Record = results.Training
 
 // StepsFor converts epochs (passes over the groups) to steps.
 func StepsFor(epochs float64, groups, batchSize int) int {

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -25,22 +26,8 @@ type ValidationPair struct {
 	Query, Passage         string
 }
 
-// ValidationPoint is the validation loss after Step training steps.
-type ValidationPoint struct {
-	Step int     `json:"step"`
-	Loss float64 `json:"loss"`
-}
-
-// LowestValidation is the validation point with the lowest loss (the
-// first of equals); ok is false when none was measured.
-func (r *Record) LowestValidation() (best ValidationPoint, ok bool) {
-	for i, p := range r.Validation {
-		if i == 0 || p.Loss < best.Loss {
-			best = p
-		}
-	}
-	return best, len(r.Validation) > 0
-}
+// ValidationPoint is a stored validation measurement.
+type ValidationPoint = results.ValidationPoint
 
 // unitHash maps s to [0, 1), uniformly and stable across runs and
 // machines (a cryptographic hash: keys that differ in one character must
