@@ -27,7 +27,7 @@ STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 
 # Debian packages some tests need: the one-node Slurm cluster of the
 # integration test, and the browser that loads the leaderboard page.
-TEST_PKGS := slurmctld slurmd slurm-client munge chromium g++
+TEST_PKGS := slurmctld slurmd slurm-client munge chromium g++ openssh-client
 # Debian's interpreter and packages the Python plugin SDK and example
 # plugins run on. Another python3 may come first on PATH and see none of
 # them: the plugins name /usr/bin/python3 and so do the tests.
@@ -89,8 +89,8 @@ test: test-deps ## vet, check formatting (Go and specs), run every test, Go and 
 	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(VENV)/bin/python -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
 	done
 
-test-deps: ## install what some tests need: from Debian Slurm, MUNGE, Chromium, g++ (the emulated GPU kernels), OpenBLAS, Python with grpcio, protobuf and torch (as root; skipped when present); then make hf-env
-	@if ! command -v g++ >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null \
+test-deps: ## install what some tests need: from Debian Slurm, MUNGE, Chromium, ssh-keygen, g++ (the emulated GPU kernels), OpenBLAS, Python with grpcio, protobuf and torch (as root; skipped when present); then make hf-env
+	@if ! command -v g++ >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null || ! command -v chromium >/dev/null || ! command -v ssh-keygen >/dev/null \
 	    || ! $(PYTHON) -c 'import grpc, google.protobuf, torch' 2>/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PKGS) $(PYTHON_PKGS) >/dev/null; \

@@ -20,6 +20,7 @@ import (
 func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	fs := a.flags("leaderboard", "[-dest DIR] [RESULTS_DIR...]")
 	out := fs.String("out", "", "results directory to read (the same as naming it as an argument)")
+	signers := fs.String("allowed-signers", "", "the SSH keys whose signed verify stamps count, in ssh-keygen's allowed-signers format (default: "+results.AllowedSignersFile+" in the first results directory, the references)")
 	dest := fs.String("dest", "", "where to write LEADERBOARD.md, leaderboard.html and plots/ (default: the first results directory)")
 	dirs, err := parse(fs, args)
 	if err != nil {
@@ -34,28 +35,50 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	if *dest == "" {
 		*dest = dirs[0]
 	}
+	if *signers == "" {
+		*signers = filepath.Join(dirs[0], results.AllowedSignersFile)
+	}
+	allowed, err := results.ReadAllowedSigners(*signers)
+	if err != nil {
+		return err
+	}
 	var sources []leaderboard.Source
+	var read [][]*results.CellResult
 	var refused []string
-	n := 0
 	for _, dir := range dirs {
-		rs, err := results.ReadAll(dir, "")
+		rs, bad, err := results.ReadEach(dir, "")
 		if err != nil {
 			return err
+		}
+		for _, err := range bad {
+			refused = append(refused, err.Error())
 		}
 		stamps, err := results.ReadStamps(dir)
 		if err != nil {
 			return err
 		}
-		src := leaderboard.Source{Dir: dir, Stamps: stamps}
+		read = append(read, rs)
+		sources = append(sources, leaderboard.Source{Dir: dir, Stamps: stamps, Allowed: allowed})
+	}
+	merged, notes, err := results.Merge(read)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(a.Stderr, n)
+	}
+	n := len(refused)
+	for i, rs := range merged {
 		for _, r := range rs {
+			// The reader checked every id a result has; one without is not
+			// tied to any inputs.
 			if err := results.CheckCellID(r); err != nil {
-				refused = append(refused, fmt.Sprintf("%s: %s", filepath.Join(dir, r.Experiment, r.Cell), err))
+				refused = append(refused, fmt.Sprintf("%s: %s", r.Stored.Path(r), err))
 				continue
 			}
-			src.Results = append(src.Results, r)
+			sources[i].Results = append(sources[i].Results, r)
 		}
 		n += len(rs)
-		sources = append(sources, src)
 	}
 	if n == 0 {
 		return fmt.Errorf("no results in %s", strings.Join(dirs, ", "))

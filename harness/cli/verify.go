@@ -23,11 +23,16 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	only := fs.String("experiment", "", "only this experiment")
 	jobs := fs.Int("j", 1, "computations at once: cells rerun, and a reader while it trains")
 	stampIt := fs.Bool("stamp", true, "record what this run found in the reference directory's "+results.StampFile+" (the leaderboard marks the cells it reproduced)")
+	signKey := fs.String("sign", "", "sign the stamp with this SSH private key (as ssh-keygen -Y sign does; the leaderboard counts a stamp only when "+results.AllowedSignersFile+" beside the results lists the key for -signer)")
+	signer := fs.String("signer", "", "the principal the stamp is signed as, as allowed_signers names it (an e-mail address); with -sign")
 	var reuse stringsFlag
 	fs.Var(&reuse, "reuse", "take stored cells with a matching cell id from this results directory instead of rerunning them (repeatable); each is named reused, not verified")
 	files, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if (*signKey == "") != (*signer == "") {
+		return fmt.Errorf("-sign and -signer go together: the key, and the principal it signs as")
 	}
 	host, err := a.newHost(ctx, "")
 	if err != nil {
@@ -67,7 +72,8 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		name := c.Experiment.Name + "/" + c.Name
 		want, err := results.Read(*ref, c.Experiment.Name, c.Name)
 		if want != nil {
-			v := results.Verdict{Experiment: want.Experiment, Cell: want.Cell, CellID: want.CellID, Outcome: results.NotRerun}
+			v := results.Verdict{Experiment: want.Experiment, Cell: want.Cell, CellID: want.CellID, Outcome: results.NotRerun,
+				ResultSHA256: want.Stored.ResultSHA256, PerQuerySHA256: want.PerQuerySHA256}
 			switch g := got[name]; {
 			case g == nil:
 			case r.Reused[name] != "":
@@ -118,6 +124,11 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		fmt.Fprintln(a.Stderr, runErr)
 	}
 	if *stampIt && len(stamp.Cells) > 0 {
+		if *signKey != "" {
+			if err := stamp.Sign(*signKey, *signer); err != nil {
+				return fmt.Errorf("signing the verify stamp: %w", err)
+			}
+		}
 		if err := results.AddStamp(*ref, stamp); err != nil {
 			return fmt.Errorf("writing the verify stamp: %w", err)
 		}

@@ -135,6 +135,9 @@ type Source struct {
 	Dir     string
 	Results []*results.CellResult
 	Stamps  []results.Stamp
+	// Allowed are the keys whose signed stamps count (the repository's
+	// allowed_signers, never a contribution's own).
+	Allowed []results.AllowedSigner
 }
 
 // Build makes the board of the sources. A cell found in several sources
@@ -149,10 +152,12 @@ func Build(sources []Source) *Board {
 	var sectionOrder [][2]string
 	seen := map[string]bool{}
 	stamps := map[string][]results.Stamp{}
+	allowed := map[string][]results.AllowedSigner{}
 	var all []*results.CellResult
 	for _, src := range sources {
 		b.Sources = append(b.Sources, src.Dir)
 		stamps[src.Dir] = src.Stamps
+		allowed[src.Dir] = src.Allowed
 		for _, r := range src.Results {
 			if r.CellID != "" && seen[r.CellID] {
 				continue
@@ -186,7 +191,7 @@ func Build(sources []Source) *Board {
 		e := entries[k]
 		e.Seeds = len(e.cells)
 		e.Provenance.fill(e.cells, k.dataset)
-		e.Verified = verification(e.cells, stamps[k.source])
+		e.Verified = verification(e.cells, stamps[k.source], allowed[k.source])
 		e.charts(k.dataset)
 	}
 	for _, sk := range sectionOrder {

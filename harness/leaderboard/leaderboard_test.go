@@ -42,7 +42,7 @@ func cell(enc, sampler string, seed uint64, ap func(q int) float64) *results.Cel
 			sum += ap(q)
 		}
 	}
-	r.PerQuery = map[string]map[string]map[string]float64{"d": {"multi": multi}}
+	r.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"multi": multi}})
 	r.Metrics = map[string]map[string]map[string]float64{"d": {"mono": {"map": 0.55}, "cross": {"map": 0.2}, "multi": {"map": sum / 80, "rank_distance": 12}}}
 	return r
 }
@@ -338,7 +338,7 @@ func TestHostileNamesStayText(t *testing.T) {
 		r.Datasets = map[string]results.DatasetInfo{attack: d}
 		r.Metrics = map[string]map[string]map[string]float64{attack: r.Metrics["d"]}
 		r.Pools = map[string]map[string]map[string]eval.Pool{attack: r.Pools["d"]}
-		r.PerQuery = map[string]map[string]map[string]float64{attack: r.PerQuery["d"]}
+		r.PerQuery = results.PerQuery{attack: r.PerQuery["d"]}
 	}
 	b := Build([]Source{{Dir: attack, Results: rs}})
 	b.Refused = []string{attack + ": refused"}
@@ -368,4 +368,13 @@ func TestHostileNamesStayText(t *testing.T) {
 	if !strings.Contains(dom, "&lt;img src=x") {
 		t.Error("the hostile name is not shown as text")
 	}
+}
+
+// perQuery types per-query values keyed dataset → series → "pool:question".
+func perQuery(m map[string]map[string]map[string]float64) results.PerQuery {
+	pq, err := results.NewPerQuery(m)
+	if err != nil {
+		panic(err)
+	}
+	return pq
 }

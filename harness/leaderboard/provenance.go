@@ -76,59 +76,106 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 	p.Machines = slices.Sorted(maps.Keys(machines))
 }
 
-// Verification is whether verify runs reproduced an entry's cells: Status
-// "reproduced" (every cell rerun within the tolerance), "partly" (some
-// cells), "differs" (a rerun found a metric outside it), or "not
-// verified"; the latest stamp's who and when, and the largest deviation
-// found.
+// Verification is whether verify runs reproduced an entry's cells, as
+// they are stored now, in stamps a reviewer signed. Status:
+//
+//	"reproduced"          every cell rerun within the tolerance, each stamp
+//	                      signed by a key allowed_signers lists (✓)
+//	"reproduced, unsigned" the same, but some stamp unsigned or signed by a
+//	                      key not listed: shown as such, never as ✓
+//	"partly"              some cells reproduced
+//	"differs"             a rerun found a metric outside the tolerance
+//	"changed since verified" a verdict is about other files than the
+//	                      cell's now (result.json or per-query file
+//	                      edited, or a stamp from before stamps recorded
+//	                      them)
+//	"not verified"        no stamp for the cells
+//
+// Who, Machine and When are the latest stamp's; OtherMachine says
+// whether every reproducing stamp ran on another machine than the one
+// that produced the cell (an independent rerun), by hostname.
 type Verification struct {
 	Status       string  `json:"status"`
 	Reproduced   int     `json:"reproduced"`
 	Cells        int     `json:"cells"`
 	Who          string  `json:"who,omitempty"`
+	Signed       string  `json:"signed,omitempty"`
+	Machine      string  `json:"machine,omitempty"`
+	OtherMachine bool    `json:"other_machine"`
 	When         string  `json:"when,omitempty"`
 	MaxDeviation float64 `json:"max_deviation"`
+	// Problems name the stamps not counted, and why.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // verification reads the stamps of the entry's results directory: a
-// cell counts as reproduced when a stamp's verdict for it — the same
-// experiment, cell and cell id — is Reproduced and no later one says
-// otherwise.
-func verification(cells []*results.CellResult, stamps []results.Stamp) Verification {
-	v := Verification{Cells: len(cells), Status: "not verified"}
-	differs := false
+// cell's verdict is the last stamp's for the same experiment, cell and
+// cell id (not a reuse).
+func verification(cells []*results.CellResult, stamps []results.Stamp, allowed []results.AllowedSigner) Verification {
+	v := Verification{Cells: len(cells), Status: "not verified", OtherMachine: true}
+	signed := make([]results.Signed, len(stamps))
+	for i, st := range stamps {
+		signed[i] = st.CheckSignature(allowed)
+	}
+	differs, changed, unsigned := false, false, false
+	problems := map[string]bool{}
 	for _, c := range cells {
 		var last *results.Verdict
-		var lastStamp *results.Stamp
+		lastStamp := -1
 		for i := range stamps {
 			for j := range stamps[i].Cells {
 				x := &stamps[i].Cells[j]
 				if x.Experiment == c.Experiment && x.Cell == c.Cell && x.CellID == c.CellID && x.Outcome != results.Reused {
-					last, lastStamp = x, &stamps[i]
+					last, lastStamp = x, i
 				}
 			}
 		}
 		if last == nil {
 			continue
 		}
+		st := stamps[lastStamp]
+		if !last.About(c) {
+			changed = true
+			problems[c.Cell+": changed since verified (its result.json or per-query file is not the one the stamp of "+st.When.Format("2006-01-02")+" checked)"] = true
+			continue
+		}
 		switch last.Outcome {
 		case results.Reproduced:
 			v.Reproduced++
+			if sg := signed[lastStamp]; sg.Status != results.SignedOK {
+				unsigned = true
+				problems[fmt.Sprintf("stamp of %s by %s: %s", st.When.Format("2006-01-02"), st.Who, sg.Reason)] = true
+			}
+			if c.Manifest == nil || c.Manifest.Machine.Hostname == st.Machine.Hostname {
+				v.OtherMachine = false
+			}
 		case results.Differs:
 			differs = true
 		}
 		v.MaxDeviation = max(v.MaxDeviation, last.MaxDeviation)
-		if when := lastStamp.When.Format("2006-01-02"); when >= v.When {
-			v.When, v.Who = when, lastStamp.Who
+		if when := st.When.Format("2006-01-02"); when >= v.When {
+			v.When, v.Who, v.Machine = when, st.Who, st.Machine.Hostname
+			v.Signed = signed[lastStamp].Status
+			if signed[lastStamp].Status == results.SignedOK {
+				v.Who = signed[lastStamp].Principal + " (key " + signed[lastStamp].Fingerprint + ")"
+			}
 		}
 	}
+	v.Problems = slices.Sorted(maps.Keys(problems))
 	switch {
 	case differs:
 		v.Status = "differs"
+	case changed:
+		v.Status = "changed since verified"
+	case v.Reproduced == v.Cells && unsigned:
+		v.Status = "reproduced, unsigned"
 	case v.Reproduced == v.Cells:
 		v.Status = "reproduced"
 	case v.Reproduced > 0:
 		v.Status = "partly"
+	}
+	if v.Reproduced == 0 {
+		v.OtherMachine = false
 	}
 	return v
 }

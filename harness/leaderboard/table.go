@@ -159,20 +159,28 @@ func (s *Section) has(key string) bool {
 }
 
 func verifiedText(v Verification) string {
+	where := "same machine"
+	if v.OtherMachine {
+		where = "another machine"
+	}
 	switch v.Status {
 	case "reproduced":
-		return fmt.Sprintf("✓ %s", v.When)
+		return fmt.Sprintf("✓ %s, %s", v.When, where)
+	case "reproduced, unsigned":
+		return fmt.Sprintf("unsigned %s, %s", v.When, where)
 	case "partly":
 		return fmt.Sprintf("%d of %d cells, %s", v.Reproduced, v.Cells, v.When)
 	case "differs":
 		return fmt.Sprintf("✗ differs (%.2g), %s", v.MaxDeviation, v.When)
+	case "changed since verified":
+		return "✗ changed since verified"
 	}
 	return "not verified"
 }
 
 // HowToRead explains what every section shows; each section's notes add
 // what is its own.
-const HowToRead = "Each section is one evaluation dataset and one encoder family (the same encoder, configured alike and started from the same stage), its entries the samplers it was trained with, ranked by multilingual mAP (mean over seeds). 95% intervals count questions, not queries, as the sampled unit (a question moves with all its translations and pools, in every seed at once) and add the seeds' spread (Student's t at the Welch–Satterthwaite degrees of freedom). Rank: the ranks the 95% intervals of the pairwise differences in multilingual mAP allow — a range (2–3) where the evidence cannot separate an entry from its neighbours. Rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better; no interval). EM, F1: the experiment's reader on each question's top candidates in the multilingual pool. Verified: whether an `xlbench verify` run reproduced every cell of the entry (its stamp in the results directory)."
+const HowToRead = "Each section is one evaluation dataset and one encoder family (the same encoder, configured alike and started from the same stage), its entries the samplers it was trained with, ranked by multilingual mAP (mean over seeds). 95% intervals count questions, not queries, as the sampled unit (a question moves with all its translations and pools, in every seed at once) and add the seeds' spread (Student's t at the Welch–Satterthwaite degrees of freedom). Rank: the ranks the 95% intervals of the pairwise differences in multilingual mAP allow — a range (2–3) where the evidence cannot separate an entry from its neighbours. Rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better; no interval). EM, F1: the experiment's reader on each question's top candidates in the multilingual pool. Verified: whether `xlbench verify` runs reproduced every cell of the entry as it is stored now (their stamps record each file's sha256); ✓ only when every stamp is signed by a key the repository's allowed_signers lists, \"unsigned\" otherwise; and whether the rerun was on another machine than the one that produced the cell."
 
 // notes explain the section's numbers: what is compared, how sure, what a
 // null result means.
@@ -226,7 +234,10 @@ func (p Provenance) lines(e *Entry) []string {
 	case "not verified":
 		out = append(out, "verified: no verify stamp for these cells")
 	default:
-		out = append(out, fmt.Sprintf("verified: %s, %d of %d cells reproduced by %s on %s, max deviation %.2g", v.Status, v.Reproduced, v.Cells, v.Who, v.When, v.MaxDeviation))
+		out = append(out, fmt.Sprintf("verified: %s, %d of %d cells reproduced by %s on %s (machine %s; %s), max deviation %.2g", v.Status, v.Reproduced, v.Cells, v.Who, v.When, orNone([]string{v.Machine}), map[bool]string{true: "not the one that produced them", false: "the one that produced them, or not recorded"}[v.OtherMachine], v.MaxDeviation))
+		for _, p := range v.Problems {
+			out = append(out, "not counted: "+p)
+		}
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -22,9 +23,9 @@ func RowInterval(cells []*results.CellResult, dataset, setting, metric string, k
 	var obs []stats.Obs
 	ix := newIndexer()
 	for s, c := range sortedBySeed(cells) {
-		values := c.PerQuery[dataset][results.PerQueryKey(setting, metric)]
+		values := c.PerQuery.Values(dataset, results.PerQueryKey(setting, metric))
 		for _, k := range sortedKeys(values) {
-			if keep == nil || keep(poolOf(k)) {
+			if keep == nil || keep(k.Pool) {
 				obs = append(obs, ix.obs(k, s, values[k]))
 			}
 		}
@@ -56,10 +57,10 @@ func PairedInterval(a, b []*results.CellResult, dataset, setting, metric string,
 			continue
 		}
 		key := results.PerQueryKey(setting, metric)
-		va, vb := ca.PerQuery[dataset][key], cb.PerQuery[dataset][key]
+		va, vb := ca.PerQuery.Values(dataset, key), cb.PerQuery.Values(dataset, key)
 		n := len(obs)
 		for _, k := range sortedKeys(va) {
-			if y, found := vb[k]; found && (keep == nil || keep(poolOf(k))) {
+			if y, found := vb[k]; found && (keep == nil || keep(k.Pool)) {
 				obs = append(obs, ix.obs(k, s, va[k]-y))
 			}
 		}
@@ -89,7 +90,7 @@ func newIndexer() indexer {
 	return indexer{question: map[string]int{}, pool: map[string]int{}}
 }
 
-func (ix indexer) obs(key string, seed int, d float64) stats.Obs {
+func (ix indexer) obs(key results.QueryKey, seed int, d float64) stats.Obs {
 	index := func(m map[string]int, k string) int {
 		i, ok := m[k]
 		if !ok {
@@ -98,7 +99,7 @@ func (ix indexer) obs(key string, seed int, d float64) stats.Obs {
 		}
 		return i
 	}
-	return stats.Obs{Cluster: index(ix.question, questionOf(key)), Seed: seed, Stratum: index(ix.pool, poolOf(key)), D: d}
+	return stats.Obs{Cluster: index(ix.question, key.Question), Seed: seed, Stratum: index(ix.pool, key.Pool), D: d}
 }
 
 func sortedBySeed(cells []*results.CellResult) []*results.CellResult {
@@ -107,13 +108,10 @@ func sortedBySeed(cells []*results.CellResult) []*results.CellResult {
 	return out
 }
 
-func sortedKeys(m map[string]float64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// sortedKeys orders a series' queries as their keys' string forms do
+// (the order the tests and bootstraps have always drawn in).
+func sortedKeys(m map[results.QueryKey]float64) []results.QueryKey {
+	return slices.SortedFunc(maps.Keys(m), results.QueryKey.Compare)
 }
 
 // HeldOutPools accepts the pools that involve a language of held: a

@@ -101,7 +101,7 @@ func TestSignificanceMarks(t *testing.T) {
 				mono[fmt.Sprintf("en:q%d", q)] = v
 				cross[fmt.Sprintf("en-de:q%d", q)] = float64(q%10) / 20
 			}
-			r.PerQuery = map[string]map[string]map[string]float64{"d": {"mono": mono, "cross": cross}}
+			r.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"mono": mono, "cross": cross}})
 			rs = append(rs, r)
 		}
 	}
@@ -191,7 +191,7 @@ func TestDifferencesAndHeldOut(t *testing.T) {
 				mono = map[string]float64{"en:q1": 0.4, "en:q2": 0.6, "el:q1": 0.5, "el:q2": 0.5}
 				f1 = map[string]float64{"en:q1": 0.5, "en:q2": 1.5, "el:q1": 0.5, "el:q2": 1.5}
 			}
-			r.PerQuery = map[string]map[string]map[string]float64{"d": {"mono": mono, "multi/f1": f1, "multi/em": f1}}
+			r.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"mono": mono, "multi/f1": f1, "multi/em": f1}})
 			rs = append(rs, r)
 		}
 	}
@@ -329,4 +329,13 @@ func TestNoBaselineNote(t *testing.T) {
 	if notes := comparison(m, a); strings.Contains(notes, "no baseline sampler") {
 		t.Errorf("the recorded baseline is not used: %q", notes)
 	}
+}
+
+// perQuery types per-query values keyed dataset → series → "pool:question".
+func perQuery(m map[string]map[string]map[string]float64) results.PerQuery {
+	pq, err := results.NewPerQuery(m)
+	if err != nil {
+		panic(err)
+	}
+	return pq
 }

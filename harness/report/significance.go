@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/dataset"
@@ -71,7 +70,7 @@ func measures(rs []*results.CellResult, dataset string) []measure {
 		}
 	}
 	reading := slices.ContainsFunc(rs, func(r *results.CellResult) bool {
-		return r.PerQuery[dataset][results.PerQueryKey(eval.Multi, metrics.F1)] != nil
+		return r.PerQuery.Has(dataset, results.PerQueryKey(eval.Multi, metrics.F1))
 	})
 	if reading {
 		for _, s := range eval.Settings {
@@ -93,19 +92,6 @@ func heldOutIn(rs []*results.CellResult, dataset string) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
-}
-
-// poolOf splits a per-query key "<pool>:<question id>".
-func poolOf(key string) string {
-	pool, _, _ := strings.Cut(key, ":")
-	return pool
-}
-
-// questionOf is the question id of a per-query key: the cluster a query
-// shares with its translations and its other pools.
-func questionOf(key string) string {
-	_, q, _ := strings.Cut(key, ":")
-	return q
 }
 
 // within reports whether every language of a pool ("X" or "X-Y") is in
@@ -151,7 +137,7 @@ type test struct {
 	n            int
 	// keys and d: the per-query differences, for the differences table's
 	// clustered intervals.
-	keys []string
+	keys []results.QueryKey
 	d    []float64
 }
 
@@ -221,7 +207,7 @@ func runTests(rs []*results.CellResult, dataset string) []test {
 		}
 		for _, m := range ms {
 			key := results.PerQueryKey(m.setting, m.metric)
-			a, b := r.PerQuery[dataset][key], base.PerQuery[dataset][key]
+			a, b := r.PerQuery.Values(dataset, key), base.PerQuery.Values(dataset, key)
 			if len(a) == 0 || len(b) == 0 {
 				continue
 			}
@@ -229,16 +215,16 @@ func runTests(rs []*results.CellResult, dataset string) []test {
 			if m.covered {
 				covered = coveredBy(r, base)
 			}
-			keys := make([]string, 0, len(a))
+			keys := make([]results.QueryKey, 0, len(a))
 			for k := range a {
-				if _, ok := b[k]; ok && (!m.heldOut || involves(poolOf(k), held)) && (!m.covered || within(poolOf(k), covered)) {
+				if _, ok := b[k]; ok && (!m.heldOut || involves(k.Pool, held)) && (!m.covered || within(k.Pool, covered)) {
 					keys = append(keys, k)
 				}
 			}
 			if len(keys) == 0 {
 				continue
 			}
-			sort.Strings(keys)
+			slices.SortFunc(keys, results.QueryKey.Compare)
 			d := make([]float64, len(keys))
 			strata := map[string][]float64{}
 			var order []string
@@ -248,15 +234,15 @@ func runTests(rs []*results.CellResult, dataset string) []test {
 			for i, k := range keys {
 				d[i] = a[k] - b[k]
 				total += d[i]
-				p := poolOf(k)
+				p := k.Pool
 				if _, ok := strata[p]; !ok {
 					order = append(order, p)
 				}
 				strata[p] = append(strata[p], d[i])
-				c, ok := question[questionOf(k)]
+				c, ok := question[k.Question]
 				if !ok {
 					c = len(sums)
-					question[questionOf(k)] = c
+					question[k.Question] = c
 					sums = append(sums, 0)
 				}
 				sums[c] += d[i]

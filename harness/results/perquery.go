@@ -2,7 +2,6 @@ package results
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
@@ -13,6 +12,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // The per-query record, compact enough to commit beside every reference
@@ -30,12 +31,158 @@ import (
 //	  each a uvarint x: 0 is the value 0, x ≥ 2 is 1/(x−1) exactly, and
 //	  1 is followed by the value's float64 bits, little-endian
 //
-// A key "<pool>:<question id>" is stored as two indices because the same
-// pools and question ids recur in every setting and every cell; a value
-// as a reciprocal because a query with one relevant candidate has average
-// precision 1/rank (and EM is 0 or 1), which only those float64s that are
-// exactly 1/n take that way.
+// A key is stored as two indices because the same pools and question ids
+// recur in every setting and every cell; a value as a reciprocal because
+// a query with one relevant candidate has average precision 1/rank (and
+// EM is 0 or 1), which only those float64s that are exactly 1/n take that
+// way.
+//
+// In memory the values stay typed records of the same two indices
+// (QueryValue, 16 bytes each), so what a file costs to hold is bounded by
+// the values it really has; maps keyed by names are built when a table
+// asks for a series, and kept.
 const perQueryMagic = "xlbench per-query 2\n"
+
+// Bounds of a per-query file, each far above a real one (the default
+// experiment's cells: 531,078 values, an 86 kB header, names of at most
+// 40 bytes, 121 pools). A file past one is refused, naming the bound:
+// memory stays within what the bounds allow, whatever the file claims.
+const (
+	MaxPerQueryValues     = 1 << 22 // values in one file, all sections
+	maxPerQueryHeader     = 4 << 20 // bytes of the header line
+	maxPoolNameBytes      = 32      // a pool is "X" or "X-Y"
+	maxQuestionNameBytes  = 255     // a question id
+	maxPerQuerySections   = 1 << 10 // settings × metrics × datasets
+	maxPerQueryKeyBytes   = 64      // a section's setting ("multi/f1")
+	maxPerQueryValueBytes = 10 + 10 + 9
+)
+
+// MaxPerQueryBytes bounds a per-query file, decompressed: the header and
+// the most values, each with its key, at their longest encoding.
+const MaxPerQueryBytes = maxPerQueryHeader + MaxPerQueryValues*maxPerQueryValueBytes
+
+// QueryKey names one query's value: its pool ("X" or "X-Y") and its
+// question id. Its string form, "<pool>:<question>", orders the values
+// in tables and tests (Compare).
+type QueryKey struct{ Pool, Question string }
+
+func (k QueryKey) String() string { return k.Pool + ":" + k.Question }
+
+// Compare orders keys as their string forms order, without building them.
+func (k QueryKey) Compare(o QueryKey) int {
+	at := func(x QueryKey, i int) (byte, bool) {
+		switch {
+		case i < len(x.Pool):
+			return x.Pool[i], true
+		case i == len(x.Pool):
+			return ':', true
+		case i-len(x.Pool)-1 < len(x.Question):
+			return x.Question[i-len(x.Pool)-1], true
+		}
+		return 0, false
+	}
+	for i := 0; ; i++ {
+		a, okA := at(k, i)
+		b, okB := at(o, i)
+		switch {
+		case !okA && !okB:
+			return 0
+		case !okA:
+			return -1
+		case !okB:
+			return 1
+		case a != b:
+			return cmp.Compare(a, b)
+		}
+	}
+}
+
+// QueryValue is one query's value, its key as indices into its dataset's
+// names (PerQuerySet).
+type QueryValue struct {
+	Pool, Question int32
+	Value          float64
+}
+
+// PerQuerySet holds one dataset's per-query values: the names the keys
+// index, and per series (PerQueryKey: a setting, or "<setting>/<metric>")
+// the values sorted by pool, then question.
+type PerQuerySet struct {
+	Pools, Questions []string
+	Series           map[string][]QueryValue
+
+	mu    sync.Mutex
+	byKey map[string]map[QueryKey]float64
+}
+
+// PerQuery is a cell's per-query values by dataset. A nil PerQuery has
+// none.
+type PerQuery map[string]*PerQuerySet
+
+// Values is one series of a dataset keyed by query, nil when there is
+// none. The map is built once and shared: callers must not change it.
+func (p PerQuery) Values(dataset, series string) map[QueryKey]float64 {
+	s := p[dataset]
+	if s == nil || s.Series[series] == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.byKey[series]; ok {
+		return m
+	}
+	vals := s.Series[series]
+	m := make(map[QueryKey]float64, len(vals))
+	for _, v := range vals {
+		m[QueryKey{s.Pools[v.Pool], s.Questions[v.Question]}] = v.Value
+	}
+	if s.byKey == nil {
+		s.byKey = map[string]map[QueryKey]float64{}
+	}
+	s.byKey[series] = m
+	return m
+}
+
+// Has reports whether the dataset has the series.
+func (p PerQuery) Has(dataset, series string) bool {
+	return p[dataset] != nil && len(p[dataset].Series[series]) > 0
+}
+
+// NewPerQuery builds the typed record from values keyed dataset → series
+// → "<pool>:<question id>", as evaluation produces them.
+func NewPerQuery(byString map[string]map[string]map[string]float64) (PerQuery, error) {
+	out := PerQuery{}
+	for _, ds := range slices.Sorted(maps.Keys(byString)) {
+		pools, qs := map[string]bool{}, map[string]bool{}
+		for _, vals := range byString[ds] {
+			for k := range vals {
+				p, q, ok := strings.Cut(k, ":")
+				if !ok {
+					return nil, fmt.Errorf("per-query key %q of %s has no pool", k, ds)
+				}
+				pools[p], qs[q] = true, true
+			}
+		}
+		set := &PerQuerySet{Pools: slices.Sorted(maps.Keys(pools)), Questions: slices.Sorted(maps.Keys(qs)), Series: map[string][]QueryValue{}}
+		for series, vals := range byString[ds] {
+			body := make([]QueryValue, 0, len(vals))
+			for k, v := range vals {
+				p, q, _ := strings.Cut(k, ":")
+				pi, _ := slices.BinarySearch(set.Pools, p)
+				qi, _ := slices.BinarySearch(set.Questions, q)
+				body = append(body, QueryValue{int32(pi), int32(qi), v})
+			}
+			slices.SortFunc(body, compareIndices)
+			set.Series[series] = body
+		}
+		out[ds] = set
+	}
+	return out, nil
+}
+
+func compareIndices(a, b QueryValue) int {
+	return cmp.Or(cmp.Compare(a.Pool, b.Pool), cmp.Compare(a.Question, b.Question))
+}
 
 type perQueryHeader struct {
 	// Datasets: per dataset, its pools and question ids, sorted.
@@ -58,44 +205,24 @@ type perQuerySection struct {
 	Pools []int `json:"pools,omitempty"`
 }
 
-// encodePerQuery writes perQuery in the compact format (uncompressed: the
+// encodePerQuery writes pq in the compact format (uncompressed: the
 // caller gzips), sections and keys in sorted order, so the same values
 // give the same bytes.
-func encodePerQuery(w io.Writer, perQuery map[string]map[string]map[string]float64) error {
+func encodePerQuery(w io.Writer, pq PerQuery) error {
 	h := perQueryHeader{Datasets: map[string]perQueryNames{}}
-	type keyed struct {
-		pool, q int
-		v       float64
-	}
-	var bodies [][]keyed
-	for _, ds := range slices.Sorted(maps.Keys(perQuery)) {
-		pools, qs := map[string]bool{}, map[string]bool{}
-		for _, vals := range perQuery[ds] {
-			for k := range vals {
-				p, q, ok := strings.Cut(k, ":")
-				if !ok {
-					return fmt.Errorf("per-query key %q of %s has no pool", k, ds)
-				}
-				pools[p], qs[q] = true, true
-			}
-		}
-		names := perQueryNames{Pools: slices.Sorted(maps.Keys(pools)), Questions: slices.Sorted(maps.Keys(qs))}
-		h.Datasets[ds] = names
-		for _, setting := range slices.Sorted(maps.Keys(perQuery[ds])) {
-			vals := perQuery[ds][setting]
-			body := make([]keyed, 0, len(vals))
+	var bodies [][]QueryValue
+	for _, ds := range slices.Sorted(maps.Keys(pq)) {
+		set := pq[ds]
+		h.Datasets[ds] = perQueryNames{Pools: set.Pools, Questions: set.Questions}
+		for _, series := range slices.Sorted(maps.Keys(set.Series)) {
+			body := set.Series[series]
 			inPools := map[int]bool{}
-			for k, v := range vals {
-				p, q, _ := strings.Cut(k, ":")
-				pi, _ := slices.BinarySearch(names.Pools, p)
-				qi, _ := slices.BinarySearch(names.Questions, q)
-				body = append(body, keyed{pi, qi, v})
-				inPools[pi] = true
+			for _, v := range body {
+				inPools[int(v.Pool)] = true
 			}
-			slices.SortFunc(body, func(a, b keyed) int { return cmp.Or(cmp.Compare(a.pool, b.pool), cmp.Compare(a.q, b.q)) })
-			sec := perQuerySection{Dataset: ds, Setting: setting, Count: len(body)}
+			sec := perQuerySection{Dataset: ds, Setting: series, Count: len(body)}
 			sec.Pools = slices.Sorted(maps.Keys(inPools))
-			sec.Grid = len(body) == len(sec.Pools)*len(names.Questions)
+			sec.Grid = len(body) == len(sec.Pools)*len(set.Questions)
 			h.Sections = append(h.Sections, sec)
 			bodies = append(bodies, body)
 		}
@@ -114,91 +241,156 @@ func encodePerQuery(w io.Writer, perQuery map[string]map[string]map[string]float
 			if h.Sections[i].Grid {
 				break
 			}
-			bw.Write(buf[:binary.PutUvarint(buf[:], uint64(k.pool))])
-			bw.Write(buf[:binary.PutUvarint(buf[:], uint64(k.q))])
+			bw.Write(buf[:binary.PutUvarint(buf[:], uint64(k.Pool))])
+			bw.Write(buf[:binary.PutUvarint(buf[:], uint64(k.Question))])
 		}
 		for _, k := range body {
-			putPerQueryValue(bw, k.v)
+			putPerQueryValue(bw, k.Value)
 		}
 	}
 	return bw.Flush()
 }
 
-// decodePerQuery reads what encodePerQuery wrote; the first bytes after
-// the magic line decide, so a legacy keyed-JSON file is read too.
-func decodePerQuery(r io.Reader) (map[string]map[string]map[string]float64, error) {
+// decodePerQuery reads what encodePerQuery wrote, checking as it goes
+// everything the format promises: names valid, sorted and unique, within
+// their lengths; every section's dataset known and counted against
+// MaxPerQueryValues before anything is kept; keys in range, unique and in
+// order; every value a share in [0, 1]; nothing after the last section.
+// It never allocates for what the file claims, only for what it holds.
+func decodePerQuery(r io.Reader) (PerQuery, error) {
 	br := bufio.NewReader(r)
 	magic, err := br.Peek(len(perQueryMagic))
 	if err != nil || string(magic) != perQueryMagic {
-		// The first format: one JSON object, keyed.
-		var out map[string]map[string]map[string]float64
-		if err := json.NewDecoder(br).Decode(&out); err != nil {
-			return nil, err
-		}
-		return out, nil
+		return nil, errors.New("not a per-query record of this xlbench (the keyed JSON of the first format is no longer read: rerun the cell)")
 	}
 	br.Discard(len(perQueryMagic))
-	line, err := br.ReadBytes('\n')
+	line, err := readLine(br, maxPerQueryHeader)
 	if err != nil {
 		return nil, fmt.Errorf("per-query header: %w", err)
 	}
 	var h perQueryHeader
-	if err := json.NewDecoder(bytes.NewReader(line)).Decode(&h); err != nil {
+	dec := json.NewDecoder(strings.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("per-query header: %w", err)
 	}
-	out := map[string]map[string]map[string]float64{}
+	if len(h.Sections) > maxPerQuerySections {
+		return nil, fmt.Errorf("per-query header: %d sections, more than the %d allowed", len(h.Sections), maxPerQuerySections)
+	}
+	out := PerQuery{}
+	for ds, names := range h.Datasets {
+		if err := checkNames(ds, "pool", names.Pools, maxPoolNameBytes); err != nil {
+			return nil, err
+		}
+		if err := checkNames(ds, "question", names.Questions, maxQuestionNameBytes); err != nil {
+			return nil, err
+		}
+		out[ds] = &PerQuerySet{Pools: names.Pools, Questions: names.Questions, Series: map[string][]QueryValue{}}
+	}
+	total := 0
 	for _, s := range h.Sections {
-		names, ok := h.Datasets[s.Dataset]
-		if !ok || s.Count < 0 {
-			return nil, fmt.Errorf("per-query section %s/%s: no names for its dataset", s.Dataset, s.Setting)
+		where := fmt.Sprintf("per-query section %.40q/%.40q", s.Dataset, s.Setting)
+		set := out[s.Dataset]
+		switch {
+		case set == nil:
+			return nil, fmt.Errorf("%s: no names for its dataset", where)
+		case s.Setting == "" || len(s.Setting) > maxPerQueryKeyBytes || !utf8.ValidString(s.Setting):
+			return nil, fmt.Errorf("%s: not a valid setting", where)
+		case set.Series[s.Setting] != nil:
+			return nil, fmt.Errorf("%s: the section appears twice", where)
+		case s.Count < 0 || s.Count > MaxPerQueryValues-total:
+			return nil, fmt.Errorf("%s: %d values, beyond the %d a per-query file may hold", where, s.Count, MaxPerQueryValues)
 		}
-		keys := make([]string, s.Count)
+		total += s.Count
+		body := make([]QueryValue, 0, min(s.Count, 1<<16))
 		if s.Grid {
-			if s.Count != len(s.Pools)*len(names.Questions) {
-				return nil, fmt.Errorf("per-query section %s/%s: %d values for a grid of %d pools and %d questions", s.Dataset, s.Setting, s.Count, len(s.Pools), len(names.Questions))
+			if s.Count != len(s.Pools)*len(set.Questions) {
+				return nil, fmt.Errorf("%s: %d values for a grid of %d pools and %d questions", where, s.Count, len(s.Pools), len(set.Questions))
 			}
-			i := 0
+			for i, p := range s.Pools {
+				if p < 0 || p >= len(set.Pools) || (i > 0 && p <= s.Pools[i-1]) {
+					return nil, fmt.Errorf("%s: pool indices out of range or repeated", where)
+				}
+			}
 			for _, p := range s.Pools {
-				if p < 0 || p >= len(names.Pools) {
-					return nil, fmt.Errorf("per-query section %s/%s: pool index out of range", s.Dataset, s.Setting)
-				}
-				for _, q := range names.Questions {
-					keys[i] = names.Pools[p] + ":" + q
-					i++
+				for q := range set.Questions {
+					body = append(body, QueryValue{Pool: int32(p), Question: int32(q)})
 				}
 			}
+		} else {
+			for i := range s.Count {
+				p, err1 := binary.ReadUvarint(br)
+				q, err2 := binary.ReadUvarint(br)
+				if err := errors.Join(err1, err2); err != nil {
+					return nil, fmt.Errorf("%s, key %d: %w", where, i, err)
+				}
+				if p >= uint64(len(set.Pools)) || q >= uint64(len(set.Questions)) {
+					return nil, fmt.Errorf("%s, key %d: index out of range", where, i)
+				}
+				v := QueryValue{Pool: int32(p), Question: int32(q)}
+				if i > 0 && compareIndices(body[i-1], v) >= 0 {
+					return nil, fmt.Errorf("%s, key %d: keys repeated or out of order", where, i)
+				}
+				body = append(body, v)
+			}
 		}
-		for i := range keys {
-			if s.Grid {
-				break
-			}
-			p, err1 := binary.ReadUvarint(br)
-			q, err2 := binary.ReadUvarint(br)
-			if err := errors.Join(err1, err2); err != nil {
-				return nil, fmt.Errorf("per-query section %s/%s, key %d: %w", s.Dataset, s.Setting, i, err)
-			}
-			if p >= uint64(len(names.Pools)) || q >= uint64(len(names.Questions)) {
-				return nil, fmt.Errorf("per-query section %s/%s, key %d: index out of range", s.Dataset, s.Setting, i)
-			}
-			keys[i] = names.Pools[p] + ":" + names.Questions[q]
-		}
-		vals := make(map[string]float64, s.Count)
-		for i := range keys {
+		for i := range body {
 			v, err := readPerQueryValue(br)
 			if err != nil {
-				return nil, fmt.Errorf("per-query section %s/%s, value %d: %w", s.Dataset, s.Setting, i, err)
+				return nil, fmt.Errorf("%s, value %d: %w", where, i, err)
 			}
-			vals[keys[i]] = v
+			// Average precision, EM and F1 are shares: anything else is no
+			// measurement, and would print as +Inf or a negative score.
+			if !(v >= 0 && v <= 1) {
+				return nil, fmt.Errorf("%s: the value of %s is %g, outside [0, 1]", where, QueryKey{set.Pools[body[i].Pool], set.Questions[body[i].Question]}, v)
+			}
+			body[i].Value = v
 		}
-		if out[s.Dataset] == nil {
-			out[s.Dataset] = map[string]map[string]float64{}
-		}
-		out[s.Dataset][s.Setting] = vals
+		set.Series[s.Setting] = body
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return nil, errors.New("per-query record: bytes after its last section")
 	}
 	return out, nil
+}
+
+// readLine reads up to a newline, refusing a line longer than limit.
+func readLine(br *bufio.Reader, limit int) (string, error) {
+	var b strings.Builder
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if b.Len()+len(chunk) > limit {
+			return "", fmt.Errorf("longer than %d bytes", limit)
+		}
+		b.Write(chunk)
+		switch {
+		case err == nil:
+			return b.String(), nil
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return "", err
+		}
+	}
+}
+
+// checkNames refuses a dataset's names that are not valid UTF-8 within
+// limit bytes, sorted and unique (the encoder writes them so; indices
+// then name one query each).
+func checkNames(dataset, what string, names []string, limit int) error {
+	if err := ValidName(dataset); err != nil {
+		return fmt.Errorf("per-query dataset: %w", err)
+	}
+	if len(names) > MaxPerQueryValues {
+		return fmt.Errorf("per-query dataset %s: %d %s names, more than values allowed", dataset, len(names), what)
+	}
+	for i, n := range names {
+		if n == "" || len(n) > limit || !utf8.ValidString(n) || (what == "pool" && strings.Contains(n, ":")) {
+			return fmt.Errorf("per-query dataset %s: %s name %.40q is empty, longer than %d bytes, not UTF-8 or holds ':'", dataset, what, n, limit)
+		}
+		if i > 0 && n <= names[i-1] {
+			return fmt.Errorf("per-query dataset %s: %s names repeated or out of order at %.40q", dataset, what, n)
+		}
+	}
+	return nil
 }
 
 // maxReciprocal bounds the n of a value stored as 1/n: ranks and counts

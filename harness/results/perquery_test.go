@@ -3,9 +3,12 @@ package results
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,7 +16,8 @@ import (
 
 // TestPerQueryRoundTrip: the compact record gives back every key and every
 // value's bits, writes the same bytes for the same values, and is a
-// fraction of the keyed JSON's size; a legacy keyed-JSON record still reads.
+// fraction of the keyed JSON's size; the keyed JSON of the first format is
+// refused.
 func TestPerQueryRoundTrip(t *testing.T) {
 	pq := map[string]map[string]map[string]float64{"xq": {}, "ml": {"mono": {"ar:q1": 0.25}}}
 	langs := []string{"ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"}
@@ -35,11 +39,15 @@ func TestPerQueryRoundTrip(t *testing.T) {
 		}
 		pq["xq"][setting] = vals
 	}
-	var buf, again bytes.Buffer
-	if err := encodePerQuery(&buf, pq); err != nil {
+	typed, err := NewPerQuery(pq)
+	if err != nil {
 		t.Fatal(err)
 	}
-	encodePerQuery(&again, pq)
+	var buf, again bytes.Buffer
+	if err := encodePerQuery(&buf, typed); err != nil {
+		t.Fatal(err)
+	}
+	encodePerQuery(&again, typed)
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("the same values gave different bytes")
 	}
@@ -47,7 +55,14 @@ func TestPerQueryRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(pq["xq"], got["xq"]); diff != "" || got["ml"]["mono"]["ar:q1"] != 0.25 {
+	back := map[string]map[string]float64{}
+	for series := range pq["xq"] {
+		back[series] = map[string]float64{}
+		for k, v := range got.Values("xq", series) {
+			back[series][k.String()] = v
+		}
+	}
+	if diff := cmp.Diff(pq["xq"], back); diff != "" || got.Values("ml", "mono")[QueryKey{"ar", "q1"}] != 0.25 {
 		t.Fatalf("round trip (-want +got):\n%s", diff)
 	}
 	size := func(b []byte) int {
@@ -61,12 +76,69 @@ func TestPerQueryRoundTrip(t *testing.T) {
 	if c, k := size(buf.Bytes()), size(keyed); c*2 > k {
 		t.Errorf("compact record %d bytes gzipped, keyed JSON %d: want half or less", c, k)
 	}
-	legacy, err := decodePerQuery(bytes.NewReader(keyed))
-	if err != nil || !cmp.Equal(legacy, pq) {
+	if _, err := decodePerQuery(bytes.NewReader(keyed)); err == nil || !strings.Contains(err.Error(), "no longer read") {
 		t.Errorf("legacy record: %v", err)
 	}
 	// Damage is an error, not a short record.
 	if _, err := decodePerQuery(bytes.NewReader(buf.Bytes()[:buf.Len()-3])); err == nil {
 		t.Error("a truncated record read without error")
+	}
+}
+
+// TestQueryKeyOrder: keys order as their string forms do ("en-de:…"
+// before "en:…"), the order every test and bootstrap draws in.
+func TestQueryKeyOrder(t *testing.T) {
+	keys := []QueryKey{{"en", "q2"}, {"en-de", "q1"}, {"en", "q10"}, {"e", "z"}, {"en", "q1"}, {"de", "q1"}}
+	got := slices.SortedFunc(slices.Values(keys), QueryKey.Compare)
+	want := slices.Clone(keys)
+	slices.SortFunc(want, func(a, b QueryKey) int { return strings.Compare(a.String(), b.String()) })
+	if !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
+// hostileRecord writes a per-query record with the header given and body
+// bytes after it, gzipped.
+func hostileRecord(header string, body []byte) []byte {
+	var raw bytes.Buffer
+	raw.WriteString(perQueryMagic + header + "\n")
+	raw.Write(body)
+	return raw.Bytes()
+}
+
+// TestHostilePerQueryRecords: records built to exhaust memory or to carry
+// values that are no measurement are refused, each with a message saying
+// what is wrong, before anything large is allocated.
+func TestHostilePerQueryRecords(t *testing.T) {
+	long := strings.Repeat("q", 100_000)
+	cases := []struct {
+		name, header string
+		body         []byte
+		want         string
+	}{
+		{"count of 2^40", `{"datasets":{"d":{"pools":["en"],"questions":["q1"]}},"sections":[{"dataset":"d","setting":"mono","count":1099511627776}]}`, nil, "beyond the 4194304 a per-query file may hold"},
+		{"long names", `{"datasets":{"d":{"pools":["en"],"questions":["` + long + `"]}},"sections":[]}`, nil, "longer than 255 bytes"},
+		{"grid repeating a pool", `{"datasets":{"d":{"pools":["de","en"],"questions":["q1"]}},"sections":[{"dataset":"d","setting":"mono","count":2,"grid":true,"pools":[0,0]}]}`, nil, "pool indices out of range or repeated"},
+		{"names out of order", `{"datasets":{"d":{"pools":["en","de"],"questions":["q1"]}},"sections":[]}`, nil, "repeated or out of order"},
+		{"repeated key", `{"datasets":{"d":{"pools":["en"],"questions":["q1"]}},"sections":[{"dataset":"d","setting":"mono","count":2}]}`, []byte{0, 0, 0, 0, 0, 0}, "keys repeated or out of order"},
+		{"section twice", `{"datasets":{"d":{"pools":["en"],"questions":["q1"]}},"sections":[{"dataset":"d","setting":"mono","count":1,"grid":true,"pools":[0]},{"dataset":"d","setting":"mono","count":1,"grid":true,"pools":[0]}]}`, []byte{2, 2}, "appears twice"},
+		{"unknown field", `{"datasets":{},"sections":[],"extra":1}`, nil, "unknown field"},
+		{"header past its limit", `{"datasets":{"d":{"pools":["en"],"questions":["` + strings.Repeat("x", maxPerQueryHeader) + `"]}},"sections":[]}`, nil, "longer than 4194304 bytes"},
+	}
+	for _, c := range cases {
+		_, err := decodePerQuery(bytes.NewReader(hostileRecord(c.header, c.body)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+	// Values that are no measurement: NaN, ±Inf, below 0, above 1.
+	grid := `{"datasets":{"d":{"pools":["en"],"questions":["q1"]}},"sections":[{"dataset":"d","setting":"mono","count":1,"grid":true,"pools":[0]}]}`
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1, 1e300, math.Copysign(0, -1) - 1e-300} {
+		body := []byte{1}
+		body = binary.LittleEndian.AppendUint64(body, math.Float64bits(v))
+		_, err := decodePerQuery(bytes.NewReader(hostileRecord(grid, body)))
+		if err == nil || !strings.Contains(err.Error(), "outside [0, 1]") {
+			t.Errorf("value %g: err = %v", v, err)
+		}
 	}
 }

@@ -9,11 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,11 +18,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/xlbench/xlbench/harness/internal/filehash"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/plugins"
-
-	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 // ResultFile is the name of a cell's result under OUT/<experiment>/<cell>/.
@@ -110,7 +104,22 @@ type CellResult struct {
 	// setting → "<pool>:<question id>", and its EM and F1 under the keys
 	// PerQueryKey gives. It is stored beside the result in PerQueryFile and
 	// loaded by ReadAll.
-	PerQuery map[string]map[string]map[string]float64 `json:"-"`
+	PerQuery PerQuery `json:"-"`
+	// Stored is where the result was read from, set by the reader.
+	Stored Stored `json:"-"`
+}
+
+// Stored is a result's place in a results directory and the sha256 of
+// its result.json as read: what a verify stamp binds its verdict to, and
+// what tells an identical copy of a cell from an altered one.
+type Stored struct {
+	Dir          string // the results directory
+	ResultSHA256 string
+}
+
+// Path is the result's file.
+func (s Stored) Path(r *CellResult) string {
+	return filepath.Join(s.Dir, r.Experiment, r.Cell, ResultFile)
 }
 
 // StageInfo identifies the pretraining stage a cell's encoder started from
@@ -167,8 +176,8 @@ func PerQueryKey(setting, metric string) string {
 }
 
 // PerQueryFile holds a cell's per-query values in the compact record of
-// perquery.go; legacyPerQueryFile is the keyed JSON that results written
-// before it have.
+// perquery.go; legacyPerQueryFile is the keyed JSON of results written
+// before it, no longer read.
 const (
 	PerQueryFile       = "per-query.bin.gz"
 	legacyPerQueryFile = "per-query.json.gz"
@@ -224,92 +233,6 @@ func Write(out string, r *CellResult) (string, error) {
 	return path, os.Rename(tmp.Name(), path)
 }
 
-// Read reads the stored result of one cell, with its per-query values; a
-// missing result is (nil, nil).
-func Read(out, experiment, cell string) (*CellResult, error) {
-	dir, err := CellDir(out, experiment, cell)
-	if err != nil {
-		return nil, err
-	}
-	f := filepath.Join(dir, ResultFile)
-	if _, err := os.Stat(f); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return readFile(f)
-}
-
-// MaxResultBytes bounds a result.json (the largest real one is under
-// 200 kB).
-const MaxResultBytes = 64 << 20
-
-func readFile(f string) (*CellResult, error) {
-	data, err := safepath.ReadRegular(f, MaxResultBytes)
-	if err != nil {
-		return nil, err
-	}
-	var r CellResult
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", f, err)
-	}
-	if !r.Complete {
-		return nil, fmt.Errorf("%s: result is marked incomplete", f)
-	}
-	// A cell that trains and evaluates nothing (a tuning run, a stage of
-	// one) has no metrics by design; any other result must have them.
-	trainOnly := r.Training != nil && len(r.Datasets) == 0
-	if err := checkMetrics(data); err != nil && !(trainOnly && len(r.Metrics) == 0) {
-		return nil, fmt.Errorf("%s: %w", f, err)
-	}
-	pq := filepath.Join(filepath.Dir(f), PerQueryFile)
-	if _, err := os.Stat(pq); errors.Is(err, fs.ErrNotExist) {
-		pq = filepath.Join(filepath.Dir(f), legacyPerQueryFile)
-	}
-	// A result may be published without its per-query file (the committed
-	// references are); a per-query file that is there must be its own.
-	if _, err := os.Stat(pq); r.PerQuerySHA256 != "" && !errors.Is(err, fs.ErrNotExist) {
-		if sum, err := filehash.SHA256(pq); err != nil || sum != r.PerQuerySHA256 {
-			return nil, fmt.Errorf("%s: %s is not the per-query file written with this result (an interrupted rerun?): rerun the cell with -force", f, pq)
-		}
-	}
-	if r.PerQuery, err = readPerQuery(pq); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
-// checkMetrics refuses a result whose metrics are missing or null: decoded
-// into numbers they would print as 0.000, a value nobody measured.
-func checkMetrics(data []byte) error {
-	var raw struct {
-		Metrics map[string]map[string]map[string]*float64 `json:"metrics"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	if len(raw.Metrics) == 0 {
-		return errors.New("result has no metrics")
-	}
-	for _, ds := range slices.Sorted(maps.Keys(raw.Metrics)) {
-		if len(raw.Metrics[ds]) == 0 {
-			return fmt.Errorf("metrics of dataset %s are missing", ds)
-		}
-		for setting, ms := range raw.Metrics[ds] {
-			for name, v := range ms {
-				if v == nil {
-					return fmt.Errorf("metric %s/%s/%s is null", ds, setting, name)
-				}
-				// Every metric is a share in [0, 1] but the rank distance,
-				// a count of ranks: a value outside is no measurement, and
-				// averages of huge ones print +Inf.
-				if *v < 0 || (name != metrics.RankDistance && *v > 1) || math.IsInf(*v, 0) || math.IsNaN(*v) {
-					return fmt.Errorf("metric %s/%s/%s is %g, outside its range (0 to 1; rank distance 0 or more)", ds, setting, name, *v)
-				}
-			}
-		}
-	}
-	return nil
-}
-
 // Missing lists, per experiment, the cells its results' plans name but
 // that are not among rs (an interrupted or partly failed run), sorted.
 // Results from before plans were recorded say nothing.
@@ -337,37 +260,9 @@ func Missing(rs []*CellResult) map[string][]string {
 	return out
 }
 
-// ReadAll reads every complete result under out, optionally of one
-// experiment, sorted by experiment and cell.
-func ReadAll(out, experiment string) ([]*CellResult, error) {
-	pattern := filepath.Join(out, "*", "*", ResultFile)
-	if experiment != "" {
-		pattern = filepath.Join(out, experiment, "*", ResultFile)
-	}
-	files, err := filepath.Glob(pattern)
-	if err != nil {
-		return nil, err
-	}
-	var rs []*CellResult
-	for _, f := range files {
-		r, err := readFile(f)
-		if err != nil {
-			return nil, err
-		}
-		rs = append(rs, r)
-	}
-	sort.Slice(rs, func(i, j int) bool {
-		if rs[i].Experiment != rs[j].Experiment {
-			return rs[i].Experiment < rs[j].Experiment
-		}
-		return rs[i].Cell < rs[j].Cell
-	})
-	return rs, nil
-}
-
 // WritePerQuery stores per-query average precision beside r's result and
 // records the file's sha256 in r (write r after it).
-func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map[string]float64) error {
+func WritePerQuery(out string, r *CellResult, perQuery PerQuery) error {
 	dir, err := CellDir(out, r.Experiment, r.Cell)
 	if err != nil {
 		return err
@@ -399,35 +294,6 @@ func WritePerQuery(out string, r *CellResult, perQuery map[string]map[string]map
 	}
 	r.PerQuerySHA256 = hex.EncodeToString(h.Sum(nil))
 	return os.Rename(tmp.Name(), filepath.Join(dir, PerQueryFile))
-}
-
-// MaxPerQueryBytes bounds a per-query file, decompressed (a real one is
-// under 5 MB).
-const MaxPerQueryBytes = 512 << 20
-
-// readPerQuery reads a per-query file; a missing one is no error (older
-// results), only an unreadable one.
-func readPerQuery(path string) (map[string]map[string]map[string]float64, error) {
-	f, err := safepath.OpenRegular(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	// Decompressed, a real one is a few MB: a bomb stops at the limit.
-	out, err := decodePerQuery(safepath.LimitReader(z, MaxPerQueryBytes, func() error {
-		return fmt.Errorf("%s holds more than %d bytes decompressed, the limit for a per-query file", path, int64(MaxPerQueryBytes))
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return out, nil
 }
 
 // Difference is one metric of a cell that differs between two results.

@@ -53,38 +53,57 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 }
 
-// TestPerQueryPublishedWithResult: a result and its per-query file go
-// together; a per-query file another run left beside the result is
-// refused, naming both.
+// TestPerQueryPublishedWithResult: a result and its per-query file are
+// read together; a per-query file left by an interrupted rerun, a
+// recorded one that is missing, and one beside a result that records
+// none are each refused, naming what is wrong.
 func TestPerQueryPublishedWithResult(t *testing.T) {
 	out := t.TempDir()
 	r := &CellResult{Experiment: "e", Cell: "c.seed1", Complete: true,
 		Metrics: map[string]map[string]map[string]float64{"d": {"mono": {"map": 0.5}}}}
-	if err := WritePerQuery(out, r, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.5}}}); err != nil {
+	if err := WritePerQuery(out, r, mustPerQuery(t, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.5}}})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Write(out, r); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Read(out, "e", "c.seed1")
-	if err != nil || got.PerQuery["d"]["mono"]["en:1"] != 0.5 {
+	if err != nil || got.PerQuery.Values("d", "mono")[QueryKey{"en", "1"}] != 0.5 {
 		t.Fatalf("Read = %+v, %v", got, err)
 	}
+	pq := filepath.Join(out, "e", "c.seed1", PerQueryFile)
+	saved, _ := os.ReadFile(pq)
 	// An interrupted rerun wrote its per-query file and died before its
 	// result.
 	other := &CellResult{Experiment: "e", Cell: "c.seed1"}
-	if err := WritePerQuery(out, other, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.1}}}); err != nil {
+	if err := WritePerQuery(out, other, mustPerQuery(t, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.1}}})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Read(out, "e", "c.seed1"); err == nil || !strings.Contains(err.Error(), "is not the per-query file written with this result") {
 		t.Fatalf("mismatched per-query file: %v", err)
 	}
-	// Published without its per-query file (as the committed references
-	// are): read, with no per-query values.
-	os.Remove(filepath.Join(out, "e", "c.seed1", PerQueryFile))
-	if got, err := Read(out, "e", "c.seed1"); err != nil || got.PerQuery != nil {
-		t.Fatalf("result without its per-query file: %+v, %v", got, err)
+	// Deleted while the result records it: the intervals would silently
+	// use the other seeds.
+	os.Remove(pq)
+	if _, err := Read(out, "e", "c.seed1"); err == nil || !strings.Contains(err.Error(), "which is missing") {
+		t.Fatalf("result without its recorded per-query file: %v", err)
 	}
+	// Beside a result that records none.
+	os.WriteFile(pq, saved, 0o644)
+	r.PerQuerySHA256 = ""
+	Write(out, r)
+	if _, err := Read(out, "e", "c.seed1"); err == nil || !strings.Contains(err.Error(), "records no per-query file") {
+		t.Fatalf("per-query file of a result that records none: %v", err)
+	}
+}
+
+func mustPerQuery(t *testing.T, m map[string]map[string]map[string]float64) PerQuery {
+	t.Helper()
+	pq, err := NewPerQuery(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pq
 }
 
 // TestTrainOnlyResult: a cell that trains and evaluates nothing (a tuning

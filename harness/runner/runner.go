@@ -791,7 +791,11 @@ func (r *Runner) storeCell(run *cellRun) (*results.CellResult, error) {
 		res.Manifest = &results.Manifest{Inputs: raw, Machine: Machine(), Specs: r.Specs, Locks: r.Locks}
 	}
 	storeStart := time.Now()
-	if err := results.WritePerQuery(r.Out, res, perQuery); err != nil {
+	typed, err := results.NewPerQuery(perQuery)
+	if err != nil {
+		return nil, err
+	}
+	if err := results.WritePerQuery(r.Out, res, typed); err != nil {
 		return nil, err
 	}
 	// The result, written last, records the phases up to here: the
@@ -802,7 +806,7 @@ func (r *Runner) storeCell(run *cellRun) (*results.CellResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.PerQuery = perQuery
+	res.PerQuery = typed
 	r.logf("%s: done in %.1fs, wrote %s", run.label, res.WallSeconds, path)
 	return res, nil
 }

@@ -8,12 +8,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
-// SHA256 is the hex sha256 of the bytes of the file at path.
+// SHA256 is the hex sha256 of the bytes of the file at path, which must
+// be a regular file: a FIFO or a device in place of a data file, a plugin
+// or a spec would block the hash forever, or never end it.
 func SHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := safepath.OpenRegular(path)
 	if err != nil {
 		return "", err
 	}

@@ -110,3 +110,18 @@ func HFPython(t testing.TB) string {
 	}
 	return py
 }
+
+// Command returns the path of a program a test needs (ssh-keygen, say),
+// skipping the test on a developer machine without it and failing under
+// CI, where make test installs it.
+func Command(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s missing under CI (make test-deps installs it)", name)
+		}
+		t.Skipf("%s not found", name)
+	}
+	return path
+}
