@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
 
 //go:embed newplugin/*.tmpl
@@ -75,6 +77,11 @@ func (a *App) cmdNew(_ context.Context, args []string) error {
 		return fmt.Errorf("%s exists; new writes a fresh folder", clean)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	// The folder must stay inside the working directory also through any
+	// symbolic link on its way (-dir link/x, link pointing elsewhere).
+	if _, err := safepath.Join(".", clean); err != nil {
+		return fmt.Errorf("-dir %s: %w", *dir, err)
 	}
 	data := struct{ Name, Dir, Up string }{name, clean, strings.Repeat("../", strings.Count(clean, "/")+1)}
 	if err := os.MkdirAll(clean, 0o755); err != nil {

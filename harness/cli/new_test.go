@@ -72,3 +72,19 @@ func TestNewPlugin(t *testing.T) {
 		})
 	}
 }
+
+// TestNewRefusesLinkOut: -dir through a symbolic link that leads out of
+// the repository is refused, and nothing is written there.
+func TestNewRefusesLinkOut(t *testing.T) {
+	repo, away := t.TempDir(), t.TempDir()
+	if err := os.Symlink(away, filepath.Join(repo, "link")); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := xlbenchIn(t, repo, "new", "sampler", "-dir", "link/x", "myplug")
+	if code == 0 || !strings.Contains(stderr, "link is a symbolic link to") {
+		t.Errorf("new -dir through a link out: code %d\n%s", code, stderr)
+	}
+	if entries, _ := os.ReadDir(away); len(entries) > 0 {
+		t.Errorf("new wrote outside the repository: %v", entries)
+	}
+}

@@ -339,31 +339,45 @@ func (s *Store) Languages(dir string) ([]string, error) {
 	return out, nil
 }
 
-// ReadFile reads the file at path, decompressing it when its name ends in
+// OpenFile opens the file at path, decompressing it when its name ends in
 // .gz: for files named on the command line rather than found in a store.
-// Like a data file it must be a regular file, and what it holds
-// decompressed is bounded by $XLBENCH_MAX_FILE (default 1 GiB).
-func ReadFile(path string) ([]byte, error) {
+// Like a data file it must be a regular file in UTF-8 (the stream fails
+// at the first invalid byte, naming it), and what it holds decompressed
+// is bounded by $XLBENCH_MAX_FILE (default 1 GiB).
+func OpenFile(path string) (io.ReadCloser, error) {
 	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var r io.ReadCloser = f
 	if strings.HasSuffix(path, ".gz") {
 		z, err := gzip.NewReader(f)
 		if err != nil {
+			f.Close()
 			return nil, fmt.Errorf("%s: not a gzip file: %w", path, err)
 		}
-		defer z.Close()
-		r = z
+		r = &gzipFile{Reader: z, f: f}
 	}
 	s := &Store{}
 	if err := s.maxFromEnv(); err != nil {
+		r.Close()
 		return nil, err
 	}
-	raw, err := io.ReadAll(s.limit(r, path))
+	return &utf8Reader{r: s.limit(r, path), name: path}, nil
+}
+
+// ReadFile reads the whole of what OpenFile opens.
+func ReadFile(path string) ([]byte, error) {
+	r, err := OpenFile(path)
 	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), path+": ") {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return raw, nil

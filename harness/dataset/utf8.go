@@ -11,14 +11,31 @@ import (
 // otherwise turn such bytes into U+FFFD and score the damaged text (a file
 // in Latin-1, say). Bytes are checked where they are read; only a sequence
 // a read cuts in two is carried over to the next.
+//
+// The error is sticky and comes without the read's bytes: a JSON decoder
+// scans the bytes a read returned before it looks at the read's error,
+// and drops that error once it has what it wanted, so a small file in
+// Latin-1 was decoded in full and the error lost.
 type utf8Reader struct {
 	r    io.ReadCloser
 	name string
 	off  int64  // offset of the first byte not yet checked (tail's first)
 	tail []byte // an incomplete sequence at the end of the last read
+	err  error  // the invalid byte found, returned by every later read
 }
 
 func (u *utf8Reader) Read(p []byte) (int, error) {
+	if u.err != nil {
+		return 0, u.err
+	}
+	n, err := u.read(p)
+	if u.err != nil {
+		return 0, u.err
+	}
+	return n, err
+}
+
+func (u *utf8Reader) read(p []byte) (int, error) {
 	n, err := u.r.Read(p)
 	b := p[:n]
 	base := u.off + int64(len(u.tail)) // the offset of b[0]
@@ -59,7 +76,8 @@ func (u *utf8Reader) Read(p []byte) (int, error) {
 }
 
 func (u *utf8Reader) invalid(at int64) error {
-	return fmt.Errorf("%s: invalid UTF-8 at byte %d (the file must be UTF-8)", u.name, at)
+	u.err = fmt.Errorf("%s: invalid UTF-8 at byte %d (the file must be UTF-8)", u.name, at)
+	return u.err
 }
 
 func (u *utf8Reader) Close() error { return u.r.Close() }

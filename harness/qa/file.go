@@ -2,7 +2,9 @@ package qa
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/dataset"
@@ -72,21 +74,52 @@ func Gold(path string) (map[string][]string, []string, error) {
 	return gold, order, nil
 }
 
-// Predictions reads a predictions file: a JSON object from question id to
-// answer text.
-func Predictions(path string) (map[string]string, error) {
-	raw, err := dataset.ReadFile(path)
+// Predictions reads a predictions file, a JSON object from question id to
+// answer text, streamed: only the answers whose id keep accepts are kept
+// (a scorer keeps its dataset's), so memory is that of what is scored,
+// not of the file. The file must be UTF-8.
+func Predictions(path string, keep func(id string) bool) (map[string]string, error) {
+	r, err := dataset.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var p map[string]string
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, dataset.DescribeJSONError(raw, err))
+	defer r.Close()
+	dec := json.NewDecoder(r)
+	fail := func(err error) error {
+		if strings.HasPrefix(err.Error(), path+": ") {
+			return err // the reader's: a limit, invalid UTF-8
+		}
+		return fmt.Errorf("%s: at byte %d: %v", path, dec.InputOffset(), err)
 	}
-	if p == nil {
-		return nil, fmt.Errorf("%s: want a JSON object of question id → answer, got null", path)
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fail(err)
 	}
-	return p, nil
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("%s: want a JSON object of question id → answer, got %v", path, tok)
+	}
+	preds := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fail(err)
+		}
+		id := tok.(string)
+		var answer string
+		if err := dec.Decode(&answer); err != nil {
+			return nil, fail(fmt.Errorf("the answer of %.60q: %v", id, err))
+		}
+		if keep == nil || keep(id) {
+			preds[id] = answer
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fail(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fail(errors.New("data after the predictions object"))
+	}
+	return preds, nil
 }
 
 // Score scores predictions against gold answers in lang: the mean of each
@@ -119,7 +152,7 @@ func ScoreFiles(datasetPath, predictionsPath, lang string) (Scores, error) {
 	if err != nil {
 		return Scores{}, err
 	}
-	preds, err := Predictions(predictionsPath)
+	preds, err := Predictions(predictionsPath, func(id string) bool { _, ok := gold[id]; return ok })
 	if err != nil {
 		return Scores{}, err
 	}

@@ -50,11 +50,12 @@ const recomputeTolerance = 1e-9
 // Read reads and checks the stored result of one cell; a missing result
 // is (nil, nil).
 func Read(out, experiment, cell string) (*CellResult, error) {
-	path, err := ResultPath(out, experiment, cell)
-	if err != nil {
-		return nil, err
+	for _, name := range []string{experiment, cell} {
+		if err := ValidName(name); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(filepath.Join(out, experiment, cell, ResultFile)); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	return readCell(out, experiment, cell)
@@ -128,14 +129,14 @@ func ReadEach(out, experiment string) (rs []*CellResult, refused []error, err er
 // readCell reads the result of out/<experiment>/<cell> and runs every
 // check above.
 func readCell(out, experiment, cell string) (*CellResult, error) {
-	dir, err := CellDir(out, experiment, cell)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(out, experiment, cell), err)
-	}
-	for _, d := range []string{filepath.Dir(dir), dir} {
+	for _, d := range []string{filepath.Join(out, experiment), filepath.Join(out, experiment, cell)} {
 		if st, err := os.Lstat(d); err == nil && st.Mode()&fs.ModeSymlink != 0 {
 			return nil, fmt.Errorf("%s is a symbolic link: results are read only from the folders of a results directory, never through links", d)
 		}
+	}
+	dir, err := CellDir(out, experiment, cell)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(out, experiment, cell), err)
 	}
 	f := filepath.Join(dir, ResultFile)
 	data, err := safepath.ReadRegular(f, MaxResultBytes)
