@@ -60,6 +60,7 @@ func init() {
 		{"fmt", "[-check] SPEC...", "format spec files in place (-check: list unformatted files, exit 1)", (*App).cmdFmt},
 		{"report", "[flags]", "print the tables of stored results", (*App).cmdReport},
 		{"score-qa", "-lang LANG DATASET PREDICTIONS", "score a SQuAD-style predictions file by exact match and F1", (*App).cmdScoreQA},
+		{"check", "[-ref DIR] RESULTS_DIR...", "check results directories as a results pull request's CI does: schema, ids, per-query values, specs, sizes, no reference changed", (*App).cmdCheck},
 		{"leaderboard", "[-out DIR] [-dest DIR]", "write LEADERBOARD.md, leaderboard.html and SVG plots from stored results", (*App).cmdLeaderboard},
 		{"fetch", "[-data DIR] DATASET...", "download datasets from their canonical sources", (*App).cmdFetch},
 		{"plugins", "", "list the built-in plugins and their parameters", (*App).cmdPlugins},

@@ -226,3 +226,56 @@ func TestUnsafeFilesThroughEveryCommand(t *testing.T) {
 		t.Errorf("score-qa with Latin-1 predictions: code %d\n%s", code, stderr)
 	}
 }
+
+// TestCheckResultsContribution: xlbench check passes a clean
+// contribution, and fails one that edits a reference cell (naming both
+// files), carries a model, or was made with a spec that now plans other
+// cell ids — as a results repository's CI would.
+func TestCheckResultsContribution(t *testing.T) {
+	ref, contrib := t.TempDir(), t.TempDir()
+	specDir := t.TempDir()
+	spec := filepath.Join(specDir, "tiny.hcl")
+	raw, _ := os.ReadFile("testdata/tiny-bm25.hcl")
+	os.WriteFile(spec, raw, 0o644)
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", ref, "testdata/tiny-bm25.hcl"); code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", contrib, spec); code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	check := func(args ...string) (string, int) {
+		t.Helper()
+		stdout, stderr, code := xlbench(t, append([]string{"check", "-data", tinyData()}, args...)...)
+		return stdout + stderr, code
+	}
+	if out, code := check("-ref", ref, contrib); code != 0 || !strings.Contains(out, "ok: 1 results in") || !strings.Contains(out, "1 copies of one measurement counted once") {
+		t.Fatalf("a clean contribution: code %d\n%s", code, out)
+	}
+	cell := filepath.Join(contrib, "tiny-bm25", "bm25.seed1")
+	os.WriteFile(filepath.Join(cell, "model.ckpt"), []byte("weights"), 0o644)
+	if out, code := check("-ref", ref, contrib); code != 1 || !strings.Contains(out, "model.ckpt: not part of a cell's results") {
+		t.Errorf("a contribution with a model: code %d\n%s", code, out)
+	}
+	os.Remove(filepath.Join(cell, "model.ckpt"))
+	editRecall(t, filepath.Join(cell, results.ResultFile))
+	if out, code := check("-ref", ref, contrib); code != 1 || !strings.Contains(out, "the same cell with different content in two places") || !strings.Contains(out, filepath.Join(ref, "tiny-bm25", "bm25.seed1", "result.json")) {
+		t.Errorf("a contribution editing a reference cell: code %d\n%s", code, out)
+	}
+	os.RemoveAll(contrib)
+	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", contrib, spec); code != 0 {
+		t.Fatalf("run: %s", stderr)
+	}
+	os.WriteFile(spec, bytes.Replace(raw, []byte(`plugin = "builtin:bm25"`), []byte(`plugin = "builtin:bm25"`+"\n  params = { k1 = 1.2 }"), 1), 0o644)
+	if out, code := check(contrib); code != 1 || !strings.Contains(out, "plans it as") || !strings.Contains(out, "rerun it") {
+		t.Errorf("results of a spec changed since: code %d\n%s", code, out)
+	}
+}
+
+// editRecall changes a result's multilingual recall@1, a metric with no
+// per-query values to recompute it from: a change the reader cannot see.
+func editRecall(t *testing.T, file string) {
+	t.Helper()
+	editJSON(t, file, func(r map[string]any) {
+		r["metrics"].(map[string]any)["tiny"].(map[string]any)["multi"].(map[string]any)["recall@1"] = 0.123
+	})
+}

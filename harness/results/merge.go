@@ -1,6 +1,9 @@
 package results
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,12 +11,14 @@ import (
 
 // Merge joins the results of several directories (the references and
 // contributions) as a results repository would: a cell id found in more
-// than one directory must have the same content everywhere — the same
-// result.json and per-query file, byte for byte — and is then kept once,
-// from the first directory, with a note; the same id with different
-// content is an error naming both files, whatever the order the
-// directories were given in. Results without a cell id are kept as they
-// are (nothing ties them together).
+// than one directory must hold the same measurement everywhere
+// (Measurement: every metric, pool, dataset, training and reading record
+// and the per-query file) and is then kept once, from the first
+// directory, with a note; the same id with another measurement is an
+// error naming both files, whatever the order the directories were given
+// in. Two runs of one cell differ only in when and where they ran, and
+// count as one. Results without a cell id are kept as they are (nothing
+// ties them together).
 func Merge(dirs [][]*CellResult) (kept [][]*CellResult, notes []string, err error) {
 	first := map[string]*CellResult{}
 	var conflicts []string
@@ -30,7 +35,7 @@ func Merge(dirs [][]*CellResult) (kept [][]*CellResult, notes []string, err erro
 				first[r.CellID] = r
 				keep = append(keep, r)
 			case sameContent(prev, r):
-				notes = append(notes, fmt.Sprintf("%s is an identical copy of %s (cell id %s): counted once", r.Stored.Path(r), prev.Stored.Path(prev), r.CellID))
+				notes = append(notes, fmt.Sprintf("%s is the same measurement as %s (cell id %s): counted once", r.Stored.Path(r), prev.Stored.Path(prev), r.CellID))
 			default:
 				conflicts = append(conflicts, fmt.Sprintf("cell id %s: %s and %s differ (%s)", r.CellID, prev.Stored.Path(prev), r.Stored.Path(r), difference(prev, r)))
 			}
@@ -44,8 +49,23 @@ func Merge(dirs [][]*CellResult) (kept [][]*CellResult, notes []string, err erro
 	return kept, notes, nil
 }
 
-func sameContent(a, b *CellResult) bool {
-	return a.Stored.ResultSHA256 == b.Stored.ResultSHA256 && a.PerQuerySHA256 == b.PerQuerySHA256
+func sameContent(a, b *CellResult) bool { return a.Measurement() == b.Measurement() }
+
+// Measurement is the sha256 of what a result measured, leaving out when,
+// where and how long it ran: its cell id, datasets, metrics, pools,
+// training and reading records and its per-query file's sha256.
+func (r *CellResult) Measurement() string {
+	b, _ := json.Marshal(struct {
+		CellID   string
+		Datasets map[string]DatasetInfo
+		Metrics  map[string]map[string]map[string]float64
+		Pools    map[string]map[string]map[string]Pool
+		Training *Training
+		Reading  *Reading
+		PerQuery string
+	}{r.CellID, r.Datasets, r.Metrics, r.Pools, r.Training, r.Reading, r.PerQuerySHA256})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // difference says how two results of one cell differ: the first metric
@@ -58,5 +78,5 @@ func difference(a, b *CellResult) string {
 	if a.PerQuerySHA256 != b.PerQuerySHA256 {
 		return "per-query files"
 	}
-	return "result.json files, not in any metric"
+	return "in their pools, datasets, training or reading records"
 }
