@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/xlbench/xlbench/harness/internal/console"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/leaderboard"
 	"github.com/xlbench/xlbench/harness/results"
@@ -83,6 +86,20 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	if n == 0 {
 		return fmt.Errorf("no results in %s", strings.Join(dirs, ", "))
 	}
+	// A large section takes a while to rank: say how far it is.
+	if live := console.New(a.Stderr); live != nil {
+		var last time.Time
+		var mu sync.Mutex
+		leaderboard.Progress = func(dataset string, done, total int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			if time.Since(last) > 200*time.Millisecond || done == total {
+				last = time.Now()
+				live.Live("rank", fmt.Sprintf("ranking %s: %d of %d pairs of entries decided", dataset, done, total))
+			}
+		}
+		defer func() { leaderboard.Progress = nil; live.Close() }()
+	}
 	board := leaderboard.Build(sources)
 	board.Refused = refused
 	for _, r := range refused {
@@ -100,21 +117,20 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 		filepath.Join(*dest, "LEADERBOARD.md"):   leaderboard.Markdown(board),
 		filepath.Join(*dest, "leaderboard.html"): page,
 	}
-	slug := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
-				return r
-			}
-			return '_'
-		}, s)
-	}
 	entries := 0
 	for _, s := range board.Sections {
 		for _, e := range s.Entries {
 			entries++
-			base := filepath.Join(plots, slug(e.Experiment+"-"+s.Dataset+"-"+strings.ReplaceAll(e.Name, " × ", ".")))
+			base := filepath.Join(plots, leaderboard.PlotName(s, e))
 			files[base+"-heatmap.svg"] = leaderboard.HeatmapSVG(e, s.Dataset)
 			files[base+"-bars.svg"] = leaderboard.BarsSVG(e, s.Dataset)
+		}
+	}
+	// Plots of entries no longer on the board (or named the old way) go.
+	old, _ := filepath.Glob(filepath.Join(plots, "*.svg"))
+	for _, f := range old {
+		if _, keep := files[f]; !keep && (strings.HasSuffix(f, "-heatmap.svg") || strings.HasSuffix(f, "-bars.svg")) {
+			os.Remove(f)
 		}
 	}
 	names := make([]string, 0, len(files))

@@ -103,6 +103,9 @@ type Entry struct {
 	MultiByLang []float64   `json:"-"`
 
 	cells []*results.CellResult
+	// row is the main measure's interval with its replicates (hasRow).
+	row    report.Row
+	hasRow bool
 }
 
 // Section is one evaluation dataset and encoder family: entries whose
@@ -254,6 +257,13 @@ func (s *Section) score() {
 			if c.HeldOut {
 				k = keep
 			}
+			if c.Key == Main {
+				e.row, e.hasRow = report.RowReplicates(e.cells, s.Dataset, c.Setting, c.Metric, nil)
+				if e.hasRow {
+					e.Values[c.Key] = Value{e.row.Mean, e.row.Lo, e.row.Hi}
+					continue
+				}
+			}
 			if iv, ok := report.RowInterval(e.cells, s.Dataset, c.Setting, c.Metric, k); ok {
 				e.Values[c.Key] = Value{iv.Mean, iv.Lo, iv.Hi}
 			} else if !c.HeldOut {
@@ -276,59 +286,7 @@ func (s *Section) score() {
 		base.Baseline = true
 		s.Baseline = base.Name
 	}
-	// Every pair on the main measure: the difference's interval decides
-	// which entries the evidence separates.
-	n := len(s.Entries)
-	above := make([][]bool, n) // above[i][j]: i significantly above j
-	for i := range above {
-		above[i] = make([]bool, n)
-	}
-	type pair struct{ i, j int }
-	var pairs []pair
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			pairs = append(pairs, pair{i, j})
-		}
-	}
-	setting, metric := splitKey(Main)
-	diffs := make([]struct {
-		v      Value
-		det    float64
-		paired bool
-		ok     bool
-	}, len(pairs))
-	parallel.Do(len(pairs), func(p int) {
-		a, b := s.Entries[pairs[p].i], s.Entries[pairs[p].j]
-		iv, paired, ok := report.PairedInterval(a.cells, b.cells, s.Dataset, setting, metric, nil)
-		diffs[p].v, diffs[p].det, diffs[p].paired, diffs[p].ok = Value{iv.Mean, iv.Lo, iv.Hi}, iv.Detectable(Power), paired, ok
-	})
-	for p, pr := range pairs {
-		d := diffs[p]
-		if !d.ok {
-			continue
-		}
-		above[pr.i][pr.j] = d.v.Lo > 0
-		above[pr.j][pr.i] = d.v.Hi < 0
-		// The baseline's pairs give the others their Δ: as computed
-		// (entry − baseline) or turned round.
-		switch {
-		case s.Entries[pr.j] == base:
-			s.Entries[pr.i].Delta = newDelta(d.v, d.det, d.paired)
-		case s.Entries[pr.i] == base:
-			s.Entries[pr.j].Delta = newDelta(Value{-d.v.Mean, -d.v.Hi, -d.v.Lo}, d.det, d.paired)
-		}
-	}
-	for i, e := range s.Entries {
-		e.RankLo, e.RankHi = 1, n
-		for j := range n {
-			if above[j][i] {
-				e.RankLo++
-			}
-			if above[i][j] {
-				e.RankHi--
-			}
-		}
-	}
+	s.rank(base)
 }
 
 func newDelta(v Value, detectable float64, paired bool) *Delta {
@@ -406,4 +364,20 @@ func mean(vs []float64) float64 {
 		s += v
 	}
 	return s / float64(len(vs))
+}
+
+// PlotName is the file name stem of an entry's plots: readable (the
+// experiment, dataset and row, with anything but letters, digits, '-' and
+// '.' as '_') and unique, by a hash of everything that tells entries
+// apart (two names that slug alike, "a-b"/"tiny" and "a"/"b-tiny", get
+// different files).
+func PlotName(s *Section, e *Entry) string {
+	slug := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, e.Experiment+"-"+s.Dataset+"-"+strings.ReplaceAll(e.Name, " × ", "."))
+	sum := sha256.Sum256([]byte(strings.Join([]string{e.Provenance.Source, e.Experiment, s.Dataset, s.Family, e.Name}, "\x00")))
+	return slug + "-" + hex.EncodeToString(sum[:4])
 }

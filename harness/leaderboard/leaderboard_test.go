@@ -129,10 +129,13 @@ func TestBoard(t *testing.T) {
 // later "differs" outweighs an earlier success.
 func TestVerification(t *testing.T) {
 	rs := fixture()
+	for _, c := range rs {
+		c.Stored.ResultSHA256 = "sha256 of " + c.Cell
+	}
 	stamp := func(outcome string, day int, cells ...*results.CellResult) results.Stamp {
 		s := results.Stamp{Who: "ana@lab", When: time.Date(2026, 12, day, 0, 0, 0, 0, time.UTC)}
 		for _, c := range cells {
-			s.Cells = append(s.Cells, results.Verdict{Experiment: c.Experiment, Cell: c.Cell, CellID: c.CellID, Outcome: outcome})
+			s.Cells = append(s.Cells, results.Verdict{Experiment: c.Experiment, Cell: c.Cell, CellID: c.CellID, Outcome: outcome, ResultSHA256: c.Stored.ResultSHA256})
 		}
 		return s
 	}
@@ -141,7 +144,9 @@ func TestVerification(t *testing.T) {
 	other.CellID = "another-id"
 	stamps := []results.Stamp{stamp(results.Reproduced, 1, mono1, mono2, hyb1, &other), stamp(results.Reproduced, 2, rs[1], rs[4]), stamp(results.Differs, 3, rs[4])}
 	b := Build([]Source{{Dir: "refs", Results: rs, Stamps: stamps}})
-	want := map[string]string{"monolingual": "reproduced", "hybrid": "partly", "cross-lingual": "differs"}
+	// Unsigned stamps: reproduced, but never shown as ✓ (signed stamps:
+	// TestVerifyStampsTheLeaderboard in package cli).
+	want := map[string]string{"monolingual": "reproduced, unsigned", "hybrid": "partly", "cross-lingual": "differs"}
 	for _, e := range b.Sections[0].Entries {
 		if e.Verified.Status != want[e.Sampler] {
 			t.Errorf("%s: %+v, want %s", e.Name, e.Verified, want[e.Sampler])
@@ -377,4 +382,14 @@ func perQuery(m map[string]map[string]map[string]float64) results.PerQuery {
 		panic(err)
 	}
 	return pq
+}
+
+// TestPlotNamesUnique: entries whose names slug alike get different plot
+// files.
+func TestPlotNamesUnique(t *testing.T) {
+	a := PlotName(&Section{Dataset: "tiny"}, &Entry{Experiment: "a-b", Name: "x"})
+	b := PlotName(&Section{Dataset: "b-tiny"}, &Entry{Experiment: "a", Name: "x"})
+	if a == b || !strings.HasPrefix(a, "a-b-tiny-x-") {
+		t.Errorf("plot names %q and %q", a, b)
+	}
 }

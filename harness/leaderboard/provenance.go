@@ -86,9 +86,10 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 //	"partly"              some cells reproduced
 //	"differs"             a rerun found a metric outside the tolerance
 //	"changed since verified" a verdict is about other files than the
-//	                      cell's now (result.json or per-query file
-//	                      edited, or a stamp from before stamps recorded
-//	                      them)
+//	                      cell's now (result.json or per-query file edited)
+//	"unbound"             a verdict records no files (a stamp from before
+//	                      stamps did): it vouches for no content; verify
+//	                      again
 //	"not verified"        no stamp for the cells
 //
 // Who, Machine and When are the latest stamp's; OtherMachine says
@@ -117,7 +118,7 @@ func verification(cells []*results.CellResult, stamps []results.Stamp, allowed [
 	for i, st := range stamps {
 		signed[i] = st.CheckSignature(allowed)
 	}
-	differs, changed, unsigned := false, false, false
+	differs, changed, unsigned, unbound := false, false, false, false
 	problems := map[string]bool{}
 	for _, c := range cells {
 		var last *results.Verdict
@@ -134,6 +135,11 @@ func verification(cells []*results.CellResult, stamps []results.Stamp, allowed [
 			continue
 		}
 		st := stamps[lastStamp]
+		if last.ResultSHA256 == "" {
+			unbound = true
+			problems[c.Cell+": the stamp of "+st.When.Format("2006-01-02")+" records no file hashes (made before stamps did): verify again"] = true
+			continue
+		}
 		if !last.About(c) {
 			changed = true
 			problems[c.Cell+": changed since verified (its result.json or per-query file is not the one the stamp of "+st.When.Format("2006-01-02")+" checked)"] = true
@@ -167,6 +173,8 @@ func verification(cells []*results.CellResult, stamps []results.Stamp, allowed [
 		v.Status = "differs"
 	case changed:
 		v.Status = "changed since verified"
+	case unbound:
+		v.Status = "unbound"
 	case v.Reproduced == v.Cells && unsigned:
 		v.Status = "reproduced, unsigned"
 	case v.Reproduced == v.Cells:

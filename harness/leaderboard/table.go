@@ -174,6 +174,8 @@ func verifiedText(v Verification) string {
 		return fmt.Sprintf("✗ differs (%.2g), %s", v.MaxDeviation, v.When)
 	case "changed since verified":
 		return "✗ changed since verified"
+	case "unbound":
+		return "unbound stamp: verify again"
 	}
 	return "not verified"
 }

@@ -1,6 +1,9 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -20,21 +23,53 @@ import (
 // keep, when not nil, restricts the queries to the pools it accepts (the
 // held-out languages' pools, say).
 func RowInterval(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, ok bool) {
+	row, ok := RowReplicates(cells, dataset, setting, metric, keep)
+	return row.Interval, ok
+}
+
+// Row is a row's interval with the replicates behind it and a fingerprint
+// of what they were drawn on (its seeds and, per seed, its queries):
+// two rows with the same fingerprint have a paired interval that
+// stats.Diff computes from their replicates alone (PairDiff).
+type Row struct {
+	stats.Interval
+	Replicates  stats.Replicates
+	Fingerprint string
+	Seeds       int
+}
+
+// RowReplicates is RowInterval with the replicates kept (Row).
+func RowReplicates(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (row Row, ok bool) {
 	var obs []stats.Obs
 	ix := newIndexer()
+	h := sha256.New()
 	for s, c := range sortedBySeed(cells) {
 		values := c.PerQuery.Values(dataset, results.PerQueryKey(setting, metric))
+		fmt.Fprintf(h, "seed %d\n", c.Seed)
+		n := len(obs)
 		for _, k := range sortedKeys(values) {
 			if keep == nil || keep(k.Pool) {
 				obs = append(obs, ix.obs(k, s, values[k]))
+				fmt.Fprintf(h, "%s\x00%s\n", k.Pool, k.Question)
 			}
+		}
+		if len(obs) > n {
+			row.Seeds++
 		}
 	}
 	if len(obs) == 0 {
-		return iv, false
+		return row, false
 	}
-	return stats.ClusteredMeanDiff(obs, setting != eval.Multi, BootstrapReps, 1), true
+	row.Interval, row.Replicates = stats.ClusteredMeanDiffReplicates(obs, setting != eval.Multi, BootstrapReps, 1)
+	row.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	return row, true
 }
+
+// PairDiff is the paired interval a − b of two rows drawn on the same
+// seeds and queries (the same Fingerprint), from their replicates: what
+// PairedInterval computes by its own bootstrap, up to rounding, in
+// O(BootstrapReps).
+func PairDiff(a, b Row) stats.Interval { return stats.Diff(a.Replicates, b.Replicates) }
 
 // PairedInterval is the difference a − b of two rows' metric, paired: the
 // seeds both rows have, and within each the queries both scored, the

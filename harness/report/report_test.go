@@ -339,3 +339,36 @@ func perQuery(m map[string]map[string]map[string]float64) results.PerQuery {
 	}
 	return pq
 }
+
+// TestPairDiffIsThePairedInterval: two rows on the same seeds and queries
+// get from their replicates the interval PairedInterval computes by its
+// own bootstrap.
+func TestPairDiffIsThePairedInterval(t *testing.T) {
+	var a, b []*results.CellResult
+	for seed := uint64(1); seed <= 3; seed++ {
+		ra, rb := result("dual.hybrid.seed1", "hybrid", seed, 0.5, 10), result("dual.mono.seed1", "monolingual", seed, 0.5, 10)
+		mono, base := map[string]float64{}, map[string]float64{}
+		for q := range 60 {
+			for _, l := range []string{"en", "de", "el"} {
+				k := fmt.Sprintf("%s:q%02d", l, q)
+				base[k] = float64((q*7+int(seed))%11) / 11
+				mono[k] = math.Min(1, base[k]+float64((q*3+len(l)*int(seed))%5)/40)
+			}
+		}
+		ra.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"mono": mono}})
+		rb.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"mono": base}})
+		a, b = append(a, ra), append(b, rb)
+	}
+	ra, okA := RowReplicates(a, "d", "mono", "map", nil)
+	rb, okB := RowReplicates(b, "d", "mono", "map", nil)
+	want, paired, ok := PairedInterval(a, b, "d", "mono", "map", nil)
+	if !okA || !okB || !ok || !paired || ra.Fingerprint != rb.Fingerprint {
+		t.Fatalf("rows %v %v, paired %v %v, fingerprints %s %s", okA, okB, ok, paired, ra.Fingerprint, rb.Fingerprint)
+	}
+	got := PairDiff(ra, rb)
+	for _, x := range [][2]float64{{got.Mean, want.Mean}, {got.Lo, want.Lo}, {got.Hi, want.Hi}, {got.SE, want.SE}, {got.DF, want.DF}} {
+		if math.Abs(x[0]-x[1]) > 1e-9*math.Max(1e-3, math.Abs(x[1])) {
+			t.Fatalf("from replicates %+v, paired bootstrap %+v", got, want)
+		}
+	}
+}

@@ -42,7 +42,10 @@ func (iv Interval) Detectable(power float64) float64 {
 // quantile is Student's t quantile at df degrees of freedom, the normal
 // one for infinite df.
 func quantile(p, df float64) float64 {
-	if math.IsInf(df, 1) || math.IsNaN(df) {
+	// Past a million degrees of freedom t is the normal to seven digits,
+	// and gonum's t quantile loses all precision (at 1e53 it gave ±1e16:
+	// a seed spread of rounding noise, 1e-17, makes such a df).
+	if math.IsInf(df, 1) || math.IsNaN(df) || df > 1e6 {
 		return distuv.UnitNormal.Quantile(p)
 	}
 	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
@@ -70,9 +73,80 @@ func quantile(p, df float64) float64 {
 // seed part also carries some question noise, so the sum errs on the wide
 // side. The replicates come from rngSeed, so the interval is reproducible.
 func ClusteredMeanDiff(obs []Obs, macro bool, reps int, rngSeed uint64) Interval {
+	iv, _ := ClusteredMeanDiffReplicates(obs, macro, reps, rngSeed)
+	return iv
+}
+
+// Replicates keep what an interval was computed from: each seed's
+// estimate (NaN for a seed without observations) and the bootstrap
+// replicates. Two systems' replicates drawn on the same clusters, strata
+// and seeds, with the same rngSeed, resample alike, and every estimate is
+// a weighted mean, so the replicates of their paired difference are the
+// differences of theirs: Diff gives the paired interval from them in
+// O(reps), as ClusteredMeanDiff on the differences would give it (up to
+// the rounding of a sum taken in another order).
+type Replicates struct {
+	Mean  float64
+	Seeds []float64
+	Boot  []float64
+	// centered is Boot minus its mean: a difference's replicates centred
+	// are the difference of the centred ones, so Diff needs one pass and
+	// no allocation.
+	centered []float64
+}
+
+// Diff is the interval of a − b from their replicates (see Replicates for
+// when it is the paired interval).
+func Diff(a, b Replicates) Interval {
+	var iv Interval
+	iv.Mean = a.Mean - b.Mean
+	var seedEst [8]float64
+	present := seedEst[:0]
+	for s := range min(len(a.Seeds), len(b.Seeds)) {
+		if d := a.Seeds[s] - b.Seeds[s]; !math.IsNaN(d) {
+			present = append(present, d)
+		}
+	}
+	if len(present) > 1 {
+		_, v := meanVar(present)
+		iv.SeedSE = math.Sqrt(v / float64(len(present)))
+	}
+	ca, cb := a.centered, b.centered
+	if len(ca) != len(cb) || len(ca) < 2 {
+		return finish(iv, len(present), math.NaN())
+	}
+	ss := 0.0
+	for r := range ca {
+		d := ca[r] - cb[r]
+		ss += d * d
+	}
+	return finish(iv, len(present), math.Sqrt(ss/float64(len(ca)-1)))
+}
+
+// finish completes an interval from its mean, seed part and the spread
+// of its bootstrap replicates.
+func finish(iv Interval, seeds int, querySE float64) Interval {
+	iv.QuerySE = querySE
+	iv.SE = math.Sqrt(iv.QuerySE*iv.QuerySE + iv.SeedSE*iv.SeedSE)
+	iv.DF = math.Inf(1)
+	if iv.SeedSE > 0 {
+		iv.DF = math.Pow(iv.SE, 4) / (math.Pow(iv.SeedSE, 4) / float64(seeds-1))
+	}
+	q := quantile(0.975, iv.DF)
+	iv.Lo, iv.Hi = iv.Mean-q*iv.SE, iv.Mean+q*iv.SE
+	return iv
+}
+
+// Quantile975 is the t quantile behind a 95% interval at df degrees of
+// freedom (the normal one for +Inf).
+func Quantile975(df float64) float64 { return quantile(0.975, df) }
+
+// ClusteredMeanDiffReplicates is ClusteredMeanDiff that also returns the
+// replicates the interval was computed from.
+func ClusteredMeanDiffReplicates(obs []Obs, macro bool, reps int, rngSeed uint64) (Interval, Replicates) {
 	if len(obs) == 0 {
 		nan := math.NaN()
-		return Interval{nan, nan, nan, nan, nan, nan, nan}
+		return Interval{nan, nan, nan, nan, nan, nan, nan}, Replicates{Mean: nan}
 	}
 	clusters, seeds, strata := 0, 0, 0
 	for _, o := range obs {
@@ -141,10 +215,6 @@ func ClusteredMeanDiff(obs []Obs, macro bool, reps int, rngSeed uint64) Interval
 			present = append(present, e)
 		}
 	}
-	if len(present) > 1 {
-		_, v := meanVar(present)
-		iv.SeedSE = math.Sqrt(v / float64(len(present)))
-	}
 	rng := rand.New(rand.NewPCG(rngSeed, 0x636c7573))
 	w := make([]float64, clusters)
 	scratch := make([]float64, seeds)
@@ -157,16 +227,16 @@ func ClusteredMeanDiff(obs []Obs, macro bool, reps int, rngSeed uint64) Interval
 		}
 		boot[r] = perSeed(w, scratch)
 	}
-	_, v := meanVar(boot)
-	iv.QuerySE = math.Sqrt(v)
-	iv.SE = math.Sqrt(iv.QuerySE*iv.QuerySE + iv.SeedSE*iv.SeedSE)
-	iv.DF = math.Inf(1)
-	if iv.SeedSE > 0 {
-		iv.DF = math.Pow(iv.SE, 4) / (math.Pow(iv.SeedSE, 4) / float64(len(present)-1))
+	if len(present) > 1 {
+		_, v := meanVar(present)
+		iv.SeedSE = math.Sqrt(v / float64(len(present)))
 	}
-	q := quantile(0.975, iv.DF)
-	iv.Lo, iv.Hi = iv.Mean-q*iv.SE, iv.Mean+q*iv.SE
-	return iv
+	m, v := meanVar(boot)
+	centered := make([]float64, len(boot))
+	for r, x := range boot {
+		centered[r] = x - m
+	}
+	return finish(iv, len(present), math.Sqrt(v)), Replicates{Mean: iv.Mean, Seeds: seedEst, Boot: boot, centered: centered}
 }
 
 // ClusterRandomization is the sign-flip test of PairedRandomization with

@@ -162,3 +162,13 @@ func TestDetectable(t *testing.T) {
 		t.Errorf("false positive rate %.2f, want about 0.05", p)
 	}
 }
+
+// TestQuantileAtHugeDF: the t quantile at a huge df (a seed spread of
+// rounding noise makes one) is the normal one, not garbage.
+func TestQuantileAtHugeDF(t *testing.T) {
+	for _, df := range []float64{1e7, 1e53, math.Inf(1)} {
+		if q := quantile(0.975, df); math.Abs(q-1.959963984540054) > 1e-9 {
+			t.Errorf("quantile(0.975, %g) = %g", df, q)
+		}
+	}
+}
