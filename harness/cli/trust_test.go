@@ -94,6 +94,10 @@ func TestForgedResultsRefusedByEveryCommand(t *testing.T) {
 	if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", good, "testdata/tiny-bm25.hcl"); code != 0 {
 		t.Fatalf("run: code %d\n%s", code, stderr)
 	}
+	// An experiment name that leaves the results directory.
+	if _, stderr, code := xlbench(t, "report", "-out", good, "-experiment", "../../x"); code == 0 || !strings.Contains(stderr, `"../../x" is not a valid experiment or cell name`) {
+		t.Errorf("report -experiment ../../x: code %d\n%s", code, stderr)
+	}
 	for _, f := range forgeries {
 		t.Run(f.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -232,14 +232,20 @@ func (p Provenance) lines(e *Entry) []string {
 		"machine: " + orNone(p.Machines),
 	}
 	v := e.Verified
-	switch v.Status {
-	case "not verified":
+	switch {
+	case v.Status == "not verified":
 		out = append(out, "verified: no verify stamp for these cells")
+	case v.Reproduced == 0:
+		out = append(out, "verified: "+v.Status)
 	default:
-		out = append(out, fmt.Sprintf("verified: %s, %d of %d cells reproduced by %s on %s (machine %s; %s), max deviation %.2g", v.Status, v.Reproduced, v.Cells, v.Who, v.When, orNone([]string{v.Machine}), map[bool]string{true: "not the one that produced them", false: "the one that produced them, or not recorded"}[v.OtherMachine], v.MaxDeviation))
-		for _, p := range v.Problems {
-			out = append(out, "not counted: "+p)
+		where := "the one that produced them, or not recorded"
+		if v.OtherMachine {
+			where = "not the one that produced them"
 		}
+		out = append(out, fmt.Sprintf("verified: %s, %d of %d cells reproduced by %s on %s (machine %s: %s), max deviation %.2g", v.Status, v.Reproduced, v.Cells, v.Who, v.When, orNone([]string{v.Machine}), where, v.MaxDeviation))
+	}
+	for _, p := range v.Problems {
+		out = append(out, "not counted: "+p)
 	}
 	return out
 }
