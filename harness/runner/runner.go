@@ -923,7 +923,7 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*results.CellResult, 
 				r.logf("[%d/%d] cell %s/%s: stored result unreadable (%v); running it", i+1, len(cells), c.Experiment.Name, c.Name, err)
 			case prev != nil && prev.CellID == "":
 				errs[i] = fmt.Errorf("cell %s/%s: %s holds a result without a cell id, so it cannot be checked against this spec; it is left as it is: move it away, or rerun with -force to replace it",
-					c.Experiment.Name, c.Name, filepath.Join(r.Out, c.Experiment.Name, c.Name, results.ResultFile))
+					c.Experiment.Name, c.Name, prev.Stored.Path(prev))
 				continue
 			case prev != nil && prev.CellID == in.ID():
 				r.logf("[%d/%d] cell %s/%s: result for cell id %s already stored; skipped (-force reruns)", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID)
