@@ -150,8 +150,10 @@ func readCell(out, experiment, cell string) (*CellResult, error) {
 	if err := r.check(data, experiment, cell); err != nil {
 		return nil, fmt.Errorf("%s: %w", f, err)
 	}
+	// Errors of the per-query file name that file (the result's own name
+	// would only come before it).
 	if r.PerQuery, err = readPerQuery(dir, r.PerQuerySHA256); err != nil {
-		return nil, fmt.Errorf("%s: %w", f, err)
+		return nil, err
 	}
 	if err := r.checkRecomputed(); err != nil {
 		return nil, fmt.Errorf("%s: %w", f, err)
@@ -297,7 +299,7 @@ func readPerQuery(dir, wantSHA256 string) (PerQuery, error) {
 	case errors.Is(err, fs.ErrNotExist) && wantSHA256 == "":
 		return nil, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("the result records per-query file %s (sha256 %s), which is missing: restore it, or rerun the cell", PerQueryFile, short(wantSHA256))
+		return nil, fmt.Errorf("%s: the result records per-query file %s (sha256 %s), which is missing: restore it, or rerun the cell", filepath.Join(dir, ResultFile), PerQueryFile, short(wantSHA256))
 	case err != nil:
 		return nil, err
 	case wantSHA256 == "":
