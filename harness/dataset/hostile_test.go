@@ -61,7 +61,7 @@ func TestDataFileIsRegular(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), path+" is not a regular file (a FIFO)") {
 		t.Errorf("FIFO: %v", err)
 	}
-	s, path = hostileDir(t, func(p string) { os.Symlink("/dev/zero", p) })
+	s, _ = hostileDir(t, func(p string) { os.Symlink("/dev/zero", p) })
 	err = readWithin(t, s, "d/en.json")
 	if err == nil || !strings.Contains(err.Error(), "en.json") {
 		t.Errorf("link to /dev/zero: %v", err)

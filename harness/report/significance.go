@@ -496,8 +496,9 @@ func zeroShotNote(rs []*results.CellResult, ds string) string {
 		return ""
 	}
 	var zero, monoOnly []string
-	for _, r := range rs {
-		for _, l := range r.Datasets[ds].Languages {
+	// The dataset's languages are the same in every result: the first's.
+	if len(rs) > 0 {
+		for _, l := range rs[0].Datasets[ds].Languages {
 			switch {
 			case !trained[l]:
 				zero = append(zero, l)
@@ -505,7 +506,6 @@ func zeroShotNote(rs []*results.CellResult, ds string) string {
 				monoOnly = append(monoOnly, l)
 			}
 		}
-		break
 	}
 	note := ""
 	for _, name := range slices.Sorted(maps.Keys(stages)) {
@@ -524,13 +524,12 @@ func zeroShotNote(rs []*results.CellResult, ds string) string {
 			note += " (held out of fine-tuning: " + strings.Join(slices.Sorted(maps.Keys(held)), " ") + ")"
 		}
 		var unseen []string
-		for _, r := range rs {
-			for _, l := range r.Datasets[ds].Languages {
+		if len(rs) > 0 {
+			for _, l := range rs[0].Datasets[ds].Languages {
 				if !fine[l] {
 					unseen = append(unseen, l)
 				}
 			}
-			break
 		}
 		if len(unseen) > 0 {
 			note += "; zero-shot for fine-tuning (the base saw them, no row's fine-tuning batches did): " + strings.Join(unseen, " ")
