@@ -11,7 +11,7 @@ import (
 
 // scratchNote says what the numbers are and are not, on every page that
 // shows them.
-const scratchNote = "The built-in encoder and reader train from scratch here (no pretrained multilingual weights can be had offline), far below published systems: the board compares training strategies under equal conditions, not models."
+const scratchNote = "The built-in encoder (dual) and reader train from scratch here, far below published systems; e5-small is multilingual-e5-small, a real pretrained model (the one multilingual model installable here), through the hf-encoder. Each section compares training strategies under equal conditions, not models."
 
 // Markdown renders the board: per dataset, one table per encoder family
 // with its notes, then every entry's provenance.
