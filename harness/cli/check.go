@@ -10,9 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/results"
-	"github.com/xlbench/xlbench/harness/runner"
 )
 
 // Limits of a results contribution, far above real cells (a result.json
@@ -167,31 +165,21 @@ func (a *App) checkPlanned(ctx context.Context, dataDir string, rs []*results.Ce
 	if len(bySpecs) == 0 {
 		return problems, nil
 	}
-	host, err := a.newHost(ctx, "")
+	pl, err := a.newPlanner(ctx, dataDir)
 	if err != nil {
 		return nil, err
 	}
-	defer host.Close()
-	host.CallTimeout = CheckCallTimeout
-	store, err := dataset.Resolve(dataDir)
-	if err != nil {
-		return nil, err
-	}
-	run := &runner.Runner{Store: store, Version: Version}
+	defer pl.close()
 	for _, key := range slices.Sorted(maps.Keys(bySpecs)) {
 		files := strings.Split(key, "\x00")
-		cells, err := a.plan(ctx, host, files, "", "check")
+		cells, inputs, err := pl.inputs(ctx, files, "", "check")
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s, recorded by %d results: %v", strings.Join(files, " "), len(bySpecs[key]), err))
 			continue
 		}
 		ids := map[string]string{}
-		for _, c := range cells {
-			in, err := run.CellInputs(c)
-			if err != nil {
-				return nil, fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
-			}
-			ids[c.Experiment.Name+"/"+c.Name] = in.ID()
+		for i, c := range cells {
+			ids[c.Experiment.Name+"/"+c.Name] = inputs[i].ID()
 		}
 		for _, r := range bySpecs[key] {
 			switch id, ok := ids[r.Experiment+"/"+r.Cell]; {

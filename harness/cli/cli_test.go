@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -50,7 +51,31 @@ func xlbenchIn(t *testing.T, dir string, args ...string) (stdout, stderr string,
 // xlbenchEnv runs xlbench in dir ("" for the test's) with env added.
 func xlbenchEnv(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(bin.xlbench, args...)
+	return runXlbench(t, 0, dir, env, args...)
+}
+
+// xlbenchWithin runs xlbench and fails the test if it has not ended
+// within limit (a command blocked on a FIFO would otherwise hang the
+// test run).
+func xlbenchWithin(t *testing.T, limit time.Duration, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runXlbench(t, limit, "", nil, args...)
+}
+
+// runXlbench runs xlbench in dir with env added and, when limit is not 0,
+// fails the test if it has not ended within limit.
+func runXlbench(t *testing.T, limit time.Duration, dir string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx := context.Background()
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, bin.xlbench, args...)
+	if limit > 0 {
+		cmd.WaitDelay = time.Second
+	}
 	cmd.Dir = dir
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
@@ -58,6 +83,9 @@ func xlbenchEnv(t *testing.T, dir string, env []string, args ...string) (stdout,
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("xlbench %s did not end within %s:\n%s", strings.Join(args, " "), limit, e.String())
+	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {

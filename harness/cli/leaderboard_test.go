@@ -1,10 +1,7 @@
 package cli_test
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xlbench/xlbench/harness/internal/testenv"
 	"github.com/xlbench/xlbench/harness/results"
-	"golang.org/x/crypto/ssh"
 )
 
 // TestVerifyStampsTheLeaderboard follows a contribution through review:
@@ -32,7 +29,7 @@ func TestVerifyStampsTheLeaderboard(t *testing.T) {
 			t.Fatalf("run: code %d\n%s", code, stderr)
 		}
 	}
-	key, pub := sshKey(t)
+	key, pub := testenv.SSHKey(t)
 	os.WriteFile(filepath.Join(ref, results.AllowedSignersFile), []byte("reviewer@example.org "+pub+"\n"), 0o644)
 	if stdout, stderr, code := xlbench(t, "verify", "-data", tinyData(), "-ref", ref, "-sign", key, "-signer", "reviewer@example.org", "testdata/tiny-bm25.hcl"); code != 0 || !strings.Contains(stdout, "stamped ") {
 		t.Fatalf("verify: code %d\n%s\n%s", code, stdout, stderr)
@@ -147,24 +144,6 @@ func TestConcurrentVerifiesKeepEveryStamp(t *testing.T) {
 	if err != nil || len(stamps) != 8 || slices.ContainsFunc(codes, func(c int) bool { return c != 0 }) {
 		t.Fatalf("%d stamps (%v), exit codes %v", len(stamps), err, codes)
 	}
-}
-
-// sshKey writes a fresh ed25519 key for signing stamps and returns its
-// file and its public key's authorized_keys line.
-func sshKey(t *testing.T) (string, string) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "id_ed25519")
-	os.WriteFile(file, pem.EncodeToMemory(block), 0o600)
-	sshPub, _ := ssh.NewPublicKey(pub)
-	return file, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
 }
 
 // editJSON rewrites a JSON object file through edit.

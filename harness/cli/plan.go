@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/pluginhost"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
 )
 
@@ -19,28 +21,17 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	host, err := a.newHost(ctx, "")
+	pl, err := a.newPlanner(ctx, *dataDir)
 	if err != nil {
 		return err
 	}
-	defer host.Close()
-	// Checking a spec only asks plugins to describe themselves and check
-	// parameters: a plugin that takes longer is hung.
-	host.CallTimeout = CheckCallTimeout
-	cells, err := a.plan(ctx, host, files, *only, "plan")
+	defer pl.close()
+	cells, inputs, err := pl.inputs(ctx, files, *only, "plan")
 	if err != nil {
 		return err
 	}
-	store, err := dataset.Resolve(*dataDir)
-	if err != nil {
-		return err
-	}
-	r := &runner.Runner{Store: store, Version: Version}
 	for i, c := range cells {
-		in, err := r.CellInputs(c)
-		if err != nil {
-			return fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
-		}
+		in := inputs[i]
 		line := fmt.Sprintf("%d\t%s\t%s/%s", i, in.ID(), c.Experiment.Name, c.Name)
 		if in.Stage != nil {
 			line += fmt.Sprintf("\tafter %s/%s (%s)", in.Stage.Experiment, in.Stage.Cell, in.Stage.ID)
@@ -48,4 +39,50 @@ func (a *App) cmdPlan(ctx context.Context, args []string) error {
 		fmt.Fprintln(a.Stdout, line)
 	}
 	return nil
+}
+
+// planner plans spec files and computes their cells' inputs, as plan
+// prints them: a plugin host whose calls are bounded as a spec check's
+// (planning only asks plugins to describe themselves and check
+// parameters), and the data directory whose files' checksums enter the
+// cell ids, resolved once the specs are read.
+type planner struct {
+	a       *App
+	host    *pluginhost.Host
+	dataDir string
+	run     *runner.Runner
+}
+
+func (a *App) newPlanner(ctx context.Context, dataDir string) (*planner, error) {
+	host, err := a.newHost(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	host.CallTimeout = CheckCallTimeout
+	return &planner{a: a, host: host, dataDir: dataDir}, nil
+}
+
+func (p *planner) close() { p.host.Close() }
+
+// inputs plans files (only experiment only, when set) and returns the
+// cells in run order with their inputs.
+func (p *planner) inputs(ctx context.Context, files []string, only, what string) ([]runner.Cell, []*results.Inputs, error) {
+	cells, err := p.a.plan(ctx, p.host, files, only, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.run == nil {
+		store, err := dataset.Resolve(p.dataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.run = &runner.Runner{Store: store, Version: Version}
+	}
+	inputs := make([]*results.Inputs, len(cells))
+	for i, c := range cells {
+		if inputs[i], err = p.run.CellInputs(c); err != nil {
+			return nil, nil, fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
+		}
+	}
+	return cells, inputs, nil
 }

@@ -3,14 +3,12 @@ package cli_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -130,29 +128,6 @@ func TestForgedResultsRefusedByEveryCommand(t *testing.T) {
 			}
 		})
 	}
-}
-
-// xlbenchWithin runs xlbench and fails the test if it has not ended
-// within limit (a command blocked on a FIFO would otherwise hang the
-// test run).
-func xlbenchWithin(t *testing.T, limit time.Duration, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin.xlbench, args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("xlbench %s did not end within %s:\n%s", strings.Join(args, " "), limit, e.String())
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return o.String(), e.String(), code
 }
 
 // TestUnsafeFilesThroughEveryCommand: a FIFO in place of a data file, a

@@ -375,7 +375,7 @@ func ReadFile(path string) ([]byte, error) {
 	defer r.Close()
 	raw, err := io.ReadAll(r)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), path+": ") {
+		if NamesFile(err, path) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)

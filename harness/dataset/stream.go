@@ -164,8 +164,8 @@ func wrapJSON(err error, start int64) error {
 func describe(file string, err error, reopen func() (io.ReadCloser, error)) error {
 	var je *jsonError
 	if !errors.As(err, &je) {
-		if strings.HasPrefix(err.Error(), file+": ") {
-			return err // the reader named it (a limit, invalid UTF-8)
+		if NamesFile(err, file) {
+			return err // the reader named it
 		}
 		return fmt.Errorf("%s: %w", file, err)
 	}

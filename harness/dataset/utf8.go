@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -76,8 +77,27 @@ func (u *utf8Reader) read(p []byte) (int, error) {
 }
 
 func (u *utf8Reader) invalid(at int64) error {
-	u.err = fmt.Errorf("%s: invalid UTF-8 at byte %d (the file must be UTF-8)", u.name, at)
+	u.err = &InvalidUTF8{File: u.name, Offset: at}
 	return u.err
+}
+
+// InvalidUTF8 is the error of a file that is not UTF-8, naming the file
+// and the byte.
+type InvalidUTF8 struct {
+	File   string
+	Offset int64
+}
+
+func (e *InvalidUTF8) Error() string {
+	return fmt.Sprintf("%s: invalid UTF-8 at byte %d (the file must be UTF-8)", e.File, e.Offset)
+}
+
+// NamesFile reports whether err already names file (its reader's
+// InvalidUTF8), so that a caller adding the file's name does not add it
+// twice.
+func NamesFile(err error, file string) bool {
+	var u *InvalidUTF8
+	return errors.As(err, &u) && u.File == file
 }
 
 func (u *utf8Reader) Close() error { return u.r.Close() }

@@ -155,12 +155,16 @@ func Build(sources []Source) *Board {
 	var sectionOrder [][2]string
 	seen := map[string]bool{}
 	stamps := map[string][]results.Stamp{}
-	allowed := map[string][]results.AllowedSigner{}
+	// Each stamp's signature is checked once, for all the entries of its
+	// directory.
+	signed := map[string][]results.Signed{}
 	var all []*results.CellResult
 	for _, src := range sources {
 		b.Sources = append(b.Sources, src.Dir)
 		stamps[src.Dir] = src.Stamps
-		allowed[src.Dir] = src.Allowed
+		for _, st := range src.Stamps {
+			signed[src.Dir] = append(signed[src.Dir], st.CheckSignature(src.Allowed))
+		}
 		for _, r := range src.Results {
 			if r.CellID != "" && seen[r.CellID] {
 				continue
@@ -194,7 +198,7 @@ func Build(sources []Source) *Board {
 		e := entries[k]
 		e.Seeds = len(e.cells)
 		e.Provenance.fill(e.cells, k.dataset)
-		e.Verified = verification(e.cells, stamps[k.source], allowed[k.source])
+		e.Verified = verification(e.cells, stamps[k.source], signed[k.source])
 		e.charts(k.dataset)
 	}
 	for _, sk := range sectionOrder {

@@ -109,15 +109,11 @@ type Verification struct {
 	Problems []string `json:"problems,omitempty"`
 }
 
-// verification reads the stamps of the entry's results directory: a
-// cell's verdict is the last stamp's for the same experiment, cell and
-// cell id (not a reuse).
-func verification(cells []*results.CellResult, stamps []results.Stamp, allowed []results.AllowedSigner) Verification {
+// verification reads the stamps of the entry's results directory, signed
+// holding what each stamp's signature says: a cell's verdict is the last
+// stamp's for the same experiment, cell and cell id (not a reuse).
+func verification(cells []*results.CellResult, stamps []results.Stamp, signed []results.Signed) Verification {
 	v := Verification{Cells: len(cells), Status: "not verified", OtherMachine: true}
-	signed := make([]results.Signed, len(stamps))
-	for i, st := range stamps {
-		signed[i] = st.CheckSignature(allowed)
-	}
 	differs, changed, unsigned, unbound := false, false, false, false
 	problems := map[string]bool{}
 	for _, c := range cells {

@@ -86,8 +86,8 @@ func Predictions(path string, keep func(id string) bool) (map[string]string, err
 	defer r.Close()
 	dec := json.NewDecoder(r)
 	fail := func(err error) error {
-		if strings.HasPrefix(err.Error(), path+": ") {
-			return err // the reader's: a limit, invalid UTF-8
+		if dataset.NamesFile(err, path) {
+			return err // the reader's: invalid UTF-8
 		}
 		return fmt.Errorf("%s: at byte %d: %v", path, dec.InputOffset(), err)
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -23,8 +25,11 @@ import (
 // keep, when not nil, restricts the queries to the pools it accepts (the
 // held-out languages' pools, say).
 func RowInterval(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, ok bool) {
-	row, ok := RowReplicates(cells, dataset, setting, metric, keep)
-	return row.Interval, ok
+	obs, _ := rowObs(cells, dataset, setting, metric, keep, nil)
+	if len(obs) == 0 {
+		return iv, false
+	}
+	return stats.ClusteredMeanDiff(obs, setting != eval.Multi, BootstrapReps, 1), true
 }
 
 // Row is a row's interval with the replicates behind it and a fingerprint
@@ -40,29 +45,42 @@ type Row struct {
 
 // RowReplicates is RowInterval with the replicates kept (Row).
 func RowReplicates(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (row Row, ok bool) {
-	var obs []stats.Obs
-	ix := newIndexer()
 	h := sha256.New()
+	obs, seeds := rowObs(cells, dataset, setting, metric, keep, h)
+	if len(obs) == 0 {
+		return row, false
+	}
+	row.Seeds = seeds
+	row.Interval, row.Replicates = stats.ClusteredMeanDiffReplicates(obs, setting != eval.Multi, BootstrapReps, 1)
+	row.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	return row, true
+}
+
+// rowObs gathers a row's per-query values as observations, seed by seed
+// and key by key in order, and counts the seeds that have any. When
+// fingerprint is not nil it also hashes what they were drawn on: each
+// seed and its keys.
+func rowObs(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool, fingerprint hash.Hash) (obs []stats.Obs, seeds int) {
+	ix := newIndexer()
 	for s, c := range sortedBySeed(cells) {
 		values := c.PerQuery.Values(dataset, results.PerQueryKey(setting, metric))
-		fmt.Fprintf(h, "seed %d\n", c.Seed)
+		if fingerprint != nil {
+			fmt.Fprintf(fingerprint, "seed %d\n", c.Seed)
+		}
 		n := len(obs)
 		for _, k := range sortedKeys(values) {
 			if keep == nil || keep(k.Pool) {
 				obs = append(obs, ix.obs(k, s, values[k]))
-				fmt.Fprintf(h, "%s\x00%s\n", k.Pool, k.Question)
+				if fingerprint != nil {
+					io.WriteString(fingerprint, k.Pool+"\x00"+k.Question+"\n")
+				}
 			}
 		}
 		if len(obs) > n {
-			row.Seeds++
+			seeds++
 		}
 	}
-	if len(obs) == 0 {
-		return row, false
-	}
-	row.Interval, row.Replicates = stats.ClusteredMeanDiffReplicates(obs, setting != eval.Multi, BootstrapReps, 1)
-	row.Fingerprint = hex.EncodeToString(h.Sum(nil))
-	return row, true
+	return obs, seeds
 }
 
 // PairDiff is the paired interval a − b of two rows drawn on the same

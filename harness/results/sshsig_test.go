@@ -2,9 +2,6 @@ package results
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,34 +14,13 @@ import (
 	"github.com/xlbench/xlbench/harness/internal/testenv"
 )
 
-// newKey writes an ed25519 key pair (OpenSSH format) under dir and
-// returns the private key's file and the public key's authorized_keys
-// line.
-func newKey(t *testing.T, dir, name string) (string, string) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, name)
-	if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sshPub, _ := ssh.NewPublicKey(pub)
-	return file, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
-}
-
 // TestSSHSignaturesInterwork: a signature made here passes ssh-keygen -Y
 // verify, and one ssh-keygen -Y sign makes passes here; a changed message
 // or another namespace does not.
 func TestSSHSignaturesInterwork(t *testing.T) {
 	keygen := testenv.Command(t, "ssh-keygen")
 	dir := t.TempDir()
-	key, pub := newKey(t, dir, "id")
+	key, pub := testenv.SSHKey(t)
 	signers := filepath.Join(dir, AllowedSignersFile)
 	os.WriteFile(signers, []byte("# reviewers\nreviewer@example.org "+pub+"\n"), 0o644)
 	message := []byte(`{"who":"reviewer"}`)
@@ -92,8 +68,8 @@ func fingerprintOf(t *testing.T, authorized string) string {
 // listed for the principal, "unknown key"; not signed, "unsigned".
 func TestStampSignatures(t *testing.T) {
 	dir := t.TempDir()
-	key, pub := newKey(t, dir, "id")
-	other, _ := newKey(t, dir, "other")
+	key, pub := testenv.SSHKey(t)
+	other, _ := testenv.SSHKey(t)
 	os.WriteFile(filepath.Join(dir, AllowedSignersFile), []byte("reviewer@example.org namespaces=\"xlbench-verify\" "+pub+"\n"), 0o644)
 	allowed, err := ReadAllowedSigners(filepath.Join(dir, AllowedSignersFile))
 	if err != nil || len(allowed) != 1 {

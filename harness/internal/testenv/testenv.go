@@ -2,12 +2,18 @@
 package testenv
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // ModuleRoot returns the repository root (the directory holding go.mod).
@@ -124,4 +130,29 @@ func Command(t testing.TB, name string) string {
 		t.Skipf("%s not found", name)
 	}
 	return path
+}
+
+// SSHKey writes a fresh ed25519 key pair without a passphrase (OpenSSH
+// format) in a temporary folder of the test and returns the private key's
+// file and the public key's authorized_keys line: a reviewer's key for
+// signing verify stamps.
+func SSHKey(t testing.TB) (keyFile, authorized string) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile = filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyFile, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
 }
