@@ -26,8 +26,8 @@ type behaviourGolden struct {
 
 type behaviourCell struct {
 	// Plugins maps each built-in the cell ran to its version.
-	Plugins map[string]string                        `json:"plugins"`
-	Metrics map[string]map[string]map[string]float64 `json:"metrics"`
+	Plugins map[string]string                             `json:"plugins"`
+	Metrics map[string]map[results.Setting]results.Scores `json:"metrics"`
 }
 
 // TestBuiltinBehaviourGolden guards the behaviour versions that make cell
@@ -110,29 +110,16 @@ func compareBehaviour(want, got behaviourGolden) []string {
 
 // metricDiff names the first metric that differs by more than rounding
 // (1e-9 relative), or a metric present on one side only; "" when none.
-func metricDiff(want, got map[string]map[string]map[string]float64) string {
-	keys := map[string]bool{}
-	for _, m := range []map[string]map[string]map[string]float64{want, got} {
-		for d, ss := range m {
-			for s, ms := range ss {
-				for name := range ms {
-					keys[d+"/"+s+"/"+name] = true
-				}
-			}
-		}
+func metricDiff(want, got map[string]map[results.Setting]results.Scores) string {
+	d := results.Compare(&results.CellResult{Metrics: want}, &results.CellResult{Metrics: got}, 1e-9)
+	if len(d) == 0 {
+		return ""
 	}
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		p := strings.SplitN(k, "/", 3)
-		w, wok := want[p[0]][p[1]][p[2]]
-		g, gok := got[p[0]][p[1]][p[2]]
-		if !wok || !gok {
-			return fmt.Sprintf("metric %s is in only one of golden and this build", k)
-		}
-		if math.Abs(w-g) > 1e-9*math.Max(1, math.Abs(w)) {
-			return fmt.Sprintf("%s = %.12g, golden %.12g", k, g, w)
-		}
+	k := fmt.Sprintf("%s/%s/%s", d[0].Dataset, d[0].Setting, d[0].Metric)
+	if math.IsNaN(d[0].Want) || math.IsNaN(d[0].Got) {
+		return fmt.Sprintf("metric %s is in only one of golden and this build", k)
 	}
-	return ""
+	return fmt.Sprintf("%s = %.12g, golden %.12g", k, d[0].Got, d[0].Want)
 }
 
 // TestCompareBehaviour: changed metrics under the same versions ask for a
@@ -142,7 +129,7 @@ func TestCompareBehaviour(t *testing.T) {
 	cell := func(version string, m float64) behaviourGolden {
 		return behaviourGolden{ResultFormat: "2", Cells: map[string]behaviourCell{"bm25.seed1": {
 			Plugins: map[string]string{"builtin:bm25": version},
-			Metrics: map[string]map[string]map[string]float64{"tiny": {"mono": {"map": m}}}}}}
+			Metrics: map[string]map[results.Setting]results.Scores{"tiny": {"mono": {"map": m}}}}}}
 	}
 	if msgs := compareBehaviour(cell("1.0.0", 0.5), cell("1.0.0", 0.5+1e-12)); len(msgs) != 0 {
 		t.Errorf("rounding reported: %v", msgs)

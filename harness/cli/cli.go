@@ -58,7 +58,7 @@ func init() {
 		{"validate", "SPEC...", "check spec files and the plugins they name", (*App).cmdValidate},
 		{"lock", "SPEC...", "pin the external plugins of spec files (sha256, in .xlbench.lock.hcl beside them)", (*App).cmdLock},
 		{"fmt", "[-check] SPEC...", "format spec files in place (-check: list unformatted files, exit 1)", (*App).cmdFmt},
-		{"report", "[flags]", "print the tables of stored results", (*App).cmdReport},
+		{"report", "[flags]", "print the tables of stored results (-compare A,B: any two rows; -baseline ROW; -reuse DIR: the references beside)", (*App).cmdReport},
 		{"score-qa", "-lang LANG DATASET PREDICTIONS", "score a SQuAD-style predictions file by exact match and F1", (*App).cmdScoreQA},
 		{"check", "[-ref DIR] RESULTS_DIR...", "check results directories as a results pull request's CI does: schema, ids, per-query values, specs, sizes, no reference changed", (*App).cmdCheck},
 		{"leaderboard", "[-out DIR] [-dest DIR]", "write LEADERBOARD.md, leaderboard.html and SVG plots from stored results", (*App).cmdLeaderboard},

@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xlbench/xlbench/harness/internal/testenv"
+	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 var bin struct{ xlbench, misbehave, temperature, lossAdaptive string }
@@ -391,7 +393,7 @@ func TestTrainedExperiment(t *testing.T) {
 		}
 	}
 	// The terminal gets the answer, in 120 columns, the differences last;
-	// every table is in OUT/report.md.
+	// every table is in OUT/report-<spec>.md.
 	for _, want := range []string{"dual × monolingual", "dual × hybrid", "bm25 ", "difference to dual × monolingual", "All tables (per language"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -405,7 +407,7 @@ func TestTrainedExperiment(t *testing.T) {
 	if i, j := strings.LastIndex(stdout, "difference to dual × monolingual"), strings.LastIndex(stdout, "mono mAP │ cross mAP"); i < j {
 		t.Errorf("the differences are not the last table:\n%s", stdout)
 	}
-	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	md, err := os.ReadFile(filepath.Join(out, "report-tiny-train.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +415,7 @@ func TestTrainedExperiment(t *testing.T) {
 		"Zero-shot languages (in no training data): none", "answers: retrieve-then-read EM and F1, has-answer@k",
 		"the reader span (builtin:reader) answers from each question's top 2 candidates", "Oracle — the same reader", " dual × hybrid | "} {
 		if !strings.Contains(string(md), want) {
-			t.Errorf("report.md lacks %q:\n%s", want, md)
+			t.Errorf("report-tiny-train.md lacks %q:\n%s", want, md)
 		}
 	}
 	raw, err := os.ReadFile(filepath.Join(out, "tiny-train", "dual.hybrid.seed2", "result.json"))
@@ -477,6 +479,67 @@ func TestTrainedExperiment(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "tiny-train", "bm25.seed2")); err == nil {
 		t.Error("bm25 was run once per seed")
+	}
+	t.Run("compare any two rows", func(t *testing.T) { checkCompareRows(t, out) })
+}
+
+// checkCompareRows: report -compare A,B prints A − B for any two rows —
+// here a trained row against an untrained encoder, each hybrid seed
+// against BM25's one cell — with the difference the stored metrics give;
+// -baseline compares every row with the one named; names that are no
+// row, or one row twice, are refused naming the rows there are.
+func checkCompareRows(t *testing.T, out string) {
+	stdout, stderr, code := xlbench(t, "report", "-out", out, "-compare", "dual.hybrid,bm25")
+	if code != 0 {
+		t.Fatalf("report -compare: code %d\n%s", code, stderr)
+	}
+	for _, want := range []string{"dual × hybrid (tiny-train) against bm25 (tiny-train)", "tiny — difference to bm25: mean over seeds", "the row minus bm25"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report -compare lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "dual × monolingual") {
+		t.Errorf("report -compare shows a third row:\n%s", stdout)
+	}
+	// multi mAP is a mean over queries, so its Δ is the difference of the
+	// stored metrics, seed by seed, averaged.
+	multi := func(cell string) float64 {
+		r, err := results.Read(out, "tiny-train", cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Metrics["tiny"][results.Multi][metrics.MAP]
+	}
+	want := fmt.Sprintf("%+.4f", (multi("dual.hybrid.seed1")+multi("dual.hybrid.seed2"))/2-multi("bm25.seed1"))
+	if !regexp.MustCompile(`dual × hybrid │ +multi mAP │ +` + regexp.QuoteMeta(want)).MatchString(stdout) {
+		t.Errorf("the multi mAP Δ is not %s:\n%s", want, stdout)
+	}
+	stdout, stderr, code = xlbench(t, "report", "-out", out, "-baseline", "dual × hybrid")
+	if code != 0 || !strings.Contains(stdout, "tiny — difference to dual × hybrid") || !regexp.MustCompile(`bm25 │ +multi mAP`).MatchString(stdout) {
+		t.Errorf("report -baseline: code %d\n%s%s", code, stdout, stderr)
+	}
+	// report -reuse: a folder with only the hybrid cells, shown beside
+	// the rest from the directory reused, as after make compare.
+	split := t.TempDir()
+	copyTree(t, out, split)
+	for _, cell := range []string{"dual.monolingual.seed1", "dual.monolingual.seed2", "bm25.seed1"} {
+		os.RemoveAll(filepath.Join(split, "tiny-train", cell))
+	}
+	if stdout, _, _ := xlbench(t, "report", "-out", split); !strings.Contains(stdout, "INCOMPLETE: 2 of 5 cells stored") {
+		t.Errorf("report without -reuse:\n%s", stdout)
+	}
+	stdout, stderr, code = xlbench(t, "report", "-out", split, "-reuse", out)
+	if code != 0 || strings.Contains(stdout, "INCOMPLETE") || !strings.Contains(stdout, "tiny — difference to dual × monolingual") {
+		t.Errorf("report -reuse: code %d\n%s%s", code, stdout, stderr)
+	}
+	for args, want := range map[string]string{
+		"nope,bm25":                 "no row \"nope\" in these results; rows: tiny-train/bm25, tiny-train/dual × hybrid, tiny-train/dual × monolingual",
+		"dual.hybrid,dual × hybrid": "a row compared with itself",
+		"bm25":                      "want two rows, A,B",
+	} {
+		if _, stderr, code := xlbench(t, "report", "-out", out, "-compare", args); code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("report -compare %s: code %d, message lacks %q:\n%s", args, code, want, stderr)
+		}
 	}
 }
 

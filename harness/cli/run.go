@@ -18,6 +18,7 @@ import (
 	"github.com/xlbench/xlbench/harness/internal/peakrss"
 	"github.com/xlbench/xlbench/harness/internal/proccpu"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
@@ -64,7 +65,7 @@ type runFlags struct {
 	timeout            *time.Duration
 	reuse              stringsFlag
 	tables             tableFlags
-	metrics            []string
+	metrics            []metrics.Name
 }
 
 func (a *App) newRunFlags(name, usage string) *runFlags {
@@ -166,7 +167,7 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 			if err := a.printByExperiment(&md, done, &tableFlags{format: "markdown", full: true}, rf.metrics); err != nil {
 				return err
 			}
-			reportFile = results.ReportPath(*rf.out)
+			reportFile = results.ReportPath(*rf.out, files)
 			if err := safepath.WriteFile(reportFile, md.Bytes(), 0o644); err != nil {
 				return err
 			}

@@ -17,12 +17,16 @@ import (
 type tableFlags struct {
 	format, metrics string
 	full            bool
+	// baseline, when set, is the row every other row is compared with,
+	// in place of each experiment's baseline.
+	baseline string
 }
 
 func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.format, "format", "table", "table format: "+strings.Join(report.Formats, ", "))
 	fs.StringVar(&t.metrics, "metrics", "",
-		"the main table's metrics per setting, comma-separated, or 'all' (default: mAP per setting, multi R@10, rank distance, EM and F1, to fit 120 columns; "+strings.Join(report.DefaultMetrics, ",")+" with -full or -format markdown): "+strings.Join(metrics.All, ", "))
+		"the main table's metrics per setting, comma-separated, or 'all' (default: mAP per setting, multi R@10, rank distance, EM and F1, to fit 120 columns; "+metrics.Join(report.DefaultMetrics, ",")+" with -full or -format markdown): "+metrics.Join(metrics.All, ", "))
+	fs.StringVar(&t.baseline, "baseline", "", "compare every row with this one, paired seed by seed whatever the encoders, in place of the experiment's baseline (a row as the tables name it, 'dual × hybrid', or as its cells do, dual.hybrid)")
 	fs.BoolVar(&t.full, "full", false, "print every table (per language, held-out and unseen languages, significance tests, answers, settings), not only the answer; -format markdown and csv always do")
 }
 
@@ -32,7 +36,7 @@ func (t *tableFlags) brief() bool {
 	return !t.full && (t.format == "table" || t.format == "")
 }
 
-func (t *tableFlags) check() ([]string, error) {
+func (t *tableFlags) check() ([]metrics.Name, error) {
 	if !slices.Contains(report.Formats, t.format) {
 		return nil, fmt.Errorf("-format %q: want one of %s", t.format, strings.Join(report.Formats, ", "))
 	}
@@ -42,21 +46,26 @@ func (t *tableFlags) check() ([]string, error) {
 	if t.metrics == "" {
 		return nil, nil
 	}
-	var out []string
-	for _, m := range strings.Split(t.metrics, ",") {
-		m = strings.TrimSpace(m)
+	var out []metrics.Name
+	for _, s := range strings.Split(t.metrics, ",") {
+		m := metrics.Name(strings.TrimSpace(s))
 		if !slices.Contains(metrics.All, m) {
-			return nil, fmt.Errorf("-metrics: unknown metric %q; metrics: %s", m, strings.Join(metrics.All, ", "))
+			return nil, fmt.Errorf("-metrics: unknown metric %q; metrics: %s", m, metrics.Join(metrics.All, ", "))
 		}
 		out = append(out, m)
 	}
 	return out, nil
 }
 
+// testsFunc runs a dataset's significance tests: each row against its
+// baseline (report.Significance) or against one row (report.Against).
+type testsFunc func(rs []*results.CellResult, dataset string) *report.Tests
+
 // printTables prints the tables of one experiment's results: the answer
 // (the main table and the differences, last) when tf is brief, every
-// table otherwise. ms are the main table's metrics (nil: the default).
-func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags, ms []string) error {
+// table otherwise. ms are the main table's metrics (nil: the default);
+// tests runs the tests the marks and differences come from.
+func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags, ms []metrics.Name, tests testsFunc) error {
 	render := func(ts ...*report.Table) error {
 		for _, t := range ts {
 			if t == nil {
@@ -70,7 +79,7 @@ func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags,
 	}
 	if tf.brief() {
 		for _, d := range report.Datasets(rs) {
-			tests := report.Significance(rs, d)
+			tests := tests(rs, d)
 			main := report.Brief(rs, d, tests)
 			if ms != nil {
 				main = report.Comparison(rs, d, ms, tests)
@@ -88,7 +97,7 @@ func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags,
 		return err
 	}
 	for _, d := range report.Datasets(rs) {
-		tests := report.Significance(rs, d)
+		tests := tests(rs, d)
 		if err := render(report.Comparison(rs, d, ms, tests), report.Differences(rs, d, tests), report.LanguageDifferences(rs, d),
 			report.HeldOut(rs, d), report.Unseen(rs, d), report.SignificanceTable(rs, d, tests), report.Answers(rs, d), report.PerLanguage(rs, d)); err != nil {
 			return err
@@ -100,7 +109,7 @@ func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags,
 // printByExperiment prints the tables of each experiment's results apart:
 // an experiment's rows are compared with its own baseline, under its own
 // language note.
-func (a *App) printByExperiment(w io.Writer, rs []*results.CellResult, tf *tableFlags, ms []string) error {
+func (a *App) printByExperiment(w io.Writer, rs []*results.CellResult, tf *tableFlags, ms []metrics.Name) error {
 	byExp := map[string][]*results.CellResult{}
 	var order []string
 	for _, r := range rs {
@@ -116,7 +125,16 @@ func (a *App) printByExperiment(w io.Writer, rs []*results.CellResult, tf *table
 			fmt.Fprintf(w, "INCOMPLETE: %d of %d cells stored; missing: %s. The tables below cover only the stored cells.\n\n",
 				len(byExp[e]), len(byExp[e])+len(m), strings.Join(m, ", "))
 		}
-		if err := a.printTables(w, byExp[e], tf, ms); err != nil {
+		tests := report.Significance
+		if tf.baseline != "" {
+			cells, err := pickRow(byExp[e], tf.baseline)
+			if err != nil {
+				return fmt.Errorf("-baseline, experiment %s: %w", e, err)
+			}
+			row := cells[0].Row()
+			tests = func(rs []*results.CellResult, d string) *report.Tests { return report.Against(rs, d, row) }
+		}
+		if err := a.printTables(w, byExp[e], tf, ms, tests); err != nil {
 			return err
 		}
 	}

@@ -68,6 +68,26 @@ var forgeries = []forgery{
 			r["metrics"].(map[string]any)["tiny"].(map[string]any)["multi"].(map[string]any)["map"] = 0.777
 		})
 	}, "metric tiny/multi/map is 0.777000, but its per-query values give 0.666667: the result was changed after it was computed"},
+	{"a setting that is none of mono, cross, multi", func(t *testing.T, cell string) {
+		editJSON(t, filepath.Join(cell, results.ResultFile), func(r map[string]any) {
+			ms := r["metrics"].(map[string]any)["tiny"].(map[string]any)
+			ms["everything"] = ms["multi"]
+		})
+	}, `"everything" is not a setting`},
+	{"a metric no xlbench computes", func(t *testing.T, cell string) {
+		editJSON(t, filepath.Join(cell, results.ResultFile), func(r map[string]any) {
+			r["metrics"].(map[string]any)["tiny"].(map[string]any)["multi"].(map[string]any)["accuracy"] = 0.5
+		})
+	}, `metric tiny/multi/"accuracy" is not a metric of this xlbench`},
+	{"a pool key that is not languages", func(t *testing.T, cell string) {
+		editJSON(t, filepath.Join(cell, results.ResultFile), func(r map[string]any) {
+			pools := r["pools"].(map[string]any)["tiny"].(map[string]any)["multi"].(map[string]any)
+			pools["<b>en</b>"] = pools["en"]
+		})
+	}, `pool key "<b>en</b>": want <lang> or <lang>-<lang>`},
+	{"a per-query series that is not one", func(t *testing.T, cell string) {
+		writePerQuery(t, cell, `{"datasets":{"tiny":{"pools":["en"],"questions":["q1"]}},"sections":[{"dataset":"tiny","setting":"multi/accuracy","count":1,"grid":true,"pools":[0]}]}`, []byte{1, 1})
+	}, `series "multi/accuracy": want <setting> or <setting>/<metric>`},
 	{"the per-query file deleted", func(t *testing.T, cell string) {
 		os.Remove(filepath.Join(cell, results.PerQueryFile))
 	}, "which is missing: restore it, or rerun the cell"},

@@ -20,6 +20,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
+	"github.com/xlbench/xlbench/harness/lang"
 )
 
 // EnvDataDir names the environment variable that sets the data directory.
@@ -314,12 +315,12 @@ func (s *Store) Languages(dir string) ([]string, error) {
 	}
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".gz")
-		if lang, ok := strings.CutSuffix(name, ".json"); ok && !e.IsDir() {
-			if !IsLanguage(lang) {
+		if code, ok := strings.CutSuffix(name, ".json"); ok && !e.IsDir() {
+			if !lang.IsCode(code) {
 				return nil, fmt.Errorf("%s: %q is not a language: %s; rename the file or list the dataset's languages in the spec",
-					filepath.Join(folder, e.Name()), lang, LanguageRule)
+					filepath.Join(folder, e.Name()), code, lang.Rule)
 			}
-			seen[lang] = true
+			seen[code] = true
 		}
 	}
 	if s.Download {

@@ -6,6 +6,7 @@ import (
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/qa"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -81,7 +82,7 @@ func (ix *answerIndex) firstAnswer(q *dataset.Question, top []Ranked, offset int
 // candidate in the question's language) and returns the mean EM and F1:
 // reading error alone, no retrieval error. Questions in a language without
 // scoring rules count 0.
-func Oracle(ctx context.Context, rd Reader, c *dataset.Collection) (map[string]float64, error) {
+func Oracle(ctx context.Context, rd Reader, c *dataset.Collection) (results.Scores, error) {
 	var qs []*dataset.Question
 	var cands [][]int
 	for i := range c.Questions {
@@ -103,5 +104,5 @@ func Oracle(ctx context.Context, rd Reader, c *dataset.Collection) (map[string]f
 		em, f1 = em+e, f1+f
 	}
 	n := float64(max(1, len(qs)))
-	return map[string]float64{metrics.EM: em / n, metrics.F1: f1 / n}, nil
+	return results.Scores{metrics.EM: em / n, metrics.F1: f1 / n}, nil
 }

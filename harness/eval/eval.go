@@ -23,20 +23,21 @@ import (
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 )
 
-// The evaluation settings.
+// The evaluation settings (results.Setting).
 const (
-	Mono  = "mono"
-	Cross = "cross"
-	Multi = "multi"
+	Mono  = results.Mono
+	Cross = results.Cross
+	Multi = results.Multi
 )
 
 // Settings lists the settings in table order.
-var Settings = []string{Mono, Cross, Multi}
+var Settings = results.Settings
 
 // Encoder is what evaluation needs of an encoder plugin.
 type Encoder interface {
@@ -48,7 +49,7 @@ type Encoder interface {
 // run files. cands are best first, cut to the sink's depth.
 type RankingSink interface {
 	Depth() int
-	Ranking(setting, queryLang, candLang string, q *dataset.Question, cands []Ranked, ids []string) error
+	Ranking(setting results.Setting, queryLang, candLang string, q *dataset.Question, cands []Ranked, ids []string) error
 }
 
 // Options tune an evaluation.
@@ -90,9 +91,10 @@ type Pool = results.Pool
 
 // SettingResult holds one setting's metrics and its pools.
 type SettingResult struct {
-	Metrics map[string]float64 `json:"metrics"`
-	// Pools are keyed "X" (mono; multi, by query language) or "X-Y" (cross).
-	Pools map[string]Pool `json:"pools"`
+	Metrics results.Scores `json:"metrics"`
+	// Pools are keyed by query language (mono; multi) or by query and
+	// candidate language (cross).
+	Pools map[lang.PoolKey]Pool `json:"pools"`
 	// PerQuery holds every scored query's average precision, keyed
 	// "<pool>:<question id>", for paired significance tests; PerQueryEM and
 	// PerQueryF1 its EM and F1 when a reader read (else nil).
@@ -101,7 +103,7 @@ type SettingResult struct {
 }
 
 // Result is the evaluation of one encoder on one collection.
-type Result map[string]*SettingResult
+type Result map[results.Setting]*SettingResult
 
 // Evaluate scores enc on c in every setting: it encodes every question
 // and candidate, ranks every pool, then reads the answers of the ranked
@@ -337,17 +339,16 @@ func (e *evaluation) average(pools []*rankedPool) Result {
 		if s == Cross {
 			n *= max(len(c.Languages)-1, 0)
 		}
-		res[s] = &SettingResult{Pools: map[string]Pool{}, PerQuery: make(map[string]float64, n)}
+		res[s] = &SettingResult{Pools: map[lang.PoolKey]Pool{}, PerQuery: make(map[string]float64, n)}
 	}
 	var multiQueries []metrics.Query
 	for _, p := range pools {
-		key := dataset.PoolKey{Query: p.qlang}
+		key := lang.PoolKey{Query: p.qlang}
 		if p.setting == Cross {
 			key.Candidate = p.clang
 		}
-		name := key.String()
-		res[p.setting].Pools[name] = summarise(p.qlang, p.clang, p.out)
-		keepPerQuery(res[p.setting], name, p.qs, p.out)
+		res[p.setting].Pools[key] = summarise(p.qlang, p.clang, p.out)
+		keepPerQuery(res[p.setting], key.String(), p.qs, p.out)
 		if p.setting == Multi {
 			multiQueries = append(multiQueries, p.out...)
 		}
@@ -359,13 +360,13 @@ func (e *evaluation) average(pools []*rankedPool) Result {
 	if e.opt.Reader != nil {
 		names = slices.Concat(names, metrics.Reading)
 	}
-	for _, s := range []string{Mono, Cross} {
+	for _, s := range []results.Setting{Mono, Cross} {
 		res[s].Metrics = macro(res[s].Pools, names)
 	}
 	// Ranking metrics average over all questions; the rank distance
 	// averages per query language first, so its micro mean is replaced.
 	res[Multi].Metrics = metrics.Mean(scored(multiQueries))
-	res[Multi].Metrics[metrics.RankDistance] = macro(res[Multi].Pools, []string{metrics.RankDistance})[metrics.RankDistance]
+	res[Multi].Metrics[metrics.RankDistance] = macro(res[Multi].Pools, []metrics.Name{metrics.RankDistance})[metrics.RankDistance]
 	return res
 }
 
@@ -423,7 +424,8 @@ func (e *evaluation) encodeInto(v *vectors, role plugins.Role, lang string, text
 // keys and ids. withDistance adds the rank distance (the multilingual
 // pool).
 type poolJob struct {
-	setting, qlang, clang    string
+	setting                  results.Setting
+	qlang, clang             string
 	block                    []float32
 	stride, first, n, offset int
 	keys                     []int32
@@ -573,12 +575,12 @@ func keepPerQuery(into *SettingResult, pool string, qs []dataset.Question, ms []
 
 // macro averages pools' metrics with equal weight per pool, skipping pools
 // with no scored question.
-func macro(pools map[string]Pool, names []string) map[string]float64 {
-	out := map[string]float64{}
+func macro(pools map[lang.PoolKey]Pool, names []metrics.Name) results.Scores {
+	out := results.Scores{}
 	n := 0
 	// Summed in pool-name order: a map's order changes from run to run, and
 	// with it the last bits of a float sum.
-	for _, name := range slices.Sorted(maps.Keys(pools)) {
+	for _, name := range slices.SortedFunc(maps.Keys(pools), lang.PoolKey.Compare) {
 		p := pools[name]
 		if p.Queries == 0 {
 			continue

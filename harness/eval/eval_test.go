@@ -16,7 +16,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -100,22 +102,32 @@ func TestGoldenTiny(t *testing.T) {
 	var golden map[string]json.RawMessage
 	json.Unmarshal(raw, &golden)
 	for _, s := range Settings {
-		var want map[string]float64
-		json.Unmarshal(golden[s], &want)
-		checkMetrics(t, s, res[s].Metrics, want)
+		var want results.Scores
+		json.Unmarshal(golden[string(s)], &want)
+		checkMetrics(t, string(s), res[s].Metrics, want)
 	}
-	var pools map[string]map[string]float64
+	var pools map[string]results.Scores
 	json.Unmarshal(golden["pools"], &pools)
 	for name, want := range pools {
 		s, pool, _ := strings.Cut(name, "/")
-		checkMetrics(t, name, res[s].Pools[pool].Metrics, want)
+		checkMetrics(t, name, res[results.Setting(s)].Pools[poolKey(t, pool)].Metrics, want)
 	}
 	if got := len(res[Cross].Pools); got != 2 {
 		t.Errorf("%d cross pools, want 2", got)
 	}
 }
 
-func checkMetrics(t *testing.T, where string, got, want map[string]float64) {
+// poolKey reads a pool key a test names.
+func poolKey(t *testing.T, s string) lang.PoolKey {
+	t.Helper()
+	k, err := lang.ParsePoolKey(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func checkMetrics(t *testing.T, where string, got, want results.Scores) {
 	t.Helper()
 	for k, w := range want {
 		g, ok := got[k]
@@ -182,9 +194,9 @@ func TestHybridScoresAddUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range Settings {
-			var want map[string]float64
-			json.Unmarshal(golden[s], &want)
-			checkMetrics(t, s, res[s].Metrics, want)
+			var want results.Scores
+			json.Unmarshal(golden[string(s)], &want)
+			checkMetrics(t, string(s), res[s].Metrics, want)
 		}
 	}
 }
@@ -277,7 +289,7 @@ func TestTRECRunReproducesMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range Settings {
-		aps := trecEvalAP(t, filepath.Join(dir, "tiny-"+s+".trec"), filepath.Join(dir, "tiny-"+s+".qrels"))
+		aps := trecEvalAP(t, filepath.Join(dir, "tiny-"+string(s)+".trec"), filepath.Join(dir, "tiny-"+string(s)+".qrels"))
 		if s == Multi {
 			mean := 0.0
 			for _, ap := range aps {
@@ -392,8 +404,8 @@ func TestHasAnswerTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []Pool{res[Mono].Pools["en"], res[Cross].Pools["en-de"], res[Multi].Pools["en"]} {
-		checkMetrics(t, p.QueryLang+"-"+p.CandLang, p.Metrics, map[string]float64{
+	for _, p := range []Pool{res[Mono].Pools[poolKey(t, "en")], res[Cross].Pools[poolKey(t, "en-de")], res[Multi].Pools[poolKey(t, "en")]} {
+		checkMetrics(t, p.QueryLang+"-"+p.CandLang, p.Metrics, results.Scores{
 			metrics.HasAnswer1: 2.0 / 3, metrics.HasAnswer5: 1, metrics.HasAnswer20: 1})
 	}
 	if _, ok := res[Mono].Metrics[metrics.HasAnswer10]; !ok {
@@ -429,9 +441,9 @@ func TestReadingTiny(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]float64{"mono en": 1.0 / 3, "cross en-de": 0, "multi en": 1.0 / 3}
-	got := map[string]Pool{"mono en": res[Mono].Pools["en"], "cross en-de": res[Cross].Pools["en-de"], "multi en": res[Multi].Pools["en"]}
+	got := map[string]Pool{"mono en": res[Mono].Pools[poolKey(t, "en")], "cross en-de": res[Cross].Pools[poolKey(t, "en-de")], "multi en": res[Multi].Pools[poolKey(t, "en")]}
 	for name, p := range got {
-		checkMetrics(t, name, p.Metrics, map[string]float64{metrics.EM: want[name], metrics.F1: want[name]})
+		checkMetrics(t, name, p.Metrics, results.Scores{metrics.EM: want[name], metrics.F1: want[name]})
 	}
 	if _, ok := res[Cross].Metrics[metrics.F1]; !ok || r.calls != 6 {
 		t.Errorf("cross metrics %v; %d reader calls, want one per pool: 6", res[Cross].Metrics, r.calls)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
+	"github.com/xlbench/xlbench/harness/lang"
+	"github.com/xlbench/xlbench/harness/results"
 )
 
 // TRECWriter writes one TREC run and its qrels per setting of one dataset:
@@ -22,7 +24,7 @@ import (
 type TRECWriter struct {
 	dir, dataset, tag string
 	depth             int
-	files             map[string]*trecFiles
+	files             map[results.Setting]*trecFiles
 }
 
 type trecFiles struct {
@@ -36,21 +38,21 @@ func NewTRECWriter(dir, dataset, tag string, depth int) (*TRECWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &TRECWriter{dir: dir, dataset: dataset, tag: tag, depth: depth, files: map[string]*trecFiles{}}, nil
+	return &TRECWriter{dir: dir, dataset: dataset, tag: tag, depth: depth, files: map[results.Setting]*trecFiles{}}, nil
 }
 
 // Depth is the ranking depth.
 func (w *TRECWriter) Depth() int { return w.depth }
 
 // Ranking writes one query's ranking and its qrels.
-func (w *TRECWriter) Ranking(setting, qlang, clang string, q *dataset.Question, cands []Ranked, ids []string) error {
+func (w *TRECWriter) Ranking(setting results.Setting, qlang, clang string, q *dataset.Question, cands []Ranked, ids []string) error {
 	f, err := w.open(setting)
 	if err != nil {
 		return err
 	}
 	qid := qlang + ":" + q.ID
 	if setting != Multi {
-		qid = dataset.PoolKey{Query: qlang, Candidate: clang}.String() + ":" + q.ID
+		qid = lang.PoolKey{Query: qlang, Candidate: clang}.String() + ":" + q.ID
 	}
 	for i, r := range cands {
 		fmt.Fprintf(f.runBuf, "%s Q0 %s %d %s %s\n", qid, ids[r.Index], i+1, strconv.FormatFloat(float64(r.Score), 'g', -1, 32), w.tag)
@@ -74,11 +76,11 @@ func langOf(id string) string {
 	return ""
 }
 
-func (w *TRECWriter) open(setting string) (*trecFiles, error) {
+func (w *TRECWriter) open(setting results.Setting) (*trecFiles, error) {
 	if f, ok := w.files[setting]; ok {
 		return f, nil
 	}
-	base := filepath.Join(w.dir, w.dataset+"-"+setting)
+	base := filepath.Join(w.dir, w.dataset+"-"+string(setting))
 	// Temporary files of their own (never a fixed name a link could sit
 	// at), renamed into place by Close.
 	run, err := safepath.CreateTemp(base + ".trec")
@@ -110,7 +112,7 @@ func (w *TRECWriter) Close() error {
 		keep(f.qrelsBuf.Flush())
 		keep(f.run.Close())
 		keep(f.qrels.Close())
-		base := filepath.Join(w.dir, w.dataset+"-"+setting)
+		base := filepath.Join(w.dir, w.dataset+"-"+string(setting))
 		if first == nil {
 			keep(os.Rename(f.run.Name(), base+".trec"))
 			keep(os.Rename(f.qrels.Name(), base+".qrels"))

@@ -14,6 +14,7 @@ import (
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/peakrss"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -46,7 +47,7 @@ func TestBM25XQuADR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]map[string]float64{
+	want := map[results.Setting]results.Scores{
 		"mono":  {"map": 0.73947, "recall@1": 0.664248, "recall@10": 0.868984, "mrr@10": 0.73648, "ndcg@10": 0.76882},
 		"cross": {"map": 0.11413, "recall@1": 0.081772, "recall@10": 0.172949, "mrr@10": 0.109391, "ndcg@10": 0.124583},
 		"multi": {"map": 0.091483, "recall@1": 0.058351, "recall@10": 0.098257, "mrr@10": 0.713759, "ndcg@10": 0.185608, "rank_distance": 11391.979374},

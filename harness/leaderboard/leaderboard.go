@@ -21,9 +21,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/parallel"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
@@ -32,16 +32,21 @@ import (
 // Power is the power the detectable differences are stated at.
 const Power = 0.8
 
-// Main is the measure entries are ranked by.
-const Main = "multi map"
-
 // Column is one measure of the board: a metric of a setting, over every
-// query or over the held-out languages' queries only.
+// query or over the held-out languages' queries only. Key names it in an
+// entry's Values.
 type Column struct {
-	Key, Label      string
-	Setting, Metric string
-	HeldOut         bool
+	Key, Label string
+	Setting    results.Setting
+	Metric     metrics.Name
+	HeldOut    bool
 }
+
+// Series is the per-query values behind the column's intervals.
+func (c Column) Series() results.Series { return results.Series{Setting: c.Setting, Metric: c.Metric} }
+
+// Main is the measure entries are ranked by, the first of Columns.
+var Main = Columns[0]
 
 // Columns are the board's measures in the order they are shown: the main
 // one, the others beside it, then the held-out languages' (present when a
@@ -261,14 +266,14 @@ func (s *Section) score() {
 			if c.HeldOut {
 				k = keep
 			}
-			if c.Key == Main {
-				e.row, e.hasRow = report.RowReplicates(e.cells, s.Dataset, c.Setting, c.Metric, nil)
+			if c == Main {
+				e.row, e.hasRow = report.RowReplicates(e.cells, s.Dataset, c.Series(), nil)
 				if e.hasRow {
 					e.Values[c.Key] = Value{e.row.Mean, e.row.Lo, e.row.Hi}
 					continue
 				}
 			}
-			if iv, ok := report.RowInterval(e.cells, s.Dataset, c.Setting, c.Metric, k); ok {
+			if iv, ok := report.RowInterval(e.cells, s.Dataset, c.Series(), k); ok {
 				e.Values[c.Key] = Value{iv.Mean, iv.Lo, iv.Hi}
 			} else if !c.HeldOut {
 				if m, ok := meanMetric(e.cells, s.Dataset, c.Setting, c.Metric); ok {
@@ -305,19 +310,14 @@ func newDelta(v Value, detectable float64, paired bool) *Delta {
 }
 
 func mainOf(e *Entry) float64 {
-	if v, ok := e.Values[Main]; ok && !math.IsNaN(v.Mean) {
+	if v, ok := e.Values[Main.Key]; ok && !math.IsNaN(v.Mean) {
 		return v.Mean
 	}
 	return math.Inf(-1)
 }
 
-func splitKey(key string) (setting, metric string) {
-	setting, metric, _ = strings.Cut(key, " ")
-	return setting, metric
-}
-
 // meanMetric is the mean over cells of a stored metric.
-func meanMetric(cells []*results.CellResult, ds, setting, metric string) (float64, bool) {
+func meanMetric(cells []*results.CellResult, ds string, setting results.Setting, metric metrics.Name) (float64, bool) {
 	var vs []float64
 	for _, c := range cells {
 		if v, ok := c.Metrics[ds][setting][metric]; ok {
@@ -339,17 +339,17 @@ func (e *Entry) charts(ds string) {
 	for i, ql := range e.Languages {
 		e.Heat[i] = make([]float64, n)
 		for j, cl := range e.Languages {
-			setting, pool := eval.Cross, dataset.PoolKey{Query: ql, Candidate: cl}
+			setting, pool := eval.Cross, lang.PoolKey{Query: ql, Candidate: cl}
 			if i == j {
-				setting, pool = eval.Mono, dataset.PoolKey{Query: ql}
+				setting, pool = eval.Mono, lang.PoolKey{Query: ql}
 			}
-			e.Heat[i][j] = poolMean(e.cells, ds, setting, pool.String())
+			e.Heat[i][j] = poolMean(e.cells, ds, setting, pool)
 		}
-		e.MultiByLang[i] = poolMean(e.cells, ds, eval.Multi, ql)
+		e.MultiByLang[i] = poolMean(e.cells, ds, eval.Multi, lang.PoolKey{Query: ql})
 	}
 }
 
-func poolMean(g []*results.CellResult, ds, setting, pool string) float64 {
+func poolMean(g []*results.CellResult, ds string, setting results.Setting, pool lang.PoolKey) float64 {
 	var vs []float64
 	for _, r := range g {
 		if p, ok := r.Pools[ds][setting][pool]; ok && p.Queries > 0 {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -27,9 +27,9 @@ func cell(enc, sampler string, seed uint64, ap func(q int) float64) *results.Cel
 	r := &results.CellResult{Experiment: "e", Cell: fmt.Sprintf("%s.seed%d", name, seed), CellID: fmt.Sprintf("%s-%d", name, seed), Seed: seed, Complete: true,
 		Encoder: results.Component{Name: enc, Plugin: "builtin:" + enc}, Baseline: "monolingual",
 		Datasets: map[string]results.DatasetInfo{"d": {Languages: []string{"en", "de"}}},
-		Pools: map[string]map[string]map[string]eval.Pool{"d": {
-			"mono":  {"en": {Queries: 2, Metrics: map[string]float64{"map": 0.6}}, "de": {Queries: 2, Metrics: map[string]float64{"map": 0.5}}},
-			"cross": {"en-de": {Queries: 2, Metrics: map[string]float64{"map": 0.2}}, "de-en": {Queries: 0}},
+		Pools: map[string]map[results.Setting]map[lang.PoolKey]results.Pool{"d": {
+			"mono":  {pk("en"): {Queries: 2, Metrics: results.Scores{"map": 0.6}}, pk("de"): {Queries: 2, Metrics: results.Scores{"map": 0.5}}},
+			"cross": {pk("en-de"): {Queries: 2, Metrics: results.Scores{"map": 0.2}}, pk("de-en"): {Queries: 0}},
 		}}}
 	if sampler != "" {
 		r.Sampler = &results.Component{Name: sampler}
@@ -43,7 +43,7 @@ func cell(enc, sampler string, seed uint64, ap func(q int) float64) *results.Cel
 		}
 	}
 	r.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"multi": multi}})
-	r.Metrics = map[string]map[string]map[string]float64{"d": {"mono": {"map": 0.55}, "cross": {"map": 0.2}, "multi": {"map": sum / 80, "rank_distance": 12}}}
+	r.Metrics = map[string]map[results.Setting]results.Scores{"d": {"mono": {"map": 0.55}, "cross": {"map": 0.2}, "multi": {"map": sum / 80, "rank_distance": 12}}}
 	return r
 }
 
@@ -90,10 +90,10 @@ func TestBoard(t *testing.T) {
 	if s.Entries[0] != h || h.Seeds != 2 || m.Seeds != 2 {
 		t.Fatalf("order %s %s %s, seeds %d %d", s.Entries[0].Name, s.Entries[1].Name, s.Entries[2].Name, h.Seeds, m.Seeds)
 	}
-	if v := m.Values[Main]; math.Abs(v.Mean-0.395) > 1e-12 || !(v.Lo < 0.395 && v.Hi > 0.395) {
+	if v := m.Values[Main.Key]; math.Abs(v.Mean-0.395) > 1e-12 || !(v.Lo < 0.395 && v.Hi > 0.395) {
 		t.Errorf("baseline multi mAP %+v, want 0.395 inside its interval", v)
 	}
-	if v := h.Values[Main]; math.Abs(v.Mean-0.495) > 1e-12 {
+	if v := h.Values[Main.Key]; math.Abs(v.Mean-0.495) > 1e-12 {
 		t.Errorf("hybrid multi mAP %v, want 0.495", v.Mean)
 	}
 	if d := h.Delta; d == nil || math.Abs(d.Mean-0.1) > 1e-12 || math.Abs(d.Lo-0.1) > 1e-12 || math.Abs(d.Hi-0.1) > 1e-12 || d.Mark != "▲" || !d.Paired {
@@ -341,8 +341,8 @@ func TestHostileNamesStayText(t *testing.T) {
 		d := r.Datasets["d"]
 		d.Languages = []string{"en", attack}
 		r.Datasets = map[string]results.DatasetInfo{attack: d}
-		r.Metrics = map[string]map[string]map[string]float64{attack: r.Metrics["d"]}
-		r.Pools = map[string]map[string]map[string]eval.Pool{attack: r.Pools["d"]}
+		r.Metrics = map[string]map[results.Setting]results.Scores{attack: r.Metrics["d"]}
+		r.Pools = map[string]map[results.Setting]map[lang.PoolKey]results.Pool{attack: r.Pools["d"]}
 		r.PerQuery = results.PerQuery{attack: r.PerQuery["d"]}
 	}
 	b := Build([]Source{{Dir: attack, Results: rs}})
@@ -375,13 +375,34 @@ func TestHostileNamesStayText(t *testing.T) {
 	}
 }
 
-// perQuery types per-query values keyed dataset → series → "pool:question".
+// perQuery types per-query values keyed dataset → series, as the
+// per-query file names it ("mono", "multi/f1") → "pool:question".
 func perQuery(m map[string]map[string]map[string]float64) results.PerQuery {
-	pq, err := results.NewPerQuery(m)
+	typed := map[string]map[results.Series]map[string]float64{}
+	for ds, bySeries := range m {
+		typed[ds] = map[results.Series]map[string]float64{}
+		for name, vals := range bySeries {
+			s, err := results.ParseSeries(name)
+			if err != nil {
+				panic(err)
+			}
+			typed[ds][s] = vals
+		}
+	}
+	pq, err := results.NewPerQuery(typed)
 	if err != nil {
 		panic(err)
 	}
 	return pq
+}
+
+// pk reads a pool key ("en", "en-de").
+func pk(s string) lang.PoolKey {
+	k, err := lang.ParsePoolKey(s)
+	if err != nil {
+		panic(err)
+	}
+	return k
 }
 
 // TestPlotNamesUnique: entries whose names slug alike get different plot

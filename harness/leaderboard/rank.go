@@ -40,7 +40,6 @@ var Progress func(dataset string, done, total int64)
 // report.PairedInterval, as before.
 func (s *Section) rank(base *Entry) {
 	n := len(s.Entries)
-	setting, metric := splitKey(Main)
 	// The baseline's Δ for every entry.
 	if base != nil {
 		parallel.Do(n, func(i int) {
@@ -48,7 +47,7 @@ func (s *Section) rank(base *Entry) {
 			if e == base {
 				return
 			}
-			if v, det, paired, ok := s.pair(e, base, setting, metric); ok {
+			if v, det, paired, ok := s.pair(e, base); ok {
 				e.Delta = newDelta(v, det, paired)
 			}
 		})
@@ -146,7 +145,7 @@ func (s *Section) rank(base *Entry) {
 	}
 	parallel.Do(len(cross), func(p int) {
 		i, j := cross[p].i, cross[p].j
-		v, _, _, ok := s.pair(s.Entries[i], s.Entries[j], setting, metric)
+		v, _, _, ok := s.pair(s.Entries[i], s.Entries[j])
 		if ok && v.Lo > 0 {
 			atomic.AddInt64(&belowN[i], 1)
 			atomic.AddInt64(&aboveN[j], 1)
@@ -165,11 +164,11 @@ func (s *Section) rank(base *Entry) {
 // pair is the paired interval a − b of the main measure: from the
 // replicates when both entries were drawn alike, else by its own
 // bootstrap.
-func (s *Section) pair(a, b *Entry, setting, metric string) (v Value, detectable float64, paired, ok bool) {
+func (s *Section) pair(a, b *Entry) (v Value, detectable float64, paired, ok bool) {
 	if a.hasRow && b.hasRow && a.row.Fingerprint == b.row.Fingerprint {
 		iv := report.PairDiff(a.row, b.row)
 		return Value{iv.Mean, iv.Lo, iv.Hi}, iv.Detectable(Power), true, true
 	}
-	iv, paired, ok := report.PairedInterval(a.cells, b.cells, s.Dataset, setting, metric, nil)
+	iv, paired, ok := report.PairedInterval(a.cells, b.cells, s.Dataset, Main.Series(), nil)
 	return Value{iv.Mean, iv.Lo, iv.Hi}, iv.Detectable(Power), paired, ok
 }

@@ -39,14 +39,13 @@ func TestRankRangesMatchEveryPair(t *testing.T) {
 		b := Build([]Source{{Dir: "refs", Results: crowd(60, seeds)}})
 		s := b.Sections[0]
 		n := len(s.Entries)
-		setting, metric := splitKey(Main)
 		for i, a := range s.Entries {
 			lo, hi := 1, n
 			for j, c := range s.Entries {
 				if i == j {
 					continue
 				}
-				iv, _, ok := report.PairedInterval(a.cells, c.cells, s.Dataset, setting, metric, nil)
+				iv, _, ok := report.PairedInterval(a.cells, c.cells, s.Dataset, Main.Series(), nil)
 				if ok && iv.Lo > 0 {
 					hi--
 				}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -35,8 +36,8 @@ func num(v float64) *float64 {
 }
 
 // digitsOf is how many decimals a measure is shown with.
-func digitsOf(key string) int {
-	if strings.HasSuffix(key, "rank_distance") {
+func digitsOf(metric metrics.Name) int {
+	if metric == metrics.RankDistance {
 		return 1
 	}
 	return 3
@@ -44,8 +45,8 @@ func digitsOf(key string) int {
 
 // showValue prints a mean with its interval, "0.073 (0.070–0.076)", or
 // the mean alone where there is no interval.
-func showValue(key string, v Value) string {
-	d := digitsOf(key)
+func showValue(metric metrics.Name, v Value) string {
+	d := digitsOf(metric)
 	if math.IsNaN(v.Mean) {
 		return "–"
 	}
@@ -110,8 +111,8 @@ func (s *Section) Table() Table {
 	for _, e := range s.Entries {
 		lo := float64(e.RankLo)
 		seeds := float64(e.Seeds)
-		main := e.Values[Main]
-		row := []Cell{{rankText(e), &lo}, {s.label(e), nil}, {fmt.Sprint(e.Seeds), &seeds}, {showValue(Main, main), num(main.Mean)}}
+		main := e.Values[Main.Key]
+		row := []Cell{{rankText(e), &lo}, {s.label(e), nil}, {fmt.Sprint(e.Seeds), &seeds}, {showValue(Main.Metric, main), num(main.Mean)}}
 		if s.Baseline != "" {
 			switch d := e.Delta; {
 			case e.Baseline:
@@ -136,7 +137,7 @@ func (s *Section) Table() Table {
 				row = append(row, Cell{"–", nil})
 				continue
 			}
-			row = append(row, Cell{showValue(c.Key, v), num(v.Mean)})
+			row = append(row, Cell{showValue(c.Metric, v), num(v.Mean)})
 		}
 		row = append(row, Cell{verifiedText(e.Verified), float64Ptr(float64(e.Verified.Reproduced))})
 		t.Rows = append(t.Rows, row)

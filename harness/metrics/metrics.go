@@ -11,30 +11,34 @@ package metrics
 import (
 	"math"
 	"slices"
+	"strings"
 )
 
-// Metric names, as result files and tables spell them.
+// Name is a metric's name, as result files and tables spell it.
+type Name string
+
+// Metric names.
 const (
-	MAP          = "map"
-	Recall1      = "recall@1"
-	Recall10     = "recall@10"
-	MRR10        = "mrr@10"
-	NDCG10       = "ndcg@10"
-	RankDistance = "rank_distance"
-	HasAnswer1   = "has_answer@1"
-	HasAnswer5   = "has_answer@5"
-	HasAnswer10  = "has_answer@10"
-	HasAnswer20  = "has_answer@20"
-	EM           = "em"
-	F1           = "f1"
+	MAP          Name = "map"
+	Recall1           = "recall@1"
+	Recall10          = "recall@10"
+	MRR10             = "mrr@10"
+	NDCG10            = "ndcg@10"
+	RankDistance      = "rank_distance"
+	HasAnswer1        = "has_answer@1"
+	HasAnswer5        = "has_answer@5"
+	HasAnswer10       = "has_answer@10"
+	HasAnswer20       = "has_answer@20"
+	EM                = "em"
+	F1                = "f1"
 )
 
 // Ranking lists the metrics every pool reports, in table order.
-var Ranking = []string{MAP, Recall1, Recall10, MRR10, NDCG10}
+var Ranking = []Name{MAP, Recall1, Recall10, MRR10, NDCG10}
 
 // HasAnswer lists the answer-string metrics (dense passage retrieval's
 // top-k retrieval accuracy), reported when an evaluation looks for answers.
-var HasAnswer = []string{HasAnswer1, HasAnswer5, HasAnswer10, HasAnswer20}
+var HasAnswer = []Name{HasAnswer1, HasAnswer5, HasAnswer10, HasAnswer20}
 
 // HasAnswerDepth is the deepest k of HasAnswer.
 const HasAnswerDepth = 20
@@ -42,17 +46,30 @@ const HasAnswerDepth = 20
 // Reading lists the retrieve-then-read metrics: exact match and F1 of the
 // reader's answer from a question's top candidates (package qa), as
 // fractions.
-var Reading = []string{EM, F1}
+var Reading = []Name{EM, F1}
 
 // All lists every per-pool metric, in table order.
 var All = slices.Concat(Ranking, HasAnswer, Reading)
+
+// Join writes names separated by sep, for messages and flag help.
+func Join(names []Name, sep string) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, sep)
+}
+
+// Known reports whether n is a metric this package computes: one of All,
+// or the rank distance.
+func Known(n Name) bool { return n == RankDistance || slices.Contains(All, n) }
 
 // AddHasAnswer adds has-answer@k for k = 1, 5, 10, 20 to q, from the
 // 1-based rank of the first candidate that contains a gold answer string
 // (0: none within HasAnswerDepth): 1 when that rank is at most k, else 0.
 func AddHasAnswer(q Query, firstAnswer int) {
 	for _, k := range []struct {
-		name string
+		name Name
 		k    int
 	}{{HasAnswer1, 1}, {HasAnswer5, 5}, {HasAnswer10, 10}, {HasAnswer20, 20}} {
 		v := 0.0
@@ -64,7 +81,7 @@ func AddHasAnswer(q Query, firstAnswer int) {
 }
 
 // Query holds one query's metric values.
-type Query map[string]float64
+type Query map[Name]float64
 
 // ForRanks computes every ranking metric from the ranks of a query's
 // relevant candidates (1-based, distinct, in any order). It returns nil for
@@ -142,8 +159,8 @@ func RankDistanceOf(ranks []int) float64 {
 }
 
 // Mean averages metric values over queries, per metric name.
-func Mean(qs []Query) map[string]float64 {
-	out := map[string]float64{}
+func Mean(qs []Query) map[Name]float64 {
+	out := map[Name]float64{}
 	if len(qs) == 0 {
 		return out
 	}

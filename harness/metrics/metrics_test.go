@@ -28,8 +28,8 @@ func TestGolden(t *testing.T) {
 		got := ForRanks(c.Ranks)
 		got[RankDistance] = RankDistanceOf(c.Ranks)
 		for k, want := range c.Want {
-			if math.Abs(got[k]-want) > 1e-9 {
-				t.Errorf("ranks %v: %s = %.12f, want %.12f (%s)", c.Ranks, k, got[k], want, c.Why)
+			if math.Abs(got[Name(k)]-want) > 1e-9 {
+				t.Errorf("ranks %v: %s = %.12f, want %.12f (%s)", c.Ranks, k, got[Name(k)], want, c.Why)
 			}
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -38,7 +38,7 @@ func trainingCoverage(rs []*results.CellResult) (c Coverage, ok bool) {
 			if n <= 0 {
 				continue
 			}
-			if k, err := dataset.ParsePoolKey(pair); err == nil && k.Candidate != "" {
+			if k, err := lang.ParsePoolKey(pair); err == nil && k.Candidate != "" {
 				qs[k.Query], ps[k.Candidate] = true, true
 			}
 		}

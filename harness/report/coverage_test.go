@@ -69,7 +69,7 @@ func TestUnseen(t *testing.T) {
 	r.Datasets["d"] = results.DatasetInfo{Languages: []string{"el", "en", "ru"}}
 	r.HeldOut = []string{"el"}
 	r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}}
-	r.Pools["d"]["mono"]["ru"] = eval.Pool{QueryLang: "ru", CandLang: "ru", Queries: 2, Metrics: map[string]float64{"map": 0.125}}
+	r.Pools["d"]["mono"][pk("ru")] = eval.Pool{QueryLang: "ru", CandLang: "ru", Queries: 2, Metrics: results.Scores{"map": 0.125}}
 	if Unseen([]*results.CellResult{r}, "d") != nil {
 		t.Error("a table for an experiment without a stage")
 	}
@@ -98,7 +98,7 @@ func TestCoveredBy(t *testing.T) {
 			t.Errorf("within(%q) = %v", pool, got)
 		}
 	}
-	if got := coveredNote(rs); !strings.Contains(got, "dual × hybrid: en.") {
+	if got := coveredNote(rs, Significance(rs, "d")); !strings.Contains(got, "dual × hybrid: en.") {
 		t.Errorf("note %q", got)
 	}
 }

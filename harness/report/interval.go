@@ -24,12 +24,12 @@ import (
 //
 // keep, when not nil, restricts the queries to the pools it accepts (the
 // held-out languages' pools, say).
-func RowInterval(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, ok bool) {
-	obs, _ := rowObs(cells, dataset, setting, metric, keep, nil)
+func RowInterval(cells []*results.CellResult, dataset string, series results.Series, keep func(pool string) bool) (iv stats.Interval, ok bool) {
+	obs, _ := rowObs(cells, dataset, series, keep, nil)
 	if len(obs) == 0 {
 		return iv, false
 	}
-	return stats.ClusteredMeanDiff(obs, setting != eval.Multi, BootstrapReps, 1), true
+	return stats.ClusteredMeanDiff(obs, series.Setting != eval.Multi, BootstrapReps, 1), true
 }
 
 // Row is a row's interval with the replicates behind it and a fingerprint
@@ -44,14 +44,14 @@ type Row struct {
 }
 
 // RowReplicates is RowInterval with the replicates kept (Row).
-func RowReplicates(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (row Row, ok bool) {
+func RowReplicates(cells []*results.CellResult, dataset string, series results.Series, keep func(pool string) bool) (row Row, ok bool) {
 	h := sha256.New()
-	obs, seeds := rowObs(cells, dataset, setting, metric, keep, h)
+	obs, seeds := rowObs(cells, dataset, series, keep, h)
 	if len(obs) == 0 {
 		return row, false
 	}
 	row.Seeds = seeds
-	row.Interval, row.Replicates = stats.ClusteredMeanDiffReplicates(obs, setting != eval.Multi, BootstrapReps, 1)
+	row.Interval, row.Replicates = stats.ClusteredMeanDiffReplicates(obs, series.Setting != eval.Multi, BootstrapReps, 1)
 	row.Fingerprint = hex.EncodeToString(h.Sum(nil))
 	return row, true
 }
@@ -60,10 +60,10 @@ func RowReplicates(cells []*results.CellResult, dataset, setting, metric string,
 // and key by key in order, and counts the seeds that have any. When
 // fingerprint is not nil it also hashes what they were drawn on: each
 // seed and its keys.
-func rowObs(cells []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool, fingerprint hash.Hash) (obs []stats.Obs, seeds int) {
+func rowObs(cells []*results.CellResult, dataset string, series results.Series, keep func(pool string) bool, fingerprint hash.Hash) (obs []stats.Obs, seeds int) {
 	ix := newIndexer()
 	for s, c := range sortedBySeed(cells) {
-		values := c.PerQuery.Values(dataset, results.PerQueryKey(setting, metric))
+		values := c.PerQuery.Values(dataset, series)
 		if fingerprint != nil {
 			fmt.Fprintf(fingerprint, "seed %d\n", c.Seed)
 		}
@@ -96,7 +96,7 @@ func PairDiff(a, b Row) stats.Interval { return stats.Diff(a.Replicates, b.Repli
 // unpaired: the difference of their means with the two intervals'
 // standard errors combined (normal quantile), wider than a paired one.
 // paired says which it was.
-func PairedInterval(a, b []*results.CellResult, dataset, setting, metric string, keep func(pool string) bool) (iv stats.Interval, paired, ok bool) {
+func PairedInterval(a, b []*results.CellResult, dataset string, series results.Series, keep func(pool string) bool) (iv stats.Interval, paired, ok bool) {
 	bySeed := map[uint64]*results.CellResult{}
 	for _, c := range b {
 		bySeed[c.Seed] = c
@@ -109,8 +109,7 @@ func PairedInterval(a, b []*results.CellResult, dataset, setting, metric string,
 		if cb == nil {
 			continue
 		}
-		key := results.PerQueryKey(setting, metric)
-		va, vb := ca.PerQuery.Values(dataset, key), cb.PerQuery.Values(dataset, key)
+		va, vb := ca.PerQuery.Values(dataset, series), cb.PerQuery.Values(dataset, series)
 		n := len(obs)
 		for _, k := range sortedKeys(va) {
 			if y, found := vb[k]; found && (keep == nil || keep(k.Pool)) {
@@ -122,10 +121,10 @@ func PairedInterval(a, b []*results.CellResult, dataset, setting, metric string,
 		}
 	}
 	if len(obs) > 0 {
-		return stats.ClusteredMeanDiff(obs, setting != eval.Multi, BootstrapReps, 1), true, true
+		return stats.ClusteredMeanDiff(obs, series.Setting != eval.Multi, BootstrapReps, 1), true, true
 	}
-	ia, okA := RowInterval(a, dataset, setting, metric, keep)
-	ib, okB := RowInterval(b, dataset, setting, metric, keep)
+	ia, okA := RowInterval(a, dataset, series, keep)
+	ib, okB := RowInterval(b, dataset, series, keep)
 	if !okA || !okB {
 		return iv, false, false
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/lang"
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
@@ -21,15 +23,15 @@ func result(cell, sampler string, seed uint64, mapMono, dist float64) *results.C
 		Experiment: "e", Cell: cell, Seed: seed, Complete: true,
 		Encoder:  results.Component{Name: "dual"},
 		Datasets: map[string]results.DatasetInfo{"d": {Languages: []string{"en", "de"}, Questions: 6, Candidates: 6}},
-		Metrics: map[string]map[string]map[string]float64{"d": {
+		Metrics: map[string]map[results.Setting]results.Scores{"d": {
 			"mono":  {"map": mapMono, "recall@1": 0.5, "recall@10": 1},
 			"cross": {"map": 0.25, "recall@1": 0, "recall@10": 1},
 			"multi": {"map": 0.5, "recall@1": 0.25, "recall@10": 1, "rank_distance": dist},
 		}},
-		Pools: map[string]map[string]map[string]eval.Pool{"d": {
-			"mono":  {"en": {QueryLang: "en", CandLang: "en", Queries: 3, Metrics: map[string]float64{"map": mapMono}}},
-			"cross": {"en-de": {QueryLang: "en", CandLang: "de", Queries: 3, Metrics: map[string]float64{"map": 0.2}}, "de-en": {QueryLang: "de", CandLang: "en", Queries: 3, Metrics: map[string]float64{"map": 0.3}}},
-			"multi": {"en": {QueryLang: "en", Queries: 3, Metrics: map[string]float64{"map": 0.5, "rank_distance": dist}}},
+		Pools: map[string]map[results.Setting]map[lang.PoolKey]results.Pool{"d": {
+			"mono":  {pk("en"): {QueryLang: "en", CandLang: "en", Queries: 3, Metrics: results.Scores{"map": mapMono}}},
+			"cross": {pk("en-de"): {QueryLang: "en", CandLang: "de", Queries: 3, Metrics: results.Scores{"map": 0.2}}, pk("de-en"): {QueryLang: "de", CandLang: "en", Queries: 3, Metrics: results.Scores{"map": 0.3}}},
+			"multi": {pk("en"): {QueryLang: "en", Queries: 3, Metrics: results.Scores{"map": 0.5, "rank_distance": dist}}},
 		}},
 	}
 	if sampler != "" {
@@ -141,10 +143,10 @@ func TestAnswersTable(t *testing.T) {
 		m["em"], m["f1"] = 0.25, 0.5
 		m["has_answer@1"], m["has_answer@5"], m["has_answer@10"], m["has_answer@20"] = 0.5, 0.75, 0.75, 1
 	}
-	r.Pools["d"]["mono"]["en"].Metrics["f1"] = 0.4
-	r.Pools["d"]["multi"]["en"].Metrics["f1"] = 0.3
+	r.Pools["d"]["mono"][pk("en")].Metrics["f1"] = 0.4
+	r.Pools["d"]["multi"][pk("en")].Metrics["f1"] = 0.3
 	r.Reading = &results.Reading{Reader: results.Component{Name: "span", Plugin: "builtin:reader"}, TopK: 3,
-		Oracle: map[string]map[string]float64{"d": {"em": 0.125, "f1": 0.375}}}
+		Oracle: map[string]results.Scores{"d": {"em": 0.125, "f1": 0.375}}}
 	tab := Answers([]*results.CellResult{r}, "d")
 	want := []string{"dual", "1", "0.250", "0.500", "0.500", "0.750", "1.000", "0.250", "0.500", "0.500", "0.750", "1.000", "0.250", "0.500", "0.500", "0.750", "1.000"}
 	if diff := cmp.Diff([][]string{want}, tab.Rows); diff != "" {
@@ -183,8 +185,8 @@ func TestDifferencesAndHeldOut(t *testing.T) {
 			r.Baseline, r.HeldOut = "mono", []string{"el", "vi"}
 			r.Training = &train.Record{QueryLangs: map[string]int{"en": 5}, PassageLangs: map[string]int{"en": 5}}
 			r.Datasets["d"] = results.DatasetInfo{Languages: []string{"el", "en"}}
-			r.Pools["d"]["mono"]["el"] = eval.Pool{QueryLang: "el", CandLang: "el", Queries: 2, Metrics: map[string]float64{"map": 0.1}}
-			r.Pools["d"]["multi"]["el"] = eval.Pool{QueryLang: "el", Queries: 1, Metrics: map[string]float64{"map": 0.2}}
+			r.Pools["d"]["mono"][pk("el")] = eval.Pool{QueryLang: "el", CandLang: "el", Queries: 2, Metrics: results.Scores{"map": 0.1}}
+			r.Pools["d"]["multi"][pk("el")] = eval.Pool{QueryLang: "el", Queries: 1, Metrics: results.Scores{"map": 0.2}}
 			mono := map[string]float64{"en:q1": 0.4, "en:q2": 0.4, "el:q1": 0.2, "el:q2": 0.2}
 			f1 := map[string]float64{"en:q1": 0.5, "en:q2": 0.5, "el:q1": 0.5, "el:q2": 0.5}
 			if s == "hybrid" {
@@ -315,7 +317,7 @@ func TestNoBaselineNote(t *testing.T) {
 	b := result("dual.cross.seed1", "cross", 1, 0.5, 10)
 	a.Baseline, b.Baseline = "", ""
 	comparison := func(rs ...*results.CellResult) string {
-		return strings.Join(Comparison(rs, "d", []string{"map"}, Significance(rs, "d")).Notes, " ")
+		return strings.Join(Comparison(rs, "d", []metrics.Name{"map"}, Significance(rs, "d")).Notes, " ")
 	}
 	if notes := comparison(a, b); !strings.Contains(notes, "the experiment has no baseline sampler") {
 		t.Errorf("notes %q", notes)
@@ -331,13 +333,39 @@ func TestNoBaselineNote(t *testing.T) {
 	}
 }
 
-// perQuery types per-query values keyed dataset → series → "pool:question".
+// perQuery types per-query values keyed dataset → series, as the
+// per-query file names it ("mono", "multi/f1") → "pool:question".
 func perQuery(m map[string]map[string]map[string]float64) results.PerQuery {
-	pq, err := results.NewPerQuery(m)
+	typed := map[string]map[results.Series]map[string]float64{}
+	for ds, bySeries := range m {
+		typed[ds] = map[results.Series]map[string]float64{}
+		for name, vals := range bySeries {
+			typed[ds][series(name)] = vals
+		}
+	}
+	pq, err := results.NewPerQuery(typed)
 	if err != nil {
 		panic(err)
 	}
 	return pq
+}
+
+// series reads a series as the per-query file names it.
+func series(name string) results.Series {
+	s, err := results.ParseSeries(name)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// pk reads a pool key ("en", "en-de").
+func pk(s string) lang.PoolKey {
+	k, err := lang.ParsePoolKey(s)
+	if err != nil {
+		panic(err)
+	}
+	return k
 }
 
 // TestPairDiffIsThePairedInterval: two rows on the same seeds and queries
@@ -359,9 +387,9 @@ func TestPairDiffIsThePairedInterval(t *testing.T) {
 		rb.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"mono": base}})
 		a, b = append(a, ra), append(b, rb)
 	}
-	ra, okA := RowReplicates(a, "d", "mono", "map", nil)
-	rb, okB := RowReplicates(b, "d", "mono", "map", nil)
-	want, paired, ok := PairedInterval(a, b, "d", "mono", "map", nil)
+	ra, okA := RowReplicates(a, "d", series("mono"), nil)
+	rb, okB := RowReplicates(b, "d", series("mono"), nil)
+	want, paired, ok := PairedInterval(a, b, "d", series("mono"), nil)
 	if !okA || !okB || !ok || !paired || ra.Fingerprint != rb.Fingerprint {
 		t.Fatalf("rows %v %v, paired %v %v, fingerprints %s %s", okA, okB, ok, paired, ra.Fingerprint, rb.Fingerprint)
 	}

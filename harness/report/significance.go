@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/parallel"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/stats"
@@ -35,13 +35,17 @@ const BootstrapReps = 1000
 // those languages; cross, the pools of two such languages) — like with
 // like, where coverage differs.
 type measure struct {
-	setting, metric string
-	heldOut         bool
-	covered         bool
+	setting results.Setting
+	metric  metrics.Name
+	heldOut bool
+	covered bool
 }
 
+// series is the per-query values the measure compares.
+func (m measure) series() results.Series { return results.Series{Setting: m.setting, Metric: m.metric} }
+
 func (m measure) String() string {
-	s := m.setting + " " + shortName[m.metric]
+	s := string(m.setting) + " " + shortName[m.metric]
 	switch {
 	case m.heldOut:
 		s = "held-out " + s
@@ -70,7 +74,7 @@ func measures(rs []*results.CellResult, dataset string) []measure {
 		}
 	}
 	reading := slices.ContainsFunc(rs, func(r *results.CellResult) bool {
-		return r.PerQuery.Has(dataset, results.PerQueryKey(eval.Multi, metrics.F1))
+		return r.PerQuery.Has(dataset, results.Series{Setting: eval.Multi, Metric: metrics.F1})
 	})
 	if reading {
 		for _, s := range eval.Settings {
@@ -97,7 +101,7 @@ func heldOutIn(rs []*results.CellResult, dataset string) []string {
 // within reports whether every language of a pool ("X" or "X-Y") is in
 // langs.
 func within(pool string, langs []string) bool {
-	k, err := dataset.ParsePoolKey(pool)
+	k, err := lang.ParsePoolKey(pool)
 	return err == nil && slices.Contains(langs, k.Query) && (k.Candidate == "" || slices.Contains(langs, k.Candidate))
 }
 
@@ -117,7 +121,7 @@ func coveredBy(a, b *results.CellResult) []string {
 
 // involves reports whether a pool ("X" or "X-Y") has a language in langs.
 func involves(pool string, langs []string) bool {
-	k, err := dataset.ParsePoolKey(pool)
+	k, err := lang.ParsePoolKey(pool)
 	return err == nil && (slices.Contains(langs, k.Query) || k.Candidate != "" && slices.Contains(langs, k.Candidate))
 }
 
@@ -159,18 +163,77 @@ func baselineName(rs []*results.CellResult) string {
 	return "the baseline"
 }
 
-// Tests are the significance tests of one dataset's rows against their
-// baselines. They take seconds on a full experiment, so they are run once
-// (Significance) and handed to each table that shows them.
+// Tests are the significance tests of one dataset's rows against what
+// they are compared with: each row's baseline (Significance) or one named
+// row (Against). They take seconds on a full experiment, so they are run
+// once and handed to each table that shows them.
 type Tests struct {
 	list []test
+	// against names what the rows are compared with, for titles, and
+	// marked for the marks' note; pair gives the cell a result is
+	// compared with.
+	against, marked string
+	// other is what the notes call the row compared with: "the
+	// baseline", or its name.
+	other string
+	pair  pairing
 }
 
+// pairing gives the cell a result is compared with, nil for none.
+type pairing func(r *results.CellResult) *results.CellResult
+
 // Significance runs every test of a dataset — each row against its
-// baseline, per seed and measure — and Holm-corrects them within their
-// families. It has none when no row names a baseline.
+// baseline (the same encoder's baseline sampler, seed by seed), per seed
+// and measure — and Holm-corrects them within their families. It has none
+// when no row names a baseline.
 func Significance(rs []*results.CellResult, dataset string) *Tests {
-	return &Tests{list: runTests(rs, dataset)}
+	ref := baselineCells(rs)
+	pair := func(r *results.CellResult) *results.CellResult {
+		if r.Sampler == nil || isBaseline(r) {
+			return nil
+		}
+		return ref[r.Encoder.Name][r.Seed]
+	}
+	name := baselineName(rs)
+	return &Tests{list: runTests(rs, dataset, pair), against: name, marked: name + " (same encoder)", other: "the baseline", pair: pair}
+}
+
+// Against runs the tests of every row of rs against the row named base
+// (a Row), whatever their encoders: each cell against base's cell of the
+// same seed, or against base's only cell when base is an untrained
+// encoder (its result does not depend on the seed). It is how any two
+// rows are compared: rs holding those two.
+func Against(rs []*results.CellResult, dataset, base string) *Tests {
+	bySeed := map[uint64]*results.CellResult{}
+	var cells []*results.CellResult
+	for _, r := range rs {
+		if r.Row() == base {
+			bySeed[r.Seed] = r
+			cells = append(cells, r)
+		}
+	}
+	pair := func(r *results.CellResult) *results.CellResult {
+		if r.Row() == base {
+			return nil
+		}
+		if c := bySeed[r.Seed]; c != nil {
+			return c
+		}
+		if len(cells) == 1 && cells[0].Sampler == nil && cells[0].Training == nil {
+			return cells[0]
+		}
+		return nil
+	}
+	return &Tests{list: runTests(rs, dataset, pair), against: base, marked: base, other: base, pair: pair}
+}
+
+// Rows lists the rows of rs (Row), in order of first appearance.
+func Rows(rs []*results.CellResult) []string {
+	var out []string
+	for _, g := range groups(rs) {
+		out = append(out, g.row)
+	}
+	return out
 }
 
 // baselineCells maps encoder → seed → the baseline cell a row of that
@@ -188,8 +251,7 @@ func baselineCells(rs []*results.CellResult) map[string]map[uint64]*results.Cell
 	return ref
 }
 
-func runTests(rs []*results.CellResult, dataset string) []test {
-	ref := baselineCells(rs)
+func runTests(rs []*results.CellResult, dataset string, pair pairing) []test {
 	held := heldOutIn(rs, dataset)
 	ms := measures(rs, dataset)
 	// Gather the paired samples in a fixed order, then test them on every
@@ -201,13 +263,12 @@ func runTests(rs []*results.CellResult, dataset string) []test {
 	}
 	var jobs []job
 	for _, r := range rs {
-		base := ref[r.Encoder.Name][r.Seed]
-		if r.Sampler == nil || isBaseline(r) || base == nil {
+		base := pair(r)
+		if base == nil {
 			continue
 		}
 		for _, m := range ms {
-			key := results.PerQueryKey(m.setting, m.metric)
-			a, b := r.PerQuery.Values(dataset, key), base.PerQuery.Values(dataset, key)
+			a, b := r.PerQuery.Values(dataset, m.series()), base.PerQuery.Values(dataset, m.series())
 			if len(a) == 0 || len(b) == 0 {
 				continue
 			}
@@ -299,17 +360,21 @@ func (m measure) family() string {
 // marks turns tests into table marks: "▲" (better than the reference) or
 // "▼" (worse) on a row's setting when every seed's test is significant at
 // 0.05 after Holm correction and all seeds agree in direction.
-func marks(tests []test) map[string]map[string]string {
+func marks(tests []test) map[string]map[results.Setting]string {
 	type agg struct {
 		all, pos, neg int
 		sig           bool
 	}
-	by := map[[2]string]*agg{}
+	type key struct {
+		row     string
+		setting results.Setting
+	}
+	by := map[key]*agg{}
 	for _, t := range tests {
 		if t.measure.metric != metrics.MAP || t.measure.heldOut || t.measure.covered {
 			continue
 		}
-		k := [2]string{t.row, t.measure.setting}
+		k := key{t.row, t.measure.setting}
 		if by[k] == nil {
 			by[k] = &agg{sig: true}
 		}
@@ -324,33 +389,33 @@ func marks(tests []test) map[string]map[string]string {
 			a.sig = false
 		}
 	}
-	out := map[string]map[string]string{}
+	out := map[string]map[results.Setting]string{}
 	for k, a := range by {
 		if !a.sig {
 			continue
 		}
-		if out[k[0]] == nil {
-			out[k[0]] = map[string]string{}
+		if out[k.row] == nil {
+			out[k.row] = map[results.Setting]string{}
 		}
 		switch a.all {
 		case a.pos:
-			out[k[0]][k[1]] = " ▲"
+			out[k.row][k.setting] = " ▲"
 		case a.neg:
-			out[k[0]][k[1]] = " ▼"
+			out[k.row][k.setting] = " ▼"
 		}
 	}
 	return out
 }
 
 // coveredNote says what the covered measures cover, per row: the languages
-// it and its baseline both reached on both sides.
-func coveredNote(rs []*results.CellResult) string {
-	base := baselineCells(rs)
+// it and the row it is compared with both reached on both sides.
+func coveredNote(rs []*results.CellResult, ts *Tests) string {
+	pair := ts.pair
 	var parts []string
 	seen := map[string]bool{}
 	for _, r := range rs {
-		b := base[r.Encoder.Name][r.Seed]
-		if r.Sampler == nil || isBaseline(r) || b == nil || r.Training == nil || seen[r.Row()] {
+		b := pair(r)
+		if b == nil || r.Training == nil || b.Training == nil || seen[r.Row()] {
 			continue
 		}
 		seen[r.Row()] = true
@@ -359,7 +424,7 @@ func coveredNote(rs []*results.CellResult) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return "covered: only the languages the row and the baseline both reached in training, as queries and as passages (mono and multi: queries in them; cross: pools of two of them) — " + strings.Join(parts, "; ") + "."
+	return "covered: only the languages the row and " + ts.other + " both reached in training, as queries and as passages (mono and multi: queries in them; cross: pools of two of them) — " + strings.Join(parts, "; ") + "."
 }
 
 // clusteredInterval is the difference of one row and measure over its
@@ -384,7 +449,7 @@ func SignificanceTable(rs []*results.CellResult, dataset string, ts *Tests) *Tab
 		return nil
 	}
 	t := &Table{
-		Title:  dataset + " — paired randomisation tests against " + baselineName(rs) + " (per seed)",
+		Title:  dataset + " — paired randomisation tests against " + ts.against + " (per seed)",
 		Header: []string{"encoder × sampler", "measure", "seed", "queries", "Δ per query", "p", "p (Holm)"},
 		Notes: []string{fmt.Sprintf("Sign-flip test of the mean per-query difference (average precision, EM, F1) that flips each question's differences together, in all its languages and pools: a question's translations are not independent queries (%d permutations, two-sided); Holm–Bonferroni within each family of this table's %d tests: mAP over every query, mAP of the held-out languages, mAP on the languages both rows reached (covered), EM and F1.",
 			Permutations, len(tests))},
@@ -421,16 +486,16 @@ func Differences(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 		by[k] = append(by[k], t)
 	}
 	t := &Table{
-		Title:  dataset + " — difference to " + baselineName(rs) + ": mean over seeds with a 95% interval",
+		Title:  dataset + " — difference to " + ts.against + ": mean over seeds with a 95% interval",
 		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "detectable Δ", "Δ per seed", "p (Holm) per seed"},
-		Notes: []string{fmt.Sprintf("Δ: the row's metric minus the baseline's, seed by seed (macro over pools for mono and cross), averaged over seeds. The 95%% interval counts questions, not queries, as the sampled unit: a bootstrap over question ids (%d resamples) moves each question with all its languages and pools, in every seed at once (the seeds share the questions), and the seeds' spread around their mean is added for training variation, with Student's t at the Welch–Satterthwaite degrees of freedom.", BootstrapReps),
-			"▲/▼: significantly above/below the baseline for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, mAP on covered languages, EM and F1 — p < 0.05).",
+		Notes: []string{fmt.Sprintf("Δ: the row's metric minus that of %s, seed by seed (macro over pools for mono and cross), averaged over seeds. The 95%% interval counts questions, not queries, as the sampled unit: a bootstrap over question ids (%d resamples) moves each question with all its languages and pools, in every seed at once (the seeds share the questions), and the seeds' spread around their mean is added for training variation, with Student's t at the Welch–Satterthwaite degrees of freedom.", ts.other, BootstrapReps),
+			"▲/▼: significantly above/below " + ts.other + " for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, mAP on covered languages, EM and F1 — p < 0.05).",
 			fmt.Sprintf("Detectable Δ: the smallest true difference the comparison finds with %.0f%% power at 5%% (two-sided), (t₀.₉₇₅ + t₀.₈)·SE: an unmarked Δ says only that any real difference is likely below it.", 100*DetectablePower)},
 	}
 	if held := heldOutIn(rs, dataset); len(held) > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("held-out: the queries of %s (mono), the pools of pairs that involve them (cross), their queries in the multilingual pool (multi).", strings.Join(held, " ")))
 	}
-	if cov := coveredNote(rs); cov != "" {
+	if cov := coveredNote(rs, ts); cov != "" {
 		t.Notes = append(t.Notes, cov)
 	}
 	if z := zeroShotNote(rs, dataset); z != "" {
@@ -481,7 +546,7 @@ func zeroShotNote(rs []*results.CellResult, ds string) string {
 			continue
 		}
 		for pair := range r.Training.PairLanguages {
-			if k, err := dataset.ParsePoolKey(pair); err == nil && k.Cross() {
+			if k, err := lang.ParsePoolKey(pair); err == nil && k.Cross() {
 				cross[k.Query], cross[k.Candidate] = true, true
 			}
 		}
@@ -604,8 +669,8 @@ func BriefDifferences(rs []*results.CellResult, dataset string, ts *Tests) *Tabl
 			t.Rows = append(t.Rows, []string{row[0], row[1], row[3], row[4], row[5]})
 		}
 	}
-	t.Notes = []string{"Δ: the row minus the baseline, seed by seed, averaged; 95% interval clustered by question id with the seeds' spread added. ▲/▼: significant for every seed (paired randomisation test flipping whole questions, Holm-corrected). Detectable Δ: the smallest true difference found with 80% power at 5%."}
-	if cov := coveredNote(rs); cov != "" {
+	t.Notes = []string{"Δ: the row minus " + ts.other + ", seed by seed, averaged; 95% interval clustered by question id with the seeds' spread added. ▲/▼: significant for every seed (paired randomisation test flipping whole questions, Holm-corrected). Detectable Δ: the smallest true difference found with 80% power at 5%."}
+	if cov := coveredNote(rs, ts); cov != "" {
 		t.Notes = append(t.Notes, cov)
 	}
 	return t

@@ -16,6 +16,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
@@ -53,9 +54,9 @@ var Formats = []string{"table", "markdown", "csv"}
 
 // DefaultMetrics are the columns of the comparison table per setting; rank
 // distance is added after the multilingual columns.
-var DefaultMetrics = []string{metrics.MAP, metrics.Recall1, metrics.Recall10}
+var DefaultMetrics = []metrics.Name{metrics.MAP, metrics.Recall1, metrics.Recall10}
 
-var shortName = map[string]string{
+var shortName = map[metrics.Name]string{
 	metrics.MAP: "mAP", metrics.Recall1: "R@1", metrics.Recall10: "R@10",
 	metrics.MRR10: "MRR@10", metrics.NDCG10: "nDCG@10", metrics.RankDistance: "rank dist",
 	metrics.HasAnswer1: "H@1", metrics.HasAnswer5: "H@5", metrics.HasAnswer10: "H@10", metrics.HasAnswer20: "H@20",
@@ -153,7 +154,7 @@ func cell(values []float64, digits int) string {
 	return s
 }
 
-func digits(metric string) int {
+func digits(metric metrics.Name) int {
 	if metric == metrics.RankDistance {
 		return 1
 	}
@@ -178,7 +179,7 @@ func Datasets(rs []*results.CellResult) []string {
 
 // Comparison builds the main table of one dataset: a row per encoder ×
 // sampler, columns the chosen metrics of each setting and the rank distance.
-func Comparison(rs []*results.CellResult, dataset string, ms []string, ts *Tests) *Table {
+func Comparison(rs []*results.CellResult, dataset string, ms []metrics.Name, ts *Tests) *Table {
 	t := &Table{Header: append(metricHeader(ms), "multi "+shortName[metrics.RankDistance])}
 	t.Rows = metricRows(rs, dataset, ms, marks(ts.list))
 	for i, g := range groups(rs) {
@@ -193,7 +194,7 @@ func Comparison(rs []*results.CellResult, dataset string, ms []string, ts *Tests
 		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
 	if len(ts.list) > 0 {
-		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder), for every seed (paired randomisation test flipping whole questions, Holm-corrected, p < 0.05).")
+		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+ts.marked+", for every seed (paired randomisation test flipping whole questions, Holm-corrected, p < 0.05).")
 	} else if trainedRows(rs) > 1 && !slices.ContainsFunc(rs, isBaseline) {
 		t.Notes = append(t.Notes, "No significance tests nor differences: the experiment has no baseline sampler (none named with baseline = sampler.NAME, and no monolingual sampler over several languages to default to).")
 	}
@@ -210,9 +211,9 @@ func Comparison(rs []*results.CellResult, dataset string, ms []string, ts *Tests
 // row its seeds, the mAP of each setting with its mark, multilingual
 // recall@10 and rank distance, and EM and F1 in the multilingual pool
 // when a reader read; means over seeds. Their spread and every other
-// metric are in Comparison (-metrics, -format markdown, OUT/report.md).
+// metric are in Comparison (-metrics, -format markdown, OUT/report-<spec>.md).
 func Brief(rs []*results.CellResult, dataset string, ts *Tests) *Table {
-	full := Comparison(rs, dataset, []string{metrics.MAP}, ts)
+	full := Comparison(rs, dataset, []metrics.Name{metrics.MAP}, ts)
 	sig := marks(ts.list)
 	reading := slices.ContainsFunc(rs, func(r *results.CellResult) bool { _, ok := r.Metrics[dataset][eval.Multi][metrics.F1]; return ok })
 	t := &Table{Title: full.Title, Header: []string{"encoder × sampler", "seeds", "mono mAP", "cross mAP", "multi mAP", "multi R@10", "rank dist"}}
@@ -220,7 +221,7 @@ func Brief(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 		t.Header = append(t.Header, "multi EM", "multi F1")
 	}
 	for _, g := range groups(rs) {
-		mean := func(setting, metric string, digits int) string {
+		mean := func(setting results.Setting, metric metrics.Name, digits int) string {
 			return meanOf(collect(g, dataset, setting, metric), digits)
 		}
 		row := []string{g.row, fmt.Sprint(len(g.results))}
@@ -235,7 +236,7 @@ func Brief(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	}
 	t.Notes = []string{"Means over seeds; mAP over the full ranking, mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better)."}
 	if len(ts.list) > 0 {
-		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+baselineName(rs)+" (same encoder) for every seed; intervals below.")
+		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+ts.marked+" for every seed; intervals below.")
 	}
 	return t
 }
@@ -270,18 +271,18 @@ func trainedRows(rs []*results.CellResult) int {
 }
 
 // metricHeader heads the rows of metricRows.
-func metricHeader(ms []string) []string {
+func metricHeader(ms []metrics.Name) []string {
 	h := []string{"encoder × sampler", "seeds"}
 	for _, s := range eval.Settings {
 		for _, m := range ms {
-			h = append(h, s+" "+shortName[m])
+			h = append(h, string(s)+" "+shortName[m])
 		}
 	}
 	return h
 }
 
 // collect gathers a row's values of one metric over its seeds.
-func collect(g group, dataset, setting, metric string) []float64 {
+func collect(g group, dataset string, setting results.Setting, metric metrics.Name) []float64 {
 	var v []float64
 	for _, r := range g.results {
 		if x, ok := r.Metrics[dataset][setting][metric]; ok {
@@ -293,7 +294,7 @@ func collect(g group, dataset, setting, metric string) []float64 {
 
 // metricRows gives each encoder × sampler row its seeds and the metrics ms
 // in every setting, mAP followed by its significance mark, if any.
-func metricRows(rs []*results.CellResult, dataset string, ms []string, sig map[string]map[string]string) [][]string {
+func metricRows(rs []*results.CellResult, dataset string, ms []metrics.Name, sig map[string]map[results.Setting]string) [][]string {
 	var rows [][]string
 	for _, g := range groups(rs) {
 		row := []string{g.row, fmt.Sprint(len(g.results))}
@@ -315,7 +316,7 @@ func metricRows(rs []*results.CellResult, dataset string, ms []string, sig map[s
 // retrieve-then-read (when a reader ran) and has-answer@k in each setting,
 // per encoder × sampler; nil when no result has them.
 func Answers(rs []*results.CellResult, dataset string) *Table {
-	has := func(m string) bool {
+	has := func(m metrics.Name) bool {
 		for _, r := range rs {
 			if _, ok := r.Metrics[dataset][eval.Multi][m]; ok {
 				return true
@@ -329,7 +330,7 @@ func Answers(rs []*results.CellResult, dataset string) *Table {
 	ms := metrics.HasAnswer
 	reading := has(metrics.F1)
 	if reading {
-		ms = []string{metrics.EM, metrics.F1, metrics.HasAnswer1, metrics.HasAnswer5, metrics.HasAnswer20}
+		ms = []metrics.Name{metrics.EM, metrics.F1, metrics.HasAnswer1, metrics.HasAnswer5, metrics.HasAnswer20}
 	}
 	t := &Table{Header: metricHeader(ms), Rows: metricRows(rs, dataset, ms, nil)}
 	t.Title = dataset + " — answers: has-answer@k of the retrieved candidates"
@@ -370,9 +371,9 @@ func PerLanguage(rs []*results.CellResult, dataset string) *Table {
 	}
 	for _, g := range groups(rs) {
 		langs := g.results[0].Datasets[dataset].Languages
-		for _, lang := range langs {
-			mono, cross, multi, dist, monoF1, multiF1 := languageValues(g, dataset, lang)
-			row := []string{g.row, lang, cell(mono, 3), cell(cross, 3), cell(multi, 3), cell(dist, 1)}
+		for _, l := range langs {
+			mono, cross, multi, dist, monoF1, multiF1 := languageValues(g, dataset, l)
+			row := []string{g.row, l, cell(mono, 3), cell(cross, 3), cell(multi, 3), cell(dist, 1)}
 			if reading {
 				row = append(row, cell(monoF1, 3), cell(multiF1, 3))
 			}
@@ -385,18 +386,19 @@ func PerLanguage(rs []*results.CellResult, dataset string) *Table {
 // languageValues gathers a row's per-seed values for one query language:
 // mono mAP, cross mAP (mean over the language's pools), multi mAP and rank
 // distance, and reader F1 in mono and multi where a reader read.
-func languageValues(g group, dataset, lang string) (mono, cross, multi, dist, monoF1, multiF1 []float64) {
+func languageValues(g group, dataset, code string) (mono, cross, multi, dist, monoF1, multiF1 []float64) {
+	own := lang.PoolKey{Query: code}
 	for _, r := range g.results {
 		pools := r.Pools[dataset]
-		if p, ok := pools[eval.Mono][lang]; ok {
+		if p, ok := pools[eval.Mono][own]; ok {
 			mono = append(mono, p.Metrics[metrics.MAP])
 			if f, ok := p.Metrics[metrics.F1]; ok {
 				monoF1 = append(monoF1, f)
 			}
 		}
 		sum, n := 0.0, 0
-		for _, name := range slices.Sorted(maps.Keys(pools[eval.Cross])) { // a fixed order: the same sum every run
-			if p := pools[eval.Cross][name]; p.QueryLang == lang && p.Queries > 0 {
+		for _, name := range slices.SortedFunc(maps.Keys(pools[eval.Cross]), lang.PoolKey.Compare) { // a fixed order: the same sum every run
+			if p := pools[eval.Cross][name]; p.QueryLang == code && p.Queries > 0 {
 				sum += p.Metrics[metrics.MAP]
 				n++
 			}
@@ -404,7 +406,7 @@ func languageValues(g group, dataset, lang string) (mono, cross, multi, dist, mo
 		if n > 0 {
 			cross = append(cross, sum/float64(n))
 		}
-		if p, ok := pools[eval.Multi][lang]; ok {
+		if p, ok := pools[eval.Multi][own]; ok {
 			multi = append(multi, p.Metrics[metrics.MAP])
 			dist = append(dist, p.Metrics[metrics.RankDistance])
 			if f, ok := p.Metrics[metrics.F1]; ok {
@@ -556,9 +558,9 @@ func languageSplit(rs []*results.CellResult, dataset string, langs []string, lab
 // poolMean averages the mAP of the pools that involve a language of held
 // (want true) or do not (want false): equally weighted, or weighted by
 // their queries.
-func poolMean(pools map[string]eval.Pool, held []string, want, byQueries bool) float64 {
+func poolMean(pools map[lang.PoolKey]results.Pool, held []string, want, byQueries bool) float64 {
 	sum, n := 0.0, 0.0
-	for _, name := range slices.Sorted(maps.Keys(pools)) { // a fixed order: the same sum every run
+	for _, name := range slices.SortedFunc(maps.Keys(pools), lang.PoolKey.Compare) { // a fixed order: the same sum every run
 		p := pools[name]
 		if p.Queries == 0 || (slices.Contains(held, p.QueryLang) || slices.Contains(held, p.CandLang)) != want {
 			continue

@@ -13,7 +13,7 @@ import (
 //	OUT/verified.json                          verify stamps (StampFile)
 //	OUT/verified.json.lock                     held while a verify adds its stamp
 //	OUT/.xlbench.lock                          held by the run writing OUT
-//	OUT/report.md                              every table of the last run
+//	OUT/report-<spec>.md                       every table of the last run of those spec files
 //	OUT/<experiment>/<cell>/result.json        the cell's result (ResultFile)
 //	OUT/<experiment>/<cell>/per-query.bin.gz   its per-query values
 //	OUT/<experiment>/<cell>/model.ckpt         its trained model
@@ -28,7 +28,6 @@ const (
 	ReaderFile     = "reader.ckpt"
 	ReaderLossFile = "reader-loss.json"
 	OutLockFile    = ".xlbench.lock"
-	ReportFile     = "report.md"
 	stageLockFile  = "stage.lock"
 )
 
@@ -115,8 +114,17 @@ func TRECDir(trec, experiment, cell string) (string, error) {
 // OutLockPath is the lock file of a results directory.
 func OutLockPath(out string) string { return filepath.Join(out, OutLockFile) }
 
-// ReportPath is where a run writes every table of its results.
-func ReportPath(out string) string { return filepath.Join(out, ReportFile) }
+// ReportPath is where a run of the spec files writes every table of its
+// results: report-<names>.md, the files' names without .hcl joined by
+// "+", so that a run of other specs into the same folder (a second make
+// compare) keeps the first's report.
+func ReportPath(out string, specs []string) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = strings.TrimSuffix(filepath.Base(s), ".hcl")
+	}
+	return filepath.Join(out, "report-"+strings.Join(names, "+")+".md")
+}
 
 // StampPath is the stamp file of a results directory.
 func StampPath(out string) string { return filepath.Join(out, StampFile) }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/xlbench/xlbench/harness/lang"
 )
 
 // Merge joins the results of several directories (the references and
@@ -58,8 +60,8 @@ func (r *CellResult) Measurement() string {
 	b, _ := json.Marshal(struct {
 		CellID   string
 		Datasets map[string]DatasetInfo
-		Metrics  map[string]map[string]map[string]float64
-		Pools    map[string]map[string]map[string]Pool
+		Metrics  map[string]map[Setting]Scores
+		Pools    map[string]map[Setting]map[lang.PoolKey]Pool
 		Training *Training
 		Reading  *Reading
 		PerQuery string

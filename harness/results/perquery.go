@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/xlbench/xlbench/harness/lang"
+	"github.com/xlbench/xlbench/harness/metrics"
 )
 
 // The per-query record, compact enough to commit beside every reference
@@ -53,7 +56,6 @@ const (
 	maxPoolNameBytes      = 32      // a pool is "X" or "X-Y"
 	maxQuestionNameBytes  = 255     // a question id
 	maxPerQuerySections   = 1 << 10 // settings × metrics × datasets
-	maxPerQueryKeyBytes   = 64      // a section's setting ("multi/f1")
 	maxPerQueryValueBytes = 10 + 10 + 9
 )
 
@@ -104,15 +106,47 @@ type QueryValue struct {
 	Value          float64
 }
 
+// Series names one metric's per-query values in one setting.
+type Series struct {
+	Setting Setting
+	Metric  metrics.Name
+}
+
+// perQueryMetrics are the metrics stored per query: what the
+// significance tests and intervals pair.
+var perQueryMetrics = []metrics.Name{metrics.MAP, metrics.EM, metrics.F1}
+
+// String is the series as the per-query file writes it: the setting alone
+// for average precision, "<setting>/<metric>" for the others.
+func (s Series) String() string {
+	if s.Metric == metrics.MAP {
+		return string(s.Setting)
+	}
+	return string(s.Setting) + "/" + string(s.Metric)
+}
+
+// ParseSeries reads what String wrote, refusing a setting or metric this
+// xlbench does not store per query.
+func ParseSeries(text string) (Series, error) {
+	setting, metric, ok := strings.Cut(text, "/")
+	s := Series{Setting(setting), metrics.MAP}
+	if ok {
+		s.Metric = metrics.Name(metric)
+	}
+	if !slices.Contains(Settings, s.Setting) || !slices.Contains(perQueryMetrics, s.Metric) || ok && s.Metric == metrics.MAP {
+		return Series{}, fmt.Errorf("series %.40q: want <setting> or <setting>/<metric>, a setting of %v and a metric of %v", text, Settings, perQueryMetrics[1:])
+	}
+	return s, nil
+}
+
 // PerQuerySet holds one dataset's per-query values: the names the keys
-// index, and per series (PerQueryKey: a setting, or "<setting>/<metric>")
-// the values sorted by pool, then question.
+// index, and per series the values sorted by pool, then question.
 type PerQuerySet struct {
 	Pools, Questions []string
-	Series           map[string][]QueryValue
+	Series           map[Series][]QueryValue
 
 	mu    sync.Mutex
-	byKey map[string]map[QueryKey]float64
+	byKey map[Series]map[QueryKey]float64
 }
 
 // PerQuery is a cell's per-query values by dataset. A nil PerQuery has
@@ -121,7 +155,7 @@ type PerQuery map[string]*PerQuerySet
 
 // Values is one series of a dataset keyed by query, nil when there is
 // none. The map is built once and shared: callers must not change it.
-func (p PerQuery) Values(dataset, series string) map[QueryKey]float64 {
+func (p PerQuery) Values(dataset string, series Series) map[QueryKey]float64 {
 	s := p[dataset]
 	if s == nil || s.Series[series] == nil {
 		return nil
@@ -137,20 +171,20 @@ func (p PerQuery) Values(dataset, series string) map[QueryKey]float64 {
 		m[QueryKey{s.Pools[v.Pool], s.Questions[v.Question]}] = v.Value
 	}
 	if s.byKey == nil {
-		s.byKey = map[string]map[QueryKey]float64{}
+		s.byKey = map[Series]map[QueryKey]float64{}
 	}
 	s.byKey[series] = m
 	return m
 }
 
 // Has reports whether the dataset has the series.
-func (p PerQuery) Has(dataset, series string) bool {
+func (p PerQuery) Has(dataset string, series Series) bool {
 	return p[dataset] != nil && len(p[dataset].Series[series]) > 0
 }
 
 // NewPerQuery builds the typed record from values keyed dataset → series
 // → "<pool>:<question id>", as evaluation produces them.
-func NewPerQuery(byString map[string]map[string]map[string]float64) (PerQuery, error) {
+func NewPerQuery(byString map[string]map[Series]map[string]float64) (PerQuery, error) {
 	out := PerQuery{}
 	for _, ds := range slices.Sorted(maps.Keys(byString)) {
 		pools, qs := map[string]bool{}, map[string]bool{}
@@ -163,7 +197,7 @@ func NewPerQuery(byString map[string]map[string]map[string]float64) (PerQuery, e
 				pools[p], qs[q] = true, true
 			}
 		}
-		set := &PerQuerySet{Pools: slices.Sorted(maps.Keys(pools)), Questions: slices.Sorted(maps.Keys(qs)), Series: map[string][]QueryValue{}}
+		set := &PerQuerySet{Pools: slices.Sorted(maps.Keys(pools)), Questions: slices.Sorted(maps.Keys(qs)), Series: map[Series][]QueryValue{}}
 		for series, vals := range byString[ds] {
 			body := make([]QueryValue, 0, len(vals))
 			for k, v := range vals {
@@ -179,6 +213,10 @@ func NewPerQuery(byString map[string]map[string]map[string]float64) (PerQuery, e
 	}
 	return out, nil
 }
+
+// compareSeries orders series as their written forms sort, the order
+// sections are stored in.
+func compareSeries(a, b Series) int { return cmp.Compare(a.String(), b.String()) }
 
 func compareIndices(a, b QueryValue) int {
 	return cmp.Or(cmp.Compare(a.Pool, b.Pool), cmp.Compare(a.Question, b.Question))
@@ -214,13 +252,13 @@ func encodePerQuery(w io.Writer, pq PerQuery) error {
 	for _, ds := range slices.Sorted(maps.Keys(pq)) {
 		set := pq[ds]
 		h.Datasets[ds] = perQueryNames{Pools: set.Pools, Questions: set.Questions}
-		for _, series := range slices.Sorted(maps.Keys(set.Series)) {
+		for _, series := range slices.SortedFunc(maps.Keys(set.Series), compareSeries) {
 			body := set.Series[series]
 			inPools := map[int]bool{}
 			for _, v := range body {
 				inPools[int(v.Pool)] = true
 			}
-			sec := perQuerySection{Dataset: ds, Setting: series, Count: len(body)}
+			sec := perQuerySection{Dataset: ds, Setting: series.String(), Count: len(body)}
 			sec.Pools = slices.Sorted(maps.Keys(inPools))
 			sec.Grid = len(body) == len(sec.Pools)*len(set.Questions)
 			h.Sections = append(h.Sections, sec)
@@ -285,18 +323,19 @@ func decodePerQuery(r io.Reader) (PerQuery, error) {
 		if err := checkNames(ds, "question", names.Questions, maxQuestionNameBytes); err != nil {
 			return nil, err
 		}
-		out[ds] = &PerQuerySet{Pools: names.Pools, Questions: names.Questions, Series: map[string][]QueryValue{}}
+		out[ds] = &PerQuerySet{Pools: names.Pools, Questions: names.Questions, Series: map[Series][]QueryValue{}}
 	}
 	total := 0
 	for _, s := range h.Sections {
 		where := fmt.Sprintf("per-query section %.40q/%.40q", s.Dataset, s.Setting)
 		set := out[s.Dataset]
+		series, serr := ParseSeries(s.Setting)
 		switch {
 		case set == nil:
 			return nil, fmt.Errorf("%s: no names for its dataset", where)
-		case s.Setting == "" || len(s.Setting) > maxPerQueryKeyBytes || !utf8.ValidString(s.Setting):
-			return nil, fmt.Errorf("%s: not a valid setting", where)
-		case set.Series[s.Setting] != nil:
+		case serr != nil:
+			return nil, fmt.Errorf("%s: %w", where, serr)
+		case set.Series[series] != nil:
 			return nil, fmt.Errorf("%s: the section appears twice", where)
 		case s.Count < 0 || s.Count > MaxPerQueryValues-total:
 			return nil, fmt.Errorf("%s: %d values, beyond the %d a per-query file may hold", where, s.Count, MaxPerQueryValues)
@@ -346,7 +385,7 @@ func decodePerQuery(r io.Reader) (PerQuery, error) {
 			}
 			body[i].Value = v
 		}
-		set.Series[s.Setting] = body
+		set.Series[series] = body
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		return nil, errors.New("per-query record: bytes after its last section")
@@ -383,8 +422,11 @@ func checkNames(dataset, what string, names []string, limit int) error {
 		return fmt.Errorf("per-query dataset %s: %d %s names, more than values allowed", dataset, len(names), what)
 	}
 	for i, n := range names {
-		if n == "" || len(n) > limit || !utf8.ValidString(n) || (what == "pool" && strings.Contains(n, ":")) {
+		if n == "" || len(n) > limit || !utf8.ValidString(n) || strings.Contains(n, ":") && what == "pool" {
 			return fmt.Errorf("per-query dataset %s: %s name %.40q is empty, longer than %d bytes, not UTF-8 or holds ':'", dataset, what, n, limit)
+		}
+		if _, err := lang.ParsePoolKey(n); err != nil && what == "pool" {
+			return fmt.Errorf("per-query dataset %s: %w", dataset, err)
 		}
 		if i > 0 && n <= names[i-1] {
 			return fmt.Errorf("per-query dataset %s: %s names repeated or out of order at %.40q", dataset, what, n)

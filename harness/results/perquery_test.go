@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xlbench/xlbench/harness/metrics"
 )
 
 // TestPerQueryRoundTrip: the compact record gives back every key and every
@@ -39,10 +40,7 @@ func TestPerQueryRoundTrip(t *testing.T) {
 		}
 		pq["xq"][setting] = vals
 	}
-	typed, err := NewPerQuery(pq)
-	if err != nil {
-		t.Fatal(err)
-	}
+	typed := mustPerQuery(t, pq)
 	var buf, again bytes.Buffer
 	if err := encodePerQuery(&buf, typed); err != nil {
 		t.Fatal(err)
@@ -58,11 +56,11 @@ func TestPerQueryRoundTrip(t *testing.T) {
 	back := map[string]map[string]float64{}
 	for series := range pq["xq"] {
 		back[series] = map[string]float64{}
-		for k, v := range got.Values("xq", series) {
+		for k, v := range got.Values("xq", mustSeries(t, series)) {
 			back[series][k.String()] = v
 		}
 	}
-	if diff := cmp.Diff(pq["xq"], back); diff != "" || got.Values("ml", "mono")[QueryKey{"ar", "q1"}] != 0.25 {
+	if diff := cmp.Diff(pq["xq"], back); diff != "" || got.Values("ml", Series{Mono, metrics.MAP})[QueryKey{"ar", "q1"}] != 0.25 {
 		t.Fatalf("round trip (-want +got):\n%s", diff)
 	}
 	size := func(b []byte) int {
@@ -141,4 +139,13 @@ func TestHostilePerQueryRecords(t *testing.T) {
 			t.Errorf("value %g: err = %v", v, err)
 		}
 	}
+}
+
+func mustSeries(t *testing.T, name string) Series {
+	t.Helper()
+	s, err := ParseSeries(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

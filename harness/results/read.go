@@ -15,9 +15,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 )
 
@@ -189,7 +189,7 @@ func (r *CellResult) check(data []byte, experiment, cell string) error {
 // into numbers they would print as 0.000, a value nobody measured.
 func checkMetrics(data []byte) error {
 	var raw struct {
-		Metrics map[string]map[string]map[string]*float64 `json:"metrics"`
+		Metrics map[string]map[Setting]map[metrics.Name]*float64 `json:"metrics"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
@@ -202,7 +202,13 @@ func checkMetrics(data []byte) error {
 			return fmt.Errorf("metrics of dataset %s are missing", ds)
 		}
 		for setting, ms := range raw.Metrics[ds] {
+			if !slices.Contains(Settings, setting) {
+				return fmt.Errorf("metrics of dataset %s: %.40q is not a setting (want one of %v)", ds, setting, Settings)
+			}
 			for name, v := range ms {
+				if !metrics.Known(name) {
+					return fmt.Errorf("metric %s/%s/%.40q is not a metric of this xlbench", ds, setting, name)
+				}
 				if v == nil {
 					return fmt.Errorf("metric %s/%s/%s is null", ds, setting, name)
 				}
@@ -218,7 +224,7 @@ func checkMetrics(data []byte) error {
 // inRange: every metric is a share in [0, 1] but the rank distance, a
 // count of ranks: a value outside is no measurement, and averages of huge
 // ones print +Inf.
-func inRange(name string, v float64) error {
+func inRange(name metrics.Name, v float64) error {
 	if v < 0 || (name != metrics.RankDistance && v > 1) || math.IsInf(v, 0) || math.IsNaN(v) {
 		return fmt.Errorf("is %g, outside its range (0 to 1; rank distance 0 or more)", v)
 	}
@@ -232,18 +238,15 @@ func inRange(name string, v float64) error {
 func (r *CellResult) checkRecomputed() error {
 	for _, ds := range slices.Sorted(maps.Keys(r.PerQuery)) {
 		set := r.PerQuery[ds]
-		for _, series := range slices.Sorted(maps.Keys(set.Series)) {
-			setting, metric, found := strings.Cut(series, "/")
-			if !found {
-				metric = metrics.MAP
-			}
+		for _, series := range slices.SortedFunc(maps.Keys(set.Series), compareSeries) {
+			setting, metric := series.Setting, series.Metric
 			stored, ok := r.Metrics[ds][setting][metric]
 			if !ok {
 				return fmt.Errorf("per-query values of %s/%s/%s, but no such metric in the result", ds, setting, metric)
 			}
 			pools, all := set.poolMeans(series)
 			got := all
-			if setting != "multi" {
+			if setting != Multi {
 				got = 0
 				for _, m := range pools {
 					got += m
@@ -268,12 +271,13 @@ func (r *CellResult) checkRecomputed() error {
 }
 
 // poolMeans is a series' mean per pool and over all its values.
-func (s *PerQuerySet) poolMeans(series string) (map[string]float64, float64) {
-	sums, counts := map[string]float64{}, map[string]int{}
+func (s *PerQuerySet) poolMeans(series Series) (map[lang.PoolKey]float64, float64) {
+	sums, counts := map[lang.PoolKey]float64{}, map[lang.PoolKey]int{}
 	total := 0.0
 	vals := s.Series[series]
 	for _, v := range vals {
-		p := s.Pools[v.Pool]
+		// Pool names were checked as keys when the file was read.
+		p, _ := lang.ParsePoolKey(s.Pools[v.Pool])
 		sums[p] += v.Value
 		counts[p]++
 		total += v.Value

@@ -5,6 +5,7 @@
 package results
 
 import (
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,9 +16,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"time"
 
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -96,14 +97,13 @@ type CellResult struct {
 	// Phases splits WallSeconds by what the cell was doing (PhaseNames).
 	Phases   []Phase                `json:"phases,omitempty"`
 	Datasets map[string]DatasetInfo `json:"datasets"`
-	// Metrics is keyed dataset → setting (mono, cross, multi) → metric.
-	Metrics map[string]map[string]map[string]float64 `json:"metrics"`
-	// Pools is keyed dataset → setting → pool ("X" or "X-Y").
-	Pools map[string]map[string]map[string]Pool `json:"pools"`
-	// PerQuery holds each query's average precision, keyed dataset →
-	// setting → "<pool>:<question id>", and its EM and F1 under the keys
-	// PerQueryKey gives. It is stored beside the result in PerQueryFile and
-	// loaded by ReadAll.
+	// Metrics is keyed dataset → setting → metric.
+	Metrics map[string]map[Setting]Scores `json:"metrics"`
+	// Pools is keyed dataset → setting → pool.
+	Pools map[string]map[Setting]map[lang.PoolKey]Pool `json:"pools"`
+	// PerQuery holds each query's average precision, EM and F1 by dataset
+	// and Series. It is stored beside the result in PerQueryFile and loaded
+	// by the reader.
 	PerQuery PerQuery `json:"-"`
 	// Stored is where the result was read from, set by the reader.
 	Stored Stored `json:"-"`
@@ -162,17 +162,7 @@ type Reading struct {
 	TrainingSteps int `json:"training_steps"`
 	// Oracle holds, per dataset, EM and F1 read from each question's gold
 	// sentence: reading error without retrieval error.
-	Oracle map[string]map[string]float64 `json:"oracle"`
-}
-
-// PerQueryKey is where PerQuery keeps a setting's per-query values of a
-// metric: the setting itself for average precision, "<setting>/<metric>"
-// for the others.
-func PerQueryKey(setting, metric string) string {
-	if metric == metrics.MAP {
-		return setting
-	}
-	return setting + "/" + metric
+	Oracle map[string]Scores `json:"oracle"`
 }
 
 // PerQueryFile holds a cell's per-query values in the compact record of
@@ -298,8 +288,10 @@ func WritePerQuery(out string, r *CellResult, perQuery PerQuery) error {
 
 // Difference is one metric of a cell that differs between two results.
 type Difference struct {
-	Cell, Dataset, Setting, Metric string
-	Want, Got                      float64
+	Cell, Dataset string
+	Setting       Setting
+	Metric        metrics.Name
+	Want, Got     float64
 }
 
 // Compare lists the metrics of got that differ from want by more than tol
@@ -307,19 +299,24 @@ type Difference struct {
 // metrics one has and the other lacks (as NaN).
 func Compare(want, got *CellResult, tol float64) []Difference {
 	var out []Difference
-	keys := func(m map[string]map[string]map[string]float64) map[[3]string]float64 {
-		flat := map[[3]string]float64{}
+	type key struct {
+		dataset string
+		setting Setting
+		metric  metrics.Name
+	}
+	keys := func(m map[string]map[Setting]Scores) map[key]float64 {
+		flat := map[key]float64{}
 		for d, ss := range m {
 			for s, ms := range ss {
 				for k, v := range ms {
-					flat[[3]string{d, s, k}] = v
+					flat[key{d, s, k}] = v
 				}
 			}
 		}
 		return flat
 	}
 	w, g := keys(want.Metrics), keys(got.Metrics)
-	seen := map[[3]string]bool{}
+	seen := map[key]bool{}
 	for k, wv := range w {
 		seen[k] = true
 		gv, ok := g[k]
@@ -327,17 +324,16 @@ func Compare(want, got *CellResult, tol float64) []Difference {
 			gv = math.NaN()
 		}
 		if !ok || deviation(wv, gv) > tol {
-			out = append(out, Difference{want.Cell, k[0], k[1], k[2], wv, gv})
+			out = append(out, Difference{want.Cell, k.dataset, k.setting, k.metric, wv, gv})
 		}
 	}
 	for k, gv := range g {
 		if !seen[k] {
-			out = append(out, Difference{want.Cell, k[0], k[1], k[2], math.NaN(), gv})
+			out = append(out, Difference{want.Cell, k.dataset, k.setting, k.metric, math.NaN(), gv})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		return a.Dataset+a.Setting+a.Metric < b.Dataset+b.Setting+b.Metric
+	slices.SortFunc(out, func(a, b Difference) int {
+		return cmp.Or(cmp.Compare(a.Dataset, b.Dataset), cmp.Compare(a.Setting, b.Setting), cmp.Compare(a.Metric, b.Metric))
 	})
 	return out
 }

@@ -1,13 +1,35 @@
 package results
 
-import "math"
+import (
+	"math"
+
+	"github.com/xlbench/xlbench/harness/metrics"
+)
+
+// Setting is an evaluation setting: which candidates a query is ranked
+// against (README, "Metrics").
+type Setting string
+
+// The evaluation settings: each query against the candidates of its own
+// language, against one other language's, and against every language's.
+const (
+	Mono  Setting = "mono"
+	Cross Setting = "cross"
+	Multi Setting = "multi"
+)
+
+// Settings lists the settings in table order.
+var Settings = []Setting{Mono, Cross, Multi}
+
+// Scores are metric values by metric: a pool's, or a setting's summary.
+type Scores map[metrics.Name]float64
 
 // Pool holds the averaged metrics of one pool.
 type Pool struct {
-	QueryLang string             `json:"query_lang"`
-	CandLang  string             `json:"candidate_lang"`
-	Queries   int                `json:"queries"`
-	Metrics   map[string]float64 `json:"metrics"`
+	QueryLang string `json:"query_lang"`
+	CandLang  string `json:"candidate_lang"`
+	Queries   int    `json:"queries"`
+	Metrics   Scores `json:"metrics"`
 }
 
 // Training is what a trained cell's training left: its length, losses,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xlbench/xlbench/harness/metrics"
 )
 
 // fixture is a small complete result of an untrained encoder.
@@ -17,7 +18,7 @@ func fixture(cell string, seed uint64, mapMono, dist float64) *CellResult {
 		Experiment: "e", Cell: cell, Seed: seed, Complete: true,
 		Encoder:  Component{Name: "dual"},
 		Datasets: map[string]DatasetInfo{"d": {Languages: []string{"en", "de"}, Questions: 6, Candidates: 6}},
-		Metrics: map[string]map[string]map[string]float64{"d": {
+		Metrics: map[string]map[Setting]Scores{"d": {
 			"mono":  {"map": mapMono, "recall@1": 0.5, "recall@10": 1},
 			"cross": {"map": 0.25, "recall@1": 0, "recall@10": 1},
 			"multi": {"map": 0.5, "recall@1": 0.25, "recall@10": 1, "rank_distance": dist},
@@ -60,7 +61,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 func TestPerQueryPublishedWithResult(t *testing.T) {
 	out := t.TempDir()
 	r := &CellResult{Experiment: "e", Cell: "c.seed1", Complete: true,
-		Metrics: map[string]map[string]map[string]float64{"d": {"mono": {"map": 0.5}}}}
+		Metrics: map[string]map[Setting]Scores{"d": {"mono": {"map": 0.5}}}}
 	if err := WritePerQuery(out, r, mustPerQuery(t, map[string]map[string]map[string]float64{"d": {"mono": {"en:1": 0.5}}})); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestPerQueryPublishedWithResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := Read(out, "e", "c.seed1")
-	if err != nil || got.PerQuery.Values("d", "mono")[QueryKey{"en", "1"}] != 0.5 {
+	if err != nil || got.PerQuery.Values("d", Series{Mono, metrics.MAP})[QueryKey{"en", "1"}] != 0.5 {
 		t.Fatalf("Read = %+v, %v", got, err)
 	}
 	pq := filepath.Join(out, "e", "c.seed1", PerQueryFile)
@@ -97,9 +98,22 @@ func TestPerQueryPublishedWithResult(t *testing.T) {
 	}
 }
 
+// mustPerQuery builds per-query values from series written as the file
+// writes them ("mono", "multi/f1").
 func mustPerQuery(t *testing.T, m map[string]map[string]map[string]float64) PerQuery {
 	t.Helper()
-	pq, err := NewPerQuery(m)
+	typed := map[string]map[Series]map[string]float64{}
+	for ds, bySeries := range m {
+		typed[ds] = map[Series]map[string]float64{}
+		for name, vals := range bySeries {
+			s, err := ParseSeries(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			typed[ds][s] = vals
+		}
+	}
+	pq, err := NewPerQuery(typed)
 	if err != nil {
 		t.Fatal(err)
 	}

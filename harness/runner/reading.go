@@ -38,7 +38,7 @@ type trainedReader struct {
 	// err is why configuring or training failed: every cell reports it.
 	err error
 	// oracles holds the oracle scores per collection, computed once.
-	oracles map[*dataset.Collection]map[string]float64
+	oracles map[*dataset.Collection]results.Scores
 	// ready is closed once the reader is trained (or has failed).
 	ready chan struct{}
 }
@@ -95,7 +95,7 @@ func (t *trainedReader) Read(ctx context.Context, c *dataset.Collection, qs []*d
 }
 
 // oracle is eval.Oracle of the reader on c, computed once per collection.
-func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (map[string]float64, error) {
+func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (results.Scores, error) {
 	t.mu.Lock()
 	o, ok := t.oracles[c]
 	t.mu.Unlock()
@@ -108,7 +108,7 @@ func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (map[
 	}
 	t.mu.Lock()
 	if t.oracles == nil {
-		t.oracles = map[*dataset.Collection]map[string]float64{}
+		t.oracles = map[*dataset.Collection]results.Scores{}
 	}
 	t.oracles[c] = o
 	t.mu.Unlock()

@@ -22,6 +22,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
@@ -368,9 +369,9 @@ type datasetOutcome struct {
 	name     string
 	info     results.DatasetInfo
 	result   eval.Result
-	oracle   map[string]float64
+	oracle   results.Scores
 	hasRead  bool
-	perQuery map[string]map[string]float64
+	perQuery map[results.Series]map[string]float64
 }
 
 // RunCell runs one cell and stores its result: start the encoder (from the
@@ -654,12 +655,12 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 				return err
 			}
 		}
-		out.perQuery = map[string]map[string]float64{}
+		out.perQuery = map[results.Series]map[string]float64{}
 		for s, sr := range out.result {
-			out.perQuery[s] = sr.PerQuery
+			out.perQuery[results.Series{Setting: s, Metric: metrics.MAP}] = sr.PerQuery
 			if sr.PerQueryF1 != nil {
-				out.perQuery[results.PerQueryKey(s, metrics.EM)] = sr.PerQueryEM
-				out.perQuery[results.PerQueryKey(s, metrics.F1)] = sr.PerQueryF1
+				out.perQuery[results.Series{Setting: s, Metric: metrics.EM}] = sr.PerQueryEM
+				out.perQuery[results.Series{Setting: s, Metric: metrics.F1}] = sr.PerQueryF1
 			}
 		}
 		run.evaluated = append(run.evaluated, out)
@@ -670,7 +671,7 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 			return err
 		}
 		run.reading = &results.Reading{Reader: component(tr.comp), TopK: cell.Experiment.ReadTopK,
-			Oracle: map[string]map[string]float64{}, TrainingSteps: len(tr.loss)}
+			Oracle: map[string]results.Scores{}, TrainingSteps: len(tr.loss)}
 	}
 	return nil
 }
@@ -763,13 +764,13 @@ func (r *Runner) storeCell(run *cellRun) (*results.CellResult, error) {
 	}
 	res.Started = run.started.UTC()
 	res.Datasets = map[string]results.DatasetInfo{}
-	res.Metrics = map[string]map[string]map[string]float64{}
-	res.Pools = map[string]map[string]map[string]eval.Pool{}
-	perQuery := map[string]map[string]map[string]float64{}
+	res.Metrics = map[string]map[results.Setting]results.Scores{}
+	res.Pools = map[string]map[results.Setting]map[lang.PoolKey]results.Pool{}
+	perQuery := map[string]map[results.Series]map[string]float64{}
 	for _, d := range run.evaluated {
 		res.Datasets[d.name] = d.info
-		res.Metrics[d.name] = map[string]map[string]float64{}
-		res.Pools[d.name] = map[string]map[string]eval.Pool{}
+		res.Metrics[d.name] = map[results.Setting]results.Scores{}
+		res.Pools[d.name] = map[results.Setting]map[lang.PoolKey]results.Pool{}
 		for s, sr := range d.result {
 			res.Metrics[d.name][s] = sr.Metrics
 			res.Pools[d.name][s] = sr.Pools

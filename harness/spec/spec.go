@@ -66,6 +66,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -607,7 +608,7 @@ func stepsAttr(a *hcl.Attribute, dst *int) hcl.Diagnostics {
 func languageCodes(a *hcl.Attribute, langs []string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, l := range langs {
-		if !dataset.IsLanguage(l) {
+		if !lang.IsCode(l) {
 			diags = append(diags, attrError(a, "Invalid language", fmt.Sprintf("%q is not a language code (two or three lower-case letters).", l)))
 		}
 	}

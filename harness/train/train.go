@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
+	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
 	"github.com/xlbench/xlbench/plugins/sdk"
@@ -340,7 +341,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 				rec.BatchLanguages[b[0].QueryLang]++
 			}
 			for _, p := range b {
-				rec.PairLanguages[dataset.PoolKey{Query: p.QueryLang, Candidate: p.PassageLang}.String()]++
+				rec.PairLanguages[lang.PoolKey{Query: p.QueryLang, Candidate: p.PassageLang}.String()]++
 			}
 			rec.Pairs += len(b)
 			prog.update(step+i+1, loss, float64(rec.Pairs)/time.Since(start).Seconds())

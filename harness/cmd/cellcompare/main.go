@@ -8,12 +8,14 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"math"
 	"os"
-	"sort"
+	"slices"
 
+	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -48,28 +50,35 @@ func main() {
 			fmt.Printf("%s: trained %d steps in %.1f s, %.0f pairs/s; cell %.1f s\n", r.Cell, t.Steps, t.Seconds, t.PairsPerSecond, r.WallSeconds)
 		}
 	}
-	var keys [][3]string
+	type key struct {
+		dataset string
+		setting results.Setting
+		metric  metrics.Name
+	}
+	var keys []key
 	for d, ss := range a.Metrics {
 		for s, ms := range ss {
 			for m := range ms {
-				keys = append(keys, [3]string{d, s, m})
+				keys = append(keys, key{d, s, m})
 			}
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	slices.SortFunc(keys, func(x, y key) int {
+		return cmp.Or(cmp.Compare(x.dataset, y.dataset), cmp.Compare(x.setting, y.setting), cmp.Compare(x.metric, y.metric))
+	})
 	worst := 0.0
 	fmt.Printf("%-10s %-6s %-14s %12s %12s %10s\n", "dataset", "pool", "metric", a.Cell, b.Cell, "diff")
 	for _, k := range keys {
-		va := a.Metrics[k[0]][k[1]][k[2]]
+		va := a.Metrics[k.dataset][k.setting][k.metric]
 		vb := math.NaN()
-		if ms, ok := b.Metrics[k[0]][k[1]]; ok {
-			if v, ok := ms[k[2]]; ok {
+		if ms, ok := b.Metrics[k.dataset][k.setting]; ok {
+			if v, ok := ms[k.metric]; ok {
 				vb = v
 			}
 		}
 		d := math.Abs(va-vb) / math.Max(1, math.Abs(va))
 		worst = math.Max(worst, d)
-		fmt.Printf("%-10s %-6s %-14s %12.5f %12.5f %10.2g\n", k[0], k[1], k[2], va, vb, vb-va)
+		fmt.Printf("%-10s %-6s %-14s %12.5f %12.5f %10.2g\n", k.dataset, k.setting, k.metric, va, vb, vb-va)
 	}
 	diffs := results.Compare(a, b, *tol)
 	if len(diffs) > 0 {
