@@ -277,7 +277,7 @@ tables.forEach((t, ti) => {
   });
   let order = t.rows.map((_, i) => i), sortCol = 0, desc = false;
   function render() {
-    table.innerHTML = '<thead><tr>' + t.header.map((l, c) => '<th data-col="' + c + '">' + esc(l) + (c === sortCol ? (desc ? ' ▼' : ' ▲') : '') + '</th>').join('') + '<th>provenance</th></tr></thead><tbody>' +
+    table.innerHTML = '<thead><tr>' + t.header.map((l, c) => '<th data-col="' + c + '">' + esc(l) + (c === sortCol ? (desc ? ' ↓' : ' ↑') : '') + '</th>').join('') + '<th>provenance</th></tr></thead><tbody>' +
       order.map(i => '<tr>' + t.rows[i].map((c, k) => '<td' + (k === 1 ? ' class="name"' : '') + '>' + cell(c.text) + '</td>').join('') +
         '<td><details><summary>details</summary>' + t.details[i].map(esc).join('<br>') + '</details></td></tr>').join('') + '</tbody>';
     table.querySelectorAll('th[data-col]').forEach(th => th.onclick = () => {

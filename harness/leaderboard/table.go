@@ -199,7 +199,7 @@ func (s *Section) notes() []string {
 				worst = max(worst, e.Delta.Detectable)
 			}
 		}
-		out = append(out, fmt.Sprintf("Δ: the entry minus the baseline (%s), paired by seed and question; ▲/▼ when its 95%% interval lies above/below zero. Detectable Δ: the smallest true difference the comparison finds with %.0f%% power at 5%% (two-sided), (t₀.₉₇₅ + t₀.₈)·SE. A Δ without a mark says only that any real difference is likely below it (up to %.4f here).", s.Baseline, 100*Power, worst))
+		out = append(out, fmt.Sprintf("Δ: the entry minus the baseline (%s), paired by seed and question; ▲/▼ when its 95%% interval lies above/below zero, the rule of xlbench report's tables too (which add † where every seed's randomisation test agrees, after Holm). Detectable Δ: the smallest true difference the comparison finds with %.0f%% power at 5%% (two-sided), (t₀.₉₇₅ + t₀.₈)·SE. A Δ without a mark says only that any real difference is likely below it (up to %.4f here).", s.Baseline, 100*Power, worst))
 	}
 	if len(s.HeldOut) > 0 {
 		out = append(out, "Held-out: the queries of "+strings.Join(s.HeldOut, " ")+", languages held out of fine-tuning (mono: their pools; multi: their queries in the multilingual pool).")

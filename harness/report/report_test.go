@@ -14,6 +14,7 @@ import (
 	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
+	"github.com/xlbench/xlbench/harness/stats"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -108,8 +109,8 @@ func TestSignificanceMarks(t *testing.T) {
 		}
 	}
 	tab := Comparison(rs, "d", DefaultMetrics, Significance(rs, "d"))
-	if got := tab.Rows[1][2]; got != "0.500 ± 0.000 ▲" {
-		t.Errorf("hybrid mono mAP cell = %q, want a ▲ mark", got)
+	if got := tab.Rows[1][2]; got != "0.500 ± 0.000 ▲†" {
+		t.Errorf("hybrid mono mAP cell = %q, want a ▲† mark (the interval above zero, every seed's test significant)", got)
 	}
 	if got := tab.Rows[1][5]; strings.Contains(got, "▲") || strings.Contains(got, "▼") {
 		t.Errorf("hybrid cross mAP cell = %q, want no mark", got)
@@ -210,8 +211,8 @@ func TestDifferencesAndHeldOut(t *testing.T) {
 		mean  float64
 		se    float64
 	}{
-		"mono mAP":          {"+0.2000", 0.2, 0.035355339059327376},
-		"held-out mono mAP": {"+0.3000", 0.3, 0},
+		"mono mAP":          {"+0.2000 ▲", 0.2, 0.035355339059327376},
+		"held-out mono mAP": {"+0.3000 ▲", 0.3, 0},
 		"multi F1":          {"+0.5000", 0.5, 0.3535533905932738},
 	} {
 		g := got[m]
@@ -397,6 +398,30 @@ func TestPairDiffIsThePairedInterval(t *testing.T) {
 	for _, x := range [][2]float64{{got.Mean, want.Mean}, {got.Lo, want.Lo}, {got.Hi, want.Hi}, {got.SE, want.SE}, {got.DF, want.DF}} {
 		if math.Abs(x[0]-x[1]) > 1e-9*math.Max(1e-3, math.Abs(x[1])) {
 			t.Fatalf("from replicates %+v, paired bootstrap %+v", got, want)
+		}
+	}
+}
+
+// TestOneMarkingRule: ▲/▼ says the interval excludes zero, † that every
+// seed's Holm-corrected test agrees besides; a test that disagrees, or an
+// interval that includes zero, takes the mark away.
+func TestOneMarkingRule(t *testing.T) {
+	sig := func(diff, adj float64) test { return test{diff: diff, adj: adj} }
+	for _, c := range []struct {
+		name   string
+		lo, hi float64
+		tests  []test
+		want   string
+	}{
+		{"interval above zero, every seed significant", 0.01, 0.03, []test{sig(0.02, 0.001), sig(0.01, 0.02)}, "▲†"},
+		{"interval above zero, one seed not significant", 0.01, 0.03, []test{sig(0.02, 0.001), sig(0.01, 0.2)}, "▲"},
+		{"interval below zero, every seed significant", -0.03, -0.01, []test{sig(-0.02, 0.001)}, "▼†"},
+		{"interval below zero, a seed significant the other way", -0.03, -0.01, []test{sig(-0.02, 0.001), sig(0.01, 0.01)}, "▼"},
+		{"interval across zero, every seed significant", -0.01, 0.03, []test{sig(0.02, 0.001)}, ""},
+	} {
+		s := summary{tests: c.tests, interval: stats.Interval{Lo: c.lo, Hi: c.hi}}
+		if got := s.Mark(); got != c.want {
+			t.Errorf("%s: mark %q, want %q", c.name, got, c.want)
 		}
 	}
 }

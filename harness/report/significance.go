@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/parallel"
@@ -177,6 +178,76 @@ type Tests struct {
 	// baseline", or its name.
 	other string
 	pair  pairing
+
+	once      sync.Once
+	summaries []summary
+}
+
+// summary is one row's comparison on one measure over its seeds: the
+// per-seed tests, the clustered interval of the difference, and the mark
+// (Mark).
+type summary struct {
+	row      string
+	m        measure
+	tests    []test
+	interval stats.Interval
+}
+
+// Mark is the one marking rule of every table and the leaderboard:
+// "▲"/"▼" when the 95% interval of the difference lies above/below zero,
+// followed by "†" when, besides, every seed's paired randomisation test
+// is significant in that direction after Holm's correction (p < 0.05) —
+// the stricter reading, per seed. No interval, no mark.
+func (s summary) Mark() string {
+	var m string
+	switch {
+	case s.interval.Lo > 0:
+		m = "▲"
+	case s.interval.Hi < 0:
+		m = "▼"
+	default:
+		return ""
+	}
+	for _, t := range s.tests {
+		if !(t.adj < 0.05) || (t.diff > 0) != (m == "▲") || t.diff == 0 {
+			return m
+		}
+	}
+	return m + "†"
+}
+
+// MarkLegend names the rule Mark applies, for the notes under the tables
+// that show marks; against is what the rows are compared with.
+func MarkLegend(against string) string {
+	return "▲/▼: the 95% interval of the difference to " + against + " lies above/below zero (clustered by question, the seeds' spread added); † besides: every seed's paired randomisation test (flipping whole questions) is significant in that direction, Holm-corrected within its family, p < 0.05."
+}
+
+// summarise groups the tests by row and measure, in order of first
+// appearance, and computes each group's interval once: the main table's
+// marks and the differences table share them.
+func (ts *Tests) summarise() []summary {
+	ts.once.Do(func() {
+		type key struct {
+			row string
+			m   measure
+		}
+		idx := map[key]int{}
+		for _, t := range ts.list {
+			k := key{t.row, t.measure}
+			i, ok := idx[k]
+			if !ok {
+				i = len(ts.summaries)
+				idx[k] = i
+				ts.summaries = append(ts.summaries, summary{row: t.row, m: t.measure})
+			}
+			ts.summaries[i].tests = append(ts.summaries[i].tests, t)
+		}
+		parallel.Do(len(ts.summaries), func(i int) {
+			s := &ts.summaries[i]
+			s.interval = clusteredInterval(s.tests, s.m.setting != eval.Multi)
+		})
+	})
+	return ts.summaries
 }
 
 // pairing gives the cell a result is compared with, nil for none.
@@ -357,51 +428,19 @@ func (m measure) family() string {
 	return "mAP"
 }
 
-// marks turns tests into table marks: "▲" (better than the reference) or
-// "▼" (worse) on a row's setting when every seed's test is significant at
-// 0.05 after Holm correction and all seeds agree in direction.
-func marks(tests []test) map[string]map[results.Setting]string {
-	type agg struct {
-		all, pos, neg int
-		sig           bool
-	}
-	type key struct {
-		row     string
-		setting results.Setting
-	}
-	by := map[key]*agg{}
-	for _, t := range tests {
-		if t.measure.metric != metrics.MAP || t.measure.heldOut || t.measure.covered {
-			continue
-		}
-		k := key{t.row, t.measure.setting}
-		if by[k] == nil {
-			by[k] = &agg{sig: true}
-		}
-		a := by[k]
-		a.all++
-		if t.diff > 0 {
-			a.pos++
-		} else if t.diff < 0 {
-			a.neg++
-		}
-		if !(t.adj < 0.05) {
-			a.sig = false
-		}
-	}
+// marks gives each row's mark per setting on mAP over every query (Mark),
+// for the main tables.
+func (ts *Tests) marks() map[string]map[results.Setting]string {
 	out := map[string]map[results.Setting]string{}
-	for k, a := range by {
-		if !a.sig {
+	for _, s := range ts.summarise() {
+		if s.m.metric != metrics.MAP || s.m.heldOut || s.m.covered {
 			continue
 		}
-		if out[k.row] == nil {
-			out[k.row] = map[results.Setting]string{}
-		}
-		switch a.all {
-		case a.pos:
-			out[k.row][k.setting] = " ▲"
-		case a.neg:
-			out[k.row][k.setting] = " ▼"
+		if m := s.Mark(); m != "" {
+			if out[s.row] == nil {
+				out[s.row] = map[results.Setting]string{}
+			}
+			out[s.row][s.m.setting] = " " + m
 		}
 	}
 	return out
@@ -468,28 +507,14 @@ func SignificanceTable(rs []*results.CellResult, dataset string, ts *Tests) *Tab
 // seed's difference, and a mark
 // when every seed's test is significant (Holm) in one direction.
 func Differences(rs []*results.CellResult, dataset string, ts *Tests) *Table {
-	tests := ts.list
-	if len(tests) == 0 {
+	if len(ts.list) == 0 {
 		return nil
-	}
-	type key struct {
-		row string
-		m   measure
-	}
-	var order []key
-	by := map[key][]test{}
-	for _, t := range tests {
-		k := key{t.row, t.measure}
-		if _, ok := by[k]; !ok {
-			order = append(order, k)
-		}
-		by[k] = append(by[k], t)
 	}
 	t := &Table{
 		Title:  dataset + " — difference to " + ts.against + ": mean over seeds with a 95% interval",
 		Header: []string{"encoder × sampler", "measure", "seeds", "Δ", "95% interval", "detectable Δ", "Δ per seed", "p (Holm) per seed"},
 		Notes: []string{fmt.Sprintf("Δ: the row's metric minus that of %s, seed by seed (macro over pools for mono and cross), averaged over seeds. The 95%% interval counts questions, not queries, as the sampled unit: a bootstrap over question ids (%d resamples) moves each question with all its languages and pools, in every seed at once (the seeds share the questions), and the seeds' spread around their mean is added for training variation, with Student's t at the Welch–Satterthwaite degrees of freedom.", ts.other, BootstrapReps),
-			"▲/▼: significantly above/below " + ts.other + " for every seed (paired randomisation test flipping whole questions, Holm-corrected within its family — mAP over every query, mAP of the held-out languages, mAP on covered languages, EM and F1 — p < 0.05).",
+			MarkLegend(ts.other) + " The families: mAP over every query, mAP of the held-out languages, mAP on covered languages, EM and F1.",
 			fmt.Sprintf("Detectable Δ: the smallest true difference the comparison finds with %.0f%% power at 5%% (two-sided), (t₀.₉₇₅ + t₀.₈)·SE: an unmarked Δ says only that any real difference is likely below it.", 100*DetectablePower)},
 	}
 	if held := heldOutIn(rs, dataset); len(held) > 0 {
@@ -504,31 +529,19 @@ func Differences(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	if c := coverageNote(rs); c != "" {
 		t.Notes = append(t.Notes, c)
 	}
-	intervals := make([]stats.Interval, len(order))
-	parallel.Do(len(order), func(i int) {
-		intervals[i] = clusteredInterval(by[order[i]], order[i].m.setting != eval.Multi)
-	})
-	for i, k := range order {
-		ts := by[k]
+	for _, sm := range ts.summarise() {
 		var perSeed, ps []string
-		pos, neg := true, true
-		for _, x := range ts {
+		for _, x := range sm.tests {
 			perSeed = append(perSeed, fmt.Sprintf("%+.4f", x.est.Mean))
 			ps = append(ps, fmt.Sprintf("%.3f", x.adj))
-			sig := x.adj < 0.05
-			pos = pos && sig && x.diff > 0
-			neg = neg && sig && x.diff < 0
 		}
-		mean, lo, hi := intervals[i].Mean, intervals[i].Lo, intervals[i].Hi
-		d := fmt.Sprintf("%+.4f", mean)
-		switch {
-		case pos:
-			d += " ▲"
-		case neg:
-			d += " ▼"
+		iv := sm.interval
+		d := fmt.Sprintf("%+.4f", iv.Mean)
+		if m := sm.Mark(); m != "" {
+			d += " " + m
 		}
-		t.Rows = append(t.Rows, []string{k.row, k.m.String(), fmt.Sprint(len(ts)), d, fmt.Sprintf("[%+.4f, %+.4f]", lo, hi),
-			fmt.Sprintf("%.4f", intervals[i].Detectable(DetectablePower)), strings.Join(perSeed, " "), strings.Join(ps, " ")})
+		t.Rows = append(t.Rows, []string{sm.row, sm.m.String(), fmt.Sprint(len(sm.tests)), d, fmt.Sprintf("[%+.4f, %+.4f]", iv.Lo, iv.Hi),
+			fmt.Sprintf("%.4f", iv.Detectable(DetectablePower)), strings.Join(perSeed, " "), strings.Join(ps, " ")})
 	}
 	return t
 }
@@ -669,7 +682,7 @@ func BriefDifferences(rs []*results.CellResult, dataset string, ts *Tests) *Tabl
 			t.Rows = append(t.Rows, []string{row[0], row[1], row[3], row[4], row[5]})
 		}
 	}
-	t.Notes = []string{"Δ: the row minus " + ts.other + ", seed by seed, averaged; 95% interval clustered by question id with the seeds' spread added. ▲/▼: significant for every seed (paired randomisation test flipping whole questions, Holm-corrected). Detectable Δ: the smallest true difference found with 80% power at 5%."}
+	t.Notes = []string{"Δ: the row minus " + ts.other + ", seed by seed, averaged; 95% interval clustered by question id with the seeds' spread added. " + MarkLegend(ts.other) + " Detectable Δ: the smallest true difference found with 80% power at 5%."}
 	if cov := coveredNote(rs, ts); cov != "" {
 		t.Notes = append(t.Notes, cov)
 	}

@@ -181,7 +181,7 @@ func Datasets(rs []*results.CellResult) []string {
 // sampler, columns the chosen metrics of each setting and the rank distance.
 func Comparison(rs []*results.CellResult, dataset string, ms []metrics.Name, ts *Tests) *Table {
 	t := &Table{Header: append(metricHeader(ms), "multi "+shortName[metrics.RankDistance])}
-	t.Rows = metricRows(rs, dataset, ms, marks(ts.list))
+	t.Rows = metricRows(rs, dataset, ms, ts.marks())
 	for i, g := range groups(rs) {
 		t.Rows[i] = append(t.Rows[i], cell(collect(g, dataset, eval.Multi, metrics.RankDistance), 1))
 	}
@@ -194,7 +194,7 @@ func Comparison(rs []*results.CellResult, dataset string, ms []metrics.Name, ts 
 		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
 	if len(ts.list) > 0 {
-		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+ts.marked+", for every seed (paired randomisation test flipping whole questions, Holm-corrected, p < 0.05).")
+		t.Notes = append(t.Notes, "mAP marks: "+MarkLegend(ts.marked))
 	} else if trainedRows(rs) > 1 && !slices.ContainsFunc(rs, isBaseline) {
 		t.Notes = append(t.Notes, "No significance tests nor differences: the experiment has no baseline sampler (none named with baseline = sampler.NAME, and no monolingual sampler over several languages to default to).")
 	}
@@ -214,7 +214,7 @@ func Comparison(rs []*results.CellResult, dataset string, ms []metrics.Name, ts 
 // metric are in Comparison (-metrics, -format markdown, OUT/report-<spec>.md).
 func Brief(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	full := Comparison(rs, dataset, []metrics.Name{metrics.MAP}, ts)
-	sig := marks(ts.list)
+	sig := ts.marks()
 	reading := slices.ContainsFunc(rs, func(r *results.CellResult) bool { _, ok := r.Metrics[dataset][eval.Multi][metrics.F1]; return ok })
 	t := &Table{Title: full.Title, Header: []string{"encoder × sampler", "seeds", "mono mAP", "cross mAP", "multi mAP", "multi R@10", "rank dist"}}
 	if reading {
@@ -236,7 +236,7 @@ func Brief(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	}
 	t.Notes = []string{"Means over seeds; mAP over the full ranking, mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better)."}
 	if len(ts.list) > 0 {
-		t.Notes = append(t.Notes, "▲/▼: mAP significantly above/below "+ts.marked+" for every seed; intervals below.")
+		t.Notes = append(t.Notes, "mAP marks: "+MarkLegend(ts.marked)+" Intervals below.")
 	}
 	return t
 }
