@@ -11,6 +11,12 @@ import (
 // handshake with a message that names both versions.
 const ProtocolVersion = 1
 
+// ProtocolRevision counts the additions to protocol ProtocolVersion that
+// leave it compatible both ways (a field an older peer ignores and sends
+// as zero): 2 added SamplerConfig.Steps. Plugins and hosts of any
+// revision of one version work together.
+const ProtocolRevision = 2
+
 // Kind names a plugin kind.
 type Kind string
 
@@ -129,6 +135,10 @@ type SamplerConfig struct {
 	BatchSize int
 	Params    Params
 	Seed      uint64
+	// Steps is how many batches the host will ask for (the cell's
+	// training length), so that a schedule can span the run; 0 from a host
+	// before ProtocolRevision 2, or when the length is not known.
+	Steps int
 }
 
 // Sampler chooses training batches. It must be deterministic: the same

@@ -50,7 +50,7 @@ func (c *checker) sampler() {
 	cfg := plugins.SamplerConfig{Corpus: summary(), BatchSize: checkBatchSize, Seed: 7}
 	run := func(s plugins.Sampler, params plugins.Params, n int) ([]plugins.Batch, error) {
 		cfg := cfg
-		cfg.Params = params
+		cfg.Params, cfg.Steps = params, n
 		if err := s.Start(c.ctx, cfg); err != nil {
 			return nil, err
 		}
@@ -72,7 +72,7 @@ func (c *checker) sampler() {
 		return nil
 	})
 	c.refuses(func(p plugins.Params) error {
-		return s.Start(c.ctx, plugins.SamplerConfig{Corpus: cfg.Corpus, BatchSize: cfg.BatchSize, Params: p, Seed: cfg.Seed})
+		return s.Start(c.ctx, plugins.SamplerConfig{Corpus: cfg.Corpus, BatchSize: cfg.BatchSize, Params: p, Seed: cfg.Seed, Steps: checkBatches})
 	})
 	if base == nil {
 		c.shutdown(inst)

@@ -171,6 +171,9 @@ func TestFeedbackCadenceIgnoresValidation(t *testing.T) {
 		var heard []int
 		def := sdk.SamplerDef{Info: plugins.Info{Name: "steered", Version: "1", ObservesTraining: true},
 			NewObserving: func(cfg plugins.SamplerConfig) (sdk.Observing, error) {
+				if cfg.Steps != 200 {
+					t.Errorf("the sampler was told %d steps, want the run's 200", cfg.Steps)
+				}
 				return &feedbackSteered{langs: []string{"de", "en", "es"}, heard: &heard, size: cfg.BatchSize, ids: ids}, nil
 			}}
 		enc := dualenc.New()

@@ -274,7 +274,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	if len(summary.Groups) == 0 {
 		return nil, fmt.Errorf("no training group offers a pair with both sides in %s", strings.Join(opt.Languages, " "))
 	}
-	err := s.Start(ctx, plugins.SamplerConfig{Corpus: summary, BatchSize: opt.BatchSize, Params: opt.SamplerParams, Seed: opt.Seed})
+	err := s.Start(ctx, plugins.SamplerConfig{Corpus: summary, BatchSize: opt.BatchSize, Params: opt.SamplerParams, Seed: opt.Seed, Steps: opt.Steps})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sampler: %w", err)
 	}

@@ -60,6 +60,7 @@ func (c *samplerClient) Start(ctx context.Context, cfg plugins.SamplerConfig) er
 		BatchSize: uint32(cfg.BatchSize),
 		Params:    params,
 		Seed:      cfg.Seed,
+		Steps:     uint32(cfg.Steps),
 	})
 	if err != nil {
 		return err
@@ -140,6 +141,7 @@ func (s *samplerServer) Start(ctx context.Context, req *pb.SamplerStartRequest) 
 		BatchSize: int(req.GetBatchSize()),
 		Params:    paramsFromWire(req.GetParams()),
 		Seed:      req.GetSeed(),
+		Steps:     int(req.GetSteps()),
 	})
 	if err != nil {
 		return nil, err

@@ -31,12 +31,14 @@ func connect(t *testing.T, set plugin.PluginSet, kind plugins.Kind) any {
 }
 
 func TestSamplerRoundTrip(t *testing.T) {
+	gotSteps := -1
 	def := sdk.SamplerDef{
 		Info: plugins.Info{Name: "echo", Version: "1", Params: []plugins.ParamSpec{
 			{Name: "lang", Type: plugins.ParamString, Default: "de", OneOf: []string{"de", "en"}},
 			{Name: "weights", Type: plugins.ParamNumberList, Default: []float64{1, 2}},
 		}},
 		New: func(cfg plugins.SamplerConfig) (sdk.BatchFunc, error) {
+			gotSteps = cfg.Steps
 			lang := cfg.Params.String("lang")
 			i := 0
 			return func() (plugins.Batch, error) {
@@ -66,8 +68,11 @@ func TestSamplerRoundTrip(t *testing.T) {
 		{ID: 7, QueryLangs: []string{"de", "en"}, PassageLangs: []string{"en"}},
 		{ID: 9, QueryLangs: []string{"de"}, PassageLangs: []string{"de"}},
 	}}
-	if err := s.Start(ctx, plugins.SamplerConfig{Corpus: corpus, BatchSize: 3, Seed: 5}); err != nil {
+	if err := s.Start(ctx, plugins.SamplerConfig{Corpus: corpus, BatchSize: 3, Seed: 5, Steps: 1234}); err != nil {
 		t.Fatal(err)
+	}
+	if gotSteps != 1234 {
+		t.Errorf("the sampler was told %d steps, want the 1234 the host sent", gotSteps)
 	}
 	got, err := s.Next(ctx, plugins.NextRequest{Count: 2})
 	if err != nil {

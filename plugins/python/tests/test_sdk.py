@@ -145,6 +145,30 @@ class ObserveTest(unittest.TestCase):
             plugin._SamplerServer(Plain()).Observe(sampler_pb2.Feedback(), _Context())
 
 
+class SamplerStepsTest(unittest.TestCase):
+    def test_training_length_reaches_start(self):
+        """The host's training length (protocol revision 2) reaches
+        start() as config.steps; a host that sends none gives 0."""
+        from xlbench import plugin
+        from xlbench.v1 import sampler_pb2
+
+        class Scheduled(plugin.Sampler):
+            info = Info("scheduled", "1")
+            configs = []
+
+            def start(self, config):
+                self.configs.append(config)
+
+            def next(self, n):
+                return []
+
+        server = plugin._SamplerServer(Scheduled())
+        corpus = sampler_pb2.CorpusSummary(languages=["de"])
+        server.Start(sampler_pb2.SamplerStartRequest(corpus=corpus, batch_size=2, seed=1, steps=300), _Context())
+        server.Start(sampler_pb2.SamplerStartRequest(corpus=corpus, batch_size=2, seed=1), _Context())
+        self.assertEqual([c.steps for c in Scheduled.configs], [300, 0])
+
+
 class TrainStepsTest(unittest.TestCase):
     """The encoder server's pipelined steps: answers in order, held while
     batches wait but never while the server waits for one."""

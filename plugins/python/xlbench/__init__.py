@@ -10,7 +10,7 @@ and serves the three plugin kinds from plain Python classes:
         info = plugin.Info(name="my-sampler", version="0.1.0",
                            params=[plugin.Param("alpha", "number", default=0.5, min=0, max=1)])
 
-        def start(self, config): ...        # config.corpus, .batch_size, .params, .seed
+        def start(self, config): ...        # config.corpus, .batch_size, .params, .seed, .steps
         def next(self, n): ...              # n batches, each a list of plugin.Pair
 
     if __name__ == "__main__":
@@ -21,3 +21,6 @@ command that says whether a plugin honours the contract.
 """
 
 PROTOCOL_VERSION = 1
+# Compatible additions to PROTOCOL_VERSION (Go: plugins.ProtocolRevision):
+# 2 added SamplerConfig.steps.
+PROTOCOL_REVISION = 2

@@ -243,7 +243,7 @@ class _SamplerServer(sampler_pb2_grpc.SamplerServicer):
             if request.batch_size < 1:
                 raise PluginError(f"batch size must be at least 1, got {request.batch_size}")
             params = check_params(self.impl.info.params, params_from_wire(request.params))
-            self.impl.start(SamplerConfig(Corpus(names, groups), request.batch_size, params, request.seed))
+            self.impl.start(SamplerConfig(Corpus(names, groups), request.batch_size, params, request.seed, request.steps))
             self.langs = {n: i for i, n in enumerate(names)}
             self.names = names
             self.batch_size = request.batch_size

@@ -101,10 +101,15 @@ class Feedback:
 
 @dataclass(frozen=True)
 class SamplerConfig:
+    """Configures a sampler. steps: how many batches the host will ask for
+    (the cell's training length), so that a schedule can span the run; 0
+    from a host before protocol revision 2."""
+
     corpus: Corpus
     batch_size: int
     params: dict[str, Any]  # checked against Info.params, defaults filled in
     seed: int
+    steps: int = 0
 
 
 @dataclass(frozen=True)

@@ -200,11 +200,16 @@ func (x *CorpusSummary) GetGroups() []*Group {
 }
 
 type SamplerStartRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Corpus        *CorpusSummary         `protobuf:"bytes,1,opt,name=corpus,proto3" json:"corpus,omitempty"`
-	BatchSize     uint32                 `protobuf:"varint,2,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
-	Params        *structpb.Struct       `protobuf:"bytes,3,opt,name=params,proto3" json:"params,omitempty"`
-	Seed          uint64                 `protobuf:"varint,4,opt,name=seed,proto3" json:"seed,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Corpus    *CorpusSummary         `protobuf:"bytes,1,opt,name=corpus,proto3" json:"corpus,omitempty"`
+	BatchSize uint32                 `protobuf:"varint,2,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	Params    *structpb.Struct       `protobuf:"bytes,3,opt,name=params,proto3" json:"params,omitempty"`
+	Seed      uint64                 `protobuf:"varint,4,opt,name=seed,proto3" json:"seed,omitempty"`
+	// steps is how many batches the host will ask for: the cell's training
+	// length, so that a schedule or curriculum can span it without a
+	// parameter repeating the spec's steps. Added in revision 2 of protocol
+	// 1 (plugins.ProtocolRevision); 0 from a host of revision 1.
+	Steps         uint32 `protobuf:"varint,5,opt,name=steps,proto3" json:"steps,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -263,6 +268,13 @@ func (x *SamplerStartRequest) GetParams() *structpb.Struct {
 func (x *SamplerStartRequest) GetSeed() uint64 {
 	if x != nil {
 		return x.Seed
+	}
+	return 0
+}
+
+func (x *SamplerStartRequest) GetSteps() uint32 {
+	if x != nil {
+		return x.Steps
 	}
 	return 0
 }
@@ -504,13 +516,14 @@ const file_xlbench_v1_sampler_proto_rawDesc = "" +
 	"\x04kind\x18\x04 \x01(\x0e2\x15.xlbench.v1.GroupKindR\x04kind\"X\n" +
 	"\rCorpusSummary\x12\x1c\n" +
 	"\tlanguages\x18\x01 \x03(\tR\tlanguages\x12)\n" +
-	"\x06groups\x18\x02 \x03(\v2\x11.xlbench.v1.GroupR\x06groups\"\xac\x01\n" +
+	"\x06groups\x18\x02 \x03(\v2\x11.xlbench.v1.GroupR\x06groups\"\xc2\x01\n" +
 	"\x13SamplerStartRequest\x121\n" +
 	"\x06corpus\x18\x01 \x01(\v2\x19.xlbench.v1.CorpusSummaryR\x06corpus\x12\x1d\n" +
 	"\n" +
 	"batch_size\x18\x02 \x01(\rR\tbatchSize\x12/\n" +
 	"\x06params\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06params\x12\x12\n" +
-	"\x04seed\x18\x04 \x01(\x04R\x04seed\"#\n" +
+	"\x04seed\x18\x04 \x01(\x04R\x04seed\x12\x14\n" +
+	"\x05steps\x18\x05 \x01(\rR\x05steps\"#\n" +
 	"\vNextRequest\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\";\n" +
 	"\fNextResponse\x12+\n" +

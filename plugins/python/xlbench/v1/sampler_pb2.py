@@ -15,7 +15,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from xlbench.v1 import common_pb2 as xlbench_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18xlbench/v1/sampler.proto\x12\nxlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"d\n\x05Group\x12\n\n\x02id\x18\x01 \x01(\r\x12\x13\n\x0bquery_langs\x18\x02 \x03(\r\x12\x15\n\rpassage_langs\x18\x03 \x03(\r\x12#\n\x04kind\x18\x04 \x01(\x0e\x32\x15.xlbench.v1.GroupKind\"E\n\rCorpusSummary\x12\x11\n\tlanguages\x18\x01 \x03(\t\x12!\n\x06groups\x18\x02 \x03(\x0b\x32\x11.xlbench.v1.Group\"\x8b\x01\n\x13SamplerStartRequest\x12)\n\x06\x63orpus\x18\x01 \x01(\x0b\x32\x19.xlbench.v1.CorpusSummary\x12\x12\n\nbatch_size\x18\x02 \x01(\r\x12\'\n\x06params\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04seed\x18\x04 \x01(\x04\"\x1c\n\x0bNextRequest\x12\r\n\x05\x63ount\x18\x01 \x01(\r\"2\n\x0cNextResponse\x12\"\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32\x11.xlbench.v1.Batch\"Q\n\x08PairLoss\x12\x12\n\nquery_lang\x18\x01 \x01(\r\x12\x14\n\x0cpassage_lang\x18\x02 \x01(\r\x12\x0c\n\x04mean\x18\x03 \x01(\x01\x12\r\n\x05pairs\x18\x04 \x01(\r\"Z\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\x12\n\nfirst_step\x18\x01 \x01(\x04\x12\x11\n\tstep_loss\x18\x02 \x03(\x01\x12\'\n\tpair_loss\x18\x03 \x03(\x0b\x32\x14.xlbench.v1.PairLoss*:\n\tGroupKind\x12\x11\n\rGROUP_KIND_QA\x10\x00\x12\x1a\n\x16GROUP_KIND_TRANSLATION\x10\x01\x32\xec\x01\n\x07Sampler\x12\x35\n\x08\x44\x65scribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12;\n\x05Start\x12\x1f.xlbench.v1.SamplerStartRequest\x1a\x11.xlbench.v1.Empty\x12\x39\n\x04Next\x12\x17.xlbench.v1.NextRequest\x1a\x18.xlbench.v1.NextResponse\x12\x32\n\x07Observe\x12\x14.xlbench.v1.Feedback\x1a\x11.xlbench.v1.EmptyB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18xlbench/v1/sampler.proto\x12\nxlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x17xlbench/v1/common.proto\"d\n\x05Group\x12\n\n\x02id\x18\x01 \x01(\r\x12\x13\n\x0bquery_langs\x18\x02 \x03(\r\x12\x15\n\rpassage_langs\x18\x03 \x03(\r\x12#\n\x04kind\x18\x04 \x01(\x0e\x32\x15.xlbench.v1.GroupKind\"E\n\rCorpusSummary\x12\x11\n\tlanguages\x18\x01 \x03(\t\x12!\n\x06groups\x18\x02 \x03(\x0b\x32\x11.xlbench.v1.Group\"\x9a\x01\n\x13SamplerStartRequest\x12)\n\x06\x63orpus\x18\x01 \x01(\x0b\x32\x19.xlbench.v1.CorpusSummary\x12\x12\n\nbatch_size\x18\x02 \x01(\r\x12\'\n\x06params\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04seed\x18\x04 \x01(\x04\x12\r\n\x05steps\x18\x05 \x01(\r\"\x1c\n\x0bNextRequest\x12\r\n\x05\x63ount\x18\x01 \x01(\r\"2\n\x0cNextResponse\x12\"\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32\x11.xlbench.v1.Batch\"Q\n\x08PairLoss\x12\x12\n\nquery_lang\x18\x01 \x01(\r\x12\x14\n\x0cpassage_lang\x18\x02 \x01(\r\x12\x0c\n\x04mean\x18\x03 \x01(\x01\x12\r\n\x05pairs\x18\x04 \x01(\r\"Z\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\x12\n\nfirst_step\x18\x01 \x01(\x04\x12\x11\n\tstep_loss\x18\x02 \x03(\x01\x12\'\n\tpair_loss\x18\x03 \x03(\x0b\x32\x14.xlbench.v1.PairLoss*:\n\tGroupKind\x12\x11\n\rGROUP_KIND_QA\x10\x00\x12\x1a\n\x16GROUP_KIND_TRANSLATION\x10\x01\x32\xec\x01\n\x07Sampler\x12\x35\n\x08\x44\x65scribe\x12\x11.xlbench.v1.Empty\x1a\x16.xlbench.v1.PluginInfo\x12;\n\x05Start\x12\x1f.xlbench.v1.SamplerStartRequest\x1a\x11.xlbench.v1.Empty\x12\x39\n\x04Next\x12\x17.xlbench.v1.NextRequest\x1a\x18.xlbench.v1.NextResponse\x12\x32\n\x07Observe\x12\x14.xlbench.v1.Feedback\x1a\x11.xlbench.v1.EmptyB:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'xlbench.v1.sampler_pb2', globals())
@@ -23,22 +23,22 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1'
-  _GROUPKIND._serialized_start=667
-  _GROUPKIND._serialized_end=725
+  _GROUPKIND._serialized_start=682
+  _GROUPKIND._serialized_end=740
   _GROUP._serialized_start=95
   _GROUP._serialized_end=195
   _CORPUSSUMMARY._serialized_start=197
   _CORPUSSUMMARY._serialized_end=266
   _SAMPLERSTARTREQUEST._serialized_start=269
-  _SAMPLERSTARTREQUEST._serialized_end=408
-  _NEXTREQUEST._serialized_start=410
-  _NEXTREQUEST._serialized_end=438
-  _NEXTRESPONSE._serialized_start=440
-  _NEXTRESPONSE._serialized_end=490
-  _PAIRLOSS._serialized_start=492
-  _PAIRLOSS._serialized_end=573
-  _FEEDBACK._serialized_start=575
-  _FEEDBACK._serialized_end=665
-  _SAMPLER._serialized_start=728
-  _SAMPLER._serialized_end=964
+  _SAMPLERSTARTREQUEST._serialized_end=423
+  _NEXTREQUEST._serialized_start=425
+  _NEXTREQUEST._serialized_end=453
+  _NEXTRESPONSE._serialized_start=455
+  _NEXTRESPONSE._serialized_end=505
+  _PAIRLOSS._serialized_start=507
+  _PAIRLOSS._serialized_end=588
+  _FEEDBACK._serialized_start=590
+  _FEEDBACK._serialized_end=680
+  _SAMPLER._serialized_start=743
+  _SAMPLER._serialized_end=979
 # @@protoc_insertion_point(module_scope)
