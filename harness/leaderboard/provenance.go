@@ -3,7 +3,6 @@ package leaderboard
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -48,8 +47,8 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 		for _, f := range m.Locks {
 			locks[f] = true
 		}
-		var in results.Inputs
-		if json.Unmarshal(m.Inputs, &in) != nil {
+		in, ok := c.RecordedInputs()
+		if !ok {
 			continue
 		}
 		for role, pl := range map[string]*results.ComponentInput{"encoder": &in.Encoder, "sampler": in.Sampler, "reader": in.Reader} {

@@ -425,3 +425,41 @@ func TestOneMarkingRule(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainedUnlikeIsFlagged: a row that trained longer than its
+// baseline, or on other languages, is marked ≠ in the differences table
+// with what differs; rows trained alike are not.
+func TestTrainedUnlikeIsFlagged(t *testing.T) {
+	var rs []*results.CellResult
+	for _, s := range []string{"monolingual", "hybrid", "cross"} {
+		r := result("dual."+s+".seed1", s, 1, 0.5, 10)
+		r.Baseline = "monolingual"
+		r.Training = &train.Record{Steps: 200, BatchSize: 32, PairLanguages: map[string]int{"en-en": 5}}
+		r.Encoder.Params = plugins.Params{"lr": 0.003}
+		vals := map[string]float64{}
+		for q := range 20 {
+			vals[fmt.Sprintf("en:q%d", q)] = float64(q%4) / 4
+		}
+		r.PerQuery = perQuery(map[string]map[string]map[string]float64{"d": {"mono": vals}})
+		rs = append(rs, r)
+	}
+	rs[1].Training.Steps = 300
+	rs[1].Training.PairLanguages = map[string]int{"en-de": 5}
+	tab := Differences(rs, "d", Significance(rs, "d"))
+	rows := map[string]bool{}
+	for _, row := range tab.Rows {
+		rows[row[0]] = true
+	}
+	if !rows["dual × hybrid ≠"] || !rows["dual × cross"] {
+		t.Errorf("rows %v: want hybrid flagged, cross not", rows)
+	}
+	var note string
+	for _, n := range tab.Notes {
+		if strings.HasPrefix(n, "≠") {
+			note = n
+		}
+	}
+	if !strings.HasSuffix(note, "— dual × hybrid: steps 300 against 200; reached de en against en.") {
+		t.Errorf("≠ note %q", note)
+	}
+}

@@ -529,6 +529,10 @@ func Differences(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 	if c := coverageNote(rs); c != "" {
 		t.Notes = append(t.Notes, c)
 	}
+	unlike, flagged := unlikeNote(rs, ts)
+	if unlike != "" {
+		t.Notes = append(t.Notes, unlike)
+	}
 	for _, sm := range ts.summarise() {
 		var perSeed, ps []string
 		for _, x := range sm.tests {
@@ -540,7 +544,11 @@ func Differences(rs []*results.CellResult, dataset string, ts *Tests) *Table {
 		if m := sm.Mark(); m != "" {
 			d += " " + m
 		}
-		t.Rows = append(t.Rows, []string{sm.row, sm.m.String(), fmt.Sprint(len(sm.tests)), d, fmt.Sprintf("[%+.4f, %+.4f]", iv.Lo, iv.Hi),
+		row := sm.row
+		if flagged[row] {
+			row += " ≠"
+		}
+		t.Rows = append(t.Rows, []string{row, sm.m.String(), fmt.Sprint(len(sm.tests)), d, fmt.Sprintf("[%+.4f, %+.4f]", iv.Lo, iv.Hi),
 			fmt.Sprintf("%.4f", iv.Detectable(DetectablePower)), strings.Join(perSeed, " "), strings.Join(ps, " ")})
 	}
 	return t
@@ -685,6 +693,9 @@ func BriefDifferences(rs []*results.CellResult, dataset string, ts *Tests) *Tabl
 	t.Notes = []string{"Δ: the row minus " + ts.other + ", seed by seed, averaged; 95% interval clustered by question id with the seeds' spread added. " + MarkLegend(ts.other) + " Detectable Δ: the smallest true difference found with 80% power at 5%."}
 	if cov := coveredNote(rs, ts); cov != "" {
 		t.Notes = append(t.Notes, cov)
+	}
+	if unlike, _ := unlikeNote(rs, ts); unlike != "" {
+		t.Notes = append(t.Notes, unlike)
 	}
 	return t
 }

@@ -173,6 +173,15 @@ const (
 	legacyPerQueryFile = "per-query.json.gz"
 )
 
+// RecordedInputs is what the result records it was computed from (the
+// inputs its cell id hashes); ok is false for a result that records none.
+func (r *CellResult) RecordedInputs() (in Inputs, ok bool) {
+	if r.Manifest == nil || json.Unmarshal(r.Manifest.Inputs, &in) != nil {
+		return in, false
+	}
+	return in, true
+}
+
 // Row is the table row a result belongs to: seeds of one encoder and
 // sampler pair are aggregated.
 func (r *CellResult) Row() string {
