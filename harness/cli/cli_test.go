@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/internal/testenv"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -186,7 +188,7 @@ func TestRunWritesResultsTablesAndTREC(t *testing.T) {
 	}
 	// report reads the stored result back.
 	stdout, stderr, code = xlbench(t, "report", "-out", out, "-format", "csv")
-	if code != 0 || !strings.Contains(stdout, "encoder × sampler,seeds,mono mAP") {
+	if code != 0 || !strings.Contains(stdout, "tiny,tiny-bm25,bm25,,1,mono,all,map,value,") {
 		t.Errorf("report: code %d\n%s%s", code, stdout, stderr)
 	}
 }
@@ -517,6 +519,48 @@ func checkCompareRows(t *testing.T, out string) {
 	stdout, stderr, code = xlbench(t, "report", "-out", out, "-baseline", "dual × hybrid")
 	if code != 0 || !strings.Contains(stdout, "tiny — difference to dual × hybrid") || !regexp.MustCompile(`bm25 │ +multi mAP`).MatchString(stdout) {
 		t.Errorf("report -baseline: code %d\n%s%s", code, stdout, stderr)
+	}
+	// The data export: one tidy table, each cell's stored metrics and each
+	// row's differences, read back as data.
+	stdout, stderr, code = xlbench(t, "report", "-out", out, "-format", "csv")
+	if code != 0 {
+		t.Fatalf("report -format csv: code %d\n%s", code, stderr)
+	}
+	recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil || len(recs) < 2 || !slices.Equal(recs[0], report.TidyColumns) {
+		t.Fatalf("the CSV export does not parse as one table: %v\n%.500s", err, stdout)
+	}
+	var sawValue, sawDelta bool
+	for _, rec := range recs[1:] {
+		f := map[string]string{}
+		for i, c := range report.TidyColumns {
+			f[c] = rec[i]
+		}
+		if f["encoder"] != "dual" || f["sampler"] != "hybrid" || f["setting"] != "multi" || f["metric"] != "map" || f["language"] != "all" {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f["value"], 64)
+		switch {
+		case f["statistic"] == "value" && f["seed"] == "1":
+			sawValue = v == multi("dual.hybrid.seed1")
+		case f["statistic"] == "delta" && f["seed"] == "":
+			lo, _ := strconv.ParseFloat(f["lo"], 64)
+			hi, _ := strconv.ParseFloat(f["hi"], 64)
+			sawDelta = f["versus"] == "dual × monolingual" && lo <= v && v <= hi
+		}
+	}
+	if !sawValue || !sawDelta {
+		t.Errorf("the CSV export lacks the stored multi mAP (%v) or hybrid's Δ with its interval (%v):\n%.2000s", sawValue, sawDelta, stdout)
+	}
+	stdout, _, _ = xlbench(t, "report", "-out", out, "-format", "jsonl")
+	for i, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r report.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r.Dataset != "tiny" {
+			t.Fatalf("jsonl line %d: %v: %s", i+1, err, line)
+		}
+	}
+	if n := strings.Count(stdout, "\n"); n != len(recs)-1 {
+		t.Errorf("%d JSON lines, %d CSV records", n, len(recs)-1)
 	}
 	// report -reuse: a folder with only the hybrid cells, shown beside
 	// the rest from the directory reused, as after make compare.

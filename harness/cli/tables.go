@@ -20,6 +20,9 @@ type tableFlags struct {
 	// baseline, when set, is the row every other row is compared with,
 	// in place of each experiment's baseline.
 	baseline string
+	// wroteHeader: the data export's header is written, once for all
+	// experiments.
+	wroteHeader bool
 }
 
 func (t *tableFlags) register(fs *flag.FlagSet) {
@@ -27,7 +30,7 @@ func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.metrics, "metrics", "",
 		"the main table's metrics per setting, comma-separated, or 'all' (default: mAP per setting, multi R@10, rank distance, EM and F1, to fit 120 columns; "+metrics.Join(report.DefaultMetrics, ",")+" with -full or -format markdown): "+metrics.Join(metrics.All, ", "))
 	fs.StringVar(&t.baseline, "baseline", "", "compare every row with this one, paired seed by seed whatever the encoders, in place of the experiment's baseline (a row as the tables name it, 'dual × hybrid', or as its cells do, dual.hybrid)")
-	fs.BoolVar(&t.full, "full", false, "print every table (per language, held-out and unseen languages, significance tests, answers, settings), not only the answer; -format markdown and csv always do")
+	fs.BoolVar(&t.full, "full", false, "print every table (per language, held-out and unseen languages, significance tests, answers, settings), not only the answer; -format markdown always does (csv and jsonl write every number as one tidy table instead)")
 }
 
 // brief reports whether the tables are the answer only, cut for a
@@ -77,6 +80,11 @@ func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags,
 		}
 		return nil
 	}
+	if report.IsTidy(tf.format) {
+		err := report.WriteTidy(w, tf.format, report.Tidy(rs, tests), !tf.wroteHeader)
+		tf.wroteHeader = true
+		return err
+	}
 	if tf.brief() {
 		for _, d := range report.Datasets(rs) {
 			tests := tests(rs, d)
@@ -120,10 +128,18 @@ func (a *App) printByExperiment(w io.Writer, rs []*results.CellResult, tf *table
 	}
 	missing := results.Missing(rs)
 	for _, e := range order {
-		fmt.Fprintf(w, "experiment %s\n\n", e)
+		incomplete := ""
 		if m := missing[e]; len(m) > 0 {
-			fmt.Fprintf(w, "INCOMPLETE: %d of %d cells stored; missing: %s. The tables below cover only the stored cells.\n\n",
+			incomplete = fmt.Sprintf("INCOMPLETE: %d of %d cells stored; missing: %s. The tables below cover only the stored cells.\n\n",
 				len(byExp[e]), len(byExp[e])+len(m), strings.Join(m, ", "))
+		}
+		if report.IsTidy(tf.format) {
+			// Data has no headings: the warning goes to stderr.
+			if incomplete != "" {
+				fmt.Fprintf(a.Stderr, "experiment %s: %s", e, strings.Replace(incomplete, "The tables below cover", "The records cover", 1))
+			}
+		} else {
+			fmt.Fprintf(w, "experiment %s\n\n%s", e, incomplete)
 		}
 		tests := report.Significance
 		if tf.baseline != "" {

@@ -50,7 +50,11 @@ func Wrap(s string, width int) string {
 }
 
 // Formats lists the output formats of tables.
-var Formats = []string{"table", "markdown", "csv"}
+var Formats = []string{"table", "markdown", "csv", "jsonl"}
+
+// IsTidy reports whether format is a data export (Tidy's records), not
+// tables.
+func IsTidy(format string) bool { return format == "csv" || format == "jsonl" }
 
 // DefaultMetrics are the columns of the comparison table per setting; rank
 // distance is added after the multilingual columns.
