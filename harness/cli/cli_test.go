@@ -520,6 +520,20 @@ func checkCompareRows(t *testing.T, out string) {
 	if code != 0 || !strings.Contains(stdout, "tiny — difference to dual × hybrid") || !regexp.MustCompile(`bm25 │ +multi mAP`).MatchString(stdout) {
 		t.Errorf("report -baseline: code %d\n%s%s", code, stdout, stderr)
 	}
+	// -full fits the terminal's 120 columns (wide tables wrap or split);
+	// Markdown has a heading per experiment, dataset and table.
+	stdout, _, _ = xlbench(t, "report", "-out", out, "-full")
+	for _, l := range strings.Split(stdout, "\n") {
+		if n := utf8.RuneCountInString(l); n > 120 {
+			t.Errorf("report -full: a line of %d columns: %s", n, l)
+		}
+	}
+	stdout, _, _ = xlbench(t, "report", "-out", out, "-format", "markdown")
+	for _, want := range []string{"## Experiment tiny-train\n", "### Training\n", "### tiny\n", "#### tiny — difference to dual × monolingual"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report -format markdown lacks the heading %q", want)
+		}
+	}
 	// The data export: one tidy table, each cell's stored metrics and each
 	// row's differences, read back as data.
 	stdout, stderr, code = xlbench(t, "report", "-out", out, "-format", "csv")

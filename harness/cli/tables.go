@@ -101,10 +101,17 @@ func (a *App) printTables(w io.Writer, rs []*results.CellResult, tf *tableFlags,
 	if ms == nil {
 		ms = report.DefaultMetrics
 	}
+	markdown := tf.format == "markdown"
+	if markdown && (report.Settings(rs) != nil || report.Validation(rs) != nil) {
+		fmt.Fprint(w, "### Training\n\n")
+	}
 	if err := render(report.Settings(rs), report.Validation(rs)); err != nil {
 		return err
 	}
 	for _, d := range report.Datasets(rs) {
+		if markdown {
+			fmt.Fprintf(w, "### %s\n\n", d)
+		}
 		tests := tests(rs, d)
 		if err := render(report.Comparison(rs, d, ms, tests), report.Differences(rs, d, tests), report.LanguageDifferences(rs, d),
 			report.HeldOut(rs, d), report.Unseen(rs, d), report.SignificanceTable(rs, d, tests), report.Answers(rs, d), report.PerLanguage(rs, d)); err != nil {
@@ -138,6 +145,8 @@ func (a *App) printByExperiment(w io.Writer, rs []*results.CellResult, tf *table
 			if incomplete != "" {
 				fmt.Fprintf(a.Stderr, "experiment %s: %s", e, strings.Replace(incomplete, "The tables below cover", "The records cover", 1))
 			}
+		} else if tf.format == "markdown" {
+			fmt.Fprintf(w, "## Experiment %s\n\n%s", e, incomplete)
 		} else {
 			fmt.Fprintf(w, "experiment %s\n\n%s", e, incomplete)
 		}

@@ -84,14 +84,20 @@ func (t *Table) Render(w io.Writer, format string) error {
 		cw.WriteAll(t.Rows)
 		return cw.Error()
 	case "markdown":
-		fmt.Fprintf(w, "**%s**\n\n", t.Title)
+		fmt.Fprintf(w, "#### %s\n\n", t.Title)
 		tab := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()),
 			tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAlignment(tw.AlignRight))
 		return t.fill(tab, w, "\n", 0)
 	case "table", "":
 		fmt.Fprintln(w, Wrap(t.Title, TerminalWidth))
-		tab := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAlignment(tw.AlignRight))
-		return t.fill(tab, w, "", TerminalWidth)
+		for _, part := range t.fitted() {
+			io.WriteString(w, part)
+		}
+		for _, n := range t.Notes {
+			fmt.Fprintln(w, Wrap(n, TerminalWidth))
+		}
+		fmt.Fprintln(w)
+		return nil
 	}
 	return fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }
@@ -99,13 +105,7 @@ func (t *Table) Render(w io.Writer, format string) error {
 // fill renders the grid, then the notes, wrapped at width (0: not
 // wrapped).
 func (t *Table) fill(tab *tablewriter.Table, w io.Writer, gap string, width int) error {
-	tab.Header(t.Header)
-	for _, r := range t.Rows {
-		if err := tab.Append(r); err != nil {
-			return err
-		}
-	}
-	if err := tab.Render(); err != nil {
+	if err := grid(tab, t.Header, t.Rows); err != nil {
 		return err
 	}
 	fmt.Fprint(w, gap)
@@ -117,6 +117,100 @@ func (t *Table) fill(tab *tablewriter.Table, w io.Writer, gap string, width int)
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+func grid(tab *tablewriter.Table, header []string, rows [][]string) error {
+	tab.Header(header)
+	for _, r := range rows {
+		if err := tab.Append(r); err != nil {
+			return err
+		}
+	}
+	return tab.Render()
+}
+
+// keyColumns are the columns every part of a split table repeats: the
+// row and its seeds.
+const keyColumns = 2
+
+// fitted renders the grid for a terminal of TerminalWidth columns: as it
+// is when it fits; else with its cells wrapped at spaces, at the widest
+// limit that fits; else, when even wrapped cells leave too many columns,
+// split into parts that each repeat the key columns and take as many of
+// the others as fit.
+func (t *Table) fitted() []string {
+	if g, ok := t.render(t.Header, t.Rows, 0); ok {
+		return []string{g}
+	}
+	if g, ok := t.wrapped(t.Header, t.Rows); ok {
+		return []string{g}
+	}
+	keys := min(keyColumns, len(t.Header))
+	var parts []string
+	for first := keys; first < len(t.Header); {
+		// As many columns as fit unwrapped; wrapped only where one
+		// column alone does not fit.
+		last := first + 1
+		for last < len(t.Header) {
+			if _, ok := t.render(pick(t.Header, keys, first, last+1), pickRows(t.Rows, keys, first, last+1), 0); !ok {
+				break
+			}
+			last++
+		}
+		h, rows := pick(t.Header, keys, first, last), pickRows(t.Rows, keys, first, last)
+		g, ok := t.render(h, rows, 0)
+		if !ok {
+			if w, ok := t.wrapped(h, rows); ok {
+				g = w
+			}
+		}
+		parts = append(parts, g)
+		first = last
+	}
+	return parts
+}
+
+// wrapped renders with cells wrapped, at the widest limit whose table
+// fits; ok is false when none does.
+func (t *Table) wrapped(header []string, rows [][]string) (string, bool) {
+	for limit := TerminalWidth; limit >= TerminalWidth/2; limit -= 2 {
+		if g, ok := t.render(header, rows, limit); ok {
+			return g, true
+		}
+	}
+	return "", false
+}
+
+// render draws a grid, its cells wrapped within limit columns when limit
+// is above 0; ok reports whether every line fits TerminalWidth.
+func (t *Table) render(header []string, rows [][]string, limit int) (string, bool) {
+	var b strings.Builder
+	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAlignment(tw.AlignRight)}
+	if limit > 0 {
+		opts = append(opts, tablewriter.WithMaxWidth(limit), tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithHeaderAutoWrap(tw.WrapNormal))
+	}
+	if grid(tablewriter.NewTable(&b, opts...), header, rows) != nil {
+		return "", false
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if utf8.RuneCountInString(l) > TerminalWidth {
+			return b.String(), false
+		}
+	}
+	return b.String(), true
+}
+
+// pick is the key columns of row and its columns [first, last).
+func pick(row []string, keys, first, last int) []string {
+	return slices.Concat(row[:keys], row[first:last])
+}
+
+func pickRows(rows [][]string, keys, first, last int) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = pick(r, keys, first, last)
+	}
+	return out
 }
 
 // group collects the results of one table row (one encoder × sampler) over
