@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/xlbench/xlbench/harness/internal/console"
 	"github.com/xlbench/xlbench/harness/internal/reaper"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/plugins"
@@ -39,6 +40,10 @@ type App struct {
 	Builtins Builtins
 	Stdout   io.Writer
 	Stderr   io.Writer
+
+	// live is the command's live status line on a terminal (withLive),
+	// nil elsewhere.
+	live *console.Console
 }
 
 type command struct {

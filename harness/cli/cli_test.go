@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -533,6 +534,21 @@ func checkCompareRows(t *testing.T, out string) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("report -format markdown lacks the heading %q", want)
 		}
+	}
+	// The statistics are cached by content: a second report reads them
+	// and prints the same bytes.
+	cache := t.TempDir()
+	env := []string{"XDG_CACHE_HOME=" + cache}
+	first, _, _ := xlbenchEnv(t, "", env, "report", "-out", out, "-full")
+	var entries int
+	filepath.WalkDir(filepath.Join(cache, "xlbench", "stats"), func(_ string, d fs.DirEntry, _ error) error {
+		if d != nil && d.Type().IsRegular() {
+			entries++
+		}
+		return nil
+	})
+	if second, _, _ := xlbenchEnv(t, "", env, "report", "-out", out, "-full"); second != first || entries == 0 {
+		t.Errorf("report with %d cached statistics printed other bytes the second time:\n%s\n---\n%s", entries, first, second)
 	}
 	// The data export: one tidy table, each cell's stored metrics and each
 	// row's differences, read back as data.

@@ -36,6 +36,7 @@ func (a *App) cmdReport(_ context.Context, args []string) error {
 	if len(rs) == 0 {
 		return fmt.Errorf("no results under %s", *out)
 	}
+	defer a.withLive()()
 	if len(reuse) > 0 {
 		if rs, err = a.withReused(rs, reuse); err != nil {
 			return err
@@ -122,7 +123,7 @@ func (a *App) printComparison(rs []*results.CellResult, spec string, tf *tableFl
 	}
 	fmt.Fprintf(a.Stdout, "%s (%s) against %s (%s)\n\n", rowA, cellsA[0].Experiment, rowB, cellsB[0].Experiment)
 	both := slices.Concat(cellsA, cellsB)
-	against := func(rs []*results.CellResult, d string) *report.Tests { return report.Against(rs, d, rowB) }
+	against := func(rs []*results.CellResult, d string) *report.Tests { return a.stats().Against(rs, d, rowB) }
 	if len(report.Datasets(both)) == 0 {
 		return fmt.Errorf("-compare %q: the two rows share no dataset", spec)
 	}

@@ -150,14 +150,14 @@ func (a *App) printByExperiment(w io.Writer, rs []*results.CellResult, tf *table
 		} else {
 			fmt.Fprintf(w, "experiment %s\n\n%s", e, incomplete)
 		}
-		tests := report.Significance
+		tests := a.stats().Significance
 		if tf.baseline != "" {
 			cells, err := pickRow(byExp[e], tf.baseline)
 			if err != nil {
 				return fmt.Errorf("-baseline, experiment %s: %w", e, err)
 			}
 			row := cells[0].Row()
-			tests = func(rs []*results.CellResult, d string) *report.Tests { return report.Against(rs, d, row) }
+			tests = func(rs []*results.CellResult, d string) *report.Tests { return a.stats().Against(rs, d, row) }
 		}
 		if err := a.printTables(w, byExp[e], tf, ms, tests); err != nil {
 			return err

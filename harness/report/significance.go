@@ -1,6 +1,8 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -141,9 +143,14 @@ type test struct {
 	est          stats.Estimate
 	n            int
 	// keys and d: the per-query differences, for the differences table's
-	// clustered intervals.
+	// clustered intervals; nil for a test read from the cache until load
+	// computes them (only when its interval is not cached either).
 	keys []results.QueryKey
 	d    []float64
+	load func() (keys []results.QueryKey, d, sums []float64)
+	// key names what the test was computed from in the cache ("": not
+	// kept).
+	key string
 }
 
 // isBaseline reports whether r is a baseline row: its sampler is the one
@@ -179,6 +186,8 @@ type Tests struct {
 	other string
 	pair  pairing
 
+	stats     Stats
+	dataset   string
 	once      sync.Once
 	summaries []summary
 }
@@ -242,9 +251,24 @@ func (ts *Tests) summarise() []summary {
 			}
 			ts.summaries[i].tests = append(ts.summaries[i].tests, t)
 		}
+		tick := ts.stats.tick(ts.dataset+": clustered intervals", len(ts.summaries))
 		parallel.Do(len(ts.summaries), func(i int) {
+			defer tick()
 			s := &ts.summaries[i]
-			s.interval = clusteredInterval(s.tests, s.m.setting != eval.Multi)
+			macro := s.m.setting != eval.Multi
+			key := intervalKey(s.tests, macro)
+			if v, ok := cacheGet(ts.stats.Cache, key, 7); ok {
+				s.interval = stats.Interval{Mean: v[0], Lo: v[1], Hi: v[2], QuerySE: v[3], SeedSE: v[4], SE: v[5], DF: v[6]}
+				return
+			}
+			for k := range s.tests {
+				if t := &s.tests[k]; t.keys == nil {
+					t.keys, t.d, _ = t.load()
+				}
+			}
+			iv := clusteredInterval(s.tests, macro)
+			s.interval = iv
+			cachePut(ts.stats.Cache, key, []float64{iv.Mean, iv.Lo, iv.Hi, iv.QuerySE, iv.SeedSE, iv.SE, iv.DF})
 		})
 	})
 	return ts.summaries
@@ -253,11 +277,55 @@ func (ts *Tests) summarise() []summary {
 // pairing gives the cell a result is compared with, nil for none.
 type pairing func(r *results.CellResult) *results.CellResult
 
+// Stats runs the significance tests and intervals, keeping what they
+// compute in Cache (nil: nothing kept).
+type Stats struct {
+	Cache Cache
+	// Progress, when set, is told how many of a dataset's tests, then
+	// intervals, are done (from the cache or computed).
+	Progress func(what string, done, total int)
+}
+
+// tick counts one done of total to Progress.
+func (st Stats) tick(what string, total int) func() {
+	if st.Progress == nil {
+		return func() {}
+	}
+	var mu sync.Mutex
+	done := 0
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		st.Progress(what, done, total)
+	}
+}
+
+// Cache keeps the slow statistics — each randomisation test and each
+// clustered interval — under a key naming what they were computed from
+// (the per-query files' sha256, the measure, the seed, the languages it
+// keeps), so that reporting results already reported costs their reading
+// (package statcache keeps them on disk).
+type Cache interface {
+	Get(key string) ([]float64, bool)
+	Put(key string, v []float64)
+}
+
+// Significance is Stats{}.Significance: nothing cached.
+func Significance(rs []*results.CellResult, dataset string) *Tests {
+	return Stats{}.Significance(rs, dataset)
+}
+
+// Against is Stats{}.Against: nothing cached.
+func Against(rs []*results.CellResult, dataset, base string) *Tests {
+	return Stats{}.Against(rs, dataset, base)
+}
+
 // Significance runs every test of a dataset — each row against its
 // baseline (the same encoder's baseline sampler, seed by seed), per seed
 // and measure — and Holm-corrects them within their families. It has none
 // when no row names a baseline.
-func Significance(rs []*results.CellResult, dataset string) *Tests {
+func (st Stats) Significance(rs []*results.CellResult, dataset string) *Tests {
 	ref := baselineCells(rs)
 	pair := func(r *results.CellResult) *results.CellResult {
 		if r.Sampler == nil || isBaseline(r) {
@@ -266,7 +334,7 @@ func Significance(rs []*results.CellResult, dataset string) *Tests {
 		return ref[r.Encoder.Name][r.Seed]
 	}
 	name := baselineName(rs)
-	return &Tests{list: runTests(rs, dataset, pair), against: name, marked: name + " (same encoder)", other: "the baseline", pair: pair}
+	return &Tests{list: runTests(rs, dataset, pair, st), against: name, marked: name + " (same encoder)", other: "the baseline", pair: pair, stats: st, dataset: dataset}
 }
 
 // Against runs the tests of every row of rs against the row named base
@@ -274,7 +342,7 @@ func Significance(rs []*results.CellResult, dataset string) *Tests {
 // same seed, or against base's only cell when base is an untrained
 // encoder (its result does not depend on the seed). It is how any two
 // rows are compared: rs holding those two.
-func Against(rs []*results.CellResult, dataset, base string) *Tests {
+func (st Stats) Against(rs []*results.CellResult, dataset, base string) *Tests {
 	bySeed := map[uint64]*results.CellResult{}
 	var cells []*results.CellResult
 	for _, r := range rs {
@@ -295,7 +363,7 @@ func Against(rs []*results.CellResult, dataset, base string) *Tests {
 		}
 		return nil
 	}
-	return &Tests{list: runTests(rs, dataset, pair), against: base, marked: base, other: base, pair: pair}
+	return &Tests{list: runTests(rs, dataset, pair, st), against: base, marked: base, other: base, pair: pair, stats: st, dataset: dataset}
 }
 
 // Rows lists the rows of rs (Row), in order of first appearance.
@@ -322,15 +390,18 @@ func baselineCells(rs []*results.CellResult) map[string]map[uint64]*results.Cell
 	return ref
 }
 
-func runTests(rs []*results.CellResult, dataset string, pair pairing) []test {
+func runTests(rs []*results.CellResult, dataset string, pair pairing, st Stats) []test {
+	cache := st.Cache
 	held := heldOutIn(rs, dataset)
 	ms := measures(rs, dataset)
-	// Gather the paired samples in a fixed order, then test them on every
+	// Gather the pairs to test in a fixed order, then test them on every
 	// core: the tests are independent and each is seeded, so the order of
 	// execution changes nothing.
 	type job struct {
-		t    test
-		sums []float64 // per question, in order of first appearance
+		r, base *results.CellResult
+		m       measure
+		covered []string
+		key     string
 	}
 	var jobs []job
 	for _, r := range rs {
@@ -339,61 +410,64 @@ func runTests(rs []*results.CellResult, dataset string, pair pairing) []test {
 			continue
 		}
 		for _, m := range ms {
-			a, b := r.PerQuery.Values(dataset, m.series()), base.PerQuery.Values(dataset, m.series())
-			if len(a) == 0 || len(b) == 0 {
+			if !r.PerQuery.Has(dataset, m.series()) || !base.PerQuery.Has(dataset, m.series()) {
 				continue
 			}
 			var covered []string
 			if m.covered {
 				covered = coveredBy(r, base)
 			}
-			keys := make([]results.QueryKey, 0, len(a))
-			for k := range a {
-				if _, ok := b[k]; ok && (!m.heldOut || involves(k.Pool, held)) && (!m.covered || within(k.Pool, covered)) {
-					keys = append(keys, k)
-				}
-			}
-			if len(keys) == 0 {
-				continue
-			}
-			slices.SortFunc(keys, results.QueryKey.Compare)
-			d := make([]float64, len(keys))
-			strata := map[string][]float64{}
-			var order []string
-			question := map[string]int{}
-			var sums []float64
-			total := 0.0
-			for i, k := range keys {
-				d[i] = a[k] - b[k]
-				total += d[i]
-				p := k.Pool
-				if _, ok := strata[p]; !ok {
-					order = append(order, p)
-				}
-				strata[p] = append(strata[p], d[i])
-				c, ok := question[k.Question]
-				if !ok {
-					c = len(sums)
-					question[k.Question] = c
-					sums = append(sums, 0)
-				}
-				sums[c] += d[i]
-			}
-			groups := make([][]float64, len(order))
-			for i, p := range order {
-				groups[i] = strata[p]
-			}
-			est := stats.MeanDiff(groups, m.setting != eval.Multi)
-			t := test{row: r.Row(), measure: m, seed: r.Seed, n: len(keys), est: est, diff: total / float64(len(keys)), keys: keys, d: d}
-			jobs = append(jobs, job{t: t, sums: sums})
+			jobs = append(jobs, job{r, base, m, covered, testKey(dataset, m, r, base, held, covered)})
 		}
 	}
-	tests := make([]test, len(jobs))
+	done := make([]*test, len(jobs))
+	tick := st.tick(dataset+": paired randomisation tests", len(jobs))
 	parallel.Do(len(jobs), func(i int) {
+		defer tick()
 		j := jobs[i]
-		j.t.p = stats.ClusterRandomization(j.sums, Permutations, j.t.seed)
-		tests[i] = j.t
+		load := func() ([]results.QueryKey, []float64, []float64) {
+			return pairedDiffs(j.r.PerQuery.Values(dataset, j.m.series()), j.base.PerQuery.Values(dataset, j.m.series()), j.m, held, j.covered)
+		}
+		t := &test{row: j.r.Row(), measure: j.m, seed: j.r.Seed, key: j.key, load: load}
+		if v, ok := cacheGet(cache, j.key, 6); ok {
+			if v[0] == 1 {
+				t.n, t.diff, t.est, t.p = int(v[1]), v[2], stats.Estimate{Mean: v[3], Var: v[4]}, v[5]
+				done[i] = t
+			}
+			return
+		}
+		keys, d, sums := load()
+		if len(keys) == 0 {
+			cachePut(cache, j.key, []float64{0, 0, 0, 0, 0, 0})
+			return
+		}
+		t.keys, t.d, t.n = keys, d, len(keys)
+		total := 0.0
+		strata := map[string][]float64{}
+		var order []string
+		for i, k := range keys {
+			total += d[i]
+			if _, ok := strata[k.Pool]; !ok {
+				order = append(order, k.Pool)
+			}
+			strata[k.Pool] = append(strata[k.Pool], d[i])
+		}
+		groups := make([][]float64, len(order))
+		for i, p := range order {
+			groups[i] = strata[p]
+		}
+		t.est = stats.MeanDiff(groups, j.m.setting != eval.Multi)
+		t.diff = total / float64(len(keys))
+		t.p = stats.ClusterRandomization(sums, Permutations, t.seed)
+		cachePut(cache, j.key, []float64{1, float64(t.n), t.diff, t.est.Mean, t.est.Var, t.p})
+		done[i] = t
 	})
+	var tests []test
+	for _, t := range done {
+		if t != nil {
+			tests = append(tests, *t)
+		}
+	}
 	// Holm within each family: one family per question asked of the
 	// data, so that adding a question (held-out languages, answers) does
 	// not dilute another's tests.
@@ -411,6 +485,34 @@ func runTests(rs []*results.CellResult, dataset string, pair pairing) []test {
 		}
 	}
 	return tests
+}
+
+// pairedDiffs pairs a row's per-query values a with those of the row it
+// is compared with, b, on the queries both scored that the measure
+// keeps, in key order: the keys, each query's difference, and the sum of
+// the differences per question (in order of first appearance), which the
+// randomisation test flips together.
+func pairedDiffs(a, b map[results.QueryKey]float64, m measure, held, covered []string) (keys []results.QueryKey, d, sums []float64) {
+	keys = make([]results.QueryKey, 0, len(a))
+	for k := range a {
+		if _, ok := b[k]; ok && (!m.heldOut || involves(k.Pool, held)) && (!m.covered || within(k.Pool, covered)) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, results.QueryKey.Compare)
+	d = make([]float64, len(keys))
+	question := map[string]int{}
+	for i, k := range keys {
+		d[i] = a[k] - b[k]
+		c, ok := question[k.Question]
+		if !ok {
+			c = len(sums)
+			question[k.Question] = c
+			sums = append(sums, 0)
+		}
+		sums[c] += d[i]
+	}
+	return keys, d, sums
 }
 
 // family names the family of tests a measure's tests are corrected in:
@@ -698,4 +800,48 @@ func BriefDifferences(rs []*results.CellResult, dataset string, ts *Tests) *Tabl
 		t.Notes = append(t.Notes, unlike)
 	}
 	return t
+}
+
+// testKey names what a test is computed from, for the cache: the
+// statistics' settings, the dataset, measure and seed, the languages the
+// measure keeps, and the sha256 of both cells' per-query files. "" (not
+// cached) when a cell records no per-query file (a result in memory).
+func testKey(dataset string, m measure, r, base *results.CellResult, held, covered []string) string {
+	if r.PerQuerySHA256 == "" || base.PerQuerySHA256 == "" {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "test 1\x00%d\x00%d\x00%s\x00%s\x00%s\x00%t\x00%t\x00%s\x00%s\x00%s\x00%s",
+		Permutations, r.Seed, dataset, m.setting, m.metric, m.heldOut, m.covered,
+		strings.Join(held, " "), strings.Join(covered, " "), r.PerQuerySHA256, base.PerQuerySHA256)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// intervalKey names a clustered interval by its tests' keys, in order.
+func intervalKey(tests []test, macro bool) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "interval 1\x00%d\x00%t", BootstrapReps, macro)
+	for _, t := range tests {
+		if t.key == "" {
+			return ""
+		}
+		fmt.Fprintf(h, "\x00%s", t.key)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// cacheGet reads n values under key from c; a missing cache, key or
+// entry of another length is a miss.
+func cacheGet(c Cache, key string, n int) ([]float64, bool) {
+	if c == nil || key == "" {
+		return nil, false
+	}
+	v, ok := c.Get(key)
+	return v, ok && len(v) == n
+}
+
+func cachePut(c Cache, key string, v []float64) {
+	if c != nil && key != "" {
+		c.Put(key, v)
+	}
 }

@@ -71,32 +71,22 @@ type QueryKey struct{ Pool, Question string }
 func (k QueryKey) String() string { return k.Pool + ":" + k.Question }
 
 // Compare orders keys as their string forms order, without building them.
+// Pool names hold no ':' (the reader refuses them), so two keys whose
+// pools differ are ordered where the pools first differ, or, where one
+// pool is a prefix of the other, by the ':' that ends the shorter against
+// the longer's next byte.
 func (k QueryKey) Compare(o QueryKey) int {
-	at := func(x QueryKey, i int) (byte, bool) {
-		switch {
-		case i < len(x.Pool):
-			return x.Pool[i], true
-		case i == len(x.Pool):
-			return ':', true
-		case i-len(x.Pool)-1 < len(x.Question):
-			return x.Question[i-len(x.Pool)-1], true
-		}
-		return 0, false
+	if k.Pool == o.Pool {
+		return strings.Compare(k.Question, o.Question)
 	}
-	for i := 0; ; i++ {
-		a, okA := at(k, i)
-		b, okB := at(o, i)
-		switch {
-		case !okA && !okB:
-			return 0
-		case !okA:
-			return -1
-		case !okB:
-			return 1
-		case a != b:
-			return cmp.Compare(a, b)
-		}
+	n := min(len(k.Pool), len(o.Pool))
+	if c := strings.Compare(k.Pool[:n], o.Pool[:n]); c != 0 {
+		return c
 	}
+	if len(k.Pool) < len(o.Pool) {
+		return cmp.Compare(':', o.Pool[n])
+	}
+	return cmp.Compare(k.Pool[n], ':')
 }
 
 // QueryValue is one query's value, its key as indices into its dataset's

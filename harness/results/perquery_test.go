@@ -87,6 +87,13 @@ func TestPerQueryRoundTrip(t *testing.T) {
 // before "en:…"), the order every test and bootstrap draws in.
 func TestQueryKeyOrder(t *testing.T) {
 	keys := []QueryKey{{"en", "q2"}, {"en-de", "q1"}, {"en", "q10"}, {"e", "z"}, {"en", "q1"}, {"de", "q1"}}
+	// Every pair of pools that are prefixes of one another, or share one,
+	// with questions that sort either side of ':'.
+	for _, p := range []string{"e", "en", "ena", "en-", "en-de", "en-dea", "de"} {
+		for _, q := range []string{"", "0", "9", ":", "a", "q1", "Z"} {
+			keys = append(keys, QueryKey{p, q})
+		}
+	}
 	got := slices.SortedFunc(slices.Values(keys), QueryKey.Compare)
 	want := slices.Clone(keys)
 	slices.SortFunc(want, func(a, b QueryKey) int { return strings.Compare(a.String(), b.String()) })

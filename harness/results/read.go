@@ -273,11 +273,15 @@ func (r *CellResult) checkRecomputed() error {
 // poolMeans is a series' mean per pool and over all its values.
 func (s *PerQuerySet) poolMeans(series Series) (map[lang.PoolKey]float64, float64) {
 	sums, counts := map[lang.PoolKey]float64{}, map[lang.PoolKey]int{}
+	// Pool names were checked as keys when the file was read.
+	keys := make([]lang.PoolKey, len(s.Pools))
+	for i, name := range s.Pools {
+		keys[i], _ = lang.ParsePoolKey(name)
+	}
 	total := 0.0
 	vals := s.Series[series]
 	for _, v := range vals {
-		// Pool names were checked as keys when the file was read.
-		p, _ := lang.ParsePoolKey(s.Pools[v.Pool])
+		p := keys[v.Pool]
 		sums[p] += v.Value
 		counts[p]++
 		total += v.Value
