@@ -36,7 +36,12 @@ type Collection struct {
 	Questions  []Question
 	// Partial counts the question ids present in some of the collection's
 	// languages but not all (a parallel dataset should have none).
-	Partial   int
+	Partial int
+	// Bitext marks a bitext-retrieval collection: each question is a
+	// sentence and its relevant candidates are its translations. It has
+	// no answers to read, no monolingual pool (a sentence would find
+	// itself), and its multilingual pool holds the other languages only.
+	Bitext    bool
 	cands     map[string]span
 	questions map[string]span
 }

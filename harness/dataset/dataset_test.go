@@ -294,7 +294,7 @@ func TestCanonicalSumsShared(t *testing.T) {
 		}
 		n++
 	}
-	if n != 11+7+11+20+22 {
+	if n != 11+7+11+20+22+11 {
 		t.Errorf("%d canonical sources", n)
 	}
 }

@@ -97,6 +97,12 @@ var formats = map[string]Format{
 			return LoadLAReQA(s, d.Name, d.Path, langs)
 		},
 	},
+	"flores": {
+		Name: "flores", Role: RoleEvaluate,
+		Doc:      "FLORES-200 <code>_<Script>.devtest files, line-aligned: bitext retrieval, each sentence against its translations",
+		dataFile: hasExt(".devtest"),
+		loadEval: func(s *Store, d Decl) (*Collection, error) { return LoadFLORES(s, d.Name, d.Path, d.Languages) },
+	},
 	"mlqa": {
 		Name: "mlqa", Role: RoleTrain,
 		Doc:       "MLQA files <split>-context-C-question-Q.json, QA pairs joined on id",

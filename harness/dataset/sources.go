@@ -112,6 +112,25 @@ var xnliSHA256 = map[string]string{
 	"test-zh.tsv": "ef67b4fb2a050d0d079454e5a6249e7b81c7101dcd39cf5410c652c4fcb60e41",
 }
 
+// floresCommit is the commit of github.com/Helsinki-NLP/OPUS-MT-testsets
+// that holds FLORES-200's devtest files as plain text (CC BY-SA 4.0).
+const floresCommit = "ac0f19c0be3cb4e0d9450fcb2d7a9847c4bdd180"
+
+// floresSHA256 holds the sha256 of each FLORES-200 devtest file as served.
+var floresSHA256 = map[string]string{
+	"arb_Arab.devtest": "ff09a52e63884e9b5bb1083780b58f37d3d14acb0c58c6b1f1f2544ecea12ff8",
+	"deu_Latn.devtest": "9a1bfa90d153fedb7ff80047f4a63d493998888eddb056e8a28e24592f26e5f2",
+	"ell_Grek.devtest": "6c36930cb4c2dff02ab1853852cd71e33e43beed8058e6f0c3395069b816be00",
+	"eng_Latn.devtest": "612e9fbe87997617c0fa8fa8929654a4f49b728d96738112c2b86ef6a1d78d88",
+	"hin_Deva.devtest": "5f5fd39acadca29fb044a0398e81869e48f37de979df086f2fad4a7d1fd2d015",
+	"rus_Cyrl.devtest": "cdc706ed862d1d35d8d67cfda0b396766646885434958b18291aa760ff1bb59e",
+	"spa_Latn.devtest": "40fcb836b49b0a461a14c00b8bce1f03113f8d2668132af424e74b2421d18ce9",
+	"tha_Thai.devtest": "d9bed1bf963821eab20051b18674950f345b67b0d0925290eaa6836eb06e76ca",
+	"tur_Latn.devtest": "c0fe28cee25f77fbe8471bcd3c87d26c7a284f4f0420f4293c9ce004b9bef8f2",
+	"vie_Latn.devtest": "86b70984f053cae5f5d554bc9e9d00397773b8325bed7e12e7695c2e61897cb0",
+	"zho_Hans.devtest": "b30158b1b76f7cee08530d8127a9769f4512597c7eefe97ae1ccf630d5b6e7fd",
+}
+
 // CanonicalSources maps data-directory paths to their canonical downloads.
 func CanonicalSources() map[string]Source {
 	out := map[string]Source{}
@@ -132,6 +151,9 @@ func CanonicalSources() map[string]Source {
 	}
 	for f, sum := range tatoebaSHA256 {
 		out["tatoeba/"+f] = Source{URL: "https://raw.githubusercontent.com/facebookresearch/LASER/" + tatoebaCommit + "/data/tatoeba/v1/" + f, SHA256: sum}
+	}
+	for f, sum := range floresSHA256 {
+		out["flores200-devtest/"+f] = Source{URL: "https://raw.githubusercontent.com/Helsinki-NLP/OPUS-MT-testsets/" + floresCommit + "/datasets/facebook/flores/flores200_dataset/devtest/" + f, SHA256: sum}
 	}
 	for f, sum := range xnliSHA256 {
 		out["xnli/"+f] = Source{URL: "https://raw.githubusercontent.com/GautamGupta17/MESH/" + xnliCommit + "/data/xnli/" + f, SHA256: sum}

@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -291,6 +292,18 @@ func (e *evaluation) rankAll(v *encoded) ([]*rankedPool, error) {
 		// so its ranking counts their ranks too.
 		block := v.pooled.scores(qv, 0, qv.n, multiBuf)
 		multiBuf = block
+		if c.Bitext {
+			// A sentence's own language holds the sentence itself: out of
+			// the pool. Scored -Inf, its candidates rank below every other,
+			// so no relevant candidate's rank (all a metric reads) moves.
+			lo, hi := c.CandidateRange(qlang)
+			for i := range qv.n {
+				row := block[i*size:]
+				for j := lo; j < hi; j++ {
+					row[j] = float32(math.Inf(-1))
+				}
+			}
+		}
 		job := poolJob{setting: Multi, qlang: qlang, block: block, stride: size, n: size,
 			keys: keys, ids: ids, qs: qs, withDistance: true}
 		if len(v.perLang) == 0 {
@@ -315,6 +328,9 @@ func (e *evaluation) rankAll(v *encoded) ([]*rankedPool, error) {
 				job.given = multi.inRange[ci]
 			}
 			if clang == qlang {
+				if c.Bitext {
+					continue
+				}
 				job.setting = Mono
 			}
 			p, err := e.rankPool(job)
@@ -362,6 +378,9 @@ func (e *evaluation) average(pools []*rankedPool) Result {
 	}
 	for _, s := range []results.Setting{Mono, Cross} {
 		res[s].Metrics = macro(res[s].Pools, names)
+	}
+	if len(res[Mono].Pools) == 0 {
+		delete(res, Mono) // a bitext collection has no monolingual pool
 	}
 	// Ranking metrics average over all questions; the rank distance
 	// averages per query language first, so its micro mean is replaced.

@@ -284,12 +284,20 @@ func Comparison(rs []*results.CellResult, dataset string, ms []metrics.Name, ts 
 		t.Rows[i] = append(t.Rows[i], cell(collect(g, dataset, eval.Multi, metrics.RankDistance), 1))
 	}
 	var info results.DatasetInfo
+	bitext := false
 	if gs := groups(rs); len(gs) > 0 {
-		info = gs[len(gs)-1].results[0].Datasets[dataset]
+		last := gs[len(gs)-1].results[0]
+		info = last.Datasets[dataset]
+		_, mono := last.Metrics[dataset][results.Mono]
+		bitext = !mono
 	}
 	n := len(info.Languages)
 	t.Title = fmt.Sprintf("%s — mono: %d pools, cross: %d pools, multi: %d questions over %d candidates (%s)",
 		dataset, n, n*(n-1), info.Questions, info.Candidates, strings.Join(info.Languages, " "))
+	if bitext {
+		t.Title = fmt.Sprintf("%s — bitext retrieval: cross: %d pools, multi: %d sentences, each against every sentence of the other languages (%s); no mono (a sentence would find itself)",
+			dataset, n*(n-1), info.Questions, strings.Join(info.Languages, " "))
+	}
 	t.Notes = []string{"mAP over the full ranking; mono and cross macro-averaged over pools; rank dist: mean highest − lowest rank of a question's parallel answers in the multilingual pool (lower is better); ± is the sd over seeds."}
 	if len(ts.list) > 0 {
 		t.Notes = append(t.Notes, "mAP marks: "+MarkLegend(ts.marked))

@@ -595,8 +595,9 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		run.status("evaluating on " + d.Name)
 		out := datasetOutcome{name: d.Name, info: results.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
 		timings := &eval.Timings{}
-		opts := eval.Options{Answers: true, Timings: timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
-		if rd != nil {
+		// A bitext collection has no answers to look for or read.
+		opts := eval.Options{Answers: !c.Bitext, Timings: timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
+		if rd != nil && !c.Bitext {
 			opts.Reader, opts.ReadTopK, out.hasRead = rd, cell.Experiment.ReadTopK, true
 		}
 		var trec *eval.TRECWriter
@@ -643,7 +644,7 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		if err != nil {
 			return err
 		}
-		if rd != nil {
+		if out.hasRead {
 			err := run.timed("read", func() error {
 				tr, err := rd.get(ctx)
 				if err == nil {
