@@ -48,7 +48,8 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-7s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  variables: SPEC=$(SPEC) OUT=$(OUT) JOBS=$(JOBS) DEST=$(DEST) CONTRIB=dirs RUN_FLAGS='-data DIR ...' BENCH=regexp BENCHTIME=$(BENCHTIME) FUZZTIME=$(FUZZTIME)"
 
-build: ## build the CLI at bin/xlbench
+build: ## build the CLI at bin/xlbench (and fetch the whole module graph, so plugins in other repositories build offline against this clone)
+	$(GO) mod download
 	$(GO) build -trimpath -o $(BIN)/xlbench ./harness/cmd/xlbench
 
 # The GPU path (builtin:gorgonia with device = "cuda") is compiled with the

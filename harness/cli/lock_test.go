@@ -3,6 +3,7 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +33,16 @@ func TestPinnedPlugins(t *testing.T) {
 	stdout, _, code := xlbench(t, "lock", spec)
 	if code != 0 || !strings.HasPrefix(stdout, "+ ./temperature ") {
 		t.Fatalf("lock: exit %d\n%s", code, stdout)
+	}
+	// Only the lock file is written beside the spec (an empty
+	// .xlbench.lock.hcl.lock was left).
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{".xlbench.lock.hcl", "s.hcl", "temperature"}) {
+		t.Errorf("the spec's folder holds %v", names)
 	}
 	// The working directory does not matter: the path is the spec's.
 	cmd := filepath.Join(t.TempDir())

@@ -45,7 +45,9 @@ func (a *App) cmdPlugin(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("plugin %s: %w", rest[0], err)
 		}
-		fmt.Fprintf(a.Stderr, "plugin check starts %s (sha256 %s), which no lock file pins here: it runs with your permissions. Pin it (xlbench lock SPEC) before a spec uses it.\n", rest[0], sum)
+		// On stdout, the report's first line: in one stream with the
+		// report, it cannot run into its last line (it did, on stderr).
+		fmt.Fprintf(a.Stdout, "plugin check starts %s (sha256 %s), which no lock file pins here: it runs with your permissions. Pin it (xlbench lock SPEC) before a spec uses it.\n", rest[0], sum)
 	}
 	host, err := a.newHost(ctx, *level)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package eval runs the retrieval evaluation (README, "Metrics") on an
+// Package eval runs the retrieval evaluation (docs/methods.md, "Metrics") on an
 // evaluation collection: it has an encoder embed questions and candidates,
 // scores them, ranks every pool and averages the metrics of package metrics.
 //

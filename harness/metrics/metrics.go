@@ -1,4 +1,4 @@
-// Package metrics computes the retrieval metrics (README, "Metrics") for one
+// Package metrics computes the retrieval metrics (docs/methods.md, "Metrics") for one
 // query, from the 1-based ranks of its relevant candidates in the full
 // ranking of a pool. Every metric here is a function of those ranks alone,
 // so the ranking never needs to be sorted to score it.

@@ -692,7 +692,7 @@ func poolMean(pools map[lang.PoolKey]results.Pool, held []string, want, byQuerie
 func Settings(rs []*results.CellResult) *Table {
 	t := &Table{Title: "training settings per row",
 		Header: []string{"row", "steps", "batch", "sampler languages", "sampler params", "encoder params", "validation pairs", "lowest validation loss", "at step"},
-		Notes:  []string{"Steps, batch and learning rate are what each row's spec set: whether they were chosen on held-out training data is the spec's to say, not the result's (the reference specs chose theirs so, by one rule: README, \"The default experiment\"), and a row compared with another that trained differently is marked ≠ in the differences tables. The validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
+		Notes:  []string{"Steps, batch and learning rate are what each row's spec set: whether they were chosen on held-out training data is the spec's to say, not the result's (the reference specs chose theirs so, by one rule: docs/results.md), and a row compared with another that trained differently is marked ≠ in the differences tables. The validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
 	var trained []group
 	for _, g := range groups(rs) {
 		if g.results[0].Training != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 // Setting is an evaluation setting: which candidates a query is ranked
-// against (README, "Metrics").
+// against (docs/methods.md, "Metrics").
 type Setting string
 
 // The evaluation settings: each query against the candidates of its own

@@ -157,18 +157,19 @@ func (s *Spec) Relock() ([]string, error) {
 	return slices.Compact(changes), nil
 }
 
-// relockDir pins cs in dir's lock file. It holds an exclusive lock on
-// LockFile+".lock" from reading the pins to writing them, so that two
+// relockDir pins cs in dir's lock file. It holds an exclusive lock on the
+// folder itself from reading the pins to writing them, so that two
 // `xlbench lock` runs in one folder add their pins one after the other
-// instead of the second overwriting the first's.
+// instead of the second overwriting the first's, and no lock file is left
+// beside the spec.
 func relockDir(dir string, cs []*Component) ([]string, error) {
-	guard, err := safepath.OpenLock(filepath.Join(dir, LockFile+".lock"))
+	guard, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer guard.Close()
 	if err := syscall.Flock(int(guard.Fd()), syscall.LOCK_EX); err != nil {
-		return nil, fmt.Errorf("locking %s: %w", guard.Name(), err)
+		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
 	lock, err := ReadLock(dir)
 	if err != nil {
