@@ -25,6 +25,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	out := fs.String("out", "", "results directory to read (the same as naming it as an argument)")
 	signers := fs.String("allowed-signers", "", "the SSH keys whose signed verify stamps count, in ssh-keygen's allowed-signers format (default: "+results.AllowedSignersFile+" in the first results directory, the references)")
 	dest := fs.String("dest", "", "where to write LEADERBOARD.md, leaderboard.html and plots/ (default: the first results directory)")
+	lead := fs.String("lead", "xquad-r", "the dataset whose sections come first: the benchmark the question is asked on")
 	dirs, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -101,6 +102,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 		defer func() { leaderboard.Progress = nil; live.Close() }()
 	}
 	board := leaderboard.Build(sources)
+	board.LeadWith(*lead)
 	board.Refused = refused
 	for _, r := range refused {
 		fmt.Fprintf(a.Stderr, "refused %s\n", r)

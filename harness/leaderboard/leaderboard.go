@@ -11,6 +11,7 @@
 package leaderboard
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -233,6 +234,21 @@ func Build(sources []Source) *Board {
 		return len(x.Entries) > len(y.Entries)
 	})
 	return b
+}
+
+// LeadWith moves the sections of dataset to the front, in their order: the
+// benchmark the board's question is asked on is read first.
+func (b *Board) LeadWith(dataset string) {
+	slices.SortStableFunc(b.Sections, func(x, y *Section) int {
+		return cmp.Compare(leadRank(x, dataset), leadRank(y, dataset))
+	})
+}
+
+func leadRank(s *Section, dataset string) int {
+	if s.Dataset == dataset {
+		return 0
+	}
+	return 1
 }
 
 // family keys the encoder configuration of r — plugin, its version, its

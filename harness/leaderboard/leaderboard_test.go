@@ -206,6 +206,10 @@ const probe = `<script>
     if (c.scrollWidth > c.clientWidth + 1) out.push('clipped:cell "' + c.textContent + '"');
   });
   out.push('svgs:' + document.querySelectorAll('svg').length);
+  // Every provenance open, the page is no wider than the window.
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const de = document.documentElement;
+  out.push('page:' + de.scrollWidth + ' in ' + de.clientWidth);
   out.push('tables:' + document.querySelectorAll('table.board').length + ' ' + document.querySelectorAll('table.board tbody tr').length);
   const pre = document.createElement('pre');
   pre.id = 'probe';
@@ -216,14 +220,14 @@ const probe = `<script>
 
 // render loads page in headless Chromium with the probe sorting column,
 // and returns the probe's lines.
-func render(t *testing.T, page, column string) []string {
+func render(t *testing.T, page, column string, width int) []string {
 	t.Helper()
 	page = strings.Replace(page, "</body>", strings.Replace(probe, "COLUMN", "'"+column+"'", 1)+"</body>", 1)
 	path := filepath.Join(t.TempDir(), "leaderboard.html")
 	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(chromium(t), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", "--window-size=1400,1000", "--dump-dom", "file://"+path).Output()
+	out, err := exec.Command(chromium(t), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=2000", fmt.Sprintf("--window-size=%d,1000", width), "--dump-dom", "file://"+path).Output()
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
@@ -245,24 +249,32 @@ func TestPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := render(t, page, "multi mAP")
-	var sorted, header string
-	for _, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "sorted:"):
-			sorted = l
-		case strings.HasPrefix(l, "header:"):
-			header = l
-		case strings.HasPrefix(l, "clipped:"):
-			t.Error(l)
+	// A phone's width and a desktop's.
+	for _, width := range []int{390, 1400} {
+		lines := render(t, page, "multi mAP", width)
+		var sorted, header string
+		for _, l := range lines {
+			switch {
+			case strings.HasPrefix(l, "sorted:"):
+				sorted = l
+			case strings.HasPrefix(l, "header:"):
+				header = l
+			case strings.HasPrefix(l, "clipped:"):
+				t.Errorf("%d px: %s", width, l)
+			case strings.HasPrefix(l, "page:"):
+				var w, in int
+				if _, err := fmt.Sscanf(l, "page:%d in %d", &w, &in); err != nil || w > in {
+					t.Errorf("%d px, every provenance open: the page overflows the window (%s)", width, l)
+				}
+			}
 		}
-	}
-	if !strings.HasPrefix(sorted, "sorted:hybrid=0.495") || !strings.Contains(sorted, "|monolingual=0.395") {
-		t.Errorf("after sorting: %s", sorted)
-	}
-	// The sort arrow is not a significance mark.
-	if !strings.Contains(header, "multi mAP (95% CI) ↓") {
-		t.Errorf("no sort mark: %s", header)
+		if !strings.HasPrefix(sorted, "sorted:hybrid=0.495") || !strings.Contains(sorted, "|monolingual=0.395") {
+			t.Errorf("%d px, after sorting: %s", width, sorted)
+		}
+		// The sort arrow is not a significance mark.
+		if !strings.Contains(header, "multi mAP (95% CI) ↓") {
+			t.Errorf("%d px, no sort mark: %s", width, header)
+		}
 	}
 }
 
@@ -296,7 +308,15 @@ func TestCommittedLeaderboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := render(t, page, "mono mAP")
+	// At a phone's width, every provenance open, nothing is cut off and
+	// the page does not overflow the window.
+	for _, l := range render(t, page, "mono mAP", 390) {
+		var w, in int
+		if strings.HasPrefix(l, "clipped:") || strings.HasPrefix(l, "page:") && (func() bool { fmt.Sscanf(l, "page:%d in %d", &w, &in); return w > in })() {
+			t.Errorf("390 px: %s", l)
+		}
+	}
+	lines := render(t, page, "mono mAP", 1400)
 	svgs := 0
 	for _, l := range lines {
 		switch {
