@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/metrics"
@@ -107,6 +108,12 @@ func (s *Section) Table() Table {
 		cols = append(cols, c)
 		t.Header = append(t.Header, c.Label)
 	}
+	// What each entry cost: its training length and time (means over
+	// seeds), where any entry trained.
+	trained := slices.ContainsFunc(s.Entries, func(e *Entry) bool { _, _, ok := e.cost(); return ok })
+	if trained {
+		t.Header = append(t.Header, "steps", "train s")
+	}
 	t.Header = append(t.Header, "verified")
 	for _, e := range s.Entries {
 		lo := float64(e.RankLo)
@@ -139,6 +146,13 @@ func (s *Section) Table() Table {
 			}
 			row = append(row, Cell{showValue(c.Metric, v), num(v.Mean)})
 		}
+		if trained {
+			if steps, secs, ok := e.cost(); ok {
+				row = append(row, Cell{fmt.Sprintf("%.0f", steps), num(steps)}, Cell{fmt.Sprintf("%.0f", secs), num(secs)})
+			} else {
+				row = append(row, Cell{"–", nil}, Cell{"–", nil})
+			}
+		}
 		row = append(row, Cell{verifiedText(e.Verified), float64Ptr(float64(e.Verified.Reproduced))})
 		t.Rows = append(t.Rows, row)
 		t.Details = append(t.Details, e.Provenance.lines(e))
@@ -148,6 +162,23 @@ func (s *Section) Table() Table {
 }
 
 func float64Ptr(v float64) *float64 { return &v }
+
+// cost is the entry's training steps and seconds, means over its seeds;
+// ok is false for an entry that did not train.
+func (e *Entry) cost() (steps, seconds float64, ok bool) {
+	n := 0
+	for _, c := range e.cells {
+		if c.Training != nil {
+			steps += float64(c.Training.Steps)
+			seconds += c.Training.Seconds
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0, false
+	}
+	return steps / float64(n), seconds / float64(n), true
+}
 
 // has reports whether any entry has a value for key.
 func (s *Section) has(key string) bool {
