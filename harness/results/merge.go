@@ -55,8 +55,15 @@ func sameContent(a, b *CellResult) bool { return a.Measurement() == b.Measuremen
 
 // Measurement is the sha256 of what a result measured, leaving out when,
 // where and how long it ran: its cell id, datasets, metrics, pools,
-// training and reading records and its per-query file's sha256.
+// training record (without its seconds and pairs per second) and reading
+// record, and its per-query file's sha256.
 func (r *CellResult) Measurement() string {
+	training := r.Training
+	if training != nil {
+		t := *training
+		t.Seconds, t.PairsPerSecond = 0, 0
+		training = &t
+	}
 	b, _ := json.Marshal(struct {
 		CellID   string
 		Datasets map[string]DatasetInfo
@@ -65,7 +72,7 @@ func (r *CellResult) Measurement() string {
 		Training *Training
 		Reading  *Reading
 		PerQuery string
-	}{r.CellID, r.Datasets, r.Metrics, r.Pools, r.Training, r.Reading, r.PerQuerySHA256})
+	}{r.CellID, r.Datasets, r.Metrics, r.Pools, training, r.Reading, r.PerQuerySHA256})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -161,3 +161,26 @@ func TestResultFileIsRegular(t *testing.T) {
 		t.Fatal("reading a FIFO result did not end within 10 s")
 	}
 }
+
+// TestTwoRunsOneMeasurement: two runs of one cell that differ only in how
+// long they took (a stage retrained elsewhere: 155 s against 128 s) are one
+// measurement, kept once by Merge; a metric that differs is a conflict.
+func TestTwoRunsOneMeasurement(t *testing.T) {
+	a := fixture("dual.seed1", 1, 0.5, 10)
+	a.CellID = "0123456789abcdef"
+	a.Training = &Training{Steps: 10, Seconds: 154.9, PairsPerSecond: 7022, Loss: []float32{1, 0.5}}
+	b := *a
+	tb := *a.Training
+	tb.Seconds, tb.PairsPerSecond = 127.5, 8533
+	b.Training = &tb
+	b.Finished = a.Finished.Add(time.Hour)
+	kept, notes, err := Merge([][]*CellResult{{a}, {&b}})
+	if err != nil || len(kept[0]) != 1 || len(kept[1]) != 0 || len(notes) != 1 {
+		t.Fatalf("two runs of one cell: kept %v, notes %v, %v", kept, notes, err)
+	}
+	c := b
+	c.Metrics = map[string]map[Setting]Scores{"d": {"mono": {"map": 0.7}}}
+	if _, _, err := Merge([][]*CellResult{{a}, {&c}}); err == nil {
+		t.Error("a changed metric was merged as the same measurement")
+	}
+}
