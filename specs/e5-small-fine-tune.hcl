@@ -25,7 +25,7 @@
 #
 # One seed. Run on 2 cores in 1 h 48 min (each cell 15 to 19 minutes of
 # training and 17 to 23 of encoding XQuAD-R and MLQA-R, about 51,000
-# texts); the results are in results/e5-small-fine-tune/ and the README's
+# texts); the results are in results/e5-small-fine-tune/ and docs/plugins.md's
 # "Pretrained transformers" section reads them.
 
 variable "e5" {

@@ -53,7 +53,7 @@
 #
 # Cost: 18 training cells (2 models × 3 samplers × 3 seeds), 2 zero-shot
 # cells and BM25; each cell encodes XQuAD-R (about 26,000 texts) and MLQA-R.
-# README's "Pretrained transformers" section has the estimate and how to
+# docs/plugins.md's "Pretrained transformers" section has the estimate and how to
 # run it on several GPUs or under Slurm.
 
 variable "labse" {

@@ -151,7 +151,7 @@ encoder "bm25" {
 # model (base = "stage": 32 frozen columns of the base's feature rows beside
 # its 32 trained ones). Its settings were chosen by mean F1 on held-out
 # TRAINING data (2% of SQuAD, 10% of the MLQA training instances, every vi
-# one; the README's Reading section): 0.433 without the base (96 tokens, 3
+# one; docs/methods.md, "Reading"): 0.433 without the base (96 tokens, 3
 # epochs); with it 0.442, with 2 epochs 0.449, 48 tokens 0.448, 64 tokens
 # 0.456, 2 epochs and 64 tokens 0.446. With the base the reader trains after
 # stage 1, on the run's critical path, so the rule takes the best of those

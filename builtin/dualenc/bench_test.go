@@ -39,7 +39,7 @@ func syntheticCorpusOf(n, qWords, pWords int) []plugins.CorpusGroup {
 }
 
 // BenchmarkTrain reports training pairs per second of the in-process
-// trainer, at the shapes of the PyTorch anchor (README, "Speed"; 2^16
+// trainer, at the shapes of the PyTorch anchor (docs/speed.md; 2^16
 // buckets, batch 64) for dim 128 and 256 with bags of about 124 / 290
 // features per query / passage, for dim 128 with bags of about 64 / 256
 // (bags64x256), and for the larger model: dim 128 with a feed-forward

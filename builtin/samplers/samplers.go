@@ -1,5 +1,5 @@
 // Package samplers holds the built-in batch samplers of the paper under
-// study (README, "The default experiment: what it shows"):
+// study (docs/results.md):
 //
 //   - monolingual (X-X-mono): each batch picks one language uniformly among
 //     the languages that offer both sides for at least a batch of groups;

@@ -15,7 +15,7 @@ sampler "temperature-py" {
   plugin = "temperature.py"
   params = { temperature = 2 }
   # The same languages as the samplers under study, so that the row is
-  # compared on equal data (README: the design).
+  # compared on equal data (docs/results.md: the design).
   languages = ["de", "es", "zh"]
   # A monolingual variant: the monolingual sampler's length, for this
   # demonstration. A contribution chooses its own on validation loss
