@@ -592,6 +592,14 @@ func checkCompareRows(t *testing.T, out string) {
 	if n := strings.Count(stdout, "\n"); n != len(recs)-1 {
 		t.Errorf("%d JSON lines, %d CSV records", n, len(recs)-1)
 	}
+	// An extend block's baseline: every cell reused (the baseline is not in
+	// a cell id), the rows compared with hybrid as the spec now asks.
+	ext := filepath.Join(t.TempDir(), "vs-hybrid.hcl")
+	os.WriteFile(ext, []byte("extend \"tiny-train\" {\n  baseline = sampler.hybrid\n}\n"), 0o644)
+	stdout, stderr, code = xlbench(t, "run", "-data", tinyData(), "-out", t.TempDir(), "-reuse", out, "testdata/tiny-train.hcl", ext)
+	if code != 0 || !strings.Contains(stdout, "tiny — difference to dual × hybrid") || strings.Contains(stdout, "difference to dual × monolingual") || !strings.Contains(stderr, "reused from") {
+		t.Errorf("run with an extend block's baseline: code %d\n%s%s", code, stdout, stderr)
+	}
 	// report -reuse: a folder with only the hybrid cells, shown beside
 	// the rest from the directory reused, as after make compare.
 	split := t.TempDir()

@@ -867,6 +867,20 @@ func trainingCost(c *Cell) float64 {
 	return float64(steps) * float64(max(1, c.Experiment.BatchSize))
 }
 
+// comparedAsPlanned gives a stored result the baseline this run's spec
+// names for its experiment (an extend block may name another): the
+// baseline is not among the inputs of a cell id, so a reused reference
+// cell records the one it was run with. The change is in memory only; the
+// tables then compare every row as this spec asks.
+func comparedAsPlanned(c *Cell, r *results.CellResult) *results.CellResult {
+	if c.Experiment.Baseline != nil && r.Baseline != c.Experiment.Baseline.Name {
+		cp := *r
+		cp.Baseline = c.Experiment.Baseline.Name
+		return &cp
+	}
+	return r
+}
+
 // reuse returns the first stored result for c's cell id in the Reuse
 // directories, recording where it came from, or nil. Reuse is asked for
 // by name, so Force (which reruns what Out holds) does not turn it off.
@@ -929,14 +943,14 @@ func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*results.CellResult, 
 				continue
 			case prev != nil && prev.CellID == in.ID():
 				r.logf("[%d/%d] cell %s/%s: result for cell id %s already stored; skipped (-force reruns)", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID)
-				got[i] = prev
+				got[i] = comparedAsPlanned(c, prev)
 				continue
 			case prev != nil:
 				r.logf("[%d/%d] cell %s/%s: stored result is for cell id %q, not %s; running it", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID, in.ID())
 			}
 		}
 		if prev := r.reuse(c, i, len(cells)); prev != nil {
-			got[i] = prev
+			got[i] = comparedAsPlanned(c, prev)
 			continue
 		}
 		todo = append(todo, i)

@@ -1,5 +1,5 @@
 // Package spec reads xlbench spec files: HCL with seven block types
-// (extend "EXPERIMENT" { samplers = [...], encoders = [...] } adds
+// (extend "EXPERIMENT" { samplers = [...], encoders = [...], baseline = sampler.X } adds
 // samplers and encoders to an experiment another file given with it
 // declares; variable "NAME" { default = ... } is a value parameters use as
 // var.NAME, set by the environment's XLBENCH_VAR_NAME: variables.go).
@@ -198,6 +198,7 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 var extendSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "samplers"},
 	{Name: "encoders"},
+	{Name: "baseline"},
 }}
 
 var datasetSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -328,7 +329,7 @@ func (s *Spec) extend(b *hcl.Block) hcl.Diagnostics {
 	}
 	if len(content.Attributes) == 0 {
 		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty extend block",
-			Detail:  fmt.Sprintf("An extend block adds samplers = [...] or encoders = [...] (or both) to experiment %q.", e.Name),
+			Detail:  fmt.Sprintf("An extend block adds samplers = [...] or encoders = [...] (or both) to experiment %q, and may name its baseline = sampler.NAME.", e.Name),
 			Subject: b.DefRange.Ptr()})
 	}
 	if a := content.Attributes["samplers"]; a != nil {
@@ -347,6 +348,11 @@ func (s *Spec) extend(b *hcl.Block) hcl.Diagnostics {
 				e.Samplers = append(e.Samplers, c)
 			}
 		}
+	}
+	if a := content.Attributes["baseline"]; a != nil {
+		// After the samplers above: an extend block may compare every row
+		// with the sampler it adds.
+		diags = append(diags, e.decodeBaseline(a)...)
 	}
 	if a := content.Attributes["encoders"]; a != nil {
 		for _, r := range refs(a, "encoder", &diags) {
@@ -670,19 +676,25 @@ func (s *Spec) decodeReferences(e *Experiment, content *hcl.BodyContent) hcl.Dia
 		}
 	}
 	if a := content.Attributes["baseline"]; a != nil {
-		tr, d := hcl.AbsTraversalForExpr(a.Expr)
-		name, ok := traversalName(tr, "sampler")
-		switch {
-		case !ok || d.HasErrors():
-			diags = append(diags, attrError(a, "Invalid reference", "Expected a reference like sampler.NAME."))
-		case find(e.Samplers, name) == nil:
-			diags = append(diags, attrError(a, "Baseline is not one of the experiment's samplers",
-				fmt.Sprintf("Sampler %q is not in samplers; the baseline is the row the others are compared with.", name)))
-		default:
-			e.Baseline = find(e.Samplers, name)
-		}
+		diags = append(diags, e.decodeBaseline(a)...)
 	}
 	return diags
+}
+
+// decodeBaseline reads a baseline attribute (an experiment's or an extend
+// block's): a reference to one of the experiment's samplers.
+func (e *Experiment) decodeBaseline(a *hcl.Attribute) hcl.Diagnostics {
+	tr, d := hcl.AbsTraversalForExpr(a.Expr)
+	name, ok := traversalName(tr, "sampler")
+	switch {
+	case !ok || d.HasErrors():
+		return hcl.Diagnostics{attrError(a, "Invalid reference", "Expected a reference like sampler.NAME.")}
+	case find(e.Samplers, name) == nil:
+		return hcl.Diagnostics{attrError(a, "Baseline is not one of the experiment's samplers",
+			fmt.Sprintf("Sampler %q is not in samplers; the baseline is the row the others are compared with.", name))}
+	}
+	e.Baseline = find(e.Samplers, name)
+	return nil
 }
 
 // decodeTrainingData reads how the training data is split and cut: the

@@ -227,6 +227,21 @@ func TestExtend(t *testing.T) {
 	}
 }
 
+// TestExtendBaseline: an extend block may name the experiment's baseline,
+// a sampler it adds included; one the experiment does not run is a
+// diagnostic at its place.
+func TestExtendBaseline(t *testing.T) {
+	s, diags := Parse("testdata/good-train.hcl", "testdata/extend-baseline.hcl")
+	var buf bytes.Buffer
+	WriteDiagnostics(&buf, s.Files, diags)
+	if want := `testdata/extend-baseline.hcl:14:14: error: Baseline is not one of the experiment's samplers: Sampler "nope" is not in samplers`; !strings.Contains(buf.String(), want) || len(diags) != 1 {
+		t.Errorf("diagnostics lack %q:\n%s", want, buf.String())
+	}
+	if b := s.Experiment("tiny-train").Baseline; b == nil || b.Name != "mine" {
+		t.Errorf("baseline %+v, want the added sampler mine", b)
+	}
+}
+
 // pinRecorder is a catalog that records the pins Check hands it.
 type pinRecorder struct {
 	catalog
