@@ -24,7 +24,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	fs := a.flags("leaderboard", "[-dest DIR] [RESULTS_DIR...]")
 	out := fs.String("out", "", "results directory to read (the same as naming it as an argument)")
 	signers := fs.String("allowed-signers", "", "the SSH keys whose signed verify stamps count, in ssh-keygen's allowed-signers format (default: "+results.AllowedSignersFile+" in the first results directory, the references)")
-	dest := fs.String("dest", "", "where to write LEADERBOARD.md, leaderboard.html and plots/ (default: the first results directory)")
+	dest := fs.String("dest", "", "where to write LEADERBOARD.md, leaderboard.html, leaderboard.json, leaderboard.csv and plots/ (default: the first results directory)")
 	lead := fs.String("lead", "xquad-r", "the dataset whose sections come first: the benchmark the question is asked on")
 	dirs, err := parse(fs, args)
 	if err != nil {
@@ -115,9 +115,19 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	if err := os.MkdirAll(plots, 0o755); err != nil {
 		return err
 	}
+	data, err := leaderboard.JSON(board)
+	if err != nil {
+		return err
+	}
+	long, err := leaderboard.CSV(board)
+	if err != nil {
+		return err
+	}
 	files := map[string]string{
 		filepath.Join(*dest, "LEADERBOARD.md"):   leaderboard.Markdown(board),
 		filepath.Join(*dest, "leaderboard.html"): page,
+		filepath.Join(*dest, "leaderboard.json"): data,
+		filepath.Join(*dest, "leaderboard.csv"):  long,
 	}
 	entries := 0
 	for _, s := range board.Sections {
@@ -125,7 +135,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 			entries++
 			base := filepath.Join(plots, leaderboard.PlotName(s, e))
 			files[base+"-heatmap.svg"] = leaderboard.HeatmapSVG(e, s.Dataset)
-			files[base+"-bars.svg"] = leaderboard.BarsSVG(e, s.Dataset)
+			files[base+"-bars.svg"] = leaderboard.BarsSVG(e, s.Dataset, s.BarsScale())
 		}
 	}
 	// Plots of entries no longer on the board (or named the old way) go.

@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -59,6 +61,19 @@ func TestVerifyStampsTheLeaderboard(t *testing.T) {
 	if page, _ := os.ReadFile(filepath.Join(dest, "leaderboard.html")); !strings.Contains(string(page), "Refused") {
 		t.Error("the page does not list the refused result")
 	}
+	// The board as data: a long CSV and the tables as JSON.
+	raw, _ := os.ReadFile(filepath.Join(dest, "leaderboard.csv"))
+	recs, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil || len(recs) < 2 || strings.Join(recs[0], ",") != "dataset,family,entry,column,text,value" || !slices.ContainsFunc(recs, func(r []string) bool { return r[2] == "bm25" && r[3] == "multi mAP (95% CI)" && r[5] != "" }) {
+		t.Errorf("leaderboard.csv (%v):\n%s", err, raw)
+	}
+	var board struct {
+		Question string `json:"question"`
+		Tables   []json.RawMessage
+	}
+	if raw, _ := os.ReadFile(filepath.Join(dest, "leaderboard.json")); json.Unmarshal(raw, &board) != nil || board.Question == "" || len(board.Tables) != 1 {
+		t.Errorf("leaderboard.json: %.300s", raw)
+	}
 
 	// Without the allowed signers the same stamp is unsigned for the board.
 	os.Rename(filepath.Join(ref, results.AllowedSignersFile), filepath.Join(ref, "elsewhere"))
@@ -73,7 +88,7 @@ func TestVerifyStampsTheLeaderboard(t *testing.T) {
 
 	// A hand-written stamp claiming "reproduced": unsigned, never ✓.
 	forged := []results.Stamp{{Who: "someone@else", Machine: results.Machine{Hostname: "elsewhere"}, When: stamps[0].When.Add(time.Hour), Cells: stamps[0].Cells}}
-	raw, _ := json.Marshal(forged)
+	raw, _ = json.Marshal(forged)
 	os.WriteFile(filepath.Join(ref, results.StampFile), raw, 0o644)
 	if _, stderr, code := xlbench(t, "leaderboard", "-dest", dest, ref); code != 0 {
 		t.Fatalf("leaderboard: %s", stderr)
