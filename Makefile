@@ -126,7 +126,7 @@ compare: build ## compare the samplers SAMPLERS=file.hcl (or encoders ENCODERS=f
 	@test -n "$(SAMPLERS)$(ENCODERS)" || { echo "usage: make compare SAMPLERS=file.hcl (e.g. plugins/examples/python-sampler/compare.hcl) or ENCODERS=file.hcl"; exit 2; }
 	$(BIN)/xlbench run -reuse results -out $(OUT) -j $(JOBS) $(RUN_FLAGS) $(SPEC) $(SAMPLERS) $(ENCODERS)
 
-leaderboard: build ## write LEADERBOARD.md, leaderboard.html and plots/ into DEST (default results) from results/ and the contributions' results directories CONTRIB='out other/results'
+leaderboard: build ## write LEADERBOARD.md, leaderboard.html, leaderboard.csv and .json and plots/ into DEST (default results) from results/ and the contributions' results directories CONTRIB='out other/results'
 	$(BIN)/xlbench leaderboard -dest $(DEST) results $(CONTRIB)
 
 fuzz: ## run every Go fuzz target for FUZZTIME (default 60s) each; go test runs their seed corpora
