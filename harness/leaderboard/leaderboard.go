@@ -107,6 +107,9 @@ type Entry struct {
 	Languages   []string    `json:"languages"`
 	Heat        [][]float64 `json:"-"`
 	MultiByLang []float64   `json:"-"`
+	// MultiSpread is MultiByLang's standard deviation over seeds (NaN
+	// with one seed).
+	MultiSpread []float64 `json:"-"`
 
 	cells []*results.CellResult
 	// row is the main measure's interval with its replicates (hasRow).
@@ -362,7 +365,27 @@ func (e *Entry) charts(ds string) {
 			e.Heat[i][j] = poolMean(e.cells, ds, setting, pool)
 		}
 		e.MultiByLang[i] = poolMean(e.cells, ds, eval.Multi, lang.PoolKey{Query: ql})
+		e.MultiSpread = append(e.MultiSpread, poolSpread(e.cells, ds, eval.Multi, lang.PoolKey{Query: ql}))
 	}
+}
+
+// poolSpread is the sample standard deviation over seeds of a pool's mAP
+// (NaN with fewer than two seeds): the bars' error bars.
+func poolSpread(g []*results.CellResult, ds string, setting results.Setting, pool lang.PoolKey) float64 {
+	var vs []float64
+	for _, r := range g {
+		if p, ok := r.Pools[ds][setting][pool]; ok && p.Queries > 0 {
+			vs = append(vs, p.Metrics[metrics.MAP])
+		}
+	}
+	if len(vs) < 2 {
+		return math.NaN()
+	}
+	m, ss := mean(vs), 0.0
+	for _, v := range vs {
+		ss += (v - m) * (v - m)
+	}
+	return math.Sqrt(ss / float64(len(vs)-1))
 }
 
 func poolMean(g []*results.CellResult, ds string, setting results.Setting, pool lang.PoolKey) float64 {

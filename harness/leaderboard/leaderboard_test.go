@@ -435,3 +435,27 @@ func TestPlotNamesUnique(t *testing.T) {
 		t.Errorf("plot names %q and %q", a, b)
 	}
 }
+
+// TestBarsShowSeedSpread: a bar whose seeds differ carries a whisker of ±
+// one sd, its label above it; a bar of one seed has none; the section's
+// scale makes room for the whisker.
+func TestBarsShowSeedSpread(t *testing.T) {
+	e := &Entry{Name: "dual × hybrid", Languages: []string{"de", "en"}, MultiByLang: []float64{0.2, 0.1}, MultiSpread: []float64{0.05, math.NaN()}}
+	s := &Section{Entries: []*Entry{e}}
+	if hi := s.BarsScale(); math.Abs(hi-0.25) > 1e-12 {
+		t.Errorf("scale %g, want 0.25 (bar and whisker)", hi)
+	}
+	svg := BarsSVG(e, "d", s.BarsScale())
+	if n := strings.Count(svg, `class="sd"`); n != 1 {
+		t.Fatalf("%d whiskers, want 1:\n%s", n, svg)
+	}
+	var x1, y1, x2, y2 int
+	i := strings.Index(svg, `class="sd"`)
+	fmt.Sscanf(svg[i:], `class="sd" x1="%d" y1="%d" x2="%d" y2="%d"`, &x1, &y1, &x2, &y2)
+	j := strings.Index(svg, `class="bar"`)
+	var lx, ly int
+	fmt.Sscanf(svg[j:], `class="bar" x="%d" y="%d"`, &lx, &ly)
+	if !(y1 < y2) || ly >= y1 {
+		t.Errorf("whisker %d–%d, label at %d: the label must sit above the whisker", y1, y2, ly)
+	}
+}

@@ -95,17 +95,27 @@ func mdEscape(s string) string {
 }
 
 // BarsScale is the top of the section's bar charts' y axis: the largest
-// multilingual mAP of any entry's query language.
+// multilingual mAP of any entry's query language, its spread over seeds
+// included.
 func (s *Section) BarsScale() float64 {
 	hi := 0.0
 	for _, e := range s.Entries {
-		for _, v := range e.MultiByLang {
+		for i, v := range e.MultiByLang {
 			if !math.IsNaN(v) {
-				hi = math.Max(hi, v)
+				hi = math.Max(hi, v+max(0, e.spread(i)))
 			}
 		}
 	}
 	return hi
+}
+
+// spread is the seeds' standard deviation of query language i's bar, 0
+// where there is none.
+func (e *Entry) spread(i int) float64 {
+	if i >= len(e.MultiSpread) || math.IsNaN(e.MultiSpread[i]) {
+		return 0
+	}
+	return e.MultiSpread[i]
 }
 
 // color maps a mAP in [0, 1] to a white-to-blue fill.
@@ -184,7 +194,7 @@ func BarsSVG(e *Entry, dataset string, hi float64) string {
 		hi = 1
 	}
 	var body, head strings.Builder
-	titleW := title(&head, e.Name+" on "+dataset, "multilingual mAP by query language")
+	titleW := title(&head, e.Name+" on "+dataset, "multilingual mAP by query language (± sd over seeds)")
 	// The y axis: a line with ticks at 0, half and the top.
 	fmt.Fprintf(&body, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#444"/>`, left-4, top, left-4, top+height)
 	for _, f := range []float64{0, 0.5, 1} {
@@ -201,12 +211,21 @@ func BarsSVG(e *Entry, dataset string, hi float64) string {
 			bh = int(float64(height) * v / hi)
 		}
 		fmt.Fprintf(&body, `<rect x="%d" y="%d" width="%d" height="%d" fill="#4a6fd8"/>`, x, top+height-bh, bar, bh)
+		// The seeds' spread: a whisker of ± one standard deviation.
+		labelY := top + height - bh - 3
+		if sd := e.spread(i); !math.IsNaN(v) && sd > 0 {
+			y1 := top + height - int(float64(height)*(v+sd)/hi)
+			y2 := top + height - int(float64(height)*math.Max(0, v-sd)/hi)
+			fmt.Fprintf(&body, `<line class="sd" x1="%d" y1="%d" x2="%d" y2="%d" stroke="#222"/>`, x+bar/2, y1, x+bar/2, y2)
+			fmt.Fprintf(&body, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#222"/>`, x+bar/2-5, y1, x+bar/2+5, y1)
+			labelY = min(labelY, y1-3)
+		}
 		fmt.Fprintf(&body, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, top+height+14, html.EscapeString(l))
 		label := "–"
 		if !math.IsNaN(v) {
 			label = fmt.Sprintf("%.3f", v)
 		}
-		fmt.Fprintf(&body, `<text class="bar" x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, top+height-bh-3, label)
+		fmt.Fprintf(&body, `<text class="bar" x="%d" y="%d" text-anchor="middle">%s</text>`, x+bar/2, labelY, label)
 	}
 	fmt.Fprintf(&body, `<text x="%d" y="%d" text-anchor="middle">query language</text>`, left+n*(bar+gap)/2, top+height+30)
 	w, h := max(left+n*(bar+gap)+8, titleW), top+height+38
