@@ -206,6 +206,14 @@ const probe = `<script>
     if (c.scrollWidth > c.clientWidth + 1) out.push('clipped:cell "' + c.textContent + '"');
   });
   out.push('svgs:' + document.querySelectorAll('svg').length);
+  // The filter keeps the entries whose name holds its text.
+  const f = document.getElementById('filter');
+  f.value = 'hybrid';
+  f.oninput({target: f});
+  out.push('filtered:' + [...document.querySelectorAll('table.board tbody tr')].filter(r => r.style.display !== 'none').map(r => r.cells[1].textContent).join('|'));
+  out.push('langtables:' + document.querySelectorAll('table.lang').length);
+  f.value = '';
+  f.oninput({target: f});
   // Every provenance open, the page is no wider than the window.
   document.querySelectorAll('details').forEach(d => d.open = true);
   const de = document.documentElement;
@@ -270,6 +278,9 @@ func TestPageInChromium(t *testing.T) {
 		}
 		if !strings.HasPrefix(sorted, "sorted:hybrid=0.495") || !strings.Contains(sorted, "|monolingual=0.395") {
 			t.Errorf("%d px, after sorting: %s", width, sorted)
+		}
+		if !slices.Contains(lines, "filtered:hybrid") || !slices.Contains(lines, "langtables:2") {
+			t.Errorf("%d px: the filter or the per-language tables: %v", width, lines)
 		}
 		// The sort arrow is not a significance mark.
 		if !strings.Contains(header, "multi mAP (95% CI) ↓") {

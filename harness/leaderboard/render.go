@@ -65,6 +65,10 @@ func Markdown(b *Board) string {
 			}
 			fmt.Fprintf(&w, "%s\n\n", mdEscape(n))
 		}
+		if lt := s.LanguageTable(); len(lt.Header) > 2 {
+			fmt.Fprintf(&w, "Multilingual mAP per query language:\n\n")
+			writeMarkdownGrid(&w, lt)
+		}
 	}
 	w.WriteString("\n## Provenance\n")
 	for i, t := range tables {
@@ -77,6 +81,48 @@ func Markdown(b *Board) string {
 		}
 	}
 	return w.String()
+}
+
+// writeMarkdownGrid writes a table's header and rows as a Markdown table.
+func writeMarkdownGrid(w *strings.Builder, t Table) {
+	w.WriteString("|")
+	for _, h := range t.Header {
+		fmt.Fprintf(w, " %s |", mdEscape(h))
+	}
+	w.WriteString("\n|---|")
+	for range t.Header[1:] {
+		w.WriteString("---:|")
+	}
+	w.WriteString("\n")
+	for _, row := range t.Rows {
+		w.WriteString("|")
+		for _, c := range row {
+			fmt.Fprintf(w, " %s |", mdEscape(c.Text))
+		}
+		w.WriteString("\n")
+	}
+	w.WriteString("\n")
+}
+
+// htmlGrid writes a table as static HTML in a scroll container.
+func htmlGrid(w *strings.Builder, t Table) {
+	w.WriteString(`<div class="scroll"><table class="lang"><thead><tr>`)
+	for _, h := range t.Header {
+		fmt.Fprintf(w, "<th>%s</th>", html.EscapeString(h))
+	}
+	w.WriteString("</tr></thead><tbody>")
+	for _, row := range t.Rows {
+		w.WriteString("<tr>")
+		for k, c := range row {
+			class := ""
+			if k == 0 {
+				class = ` class="name"`
+			}
+			fmt.Fprintf(w, "<td%s>%s</td>", class, html.EscapeString(c.Text))
+		}
+		w.WriteString("</tr>")
+	}
+	w.WriteString("</tbody></table></div>\n")
 }
 
 func quoteAll(ss []string) []string {
@@ -243,6 +289,10 @@ func HTML(b *Board) (string, error) {
 	for _, s := range b.Sections {
 		tables = append(tables, s.Table())
 		fmt.Fprintf(&figs, "<h3>%s</h3>\n", html.EscapeString(s.Dataset+" — "+s.Family))
+		if lt := s.LanguageTable(); len(lt.Header) > 2 {
+			fmt.Fprintf(&figs, "<p class=\"note\">Multilingual mAP per query language (means over seeds):</p>\n")
+			htmlGrid(&figs, lt)
+		}
 		for _, e := range s.Entries {
 			fmt.Fprintf(&figs, "<div class=\"figs\">%s%s</div>\n", HeatmapSVG(e, s.Dataset), BarsSVG(e, s.Dataset, s.BarsScale()))
 		}
@@ -281,7 +331,8 @@ div.figs { display: flex; flex-wrap: wrap; gap: 2em; margin: 1em 0; overflow-x: 
 <p><strong>%s</strong></p>
 <p>From %s. %s Click a column header to sort a table; click again to reverse. The board as data: <a href="leaderboard.csv">leaderboard.csv</a>, <a href="leaderboard.json">leaderboard.json</a>.</p>
 <p class="note">%s</p>
-%s<div id="board"></div>
+%s<p><label>Show entries containing <input id="filter" type="search" placeholder="hybrid, e5-small, …"></label></p>
+<div id="board"></div>
 <h2>Charts</h2>
 %s
 <script>
@@ -346,6 +397,13 @@ tables.forEach((t, ti) => {
   }
   render();
 });
+// The filter hides the entries of every table whose name lacks the text.
+document.getElementById('filter').oninput = e => {
+  const q = e.target.value.toLowerCase();
+  document.querySelectorAll('table.board tbody tr, table.lang tbody tr').forEach(tr => {
+    tr.style.display = tr.cells[tr.parentElement.parentElement.classList.contains('lang') ? 0 : 1].textContent.toLowerCase().includes(q) ? '' : 'none';
+  });
+};
 </script>
 </body></html>
 `, html.EscapeString(Question), html.EscapeString(strings.Join(b.Sources, ", ")), html.EscapeString(scratchNote), html.EscapeString(HowToRead), refused.String(), figs.String(), js), nil

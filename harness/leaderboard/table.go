@@ -163,6 +163,34 @@ func (s *Section) Table() Table {
 
 func float64Ptr(v float64) *float64 { return &v }
 
+// LanguageTable is the section's multilingual mAP per query language, an
+// entry a row (means over seeds): where an entry's gain or loss sits.
+func (s *Section) LanguageTable() Table {
+	t := Table{Title: s.Dataset + " — " + s.Family + ": multilingual mAP per query language"}
+	var langs []string
+	for _, e := range s.Entries {
+		for _, l := range e.Languages {
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+	}
+	t.Header = append([]string{"sampler"}, langs...)
+	for _, e := range s.Entries {
+		row := []Cell{{s.label(e), nil}}
+		for _, l := range langs {
+			i := slices.Index(e.Languages, l)
+			if i < 0 || math.IsNaN(e.MultiByLang[i]) {
+				row = append(row, Cell{"–", nil})
+				continue
+			}
+			row = append(row, Cell{fmt.Sprintf("%.3f", e.MultiByLang[i]), num(e.MultiByLang[i])})
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
 // cost is the entry's training steps and seconds, means over its seeds;
 // ok is false for an entry that did not train.
 func (e *Entry) cost() (steps, seconds float64, ok bool) {
