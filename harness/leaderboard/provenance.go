@@ -40,7 +40,7 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 		if m == nil {
 			continue
 		}
-		add(machines, fmt.Sprintf("%s (%s/%s, %d CPUs, %s)", m.Machine.Hostname, m.Machine.OS, m.Machine.Arch, m.Machine.CPUs, m.Machine.GoVersion))
+		add(machines, fmt.Sprintf("%s (%s/%s, %d CPUs, %s), run %s", m.Machine.Hostname, m.Machine.OS, m.Machine.Arch, m.Machine.CPUs, m.Machine.GoVersion, c.Finished.UTC().Format("2006-01-02")))
 		for _, f := range m.Specs {
 			specs[f] = true
 		}
