@@ -53,7 +53,7 @@ func TestVerifyStampsTheLeaderboard(t *testing.T) {
 		t.Fatalf("leaderboard: code %d\n%s", code, stderr)
 	}
 	md, _ := os.ReadFile(filepath.Join(dest, "LEADERBOARD.md"))
-	for _, want := range []string{"| 1 | bm25 | 1 |", "| ✓ ", "same machine", "reviewer@example.org (key SHA256:", "tiny-bm25/bm25.seed1/result.json: the result says seed \"7\", its recorded inputs \"1\"", "spec: testdata/tiny-bm25.hcl sha256 "} {
+	for _, want := range []string{"| 1 | bm25 | 1 of 1 | 1 |", "| ✓ ", "same machine", "reviewer@example.org (key SHA256:", "tiny-bm25/bm25.seed1/result.json: the result says seed \"7\", its recorded inputs \"1\"", "spec: testdata/tiny-bm25.hcl sha256 "} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("LEADERBOARD.md lacks %q:\n%s", want, md)
 		}

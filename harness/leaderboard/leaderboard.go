@@ -28,6 +28,7 @@ import (
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
+	"github.com/xlbench/xlbench/harness/stats"
 )
 
 // Power is the power the detectable differences are stated at.
@@ -96,8 +97,17 @@ type Entry struct {
 	// RankLo–RankHi: the ranks the entry could hold given the evidence —
 	// RankLo is 1 + the entries significantly above it, RankHi the number
 	// of entries minus those significantly below it.
-	RankLo     int          `json:"rank_lo"`
-	RankHi     int          `json:"rank_hi"`
+	RankLo int `json:"rank_lo"`
+	RankHi int `json:"rank_hi"`
+	// OverallLo–OverallHi: the rank range among all OverallOf entries of
+	// the dataset, every encoder family together (unpaired); 0 where the
+	// entry has no interval.
+	OverallLo int `json:"overall_lo"`
+	OverallHi int `json:"overall_hi"`
+	OverallOf int `json:"overall_of"`
+	// AlsoIn names the experiments whose identical entry this one stands
+	// for (an untrained encoder evaluated alike in each).
+	AlsoIn     []string     `json:"also_in,omitempty"`
 	Provenance Provenance   `json:"provenance"`
 	Verified   Verification `json:"verified"`
 	// Languages, Heat and MultiByLang are for the charts: mAP by query
@@ -218,6 +228,7 @@ func Build(sources []Source) *Board {
 			cells = append(cells, e.cells...)
 			exps[e.Experiment] = true
 		}
+		s.dedupe()
 		s.HeldOut = report.HeldOutLanguages(cells, s.Dataset)
 		for _, x := range slices.Sorted(maps.Keys(exps)) {
 			for _, c := range missing[x] {
@@ -236,7 +247,130 @@ func Build(sources []Source) *Board {
 		// sampler comparisons) first.
 		return len(x.Entries) > len(y.Entries)
 	})
+	b.rankAcrossFamilies()
 	return b
+}
+
+// dedupe keeps one entry of an untrained encoder whose retrieval on the
+// section's dataset is the same in several experiments (BM25 is evaluated
+// alike in each), naming the others in AlsoIn: one row, not one per
+// experiment. The row kept is the one with the most metrics (one whose
+// experiment also read answers has EM and F1).
+func (s *Section) dedupe() {
+	seen := map[string]int{}
+	var kept []*Entry
+	for _, e := range s.Entries {
+		if e.Sampler != "" || slices.ContainsFunc(e.cells, func(c *results.CellResult) bool { return c.Training != nil }) {
+			kept = append(kept, e)
+			continue
+		}
+		key := e.Name + "\x00" + retrievalPrint(e.cells, s.Dataset)
+		i, ok := seen[key]
+		if !ok {
+			seen[key] = len(kept)
+			kept = append(kept, e)
+			continue
+		}
+		if metricCount(e.cells, s.Dataset) > metricCount(kept[i].cells, s.Dataset) {
+			e.AlsoIn = append(append(e.AlsoIn, kept[i].Experiment), kept[i].AlsoIn...)
+			kept[i] = e
+		} else {
+			kept[i].AlsoIn = append(kept[i].AlsoIn, e.Experiment)
+		}
+	}
+	s.Entries = kept
+}
+
+// retrievalPrint hashes cells' retrieval metrics on dataset, per seed:
+// every ranking metric and the rank distance, of each setting and pool.
+func retrievalPrint(cells []*results.CellResult, dataset string) string {
+	keep := func(ms results.Scores) results.Scores {
+		out := results.Scores{}
+		for _, m := range append(slices.Clone(metrics.Ranking), metrics.RankDistance) {
+			if v, ok := ms[m]; ok {
+				out[m] = v
+			}
+		}
+		return out
+	}
+	h := sha256.New()
+	for _, c := range slices.SortedFunc(slices.Values(cells), func(a, b *results.CellResult) int { return cmp.Compare(a.Seed, b.Seed) }) {
+		settings := map[results.Setting]results.Scores{}
+		pools := map[string]results.Scores{}
+		for st, ms := range c.Metrics[dataset] {
+			settings[st] = keep(ms)
+		}
+		for st, ps := range c.Pools[dataset] {
+			for k, p := range ps {
+				pools[string(st)+" "+k.String()] = keep(p.Metrics)
+			}
+		}
+		b, _ := json.Marshal(struct {
+			Seed     uint64
+			Settings map[results.Setting]results.Scores
+			Pools    map[string]results.Scores
+		}{c.Seed, settings, pools})
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func metricCount(cells []*results.CellResult, dataset string) int {
+	n := 0
+	for _, c := range cells {
+		for _, ms := range c.Metrics[dataset] {
+			n += len(ms)
+		}
+	}
+	return n
+}
+
+// rankAcrossFamilies ranks every entry of a dataset, whatever its encoder
+// family, on the main measure: 1 + the entries significantly above it, to
+// the number of entries minus those significantly below. Entries of
+// different families are not paired (they ran in other experiments), so
+// a pair counts as separated when its means differ by more than the normal
+// quantile times the combined standard error of the two intervals — an
+// unpaired comparison, wider than a paired one.
+func (b *Board) rankAcrossFamilies() {
+	byDataset := map[string][]*Entry{}
+	for _, s := range b.Sections {
+		byDataset[s.Dataset] = append(byDataset[s.Dataset], s.Entries...)
+	}
+	z := stats.Quantile975(math.Inf(1))
+	for _, es := range byDataset {
+		se := func(e *Entry) (mean, se float64, ok bool) {
+			v, ok := e.Values[Main.Key]
+			if !ok || math.IsNaN(v.Mean) || math.IsNaN(v.Lo) || math.IsNaN(v.Hi) {
+				return 0, 0, false
+			}
+			if e.hasRow {
+				return v.Mean, e.row.SE, true
+			}
+			return v.Mean, (v.Hi - v.Lo) / (2 * z), true
+		}
+		for _, e := range es {
+			m, sa, ok := se(e)
+			if !ok {
+				continue
+			}
+			above, below := 0, 0
+			for _, o := range es {
+				mo, so, ok := se(o)
+				if o == e || !ok {
+					continue
+				}
+				if math.Abs(m-mo) > z*math.Sqrt(sa*sa+so*so) {
+					if mo > m {
+						above++
+					} else {
+						below++
+					}
+				}
+			}
+			e.OverallLo, e.OverallHi, e.OverallOf = 1+above, len(es)-below, len(es)
+		}
+	}
 }
 
 // LeadWith moves the sections of dataset to the front, in their order: the

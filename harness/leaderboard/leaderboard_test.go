@@ -115,7 +115,7 @@ func TestBoard(t *testing.T) {
 		t.Errorf("provenance %+v", h.Provenance)
 	}
 	md := Markdown(b)
-	for _, want := range []string{"## d", "### dual (builtin:dual ", "| 1 | hybrid | 2 | 0.495 (",
+	for _, want := range []string{"## d", "### dual (builtin:dual ", "| 1 | hybrid | 2 of 4 | 2 | 0.495 (",
 		"+0.1000 ▲ (+0.1000, +0.1000)", "| 2–3 | ", "baseline", "### bm25", "not verified", "## Provenance"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
@@ -468,5 +468,30 @@ func TestBarsShowSeedSpread(t *testing.T) {
 	fmt.Sscanf(svg[j:], `class="bar" x="%d" y="%d"`, &lx, &ly)
 	if !(y1 < y2) || ly >= y1 {
 		t.Errorf("whisker %d–%d, label at %d: the label must sit above the whisker", y1, y2, ly)
+	}
+}
+
+// TestOneRowPerUntrainedEncoder: BM25 evaluated alike in two experiments
+// is one row naming both; every entry of a dataset gets a rank among all
+// encoder families (BM25's 0.7 above every dual row here).
+func TestOneRowPerUntrainedEncoder(t *testing.T) {
+	rs := fixture()
+	again := *rs[len(rs)-1]
+	again.Experiment, again.CellID = "other", "bm25-other"
+	b := Build([]Source{{Dir: "refs", Results: append(rs, &again)}})
+	var bm25 *Section
+	for _, s := range b.Sections {
+		if s.Encoder == "bm25" {
+			bm25 = s
+		}
+	}
+	if bm25 == nil || len(bm25.Entries) != 1 || !slices.Equal(bm25.Entries[0].AlsoIn, []string{"other"}) {
+		t.Fatalf("bm25 section %+v", bm25)
+	}
+	if got := bm25.label(bm25.Entries[0]); got != "bm25 (e, the same in other)" {
+		t.Errorf("label %q", got)
+	}
+	if e := bm25.Entries[0]; e.OverallLo != 1 || e.OverallHi != 1 || e.OverallOf != 4 {
+		t.Errorf("bm25 ranks %d–%d of %d among all, want 1 of 4", e.OverallLo, e.OverallHi, e.OverallOf)
 	}
 }

@@ -84,16 +84,34 @@ func (s *Section) label(e *Entry) string {
 	if len(srcs) > 1 {
 		where = append(where, "from "+e.Provenance.Source)
 	}
+	if len(e.AlsoIn) > 0 {
+		if len(exps) == 1 {
+			where = append(where, e.Experiment)
+		}
+		where = append(where, "the same in "+strings.Join(e.AlsoIn, ", "))
+	}
 	if len(where) > 0 {
 		name += " (" + strings.Join(where, ", ") + ")"
 	}
 	return name
 }
 
+// overallText is the entry's rank among every entry of the dataset:
+// "3 of 14", or "2–4 of 14" where the evidence allows several.
+func overallText(e *Entry) string {
+	switch {
+	case e.OverallOf == 0:
+		return "–"
+	case e.OverallLo == e.OverallHi:
+		return fmt.Sprintf("%d of %d", e.OverallLo, e.OverallOf)
+	}
+	return fmt.Sprintf("%d–%d of %d", e.OverallLo, e.OverallHi, e.OverallOf)
+}
+
 // Table lays the section out.
 func (s *Section) Table() Table {
 	t := Table{Title: s.Dataset + " — " + s.Family}
-	t.Header = []string{"rank", "sampler", "seeds", "multi mAP (95% CI)"}
+	t.Header = []string{"rank", "sampler", "rank among all encoders", "seeds", "multi mAP (95% CI)"}
 	if s.Baseline != "" {
 		t.Header = append(t.Header, "Δ multi mAP vs baseline (95% CI)", "detectable Δ")
 	}
@@ -119,7 +137,8 @@ func (s *Section) Table() Table {
 		lo := float64(e.RankLo)
 		seeds := float64(e.Seeds)
 		main := e.Values[Main.Key]
-		row := []Cell{{rankText(e), &lo}, {s.label(e), nil}, {fmt.Sprint(e.Seeds), &seeds}, {showValue(Main.Metric, main), num(main.Mean)}}
+		overall := float64(e.OverallLo)
+		row := []Cell{{rankText(e), &lo}, {s.label(e), nil}, {overallText(e), &overall}, {fmt.Sprint(e.Seeds), &seeds}, {showValue(Main.Metric, main), num(main.Mean)}}
 		if s.Baseline != "" {
 			switch d := e.Delta; {
 			case e.Baseline:
