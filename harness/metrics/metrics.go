@@ -20,17 +20,17 @@ type Name string
 // Metric names.
 const (
 	MAP          Name = "map"
-	Recall1           = "recall@1"
-	Recall10          = "recall@10"
-	MRR10             = "mrr@10"
-	NDCG10            = "ndcg@10"
-	RankDistance      = "rank_distance"
-	HasAnswer1        = "has_answer@1"
-	HasAnswer5        = "has_answer@5"
-	HasAnswer10       = "has_answer@10"
-	HasAnswer20       = "has_answer@20"
-	EM                = "em"
-	F1                = "f1"
+	Recall1      Name = "recall@1"
+	Recall10     Name = "recall@10"
+	MRR10        Name = "mrr@10"
+	NDCG10       Name = "ndcg@10"
+	RankDistance Name = "rank_distance"
+	HasAnswer1   Name = "has_answer@1"
+	HasAnswer5   Name = "has_answer@5"
+	HasAnswer10  Name = "has_answer@10"
+	HasAnswer20  Name = "has_answer@20"
+	EM           Name = "em"
+	F1           Name = "f1"
 )
 
 // Ranking lists the metrics every pool reports, in table order.
