@@ -165,11 +165,11 @@ func pickRow(rs []*results.CellResult, name string) ([]*results.CellResult, erro
 	return nil, fmt.Errorf("row %q is in several experiments: name one of %s", name, strings.Join(in, ", "))
 }
 
-// cellRow is a row as its cells are named: the cell name without its
-// ".seedN".
+// cellRow is a row as its cells are named: the encoder, then the sampler
+// if any (the cell name without its ".seedN").
 func cellRow(r *results.CellResult) string {
-	if i := strings.LastIndex(r.Cell, ".seed"); i > 0 {
-		return r.Cell[:i]
+	if r.Sampler == nil {
+		return r.Encoder.Name
 	}
-	return r.Cell
+	return r.Encoder.Name + "." + r.Sampler.Name
 }

@@ -68,32 +68,39 @@ func rankText(e *Entry) string {
 // label names an entry within its section: its sampler (the section
 // names the encoder), or the encoder for an entry without one; with its
 // experiment and results directory where the section mixes them.
-func (s *Section) label(e *Entry) string {
-	name := e.Sampler
-	if name == "" {
-		name = e.Name
-	}
+func (s *Section) label(e *Entry) string { return s.labeller()(e) }
+
+// labeller names entries as label does, looking at the section's
+// experiments and sources once: a table labels every entry, and a label
+// that scanned the section each time made it quadratic in entries.
+func (s *Section) labeller() func(*Entry) string {
 	exps, srcs := map[string]bool{}, map[string]bool{}
 	for _, o := range s.Entries {
 		exps[o.Experiment], srcs[o.Provenance.Source] = true, true
 	}
-	var where []string
-	if len(exps) > 1 {
-		where = append(where, e.Experiment)
-	}
-	if len(srcs) > 1 {
-		where = append(where, "from "+e.Provenance.Source)
-	}
-	if len(e.AlsoIn) > 0 {
-		if len(exps) == 1 {
+	return func(e *Entry) string {
+		name := e.Sampler
+		if name == "" {
+			name = e.Name
+		}
+		var where []string
+		if len(exps) > 1 {
 			where = append(where, e.Experiment)
 		}
-		where = append(where, "the same in "+strings.Join(e.AlsoIn, ", "))
+		if len(srcs) > 1 {
+			where = append(where, "from "+e.Provenance.Source)
+		}
+		if len(e.AlsoIn) > 0 {
+			if len(exps) == 1 {
+				where = append(where, e.Experiment)
+			}
+			where = append(where, "the same in "+strings.Join(e.AlsoIn, ", "))
+		}
+		if len(where) > 0 {
+			name += " (" + strings.Join(where, ", ") + ")"
+		}
+		return name
 	}
-	if len(where) > 0 {
-		name += " (" + strings.Join(where, ", ") + ")"
-	}
-	return name
 }
 
 // overallText is the entry's rank among every entry of the dataset:
@@ -110,6 +117,7 @@ func overallText(e *Entry) string {
 
 // Table lays the section out.
 func (s *Section) Table() Table {
+	label := s.labeller()
 	t := Table{Title: s.Dataset + " — " + s.Family}
 	t.Header = []string{"rank", "sampler", "rank among all encoders", "seeds", "multi mAP (95% CI)"}
 	if s.Baseline != "" {
@@ -138,7 +146,7 @@ func (s *Section) Table() Table {
 		seeds := float64(e.Seeds)
 		main := e.Values[Main.Key]
 		overall := float64(e.OverallLo)
-		row := []Cell{{rankText(e), &lo}, {s.label(e), nil}, {overallText(e), &overall}, {fmt.Sprint(e.Seeds), &seeds}, {showValue(Main.Metric, main), num(main.Mean)}}
+		row := []Cell{{rankText(e), &lo}, {label(e), nil}, {overallText(e), &overall}, {fmt.Sprint(e.Seeds), &seeds}, {showValue(Main.Metric, main), num(main.Mean)}}
 		if s.Baseline != "" {
 			switch d := e.Delta; {
 			case e.Baseline:
@@ -185,6 +193,7 @@ func float64Ptr(v float64) *float64 { return &v }
 // LanguageTable is the section's multilingual mAP per query language, an
 // entry a row (means over seeds): where an entry's gain or loss sits.
 func (s *Section) LanguageTable() Table {
+	label := s.labeller()
 	t := Table{Title: s.Dataset + " — " + s.Family + ": multilingual mAP per query language"}
 	var langs []string
 	for _, e := range s.Entries {
@@ -196,7 +205,7 @@ func (s *Section) LanguageTable() Table {
 	}
 	t.Header = append([]string{"sampler"}, langs...)
 	for _, e := range s.Entries {
-		row := []Cell{{s.label(e), nil}}
+		row := []Cell{{label(e), nil}}
 		for _, l := range langs {
 			i := slices.Index(e.Languages, l)
 			if i < 0 || math.IsNaN(e.MultiByLang[i]) {
