@@ -18,20 +18,23 @@ import (
 
 // Plugin is one built-in plugin.
 type Plugin struct {
-	Name  string
-	Kind  plugins.Kind
-	Serve func()
+	Name string
+	Kind plugins.Kind
+	// Source is the folder of its source in the xlbench repository, the
+	// page the leaderboard links a result to.
+	Source string
+	Serve  func()
 }
 
 func sampler(def func() sdk.SamplerDef) Plugin {
 	d := def()
-	return Plugin{Name: d.Info.Name, Kind: plugins.KindSampler, Serve: func() { sdk.ServeSampler(d) }}
+	return Plugin{Name: d.Info.Name, Kind: plugins.KindSampler, Source: "builtin/samplers", Serve: func() { sdk.ServeSampler(d) }}
 }
 
 var registry = []Plugin{
-	{Name: "bm25", Kind: plugins.KindEncoder, Serve: func() { transport.ServeEncoder(bm25.New()) }},
-	{Name: "gorgonia", Kind: plugins.KindEncoder, Serve: func() { transport.ServeEncoder(dualenc.New()) }},
-	{Name: "reader", Kind: plugins.KindReader, Serve: func() { transport.ServeReader(reader.New()) }},
+	{Name: "bm25", Kind: plugins.KindEncoder, Source: "builtin/bm25", Serve: func() { transport.ServeEncoder(bm25.New()) }},
+	{Name: "gorgonia", Kind: plugins.KindEncoder, Source: "builtin/dualenc", Serve: func() { transport.ServeEncoder(dualenc.New()) }},
+	{Name: "reader", Kind: plugins.KindReader, Source: "builtin/reader", Serve: func() { transport.ServeReader(reader.New()) }},
 	sampler(samplers.Monolingual),
 	sampler(samplers.CrossLingual),
 	sampler(samplers.Hybrid),

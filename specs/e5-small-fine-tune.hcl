@@ -74,12 +74,14 @@ sampler "monolingual" {
   plugin    = "builtin:monolingual"
   languages = ["de", "es", "zh"]
   steps     = 125
+  tuned_by  = "specs/e5-small-tune.hcl: the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 sampler "cross-lingual" {
   plugin    = "builtin:cross-lingual"
   languages = ["de", "es", "zh"]
   steps     = 125
+  tuned_by  = "specs/e5-small-tune.hcl: the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 sampler "hybrid" {
@@ -87,6 +89,7 @@ sampler "hybrid" {
   params    = { alpha = 0.5 }
   languages = ["de", "es", "zh"]
   steps     = 100
+  tuned_by  = "specs/e5-small-tune.hcl: the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 experiment "e5-small-fine-tune" {

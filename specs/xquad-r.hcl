@@ -169,19 +169,22 @@ reader "span" {
 }
 
 sampler "translation" {
-  plugin = "builtin:cross-lingual"
+  plugin   = "builtin:cross-lingual"
+  tuned_by = "specs/tune-lengths.hcl: lr and the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 sampler "monolingual" {
   plugin    = "builtin:monolingual"
   languages = ["de", "es", "zh"]
   steps     = 200
+  tuned_by  = "specs/tune-lengths.hcl: lr and the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 sampler "cross-lingual" {
   plugin    = "builtin:cross-lingual"
   languages = ["de", "es", "zh"]
   steps     = 200
+  tuned_by  = "specs/tune-lengths.hcl: lr and the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 sampler "hybrid" {
@@ -189,12 +192,14 @@ sampler "hybrid" {
   params    = { alpha = 0.5 }
   languages = ["de", "es", "zh"]
   steps     = 300
+  tuned_by  = "specs/tune-lengths.hcl: lr and the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 sampler "en-en" {
   plugin    = "builtin:monolingual"
   languages = ["en"]
   steps     = 4500
+  tuned_by  = "specs/tune-lengths.hcl: lr and the shortest length within 2% of the lowest validation loss on held-out training pairs"
 }
 
 experiment "multilingual-base" {

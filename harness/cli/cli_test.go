@@ -416,10 +416,24 @@ func TestTrainedExperiment(t *testing.T) {
 	}
 	for _, want := range []string{"paired randomisation tests against dual × monolingual",
 		"Zero-shot languages (in no training data): none", "answers: retrieve-then-read EM and F1, has-answer@k",
-		"the reader span (builtin:reader) answers from each question's top 2 candidates", "Oracle — the same reader", " dual × hybrid | "} {
+		"the reader span (builtin:reader) answers from each question's top 2 candidates", "Oracle — the same reader", " dual × hybrid | ",
+		// The settings say which row's spec declared its tuning, and the
+		// differences flag the row that did not.
+		" testdata/tune.hcl: shortest within 2% of the lowest validation loss |", " not declared |", "tuned not declared against declared"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report-tiny-train.md lacks %q:\n%s", want, md)
 		}
+	}
+	// A result stored without the declaration (as before xlbench recorded
+	// it) reads as the spec it ran from declares, saying so.
+	for _, seed := range []string{"1", "2"} {
+		editJSON(t, filepath.Join(out, "tiny-train", "dual.monolingual.seed"+seed, "result.json"), func(res map[string]any) {
+			delete(res["sampler"].(map[string]any), "tuned_by")
+		})
+	}
+	if stdout, stderr, code := xlbench(t, "report", "-out", out, "-format", "markdown"); code != 0 ||
+		!strings.Contains(stdout, "shortest within 2% of the lowest validation loss (as testdata/tiny-train.hcl declares)") {
+		t.Errorf("report of results stored without tuned_by: code %d\n%s\n%s", code, stdout, stderr)
 	}
 	raw, err := os.ReadFile(filepath.Join(out, "tiny-train", "dual.hybrid.seed2", "result.json"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xlbench/xlbench/builtin"
 	"github.com/xlbench/xlbench/harness/internal/console"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/leaderboard"
@@ -73,7 +74,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	}
 	n := len(refused)
 	for i, rs := range merged {
-		for _, r := range rs {
+		for _, r := range declaredTuning(rs) {
 			// The reader checked every id a result has; one without is not
 			// tied to any inputs.
 			if err := results.CheckCellID(r); err != nil {
@@ -103,6 +104,10 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	}
 	board := leaderboard.Build(sources)
 	board.LeadWith(*lead)
+	board.LinkSources(*dest, func(name string) (string, bool) {
+		p, ok := builtin.Lookup(name)
+		return p.Source, ok && p.Source != ""
+	})
 	board.Refused = refused
 	for _, r := range refused {
 		fmt.Fprintf(a.Stderr, "refused %s\n", r)

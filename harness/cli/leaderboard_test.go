@@ -27,7 +27,7 @@ import (
 func TestVerifyStampsTheLeaderboard(t *testing.T) {
 	ref, contrib := t.TempDir(), t.TempDir()
 	for _, out := range []string{ref, contrib} {
-		if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "testdata/tiny-bm25.hcl"); code != 0 {
+		if _, stderr, code := xlbench(t, "run", "-data", tinyData(), "-out", out, "-by", "Tester <t@example.org>", "testdata/tiny-bm25.hcl"); code != 0 {
 			t.Fatalf("run: code %d\n%s", code, stderr)
 		}
 	}
@@ -53,13 +53,16 @@ func TestVerifyStampsTheLeaderboard(t *testing.T) {
 		t.Fatalf("leaderboard: code %d\n%s", code, stderr)
 	}
 	md, _ := os.ReadFile(filepath.Join(dest, "LEADERBOARD.md"))
-	for _, want := range []string{"| 1 | bm25 | 1 of 1 | 1 |", "| ✓ ", "same machine", "reviewer@example.org (key SHA256:", "tiny-bm25/bm25.seed1/result.json: the result says seed \"7\", its recorded inputs \"1\"", "spec: testdata/tiny-bm25.hcl sha256 "} {
+	for _, want := range []string{"| 1 | bm25 | 1 of 1 | 1 |", "| ✓ ", "same machine", "reviewer@example.org (key SHA256:", "tiny-bm25/bm25.seed1/result.json: the result says seed \"7\", its recorded inputs \"1\"", "spec: testdata/tiny-bm25.hcl sha256 ",
+		"submitted: run " + time.Now().UTC().Format("2006-01-02") + " by Tester &lt;t@example.org&gt;",
+		// The spec is linked from where the board is written.
+		"sources: [testdata/tiny-bm25.hcl](" + filepath.ToSlash(relTo(t, dest, "testdata/tiny-bm25.hcl")) + ")"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("LEADERBOARD.md lacks %q:\n%s", want, md)
 		}
 	}
-	if page, _ := os.ReadFile(filepath.Join(dest, "leaderboard.html")); !strings.Contains(string(page), "Refused") {
-		t.Error("the page does not list the refused result")
+	if page, _ := os.ReadFile(filepath.Join(dest, "leaderboard.html")); !strings.Contains(string(page), "Refused") || !strings.Contains(string(page), `"label":"testdata/tiny-bm25.hcl"`) {
+		t.Error("the page does not list the refused result, or does not link the spec")
 	}
 	// The board as data: a long CSV and the tables as JSON.
 	raw, _ := os.ReadFile(filepath.Join(dest, "leaderboard.csv"))
@@ -185,4 +188,15 @@ func copyTree(t *testing.T, src, dst string) {
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// relTo is path (relative to the working folder) relative to dir.
+func relTo(t *testing.T, dir, path string) string {
+	t.Helper()
+	abs, _ := filepath.Abs(path)
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
 }

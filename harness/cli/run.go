@@ -59,6 +59,7 @@ type runFlags struct {
 	fs                 *flag.FlagSet
 	dataDir, out, trec *string
 	only, logLevel     *string
+	by                 *string
 	depth, jobs        *int
 	maxFile            *int64
 	checkpoints, force *bool
@@ -83,6 +84,7 @@ func (a *App) newRunFlags(name, usage string) *runFlags {
 	fs.Var(&rf.reuse, "reuse", "take stored cells with a matching cell id from this read-only results directory instead of running them (repeatable; e.g. -reuse results)")
 	rf.jobs = fs.Int("j", 1, "computations at once: cells, and a reader while it trains (a cell waiting for the reader takes none)")
 	rf.maxFile = fs.Int64("max-file", 0, "largest data file read, in bytes decompressed (default $XLBENCH_MAX_FILE, else 1 GiB)")
+	rf.by = fs.String("by", "", "who runs the cells, recorded in each result (the submitter the leaderboard names; default: git config user.name <user.email> of the current folder, else user@host)")
 	rf.tables.register(fs)
 	return rf
 }
@@ -147,7 +149,7 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 	log, endLog := a.log()
 	r := &runner.Runner{Plugins: host, Store: store, Out: *rf.out, TRECDir: *rf.trec, Depth: *rf.depth,
 		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: log,
-		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks}
+		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks, RunBy: runBy(ctx, *rf.by)}
 	runStart := time.Now()
 	done, runErr := r.Run(ctx, cells)
 	endLog()

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
+	"strings"
 	"time"
 
 	"github.com/xlbench/xlbench/harness/dataset"
@@ -143,6 +145,28 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 }
 
 // who names the person and machine behind a stamp: user@host.
+// runBy is who a run records as having run its cells: by when given,
+// else the git identity of the current folder ("Name <email>"), else who().
+func runBy(ctx context.Context, by string) string {
+	if by = strings.TrimSpace(by); by != "" {
+		return by
+	}
+	get := func(key string) string {
+		out, err := exec.CommandContext(ctx, "git", "config", "--get", key).Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if name := get("user.name"); name != "" {
+		if email := get("user.email"); email != "" {
+			return name + " <" + email + ">"
+		}
+		return name
+	}
+	return who()
+}
+
 func who() string {
 	name := "unknown"
 	if u, err := user.Current(); err == nil {

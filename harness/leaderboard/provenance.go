@@ -5,9 +5,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -24,6 +28,26 @@ type Provenance struct {
 	Plugins  []string           `json:"plugins"`
 	Data     []string           `json:"data"`
 	Machines []string           `json:"machines"`
+	// RunBy is who ran the cells (xlbench run -by), when recorded; Runs
+	// the dates they finished.
+	RunBy []string `json:"run_by,omitempty"`
+	Runs  []string `json:"runs"`
+	// TunedBy is how the spec said the training length was chosen
+	// (report.TunedBy), per distinct declaration.
+	TunedBy []string `json:"tuned_by,omitempty"`
+	// Links are the spec and plugin sources found beside the board, set by
+	// Board.LinkSources.
+	Links []Link `json:"links,omitempty"`
+
+	// plugins are the entry's plugins as the spec wrote them, to link.
+	plugins []string
+}
+
+// Link is a source file or folder the board links to: Href relative to
+// the folder the board is written to.
+type Link struct {
+	Label string `json:"label"`
+	Href  string `json:"href"`
 }
 
 func (p *Provenance) fill(cells []*results.CellResult, ds string) {
@@ -33,14 +57,22 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 		}
 	}
 	plugins, data, machines := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	runBy, runs, tuned, written := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	specs, locks := map[results.FileHash]bool{}, map[results.FileHash]bool{}
 	for _, c := range cells {
 		p.CellIDs = append(p.CellIDs, c.CellID)
+		if !c.Finished.IsZero() {
+			add(runs, c.Finished.UTC().Format("2006-01-02"))
+		}
+		if c.Training != nil {
+			add(tuned, report.TunedBy(c))
+		}
 		m := c.Manifest
 		if m == nil {
 			continue
 		}
-		add(machines, fmt.Sprintf("%s (%s/%s, %d CPUs, %s), run %s", m.Machine.Hostname, m.Machine.OS, m.Machine.Arch, m.Machine.CPUs, m.Machine.GoVersion, c.Finished.UTC().Format("2006-01-02")))
+		add(machines, fmt.Sprintf("%s (%s/%s, %d CPUs, %s)", m.Machine.Hostname, m.Machine.OS, m.Machine.Arch, m.Machine.CPUs, m.Machine.GoVersion))
+		add(runBy, m.RunBy)
 		for _, f := range m.Specs {
 			specs[f] = true
 		}
@@ -54,6 +86,7 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 		for role, pl := range map[string]*results.ComponentInput{"encoder": &in.Encoder, "sampler": in.Sampler, "reader": in.Reader} {
 			if pl != nil {
 				add(plugins, role+" "+pl.String())
+				add(written, pl.Plugin)
 			}
 		}
 		for _, d := range in.Evaluate {
@@ -73,6 +106,88 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 	p.Plugins = slices.Sorted(maps.Keys(plugins))
 	p.Data = slices.Sorted(maps.Keys(data))
 	p.Machines = slices.Sorted(maps.Keys(machines))
+	p.RunBy = slices.Sorted(maps.Keys(runBy))
+	p.Runs = slices.Sorted(maps.Keys(runs))
+	p.TunedBy = slices.Sorted(maps.Keys(tuned))
+	p.plugins = slices.Sorted(maps.Keys(written))
+}
+
+// LinkSources links every entry's specs and plugins to their sources
+// where they are found in the working folder: a spec by the path its run
+// recorded, an external plugin by its path from the spec's folder (its
+// folder, for a binary), a built-in by builtinSource's folder. Hrefs are
+// relative to dest, where the board is written. Only paths inside the
+// working folder that exist are linked: a result's paths are anyone's
+// text, and a link never leads outside the repository.
+func (b *Board) LinkSources(dest string, builtinSource func(name string) (string, bool)) {
+	inside := func(p string) (string, bool) {
+		if p == "" || filepath.IsAbs(p) {
+			return "", false
+		}
+		p = filepath.Clean(p)
+		if p == ".." || strings.HasPrefix(p, ".."+string(filepath.Separator)) {
+			return "", false
+		}
+		if _, err := os.Stat(p); err != nil {
+			return "", false
+		}
+		return p, true
+	}
+	absDest, err := filepath.Abs(dest)
+	if err != nil {
+		return
+	}
+	href := func(p string) (string, bool) {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", false
+		}
+		rel, err := filepath.Rel(absDest, abs)
+		if err != nil {
+			return "", false
+		}
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		for i, part := range parts {
+			parts[i] = url.PathEscape(part)
+		}
+		return strings.Join(parts, "/"), true
+	}
+	for _, s := range b.Sections {
+		for _, e := range s.Entries {
+			p := &e.Provenance
+			p.Links = nil
+			seen := map[string]bool{}
+			link := func(path string) {
+				if path, ok := inside(path); ok && !seen[path] {
+					if h, ok := href(path); ok {
+						seen[path] = true
+						p.Links = append(p.Links, Link{Label: filepath.ToSlash(path), Href: h})
+					}
+				}
+			}
+			for _, sp := range p.Specs {
+				link(sp.Path)
+			}
+			for _, pl := range p.plugins {
+				if name, ok := strings.CutPrefix(pl, "builtin:"); ok {
+					if src, ok := builtinSource(name); ok {
+						link(src)
+					}
+					continue
+				}
+				for _, sp := range p.Specs {
+					path := filepath.Join(filepath.Dir(sp.Path), pl)
+					if ext := filepath.Ext(path); ext != ".py" && ext != ".go" {
+						path = filepath.Dir(path) // a binary: its folder holds the source
+					}
+					if _, ok := inside(path); ok {
+						link(path)
+						break
+					}
+				}
+			}
+		}
+	}
 }
 
 // Verification is whether verify runs reproduced an entry's cells, as

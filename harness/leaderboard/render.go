@@ -73,10 +73,17 @@ func Markdown(b *Board) string {
 	w.WriteString("\n## Provenance\n")
 	for i, t := range tables {
 		fmt.Fprintf(&w, "\n### %s / %s\n\n", mdEscape(b.Sections[i].Dataset), mdEscape(b.Sections[i].Family))
-		for _, d := range t.Details {
+		for i, d := range t.Details {
 			fmt.Fprintf(&w, "- **%s**\n", mdEscape(d[0]))
 			for _, l := range d[1:] {
 				fmt.Fprintf(&w, "  - %s\n", mdEscape(l))
+			}
+			if links := t.Links[i]; len(links) > 0 {
+				var md []string
+				for _, l := range links {
+					md = append(md, fmt.Sprintf("[%s](%s)", mdEscape(l.Label), strings.NewReplacer("(", "%28", ")", "%29").Replace(l.Href)))
+				}
+				fmt.Fprintf(&w, "  - sources: %s\n", strings.Join(md, ", "))
 			}
 		}
 	}
@@ -377,7 +384,9 @@ tables.forEach((t, ti) => {
   function render() {
     table.innerHTML = '<thead><tr>' + t.header.map((l, c) => '<th data-col="' + c + '">' + esc(l) + (c === sortCol ? (desc ? ' ↓' : ' ↑') : '') + '</th>').join('') + '<th>provenance</th></tr></thead><tbody>' +
       order.map(i => '<tr>' + t.rows[i].map((c, k) => '<td' + (k === 1 ? ' class="name"' : '') + '>' + cell(c.text) + '</td>').join('') +
-        '<td><details><summary>details</summary>' + t.details[i].map(esc).join('<br>') + '</details></td></tr>').join('') + '</tbody>';
+        '<td><details><summary>details</summary>' + t.details[i].map(esc).join('<br>') +
+        (t.links[i] && t.links[i].length ? '<br>sources: ' + t.links[i].map(l => '<a href="' + esc(l.href) + '">' + esc(l.label) + '</a>').join(', ') : '') +
+        '</details></td></tr>').join('') + '</tbody>';
     table.querySelectorAll('th[data-col]').forEach(th => th.onclick = () => {
       const c = +th.dataset.col;
       desc = c === sortCol ? !desc : c !== 0;

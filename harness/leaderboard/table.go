@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -19,8 +20,10 @@ type Table struct {
 	Header []string `json:"header"`
 	Rows   [][]Cell `json:"rows"`
 	Notes  []string `json:"notes"`
-	// Details holds each row's provenance lines, in Rows' order.
+	// Details holds each row's provenance lines, in Rows' order, and
+	// Links the sources each row's provenance links to.
 	Details [][]string `json:"details"`
+	Links   [][]Link   `json:"links"`
 }
 
 // Cell is one table cell.
@@ -138,7 +141,7 @@ func (s *Section) Table() Table {
 	// seeds), where any entry trained.
 	trained := slices.ContainsFunc(s.Entries, func(e *Entry) bool { _, _, ok := e.cost(); return ok })
 	if trained {
-		t.Header = append(t.Header, "steps", "train s")
+		t.Header = append(t.Header, "steps", "train s", "tuned")
 	}
 	t.Header = append(t.Header, "verified")
 	for _, e := range s.Entries {
@@ -175,14 +178,15 @@ func (s *Section) Table() Table {
 		}
 		if trained {
 			if steps, secs, ok := e.cost(); ok {
-				row = append(row, Cell{fmt.Sprintf("%.0f", steps), num(steps)}, Cell{fmt.Sprintf("%.0f", secs), num(secs)})
+				row = append(row, Cell{fmt.Sprintf("%.0f", steps), num(steps)}, Cell{fmt.Sprintf("%.0f", secs), num(secs)}, Cell{e.tuned(), nil})
 			} else {
-				row = append(row, Cell{"–", nil}, Cell{"–", nil})
+				row = append(row, Cell{"–", nil}, Cell{"–", nil}, Cell{"–", nil})
 			}
 		}
 		row = append(row, Cell{verifiedText(e.Verified), float64Ptr(float64(e.Verified.Reproduced))})
 		t.Rows = append(t.Rows, row)
 		t.Details = append(t.Details, e.Provenance.lines(e))
+		t.Links = append(t.Links, e.Provenance.Links)
 	}
 	t.Notes = s.notes()
 	return t
@@ -234,6 +238,16 @@ func (e *Entry) cost() (steps, seconds float64, ok bool) {
 		return 0, 0, false
 	}
 	return steps / float64(n), seconds / float64(n), true
+}
+
+// tuned says whether the entry's spec declared how its training length
+// was chosen: "declared" (the declaration is in its provenance) or
+// report.NotDeclared.
+func (e *Entry) tuned() string {
+	if len(e.Provenance.TunedBy) == 0 || slices.Contains(e.Provenance.TunedBy, report.NotDeclared) {
+		return report.NotDeclared
+	}
+	return "declared"
 }
 
 // has reports whether any entry has a value for key.
@@ -291,6 +305,9 @@ func (s *Section) notes() []string {
 	if len(s.HeldOut) > 0 {
 		out = append(out, "Held-out: the queries of "+strings.Join(s.HeldOut, " ")+", languages held out of fine-tuning (mono: their pools; multi: their queries in the multilingual pool).")
 	}
+	if slices.ContainsFunc(s.Entries, func(e *Entry) bool { _, _, ok := e.cost(); return ok }) {
+		out = append(out, "Steps and train s: the training length and seconds, means over seeds. Tuned: whether the row's spec declared how that length was chosen (its sampler's tuned_by, quoted in the provenance); \"not declared\" claims nothing either way. A result stored before xlbench recorded the declaration reads as the spec it ran from declares, when that spec is at hand and still trains the sampler as the result did.")
+	}
 	return out
 }
 
@@ -318,6 +335,10 @@ func (p Provenance) lines(e *Entry) []string {
 		"plugins: " + orNone(p.Plugins),
 		"data: " + orNone(p.Data),
 		"machine: " + orNone(p.Machines),
+		submitted(p),
+	}
+	if len(p.TunedBy) > 0 {
+		out = append(out, "tuned by: "+strings.Join(p.TunedBy, "; "))
 	}
 	v := e.Verified
 	switch {
@@ -336,6 +357,14 @@ func (p Provenance) lines(e *Entry) []string {
 		out = append(out, "not counted: "+p)
 	}
 	return out
+}
+
+// submitted says when the entry's cells ran and who ran them.
+func submitted(p Provenance) string {
+	if len(p.RunBy) == 0 {
+		return "submitted: run " + orNone(p.Runs) + "; who ran it not recorded (results from before xlbench recorded it)"
+	}
+	return "submitted: run " + orNone(p.Runs) + " by " + strings.Join(p.RunBy, "; ")
 }
 
 func short(h string) string {

@@ -269,6 +269,7 @@ func TestSettingsTable(t *testing.T) {
 	for seed, low := range map[uint64]float64{1: 1.5, 2: 1.7} {
 		r := result(fmt.Sprintf("dual.hybrid.seed%d", seed), "hybrid", seed, 0.5, 10)
 		r.Sampler.Languages, r.Sampler.Params = []string{"de", "es"}, plugins.Params{"alpha": 0.5}
+		r.Sampler.TunedBy = "specs/t.hcl: shortest within 2%"
 		r.Encoder.Params = plugins.Params{"lr": 0.003, "dim": 128.0, "temperature": 0.05}
 		r.Training = &train.Record{Steps: 20, BatchSize: 4, ValidationPairs: 7,
 			Validation: []train.ValidationPoint{{Step: 0, Loss: 3}, {Step: 10 * int(seed), Loss: low}, {Step: 20, Loss: 1.75}}}
@@ -281,8 +282,8 @@ func TestSettingsTable(t *testing.T) {
 	bm := result("bm25", "", 1, 0.5, 10)
 	tab := Settings(append(rs, mono, bm))
 	want := [][]string{
-		{"e/dual × hybrid", "20", "4", "de es", "alpha=0.5", "dim=128 lr=0.003", "7", "1.6000 ± 0.1414", "15 ± 7"},
-		{"e/dual × mono", "30", "4", "all", "", "dim=64 lr=0.001", "–", "–", "–"},
+		{"e/dual × hybrid", "20", "4", "specs/t.hcl: shortest within 2%", "de es", "alpha=0.5", "dim=128 lr=0.003", "7", "1.6000 ± 0.1414", "15 ± 7"},
+		{"e/dual × mono", "30", "4", "not declared", "all", "", "dim=64 lr=0.001", "–", "–", "–"},
 	}
 	if diff := cmp.Diff(want, tab.Rows); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -445,6 +446,9 @@ func TestTrainedUnlikeIsFlagged(t *testing.T) {
 	}
 	rs[1].Training.Steps = 300
 	rs[1].Training.PairLanguages = map[string]int{"en-de": 5}
+	// Declared tuned, by one rule worded two ways: not a difference; the
+	// hybrid row, not declared, is.
+	rs[0].Sampler.TunedBy, rs[2].Sampler.TunedBy = "specs/t.hcl", "specs/t.hcl: shortest within 2%"
 	tab := Differences(rs, "d", Significance(rs, "d"))
 	rows := map[string]bool{}
 	for _, row := range tab.Rows {
@@ -459,7 +463,7 @@ func TestTrainedUnlikeIsFlagged(t *testing.T) {
 			note = n
 		}
 	}
-	if !strings.HasSuffix(note, "— dual × hybrid: steps 300 against 200; reached de en against en.") {
+	if !strings.HasSuffix(note, "— dual × hybrid: steps 300 against 200; reached de en against en; tuned not declared against declared.") {
 		t.Errorf("≠ note %q", note)
 	}
 }

@@ -691,8 +691,8 @@ func poolMean(pools map[lang.PoolKey]results.Pool, held []string, want, byQuerie
 // reached; nil when nothing was trained.
 func Settings(rs []*results.CellResult) *Table {
 	t := &Table{Title: "training settings per row",
-		Header: []string{"row", "steps", "batch", "sampler languages", "sampler params", "encoder params", "validation pairs", "lowest validation loss", "at step"},
-		Notes:  []string{"Steps, batch and learning rate are what each row's spec set: whether they were chosen on held-out training data is the spec's to say, not the result's (the reference specs chose theirs so, by one rule: docs/results.md), and a row compared with another that trained differently is marked ≠ in the differences tables. The validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
+		Header: []string{"row", "steps", "batch", "tuned by", "sampler languages", "sampler params", "encoder params", "validation pairs", "lowest validation loss", "at step"},
+		Notes:  []string{"Steps, batch and learning rate are what each row's spec set. Tuned by: how the spec says the row's length was chosen (its sampler's tuned_by: the rule and the held-out training data); \"not declared\" when it does not say, and then nothing claims the row was tuned at all (a result stored before xlbench recorded the declaration reads as the spec it ran from declares, when that spec is at hand and still trains the sampler as the result did). A row compared with another that trained differently, or was tuned differently, is marked ≠ in the differences tables. The validation loss is measured on held-out pairs in the row's own languages. Encoder params: lr and those that differ between rows."}}
 	var trained []group
 	for _, g := range groups(rs) {
 		if g.results[0].Training != nil {
@@ -734,7 +734,7 @@ func Settings(rs []*results.CellResult) *Table {
 			pairs, low, step = fmt.Sprint(r.Training.ValidationPairs), cell(lows, 4), cell(at, 0)
 		}
 		t.Rows = append(t.Rows, []string{r.Experiment + "/" + g.row, fmt.Sprint(r.Training.Steps), fmt.Sprint(r.Training.BatchSize),
-			langs, sparams, formatParams(eparams), pairs, low, step})
+			TunedBy(r), langs, sparams, formatParams(eparams), pairs, low, step})
 	}
 	if len(t.Rows) == 0 {
 		return nil

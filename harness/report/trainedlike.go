@@ -13,7 +13,7 @@ import (
 // TrainedUnlike lists how r's training differs from that of the row it is
 // compared with, base: its length, batch size, learning rate, the
 // languages its batches reached, its training data, the languages held
-// out and the stage it started from. A difference is part of what the Δ
+// out, the stage it started from and whether its spec declares it tuned. A difference is part of what the Δ
 // measures, so the differences tables flag it (≠) rather than let
 // "differ only in how batches are composed" be read into them. Nil when
 // either did not train (an encoder's own row) or nothing differs.
@@ -47,7 +47,30 @@ func TrainedUnlike(r, base *results.CellResult) []string {
 		differ("stage", stage(ia), stage(ib))
 	}
 	differ("held out", orNone(r.HeldOut), orNone(base.HeldOut))
+	differ("tuned", tuned(r), tuned(base))
 	return out
+}
+
+// NotDeclared is what TunedBy says of a row whose spec does not say how
+// its training length was chosen.
+const NotDeclared = "not declared"
+
+// TunedBy is how r's spec says its training length was chosen (the
+// sampler's tuned_by), or NotDeclared.
+func TunedBy(r *results.CellResult) string {
+	if r.Sampler == nil || r.Sampler.TunedBy == "" {
+		return NotDeclared
+	}
+	return r.Sampler.TunedBy
+}
+
+// tuned is whether a row declares it was tuned: two rows tuned by
+// differently worded declarations of one rule are not flagged.
+func tuned(r *results.CellResult) string {
+	if TunedBy(r) == NotDeclared {
+		return "not declared"
+	}
+	return "declared"
 }
 
 // reached is the languages a training's batches held, either side, from

@@ -35,6 +35,10 @@ type Component struct {
 	Params        plugins.Params `json:"params"`
 	// Languages restricts a sampler's pairs (spec attribute languages).
 	Languages []string `json:"languages,omitempty"`
+	// TunedBy is how the spec says a sampler's training length was chosen
+	// (spec attribute tuned_by); empty when it does not say. A
+	// declaration, not an input: it is not part of the cell id.
+	TunedBy string `json:"tuned_by,omitempty"`
 }
 
 // DatasetInfo records the size of an evaluated dataset.
@@ -142,6 +146,10 @@ type Manifest struct {
 	// the cell id (a comment in a spec changes nothing).
 	Specs []FileHash `json:"specs,omitempty"`
 	Locks []FileHash `json:"locks,omitempty"`
+	// RunBy is who ran the cell, as the run was told (xlbench run -by;
+	// by default the git identity of the folder it ran in, else
+	// user@host): the submitter the leaderboard names.
+	RunBy string `json:"run_by,omitempty"`
 }
 
 // Machine describes the machine a cell ran on.

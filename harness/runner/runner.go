@@ -124,6 +124,8 @@ type Runner struct {
 	// Specs and Locks are the spec files the cells come from and the lock
 	// files beside them (SpecFiles), recorded in each result's manifest.
 	Specs, Locks []results.FileHash
+	// RunBy names who runs the cells, recorded in each result's manifest.
+	RunBy string
 
 	mu      sync.Mutex
 	cache   map[string]*dataset.Collection
@@ -742,7 +744,7 @@ func (l *lazyReader) Read(ctx context.Context, c *dataset.Collection, qs []*data
 
 func component(c *spec.Component) results.Component {
 	return results.Component{Name: c.Name, Plugin: c.Written, PluginName: c.Info.Name, PluginVersion: c.Info.Version, Params: c.Checked,
-		Languages: c.Languages}
+		Languages: c.Languages, TunedBy: c.TunedBy}
 }
 
 // storeCell assembles the cell's result and writes it with its per-query
@@ -790,7 +792,7 @@ func (r *Runner) storeCell(run *cellRun) (*results.CellResult, error) {
 			return nil, err
 		}
 		res.CellID = cell.Inputs.ID()
-		res.Manifest = &results.Manifest{Inputs: raw, Machine: Machine(), Specs: r.Specs, Locks: r.Locks}
+		res.Manifest = &results.Manifest{Inputs: raw, Machine: Machine(), Specs: r.Specs, Locks: r.Locks, RunBy: r.RunBy}
 	}
 	storeStart := time.Now()
 	typed, err := results.NewPerQuery(perQuery)
@@ -872,13 +874,27 @@ func trainingCost(c *Cell) float64 {
 // baseline is not among the inputs of a cell id, so a reused reference
 // cell records the one it was run with. The change is in memory only; the
 // tables then compare every row as this spec asks.
+//
+// The same holds for how the spec says a sampler was tuned (tuned_by): a
+// declaration, not an input, so a cell stored before its spec declared it
+// reads as this spec declares.
 func comparedAsPlanned(c *Cell, r *results.CellResult) *results.CellResult {
+	cp := *r
+	changed := false
 	if c.Experiment.Baseline != nil && r.Baseline != c.Experiment.Baseline.Name {
-		cp := *r
 		cp.Baseline = c.Experiment.Baseline.Name
-		return &cp
+		changed = true
 	}
-	return r
+	if c.Sampler != nil && r.Sampler != nil && r.Sampler.TunedBy != c.Sampler.TunedBy {
+		sc := *r.Sampler
+		sc.TunedBy = c.Sampler.TunedBy
+		cp.Sampler = &sc
+		changed = true
+	}
+	if !changed {
+		return r
+	}
+	return &cp
 }
 
 // reuse returns the first stored result for c's cell id in the Reuse

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -88,5 +89,25 @@ func TestScheduleLongestFirst(t *testing.T) {
 		"e/dual.hybrid.seed1", "e/dual.hybrid.seed2", "e/dual.mono.seed1", "e/dual.mono.seed2"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+// TestComparedAsPlanned: a stored cell reused by a spec reads with that
+// spec's baseline and tuning declaration, in memory only; one already
+// alike is returned as is.
+func TestComparedAsPlanned(t *testing.T) {
+	mono := &spec.Component{Name: "mono"}
+	hybrid := &spec.Component{Name: "hybrid", TunedBy: "specs/t.hcl: shortest within 2%"}
+	c := &Cell{Experiment: &spec.Experiment{Baseline: mono}, Sampler: hybrid}
+	stored := &results.CellResult{Baseline: "other", Sampler: &results.Component{Name: "hybrid"}}
+	got := comparedAsPlanned(c, stored)
+	if got.Baseline != "mono" || got.Sampler.TunedBy != hybrid.TunedBy {
+		t.Errorf("reused as %q, tuned by %q", got.Baseline, got.Sampler.TunedBy)
+	}
+	if stored.Baseline != "other" || stored.Sampler.TunedBy != "" {
+		t.Error("the stored result itself changed")
+	}
+	if again := comparedAsPlanned(c, got); again != got {
+		t.Error("a result already as planned was copied")
 	}
 }

@@ -139,6 +139,12 @@ type Component struct {
 	// every experiment that uses it: each sampler's length can be chosen
 	// by its own validation loss.
 	Steps int
+	// TunedBy (a sampler's) says how its training length, and the
+	// encoder's settings it trains with, were chosen: the tuning rule and
+	// the held-out training data, e.g. "specs/tune-lengths.hcl: shortest
+	// within 2% of the lowest validation loss". Empty: the spec does not
+	// claim the row was tuned, and the report says so beside its numbers.
+	TunedBy string
 	// Set by Check: the plugin's description and the params with defaults.
 	Info    plugins.Info
 	Checked plugins.Params
@@ -213,6 +219,7 @@ var componentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "params"},
 	{Name: "languages"},
 	{Name: "steps"},
+	{Name: "tuned_by"},
 }}
 
 var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -571,13 +578,13 @@ func decodeComponent(b *hcl.Block, vars *hcl.EvalContext) (*Component, hcl.Diagn
 }
 
 // decodeSamplerAttrs reads the attributes only a sampler block has:
-// languages and steps.
+// languages, steps and tuned_by.
 func (c *Component) decodeSamplerAttrs(content *hcl.BodyContent) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, name := range []string{"languages", "steps"} {
+	for _, name := range []string{"languages", "steps", "tuned_by"} {
 		if a := content.Attributes[name]; a != nil && c.Kind != plugins.KindSampler {
 			diags = append(diags, attrError(a, "Unsupported argument",
-				fmt.Sprintf("%s is set on sampler blocks only: it decides which pairs a sampler is offered and how long it trains.", name)))
+				fmt.Sprintf("%s is set on sampler blocks only: it decides which pairs a sampler is offered, how long it trains and how that was chosen.", name)))
 		}
 	}
 	if diags.HasErrors() {
@@ -594,6 +601,13 @@ func (c *Component) decodeSamplerAttrs(content *hcl.BodyContent) hcl.Diagnostics
 	}
 	if a := content.Attributes["steps"]; a != nil {
 		diags = append(diags, stepsAttr(a, &c.Steps)...)
+	}
+	if a := content.Attributes["tuned_by"]; a != nil {
+		d := stringAttr(a, &c.TunedBy)
+		diags = append(diags, d...)
+		if strings.TrimSpace(c.TunedBy) == "" && !d.HasErrors() {
+			diags = append(diags, attrError(a, "Empty tuned_by", "tuned_by says how the sampler's training length was chosen (the rule and the held-out training data); leave it out when it was not tuned."))
+		}
 	}
 	return diags
 }

@@ -108,9 +108,11 @@ func TestDiagnostics(t *testing.T) {
 		}},
 		{"sampler-attrs.hcl", false, []string{
 			`testdata/sampler-attrs.hcl:3:15: error: Unsupported argument: languages is set on sampler blocks only`,
-			`testdata/sampler-attrs.hcl:14:15: error: Invalid language: "German" is not a language code`,
-			`testdata/sampler-attrs.hcl:15:15: error: Invalid steps: steps is an integer from 1 to 10000000`,
-			`testdata/sampler-attrs.hcl:20:15: error: No languages`,
+			`testdata/sampler-attrs.hcl:4:15: error: Unsupported argument: tuned_by is set on sampler blocks only`,
+			`testdata/sampler-attrs.hcl:16:15: error: Invalid language: "German" is not a language code`,
+			`testdata/sampler-attrs.hcl:17:15: error: Invalid steps: steps is an integer from 1 to 10000000`,
+			`testdata/sampler-attrs.hcl:18:15: error: Empty tuned_by`,
+			`testdata/sampler-attrs.hcl:23:15: error: No languages`,
 		}},
 		{"norole.hcl", false, []string{
 			`testdata/norole.hcl:2:12: error: Dataset role not supported by its format: Format "squad" can be used for train only, not "evaluate"`,
@@ -168,10 +170,11 @@ func TestCaretUnderRange(t *testing.T) {
 
 // TestSamplerLanguagesAndSteps: a sampler's languages are sorted and
 // deduplicated, and its steps replace the experiment's training length.
-func TestSamplerLanguagesAndSteps(t *testing.T) {
+func TestSamplerLanguagesStepsAndTuning(t *testing.T) {
 	s, _ := Parse("testdata/sampler-attrs.hcl")
 	mono := find(s.Samplers, "mono")
-	if mono == nil || !cmp.Equal([]string{"de", "es"}, mono.Languages) || mono.Steps != 300 {
+	if mono == nil || !cmp.Equal([]string{"de", "es"}, mono.Languages) || mono.Steps != 300 ||
+		mono.TunedBy != "specs/tune.hcl: shortest within 2% of the lowest validation loss" {
 		t.Fatalf("sampler mono = %+v", mono)
 	}
 	e := &Experiment{Steps: 2000}

@@ -20,7 +20,8 @@ encoder "bm25" {
 }
 
 sampler "monolingual" {
-  plugin = "builtin:monolingual"
+  plugin   = "builtin:monolingual"
+  tuned_by = "testdata/tune.hcl: shortest within 2% of the lowest validation loss"
 }
 
 sampler "hybrid" {
