@@ -23,7 +23,11 @@ FUZZTIME      ?= 60s
 # exactly these into bin/tools.
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
-STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.6.1
+STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The packages that run goroutines of their own, tested again under the
+# race detector by make test (the rest would triple its time for nothing).
+RACE_PKGS          := ./harness/runner ./harness/pluginhost ./plugins/transport ./plugins/sdk ./harness/eval ./harness/train \
+                      ./harness/report ./harness/statcache ./harness/internal/parallel ./builtin/reader ./builtin/dualenc
 
 # Debian packages some tests need: the one-node Slurm cluster of the
 # integration test, and the browser that loads the leaderboard page.
@@ -78,14 +82,18 @@ gpu-check: gpu-bundle ## on a machine with an NVIDIA GPU: GPU tests, CPU/GPU/PyT
 	@echo "gpu-check runs .ci/gpu-check: the GPU tests (dualenc.test -test.run CUDA|GPU), BenchmarkTrainDevices, specs/gpu-check.hcl and cellcompare"
 	bash .ci/gpu-check
 
-test: test-deps ## vet, check formatting (Go and specs), run every test, Go and Python (needs ../shared/data or XLBENCH_DATA under CI=true)
+test: test-deps ## vet, staticcheck, check formatting (Go and specs), run every test (those with goroutines again under -race), Go and Python (needs ../shared/data or XLBENCH_DATA under CI=true)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	@$(GO) run ./harness/cmd/xlbench fmt -check specs/*.hcl || { echo "spec files need formatting: make fmt"; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags gpu ./...
+	GOBIN=$(TOOLS) $(GO) install $(STATICCHECK)
+	$(TOOLS)/staticcheck ./...
+	$(TOOLS)/staticcheck -tags gpu ./...
 	CGO_ENABLED=0 $(GO) build -tags gpu -o /dev/null ./harness/cmd/xlbench
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
 	@for d in $$(dirname $$(git ls-files 'plugins/*test_*.py' 2>/dev/null || find plugins -name 'test_*.py') | sort -u); do \
 	  echo "python unittest $$d"; PYTHONPATH=plugins/python $(VENV)/bin/python -m unittest discover -s $$d -p 'test_*.py' || exit 1; \
 	done

@@ -21,8 +21,11 @@ func connect(t *testing.T, set plugin.PluginSet, kind plugins.Kind) any {
 	// go-plugin's test connection listens on a unix socket in the temporary
 	// folder and leaves it there when multiplexed: give it the test's own.
 	t.Setenv("TMPDIR", t.TempDir())
-	client, server := plugin.TestPluginGRPCConn(t, true, set)
-	t.Cleanup(func() { client.Close(); server.Stop() })
+	client, _ := plugin.TestPluginGRPCConn(t, true, set)
+	// Closing the client asks the server to stop (the controller's
+	// Shutdown, which stops it before answering); stopping it here as well
+	// raced with that stop inside go-plugin (go test -race).
+	t.Cleanup(func() { client.Close() })
 	raw, err := client.Dispense(string(kind))
 	if err != nil {
 		t.Fatal(err)
