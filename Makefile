@@ -27,7 +27,7 @@ STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The packages that run goroutines of their own, tested again under the
 # race detector by make test (the rest would triple its time for nothing).
 RACE_PKGS          := ./harness/runner ./harness/pluginhost ./plugins/transport ./plugins/sdk ./harness/eval ./harness/train \
-                      ./harness/report ./harness/statcache ./harness/internal/parallel ./builtin/reader ./builtin/dualenc
+                      ./harness/report ./harness/statcache ./plugins/sdk/parallel ./builtin/reader ./builtin/dualenc
 
 # Debian packages some tests need: the one-node Slurm cluster of the
 # integration test, and the browser that loads the leaderboard page.

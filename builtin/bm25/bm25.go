@@ -21,7 +21,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/xlbench/xlbench/builtin/internal/parallel"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
 )

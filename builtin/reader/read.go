@@ -17,7 +17,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
-	"github.com/xlbench/xlbench/builtin/internal/parallel"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/plugins"
 )
 

@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/xlbench/xlbench/builtin/internal/adam"
-	"github.com/xlbench/xlbench/builtin/internal/parallel"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/plugins"
 )
 

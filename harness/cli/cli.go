@@ -40,6 +40,9 @@ type App struct {
 	Builtins Builtins
 	Stdout   io.Writer
 	Stderr   io.Writer
+	// Environ is the environment the command reads its settings from,
+	// "KEY=value" (nil: the process's); see env.go for what it reads.
+	Environ []string
 
 	// live is the command's live status line on a terminal (withLive),
 	// nil elsewhere.
@@ -136,7 +139,7 @@ const CPUProfileEnv = "XLBENCH_CPUPROFILE"
 // profileCPU starts the profile CPUProfileEnv asks for and returns the
 // function that ends it.
 func (a *App) profileCPU() func() {
-	path := os.Getenv(CPUProfileEnv)
+	path := a.getenv(CPUProfileEnv)
 	if path == "" {
 		return func() {}
 	}
@@ -253,7 +256,7 @@ func (a *App) newHost(ctx context.Context, level string) (*pluginhost.Host, erro
 		return nil, fmt.Errorf("locating the xlbench binary: %w", err)
 	}
 	if level == "" {
-		level = os.Getenv("XLBENCH_LOG_LEVEL")
+		level = a.getenv(LogLevelEnv)
 	}
 	if level == "" {
 		level = "warn"
@@ -264,6 +267,11 @@ func (a *App) newHost(ctx context.Context, level string) (*pluginhost.Host, erro
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: a.Stderr, Level: lvl})
 	host := pluginhost.New(self, a.Builtins.Kinds, logger)
+	if d, err := a.handshakeTimeout(); err != nil {
+		return nil, err
+	} else if d > 0 {
+		host.HandshakeTimeout = d
+	}
 	// On SIGINT or SIGTERM every plugin goes at once, whatever it is doing
 	// (a plugin stuck in its handshake included), so the command ends
 	// within seconds.

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-
-	"github.com/xlbench/xlbench/harness/dataset"
 )
 
 func (a *App) cmdFetch(_ context.Context, args []string) error {
@@ -19,12 +17,12 @@ func (a *App) cmdFetch(_ context.Context, args []string) error {
 	if len(names) == 0 {
 		return errors.New("name the dataset folders to fetch, e.g. xquad-r")
 	}
-	store, err := dataset.Resolve(*dataDir)
+	store, err := a.dataStore(*dataDir)
 	if err != nil && *dataDir != "" {
 		if mk := os.MkdirAll(*dataDir, 0o755); mk != nil {
 			return err
 		}
-		store, err = dataset.Resolve(*dataDir)
+		store, err = a.dataStore(*dataDir)
 	}
 	if err != nil {
 		return err

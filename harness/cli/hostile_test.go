@@ -24,6 +24,13 @@ func TestScoreQANoMatch(t *testing.T) {
 	if stdout, stderr, code := xlbench(t, "score-qa", "-lang", "en", data, preds); code != 0 || !strings.Contains(stdout, `"exact_match":1`) && !strings.Contains(stdout, `"em":1`) {
 		t.Fatalf("matching ids: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// $XLBENCH_MAX_FILE, read by the command, bounds the files it reads.
+	if _, stderr, code := xlbenchEnv(t, "", []string{"XLBENCH_MAX_FILE=20"}, "score-qa", "-lang", "en", data, preds); code != 1 || !strings.Contains(stderr, data+" holds more than 20 bytes") {
+		t.Fatalf("over $XLBENCH_MAX_FILE: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := xlbenchEnv(t, "", []string{"XLBENCH_MAX_FILE=lots"}, "score-qa", "-lang", "en", data, preds); code != 2 && code != 1 || !strings.Contains(stderr, `$XLBENCH_MAX_FILE="lots"`) {
+		t.Fatalf("a bad $XLBENCH_MAX_FILE: exit %d\n%s", code, stderr)
+	}
 }
 
 // TestIncompleteAndNullMetrics: report marks an experiment with a missing

@@ -74,7 +74,7 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	}
 	n := len(refused)
 	for i, rs := range merged {
-		for _, r := range declaredTuning(rs) {
+		for _, r := range declaredTuning(rs, a.specValues()) {
 			// The reader checked every id a result has; one without is not
 			// tied to any inputs.
 			if err := results.CheckCellID(r); err != nil {

@@ -20,7 +20,7 @@ func (a *App) cmdLock(_ context.Context, args []string) error {
 	if len(files) == 0 {
 		return errors.New("no spec file given")
 	}
-	s, diags := spec.Parse(files...)
+	s, diags := spec.ParseWith(a.specValues(), files...)
 	if len(diags) > 0 {
 		spec.WriteDiagnostics(a.Stderr, s.Files, diags)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
@@ -72,7 +71,7 @@ func (p *planner) inputs(ctx context.Context, files []string, only, what string)
 		return nil, nil, err
 	}
 	if p.run == nil {
-		store, err := dataset.Resolve(p.dataDir)
+		store, err := p.a.dataStore(p.dataDir)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -42,7 +42,7 @@ func (a *App) cmdReport(_ context.Context, args []string) error {
 			return err
 		}
 	}
-	rs = declaredTuning(rs)
+	rs = declaredTuning(rs, a.specValues())
 	if *compare != "" {
 		if tf.baseline != "" {
 			return errors.New("-compare A,B compares A with B: -baseline has no place beside it")

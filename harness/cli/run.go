@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/console"
 	"github.com/xlbench/xlbench/harness/internal/peakrss"
 	"github.com/xlbench/xlbench/harness/internal/proccpu"
@@ -129,7 +128,7 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 	if cells, err = choose(cells); err != nil {
 		return err
 	}
-	store, err := dataset.Resolve(*rf.dataDir)
+	store, err := a.dataStore(*rf.dataDir)
 	if err != nil {
 		return err
 	}

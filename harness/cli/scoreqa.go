@@ -26,7 +26,11 @@ func (a *App) cmdScoreQA(_ context.Context, args []string) error {
 	if *lang == "" {
 		return errors.New("-lang is required: the answers' language picks the normalisation rules")
 	}
-	s, err := qa.ScoreFiles(files[0], files[1], *lang)
+	limit, err := a.maxFileBytes()
+	if err != nil {
+		return err
+	}
+	s, err := qa.ScoreFiles(files[0], files[1], *lang, limit)
 	if err != nil {
 		return err
 	}

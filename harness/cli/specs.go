@@ -16,7 +16,7 @@ func (a *App) load(ctx context.Context, host *pluginhost.Host, files []string) (
 	if len(files) == 0 {
 		return nil, errors.New("no spec file given")
 	}
-	s, diags := spec.Parse(files...)
+	s, diags := spec.ParseWith(a.specValues(), files...)
 	if !diags.HasErrors() {
 		diags = append(diags, s.Check(ctx, host)...)
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/dispatch"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
 )
@@ -57,7 +56,7 @@ func (a *App) cmdSubmit(ctx context.Context, args []string) error {
 	}
 	data := *dataDir
 	if data == "" {
-		store, err := dataset.Resolve("")
+		store, err := a.dataStore("")
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ import (
 // xlbench recorded the declaration reads as its spec declares it, and
 // says where the declaration was read. The results themselves are not
 // changed; the returned slice holds copies where one was made.
-func declaredTuning(rs []*results.CellResult) []*results.CellResult {
+func declaredTuning(rs []*results.CellResult, vals spec.Values) []*results.CellResult {
 	parsed := map[string]*spec.Spec{}
 	out := make([]*results.CellResult, len(rs))
 	for i, r := range rs {
@@ -32,7 +32,7 @@ func declaredTuning(rs []*results.CellResult) []*results.CellResult {
 		key := strings.Join(files, "\x00")
 		s, seen := parsed[key]
 		if !seen {
-			s = parseQuietly(files)
+			s = parseQuietly(files, vals)
 			parsed[key] = s
 		}
 		if s == nil {
@@ -49,13 +49,13 @@ func declaredTuning(rs []*results.CellResult) []*results.CellResult {
 }
 
 // parseQuietly parses spec files that exist and are valid; nil otherwise.
-func parseQuietly(files []string) *spec.Spec {
+func parseQuietly(files []string, vals spec.Values) *spec.Spec {
 	for _, f := range files {
 		if _, err := os.Stat(f); err != nil {
 			return nil
 		}
 	}
-	s, diags := spec.Parse(files...)
+	s, diags := spec.ParseWith(vals, files...)
 	if diags.HasErrors() {
 		return nil
 	}

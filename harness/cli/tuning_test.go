@@ -18,7 +18,7 @@ func TestDeclaredTuningOnlyForTheSamplerTrained(t *testing.T) {
 			Manifest: &results.Manifest{Specs: []results.FileHash{{Path: "testdata/tiny-train.hcl"}}}}
 	}
 	rs := []*results.CellResult{mk(30, "builtin:monolingual", ""), mk(31, "builtin:monolingual", ""), mk(30, "builtin:hybrid", ""), mk(30, "builtin:monolingual", "mine")}
-	got := declaredTuning(rs)
+	got := declaredTuning(rs, nil)
 	want := []string{"testdata/tune.hcl: shortest within 2% of the lowest validation loss (as testdata/tiny-train.hcl declares)", "", "", "mine"}
 	for i := range want {
 		if got[i].Sampler.TunedBy != want[i] {

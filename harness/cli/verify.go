@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
 )
@@ -45,7 +44,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := dataset.Resolve(*dataDir)
+	store, err := a.dataStore(*dataDir)
 	if err != nil {
 		return err
 	}

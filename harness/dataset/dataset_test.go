@@ -157,24 +157,28 @@ func TestDownloadChecksSHA256(t *testing.T) {
 
 func TestResolveOrder(t *testing.T) {
 	flag, env := t.TempDir(), t.TempDir()
-	t.Setenv(EnvDataDir, env)
-	s, err := Resolve(flag)
+	s, err := Resolve(Location{Flag: flag, EnvDir: env})
 	if err != nil || s.Dir != flag {
 		t.Fatalf("flag: %v %v", s, err)
 	}
-	s, err = Resolve("")
+	s, err = Resolve(Location{EnvDir: env})
 	if err != nil || s.Dir != env {
 		t.Fatalf("env: %v %v", s, err)
 	}
-	t.Setenv(EnvDataDir, "")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Chdir(t.TempDir()) // no ../shared/data here
-	s, err = Resolve("")
+	s, err = Resolve(Location{})
 	if err != nil || !s.Download || !strings.HasSuffix(s.Dir, filepath.Join("xlbench", "data")) {
 		t.Fatalf("cache: %+v %v", s, err)
 	}
-	if _, err := Resolve(filepath.Join(flag, "missing")); err == nil {
+	if _, err := Resolve(Location{Flag: filepath.Join(flag, "missing")}); err == nil {
 		t.Fatal("a missing -data directory was accepted")
+	}
+	if s, err := Resolve(Location{Flag: flag, EnvMaxFile: "1000"}); err != nil || s.MaxBytes != 1000 {
+		t.Fatalf("max file: %+v %v", s, err)
+	}
+	if _, err := Resolve(Location{Flag: flag, EnvMaxFile: "-3"}); err == nil || !strings.Contains(err.Error(), MaxFileEnv) {
+		t.Fatalf("a bad $%s: %v", MaxFileEnv, err)
 	}
 }
 

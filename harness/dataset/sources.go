@@ -1,5 +1,7 @@
 package dataset
 
+import "github.com/xlbench/xlbench/harness/lang"
+
 // lareqaCommit is the commit of github.com/google-research-datasets/lareqa
 // the XQuAD-R files are pinned to.
 const lareqaCommit = "9bc8c7fb6dd8d01d72a05a93c2cb96882b0d299c"
@@ -20,7 +22,7 @@ var xquadRSHA256 = map[string]string{
 }
 
 // XQuADRLanguages are the eleven languages of XQuAD-R, in file order.
-var XQuADRLanguages = []string{"ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"}
+var XQuADRLanguages = lang.XQuADR
 
 // mlqaRCommit is the lareqa commit that still holds MLQA-R (the next one
 // removed the folder).

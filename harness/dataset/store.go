@@ -66,18 +66,6 @@ func (s *Store) maxBytes() int64 {
 	return DefaultMaxFileBytes
 }
 
-// maxFromEnv sets MaxBytes from $XLBENCH_MAX_FILE, when set.
-func (s *Store) maxFromEnv() error {
-	if v := os.Getenv(MaxFileEnv); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("$%s=%q: want a positive number of bytes", MaxFileEnv, v)
-		}
-		s.MaxBytes = n
-	}
-	return nil
-}
-
 // Source is where a data file comes from and the sha256 of its bytes (as
 // served, uncompressed).
 type Source struct {
@@ -85,19 +73,32 @@ type Source struct {
 	SHA256 string
 }
 
-// Resolve chooses the data directory: flagDir if set, else $XLBENCH_DATA,
-// else ../shared/data when it exists, else the user cache, which fills
-// itself by downloading from the canonical sources.
-func Resolve(flagDir string) (*Store, error) {
+// Location is where the command was told the data is: the -data flag
+// and the values of $XLBENCH_DATA (EnvDataDir) and $XLBENCH_MAX_FILE
+// (MaxFileEnv), "" where unset. Package cli reads them; the store reads no
+// environment.
+type Location struct {
+	Flag, EnvDir, EnvMaxFile string
+}
+
+// Resolve chooses the data directory: the flag if set, else
+// $XLBENCH_DATA, else ../shared/data when it exists, else the user cache,
+// which fills itself by downloading from the canonical sources; and the
+// largest file read, from $XLBENCH_MAX_FILE when set.
+func Resolve(loc Location) (*Store, error) {
 	s := &Store{Sources: CanonicalSources(), Client: http.DefaultClient, Progress: os.Stderr}
-	if err := s.maxFromEnv(); err != nil {
-		return nil, err
+	if v := loc.EnvMaxFile; v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("$%s=%q: want a positive number of bytes", MaxFileEnv, v)
+		}
+		s.MaxBytes = n
 	}
 	switch {
-	case flagDir != "":
-		s.Dir, s.Origin = flagDir, "-data flag"
-	case os.Getenv(EnvDataDir) != "":
-		s.Dir, s.Origin = os.Getenv(EnvDataDir), "$"+EnvDataDir
+	case loc.Flag != "":
+		s.Dir, s.Origin = loc.Flag, "-data flag"
+	case loc.EnvDir != "":
+		s.Dir, s.Origin = loc.EnvDir, "$"+EnvDataDir
 	default:
 		if st, err := os.Stat(SharedDataDir); err == nil && st.IsDir() {
 			s.Dir, s.Origin = SharedDataDir, "default "+SharedDataDir
@@ -344,8 +345,9 @@ func (s *Store) Languages(dir string) ([]string, error) {
 // .gz: for files named on the command line rather than found in a store.
 // Like a data file it must be a regular file in UTF-8 (the stream fails
 // at the first invalid byte, naming it), and what it holds decompressed
-// is bounded by $XLBENCH_MAX_FILE (default 1 GiB).
-func OpenFile(path string) (io.ReadCloser, error) {
+// is bounded by maxBytes (0: DefaultMaxFileBytes; the command's
+// $XLBENCH_MAX_FILE).
+func OpenFile(path string, maxBytes int64) (io.ReadCloser, error) {
 	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
@@ -359,17 +361,13 @@ func OpenFile(path string) (io.ReadCloser, error) {
 		}
 		r = &gzipFile{Reader: z, f: f}
 	}
-	s := &Store{}
-	if err := s.maxFromEnv(); err != nil {
-		r.Close()
-		return nil, err
-	}
+	s := &Store{MaxBytes: maxBytes}
 	return &utf8Reader{r: s.limit(r, path), name: path}, nil
 }
 
 // ReadFile reads the whole of what OpenFile opens.
-func ReadFile(path string) ([]byte, error) {
-	r, err := OpenFile(path)
+func ReadFile(path string, maxBytes int64) ([]byte, error) {
+	r, err := OpenFile(path, maxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/xlbench/xlbench/harness/qa"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // answerIndex holds what has-answer@k compares, normalised once: every
@@ -24,7 +25,7 @@ type answerIndex struct {
 func newAnswerIndex(c *dataset.Collection) *answerIndex {
 	ix := &answerIndex{c: c, cands: make([][]string, len(c.Candidates)), gold: map[string]map[string][][]string{},
 		texts: map[string]map[string][]string{}}
-	parallelRows(len(c.Candidates), func(i int) {
+	parallel.For(len(c.Candidates), func(i int) {
 		if cand := &c.Candidates[i]; qa.Known(cand.Lang) {
 			ix.cands[i] = qa.Tokens(cand.Text, cand.Lang)
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // The evaluation settings (results.Setting).
@@ -484,7 +485,7 @@ func (e *evaluation) rankPool(j poolJob) (*rankedPool, error) {
 			inRange[r] = make([][]int, len(j.qs))
 		}
 	}
-	parallelRows(len(j.qs), func(i int) {
+	parallel.For(len(j.qs), func(i int) {
 		var rel []int
 		for _, r := range j.qs[i].Relevant {
 			if r >= j.offset && r < j.offset+j.n {

@@ -3,7 +3,6 @@ package eval
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 
@@ -11,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas32"
 
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // vectors accumulates the encoder's output for a list of texts: dense,
@@ -180,7 +180,7 @@ func resized(buf []float32, n int) []float32 {
 // fresh, sets out to them: each row is cleared where it is filled, on every
 // core, while it is in cache.
 func (ix *invertedIndex) addScores(q *vectors, lo, hi int, out []float32, fresh bool) {
-	parallelRows(hi-lo, func(i int) {
+	parallel.For(hi-lo, func(i int) {
 		row := out[i*ix.n : (i+1)*ix.n]
 		if fresh {
 			clear(row)
@@ -193,43 +193,6 @@ func (ix *invertedIndex) addScores(q *vectors, lo, hi int, out []float32, fresh 
 			}
 		}
 	})
-}
-
-// parallelRows calls f(0..n-1) on every core.
-func parallelRows(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	var caught firstPanic
-	next := make(chan int, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// A panicking worker keeps draining (without working), so the
-			// feeder never blocks; the panic is raised again in the caller.
-			defer func() {
-				if caught.keep(recover()) {
-					for range next {
-					}
-				}
-			}()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	caught.rethrow()
 }
 
 // firstPanic carries the first panic of a worker goroutine to the goroutine

@@ -23,7 +23,7 @@ import (
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/eval"
-	"github.com/xlbench/xlbench/harness/internal/parallel"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
@@ -408,7 +408,7 @@ func family(r *results.CellResult) (key, name string) {
 // rank ranges, and sorts its entries by the main measure.
 func (s *Section) score() {
 	keep := report.HeldOutPools(s.HeldOut)
-	parallel.Do(len(s.Entries), func(i int) {
+	parallel.For(len(s.Entries), func(i int) {
 		e := s.Entries[i]
 		e.Values = map[string]Value{}
 		for _, c := range Columns {

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"sync/atomic"
 
-	"github.com/xlbench/xlbench/harness/internal/parallel"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/stats"
 )
@@ -42,7 +42,7 @@ func (s *Section) rank(base *Entry) {
 	n := len(s.Entries)
 	// The baseline's Δ for every entry.
 	if base != nil {
-		parallel.Do(n, func(i int) {
+		parallel.For(n, func(i int) {
 			e := s.Entries[i]
 			if e == base {
 				return
@@ -88,7 +88,7 @@ func (s *Section) rank(base *Entry) {
 		}
 		// from[k]: the first later position sure to be separated from k.
 		from := make([]int, len(g))
-		parallel.Do(len(g), func(k int) {
+		parallel.For(len(g), func(k int) {
 			a := s.Entries[g[k]]
 			bound := q * (a.row.SE + maxSE)
 			// means are descending: find the first position after k whose
@@ -143,7 +143,7 @@ func (s *Section) rank(base *Entry) {
 			}
 		}
 	}
-	parallel.Do(len(cross), func(p int) {
+	parallel.For(len(cross), func(p int) {
 		i, j := cross[p].i, cross[p].j
 		v, _, _, ok := s.pair(s.Entries[i], s.Entries[j])
 		if ok && v.Lo > 0 {

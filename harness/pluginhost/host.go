@@ -31,10 +31,6 @@ import (
 	"github.com/xlbench/xlbench/plugins/transport"
 )
 
-// HandshakeTimeoutEnv names the environment variable that sets
-// Host.HandshakeTimeout (a Go duration: "10s").
-const HandshakeTimeoutEnv = "XLBENCH_HANDSHAKE_TIMEOUT"
-
 // Host starts plugins.
 type Host struct {
 	// Self is the path of the xlbench binary, re-executed for built-ins.
@@ -67,11 +63,7 @@ func New(self string, builtins map[string]plugins.Kind, logger hclog.Logger) *Ho
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	handshake := 30 * time.Second
-	if d, err := time.ParseDuration(os.Getenv(HandshakeTimeoutEnv)); err == nil && d > 0 {
-		handshake = d
-	}
-	return &Host{Self: self, Builtins: builtins, Logger: logger, CallTimeout: 30 * time.Minute, HandshakeTimeout: handshake,
+	return &Host{Self: self, Builtins: builtins, Logger: logger, CallTimeout: 30 * time.Minute, HandshakeTimeout: 30 * time.Second,
 		clients: map[*plugin.Client]*exec.Cmd{}, pins: map[string]string{}}
 }
 

@@ -37,8 +37,8 @@ type squadLayout struct {
 
 // Gold reads the gold answers of a SQuAD-layout dataset file (.json or
 // .json.gz): question id → answer texts.
-func Gold(path string) (map[string][]string, []string, error) {
-	raw, err := dataset.ReadFile(path)
+func Gold(path string, maxBytes int64) (map[string][]string, []string, error) {
+	raw, err := dataset.ReadFile(path, maxBytes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -78,8 +78,8 @@ func Gold(path string) (map[string][]string, []string, error) {
 // answer text, streamed: only the answers whose id keep accepts are kept
 // (a scorer keeps its dataset's), so memory is that of what is scored,
 // not of the file. The file must be UTF-8.
-func Predictions(path string, keep func(id string) bool) (map[string]string, error) {
-	r, err := dataset.OpenFile(path)
+func Predictions(path string, keep func(id string) bool, maxBytes int64) (map[string]string, error) {
+	r, err := dataset.OpenFile(path, maxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -144,15 +144,15 @@ func Score(gold map[string][]string, ids []string, preds map[string]string, lang
 }
 
 // ScoreFiles scores a predictions file against a dataset file in lang.
-func ScoreFiles(datasetPath, predictionsPath, lang string) (Scores, error) {
+func ScoreFiles(datasetPath, predictionsPath, lang string, maxBytes int64) (Scores, error) {
 	if !Known(lang) {
 		return Scores{}, fmt.Errorf("no answer-normalisation rules for language %q (have %s)", lang, strings.Join(Languages, " "))
 	}
-	gold, ids, err := Gold(datasetPath)
+	gold, ids, err := Gold(datasetPath, maxBytes)
 	if err != nil {
 		return Scores{}, err
 	}
-	preds, err := Predictions(predictionsPath, func(id string) bool { _, ok := gold[id]; return ok })
+	preds, err := Predictions(predictionsPath, func(id string) bool { _, ok := gold[id]; return ok }, maxBytes)
 	if err != nil {
 		return Scores{}, err
 	}

@@ -25,10 +25,13 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/xlbench/xlbench/harness/lang"
 )
 
-// Languages lists the languages with rules, in order.
-var Languages = []string{"ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"}
+// Languages lists the languages with rules, in order: every XQuAD-R
+// language.
+var Languages = lang.XQuADR
 
 // articles are the whole words dropped per language. en, es, de and vi are
 // MLQA's lists (en also SQuAD's); el drops the Greek definite and indefinite

@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/xlbench/xlbench/harness/eval"
-	"github.com/xlbench/xlbench/harness/internal/parallel"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
@@ -252,7 +252,7 @@ func (ts *Tests) summarise() []summary {
 			ts.summaries[i].tests = append(ts.summaries[i].tests, t)
 		}
 		tick := ts.stats.tick(ts.dataset+": clustered intervals", len(ts.summaries))
-		parallel.Do(len(ts.summaries), func(i int) {
+		parallel.For(len(ts.summaries), func(i int) {
 			defer tick()
 			s := &ts.summaries[i]
 			macro := s.m.setting != eval.Multi
@@ -422,7 +422,7 @@ func runTests(rs []*results.CellResult, dataset string, pair pairing, st Stats) 
 	}
 	done := make([]*test, len(jobs))
 	tick := st.tick(dataset+": paired randomisation tests", len(jobs))
-	parallel.Do(len(jobs), func(i int) {
+	parallel.For(len(jobs), func(i int) {
 		defer tick()
 		j := jobs[i]
 		load := func() ([]results.QueryKey, []float64, []float64) {

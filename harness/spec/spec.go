@@ -240,9 +240,15 @@ var experimentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "validate_every"},
 }}
 
-// Parse reads and checks spec files. The returned Spec is usable only when
-// the diagnostics hold no error; Files is always set.
-func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
+// Parse reads and checks spec files, every variable at its default. The
+// returned Spec is usable only when the diagnostics hold no error; Files
+// is always set.
+func Parse(filenames ...string) (*Spec, hcl.Diagnostics) { return ParseWith(nil, filenames...) }
+
+// ParseWith is Parse with variables' values given (package cli passes
+// the environment's XLBENCH_VAR_ ones); a variable not given takes its
+// default.
+func ParseWith(given Values, filenames ...string) (*Spec, hcl.Diagnostics) {
 	p := hclparse.NewParser()
 	var diags hcl.Diagnostics
 	var bodies []hcl.Body
@@ -264,7 +270,7 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) {
 		contents = append(contents, content)
 	}
 	// Variables first: any file's parameters may use them.
-	vars, d := s.decodeVariables(contents)
+	vars, d := s.decodeVariables(contents, given)
 	diags = append(diags, d...)
 	var experiments, extends []*hcl.Block
 	for _, content := range contents {

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -11,7 +10,12 @@ import (
 // VariableEnvPrefix names the environment variable that sets a spec
 // variable: XLBENCH_VAR_labse sets variable "labse" (in the spirit of
 // Terraform's TF_VAR_ variables), for every command that reads specs.
+// Package cli reads them into the Values it parses with.
 const VariableEnvPrefix = "XLBENCH_VAR_"
+
+// Values are spec variables' values given from outside the spec files,
+// by variable name.
+type Values map[string]string
 
 // A spec variable is a value the spec leaves to whoever runs it, such as
 // where a pretrained model's folder is on their machine:
@@ -25,8 +29,9 @@ const VariableEnvPrefix = "XLBENCH_VAR_"
 //	  params = { model = var.labse }
 //	}
 //
-// Parameters may use var.NAME. Its value is the environment's
-// XLBENCH_VAR_NAME (a string) when set, else the default; a variable
+// Parameters may use var.NAME. Its value is the one ParseWith is given
+// (the environment's XLBENCH_VAR_NAME, a string) when set, else the
+// default; a variable
 // with neither is an error. The value is part of the parameters, so it is
 // part of every cell id.
 var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -37,7 +42,7 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 // Variable is one declared spec variable and the value it took.
 type Variable struct {
 	Name, Description string
-	// FromEnv: the value came from XLBENCH_VAR_<Name>, not the default.
+	// FromEnv: the value was given (XLBENCH_VAR_<Name>), not the default.
 	FromEnv bool
 	Value   cty.Value
 	Range   hcl.Range
@@ -45,7 +50,7 @@ type Variable struct {
 
 // decodeVariables reads every file's variable blocks and returns the
 // context parameters are evaluated in (var.NAME).
-func (s *Spec) decodeVariables(contents []*hcl.BodyContent) (*hcl.EvalContext, hcl.Diagnostics) {
+func (s *Spec) decodeVariables(contents []*hcl.BodyContent, given Values) (*hcl.EvalContext, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	values := map[string]cty.Value{}
 	for _, content := range contents {
@@ -56,7 +61,7 @@ func (s *Spec) decodeVariables(contents []*hcl.BodyContent) (*hcl.EvalContext, h
 			if s.duplicate(&diags, "variable", b.Labels[0], b) {
 				continue
 			}
-			v, d := decodeVariable(b)
+			v, d := decodeVariable(b, given)
 			diags = append(diags, d...)
 			if v == nil {
 				// Unknown, so the parameters that use it are skipped
@@ -71,7 +76,7 @@ func (s *Spec) decodeVariables(contents []*hcl.BodyContent) (*hcl.EvalContext, h
 	return &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(values)}}, diags
 }
 
-func decodeVariable(b *hcl.Block) (*Variable, hcl.Diagnostics) {
+func decodeVariable(b *hcl.Block, given Values) (*Variable, hcl.Diagnostics) {
 	content, diags := b.Body.Content(variableSchema)
 	if diags.HasErrors() {
 		return nil, diags
@@ -81,7 +86,7 @@ func decodeVariable(b *hcl.Block) (*Variable, hcl.Diagnostics) {
 		diags = append(diags, stringAttr(a, &v.Description)...)
 	}
 	env := VariableEnvPrefix + v.Name
-	if s, ok := os.LookupEnv(env); ok {
+	if s, ok := given[v.Name]; ok {
 		v.Value, v.FromEnv = cty.StringVal(s), true
 		return v, diags
 	}

@@ -36,11 +36,10 @@ func TestVariableDiagnostics(t *testing.T) {
 }
 
 // TestVariableValues: parameters take a variable's default, or the value
-// of XLBENCH_VAR_<name> (a string, which the plugin's parameter check
-// judges like any other value).
+// given (the environment's XLBENCH_VAR_<name>: a string, which the
+// plugin's parameter check judges like any other value).
 func TestVariableValues(t *testing.T) {
-	t.Setenv("XLBENCH_VAR_b", "0.4")
-	s, diags := Parse("testdata/variables.hcl")
+	s, diags := ParseWith(Values{"b": "0.4"}, "testdata/variables.hcl")
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

@@ -31,8 +31,12 @@ func ServeReader(r plugins.Reader) {
 }
 
 func serve(set plugin.PluginSet) {
-	watchHost()
-	defer profileCPU()()
+	// A plugin process has no command line of its own: what its host tells
+	// it comes through the environment, as go-plugin's own handshake does,
+	// and is read here, once.
+	env := fromHost(os.Getenv)
+	watchHost(env.hostPID)
+	defer profileCPU(env.cpuProfile)()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         set,
@@ -52,10 +56,23 @@ func serve(set plugin.PluginSet) {
 // reach of go test -cpuprofile.
 const CPUProfileEnv = "XLBENCH_PLUGIN_CPUPROFILE"
 
-// profileCPU starts the profile CPUProfileEnv asks for and returns the
-// function that ends it.
-func profileCPU() func() {
-	prefix := os.Getenv(CPUProfileEnv)
+// hostEnv is what the host passes a plugin process in its environment.
+type hostEnv struct {
+	hostPID    int    // HostPIDEnv; 0 when unset
+	cpuProfile string // CPUProfileEnv's path prefix; "" when unset
+}
+
+func fromHost(getenv func(string) string) hostEnv {
+	pid, err := strconv.Atoi(getenv(HostPIDEnv))
+	if err != nil || pid < 0 {
+		pid = 0
+	}
+	return hostEnv{hostPID: pid, cpuProfile: getenv(CPUProfileEnv)}
+}
+
+// profileCPU starts the profile CPUProfileEnv asks for (prefix) and
+// returns the function that ends it.
+func profileCPU(prefix string) func() {
 	if prefix == "" {
 		return func() {}
 	}
@@ -79,9 +96,8 @@ func profileCPU() func() {
 // the host also asks the kernel to kill its plugins when it dies (Pdeathsig);
 // this check covers the moment before that request takes effect and the
 // systems without it.
-func watchHost() {
-	want, err := strconv.Atoi(os.Getenv(HostPIDEnv))
-	if err != nil || want <= 0 {
+func watchHost(want int) {
+	if want <= 0 {
 		return
 	}
 	if os.Getppid() != want {
