@@ -21,9 +21,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // Version is the version of the BM25 encoder.

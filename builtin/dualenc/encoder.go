@@ -47,10 +47,10 @@ import (
 	"github.com/xlbench/xlbench/builtin/internal/adam"
 	"github.com/xlbench/xlbench/builtin/internal/gpu"
 	"github.com/xlbench/xlbench/builtin/internal/hugemem"
-	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/builtin/internal/rows"
 	"github.com/xlbench/xlbench/builtin/tokenize"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // Version is the version of the encoder; it changes when trained models

@@ -8,8 +8,8 @@ import (
 	"slices"
 
 	"github.com/xlbench/xlbench/builtin/internal/adam"
-	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/plugins"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // example is a training example ready for the graph: the gold answer's

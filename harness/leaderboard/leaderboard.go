@@ -23,12 +23,12 @@ import (
 	"strings"
 
 	"github.com/xlbench/xlbench/harness/eval"
-	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/stats"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // Power is the power the detectable differences are stated at.

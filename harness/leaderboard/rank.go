@@ -7,9 +7,9 @@ import (
 	"sort"
 	"sync/atomic"
 
-	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/stats"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // Progress, when set, is told how many of a section's pairs are decided;

@@ -10,11 +10,11 @@ import (
 	"sync"
 
 	"github.com/xlbench/xlbench/harness/eval"
-	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/stats"
+	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
 // Permutations is the number of sign flips per randomisation test: with
