@@ -4,18 +4,22 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	pb "github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1"
 )
 
 // ProtocolVersion is the version of the plugin protocol. Host and plugin
 // must agree on it; a plugin built against another version fails the
-// handshake with a message that names both versions.
-const ProtocolVersion = 1
+// handshake with a message that names both versions. Like the other
+// protocol constants it is declared in the .proto (enum Protocol in
+// common.proto), which every SDK's code is generated from.
+const ProtocolVersion = int(pb.Protocol_PROTOCOL_VERSION)
 
 // ProtocolRevision counts the additions to protocol ProtocolVersion that
 // leave it compatible both ways (a field an older peer ignores and sends
 // as zero): 2 added SamplerConfig.Steps. Plugins and hosts of any
 // revision of one version work together.
-const ProtocolRevision = 2
+const ProtocolRevision = int(pb.Protocol_PROTOCOL_REVISION)
 
 // Kind names a plugin kind.
 type Kind string
@@ -182,8 +186,8 @@ type PairLoss struct {
 // for the next ones; the last chunk of a run may be shorter. It is fixed:
 // nothing else (validation, the encoder, the machine) changes when a
 // sampler hears of its batches, and it enters the cell id of an observing
-// sampler's cells.
-const FeedbackEvery = 64
+// sampler's cells. Declared in the .proto (PROTOCOL_FEEDBACK_EVERY).
+const FeedbackEvery = int(pb.Protocol_PROTOCOL_FEEDBACK_EVERY)
 
 // Observer is a sampler that observes training (Info.ObservesTraining).
 // Observe must be deterministic in its effect: the same feedback after the

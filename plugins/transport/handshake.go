@@ -15,7 +15,7 @@ import (
 // magic cookie only guards against running a plugin binary by hand; it is
 // not a security measure.
 var Handshake = plugin.HandshakeConfig{
-	ProtocolVersion:  plugins.ProtocolVersion,
+	ProtocolVersion:  uint(plugins.ProtocolVersion),
 	MagicCookieKey:   "XLBENCH_PLUGIN",
 	MagicCookieValue: "0e5c2a7d-xlbench-plugin-protocol",
 }

@@ -1,9 +1,10 @@
-"""The Python SDK's own checks: parameters as the Go SDK checks them (the same
-cases and messages as plugins/plugins_test.go), wire conversions, the index."""
+"""The Python SDK's own checks: parameters as the Go SDK checks them (the
+shared vectors of plugins/testdata/params.json, read by the Go tests too),
+wire conversions, the index."""
 
+import json
 import os
 import random
-import re
 import unittest
 
 from xlbench.index import CorpusIndex, Cycle, cross_pairs
@@ -26,22 +27,31 @@ class ParamsTest(unittest.TestCase):
         got = check_params(SPECS, {"rate": 0.5, "langs": ["de", "en"]})
         self.assertEqual(got, {"n": 3.0, "rate": 0.5, "on": True, "langs": ["de", "en"]})
 
-    def test_messages(self):
-        for params, want in [
-            ({"n": 2.5}, 'parameter "n": want an integer, got 2.5'),
-            ({"n": 0}, 'parameter "n": 0 is below the minimum 1'),
-            ({"rate": 2.0}, 'parameter "rate": 2 is above the maximum 1'),
-            ({"on": "yes"}, 'parameter "on": want a bool, got a string'),
-            ({"langs": ["de", 1.0]}, 'parameter "langs": element 1: want a string, got a number'),
-            ({"rat": 0.1}, 'parameter "rat": unknown parameter; did you mean "rate"? (known: langs, mode, n, on, rate)'),
-            ({"mode": "fr"}, 'parameter "mode": "fr" is not one of de, en'),
-            ({"n": True}, 'parameter "n": want integer, got a bool'),
-            ({"rate": float("nan")}, 'parameter "rate": want a finite number, got nan'),
-        ]:
-            with self.subTest(params=params):
+    def test_not_a_number(self):
+        # The one case JSON cannot carry to the shared vectors.
+        with self.assertRaises(ParamError) as cm:
+            check_params(SPECS, {"rate": float("nan")})
+        self.assertEqual(str(cm.exception), 'parameter "rate": want a finite number, got nan')
+
+    def test_shared_vectors(self):
+        # The parameter rules' test vectors, which the Go SDK's tests read
+        # too (plugins/params_vectors_test.go): the same specs, checked
+        # values and messages.
+        path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "testdata", "params.json")
+        with open(path, encoding="utf-8") as f:
+            v = json.load(f)
+        specs = [
+            Param(s["name"], s["type"], default=s.get("default"), min=s.get("min"), max=s.get("max"), one_of=tuple(s.get("one_of", ())))
+            for s in v["specs"]
+        ]
+        for case in v["accepted"]:
+            with self.subTest(params=case["params"]):
+                self.assertEqual(check_params(specs, case["params"]), case["want"])
+        for case in v["refused"]:
+            with self.subTest(params=case["params"]):
                 with self.assertRaises(ParamError) as cm:
-                    check_params(SPECS, params)
-                self.assertEqual(str(cm.exception), want)
+                    check_params(specs, case["params"])
+                self.assertEqual(str(cm.exception), case["error"])
 
     def test_every_problem_named(self):
         with self.assertRaises(ParamError) as cm:
@@ -223,9 +233,14 @@ class TrainStepsTest(unittest.TestCase):
 
 
 class ContractTest(unittest.TestCase):
-    def test_feedback_cadence_is_the_go_one(self):
-        go = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", "types.go")
-        with open(go, encoding="utf-8") as f:
-            m = re.search(r"^const FeedbackEvery = (\d+)$", f.read(), re.M)
-        self.assertIsNotNone(m, "plugins/types.go declares no FeedbackEvery")
-        self.assertEqual(FEEDBACK_EVERY, int(m.group(1)))
+    def test_protocol_constants_come_from_the_proto(self):
+        # Declared once, in common.proto's enum Protocol, and generated
+        # into Go's and Python's code alike.
+        from xlbench import PROTOCOL_REVISION, PROTOCOL_VERSION
+        from xlbench.v1 import common_pb2
+
+        self.assertEqual(
+            (PROTOCOL_VERSION, PROTOCOL_REVISION, FEEDBACK_EVERY),
+            (common_pb2.PROTOCOL_VERSION, common_pb2.PROTOCOL_REVISION, common_pb2.PROTOCOL_FEEDBACK_EVERY),
+        )
+        self.assertEqual((PROTOCOL_VERSION, FEEDBACK_EVERY), (1, 64))

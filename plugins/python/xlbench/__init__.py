@@ -20,7 +20,10 @@ See CONTRIBUTING.md for the walk-through, and `xlbench plugin check` for the
 command that says whether a plugin honours the contract.
 """
 
-PROTOCOL_VERSION = 1
-# Compatible additions to PROTOCOL_VERSION (Go: plugins.ProtocolRevision):
-# 2 added SamplerConfig.steps.
-PROTOCOL_REVISION = 2
+from xlbench.v1 import common_pb2 as _common_pb2
+
+# The protocol's version and its compatible additions (Go:
+# plugins.ProtocolVersion, plugins.ProtocolRevision; 2 added
+# SamplerConfig.steps), from the .proto's enum Protocol as Go's are.
+PROTOCOL_VERSION = int(_common_pb2.PROTOCOL_VERSION)
+PROTOCOL_REVISION = int(_common_pb2.PROTOCOL_REVISION)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional, Sequence
 
 from .params import Param
+from .v1 import common_pb2 as _common_pb2
 
 #: Group kinds. A QA group is a question and the passage that answers it, each
 #: in some languages: any (query language, passage language) pair is a
@@ -22,8 +23,9 @@ PASSAGE = "passage"
 
 #: The feedback cadence of the sampler contract (plugins.FeedbackEvery in
 #: Go): the host asks for this many batches at a time and tells an
-#: observing sampler of their steps before asking for more.
-FEEDBACK_EVERY = 64
+#: observing sampler of their steps before asking for more. Declared in the
+#: protocol's .proto (enum Protocol), as Go's is.
+FEEDBACK_EVERY = int(_common_pb2.PROTOCOL_FEEDBACK_EVERY)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,64 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Protocol holds the protocol's constants, generated into every SDK's code
+// so that none keeps a copy of its own: its version (go-plugin's
+// handshake: host and plugin must agree), its revision (compatible
+// additions: 2 added SamplerConfig.steps) and the sampler contract's
+// feedback cadence (the host asks for this many batches at a time and
+// tells an observing sampler of their steps before asking for more).
+type Protocol int32
+
+const (
+	Protocol_PROTOCOL_UNSPECIFIED    Protocol = 0
+	Protocol_PROTOCOL_VERSION        Protocol = 1
+	Protocol_PROTOCOL_REVISION       Protocol = 2
+	Protocol_PROTOCOL_FEEDBACK_EVERY Protocol = 64
+)
+
+// Enum value maps for Protocol.
+var (
+	Protocol_name = map[int32]string{
+		0:  "PROTOCOL_UNSPECIFIED",
+		1:  "PROTOCOL_VERSION",
+		2:  "PROTOCOL_REVISION",
+		64: "PROTOCOL_FEEDBACK_EVERY",
+	}
+	Protocol_value = map[string]int32{
+		"PROTOCOL_UNSPECIFIED":    0,
+		"PROTOCOL_VERSION":        1,
+		"PROTOCOL_REVISION":       2,
+		"PROTOCOL_FEEDBACK_EVERY": 64,
+	}
+)
+
+func (x Protocol) Enum() *Protocol {
+	p := new(Protocol)
+	*p = x
+	return p
+}
+
+func (x Protocol) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Protocol) Descriptor() protoreflect.EnumDescriptor {
+	return file_xlbench_v1_common_proto_enumTypes[0].Descriptor()
+}
+
+func (Protocol) Type() protoreflect.EnumType {
+	return &file_xlbench_v1_common_proto_enumTypes[0]
+}
+
+func (x Protocol) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Protocol.Descriptor instead.
+func (Protocol) EnumDescriptor() ([]byte, []int) {
+	return file_xlbench_v1_common_proto_rawDescGZIP(), []int{0}
+}
+
 // ParamType is the type of one plugin parameter as a spec may set it.
 type ParamType int32
 
@@ -73,11 +131,11 @@ func (x ParamType) String() string {
 }
 
 func (ParamType) Descriptor() protoreflect.EnumDescriptor {
-	return file_xlbench_v1_common_proto_enumTypes[0].Descriptor()
+	return file_xlbench_v1_common_proto_enumTypes[1].Descriptor()
 }
 
 func (ParamType) Type() protoreflect.EnumType {
-	return &file_xlbench_v1_common_proto_enumTypes[0]
+	return &file_xlbench_v1_common_proto_enumTypes[1]
 }
 
 func (x ParamType) Number() protoreflect.EnumNumber {
@@ -86,7 +144,7 @@ func (x ParamType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ParamType.Descriptor instead.
 func (ParamType) EnumDescriptor() ([]byte, []int) {
-	return file_xlbench_v1_common_proto_rawDescGZIP(), []int{0}
+	return file_xlbench_v1_common_proto_rawDescGZIP(), []int{1}
 }
 
 type Empty struct {
@@ -421,7 +479,12 @@ const file_xlbench_v1_common_proto_rawDesc = "" +
 	"\x05group\x18\x01 \x03(\rR\x05group\x12\x1d\n" +
 	"\n" +
 	"query_lang\x18\x02 \x03(\rR\tqueryLang\x12!\n" +
-	"\fpassage_lang\x18\x03 \x03(\rR\vpassageLang*\xba\x01\n" +
+	"\fpassage_lang\x18\x03 \x03(\rR\vpassageLang*n\n" +
+	"\bProtocol\x12\x18\n" +
+	"\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10PROTOCOL_VERSION\x10\x01\x12\x15\n" +
+	"\x11PROTOCOL_REVISION\x10\x02\x12\x1b\n" +
+	"\x17PROTOCOL_FEEDBACK_EVERY\x10@*\xba\x01\n" +
 	"\tParamType\x12\x1a\n" +
 	"\x16PARAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11PARAM_TYPE_NUMBER\x10\x01\x12\x16\n" +
@@ -443,20 +506,21 @@ func file_xlbench_v1_common_proto_rawDescGZIP() []byte {
 	return file_xlbench_v1_common_proto_rawDescData
 }
 
-var file_xlbench_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_xlbench_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_xlbench_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_xlbench_v1_common_proto_goTypes = []any{
-	(ParamType)(0),         // 0: xlbench.v1.ParamType
-	(*Empty)(nil),          // 1: xlbench.v1.Empty
-	(*ParamSpec)(nil),      // 2: xlbench.v1.ParamSpec
-	(*PluginInfo)(nil),     // 3: xlbench.v1.PluginInfo
-	(*Batch)(nil),          // 4: xlbench.v1.Batch
-	(*structpb.Value)(nil), // 5: google.protobuf.Value
+	(Protocol)(0),          // 0: xlbench.v1.Protocol
+	(ParamType)(0),         // 1: xlbench.v1.ParamType
+	(*Empty)(nil),          // 2: xlbench.v1.Empty
+	(*ParamSpec)(nil),      // 3: xlbench.v1.ParamSpec
+	(*PluginInfo)(nil),     // 4: xlbench.v1.PluginInfo
+	(*Batch)(nil),          // 5: xlbench.v1.Batch
+	(*structpb.Value)(nil), // 6: google.protobuf.Value
 }
 var file_xlbench_v1_common_proto_depIdxs = []int32{
-	0, // 0: xlbench.v1.ParamSpec.type:type_name -> xlbench.v1.ParamType
-	5, // 1: xlbench.v1.ParamSpec.default:type_name -> google.protobuf.Value
-	2, // 2: xlbench.v1.PluginInfo.params:type_name -> xlbench.v1.ParamSpec
+	1, // 0: xlbench.v1.ParamSpec.type:type_name -> xlbench.v1.ParamType
+	6, // 1: xlbench.v1.ParamSpec.default:type_name -> google.protobuf.Value
+	3, // 2: xlbench.v1.PluginInfo.params:type_name -> xlbench.v1.ParamSpec
 	3, // [3:3] is the sub-list for method output_type
 	3, // [3:3] is the sub-list for method input_type
 	3, // [3:3] is the sub-list for extension type_name
@@ -474,7 +538,7 @@ func file_xlbench_v1_common_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_xlbench_v1_common_proto_rawDesc), len(file_xlbench_v1_common_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,

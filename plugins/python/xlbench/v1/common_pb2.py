@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17xlbench/v1/common.proto\x12\nxlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x07\n\x05\x45mpty\"\xc8\x01\n\tParamSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12#\n\x04type\x18\x02 \x01(\x0e\x32\x15.xlbench.v1.ParamType\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\'\n\x07\x64\x65\x66\x61ult\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0f\n\x07has_min\x18\x05 \x01(\x08\x12\x0b\n\x03min\x18\x06 \x01(\x01\x12\x0f\n\x07has_max\x18\x07 \x01(\x08\x12\x0b\n\x03max\x18\x08 \x01(\x01\x12\x0e\n\x06one_of\x18\t \x03(\t\"\x95\x01\n\nPluginInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12%\n\x06params\x18\x04 \x03(\x0b\x32\x15.xlbench.v1.ParamSpec\x12\x11\n\ttrainable\x18\x05 \x01(\x08\x12\x19\n\x11observes_training\x18\x06 \x01(\x08\"@\n\x05\x42\x61tch\x12\r\n\x05group\x18\x01 \x03(\r\x12\x12\n\nquery_lang\x18\x02 \x03(\r\x12\x14\n\x0cpassage_lang\x18\x03 \x03(\r*\xba\x01\n\tParamType\x12\x1a\n\x16PARAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11PARAM_TYPE_NUMBER\x10\x01\x12\x16\n\x12PARAM_TYPE_INTEGER\x10\x02\x12\x15\n\x11PARAM_TYPE_STRING\x10\x03\x12\x13\n\x0fPARAM_TYPE_BOOL\x10\x04\x12\x1a\n\x16PARAM_TYPE_NUMBER_LIST\x10\x05\x12\x1a\n\x16PARAM_TYPE_STRING_LIST\x10\x06\x42:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17xlbench/v1/common.proto\x12\nxlbench.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x07\n\x05\x45mpty\"\xc8\x01\n\tParamSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12#\n\x04type\x18\x02 \x01(\x0e\x32\x15.xlbench.v1.ParamType\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\'\n\x07\x64\x65\x66\x61ult\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0f\n\x07has_min\x18\x05 \x01(\x08\x12\x0b\n\x03min\x18\x06 \x01(\x01\x12\x0f\n\x07has_max\x18\x07 \x01(\x08\x12\x0b\n\x03max\x18\x08 \x01(\x01\x12\x0e\n\x06one_of\x18\t \x03(\t\"\x95\x01\n\nPluginInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12%\n\x06params\x18\x04 \x03(\x0b\x32\x15.xlbench.v1.ParamSpec\x12\x11\n\ttrainable\x18\x05 \x01(\x08\x12\x19\n\x11observes_training\x18\x06 \x01(\x08\"@\n\x05\x42\x61tch\x12\r\n\x05group\x18\x01 \x03(\r\x12\x12\n\nquery_lang\x18\x02 \x03(\r\x12\x14\n\x0cpassage_lang\x18\x03 \x03(\r*n\n\x08Protocol\x12\x18\n\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\x14\n\x10PROTOCOL_VERSION\x10\x01\x12\x15\n\x11PROTOCOL_REVISION\x10\x02\x12\x1b\n\x17PROTOCOL_FEEDBACK_EVERY\x10@*\xba\x01\n\tParamType\x12\x1a\n\x16PARAM_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11PARAM_TYPE_NUMBER\x10\x01\x12\x16\n\x12PARAM_TYPE_INTEGER\x10\x02\x12\x15\n\x11PARAM_TYPE_STRING\x10\x03\x12\x13\n\x0fPARAM_TYPE_BOOL\x10\x04\x12\x1a\n\x16PARAM_TYPE_NUMBER_LIST\x10\x05\x12\x1a\n\x16PARAM_TYPE_STRING_LIST\x10\x06\x42:Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'xlbench.v1.common_pb2', globals())
@@ -22,8 +22,10 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'Z8github.com/xlbench/xlbench/plugins/internal/pb/xlbenchv1'
-  _PARAMTYPE._serialized_start=500
-  _PARAMTYPE._serialized_end=686
+  _PROTOCOL._serialized_start=499
+  _PROTOCOL._serialized_end=609
+  _PARAMTYPE._serialized_start=612
+  _PARAMTYPE._serialized_end=798
   _EMPTY._serialized_start=69
   _EMPTY._serialized_end=76
   _PARAMSPEC._serialized_start=79
