@@ -42,7 +42,7 @@ func (c *checker) sampler() {
 	if !ok {
 		return
 	}
-	s, err := inst.Sampler()
+	s, obs, err := inst.Sampler()
 	if err != nil || !c.describe(s.Describe) {
 		inst.Kill()
 		return
@@ -93,7 +93,7 @@ func (c *checker) sampler() {
 	})
 
 	if c.rep.Info.ObservesTraining {
-		c.check("feedback", func() error { return c.feedback(s, cfg) })
+		c.check("feedback", func() error { return c.feedback(s, obs, cfg) })
 	}
 	second, ok := c.start("determinism", false)
 	if ok {
@@ -105,7 +105,7 @@ func (c *checker) sampler() {
 			if err := firstDiff(base, again, batchesEqual); err != nil {
 				return fmt.Errorf("restarted with the same seed: %w", err)
 			}
-			s2, err := second.Sampler()
+			s2, _, err := second.Sampler()
 			if err != nil {
 				return err
 			}
@@ -168,9 +168,8 @@ func validBatches(cfg plugins.SamplerConfig, bs []plugins.Batch) error {
 // feedback checks a sampler that observes training: it takes feedback
 // between chunks, its batches stay valid, and the same feedback after the
 // same Start gives the same batches.
-func (c *checker) feedback(s plugins.Sampler, cfg plugins.SamplerConfig) error {
-	o, ok := s.(plugins.Observer)
-	if !ok {
+func (c *checker) feedback(s plugins.Sampler, o plugins.Observer, cfg plugins.SamplerConfig) error {
+	if o == nil {
 		return fmt.Errorf("the host cannot send this sampler feedback")
 	}
 	run := func() ([]plugins.Batch, error) {

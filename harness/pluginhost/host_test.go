@@ -70,7 +70,7 @@ func corpus() plugins.CorpusSummary {
 func TestExternalExampleSampler(t *testing.T) {
 	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
 	defer h.Close()
-	s, stop, err := h.StartSampler(temperatureBin, "test")
+	s, _, stop, err := h.StartSampler(temperatureBin, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestExternalExampleSampler(t *testing.T) {
 	checkTemperatureBatches(t, batches)
 	// A second process with the same configuration returns the same
 	// batches: determinism holds across processes.
-	s2, stop2, err := h.StartSampler(temperatureBin, "second")
+	s2, _, stop2, err := h.StartSampler(temperatureBin, "second")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestExternalExampleSampler(t *testing.T) {
 func TestBuiltinThroughReexec(t *testing.T) {
 	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
 	defer h.Close()
-	s, stop, err := h.StartSampler("builtin:hybrid", "test")
+	s, _, stop, err := h.StartSampler("builtin:hybrid", "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestPythonExampleSampler(t *testing.T) {
 	defer h.Close()
 	ctx := context.Background()
 	run := func(label string, cfg plugins.SamplerConfig) ([]plugins.Batch, error) {
-		s, stop, err := h.StartSampler(script, label)
+		s, _, stop, err := h.StartSampler(script, label)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +294,7 @@ func TestDeadBeforeHandshakeQuotesStderr(t *testing.T) {
 	}
 	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
 	defer h.Close()
-	_, _, err := h.StartSampler(script, "cell x")
+	_, _, _, err := h.StartSampler(script, "cell x")
 	if err == nil {
 		t.Fatal("a plugin that exits before its handshake started")
 	}
@@ -348,7 +348,7 @@ func TestSwapAfterHashRunsTheHashedFile(t *testing.T) {
 		}
 	})
 	defer pluginhost.SetAfterHash(nil)
-	s, stop, err := h.StartSampler(plugin, "cell x")
+	s, _, stop, err := h.StartSampler(plugin, "cell x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +380,7 @@ func TestSwapBeforeStartIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	now, _ := filehash.SHA256(plugin)
-	_, _, err = h.StartSampler(plugin, "cell x")
+	_, _, _, err = h.StartSampler(plugin, "cell x")
 	if err == nil {
 		t.Fatal("a plugin that differs from its pin started")
 	}
@@ -401,7 +401,7 @@ func TestUnpinnedPluginIsPinnedByItsFirstStart(t *testing.T) {
 	plugin, impostor, marker := swapTarget(t)
 	h := pluginhost.New(xlbenchBin, builtin.Kinds(), nil)
 	defer h.Close()
-	_, stop, err := h.StartSampler(plugin, "first")
+	_, _, stop, err := h.StartSampler(plugin, "first")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +409,7 @@ func TestUnpinnedPluginIsPinnedByItsFirstStart(t *testing.T) {
 	if err := os.Rename(impostor, plugin); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.StartSampler(plugin, "second"); err == nil || !strings.Contains(err.Error(), "changed after it was pinned") {
+	if _, _, _, err := h.StartSampler(plugin, "second"); err == nil || !strings.Contains(err.Error(), "changed after it was pinned") {
 		t.Fatalf("second start after a swap: %v", err)
 	}
 	if _, err := os.Stat(marker); err == nil {
@@ -434,7 +434,7 @@ func TestPluginLogsAreCapped(t *testing.T) {
 	logger := hclog.New(&hclog.LoggerOptions{Output: &out, Level: hclog.Warn})
 	h := pluginhost.New(xlbenchBin, builtin.Kinds(), logger)
 	defer h.Close()
-	_, _, err := h.StartSampler(script, "cell x")
+	_, _, _, err := h.StartSampler(script, "cell x")
 	if err == nil {
 		t.Fatal("the flooding script started")
 	}

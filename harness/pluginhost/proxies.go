@@ -20,13 +20,20 @@ func (i *Instance) CPUTime() (time.Duration, bool) {
 }
 
 // Sampler returns the instance as a Sampler whose errors name the plugin,
-// its work and the call, and whose calls time out.
-func (i *Instance) Sampler() (plugins.Sampler, error) {
+// its work and the call, and whose calls time out; and as the Observer
+// feedback is sent to, for a sampler that declares it observes training
+// (Info.ObservesTraining: the one place the host asks for the
+// capability, so that no caller asserts it again).
+func (i *Instance) Sampler() (plugins.Sampler, plugins.Observer, error) {
 	s, ok := i.raw.(plugins.Sampler)
 	if !ok {
-		return nil, fmt.Errorf("plugin %s is not a sampler", i.Ref)
+		return nil, nil, fmt.Errorf("plugin %s is not a sampler", i.Ref)
 	}
-	return &samplerProxy{i, s}, nil
+	var obs plugins.Observer
+	if o, ok := i.raw.(plugins.Observer); ok {
+		obs = &observerProxy{i, o}
+	}
+	return &samplerProxy{i, s}, obs, nil
 }
 
 // Encoder returns the instance as an Encoder (see Sampler).
@@ -111,15 +118,16 @@ func (p *samplerProxy) Next(ctx context.Context, req plugins.NextRequest) ([]plu
 	return b, p.i.wrap("Next", err)
 }
 
-// Observe sends feedback to an observing sampler.
-func (p *samplerProxy) Observe(ctx context.Context, f plugins.Feedback) error {
-	o, ok := p.s.(plugins.Observer)
-	if !ok {
-		return p.i.wrap("Observe", fmt.Errorf("the sampler client cannot observe"))
-	}
+// observerProxy sends an observing sampler its feedback (see Sampler).
+type observerProxy struct {
+	i *Instance
+	o plugins.Observer
+}
+
+func (p *observerProxy) Observe(ctx context.Context, f plugins.Feedback) error {
 	ctx, cancel := p.i.ctx(ctx)
 	defer cancel()
-	return p.i.wrap("Observe", o.Observe(ctx, f))
+	return p.i.wrap("Observe", p.o.Observe(ctx, f))
 }
 
 type encoderProxy struct {
@@ -194,7 +202,7 @@ func (h *Host) Describe(ctx context.Context, ref string, kind plugins.Kind) (plu
 	defer inst.Kill()
 	switch kind {
 	case plugins.KindSampler:
-		s, err := inst.Sampler()
+		s, _, err := inst.Sampler()
 		if err != nil {
 			return plugins.Info{}, err
 		}
@@ -243,15 +251,15 @@ func (h *Host) StartReader(ref, label string) (plugins.Reader, func(), error) {
 }
 
 // StartSampler starts ref as a sampler for the work label; stop kills it.
-func (h *Host) StartSampler(ref, label string) (plugins.Sampler, func(), error) {
+func (h *Host) StartSampler(ref, label string) (plugins.Sampler, plugins.Observer, func(), error) {
 	inst, err := h.Start(ref, plugins.KindSampler, label)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	s, err := inst.Sampler()
+	s, obs, err := inst.Sampler()
 	if err != nil {
 		inst.Kill()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return s, inst.Kill, nil
+	return s, obs, inst.Kill, nil
 }

@@ -45,8 +45,8 @@ type fakeStarter struct{}
 func (fakeStarter) StartEncoder(ref, _ string) (plugins.Encoder, func(), error) {
 	return unitEncoder{panics: ref == "builtin:panics"}, func() {}, nil
 }
-func (fakeStarter) StartSampler(string, string) (plugins.Sampler, func(), error) {
-	return nil, nil, nil
+func (fakeStarter) StartSampler(string, string) (plugins.Sampler, plugins.Observer, func(), error) {
+	return nil, nil, nil, nil
 }
 func (fakeStarter) StartReader(string, string) (plugins.Reader, func(), error) { return nil, nil, nil }
 

@@ -81,10 +81,12 @@ func Plan(e *spec.Experiment) []Cell {
 	return cells
 }
 
-// PluginStarter starts plugin processes; the plugin host is one.
+// PluginStarter starts plugin processes; the plugin host is one. A
+// sampler comes with the Observer its feedback goes to (nil when it
+// cannot be sent any).
 type PluginStarter interface {
 	StartEncoder(ref, label string) (plugins.Encoder, func(), error)
-	StartSampler(ref, label string) (plugins.Sampler, func(), error)
+	StartSampler(ref, label string) (plugins.Sampler, plugins.Observer, func(), error)
 	StartReader(ref, label string) (plugins.Reader, func(), error)
 }
 
@@ -510,16 +512,21 @@ func (r *Runner) trainCell(ctx context.Context, run *cellRun, saveModel bool) er
 	}
 	trainStart, trainCPU := time.Now(), run.encoderCPU()
 	defer func() { run.addPhase("train", time.Since(trainStart), run.encoderCPU()-trainCPU) }()
-	sampler, stopSampler, err := r.Plugins.StartSampler(cell.Sampler.Plugin, run.label)
+	sampler, observer, stopSampler, err := r.Plugins.StartSampler(cell.Sampler.Plugin, run.label)
 	if err != nil {
 		return err
 	}
 	defer stopSampler()
+	if !cell.Sampler.Info.ObservesTraining {
+		observer = nil // it said it does not: it is sent no feedback
+	} else if observer == nil {
+		return fmt.Errorf("sampler %s observes training but cannot be sent feedback", cell.Sampler.Name)
+	}
 	steps := run.steps
 	rec, err := train.Run(ctx, sampler, run.enc, corpus, train.Options{
 		Steps: steps, BatchSize: cell.Experiment.BatchSize, Seed: cell.Seed,
 		SamplerParams: cell.Sampler.Checked, Languages: cell.Sampler.Languages, Label: cell.Name, Progress: r.progress(), ValidateEvery: validateEvery(cell.Experiment, steps),
-		Observe: cell.Sampler.Info.ObservesTraining,
+		Observer: observer,
 		OnStep: func(step int, loss float64) {
 			run.status(fmt.Sprintf("training, step %d/%d, loss %.3f", step, steps, loss))
 		},

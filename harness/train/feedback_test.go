@@ -56,7 +56,7 @@ func textCorpus() []*dataset.TrainCorpus {
 // record's, and its pair means average to them.
 func TestFeedbackDeterministic(t *testing.T) {
 	c := build(t, textCorpus())
-	opt := Options{Steps: 150, BatchSize: 8, Seed: 5, SamplerParams: plugins.Params{"alpha": 0.5}, Observe: true}
+	opt := Options{Steps: 150, BatchSize: 8, Seed: 5, SamplerParams: plugins.Params{"alpha": 0.5}}
 	run := func() (*Record, []plugins.Feedback) {
 		var log []plugins.Feedback
 		enc := dualenc.New()
@@ -64,7 +64,10 @@ func TestFeedbackDeterministic(t *testing.T) {
 			Params: plugins.Params{"dim": 16.0, "buckets": 4096.0}}); err != nil {
 			t.Fatal(err)
 		}
-		rec, err := Run(context.Background(), sdk.NewSampler(observing(&log)), enc, c, opt)
+		s := sdk.NewSampler(observing(&log))
+		opt := opt
+		opt.Observer = s.(plugins.Observer)
+		rec, err := Run(context.Background(), s, enc, c, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,18 +108,13 @@ func TestFeedbackDeterministic(t *testing.T) {
 }
 
 // TestNoFeedbackUnlessObserving: a sampler that does not observe is never
-// sent feedback (and keeps the plain path); one that claims to observe but
-// cannot be told is an error.
+// sent feedback (and keeps the plain path).
 func TestNoFeedbackUnlessObserving(t *testing.T) {
 	c := build(t, corpora())
 	rec, err := Run(context.Background(), sdk.NewSampler(samplers.Hybrid()), &countingTrainer{}, c,
 		Options{Steps: 100, BatchSize: 4, Seed: 1, SamplerParams: plugins.Params{"alpha": 0.5}})
 	if err != nil || rec.Feedbacks != 0 {
 		t.Fatalf("feedbacks %v, err %v", rec, err)
-	}
-	_, err = Run(context.Background(), selfSampler{}, &countingTrainer{}, c, Options{Steps: 10, BatchSize: 4, Observe: true})
-	if err == nil {
-		t.Fatal("a sampler that cannot observe was accepted as observing")
 	}
 }
 
@@ -181,8 +179,9 @@ func TestFeedbackCadenceIgnoresValidation(t *testing.T) {
 			Params: plugins.Params{"dim": 16.0, "buckets": 4096.0}}); err != nil {
 			t.Fatal(err)
 		}
-		rec, err := Run(context.Background(), sdk.NewSampler(def), enc, c,
-			Options{Steps: 200, BatchSize: 4, Seed: 5, Observe: true, ValidateEvery: validateEvery})
+		s := sdk.NewSampler(def)
+		rec, err := Run(context.Background(), s, enc, c,
+			Options{Steps: 200, BatchSize: 4, Seed: 5, Observer: s.(plugins.Observer), ValidateEvery: validateEvery})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -245,11 +245,11 @@ type Options struct {
 	// and a batch with another pair is refused), and the validation loss
 	// to ValidationPairs(Languages).
 	Languages []string
-	// Observe sends the sampler feedback after every plugins.FeedbackEvery
-	// steps (the sampler declared Info.ObservesTraining and must be a
-	// plugins.Observer): the loss of each step and the mean loss per
-	// language pair.
-	Observe bool
+	// Observer, when set, is sent feedback after every
+	// plugins.FeedbackEvery steps: the loss of each step and the mean loss
+	// per language pair. The caller sets it for a sampler that declared
+	// Info.ObservesTraining (the host hands it out with the sampler).
+	Observer plugins.Observer
 }
 
 // Record is what a training run leaves in the cell's result; its stored
@@ -281,13 +281,7 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	rec := &Record{Steps: opt.Steps, BatchSize: opt.BatchSize, Loss: make([]float32, 0, opt.Steps),
 		BatchLanguages: map[string]int{}, PairLanguages: map[string]int{},
 		Groups: len(c.Groups), QueryLangs: c.QueryLangs, PassageLangs: c.PassageLangs}
-	var observer plugins.Observer
-	if opt.Observe {
-		var ok bool
-		if observer, ok = s.(plugins.Observer); !ok {
-			return nil, fmt.Errorf("the sampler observes training but cannot be sent feedback")
-		}
-	}
+	observer := opt.Observer
 	var embedder Embedder
 	if opt.ValidateEvery > 0 {
 		var ok bool
