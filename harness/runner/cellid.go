@@ -65,15 +65,15 @@ type readerInputs struct {
 func (r *Runner) readerID(e *spec.Experiment) (string, error) {
 	in := readerInputs{ResultFormat: results.ResultFormat, HeldOut: e.HeldOut, Seed: e.Seeds[0]}
 	var err error
-	if in.Reader, err = r.sums.component(e.Readers[0]); err != nil {
+	if in.Reader, err = r.sums.component(e.Reader); err != nil {
 		return "", err
 	}
 	if in.Train, err = r.trainInputs(e); err != nil {
 		return "", err
 	}
-	if e.Readers[0].ReadsFromStage() && e.StartFrom != nil {
-		stage := Plan(e.StartFrom)[0]
-		si, err := r.CellInputs(stage)
+	if e.Reader.ReadsFromStage() && e.StartFrom != nil {
+		stage := StageCell(e)
+		si, err := r.CellInputs(*stage)
 		if err != nil {
 			return "", fmt.Errorf("stage %s/%s: %w", stage.Experiment.Name, stage.Name, err)
 		}
@@ -177,8 +177,8 @@ func (r *Runner) CellInputs(cell Cell) (*results.Inputs, error) {
 			in.FeedbackEvery = plugins.FeedbackEvery
 		}
 	}
-	if len(e.Readers) > 0 {
-		rd, err := r.sums.component(e.Readers[0])
+	if e.Reader != nil {
+		rd, err := r.sums.component(e.Reader)
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +193,7 @@ func (r *Runner) CellInputs(cell Cell) (*results.Inputs, error) {
 		cell.Stage.Inputs = st
 		in.Stage = &results.StageInput{Experiment: cell.Stage.Experiment.Name, Cell: cell.Stage.Name, ID: st.ID()}
 	}
-	if cell.Sampler != nil || len(e.Readers) > 0 {
+	if cell.Sampler != nil || e.Reader != nil {
 		in.HeldOut, in.Validation, in.ValidateEvery = e.HeldOut, e.Validation, e.ValidateEvery
 		if in.Train, err = r.trainInputs(e); err != nil {
 			return nil, err

@@ -123,10 +123,10 @@ var _ eval.Reader = (*trainedReader)(nil)
 // at once: the others wait for it (or for ctx), and nothing else waits on
 // it, so cells that do not need the reader yet (a stage, training) go on.
 func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader, error) {
-	if len(e.Readers) == 0 {
+	if e.Reader == nil {
 		return nil, nil
 	}
-	comp := e.Readers[0]
+	comp := e.Reader
 	key := readerKey(e)
 	r.mu.Lock()
 	if r.closed {
@@ -162,12 +162,12 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 }
 
 // readerKey names e's reader among the run's: "experiment/reader".
-func readerKey(e *spec.Experiment) string { return e.Name + "/" + e.Readers[0].Name }
+func readerKey(e *spec.Experiment) string { return e.Name + "/" + e.Reader.Name }
 
 // readerReady reports whether e's reader is trained (or has failed), so
 // that asking for it would not wait.
 func (r *Runner) readerReady(e *spec.Experiment) bool {
-	if len(e.Readers) == 0 {
+	if e.Reader == nil {
 		return true
 	}
 	r.mu.Lock()
@@ -206,7 +206,7 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	params := comp.Checked
 	if comp.ReadsFromStage() && e.StartFrom != nil {
 		// The stage runs (or is found stored) first, whoever asks first.
-		stage := Plan(e.StartFrom)[0]
+		stage := *StageCell(e)
 		if _, err := r.RunStage(ctx, stage); err != nil {
 			return fmt.Errorf("%s: %w", label, err)
 		}
@@ -267,7 +267,7 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 // reuses it): OUT/<experiment>/.reader-<name>-<id>. Empty when the reader
 // cannot be stored (it does not train, or takes no checkpoint).
 func (r *Runner) readerCache(e *spec.Experiment) (string, error) {
-	comp := e.Readers[0]
+	comp := e.Reader
 	if !comp.Info.Trainable || !slices.ContainsFunc(comp.Info.Params, func(p plugins.ParamSpec) bool { return p.Name == spec.CheckpointParam }) {
 		return "", nil
 	}
@@ -315,7 +315,7 @@ func (r *Runner) prepareReaders(ctx context.Context, cells []Cell, todo []int) f
 	seen := map[*spec.Experiment]bool{}
 	for _, i := range todo {
 		e := cells[i].Experiment
-		if e.Pretrains || len(e.Readers) == 0 || seen[e] {
+		if e.Pretrains || e.Reader == nil || seen[e] {
 			continue
 		}
 		seen[e] = true

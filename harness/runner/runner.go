@@ -54,6 +54,7 @@ type Cell struct {
 // pretraining stage point at the stage's one cell.
 func Plan(e *spec.Experiment) []Cell {
 	var cells []Cell
+	stage := StageCell(e)
 	for _, enc := range e.Encoders {
 		samplers, seeds := e.Samplers, e.Seeds
 		if len(samplers) > 0 && !enc.Info.Trainable {
@@ -70,15 +71,23 @@ func Plan(e *spec.Experiment) []Cell {
 				}
 				name += fmt.Sprintf(".seed%d", seed)
 				c := Cell{Experiment: e, Encoder: enc, Sampler: s, Seed: seed, Name: name}
-				if e.StartFrom != nil && s != nil {
-					stage := Plan(e.StartFrom)[0]
-					c.Stage = &stage
+				if s != nil {
+					c.Stage = stage
 				}
 				cells = append(cells, c)
 			}
 		}
 	}
 	return cells
+}
+
+// StageCell is the one cell of the pretraining stage e starts from (a
+// stage has one encoder, sampler and seed: spec.Check), or nil.
+func StageCell(e *spec.Experiment) *Cell {
+	if e.StartFrom == nil {
+		return nil
+	}
+	return &Plan(e.StartFrom)[0]
 }
 
 // PluginStarter starts plugin processes; the plugin host is one. A
@@ -295,10 +304,12 @@ type cellRun struct {
 	info    plugins.EncoderInfo
 	// steps is how many steps the cell trains, set when its encoder is
 	// configured (which learns it) and taken by trainCell.
-	steps   int
-	rec     *train.Record
-	stage   *results.StageInfo
-	reading *results.Reading
+	steps int
+	rec   *train.Record
+	stage *results.StageInfo
+	// stageResult is the result of the stage the cell starts from.
+	stageResult *results.CellResult
+	reading     *results.Reading
 	// evaluated holds each evaluation dataset's outcome, in spec order.
 	evaluated []datasetOutcome
 	// phases accumulates the time of each phase (results.PhaseNames).
@@ -385,19 +396,22 @@ type datasetOutcome struct {
 // evaluated.
 func (r *Runner) RunCell(ctx context.Context, cell Cell) (*results.CellResult, error) {
 	started := time.Now()
+	var stage *results.CellResult
 	if cell.Stage != nil {
 		// The stage runs (or is found stored) first, whoever asks first.
-		if _, err := r.RunStage(ctx, *cell.Stage); err != nil {
+		var err error
+		if stage, err = r.RunStage(ctx, *cell.Stage); err != nil {
 			return nil, fmt.Errorf("cell %s/%s: %w", cell.Experiment.Name, cell.Name, err)
 		}
 	}
-	return r.runCell(ctx, cell, false, started)
+	return r.runCell(ctx, cell, stage, false, started)
 }
 
-// runCell runs the cell; started is when it began to wait for its stage
-// (the wait is its first phase).
-func (r *Runner) runCell(ctx context.Context, cell Cell, saveModel bool, started time.Time) (res *results.CellResult, err error) {
-	run := &cellRun{cell: cell, started: started, label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name)}
+// runCell runs the cell from its stage's result (nil without a stage);
+// started is when it began to wait for its stage (the wait is its first
+// phase).
+func (r *Runner) runCell(ctx context.Context, cell Cell, stage *results.CellResult, saveModel bool, started time.Time) (res *results.CellResult, err error) {
+	run := &cellRun{cell: cell, started: started, label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name), stageResult: stage}
 	if wait := time.Since(started); cell.Stage != nil {
 		run.addPhase("stage", wait, 0)
 	}
@@ -450,9 +464,9 @@ func (r *Runner) startEncoder(ctx context.Context, run *cellRun) (func(), error)
 		}
 		params = maps.Clone(params)
 		params[spec.CheckpointParam] = ckpt
-		st, err := results.Read(r.Out, cell.Stage.Experiment.Name, cell.Stage.Name)
-		if err != nil || st == nil {
-			return stop, fmt.Errorf("stage %s/%s: its result is gone from %s", cell.Stage.Experiment.Name, cell.Stage.Name, r.Out)
+		st := run.stageResult
+		if st == nil {
+			return stop, fmt.Errorf("stage %s/%s: not run before the cell that starts from it", cell.Stage.Experiment.Name, cell.Stage.Name)
 		}
 		run.stage = &results.StageInfo{Experiment: st.Experiment, Cell: st.Cell, CellID: st.CellID}
 		if st.Training != nil {
@@ -582,7 +596,7 @@ func (r *Runner) modelPath(cell Cell) (string, error) {
 func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 	cell := run.cell
 	var rd *lazyReader
-	if len(cell.Experiment.Readers) > 0 {
+	if cell.Experiment.Reader != nil {
 		rd = &lazyReader{r: r, e: cell.Experiment, run: run}
 	}
 	type ranked struct {

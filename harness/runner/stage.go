@@ -95,7 +95,7 @@ func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*resu
 		}
 	}
 	r.logf("stage %s/%s (id %s): training the model later experiments start from", stage.Experiment.Name, stage.Name, id)
-	return r.runCell(ctx, stage, true, time.Now())
+	return r.runCell(ctx, stage, nil, true, time.Now())
 }
 
 // lockFile takes an exclusive lock on path (created if missing), waiting

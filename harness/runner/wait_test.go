@@ -57,7 +57,7 @@ func TestCellsWaitForTheReaderWithoutTheirEncoders(t *testing.T) {
 	const cells = 5
 	e := &spec.Experiment{Name: "e", Seeds: []uint64{1}, ReadTopK: 1,
 		Evaluate: []*spec.Dataset{{Name: "tiny", Format: "lareqa", Path: "tiny", Languages: []string{"en", "de"}, Role: spec.RoleEvaluate}},
-		Readers:  []*spec.Component{{Name: "gated", Plugin: "builtin:gated"}}}
+		Reader:   &spec.Component{Name: "gated", Plugin: "builtin:gated"}}
 	for i := range cells {
 		e.Encoders = append(e.Encoders, &spec.Component{Name: fmt.Sprintf("unit%d", i), Plugin: "builtin:unit"})
 	}

@@ -125,10 +125,7 @@ func (c *Component) ReadsFromStage() bool {
 // (base = "stage") has one to get: the experiment starts from a stage.
 func (e *Experiment) checkReaderBase() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, rd := range e.Readers {
-		if !rd.ReadsFromStage() || e.StartFrom != nil {
-			continue
-		}
+	if rd := e.Reader; rd != nil && rd.ReadsFromStage() && e.StartFrom == nil {
 		pr := rd.ParamRanges[ReaderBaseParam]
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No stage to start the reader from",
 			Detail:  fmt.Sprintf("Reader %q sets %s = %q, but experiment %q has no start_from: name the stage, or give %s a checkpoint's path.", rd.Name, ReaderBaseParam, StageBase, e.Name, ReaderBaseParam),

@@ -157,8 +157,10 @@ type Experiment struct {
 	Evaluate []*Dataset
 	Encoders []*Component
 	Samplers []*Component
-	// Readers answer each question from its top ReadTopK candidates.
-	Readers   []*Component
+	// Reader (nil: none) answers each question from its top ReadTopK
+	// candidates. The spec lists it (readers = [reader.NAME]); an
+	// experiment reads with one.
+	Reader    *Component
 	ReadTopK  int
 	Seeds     []uint64
 	BatchSize int
@@ -185,6 +187,8 @@ type Experiment struct {
 	// experiment is read; startFromAttr locates it for diagnostics.
 	startFrom     *ref
 	startFromAttr *hcl.Attribute
+	// readerCount is how many readers the spec listed (one is allowed).
+	readerCount int
 }
 
 var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -685,7 +689,11 @@ func (s *Spec) decodeReferences(e *Experiment, content *hcl.BodyContent) hcl.Dia
 	e.Evaluate = datasets("evaluate")
 	e.Encoders = components("encoders", "encoder", s.Encoders)
 	e.Samplers = components("samplers", "sampler", s.Samplers)
-	e.Readers = components("readers", "reader", s.Readers)
+	readers := components("readers", "reader", s.Readers)
+	e.readerCount = len(readers)
+	if len(readers) > 0 {
+		e.Reader = readers[0]
+	}
 	if a := content.Attributes["start_from"]; a != nil {
 		e.startFromAttr = a
 		tr, d := hcl.AbsTraversalForExpr(a.Expr)
@@ -763,11 +771,11 @@ func (e *Experiment) decodeReading(content *hcl.BodyContent, failed bool) hcl.Di
 		}
 		e.ReadTopK = int(f)
 	}
-	if len(e.Readers) > 1 {
+	if e.readerCount > 1 {
 		diags = append(diags, attrError(content.Attributes["readers"], "One reader per experiment",
 			"An experiment reads with one reader; put other readers in experiments of their own."))
 	}
-	if len(e.Readers) > 0 && len(e.Train) == 0 && !failed && !diags.HasErrors() {
+	if e.Reader != nil && len(e.Train) == 0 && !failed && !diags.HasErrors() {
 		diags = append(diags, attrError(content.Attributes["readers"], "Readers need training data",
 			"Readers are trained on the experiment's train datasets; list some, or drop the readers."))
 	}
