@@ -26,7 +26,7 @@ PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 STATICCHECK        := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The packages that run goroutines of their own, tested again under the
 # race detector by make test (the rest would triple its time for nothing).
-RACE_PKGS          := ./harness/runner ./harness/pluginhost ./plugins/transport ./plugins/sdk ./harness/eval ./harness/train \
+RACE_PKGS          := ./harness/plan ./harness/runner ./harness/pluginhost ./plugins/transport ./plugins/sdk ./harness/eval ./harness/train \
                       ./harness/report ./harness/statcache ./plugins/sdk/parallel ./builtin/reader ./builtin/dualenc
 
 # Debian packages some tests need: the one-node Slurm cluster of the

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/harness/results"
-	"github.com/xlbench/xlbench/harness/runner"
 )
 
 // cmdPlan lists the cells of the specs' experiments in run order, with the
@@ -49,7 +49,7 @@ type planner struct {
 	a       *App
 	host    *pluginhost.Host
 	dataDir string
-	run     *runner.Runner
+	ids     *plan.Identifier
 }
 
 func (a *App) newPlanner(ctx context.Context, dataDir string) (*planner, error) {
@@ -65,21 +65,21 @@ func (p *planner) close() { p.host.Close() }
 
 // inputs plans files (only experiment only, when set) and returns the
 // cells in run order with their inputs.
-func (p *planner) inputs(ctx context.Context, files []string, only, what string) ([]runner.Cell, []*results.Inputs, error) {
+func (p *planner) inputs(ctx context.Context, files []string, only, what string) ([]plan.Cell, []*results.Inputs, error) {
 	cells, err := p.a.plan(ctx, p.host, files, only, what)
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.run == nil {
+	if p.ids == nil {
 		store, err := p.a.dataStore(p.dataDir)
 		if err != nil {
 			return nil, nil, err
 		}
-		p.run = &runner.Runner{Store: store, Version: Version}
+		p.ids = &plan.Identifier{DataDir: store.Dir}
 	}
 	inputs := make([]*results.Inputs, len(cells))
 	for i, c := range cells {
-		if inputs[i], err = p.run.CellInputs(c); err != nil {
+		if inputs[i], err = p.ids.CellInputs(c); err != nil {
 			return nil, nil, fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/xlbench/xlbench/harness/internal/proccpu"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
@@ -29,7 +30,7 @@ func (a *App) cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return a.runPlan(ctx, rf, files, func(cells []runner.Cell) ([]runner.Cell, error) { return cells, nil }, false)
+	return a.runPlan(ctx, rf, files, func(cells []plan.Cell) ([]plan.Cell, error) { return cells, nil }, false)
 }
 
 // cmdCell runs one cell of the matrix by its index in the plan: the unit of
@@ -44,7 +45,7 @@ func (a *App) cmdCell(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	one := func(cells []runner.Cell) ([]runner.Cell, error) {
+	one := func(cells []plan.Cell) ([]plan.Cell, error) {
 		if *index < 0 || *index >= len(cells) {
 			return nil, fmt.Errorf("-index %d: the plan has cells 0 to %d", *index, len(cells)-1)
 		}
@@ -113,7 +114,7 @@ func (rf *runFlags) parse(args []string) ([]string, error) {
 // them, printing the tables of what finished. oneCell is cell run's path:
 // the cell is one task of an array that shares -out, and its TREC files
 // are laid out like a whole run's.
-func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose func([]runner.Cell) ([]runner.Cell, error), oneCell bool) error {
+func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose func([]plan.Cell) ([]plan.Cell, error), oneCell bool) error {
 	host, err := a.newHost(ctx, *rf.logLevel)
 	if err != nil {
 		return err

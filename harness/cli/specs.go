@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/pluginhost"
-	"github.com/xlbench/xlbench/harness/runner"
 	"github.com/xlbench/xlbench/harness/spec"
 )
 
@@ -32,15 +32,15 @@ func (a *App) load(ctx context.Context, host *pluginhost.Host, files []string) (
 // plan loads the specs (checking them against their plugins) and lists the
 // cells of their experiments (of only, when set) in run order; an empty
 // plan is an error that names the command.
-func (a *App) plan(ctx context.Context, host *pluginhost.Host, files []string, only, what string) ([]runner.Cell, error) {
+func (a *App) plan(ctx context.Context, host *pluginhost.Host, files []string, only, what string) ([]plan.Cell, error) {
 	s, err := a.load(ctx, host, files)
 	if err != nil {
 		return nil, err
 	}
-	var cells []runner.Cell
+	var cells []plan.Cell
 	for _, e := range s.Experiments {
 		if only == "" || e.Name == only {
-			cells = append(cells, runner.Plan(e)...)
+			cells = append(cells, plan.Plan(e)...)
 		}
 	}
 	if len(cells) == 0 {

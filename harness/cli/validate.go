@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xlbench/xlbench/harness/runner"
+	"github.com/xlbench/xlbench/harness/plan"
 )
 
 func (a *App) cmdValidate(ctx context.Context, args []string) error {
@@ -29,7 +29,7 @@ func (a *App) cmdValidate(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, e := range s.Experiments {
-		fmt.Fprintf(a.Stdout, "experiment %s: %d cells\n", e.Name, len(runner.Plan(e)))
+		fmt.Fprintf(a.Stdout, "experiment %s: %d cells\n", e.Name, len(plan.Plan(e)))
 	}
 	fmt.Fprintf(a.Stdout, "%s: ok\n", strings.Join(files, ", "))
 	return nil

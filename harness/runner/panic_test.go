@@ -9,6 +9,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
@@ -58,7 +59,7 @@ func TestPanicFailsOnlyItsCell(t *testing.T) {
 		Evaluate: []*spec.Dataset{{Name: "tiny", Format: "lareqa", Path: "tiny", Languages: []string{"en", "de"}, Role: spec.RoleEvaluate}},
 		Encoders: []*spec.Component{{Name: "panics", Plugin: "builtin:panics"}, {Name: "fine", Plugin: "builtin:fine"}}}
 	r := &Runner{Plugins: fakeStarter{}, Store: &dataset.Store{Dir: data}, Out: t.TempDir(), Log: io.Discard}
-	done, err := r.Run(context.Background(), Plan(e))
+	done, err := r.Run(context.Background(), plan.Plan(e))
 	if err == nil || !strings.Contains(err.Error(), "cell e/panics.seed1: internal error") || !strings.Contains(err.Error(), "index out of range") {
 		t.Fatalf("err = %v; want the panicking cell named", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/internal/safepath"
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
@@ -206,7 +207,7 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	params := comp.Checked
 	if comp.ReadsFromStage() && e.StartFrom != nil {
 		// The stage runs (or is found stored) first, whoever asks first.
-		stage := *StageCell(e)
+		stage := *plan.StageCell(e)
 		if _, err := r.RunStage(ctx, stage); err != nil {
 			return fmt.Errorf("%s: %w", label, err)
 		}
@@ -271,7 +272,7 @@ func (r *Runner) readerCache(e *spec.Experiment) (string, error) {
 	if !comp.Info.Trainable || !slices.ContainsFunc(comp.Info.Params, func(p plugins.ParamSpec) bool { return p.Name == spec.CheckpointParam }) {
 		return "", nil
 	}
-	id, err := r.readerID(e)
+	id, err := r.ids().ReaderID(e)
 	if err != nil {
 		return "", err
 	}
@@ -309,7 +310,7 @@ func storeReader(ctx context.Context, rd plugins.Reader, dir string, loss []floa
 // experiment that has cells to run, so that its training overlaps a
 // stage's and the cells' instead of waiting for the first cell that reads.
 // The returned function cancels what is still training and waits for it.
-func (r *Runner) prepareReaders(ctx context.Context, cells []Cell, todo []int) func() {
+func (r *Runner) prepareReaders(ctx context.Context, cells []plan.Cell, todo []int) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	seen := map[*spec.Experiment]bool{}

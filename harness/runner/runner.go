@@ -1,6 +1,6 @@
-// Package runner plans an experiment's matrix of cells and runs each cell:
-// start the encoder plugin, configure it, evaluate it on every dataset, and
-// store the result.
+// Package runner runs the cells package plan lays out: start the encoder
+// plugin, configure it, train it, evaluate it on every dataset, and store
+// the result.
 package runner
 
 import (
@@ -24,70 +24,21 @@ import (
 	"github.com/xlbench/xlbench/harness/eval"
 	"github.com/xlbench/xlbench/harness/lang"
 	"github.com/xlbench/xlbench/harness/metrics"
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 )
 
-// Cell is one point of an experiment's matrix.
-type Cell struct {
-	Experiment *spec.Experiment
-	Encoder    *spec.Component
-	Sampler    *spec.Component // nil for an evaluation-only cell
-	Seed       uint64
-	// Name is unique within the experiment and safe as a directory name:
-	// "<encoder>[.<sampler>].seed<N>".
-	Name string
-	// Stage is the pretraining cell whose model this cell's encoder starts
-	// from; nil for a cell that starts from scratch or does not train.
-	Stage *Cell
-	// Inputs, set by Runner.Run, describe the cell for its id and manifest.
-	Inputs *results.Inputs
-}
-
-// Plan lists an experiment's cells in a fixed order: encoders, then
-// samplers, then seeds, each in spec order. Without training data there
-// are no samplers, and each encoder is evaluated once per seed. An encoder
-// that does not train (its plugin says so) is evaluated once, with the first
-// seed, whatever the samplers. The trained cells of an experiment with a
-// pretraining stage point at the stage's one cell.
-func Plan(e *spec.Experiment) []Cell {
-	var cells []Cell
-	stage := StageCell(e)
-	for _, enc := range e.Encoders {
-		samplers, seeds := e.Samplers, e.Seeds
-		if len(samplers) > 0 && !enc.Info.Trainable {
-			samplers, seeds = nil, seeds[:1]
+// ids is the run's Identifier (IDs), hashing each file once per run.
+func (r *Runner) ids() *plan.Identifier {
+	r.idsOnce.Do(func() {
+		if r.IDs == nil {
+			r.IDs = &plan.Identifier{DataDir: r.Store.Dir}
 		}
-		if len(samplers) == 0 {
-			samplers = []*spec.Component{nil}
-		}
-		for _, s := range samplers {
-			for _, seed := range seeds {
-				name := enc.Name
-				if s != nil {
-					name += "." + s.Name
-				}
-				name += fmt.Sprintf(".seed%d", seed)
-				c := Cell{Experiment: e, Encoder: enc, Sampler: s, Seed: seed, Name: name}
-				if s != nil {
-					c.Stage = stage
-				}
-				cells = append(cells, c)
-			}
-		}
-	}
-	return cells
-}
-
-// StageCell is the one cell of the pretraining stage e starts from (a
-// stage has one encoder, sampler and seed: spec.Check), or nil.
-func StageCell(e *spec.Experiment) *Cell {
-	if e.StartFrom == nil {
-		return nil
-	}
-	return &Plan(e.StartFrom)[0]
+	})
+	return r.IDs
 }
 
 // PluginStarter starts plugin processes; the plugin host is one. A
@@ -137,6 +88,9 @@ type Runner struct {
 	Specs, Locks []results.FileHash
 	// RunBy names who runs the cells, recorded in each result's manifest.
 	RunBy string
+	// IDs describes cells by their inputs (package plan); nil: one over
+	// Store's directory, made on first use.
+	IDs *plan.Identifier
 
 	mu      sync.Mutex
 	cache   map[string]*dataset.Collection
@@ -144,7 +98,7 @@ type Runner struct {
 	readers map[string]*trainedReader
 	// readerTraining holds each trained reader's training wall time.
 	readerTraining map[string]time.Duration
-	sums           checksums
+	idsOnce        sync.Once
 	// loadMu serialises the loading of training corpora, which parallel
 	// cells share (readers train under their own ready channel).
 	loadMu sync.Mutex
@@ -296,7 +250,7 @@ func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
 
 // cellRun is one cell on its way through the steps of RunCell.
 type cellRun struct {
-	cell    Cell
+	cell    plan.Cell
 	label   string
 	started time.Time
 	status  func(string)
@@ -394,7 +348,7 @@ type datasetOutcome struct {
 // every dataset (reading the answers when the experiment has a reader),
 // and store the result. The result is written only when every dataset was
 // evaluated.
-func (r *Runner) RunCell(ctx context.Context, cell Cell) (*results.CellResult, error) {
+func (r *Runner) RunCell(ctx context.Context, cell plan.Cell) (*results.CellResult, error) {
 	started := time.Now()
 	var stage *results.CellResult
 	if cell.Stage != nil {
@@ -410,7 +364,7 @@ func (r *Runner) RunCell(ctx context.Context, cell Cell) (*results.CellResult, e
 // runCell runs the cell from its stage's result (nil without a stage);
 // started is when it began to wait for its stage (the wait is its first
 // phase).
-func (r *Runner) runCell(ctx context.Context, cell Cell, stage *results.CellResult, saveModel bool, started time.Time) (res *results.CellResult, err error) {
+func (r *Runner) runCell(ctx context.Context, cell plan.Cell, stage *results.CellResult, saveModel bool, started time.Time) (res *results.CellResult, err error) {
 	run := &cellRun{cell: cell, started: started, label: fmt.Sprintf("cell %s/%s", cell.Experiment.Name, cell.Name), stageResult: stage}
 	if wait := time.Since(started); cell.Stage != nil {
 		run.addPhase("stage", wait, 0)
@@ -489,7 +443,7 @@ func (r *Runner) startEncoder(ctx context.Context, run *cellRun) (func(), error)
 
 // cellSteps is how many steps a training cell takes: the spec's steps, or
 // its epochs over the training corpus in the experiment's batches.
-func (r *Runner) cellSteps(cell Cell) (int, error) {
+func (r *Runner) cellSteps(cell plan.Cell) (int, error) {
 	steps, epochs := cell.Experiment.Length(cell.Sampler)
 	if steps > 0 {
 		return steps, nil
@@ -584,7 +538,7 @@ func validateEvery(e *spec.Experiment, steps int) int {
 
 // modelPath is where a cell's trained model is saved, checked to stay
 // inside the results directory.
-func (r *Runner) modelPath(cell Cell) (string, error) {
+func (r *Runner) modelPath(cell plan.Cell) (string, error) {
 	return results.ModelPath(r.Out, cell.Experiment.Name, cell.Name)
 }
 
@@ -776,7 +730,7 @@ func (r *Runner) storeCell(run *cellRun) (*results.CellResult, error) {
 	res.XLBenchVersion, res.Experiment, res.Cell = r.Version, cell.Experiment.Name, cell.Name
 	res.Encoder, res.Seed, res.Training, res.Stage = component(cell.Encoder), cell.Seed, run.rec, run.stage
 	res.HeldOut = cell.Experiment.HeldOut
-	for _, c := range Plan(cell.Experiment) {
+	for _, c := range plan.Plan(cell.Experiment) {
 		res.Plan = append(res.Plan, c.Name)
 	}
 	if cell.Sampler != nil {
@@ -857,8 +811,8 @@ func (e *ErrIncomplete) Error() string {
 // then the rest; within each, the longest training first (batches of the
 // cell's training length), so that no long cell starts last and runs
 // alone at the end. Ties keep plan order.
-func schedule(cells []Cell, todo []int) {
-	tier := func(c *Cell) int {
+func schedule(cells []plan.Cell, todo []int) {
+	tier := func(c *plan.Cell) int {
 		switch {
 		case c.Experiment.Pretrains:
 			return 0
@@ -879,7 +833,7 @@ func schedule(cells []Cell, todo []int) {
 // trainingCost is how many examples a cell trains on, as far as the spec
 // says: steps × batch size, or a length in epochs taken as longer than
 // any in steps (the corpus decides it); 0 for a cell that does not train.
-func trainingCost(c *Cell) float64 {
+func trainingCost(c *plan.Cell) float64 {
 	if c.Sampler == nil {
 		return 0
 	}
@@ -899,7 +853,7 @@ func trainingCost(c *Cell) float64 {
 // The same holds for how the spec says a sampler was tuned (tuned_by): a
 // declaration, not an input, so a cell stored before its spec declared it
 // reads as this spec declares.
-func comparedAsPlanned(c *Cell, r *results.CellResult) *results.CellResult {
+func comparedAsPlanned(c *plan.Cell, r *results.CellResult) *results.CellResult {
 	cp := *r
 	changed := false
 	if c.Experiment.Baseline != nil && r.Baseline != c.Experiment.Baseline.Name {
@@ -921,7 +875,7 @@ func comparedAsPlanned(c *Cell, r *results.CellResult) *results.CellResult {
 // reuse returns the first stored result for c's cell id in the Reuse
 // directories, recording where it came from, or nil. Reuse is asked for
 // by name, so Force (which reruns what Out holds) does not turn it off.
-func (r *Runner) reuse(c *Cell, i, n int) *results.CellResult {
+func (r *Runner) reuse(c *plan.Cell, i, n int) *results.CellResult {
 	id := c.Inputs.ID()
 	for _, dir := range r.Reuse {
 		prev, err := results.Read(dir, c.Experiment.Name, c.Name)
@@ -945,14 +899,14 @@ func (r *Runner) reuse(c *Cell, i, n int) *results.CellResult {
 // Run runs cells, starting them in schedule's order, and returns their
 // results in plan order. A failed cell does not stop the others; the
 // returned error lists every failure. A cancelled context stops the run.
-func (r *Runner) Run(ctx context.Context, cells []Cell) ([]*results.CellResult, error) {
+func (r *Runner) Run(ctx context.Context, cells []plan.Cell) ([]*results.CellResult, error) {
 	defer r.Close()
 	got := make([]*results.CellResult, len(cells))
 	errs := make([]error, len(cells))
 	var todo []int
 	for i := range cells {
 		c := &cells[i]
-		in, err := r.CellInputs(*c)
+		in, err := r.ids().CellInputs(*c)
 		if err != nil {
 			errs[i] = fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
 			continue

@@ -5,58 +5,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
 
 var trainable = plugins.Info{Trainable: true}
-
-func TestPlanOrderAndNames(t *testing.T) {
-	e := &spec.Experiment{
-		Name:     "e",
-		Encoders: []*spec.Component{{Name: "a", Info: trainable}, {Name: "b", Info: trainable}},
-		Samplers: []*spec.Component{{Name: "mono"}, {Name: "hybrid"}},
-		Seeds:    []uint64{1, 2},
-	}
-	var names []string
-	for _, c := range Plan(e) {
-		names = append(names, c.Name)
-	}
-	want := []string{
-		"a.mono.seed1", "a.mono.seed2", "a.hybrid.seed1", "a.hybrid.seed2",
-		"b.mono.seed1", "b.mono.seed2", "b.hybrid.seed1", "b.hybrid.seed2",
-	}
-	if diff := cmp.Diff(want, names); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	e.Samplers = nil
-	names = nil
-	for _, c := range Plan(e) {
-		names = append(names, c.Name)
-	}
-	if diff := cmp.Diff([]string{"a.seed1", "a.seed2", "b.seed1", "b.seed2"}, names); diff != "" {
-		t.Errorf("evaluation-only (-want +got):\n%s", diff)
-	}
-}
-
-// TestPlanUntrainedEncoderOnce: an encoder that does not train gets one
-// cell, with the first seed, beside the trained matrix.
-func TestPlanUntrainedEncoderOnce(t *testing.T) {
-	e := &spec.Experiment{
-		Name:     "e",
-		Encoders: []*spec.Component{{Name: "dual", Info: trainable}, {Name: "bm25"}},
-		Samplers: []*spec.Component{{Name: "mono"}},
-		Seeds:    []uint64{3, 4},
-	}
-	var names []string
-	for _, c := range Plan(e) {
-		names = append(names, c.Name)
-	}
-	if diff := cmp.Diff([]string{"dual.mono.seed3", "dual.mono.seed4", "bm25.seed3"}, names); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
 
 // TestScheduleLongestFirst: the stage runs first, then the cell that
 // waits for no stage, then the rest by training length, longest first,
@@ -68,7 +23,7 @@ func TestScheduleLongestFirst(t *testing.T) {
 		Encoders: []*spec.Component{{Name: "dual", Info: trainable}, {Name: "bm25"}},
 		Samplers: []*spec.Component{{Name: "mono", Steps: 200}, {Name: "hybrid", Steps: 300}, {Name: "en", Steps: 4500}, {Name: "exp"}},
 		Seeds:    []uint64{1, 2}}
-	cells := append(Plan(base), Plan(e)...)
+	cells := append(plan.Plan(base), plan.Plan(e)...)
 	stage := &cells[0]
 	for i := range cells[1:] {
 		if c := &cells[1+i]; c.Encoder.Info.Trainable {
@@ -98,7 +53,7 @@ func TestScheduleLongestFirst(t *testing.T) {
 func TestComparedAsPlanned(t *testing.T) {
 	mono := &spec.Component{Name: "mono"}
 	hybrid := &spec.Component{Name: "hybrid", TunedBy: "specs/t.hcl: shortest within 2%"}
-	c := &Cell{Experiment: &spec.Experiment{Baseline: mono}, Sampler: hybrid}
+	c := &plan.Cell{Experiment: &spec.Experiment{Baseline: mono}, Sampler: hybrid}
 	stored := &results.CellResult{Baseline: "other", Sampler: &results.Component{Name: "hybrid"}}
 	got := comparedAsPlanned(c, stored)
 	if got.Baseline != "mono" || got.Sampler.TunedBy != hybrid.TunedBy {

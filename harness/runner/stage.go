@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xlbench/xlbench/harness/internal/safepath"
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/results"
 )
 
@@ -31,9 +32,9 @@ type stageRun struct {
 // keeps other processes sharing the results directory (cell run -index,
 // Slurm array tasks) from running it at the same time: they wait, then
 // find it stored.
-func (r *Runner) RunStage(ctx context.Context, stage Cell) (*results.CellResult, error) {
+func (r *Runner) RunStage(ctx context.Context, stage plan.Cell) (*results.CellResult, error) {
 	if stage.Inputs == nil {
-		in, err := r.CellInputs(stage)
+		in, err := r.ids().CellInputs(stage)
 		if err != nil {
 			return nil, fmt.Errorf("stage %s/%s: %w", stage.Experiment.Name, stage.Name, err)
 		}
@@ -62,7 +63,7 @@ func (r *Runner) RunStage(ctx context.Context, stage Cell) (*results.CellResult,
 	return st.res, nil
 }
 
-func (r *Runner) runStageOnce(ctx context.Context, stage Cell, id string) (*results.CellResult, error) {
+func (r *Runner) runStageOnce(ctx context.Context, stage plan.Cell, id string) (*results.CellResult, error) {
 	dir, err := results.CellDir(r.Out, stage.Experiment.Name, stage.Name)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/internal/testenv"
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/spec"
 	"github.com/xlbench/xlbench/plugins"
 )
@@ -75,7 +76,7 @@ func TestCellsWaitForTheReaderWithoutTheirEncoders(t *testing.T) {
 	}
 	r := &Runner{Plugins: gatedStarter{stopped: stopped, reader: &gatedReader{ready: ready}},
 		Store: &dataset.Store{Dir: data}, Out: t.TempDir(), Log: io.Discard, Jobs: 1}
-	results, err := r.Run(context.Background(), Plan(e))
+	results, err := r.Run(context.Background(), plan.Plan(e))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,10 @@
-package runner
+package plan
 
 import (
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -60,9 +59,17 @@ type readerInputs struct {
 	Stage string `json:"stage,omitempty"`
 }
 
-// readerID hashes readerInputs of e's reader: a trained reader stored
-// under the id is the one this run would train.
-func (r *Runner) readerID(e *spec.Experiment) (string, error) {
+// Identifier describes cells and readers by their inputs, hashing each
+// data file and plugin executable once.
+type Identifier struct {
+	// DataDir is the data directory the datasets' paths are under.
+	DataDir string
+	sums    checksums
+}
+
+// ReaderID hashes the inputs of e's reader: a trained reader stored under
+// the id is the one this run would train.
+func (r *Identifier) ReaderID(e *spec.Experiment) (string, error) {
 	in := readerInputs{ResultFormat: results.ResultFormat, HeldOut: e.HeldOut, Seed: e.Seeds[0]}
 	var err error
 	if in.Reader, err = r.sums.component(e.Reader); err != nil {
@@ -83,10 +90,10 @@ func (r *Runner) readerID(e *spec.Experiment) (string, error) {
 }
 
 // trainInputs identifies e's training datasets.
-func (r *Runner) trainInputs(e *spec.Experiment) ([]results.DatasetInput, error) {
+func (r *Identifier) trainInputs(e *spec.Experiment) ([]results.DatasetInput, error) {
 	var out []results.DatasetInput
 	for _, d := range e.Train {
-		di, err := r.sums.dataset(r.Store.Dir, d)
+		di, err := r.sums.dataset(r.DataDir, d)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +166,7 @@ func (c *checksums) component(comp *spec.Component) (results.ComponentInput, err
 // format, the cell's spec (components with their checked parameters and
 // versions, training length, seed), the checksums of its external
 // plugins' executables and of its datasets' files.
-func (r *Runner) CellInputs(cell Cell) (*results.Inputs, error) {
+func (r *Identifier) CellInputs(cell Cell) (*results.Inputs, error) {
 	e := cell.Experiment
 	in := &results.Inputs{ResultFormat: results.ResultFormat, Experiment: e.Name, Cell: cell.Name, Seed: cell.Seed}
 	var err error
@@ -200,44 +207,11 @@ func (r *Runner) CellInputs(cell Cell) (*results.Inputs, error) {
 		}
 	}
 	for _, d := range e.Evaluate {
-		di, err := r.sums.dataset(r.Store.Dir, d)
+		di, err := r.sums.dataset(r.DataDir, d)
 		if err != nil {
 			return nil, err
 		}
 		in.Evaluate = append(in.Evaluate, di)
 	}
 	return in, nil
-}
-
-// Machine describes the machine this process runs on.
-func Machine() results.Machine {
-	host, _ := os.Hostname()
-	return results.Machine{Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
-}
-
-// SpecFiles hashes the spec files a run is given and the lock files
-// beside them (those that exist), for the results' manifests.
-func SpecFiles(files []string) (specs, locks []results.FileHash, err error) {
-	seen := map[string]bool{}
-	for _, f := range files {
-		sum, err := filehash.SHA256(f)
-		if err != nil {
-			return nil, nil, err
-		}
-		specs = append(specs, results.FileHash{Path: filepath.ToSlash(f), SHA256: sum})
-		lock := filepath.Join(filepath.Dir(f), spec.LockFile)
-		if seen[lock] {
-			continue
-		}
-		seen[lock] = true
-		if _, err := os.Stat(lock); err != nil {
-			continue
-		}
-		sum, err = filehash.SHA256(lock)
-		if err != nil {
-			return nil, nil, err
-		}
-		locks = append(locks, results.FileHash{Path: filepath.ToSlash(lock), SHA256: sum})
-	}
-	return specs, locks, nil
 }
