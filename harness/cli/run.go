@@ -146,9 +146,9 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 	if err != nil {
 		return err
 	}
-	log, endLog := a.log()
+	log, events, endLog := a.log()
 	r := &runner.Runner{Plugins: host, Store: store, Out: *rf.out, TRECDir: *rf.trec, Depth: *rf.depth,
-		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: log,
+		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: log, Events: events,
 		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks, RunBy: runBy(ctx, *rf.by)}
 	runStart := time.Now()
 	done, runErr := r.Run(ctx, cells)
@@ -258,9 +258,14 @@ func (f *stringsFlag) Set(v string) error { *f = append(*f, v); return nil }
 // log is where a run's progress goes: on a terminal a console with one
 // live line of what every running cell is doing, otherwise plain lines on
 // stderr. end clears the live line.
-func (a *App) log() (w io.Writer, end func()) {
+func (a *App) log() (w io.Writer, events runner.Events, end func()) {
 	if c := console.New(a.Stderr); c != nil {
-		return c, c.Close
+		return c, liveLine{c}, c.Close
 	}
-	return a.Stderr, func() {}
+	return a.Stderr, nil, func() {}
 }
+
+// liveLine shows each running cell's state on the console's live line.
+type liveLine struct{ c *console.Console }
+
+func (l liveLine) CellStatus(cell, what string) { l.c.Live(cell, what) }

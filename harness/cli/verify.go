@@ -59,8 +59,8 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, endLog := a.log()
-	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: log, Force: true, Reuse: reuse, Specs: specs, Locks: locks, Jobs: *jobs}
+	log, events, endLog := a.log()
+	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: log, Events: events, Force: true, Reuse: reuse, Specs: specs, Locks: locks, Jobs: *jobs}
 	done, runErr := r.Run(ctx, cells)
 	endLog()
 	got := map[string]*results.CellResult{}

@@ -78,11 +78,15 @@ type Runner struct {
 	// Jobs is how many cells run at once (default 1). Training progress
 	// is printed as plain lines, each with its cell; with more than one
 	// job a status line lists every running cell each StatusEvery (default
-	// 10 s), unless the log is Live and shows them on its live line.
+	// 10 s), unless Events shows them as they change.
 	Jobs        int
 	StatusEvery time.Duration
 	// Log receives progress lines.
 	Log io.Writer
+	// Events, when set, is told what each running cell is doing as it
+	// changes (a terminal's live line subscribes), in place of the
+	// periodic status lines.
+	Events Events
 	// Specs and Locks are the spec files the cells come from and the lock
 	// files beside them (SpecFiles), recorded in each result's manifest.
 	Specs, Locks []results.FileHash
@@ -114,11 +118,11 @@ type Runner struct {
 	stages map[string]*stageRun
 }
 
-// Live is a log with a live status line (console.Console on a
-// terminal): each running cell's state is shown there, updated in place,
-// instead of in periodic status lines.
-type Live interface {
-	Live(task, text string)
+// Events is what a run tells its watcher as it happens.
+type Events interface {
+	// CellStatus says what the cell (its label) is doing now; "" when it
+	// is done.
+	CellStatus(cell, what string)
 }
 
 // setStatus records what a running cell is doing; "" removes it.
@@ -133,8 +137,8 @@ func (r *Runner) setStatus(cell, what string) {
 		r.status[cell] = what
 	}
 	r.mu.Unlock()
-	if l, ok := r.Log.(Live); ok {
-		l.Live(cell, what)
+	if r.Events != nil {
+		r.Events.CellStatus(cell, what)
 	}
 }
 
@@ -947,7 +951,7 @@ func (r *Runner) Run(ctx context.Context, cells []plan.Cell) ([]*results.CellRes
 		todo = append(todo, i)
 	}
 	jobs := max(1, r.Jobs)
-	if _, live := r.Log.(Live); jobs > 1 && !live {
+	if jobs > 1 && r.Events == nil {
 		every := r.StatusEvery
 		if every <= 0 {
 			every = 10 * time.Second

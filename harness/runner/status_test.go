@@ -31,24 +31,23 @@ func TestStatusLine(t *testing.T) {
 	}
 }
 
-// liveLog records a Live log's calls.
+// liveLog records the events a watcher is told.
 type liveLog struct {
-	bytes.Buffer
 	live []string
 }
 
-func (l *liveLog) Live(task, text string) { l.live = append(l.live, task+"="+text) }
+func (l *liveLog) CellStatus(cell, what string) { l.live = append(l.live, cell+"="+what) }
 
-// TestStatusGoesLive: with a Live log (a terminal's console) each cell's
-// state goes to the live line as it changes, and a finished cell is
+// TestStatusGoesLive: with a watcher of events (a terminal's console)
+// each cell's state goes to it as it changes, and a finished cell is
 // removed from it; nothing is printed as a status line.
 func TestStatusGoesLive(t *testing.T) {
-	log := &liveLog{}
-	r := &Runner{Log: log}
+	events, log := &liveLog{}, &bytes.Buffer{}
+	r := &Runner{Log: log, Events: events}
 	r.setStatus("e/bm25.seed1", "evaluating on xquad-r")
 	r.setStatus("e/bm25.seed1", "")
 	want := "e/bm25.seed1=evaluating on xquad-r|e/bm25.seed1="
-	if got := strings.Join(log.live, "|"); got != want {
+	if got := strings.Join(events.live, "|"); got != want {
 		t.Errorf("live calls %q, want %q", got, want)
 	}
 	if log.Len() != 0 {
