@@ -18,6 +18,7 @@ import (
 	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
+	"github.com/xlbench/xlbench/harness/train"
 	"github.com/xlbench/xlbench/plugins"
 )
 
@@ -118,31 +119,53 @@ func (t *trainedReader) oracle(ctx context.Context, c *dataset.Collection) (resu
 
 var _ eval.Reader = (*trainedReader)(nil)
 
-// Reader returns the experiment's reader, trained on its training data
-// the first time (with the experiment's first seed), or nil when the
+// readerService trains each experiment's reader once, keeps it running
+// for the run, caches its trained model under Out and serves its reads
+// (trainedReader), with its own lock. It shares the run's compute slots:
+// a reader's training takes the next one before any waiting cell.
+type readerService struct {
+	start func(ref, label string) (plugins.Reader, func(), error)
+	// corpus is an experiment's training corpus (loaded once per run).
+	corpus func(*spec.Experiment) (*train.Corpus, error)
+	// stageModel runs (or finds stored) the stage e starts from and
+	// returns its model's path.
+	stageModel func(ctx context.Context, e *spec.Experiment) (string, error)
+	// cacheDir is where e's trained reader is stored ("" when it cannot be).
+	cacheDir func(*spec.Experiment) (string, error)
+	slots    func() *computeSlots
+	logf     func(format string, args ...any)
+
+	mu      sync.Mutex
+	closed  bool
+	readers map[string]*trainedReader
+	// training holds each trained reader's training wall time.
+	training map[string]time.Duration
+}
+
+// get returns the experiment's reader, trained on its training data the
+// first time (with the experiment's first seed), or nil when the
 // experiment has none. One training per reader, however many cells ask
 // at once: the others wait for it (or for ctx), and nothing else waits on
 // it, so cells that do not need the reader yet (a stage, training) go on.
-func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader, error) {
+func (s *readerService) get(ctx context.Context, e *spec.Experiment) (*trainedReader, error) {
 	if e.Reader == nil {
 		return nil, nil
 	}
-	comp := e.Reader
 	key := readerKey(e)
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
 		return nil, fmt.Errorf("reader %s: the run is closing", key)
 	}
-	tr, ok := r.readers[key]
+	tr, ok := s.readers[key]
 	if !ok {
-		tr = &trainedReader{comp: comp, memo: map[readKey]plugins.Answer{}, ready: make(chan struct{}), stop: func() {}}
-		if r.readers == nil {
-			r.readers = map[string]*trainedReader{}
+		tr = &trainedReader{comp: e.Reader, memo: map[readKey]plugins.Answer{}, ready: make(chan struct{}), stop: func() {}}
+		if s.readers == nil {
+			s.readers = map[string]*trainedReader{}
 		}
-		r.readers[key] = tr
+		s.readers[key] = tr
 	}
-	r.mu.Unlock()
+	s.mu.Unlock()
 	if ok {
 		select {
 		case <-tr.ready:
@@ -155,7 +178,7 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 		return tr, nil
 	}
 	defer close(tr.ready)
-	tr.err = r.trainReader(ctx, e, tr)
+	tr.err = s.train(ctx, e, tr)
 	if tr.err != nil {
 		return nil, tr.err
 	}
@@ -165,15 +188,15 @@ func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader
 // readerKey names e's reader among the run's: "experiment/reader".
 func readerKey(e *spec.Experiment) string { return e.Name + "/" + e.Reader.Name }
 
-// readerReady reports whether e's reader is trained (or has failed), so
-// that asking for it would not wait.
-func (r *Runner) readerReady(e *spec.Experiment) bool {
+// ready reports whether e's reader is trained (or has failed), so that
+// asking for it would not wait.
+func (s *readerService) ready(e *spec.Experiment) bool {
 	if e.Reader == nil {
 		return true
 	}
-	r.mu.Lock()
-	tr, ok := r.readers[readerKey(e)]
-	r.mu.Unlock()
+	s.mu.Lock()
+	tr, ok := s.readers[readerKey(e)]
+	s.mu.Unlock()
 	if !ok {
 		return false
 	}
@@ -185,35 +208,31 @@ func (r *Runner) readerReady(e *spec.Experiment) bool {
 	}
 }
 
-// trainReader starts, configures and trains tr's reader plugin.
-func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *trainedReader) error {
+// train starts, configures and trains tr's reader plugin, or loads the
+// one stored for the same inputs.
+func (s *readerService) train(ctx context.Context, e *spec.Experiment, tr *trainedReader) error {
 	comp := tr.comp
-	corpus, err := r.TrainingCorpus(e)
+	corpus, err := s.corpus(e)
 	if err != nil {
 		return err
 	}
 	label := fmt.Sprintf("reader %s/%s", e.Name, comp.Name)
-	rd, stop, err := r.Plugins.StartReader(comp.Plugin, label)
+	rd, stop, err := s.start(comp.Plugin, label)
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	tr.r, tr.stop = rd, stop // stopped by Close even if training fails
-	r.mu.Unlock()
-	cache, err := r.readerCache(e)
+	s.mu.Lock()
+	tr.r, tr.stop = rd, stop // stopped by close even if training fails
+	s.mu.Unlock()
+	cache, err := s.cacheDir(e)
 	if err != nil {
 		return err
 	}
 	params := comp.Checked
 	if comp.ReadsFromStage() && e.StartFrom != nil {
-		// The stage runs (or is found stored) first, whoever asks first.
-		stage := *plan.StageCell(e)
-		if _, err := r.RunStage(ctx, stage); err != nil {
-			return fmt.Errorf("%s: %w", label, err)
-		}
-		model, err := r.modelPath(stage)
+		model, err := s.stageModel(ctx, e)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", label, err)
 		}
 		params = maps.Clone(params)
 		params[spec.ReaderBaseParam] = model
@@ -226,7 +245,7 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 				return fmt.Errorf("%s: loading the trained reader stored in %s: %w", label, cache, err)
 			}
 			tr.loss = loss
-			r.logf("%s: trained reader for these inputs stored in %s; reused", label, cache)
+			s.logf("%s: trained reader for these inputs stored in %s; reused", label, cache)
 			return nil
 		}
 	}
@@ -236,24 +255,29 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	if comp.Info.Trainable {
 		// Every cell that reads waits for this training: it takes the
 		// next compute slot, before any cell.
-		if err := r.acquireSlotFirst(ctx); err != nil {
-			return err
+		slots := s.slots()
+		if slots != nil {
+			if err := slots.acquire(ctx, true); err != nil {
+				return err
+			}
 		}
-		r.logf("%s: training on %d examples", label, len(corpus.Reading))
+		s.logf("%s: training on %d examples", label, len(corpus.Reading))
 		start := time.Now()
 		res, err := rd.Train(ctx, plugins.TrainReaderRequest{Examples: corpus.Reading})
-		r.releaseSlot()
-		r.mu.Lock()
-		if r.readerTraining == nil {
-			r.readerTraining = map[string]time.Duration{}
+		if slots != nil {
+			slots.release()
 		}
-		r.readerTraining[readerKey(e)] = time.Since(start)
-		r.mu.Unlock()
+		s.mu.Lock()
+		if s.training == nil {
+			s.training = map[string]time.Duration{}
+		}
+		s.training[readerKey(e)] = time.Since(start)
+		s.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("%s: training: %w", label, err)
 		}
 		tr.loss = res.Loss
-		r.logf("%s: trained %d steps, final loss %.3f", label, len(tr.loss), meanTail(tr.loss, 50))
+		s.logf("%s: trained %d steps, final loss %.3f", label, len(tr.loss), meanTail(tr.loss, 50))
 		if cache != "" {
 			if err := storeReader(ctx, rd, cache, tr.loss); err != nil {
 				return fmt.Errorf("%s: storing the trained reader in %s: %w", label, cache, err)
@@ -262,6 +286,94 @@ func (r *Runner) trainReader(ctx context.Context, e *spec.Experiment, tr *traine
 	}
 	return nil
 }
+
+// prepare trains, in the background, the reader of every experiment that
+// has cells to run, so that its training overlaps a stage's and the
+// cells' instead of waiting for the first cell that reads. The returned
+// function cancels what is still training and waits for it.
+func (s *readerService) prepare(ctx context.Context, cells []plan.Cell, todo []int) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	seen := map[*spec.Experiment]bool{}
+	for _, i := range todo {
+		e := cells[i].Experiment
+		if e.Pretrains || e.Reader == nil || seen[e] {
+			continue
+		}
+		seen[e] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Errors reach the cells that read, when they ask.
+			s.get(ctx, e)
+		}()
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// trainingTimes returns how long each reader trained ("experiment/reader"
+// → wall time).
+func (s *readerService) trainingTimes() map[string]time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.training)
+}
+
+// close stops the reader processes; none starts after it.
+func (s *readerService) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, tr := range s.readers {
+		tr.stop()
+	}
+	s.readers = nil
+}
+
+// readerService is the run's reader service, made on first use.
+func (r *Runner) readerService() *readerService {
+	r.readersOnce.Do(func() {
+		r.readers = &readerService{
+			start:  r.Plugins.StartReader,
+			corpus: r.TrainingCorpus,
+			stageModel: func(ctx context.Context, e *spec.Experiment) (string, error) {
+				// The stage runs (or is found stored) first, whoever asks first.
+				stage := *plan.StageCell(e)
+				if _, err := r.RunStage(ctx, stage); err != nil {
+					return "", err
+				}
+				return r.modelPath(stage)
+			},
+			cacheDir: r.readerCache,
+			slots:    func() *computeSlots { return r.slots },
+			logf:     r.logf,
+		}
+	})
+	return r.readers
+}
+
+// Reader returns the experiment's trained reader (readerService.get).
+func (r *Runner) Reader(ctx context.Context, e *spec.Experiment) (*trainedReader, error) {
+	return r.readerService().get(ctx, e)
+}
+
+// readerReady reports whether e's reader is trained or failed.
+func (r *Runner) readerReady(e *spec.Experiment) bool { return r.readerService().ready(e) }
+
+// prepareReaders starts training every reader the cells will read with.
+func (r *Runner) prepareReaders(ctx context.Context, cells []plan.Cell, todo []int) func() {
+	return r.readerService().prepare(ctx, cells, todo)
+}
+
+// ReaderTraining returns how long each reader this runner trained took
+// ("experiment/reader" → wall time), in the background of the cells.
+func (r *Runner) ReaderTraining() map[string]time.Duration { return r.readerService().trainingTimes() }
+
+// Close stops the reader processes the run started.
+func (r *Runner) Close() { r.readerService().close() }
 
 // readerCache is where e's trained reader is kept under Out, by the id of
 // what decides it (so a later run, a compare, or another cell asking
@@ -304,52 +416,6 @@ func storeReader(ctx context.Context, rd plugins.Reader, dir string, loss []floa
 		return err
 	}
 	return safepath.WriteFile(filepath.Join(dir, results.ReaderLossFile), raw, 0o644)
-}
-
-// prepareReaders trains, in the background, the reader of every
-// experiment that has cells to run, so that its training overlaps a
-// stage's and the cells' instead of waiting for the first cell that reads.
-// The returned function cancels what is still training and waits for it.
-func (r *Runner) prepareReaders(ctx context.Context, cells []plan.Cell, todo []int) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	seen := map[*spec.Experiment]bool{}
-	for _, i := range todo {
-		e := cells[i].Experiment
-		if e.Pretrains || e.Reader == nil || seen[e] {
-			continue
-		}
-		seen[e] = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Errors reach the cells that read, when they ask.
-			r.Reader(ctx, e)
-		}()
-	}
-	return func() {
-		cancel()
-		wg.Wait()
-	}
-}
-
-// ReaderTraining returns how long each reader this runner trained took
-// ("experiment/reader" → wall time), in the background of the cells.
-func (r *Runner) ReaderTraining() map[string]time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return maps.Clone(r.readerTraining)
-}
-
-// Close stops the reader processes the run started.
-func (r *Runner) Close() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.closed = true
-	for _, tr := range r.readers {
-		tr.stop()
-	}
-	r.readers = nil
 }
 
 func meanTail(xs []float32, n int) float64 {

@@ -99,15 +99,13 @@ type Runner struct {
 	mu      sync.Mutex
 	cache   map[string]*dataset.Collection
 	corpora map[string]*train.Corpus
-	readers map[string]*trainedReader
-	// readerTraining holds each trained reader's training wall time.
-	readerTraining map[string]time.Duration
-	idsOnce        sync.Once
+	// readers trains and serves the experiments' readers (reading.go).
+	readers     *readerService
+	readersOnce sync.Once
+	idsOnce     sync.Once
 	// loadMu serialises the loading of training corpora, which parallel
 	// cells share (readers train under their own ready channel).
 	loadMu sync.Mutex
-	// closed is set by Close: no reader starts after it.
-	closed bool
 	// status holds what each running cell is doing, for the status lines
 	// of a parallel run.
 	status map[string]string
@@ -664,15 +662,6 @@ func (r *Runner) acquireSlot(ctx context.Context) error {
 		return ctx.Err()
 	}
 	return r.slots.acquire(ctx, false)
-}
-
-// acquireSlotFirst waits for a compute slot before every waiting cell: a
-// reader's training, which every reading cell waits for.
-func (r *Runner) acquireSlotFirst(ctx context.Context) error {
-	if r.slots == nil {
-		return ctx.Err()
-	}
-	return r.slots.acquire(ctx, true)
 }
 
 // releaseSlot gives a compute slot back (see computeSlots.release).
