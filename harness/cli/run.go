@@ -147,9 +147,9 @@ func (a *App) runPlan(ctx context.Context, rf *runFlags, files []string, choose 
 		return err
 	}
 	log, events, endLog := a.log()
-	r := &runner.Runner{Plugins: host, Store: store, Out: *rf.out, TRECDir: *rf.trec, Depth: *rf.depth,
+	r := runner.New(runner.Config{Plugins: host, Store: store, Out: *rf.out, TRECDir: *rf.trec, Depth: *rf.depth,
 		SingleCell: len(cells) == 1 && !oneCell, Checkpoints: *rf.checkpoints, Version: Version, Log: log, Events: events,
-		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks, RunBy: runBy(ctx, *rf.by)}
+		Force: *rf.force, Jobs: *rf.jobs, Reuse: rf.reuse, Specs: specs, Locks: locks, RunBy: runBy(ctx, *rf.by)})
 	runStart := time.Now()
 	done, runErr := r.Run(ctx, cells)
 	endLog()

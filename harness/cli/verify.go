@@ -60,7 +60,7 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	log, events, endLog := a.log()
-	r := &runner.Runner{Plugins: host, Store: store, Out: dir, Version: Version, Log: log, Events: events, Force: true, Reuse: reuse, Specs: specs, Locks: locks, Jobs: *jobs}
+	r := runner.New(runner.Config{Plugins: host, Store: store, Out: dir, Version: Version, Log: log, Events: events, Force: true, Reuse: reuse, Specs: specs, Locks: locks, Jobs: *jobs})
 	done, runErr := r.Run(ctx, cells)
 	endLog()
 	got := map[string]*results.CellResult{}

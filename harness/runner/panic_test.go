@@ -58,7 +58,7 @@ func TestPanicFailsOnlyItsCell(t *testing.T) {
 	e := &spec.Experiment{Name: "e", Seeds: []uint64{1},
 		Evaluate: []*spec.Dataset{{Name: "tiny", Format: "lareqa", Path: "tiny", Languages: []string{"en", "de"}, Role: spec.RoleEvaluate}},
 		Encoders: []*spec.Component{{Name: "panics", Plugin: "builtin:panics"}, {Name: "fine", Plugin: "builtin:fine"}}}
-	r := &Runner{Plugins: fakeStarter{}, Store: &dataset.Store{Dir: data}, Out: t.TempDir(), Log: io.Discard}
+	r := New(Config{Plugins: fakeStarter{}, Store: &dataset.Store{Dir: data}, Out: t.TempDir(), Log: io.Discard})
 	done, err := r.Run(context.Background(), plan.Plan(e))
 	if err == nil || !strings.Contains(err.Error(), "cell e/panics.seed1: internal error") || !strings.Contains(err.Error(), "index out of range") {
 		t.Fatalf("err = %v; want the panicking cell named", err)

@@ -50,8 +50,10 @@ type PluginStarter interface {
 	StartReader(ref, label string) (plugins.Reader, func(), error)
 }
 
-// Runner runs cells.
-type Runner struct {
+// Config is what a run is told, built once by the command: where plugins,
+// data and results are, what to write, how many cells at once. A Runner
+// holds one beside the run's own state.
+type Config struct {
 	Plugins PluginStarter
 	Store   *dataset.Store
 	// Out is the results directory.
@@ -71,10 +73,8 @@ type Runner struct {
 	// Reuse lists read-only results directories (e.g. the committed
 	// references) whose stored cells with a matching cell id are taken
 	// as they are instead of being run; nothing is written to them, and
-	// a reused cell is not copied to Out. Reused records, per
-	// "experiment/cell", the directory each came from.
-	Reuse  []string
-	Reused map[string]string
+	// a reused cell is not copied to Out.
+	Reuse []string
 	// Jobs is how many cells run at once (default 1). Training progress
 	// is printed as plain lines, each with its cell; with more than one
 	// job a status line lists every running cell each StatusEvery (default
@@ -95,6 +95,14 @@ type Runner struct {
 	// IDs describes cells by their inputs (package plan); nil: one over
 	// Store's directory, made on first use.
 	IDs *plan.Identifier
+}
+
+// Runner runs cells: a Config, and the state of the run it drives.
+type Runner struct {
+	Config
+	// Reused records, per "experiment/cell", the directory of Reuse each
+	// reused cell came from.
+	Reused map[string]string
 
 	mu      sync.Mutex
 	cache   map[string]*dataset.Collection
@@ -115,6 +123,9 @@ type Runner struct {
 	// stages holds, per stage cell id, the stage's one run in this process.
 	stages map[string]*stageRun
 }
+
+// New returns a Runner for one run of cfg.
+func New(cfg Config) *Runner { return &Runner{Config: cfg} }
 
 // Events is what a run tells its watcher as it happens.
 type Events interface {

@@ -11,7 +11,7 @@ import (
 // cell with what it does, in name order, and forgets finished cells.
 func TestStatusLine(t *testing.T) {
 	var log bytes.Buffer
-	r := &Runner{Log: &log}
+	r := New(Config{Log: &log})
 	r.setStatus("e/dual.hybrid.seed2", "training, step 10/40, loss 1.000")
 	r.setStatus("e/bm25.seed1", "evaluating on xquad-r")
 	r.setStatus("e/dual.mono.seed1", "starting")
@@ -43,7 +43,7 @@ func (l *liveLog) CellStatus(cell, what string) { l.live = append(l.live, cell+"
 // removed from it; nothing is printed as a status line.
 func TestStatusGoesLive(t *testing.T) {
 	events, log := &liveLog{}, &bytes.Buffer{}
-	r := &Runner{Log: log, Events: events}
+	r := New(Config{Log: log, Events: events})
 	r.setStatus("e/bm25.seed1", "evaluating on xquad-r")
 	r.setStatus("e/bm25.seed1", "")
 	want := "e/bm25.seed1=evaluating on xquad-r|e/bm25.seed1="

@@ -74,8 +74,8 @@ func TestCellsWaitForTheReaderWithoutTheirEncoders(t *testing.T) {
 		}
 		return nil
 	}
-	r := &Runner{Plugins: gatedStarter{stopped: stopped, reader: &gatedReader{ready: ready}},
-		Store: &dataset.Store{Dir: data}, Out: t.TempDir(), Log: io.Discard, Jobs: 1}
+	r := New(Config{Plugins: gatedStarter{stopped: stopped, reader: &gatedReader{ready: ready}},
+		Store: &dataset.Store{Dir: data}, Out: t.TempDir(), Log: io.Discard, Jobs: 1})
 	results, err := r.Run(context.Background(), plan.Plan(e))
 	if err != nil {
 		t.Fatal(err)
