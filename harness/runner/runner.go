@@ -907,51 +907,8 @@ func (r *Runner) Run(ctx context.Context, cells []plan.Cell) ([]*results.CellRes
 	defer r.Close()
 	got := make([]*results.CellResult, len(cells))
 	errs := make([]error, len(cells))
-	var todo []int
-	for i := range cells {
-		c := &cells[i]
-		in, err := r.ids().CellInputs(*c)
-		if err != nil {
-			errs[i] = fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
-			continue
-		}
-		c.Inputs = in
-		if c.Experiment.Pretrains {
-			// A stage is run, or found stored with its model, by RunStage;
-			// a reused stage runs only when a cell that needs its model
-			// does (RunCell asks RunStage).
-			if prev := r.reuse(c, i, len(cells)); prev != nil {
-				got[i] = prev
-				continue
-			}
-			todo = append(todo, i)
-			continue
-		}
-		if !r.Force {
-			prev, err := results.Read(r.Out, c.Experiment.Name, c.Name)
-			switch {
-			case err != nil:
-				r.logf("[%d/%d] cell %s/%s: stored result unreadable (%v); running it", i+1, len(cells), c.Experiment.Name, c.Name, err)
-			case prev != nil && prev.CellID == "":
-				errs[i] = fmt.Errorf("cell %s/%s: %s holds a result without a cell id, so it cannot be checked against this spec; it is left as it is: move it away, or rerun with -force to replace it",
-					c.Experiment.Name, c.Name, prev.Stored.Path(prev))
-				continue
-			case prev != nil && prev.CellID == in.ID():
-				r.logf("[%d/%d] cell %s/%s: result for cell id %s already stored; skipped (-force reruns)", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID)
-				got[i] = comparedAsPlanned(c, prev)
-				continue
-			case prev != nil:
-				r.logf("[%d/%d] cell %s/%s: stored result is for cell id %q, not %s; running it", i+1, len(cells), c.Experiment.Name, c.Name, prev.CellID, in.ID())
-			}
-		}
-		if prev := r.reuse(c, i, len(cells)); prev != nil {
-			got[i] = comparedAsPlanned(c, prev)
-			continue
-		}
-		todo = append(todo, i)
-	}
-	jobs := max(1, r.Jobs)
-	if jobs > 1 && r.Events == nil {
+	todo := r.triage(cells, got, errs)
+	if jobs := max(1, r.Jobs); jobs > 1 && r.Events == nil {
 		every := r.StatusEvery
 		if every <= 0 {
 			every = 10 * time.Second
@@ -961,17 +918,92 @@ func (r *Runner) Run(ctx context.Context, cells []plan.Cell) ([]*results.CellRes
 		go r.reportStatus(every, stop)
 	}
 	schedule(cells, todo)
+	// The slots exist before any reader starts training: a reader's
+	// training takes one too.
+	r.slots = newComputeSlots(max(1, r.Jobs))
 	stopReaders := r.prepareReaders(ctx, cells, todo)
 	defer stopReaders()
+	r.execute(ctx, cells, todo, got, errs)
+	var done []*results.CellResult
+	var failed []error
+	for i := range cells {
+		if errs[i] != nil {
+			failed = append(failed, errs[i])
+		} else if got[i] != nil {
+			done = append(done, got[i])
+		}
+	}
+	if len(failed) > 0 {
+		return done, &ErrIncomplete{Failed: failed, Total: len(cells)}
+	}
+	return done, nil
+}
+
+// triage describes every cell by its inputs and settles those already
+// stored under Out or in a Reuse directory with the same cell id (into
+// got, or errs for a stored result that cannot be checked); it returns
+// the indices of the cells to run. A stage is run, or found stored with
+// its model, by RunStage; a reused stage runs only when a cell that needs
+// its model does (RunCell asks RunStage).
+func (r *Runner) triage(cells []plan.Cell, got []*results.CellResult, errs []error) (todo []int) {
+	for i := range cells {
+		c := &cells[i]
+		in, err := r.ids().CellInputs(*c)
+		if err != nil {
+			errs[i] = fmt.Errorf("cell %s/%s: %w", c.Experiment.Name, c.Name, err)
+			continue
+		}
+		c.Inputs = in
+		if !c.Experiment.Pretrains && !r.Force {
+			prev, err := r.storedAlike(c, i, len(cells))
+			if err != nil || prev != nil {
+				got[i], errs[i] = prev, err
+				continue
+			}
+		}
+		if prev := r.reuse(c, i, len(cells)); prev != nil {
+			if !c.Experiment.Pretrains {
+				prev = comparedAsPlanned(c, prev)
+			}
+			got[i] = prev
+			continue
+		}
+		todo = append(todo, i)
+	}
+	return todo
+}
+
+// storedAlike is the result Out holds for c with c's cell id, read as
+// this spec compares it; nil (and a line saying why) when c must run; an
+// error for a stored result without a cell id, which nothing can check.
+func (r *Runner) storedAlike(c *plan.Cell, i, n int) (*results.CellResult, error) {
+	id := c.Inputs.ID()
+	prev, err := results.Read(r.Out, c.Experiment.Name, c.Name)
+	switch {
+	case err != nil:
+		r.logf("[%d/%d] cell %s/%s: stored result unreadable (%v); running it", i+1, n, c.Experiment.Name, c.Name, err)
+	case prev != nil && prev.CellID == "":
+		return nil, fmt.Errorf("cell %s/%s: %s holds a result without a cell id, so it cannot be checked against this spec; it is left as it is: move it away, or rerun with -force to replace it",
+			c.Experiment.Name, c.Name, prev.Stored.Path(prev))
+	case prev != nil && prev.CellID == id:
+		r.logf("[%d/%d] cell %s/%s: result for cell id %s already stored; skipped (-force reruns)", i+1, n, c.Experiment.Name, c.Name, prev.CellID)
+		return comparedAsPlanned(c, prev), nil
+	case prev != nil:
+		r.logf("[%d/%d] cell %s/%s: stored result is for cell id %q, not %s; running it", i+1, n, c.Experiment.Name, c.Name, prev.CellID, id)
+	}
+	return nil, nil
+}
+
+// execute runs the cells of todo, in that order as compute slots free
+// up, each as a stage (RunStage) or a cell (RunCell), into got and errs.
+// Jobs cells compute at once (a slot each). A cell that waits for the
+// reader's training has stopped its encoder and gives its slot up
+// meanwhile, holding only its rankings: every cell may be under way, so
+// that cells waiting for the reader never keep the next from computing.
+func (r *Runner) execute(ctx context.Context, cells []plan.Cell, todo []int, got []*results.CellResult, errs []error) {
 	next := make(chan int)
 	var wg sync.WaitGroup
-	// Jobs cells compute at once (a slot each). A cell that waits for the
-	// reader's training has stopped its encoder and gives its slot up
-	// meanwhile, holding only its rankings: every cell may be under way,
-	// so that cells waiting for the reader never keep the next from
-	// computing.
-	r.slots = newComputeSlots(jobs)
-	for w := 0; w < len(todo); w++ {
+	for range todo {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -1006,17 +1038,4 @@ func (r *Runner) Run(ctx context.Context, cells []plan.Cell) ([]*results.CellRes
 	}
 	close(next)
 	wg.Wait()
-	var done []*results.CellResult
-	var failed []error
-	for i := range cells {
-		if errs[i] != nil {
-			failed = append(failed, errs[i])
-		} else if got[i] != nil {
-			done = append(done, got[i])
-		}
-	}
-	if len(failed) > 0 {
-		return done, &ErrIncomplete{Failed: failed, Total: len(cells)}
-	}
-	return done, nil
 }
