@@ -47,46 +47,9 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var sources []leaderboard.Source
-	var read [][]*results.CellResult
-	var refused []string
-	for _, dir := range dirs {
-		rs, bad, err := results.ReadEach(dir, "")
-		if err != nil {
-			return err
-		}
-		for _, err := range bad {
-			refused = append(refused, err.Error())
-		}
-		stamps, err := results.ReadStamps(dir)
-		if err != nil {
-			return err
-		}
-		read = append(read, rs)
-		sources = append(sources, leaderboard.Source{Dir: dir, Stamps: stamps, Allowed: allowed})
-	}
-	merged, notes, err := results.Merge(read)
+	sources, refused, n, err := a.boardSources(dirs, allowed)
 	if err != nil {
 		return err
-	}
-	for _, n := range notes {
-		fmt.Fprintln(a.Stderr, n)
-	}
-	n := len(refused)
-	for i, rs := range merged {
-		for _, r := range declaredTuning(rs, a.specValues()) {
-			// The reader checked every id a result has; one without is not
-			// tied to any inputs.
-			if err := results.CheckCellID(r); err != nil {
-				refused = append(refused, fmt.Sprintf("%s: %s", r.Stored.Path(r), err))
-				continue
-			}
-			sources[i].Results = append(sources[i].Results, r)
-		}
-		n += len(rs)
-	}
-	if n == 0 {
-		return fmt.Errorf("no results in %s", strings.Join(dirs, ", "))
 	}
 	// A large section takes a while to rank: say how far it is.
 	if live := console.New(a.Stderr); live != nil {
@@ -112,29 +75,87 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	for _, r := range refused {
 		fmt.Fprintf(a.Stderr, "refused %s\n", r)
 	}
-	page, err := leaderboard.HTML(board)
+	files, entries, err := boardFiles(board, *dest)
 	if err != nil {
 		return err
 	}
-	plots := filepath.Join(*dest, "plots")
+	fmt.Fprintf(a.Stderr, "%d entries in %d sections from %d results in %d directories (%d refused); wrote %d files under %s\n",
+		entries, len(board.Sections), n, len(dirs), len(refused), files, *dest)
+	return nil
+}
+
+// boardSources reads every results directory with its stamps; a result
+// that cannot be read, or whose cell id does not match its recorded
+// inputs, is refused with the reason. n counts the results read.
+func (a *App) boardSources(dirs []string, allowed []results.AllowedSigner) (sources []leaderboard.Source, refused []string, n int, err error) {
+	var read [][]*results.CellResult
+	for _, dir := range dirs {
+		rs, bad, err := results.ReadEach(dir, "")
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, err := range bad {
+			refused = append(refused, err.Error())
+		}
+		stamps, err := results.ReadStamps(dir)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		read = append(read, rs)
+		sources = append(sources, leaderboard.Source{Dir: dir, Stamps: stamps, Allowed: allowed})
+	}
+	merged, notes, err := results.Merge(read)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for _, note := range notes {
+		fmt.Fprintln(a.Stderr, note)
+	}
+	n = len(refused)
+	for i, rs := range merged {
+		for _, r := range declaredTuning(rs, a.specValues()) {
+			// The reader checked every id a result has; one without is not
+			// tied to any inputs.
+			if err := results.CheckCellID(r); err != nil {
+				refused = append(refused, fmt.Sprintf("%s: %s", r.Stored.Path(r), err))
+				continue
+			}
+			sources[i].Results = append(sources[i].Results, r)
+		}
+		n += len(rs)
+	}
+	if n == 0 {
+		return nil, nil, 0, fmt.Errorf("no results in %s", strings.Join(dirs, ", "))
+	}
+	return sources, refused, n, nil
+}
+
+// boardFiles writes the board's pages, data and plots under dest,
+// removing plots of entries no longer on it; it returns how many files
+// it wrote and the entries.
+func boardFiles(board *leaderboard.Board, dest string) (written, entries int, err error) {
+	page, err := leaderboard.HTML(board)
+	if err != nil {
+		return 0, 0, err
+	}
+	plots := filepath.Join(dest, "plots")
 	if err := os.MkdirAll(plots, 0o755); err != nil {
-		return err
+		return 0, 0, err
 	}
 	data, err := leaderboard.JSON(board)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	long, err := leaderboard.CSV(board)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	files := map[string]string{
-		filepath.Join(*dest, "LEADERBOARD.md"):   leaderboard.Markdown(board),
-		filepath.Join(*dest, "leaderboard.html"): page,
-		filepath.Join(*dest, "leaderboard.json"): data,
-		filepath.Join(*dest, "leaderboard.csv"):  long,
+		filepath.Join(dest, "LEADERBOARD.md"):   leaderboard.Markdown(board),
+		filepath.Join(dest, "leaderboard.html"): page,
+		filepath.Join(dest, "leaderboard.json"): data,
+		filepath.Join(dest, "leaderboard.csv"):  long,
 	}
-	entries := 0
 	for _, s := range board.Sections {
 		for _, e := range s.Entries {
 			entries++
@@ -157,10 +178,8 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 	slices.Sort(names)
 	for _, f := range names {
 		if err := safepath.WriteFile(f, []byte(files[f]), 0o644); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
-	fmt.Fprintf(a.Stderr, "%d entries in %d sections from %d results in %d directories (%d refused); wrote %d files under %s\n",
-		entries, len(board.Sections), n, len(dirs), len(refused), len(files), *dest)
-	return nil
+	return len(files), entries, nil
 }
