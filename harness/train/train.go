@@ -263,11 +263,86 @@ func StepsFor(epochs float64, groups, batchSize int) int {
 
 // Run trains enc on the batches s chooses.
 func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*Record, error) {
+	t, err := start(ctx, s, enc, c, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.validate(ctx, 0); err != nil {
+		return nil, err
+	}
+	t.prog, t.started = newProgress(opt.Progress, opt.Label, opt.Steps), time.Now()
+	// The sampler is asked for plugins.FeedbackEvery batches at a time,
+	// and an observing one told of them after they are trained: a fixed
+	// cadence, whatever validate_every is, so validation never changes
+	// what a sampler sees. Training stops at validation points inside a
+	// chunk.
+	for step := 0; step < opt.Steps; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		chunk, err := t.next(ctx, step)
+		if err != nil {
+			return nil, err
+		}
+		var steps []plugins.TrainStepResult
+		for done := 0; done < len(chunk); {
+			part := len(chunk) - done
+			if opt.ValidateEvery > 0 {
+				at := step + done
+				part = min(part, opt.ValidateEvery-at%opt.ValidateEvery)
+			}
+			got, err := t.train(ctx, step+done, chunk[done:done+part])
+			if err != nil {
+				return nil, err
+			}
+			steps = append(steps, got...)
+			done += part
+			if at := step + done; opt.ValidateEvery > 0 && (at%opt.ValidateEvery == 0 || at == opt.Steps) {
+				if err := t.validate(ctx, at); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if opt.Observer != nil {
+			if err := opt.Observer.Observe(ctx, Feedback(step, chunk, steps)); err != nil {
+				return nil, fmt.Errorf("step %d: sampler feedback: %w", step+len(chunk), err)
+			}
+			t.rec.Feedbacks++
+		}
+		step += len(chunk)
+	}
+	// Training time and speed leave out the validation passes.
+	rec := t.rec
+	rec.Seconds = (time.Since(t.started) - t.validating).Seconds()
+	rec.PairsPerSecond = float64(rec.Pairs) / rec.Seconds
+	rec.MonolingualShare = float64(rec.MonolingualBatches) / float64(opt.Steps)
+	return rec, nil
+}
+
+// trainingRun is one Run under way: what it trains with and the record
+// it fills.
+type trainingRun struct {
+	s          Sampler
+	enc        Trainer
+	c          *Corpus
+	opt        Options
+	validation []ValidationPair
+	// embedder encodes the validation pairs; nil without validation.
+	embedder   Embedder
+	rec        *Record
+	prog       *progress
+	started    time.Time
+	validating time.Duration
+}
+
+// start loads the corpus into the encoder and starts the sampler on the
+// groups it may use.
+func start(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*trainingRun, error) {
 	if err := enc.LoadCorpus(ctx, plugins.LoadCorpusRequest{Groups: c.Groups}); err != nil {
 		return nil, fmt.Errorf("loading the corpus into the encoder: %w", err)
 	}
-	validation := c.ValidationPairs(opt.Languages)
-	if opt.ValidateEvery > 0 && len(validation) == 0 {
+	t := &trainingRun{s: s, enc: enc, c: c, opt: opt, validation: c.ValidationPairs(opt.Languages)}
+	if opt.ValidateEvery > 0 && len(t.validation) == 0 {
 		return nil, fmt.Errorf("no validation pair has both sides in %s", strings.Join(opt.Languages, " "))
 	}
 	summary := sdk.Restrict(c.Summary, opt.Languages)
@@ -278,129 +353,94 @@ func Run(ctx context.Context, s Sampler, enc Trainer, c *Corpus, opt Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("starting the sampler: %w", err)
 	}
-	rec := &Record{Steps: opt.Steps, BatchSize: opt.BatchSize, Loss: make([]float32, 0, opt.Steps),
+	t.rec = &Record{Steps: opt.Steps, BatchSize: opt.BatchSize, Loss: make([]float32, 0, opt.Steps),
 		BatchLanguages: map[string]int{}, PairLanguages: map[string]int{},
 		Groups: len(c.Groups), QueryLangs: c.QueryLangs, PassageLangs: c.PassageLangs}
-	observer := opt.Observer
-	var embedder Embedder
 	if opt.ValidateEvery > 0 {
 		var ok bool
-		if embedder, ok = enc.(Embedder); !ok {
+		if t.embedder, ok = enc.(Embedder); !ok {
 			return nil, fmt.Errorf("the validation loss needs an encoder that encodes")
 		}
-		rec.ValidationPairs = len(validation)
+		t.rec.ValidationPairs = len(t.validation)
 	}
-	var validating time.Duration
-	validate := func(step int) error {
-		if embedder == nil {
-			return nil
-		}
-		t0 := time.Now()
-		defer func() { validating += time.Since(t0) }()
-		loss, err := ValidationLoss(ctx, embedder, validation, opt.BatchSize)
-		if err != nil {
-			return fmt.Errorf("step %d: %w", step, err)
-		}
-		rec.Validation = append(rec.Validation, ValidationPoint{Step: step, Loss: loss})
-		if opt.Progress != nil {
-			fmt.Fprintf(opt.Progress, "%s: step %d/%d validation loss %.4f (%d pairs)\n", opt.Label, step, opt.Steps, loss, len(validation))
-		}
+	return t, nil
+}
+
+// validate measures the validation loss at step (without validation,
+// nothing), its time left out of the training's.
+func (t *trainingRun) validate(ctx context.Context, step int) error {
+	if t.embedder == nil {
 		return nil
 	}
-	if err := validate(0); err != nil {
-		return nil, err
+	t0 := time.Now()
+	defer func() { t.validating += time.Since(t0) }()
+	loss, err := ValidationLoss(ctx, t.embedder, t.validation, t.opt.BatchSize)
+	if err != nil {
+		return fmt.Errorf("step %d: %w", step, err)
 	}
-	prog := newProgress(opt.Progress, opt.Label, opt.Steps)
-	start := time.Now()
-	// The sampler is asked for plugins.FeedbackEvery batches at a time,
-	// and an observing one told of them after they are trained: a fixed
-	// cadence, whatever validate_every is, so validation never changes
-	// what a sampler sees. Training stops at validation points inside a
-	// chunk.
-	trainChunk := func(step int, chunk []plugins.Batch) ([]plugins.TrainStepResult, error) {
-		// The plugin host's encoders take the chunk over one pipelined stream.
-		steps, err := transport.TrainSteps(ctx, enc, chunk)
-		for i, st := range steps {
-			loss := st.Loss
-			if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsInf(float64(float32(loss)), 0) {
-				// Nothing after it is worth anything: the weights are
-				// gone. Fail here, not at evaluation or when the result
-				// cannot be written.
-				return nil, fmt.Errorf("step %d: the training loss is %v: training diverged; lower the learning rate (the encoder's lr) or check the encoder's inputs", step+i+1, loss)
-			}
-			b := chunk[i]
-			rec.Loss = append(rec.Loss, float32(loss))
-			if b.Monolingual() {
-				rec.MonolingualBatches++
-				rec.BatchLanguages[b[0].QueryLang]++
-			}
-			for _, p := range b {
-				rec.PairLanguages[lang.PoolKey{Query: p.QueryLang, Candidate: p.PassageLang}.String()]++
-			}
-			rec.Pairs += len(b)
-			prog.update(step+i+1, loss, float64(rec.Pairs)/time.Since(start).Seconds())
-			if opt.OnStep != nil {
-				opt.OnStep(step+i+1, loss)
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("step %d: encoder: %w", step+len(steps)+1, err)
-		}
-		return steps, nil
+	t.rec.Validation = append(t.rec.Validation, ValidationPoint{Step: step, Loss: loss})
+	if t.opt.Progress != nil {
+		fmt.Fprintf(t.opt.Progress, "%s: step %d/%d validation loss %.4f (%d pairs)\n", t.opt.Label, step, t.opt.Steps, loss, len(t.validation))
 	}
-	for step := 0; step < opt.Steps; {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		want := min(plugins.FeedbackEvery, opt.Steps-step)
-		chunk, err := s.Next(ctx, plugins.NextRequest{Count: want})
-		if err != nil {
-			return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
-		}
-		if len(chunk) == 0 {
-			return nil, fmt.Errorf("step %d: sampler returned no batches (asked for %d)", step+1, want)
-		}
-		chunk = chunk[:min(len(chunk), want)]
-		for i, b := range chunk {
-			if len(b) != opt.BatchSize {
-				return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+i+1, len(b), opt.BatchSize)
-			}
-			if err := c.checkBatch(b, opt.Languages); err != nil {
-				return nil, fmt.Errorf("step %d: sampler: %w", step+i+1, err)
-			}
-		}
-		var steps []plugins.TrainStepResult
-		for done := 0; done < len(chunk); {
-			part := len(chunk) - done
-			if opt.ValidateEvery > 0 {
-				at := step + done
-				part = min(part, opt.ValidateEvery-at%opt.ValidateEvery)
-			}
-			got, err := trainChunk(step+done, chunk[done:done+part])
-			if err != nil {
-				return nil, err
-			}
-			steps = append(steps, got...)
-			done += part
-			if at := step + done; opt.ValidateEvery > 0 && (at%opt.ValidateEvery == 0 || at == opt.Steps) {
-				if err := validate(at); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if observer != nil {
-			if err := observer.Observe(ctx, Feedback(step, chunk, steps)); err != nil {
-				return nil, fmt.Errorf("step %d: sampler feedback: %w", step+len(chunk), err)
-			}
-			rec.Feedbacks++
-		}
-		step += len(chunk)
+	return nil
+}
+
+// next asks the sampler for the chunk of batches from step on and checks
+// each: its size, and that every pair is one the corpus offers.
+func (t *trainingRun) next(ctx context.Context, step int) ([]plugins.Batch, error) {
+	want := min(plugins.FeedbackEvery, t.opt.Steps-step)
+	chunk, err := t.s.Next(ctx, plugins.NextRequest{Count: want})
+	if err != nil {
+		return nil, fmt.Errorf("step %d: sampler: %w", step+1, err)
 	}
-	// Training time and speed leave out the validation passes.
-	rec.Seconds = (time.Since(start) - validating).Seconds()
-	rec.PairsPerSecond = float64(rec.Pairs) / rec.Seconds
-	rec.MonolingualShare = float64(rec.MonolingualBatches) / float64(opt.Steps)
-	return rec, nil
+	if len(chunk) == 0 {
+		return nil, fmt.Errorf("step %d: sampler returned no batches (asked for %d)", step+1, want)
+	}
+	chunk = chunk[:min(len(chunk), want)]
+	for i, b := range chunk {
+		if len(b) != t.opt.BatchSize {
+			return nil, fmt.Errorf("step %d: sampler returned %d pairs, batch size is %d", step+i+1, len(b), t.opt.BatchSize)
+		}
+		if err := t.c.checkBatch(b, t.opt.Languages); err != nil {
+			return nil, fmt.Errorf("step %d: sampler: %w", step+i+1, err)
+		}
+	}
+	return chunk, nil
+}
+
+// train trains the encoder on chunk, the batches from step on, recording
+// each step's loss and languages.
+func (t *trainingRun) train(ctx context.Context, step int, chunk []plugins.Batch) ([]plugins.TrainStepResult, error) {
+	rec := t.rec
+	// The plugin host's encoders take the chunk over one pipelined stream.
+	steps, err := transport.TrainSteps(ctx, t.enc, chunk)
+	for i, st := range steps {
+		loss := st.Loss
+		if math.IsNaN(loss) || math.IsInf(loss, 0) || math.IsInf(float64(float32(loss)), 0) {
+			// Nothing after it is worth anything: the weights are gone.
+			// Fail here, not at evaluation or when the result cannot be
+			// written.
+			return nil, fmt.Errorf("step %d: the training loss is %v: training diverged; lower the learning rate (the encoder's lr) or check the encoder's inputs", step+i+1, loss)
+		}
+		b := chunk[i]
+		rec.Loss = append(rec.Loss, float32(loss))
+		if b.Monolingual() {
+			rec.MonolingualBatches++
+			rec.BatchLanguages[b[0].QueryLang]++
+		}
+		for _, p := range b {
+			rec.PairLanguages[lang.PoolKey{Query: p.QueryLang, Candidate: p.PassageLang}.String()]++
+		}
+		rec.Pairs += len(b)
+		t.prog.update(step+i+1, loss, float64(rec.Pairs)/time.Since(t.started).Seconds())
+		if t.opt.OnStep != nil {
+			t.opt.OnStep(step+i+1, loss)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("step %d: encoder: %w", step+len(steps)+1, err)
+	}
+	return steps, nil
 }
 
 // Feedback is what an observing sampler is told of a chunk of steps that
