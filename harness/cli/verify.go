@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/runner"
 )
@@ -67,60 +68,8 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	for _, res := range done {
 		got[res.Experiment+"/"+res.Cell] = res
 	}
-	bad, reused := 0, 0
 	stamp := results.Stamp{Who: who(), Machine: runner.Machine(), When: time.Now().UTC(), XLBenchVersion: Version, Specs: specs, Tolerance: *tol}
-	for _, c := range cells {
-		name := c.Experiment.Name + "/" + c.Name
-		want, err := results.Read(*ref, c.Experiment.Name, c.Name)
-		if want != nil {
-			v := results.Verdict{Experiment: want.Experiment, Cell: want.Cell, CellID: want.CellID, Outcome: results.NotRerun,
-				ResultSHA256: want.Stored.ResultSHA256, PerQuerySHA256: want.PerQuerySHA256}
-			switch g := got[name]; {
-			case g == nil:
-			case r.Reused[name] != "":
-				v.Outcome = results.Reused
-			default:
-				v.MaxDeviation = results.Deviation(want, g)
-				v.Outcome = results.Reproduced
-				if g.CellID != want.CellID || len(results.Compare(want, g, *tol)) > 0 {
-					v.Outcome = results.Differs
-				}
-				stamp.MaxDeviation = max(stamp.MaxDeviation, v.MaxDeviation)
-			}
-			stamp.Cells = append(stamp.Cells, v)
-		}
-		switch {
-		case err != nil:
-			fmt.Fprintf(a.Stdout, "%s: reference unreadable: %v\n", name, err)
-			bad++
-		case got[name] != nil && r.Reused[name] != "":
-			// Taken from a -reuse directory: neither verified nor a
-			// failure, with or without a reference here (a contribution's
-			// results directory holds only its own cells).
-			reused++
-			fmt.Fprintf(a.Stdout, "%s: reused from %s (cell id %s), not rerun\n", name, r.Reused[name], got[name].CellID)
-		case want == nil:
-			fmt.Fprintf(a.Stdout, "%s: no reference result in %s\n", name, *ref)
-			bad++
-		case got[name] == nil:
-			fmt.Fprintf(a.Stdout, "%s: the rerun failed\n", name)
-			bad++
-		case got[name].CellID != want.CellID:
-			fmt.Fprintf(a.Stdout, "%s: the rerun's cell id %s is not the reference's %s: its inputs (data, plugins, spec) differ\n", name, got[name].CellID, want.CellID)
-			bad++
-		default:
-			diffs := results.Compare(want, got[name], *tol)
-			if len(diffs) == 0 {
-				fmt.Fprintf(a.Stdout, "%s: ok (rerun)\n", name)
-				continue
-			}
-			bad++
-			fmt.Fprintf(a.Stdout, "%s: %d metrics differ\n", name, len(diffs))
-			for _, d := range diffs[:min(len(diffs), 10)] {
-				fmt.Fprintf(a.Stdout, "  %s %s %s: reference %.6g, rerun %.6g\n", d.Dataset, d.Setting, d.Metric, d.Want, d.Got)
-			}
-		}
-	}
+	bad, reused := a.judge(cells, got, r.Reused, *ref, *tol, &stamp)
 	if runErr != nil {
 		fmt.Fprintln(a.Stderr, runErr)
 	}
@@ -143,7 +92,65 @@ func (a *App) cmdVerify(ctx context.Context, args []string) error {
 	return nil
 }
 
-// who names the person and machine behind a stamp: user@host.
+// judge compares each rerun cell with its reference in ref, printing a
+// line per cell and recording its verdict in stamp; it returns how many
+// cells differ (or could not be compared) and how many were reused.
+func (a *App) judge(cells []plan.Cell, got map[string]*results.CellResult, reusedFrom map[string]string, ref string, tol float64, stamp *results.Stamp) (bad, reused int) {
+	for _, c := range cells {
+		name := c.Experiment.Name + "/" + c.Name
+		want, err := results.Read(ref, c.Experiment.Name, c.Name)
+		if want != nil {
+			v := results.Verdict{Experiment: want.Experiment, Cell: want.Cell, CellID: want.CellID, Outcome: results.NotRerun,
+				ResultSHA256: want.Stored.ResultSHA256, PerQuerySHA256: want.PerQuerySHA256}
+			switch g := got[name]; {
+			case g == nil:
+			case reusedFrom[name] != "":
+				v.Outcome = results.Reused
+			default:
+				v.MaxDeviation = results.Deviation(want, g)
+				v.Outcome = results.Reproduced
+				if g.CellID != want.CellID || len(results.Compare(want, g, tol)) > 0 {
+					v.Outcome = results.Differs
+				}
+				stamp.MaxDeviation = max(stamp.MaxDeviation, v.MaxDeviation)
+			}
+			stamp.Cells = append(stamp.Cells, v)
+		}
+		switch {
+		case err != nil:
+			fmt.Fprintf(a.Stdout, "%s: reference unreadable: %v\n", name, err)
+			bad++
+		case got[name] != nil && reusedFrom[name] != "":
+			// Taken from a -reuse directory: neither verified nor a
+			// failure, with or without a reference here (a contribution's
+			// results directory holds only its own cells).
+			reused++
+			fmt.Fprintf(a.Stdout, "%s: reused from %s (cell id %s), not rerun\n", name, reusedFrom[name], got[name].CellID)
+		case want == nil:
+			fmt.Fprintf(a.Stdout, "%s: no reference result in %s\n", name, ref)
+			bad++
+		case got[name] == nil:
+			fmt.Fprintf(a.Stdout, "%s: the rerun failed\n", name)
+			bad++
+		case got[name].CellID != want.CellID:
+			fmt.Fprintf(a.Stdout, "%s: the rerun's cell id %s is not the reference's %s: its inputs (data, plugins, spec) differ\n", name, got[name].CellID, want.CellID)
+			bad++
+		default:
+			diffs := results.Compare(want, got[name], tol)
+			if len(diffs) == 0 {
+				fmt.Fprintf(a.Stdout, "%s: ok (rerun)\n", name)
+				continue
+			}
+			bad++
+			fmt.Fprintf(a.Stdout, "%s: %d metrics differ\n", name, len(diffs))
+			for _, d := range diffs[:min(len(diffs), 10)] {
+				fmt.Fprintf(a.Stdout, "  %s %s %s: reference %.6g, rerun %.6g\n", d.Dataset, d.Setting, d.Metric, d.Want, d.Got)
+			}
+		}
+	}
+	return bad, reused
+}
+
 // runBy is who a run records as having run its cells: by when given,
 // else the git identity of the current folder ("Name <email>"), else who().
 func runBy(ctx context.Context, by string) string {
@@ -166,6 +173,7 @@ func runBy(ctx context.Context, by string) string {
 	return who()
 }
 
+// who names the person and machine behind a stamp: user@host.
 func who() string {
 	name := "unknown"
 	if u, err := user.Current(); err == nil {
