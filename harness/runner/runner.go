@@ -566,95 +566,21 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 	if cell.Experiment.Reader != nil {
 		rd = &lazyReader{r: r, e: cell.Experiment, run: run}
 	}
-	type ranked struct {
-		out     datasetOutcome
-		c       *dataset.Collection
-		pending *eval.Pending
-		timings *eval.Timings
-	}
-	var todo []ranked
+	var todo []rankedDataset
 	for _, d := range cell.Experiment.Evaluate {
-		var c *dataset.Collection
-		err := run.timed("load", func() (err error) {
-			c, err = r.Collection(d)
-			return err
-		})
+		t, err := r.rankDataset(ctx, run, d, rd)
 		if err != nil {
 			return err
 		}
-		run.status("evaluating on " + d.Name)
-		out := datasetOutcome{name: d.Name, info: results.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
-		timings := &eval.Timings{}
-		// A bitext collection has no answers to look for or read.
-		opts := eval.Options{Answers: !c.Bitext, Timings: timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
-		if rd != nil && !c.Bitext {
-			opts.Reader, opts.ReadTopK, out.hasRead = rd, cell.Experiment.ReadTopK, true
-		}
-		var trec *eval.TRECWriter
-		if r.TRECDir != "" {
-			dir := r.TRECDir
-			if !r.SingleCell {
-				if dir, err = results.TRECDir(r.TRECDir, cell.Experiment.Name, cell.Name); err != nil {
-					return fmt.Errorf("TREC runs: %w", err)
-				}
-			}
-			if trec, err = eval.NewTRECWriter(dir, d.Name, cell.Experiment.Name+"."+cell.Name, r.Depth); err != nil {
-				return err
-			}
-			opts.Sink = trec
-		}
-		cpu := run.encoderCPU()
-		pending, err := eval.Rank(ctx, run.enc, run.info, c, opts)
-		// The encoder works only while texts are encoded: its CPU is the
-		// encode phase's.
-		run.addPhase("encode", timings.Encode, run.encoderCPU()-cpu)
-		run.addPhase("rank", timings.Rank, 0)
-		if trec != nil {
-			if cerr := trec.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
-			return err
-		}
-		todo = append(todo, ranked{out: out, c: c, pending: pending, timings: timings})
+		todo = append(todo, t)
 	}
 	// The encoder's work is done: stopped now, its memory is free while
 	// the cell reads (or waits for the reader).
 	run.stopEncoder()
 	for _, t := range todo {
-		out, rank := t.out, t.timings.Rank
-		run.status("evaluating on " + out.name)
-		var err error
-		out.result, err = t.pending.Finish(ctx)
-		run.addPhase("rank", t.timings.Rank-rank, 0)
-		if out.hasRead {
-			run.addPhase("read", t.timings.Read, 0)
-		}
-		if err != nil {
+		if err := finishDataset(ctx, run, t, rd); err != nil {
 			return err
 		}
-		if out.hasRead {
-			err := run.timed("read", func() error {
-				tr, err := rd.get(ctx)
-				if err == nil {
-					out.oracle, err = tr.oracle(ctx, t.c)
-				}
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		}
-		out.perQuery = map[results.Series]map[string]float64{}
-		for s, sr := range out.result {
-			out.perQuery[results.Series{Setting: s, Metric: metrics.MAP}] = sr.PerQuery
-			if sr.PerQueryF1 != nil {
-				out.perQuery[results.Series{Setting: s, Metric: metrics.EM}] = sr.PerQueryEM
-				out.perQuery[results.Series{Setting: s, Metric: metrics.F1}] = sr.PerQueryF1
-			}
-		}
-		run.evaluated = append(run.evaluated, out)
 	}
 	if rd != nil {
 		tr, err := rd.get(ctx)
@@ -664,6 +590,103 @@ func (r *Runner) evaluateCell(ctx context.Context, run *cellRun) error {
 		run.reading = &results.Reading{Reader: component(tr.comp), TopK: cell.Experiment.ReadTopK,
 			Oracle: map[string]results.Scores{}, TrainingSteps: len(tr.loss)}
 	}
+	return nil
+}
+
+// rankedDataset is a dataset the cell's encoder has encoded and ranked,
+// its metrics and answers still to finish.
+type rankedDataset struct {
+	out     datasetOutcome
+	c       *dataset.Collection
+	pending *eval.Pending
+	timings *eval.Timings
+}
+
+// rankDataset loads d, has the cell's encoder encode it and ranks every
+// pool (writing TREC runs when asked).
+func (r *Runner) rankDataset(ctx context.Context, run *cellRun, d *spec.Dataset, rd *lazyReader) (rankedDataset, error) {
+	cell := run.cell
+	var c *dataset.Collection
+	err := run.timed("load", func() (err error) {
+		c, err = r.Collection(d)
+		return err
+	})
+	if err != nil {
+		return rankedDataset{}, err
+	}
+	run.status("evaluating on " + d.Name)
+	out := datasetOutcome{name: d.Name, info: results.DatasetInfo{Languages: c.Languages, Questions: len(c.Questions), Candidates: len(c.Candidates)}}
+	timings := &eval.Timings{}
+	// A bitext collection has no answers to look for or read.
+	opts := eval.Options{Answers: !c.Bitext, Timings: timings, Progress: func(msg string) { r.logf("%s: %s: %s", run.label, d.Name, msg) }}
+	if rd != nil && !c.Bitext {
+		opts.Reader, opts.ReadTopK, out.hasRead = rd, cell.Experiment.ReadTopK, true
+	}
+	var trec *eval.TRECWriter
+	if r.TRECDir != "" {
+		dir := r.TRECDir
+		if !r.SingleCell {
+			if dir, err = results.TRECDir(r.TRECDir, cell.Experiment.Name, cell.Name); err != nil {
+				return rankedDataset{}, fmt.Errorf("TREC runs: %w", err)
+			}
+		}
+		if trec, err = eval.NewTRECWriter(dir, d.Name, cell.Experiment.Name+"."+cell.Name, r.Depth); err != nil {
+			return rankedDataset{}, err
+		}
+		opts.Sink = trec
+	}
+	cpu := run.encoderCPU()
+	pending, err := eval.Rank(ctx, run.enc, run.info, c, opts)
+	// The encoder works only while texts are encoded: its CPU is the
+	// encode phase's.
+	run.addPhase("encode", timings.Encode, run.encoderCPU()-cpu)
+	run.addPhase("rank", timings.Rank, 0)
+	if trec != nil {
+		if cerr := trec.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return rankedDataset{}, err
+	}
+	return rankedDataset{out: out, c: c, pending: pending, timings: timings}, nil
+}
+
+// finishDataset computes t's metrics and reads its answers (waiting for
+// the reader if it still trains), and adds the outcome to the cell's.
+func finishDataset(ctx context.Context, run *cellRun, t rankedDataset, rd *lazyReader) error {
+	out, rank := t.out, t.timings.Rank
+	run.status("evaluating on " + out.name)
+	var err error
+	out.result, err = t.pending.Finish(ctx)
+	run.addPhase("rank", t.timings.Rank-rank, 0)
+	if out.hasRead {
+		run.addPhase("read", t.timings.Read, 0)
+	}
+	if err != nil {
+		return err
+	}
+	if out.hasRead {
+		err := run.timed("read", func() error {
+			tr, err := rd.get(ctx)
+			if err == nil {
+				out.oracle, err = tr.oracle(ctx, t.c)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	out.perQuery = map[results.Series]map[string]float64{}
+	for s, sr := range out.result {
+		out.perQuery[results.Series{Setting: s, Metric: metrics.MAP}] = sr.PerQuery
+		if sr.PerQueryF1 != nil {
+			out.perQuery[results.Series{Setting: s, Metric: metrics.EM}] = sr.PerQueryEM
+			out.perQuery[results.Series{Setting: s, Metric: metrics.F1}] = sr.PerQueryF1
+		}
+	}
+	run.evaluated = append(run.evaluated, out)
 	return nil
 }
 
