@@ -5,20 +5,26 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/xlbench/xlbench/harness/plan"
 	"github.com/xlbench/xlbench/harness/pluginhost"
 	"github.com/xlbench/xlbench/harness/spec"
 )
 
-// load parses and checks spec files, printing diagnostics. It fails when
-// any is an error.
-func (a *App) load(ctx context.Context, host *pluginhost.Host, files []string) (*spec.Spec, error) {
+// load parses and checks spec files, printing diagnostics, and returns
+// the spec as its plugins describe it. It fails when any diagnostic is an
+// error.
+func (a *App) load(ctx context.Context, host *pluginhost.Host, files []string) (*spec.Resolved, error) {
 	if len(files) == 0 {
 		return nil, errors.New("no spec file given")
 	}
 	s, diags := spec.ParseWith(a.specValues(), files...)
+	var r *spec.Resolved
 	if !diags.HasErrors() {
-		diags = append(diags, s.Check(ctx, host)...)
+		var d hcl.Diagnostics
+		r, d = s.Check(ctx, host)
+		diags = append(diags, d...)
 	}
 	if len(diags) > 0 {
 		spec.WriteDiagnostics(a.Stderr, s.Files, diags)
@@ -26,7 +32,7 @@ func (a *App) load(ctx context.Context, host *pluginhost.Host, files []string) (
 	if diags.HasErrors() {
 		return nil, exitError(1)
 	}
-	return s, nil
+	return r, nil
 }
 
 // plan loads the specs (checking them against their plugins) and lists the

@@ -29,13 +29,34 @@ type Pinner interface {
 	Pin(path, sha256 string)
 }
 
-// Check resolves every encoder and sampler's plugin, reads its parameter
-// declarations and checks the block's params against them. On success each
-// Component's Info and Checked are set.
-func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
+// Resolved is a spec as its plugins describe it, what runs are planned
+// from: every component with its plugin's Info and its params checked,
+// with defaults (Checked), and every experiment with its baseline chosen
+// and its references pointing at the resolved components and stage.
+// Check builds it from copies: the parsed Spec stays as written.
+type Resolved struct {
+	Experiments []*Experiment
+}
+
+// Experiment returns the resolved experiment called name, or nil.
+func (r *Resolved) Experiment(name string) *Experiment {
+	for _, e := range r.Experiments {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// Check resolves every encoder, sampler and reader's plugin, reads its
+// parameter declarations and checks the block's params against them, and
+// checks what needs them (stages, readers' bases). It returns the
+// Resolved spec when the diagnostics hold no error.
+func (s *Spec) Check(ctx context.Context, cat Catalog) (*Resolved, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	infos := map[string]plugins.Info{}
 	locks := map[string]*Lock{}
+	resolved := map[*Component]*Component{}
 	for _, c := range slices.Concat(s.Encoders, s.Samplers, s.Readers) {
 		// An external plugin runs only as pinned: before it is started,
 		// even to describe itself.
@@ -72,7 +93,6 @@ func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 			}
 			infos[key] = info
 		}
-		c.Info = info
 		checked, err := plugins.CheckParams(info.Params, c.Params)
 		var perrs plugins.ParamErrors
 		switch {
@@ -88,17 +108,56 @@ func (s *Spec) Check(ctx context.Context, cat Catalog) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid parameters",
 				Detail: err.Error(), Subject: c.Range.Ptr()})
 		default:
-			c.Checked = checked
+			rc := *c
+			rc.Info, rc.Checked = info, checked
+			resolved[c] = &rc
 		}
 	}
-	if !diags.HasErrors() {
-		for _, e := range s.Experiments {
-			diags = append(diags, e.checkStage()...)
-			diags = append(diags, e.checkReaderBase()...)
-			e.defaultBaseline()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	r := s.resolve(resolved)
+	for _, e := range r.Experiments {
+		diags = append(diags, e.checkStage()...)
+		diags = append(diags, e.checkReaderBase()...)
+		e.defaultBaseline()
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return r, diags
+}
+
+// resolve copies every experiment with its components replaced by their
+// resolved copies and its stage by the stage's copy.
+func (s *Spec) resolve(comps map[*Component]*Component) *Resolved {
+	each := func(cs []*Component) []*Component {
+		out := make([]*Component, len(cs))
+		for i, c := range cs {
+			out[i] = comps[c]
+		}
+		return out
+	}
+	r := &Resolved{}
+	exps := map[*Experiment]*Experiment{}
+	for _, e := range s.Experiments {
+		re := *e
+		re.Encoders, re.Samplers = each(e.Encoders), each(e.Samplers)
+		if e.Reader != nil {
+			re.Reader = comps[e.Reader]
+		}
+		if e.Baseline != nil {
+			re.Baseline = comps[e.Baseline]
+		}
+		exps[e] = &re
+		r.Experiments = append(r.Experiments, &re)
+	}
+	for _, re := range r.Experiments {
+		if re.StartFrom != nil {
+			re.StartFrom = exps[re.StartFrom]
 		}
 	}
-	return diags
+	return r
 }
 
 // CheckpointParam is the parameter through which an encoder starts from a

@@ -31,7 +31,7 @@ func FuzzSpec(f *testing.F) {
 		if diags.HasErrors() {
 			return
 		}
-		s.Check(context.Background(), catalog{})
+		s.Check(context.Background(), catalog{}) // must not panic
 		for _, e := range s.Experiments {
 			if !NamePattern.MatchString(e.Name) || e.Steps > MaxSteps || e.BatchSize > MaxBatchSize || len(e.Seeds) > MaxSeeds {
 				t.Fatalf("accepted experiment %q: steps %d, batch %d, %d seeds", e.Name, e.Steps, e.BatchSize, len(e.Seeds))

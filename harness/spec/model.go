@@ -87,7 +87,8 @@ type Component struct {
 	// within 2% of the lowest validation loss". Empty: the spec does not
 	// claim the row was tuned, and the report says so beside its numbers.
 	TunedBy string
-	// Set by Check: the plugin's description and the params with defaults.
+	// On the copies Check resolves (Resolved), never on the parsed spec:
+	// the plugin's description and the params with defaults.
 	Info    plugins.Info
 	Checked plugins.Params
 }

@@ -42,10 +42,11 @@ func TestGoodSpec(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if diags := s.Check(context.Background(), catalog{}); diags.HasErrors() {
+	r, diags := s.Check(context.Background(), catalog{})
+	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	e := s.Experiment("tiny-bm25")
+	e := r.Experiment("tiny-bm25")
 	if e == nil || e.BatchSize != 32 || !cmp.Equal(e.Seeds, []uint64{1, 2}) || e.Evaluate[0].Name != "tiny" {
 		t.Fatalf("experiment = %+v", e)
 	}
@@ -54,6 +55,10 @@ func TestGoodSpec(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"en", "de"}, s.Dataset("tiny").Languages); diff != "" {
 		t.Error(diff)
+	}
+	// The parsed spec stays as written: Check resolved copies.
+	if p := s.Experiment("tiny-bm25").Encoders[0]; p.Checked != nil || p.Info.Name != "" || p == e.Encoders[0] {
+		t.Errorf("Check changed the parsed spec: %+v", p)
 	}
 }
 
@@ -126,7 +131,8 @@ func TestDiagnostics(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			s, diags := Parse("testdata/" + tc.file)
 			if tc.check && !diags.HasErrors() {
-				diags = append(diags, s.Check(context.Background(), catalog{})...)
+				_, d := s.Check(context.Background(), catalog{})
+				diags = append(diags, d...)
 			}
 			if !diags.HasErrors() {
 				t.Fatal("no error reported")

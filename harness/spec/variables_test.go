@@ -46,7 +46,7 @@ func TestVariableValues(t *testing.T) {
 	if diff := cmp.Diff(plugins.Params{"k1": 1.5, "b": "0.4"}, s.Encoders[0].Params); diff != "" {
 		t.Errorf("params (-want +got):\n%s", diff)
 	}
-	if check := s.Check(context.Background(), catalog{}); !check.HasErrors() || !strings.Contains(check.Error(), `Parameter "b": want number, got a string`) {
+	if _, check := s.Check(context.Background(), catalog{}); !check.HasErrors() || !strings.Contains(check.Error(), `Parameter "b": want number, got a string`) {
 		t.Errorf("a string from the environment for a number parameter: %v", check)
 	}
 	if len(s.Variables) != 2 || s.Variables[0].FromEnv || !s.Variables[1].FromEnv || s.Variables[1].Description != "BM25's b" {
