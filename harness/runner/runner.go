@@ -31,6 +31,25 @@ import (
 	"github.com/xlbench/xlbench/plugins"
 )
 
+// cellNames lists e's cells in plan order, as each result records them:
+// planned once per experiment and run.
+func (r *Runner) cellNames(e *spec.Experiment) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if names, ok := r.planNames[e]; ok {
+		return names
+	}
+	var names []string
+	for _, c := range plan.Plan(e) {
+		names = append(names, c.Name)
+	}
+	if r.planNames == nil {
+		r.planNames = map[*spec.Experiment][]string{}
+	}
+	r.planNames[e] = names
+	return names
+}
+
 // ids is the run's Identifier (IDs), hashing each file once per run.
 func (r *Runner) ids() *plan.Identifier {
 	r.idsOnce.Do(func() {
@@ -120,6 +139,8 @@ type Runner struct {
 	// slots bounds what computes at once (Jobs): cells, and readers while
 	// they train; a cell waits for the reader's training without one (Run).
 	slots *computeSlots
+	// planNames holds each experiment's cell names (cellNames).
+	planNames map[*spec.Experiment][]string
 	// stages holds, per stage cell id, the stage's one run in this process.
 	stages map[string]*stageRun
 }
@@ -757,9 +778,7 @@ func (r *Runner) storeCell(run *cellRun) (*results.CellResult, error) {
 	res.XLBenchVersion, res.Experiment, res.Cell = r.Version, cell.Experiment.Name, cell.Name
 	res.Encoder, res.Seed, res.Training, res.Stage = component(cell.Encoder), cell.Seed, run.rec, run.stage
 	res.HeldOut = cell.Experiment.HeldOut
-	for _, c := range plan.Plan(cell.Experiment) {
-		res.Plan = append(res.Plan, c.Name)
-	}
+	res.Plan = r.cellNames(cell.Experiment)
 	if cell.Sampler != nil {
 		sc := component(cell.Sampler)
 		res.Sampler = &sc
