@@ -52,10 +52,11 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 		return err
 	}
 	// A large section takes a while to rank: say how far it is.
+	var progress leaderboard.Progress
 	if live := console.New(a.Stderr); live != nil {
 		var last time.Time
 		var mu sync.Mutex
-		leaderboard.Progress = func(dataset string, done, total int64) {
+		progress = func(dataset string, done, total int64) {
 			mu.Lock()
 			defer mu.Unlock()
 			if time.Since(last) > 200*time.Millisecond || done == total {
@@ -63,9 +64,9 @@ func (a *App) cmdLeaderboard(_ context.Context, args []string) error {
 				live.Live("rank", fmt.Sprintf("ranking %s: %d of %d pairs of entries decided", dataset, done, total))
 			}
 		}
-		defer func() { leaderboard.Progress = nil; live.Close() }()
+		defer live.Close()
 	}
-	board := leaderboard.Build(sources)
+	board := leaderboard.Build(sources, progress)
 	board.LeadWith(*lead)
 	board.LinkSources(*dest, func(name string) (string, bool) {
 		p, ok := builtin.Lookup(name)

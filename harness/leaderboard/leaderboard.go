@@ -165,7 +165,7 @@ type Source struct {
 // Build makes the board of the sources. A cell found in several sources
 // (the same cell id: a contribution's copy of a reference) is counted
 // once, from the first source that has it.
-func Build(sources []Source) *Board {
+func Build(sources []Source, progress Progress) *Board {
 	b := &Board{}
 	type entryKey struct{ dataset, family, source, experiment, row string }
 	entries := map[entryKey]*Entry{}
@@ -235,7 +235,7 @@ func Build(sources []Source) *Board {
 				s.Incomplete = append(s.Incomplete, x+"/"+c)
 			}
 		}
-		s.score()
+		s.score(progress)
 		b.Sections = append(b.Sections, s)
 	}
 	sort.SliceStable(b.Sections, func(i, j int) bool {
@@ -406,7 +406,7 @@ func family(r *results.CellResult) (key, name string) {
 
 // score computes the section's values, differences to the baseline and
 // rank ranges, and sorts its entries by the main measure.
-func (s *Section) score() {
+func (s *Section) score(progress Progress) {
 	keep := report.HeldOutPools(s.HeldOut)
 	parallel.For(len(s.Entries), func(i int) {
 		e := s.Entries[i]
@@ -448,7 +448,7 @@ func (s *Section) score() {
 		base.Baseline = true
 		s.Baseline = base.Name
 	}
-	s.rank(base)
+	s.rank(base, progress)
 }
 
 func newDelta(v Value, detectable float64, paired bool) *Delta {

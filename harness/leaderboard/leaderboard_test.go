@@ -74,7 +74,7 @@ func fixture() []*results.CellResult {
 // once.
 func TestBoard(t *testing.T) {
 	rs := fixture()
-	b := Build([]Source{{Dir: "refs", Results: rs}, {Dir: "contrib", Results: rs[:1]}})
+	b := Build([]Source{{Dir: "refs", Results: rs}, {Dir: "contrib", Results: rs[:1]}}, nil)
 	if len(b.Sections) != 2 || b.Sections[0].Encoder != "dual" || b.Sections[1].Encoder != "bm25" {
 		t.Fatalf("sections %+v", b.Sections)
 	}
@@ -143,7 +143,7 @@ func TestVerification(t *testing.T) {
 	other := *hyb2
 	other.CellID = "another-id"
 	stamps := []results.Stamp{stamp(results.Reproduced, 1, mono1, mono2, hyb1, &other), stamp(results.Reproduced, 2, rs[1], rs[4]), stamp(results.Differs, 3, rs[4])}
-	b := Build([]Source{{Dir: "refs", Results: rs, Stamps: stamps}})
+	b := Build([]Source{{Dir: "refs", Results: rs, Stamps: stamps}}, nil)
 	// Unsigned stamps: reproduced, but never shown as ✓ (signed stamps:
 	// TestVerifyStampsTheLeaderboard in package cli).
 	want := map[string]string{"monolingual": "reproduced, unsigned", "hybrid": "partly", "cross-lingual": "differs"}
@@ -253,7 +253,7 @@ func render(t *testing.T, page, column string, width int) []string {
 // measure (a click: descending) puts hybrid first, the sort mark shows,
 // and no chart text or table cell is cut off.
 func TestPageInChromium(t *testing.T) {
-	page, err := HTML(Build([]Source{{Dir: "refs", Results: fixture()}}))
+	page, err := HTML(Build([]Source{{Dir: "refs", Results: fixture()}}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +302,7 @@ func TestCommittedLeaderboardInChromium(t *testing.T) {
 		}
 		rs = append(rs, got...)
 	}
-	b := Build([]Source{{Dir: "results", Results: rs}})
+	b := Build([]Source{{Dir: "results", Results: rs}}, nil)
 	var datasets []string
 	for _, s := range b.Sections {
 		if s.Encoder == "dual" {
@@ -377,7 +377,7 @@ func TestHostileNamesStayText(t *testing.T) {
 		r.Pools = map[string]map[results.Setting]map[lang.PoolKey]results.Pool{attack: r.Pools["d"]}
 		r.PerQuery = results.PerQuery{attack: r.PerQuery["d"]}
 	}
-	b := Build([]Source{{Dir: attack, Results: rs}})
+	b := Build([]Source{{Dir: attack, Results: rs}}, nil)
 	b.Refused = []string{attack + ": refused"}
 	page, err := HTML(b)
 	if err != nil {
@@ -478,7 +478,7 @@ func TestOneRowPerUntrainedEncoder(t *testing.T) {
 	rs := fixture()
 	again := *rs[len(rs)-1]
 	again.Experiment, again.CellID = "other", "bm25-other"
-	b := Build([]Source{{Dir: "refs", Results: append(rs, &again)}})
+	b := Build([]Source{{Dir: "refs", Results: append(rs, &again)}}, nil)
 	var bm25 *Section
 	for _, s := range b.Sections {
 		if s.Encoder == "bm25" {

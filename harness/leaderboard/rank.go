@@ -12,9 +12,9 @@ import (
 	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
-// Progress, when set, is told how many of a section's pairs are decided;
-// the leaderboard command shows it on a terminal.
-var Progress func(dataset string, done, total int64)
+// Progress is told how many of a section's pairs of entries are
+// decided; the leaderboard command shows it on a terminal.
+type Progress func(dataset string, done, total int64)
 
 // rank gives every entry its Δ to the baseline and its rank range: 1 + the
 // entries whose paired difference in the main measure is significantly
@@ -38,7 +38,7 @@ var Progress func(dataset string, done, total int64)
 //
 // Pairs of entries drawn on other seeds or queries are decided by
 // report.PairedInterval, as before.
-func (s *Section) rank(base *Entry) {
+func (s *Section) rank(base *Entry, progress Progress) {
 	n := len(s.Entries)
 	// The baseline's Δ for every entry.
 	if base != nil {
@@ -66,8 +66,8 @@ func (s *Section) rank(base *Entry) {
 	var total, done atomic.Int64
 	total.Store(int64(n) * int64(n-1) / 2)
 	tick := func(k int64) {
-		if d := done.Add(k); Progress != nil {
-			Progress(s.Dataset, d, total.Load())
+		if d := done.Add(k); progress != nil {
+			progress(s.Dataset, d, total.Load())
 		}
 	}
 	// Within a group: entries are in order of mean (s.Entries is sorted).

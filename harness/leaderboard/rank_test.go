@@ -36,7 +36,7 @@ func crowd(n, seeds int) []*results.CellResult {
 // paired bootstrap gives.
 func TestRankRangesMatchEveryPair(t *testing.T) {
 	for _, seeds := range []int{1, 3} {
-		b := Build([]Source{{Dir: "refs", Results: crowd(60, seeds)}})
+		b := Build([]Source{{Dir: "refs", Results: crowd(60, seeds)}}, nil)
 		s := b.Sections[0]
 		n := len(s.Entries)
 		for i, a := range s.Entries {
@@ -68,7 +68,7 @@ func BenchmarkLeaderboardSection(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			rs := crowd(n, 1)
 			for b.Loop() {
-				Build([]Source{{Dir: "refs", Results: rs}})
+				Build([]Source{{Dir: "refs", Results: rs}}, nil)
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 		})
