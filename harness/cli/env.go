@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -52,15 +51,7 @@ func (a *App) dataStore(flag string) (*dataset.Store, error) {
 // maxFileBytes is $XLBENCH_MAX_FILE, the largest file read (0: the
 // default).
 func (a *App) maxFileBytes() (int64, error) {
-	v := a.getenv(dataset.MaxFileEnv)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("$%s=%q: want a positive number of bytes", dataset.MaxFileEnv, v)
-	}
-	return n, nil
+	return dataset.ParseMaxFile(a.getenv(dataset.MaxFileEnv))
 }
 
 // specValues are the spec variables set in the environment,

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/results"
 	"github.com/xlbench/xlbench/harness/spec"
 )
@@ -48,14 +48,16 @@ func declaredTuning(rs []*results.CellResult, vals spec.Values) []*results.CellR
 	return out
 }
 
-// parseQuietly parses spec files that exist and are valid; nil otherwise.
+// parseQuietly parses recorded spec files that are valid and lie inside
+// the working folder (safepath, as the leaderboard's links do); nil
+// otherwise.
 func parseQuietly(files []string, vals spec.Values) *spec.Spec {
 	for _, f := range files {
-		if _, err := os.Stat(f); err != nil {
+		if _, err := safepath.Join(".", f); err != nil {
 			return nil
 		}
 	}
-	s, diags := spec.ParseWith(vals, files...)
+	s, diags := spec.ParseRecorded(vals, files...)
 	if diags.HasErrors() {
 		return nil
 	}

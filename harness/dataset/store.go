@@ -73,6 +73,19 @@ type Source struct {
 	SHA256 string
 }
 
+// ParseMaxFile reads $XLBENCH_MAX_FILE's value v, a positive number of
+// bytes; "" is 0, the default limit.
+func ParseMaxFile(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("$%s=%q: want a positive number of bytes", MaxFileEnv, v)
+	}
+	return n, nil
+}
+
 // Location is where the command was told the data is: the -data flag
 // and the values of $XLBENCH_DATA (EnvDataDir) and $XLBENCH_MAX_FILE
 // (MaxFileEnv), "" where unset. Package cli reads them; the store reads no
@@ -87,13 +100,11 @@ type Location struct {
 // largest file read, from $XLBENCH_MAX_FILE when set.
 func Resolve(loc Location) (*Store, error) {
 	s := &Store{Sources: CanonicalSources(), Client: http.DefaultClient, Progress: os.Stderr}
-	if v := loc.EnvMaxFile; v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("$%s=%q: want a positive number of bytes", MaxFileEnv, v)
-		}
-		s.MaxBytes = n
+	n, err := ParseMaxFile(loc.EnvMaxFile)
+	if err != nil {
+		return nil, err
 	}
+	s.MaxBytes = n
 	switch {
 	case loc.Flag != "":
 		s.Dir, s.Origin = loc.Flag, "-data flag"

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/xlbench/xlbench/harness/internal/safepath"
 	"github.com/xlbench/xlbench/harness/report"
 	"github.com/xlbench/xlbench/harness/results"
 )
@@ -121,11 +122,8 @@ func (p *Provenance) fill(cells []*results.CellResult, ds string) {
 // text, and a link never leads outside the repository.
 func (b *Board) LinkSources(dest string, builtinSource func(name string) (string, bool)) {
 	inside := func(p string) (string, bool) {
-		if p == "" || filepath.IsAbs(p) {
-			return "", false
-		}
-		p = filepath.Clean(p)
-		if p == ".." || strings.HasPrefix(p, ".."+string(filepath.Separator)) {
+		p, err := safepath.Join(".", p)
+		if err != nil {
 			return "", false
 		}
 		if _, err := os.Stat(p); err != nil {

@@ -23,11 +23,23 @@ func Parse(filenames ...string) (*Spec, hcl.Diagnostics) { return ParseWith(nil,
 // the environment's XLBENCH_VAR_ ones); a variable not given takes its
 // default.
 func ParseWith(given Values, filenames ...string) (*Spec, hcl.Diagnostics) {
+	return parse(given, false, filenames...)
+}
+
+// ParseRecorded is ParseWith for spec files a stored result names: only
+// regular files are read, as lock files are. A result's paths are
+// anyone's text, and a pipe named there would block the command reading
+// the results.
+func ParseRecorded(given Values, filenames ...string) (*Spec, hcl.Diagnostics) {
+	return parse(given, true, filenames...)
+}
+
+func parse(given Values, regularOnly bool, filenames ...string) (*Spec, hcl.Diagnostics) {
 	p := hclparse.NewParser()
 	var diags hcl.Diagnostics
 	var bodies []hcl.Body
 	for _, fn := range filenames {
-		f, d := parseBounded(p, fn, false)
+		f, d := parseBounded(p, fn, regularOnly)
 		diags = append(diags, d...)
 		if f != nil {
 			bodies = append(bodies, f.Body)
