@@ -322,8 +322,8 @@ func bestSpan(starts, ends []float32, maxAnswer int) (i, j int, score float32) {
 // Read answers each query with the best span over its candidates.
 func (r *Reader) Read(_ context.Context, req plugins.ReadRequest) ([]plugins.Answer, error) {
 	queries := req.Queries
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	if r.emb == nil {
 		return nil, fmt.Errorf("Read called before Configure")
 	}
@@ -374,8 +374,8 @@ type checkpointHeader struct {
 // Save writes the reader's weights to path atomically.
 func (r *Reader) Save(_ context.Context, req plugins.SaveRequest) error {
 	path := req.Path
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	if r.emb == nil {
 		return fmt.Errorf("Save called before Configure")
 	}

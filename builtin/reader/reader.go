@@ -92,7 +92,10 @@ const numDense = 14
 
 // Reader is the built-in reader.
 type Reader struct {
-	mu sync.Mutex
+	// mu is held to write the model (Configure, Train) and read-held to
+	// use it (Read, Save): reads run at once, each caching what it
+	// computes under the cache's own lock.
+	mu sync.RWMutex
 	// configuration; dim is a feature row's width, of which the first
 	// trained columns train (all but the base's, when there is one)
 	dim, trained, hidden, maxTokens, maxAnswer, batch int

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -277,6 +279,50 @@ func TestKeptContextsAreBitIdentical(t *testing.T) {
 		}
 		if diff := cmp.Diff(fresh[0], kept[i]); diff != "" {
 			t.Errorf("%q: answer with kept rows differs (-fresh +kept):\n%s", qr.Question, diff)
+		}
+	}
+}
+
+// TestConcurrentReadsAgree: Read calls made at once (the harness sends
+// every cell's reads as they come) answer as one call alone does, however
+// they interleave on the shared caches.
+func TestConcurrentReadsAgree(t *testing.T) {
+	r := newReader(t, plugins.Params{"dim": 8.0, "hidden": 6.0, "buckets": 512.0, "epochs": 2.0})
+	if _, err := r.Train(ctx, plugins.TrainReaderRequest{Examples: toyExamples(10)}); err != nil {
+		t.Fatal(err)
+	}
+	var queries []plugins.ReadQuery
+	for _, ex := range toyExamples(12) {
+		for _, p := range toyExamples(12)[:8] {
+			queries = append(queries, plugins.ReadQuery{Question: ex.Question, Lang: "en",
+				Candidates: []plugins.ReadCandidate{{Text: p.Passage, Lang: "en"}}})
+		}
+	}
+	alone, err := r.Read(ctx, plugins.ReadRequest{Queries: queries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.resetCache()
+	got := make([][]plugins.Answer, 4)
+	var wg sync.WaitGroup
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each caller reads every query, starting at its own place.
+			shifted := append(slices.Clone(queries[g*len(queries)/4:]), queries[:g*len(queries)/4]...)
+			a, err := r.Read(ctx, plugins.ReadRequest{Queries: shifted})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[g] = append(slices.Clone(a[len(a)-g*len(queries)/4:]), a[:len(a)-g*len(queries)/4]...)
+		}()
+	}
+	wg.Wait()
+	for g, a := range got {
+		if diff := cmp.Diff(alone, a); diff != "" {
+			t.Fatalf("caller %d of 4 at once: answers differ from one call alone (-alone +together):\n%s", g, diff)
 		}
 	}
 }

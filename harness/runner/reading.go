@@ -28,13 +28,19 @@ const readChunk = 1024
 // trainedReader is a reader plugin trained for one experiment, kept running
 // for the rest of the run. A reader is deterministic, so its answer for a
 // question and one candidate is memoised: the cells of an experiment and
-// the settings of a cell retrieve many of the same candidates.
+// the settings of a cell retrieve many of the same candidates. Cells read
+// at the same time: the lock guards the memo only, never a call to the
+// plugin, and a pair one cell is reading is not asked for again by another
+// (it waits for that answer instead).
 type trainedReader struct {
 	comp *spec.Component
 	r    plugins.Reader
 	stop func()
 	mu   sync.Mutex
 	memo map[readKey]plugins.Answer
+	// inFlight holds the pairs being read, each with the channel closed
+	// when its read ends (answered, or failed: then it is asked again).
+	inFlight map[readKey]chan struct{}
 	// Loss of each training step.
 	loss []float32
 	// err is why configuring or training failed: every cell reports it.
@@ -54,34 +60,30 @@ type readKey struct {
 // candidates alone, and the best-scoring answer wins (ties to the better
 // ranked candidate).
 func (t *trainedReader) Read(ctx context.Context, c *dataset.Collection, qs []*dataset.Question, cands [][]int) ([]plugins.Answer, error) {
+	for {
+		keys, queries, others, done := t.claim(c, qs, cands)
+		if len(keys) > 0 {
+			err := t.readClaimed(ctx, keys, queries)
+			t.release(keys, done)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if len(others) == 0 {
+			break
+		}
+		// Pairs another cell is reading: wait, then claim what it did
+		// not answer.
+		for _, ch := range others {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var keys []readKey
-	var queries []plugins.ReadQuery
-	seen := map[readKey]bool{}
-	for i, q := range qs {
-		for _, ci := range cands[i] {
-			k := readKey{q, ci}
-			if _, ok := t.memo[k]; ok || seen[k] {
-				continue
-			}
-			seen[k] = true
-			cand := &c.Candidates[ci]
-			keys = append(keys, k)
-			queries = append(queries, plugins.ReadQuery{Question: q.Text, Lang: q.Lang,
-				Candidates: []plugins.ReadCandidate{{Text: cand.Text, Lang: cand.Lang}}})
-		}
-	}
-	for lo := 0; lo < len(queries); lo += readChunk {
-		hi := min(lo+readChunk, len(queries))
-		answers, err := t.r.Read(ctx, plugins.ReadRequest{Queries: queries[lo:hi]})
-		if err != nil {
-			return nil, fmt.Errorf("reader %s: %w", t.comp.Name, err)
-		}
-		for i, a := range answers {
-			t.memo[keys[lo+i]] = a
-		}
-	}
 	out := make([]plugins.Answer, len(qs))
 	for i, q := range qs {
 		best := plugins.Answer{Candidate: -1, Score: math.Inf(-1)}
@@ -94,6 +96,72 @@ func (t *trainedReader) Read(ctx context.Context, c *dataset.Collection, qs []*d
 		out[i] = best
 	}
 	return out, nil
+}
+
+// claim takes the pairs of qs × cands that are neither answered nor being
+// read, to read them (keys, queries; done is closed when they are); others
+// are the channels of the pairs other calls are reading.
+func (t *trainedReader) claim(c *dataset.Collection, qs []*dataset.Question, cands [][]int) (keys []readKey, queries []plugins.ReadQuery, others []chan struct{}, done chan struct{}) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.inFlight == nil {
+		t.inFlight = map[readKey]chan struct{}{}
+	}
+	done = make(chan struct{})
+	waiting := map[chan struct{}]bool{}
+	for i, q := range qs {
+		for _, ci := range cands[i] {
+			k := readKey{q, ci}
+			if _, ok := t.memo[k]; ok {
+				continue
+			}
+			if ch, ok := t.inFlight[k]; ok {
+				if ch != done && !waiting[ch] {
+					waiting[ch] = true
+					others = append(others, ch)
+				}
+				continue
+			}
+			t.inFlight[k] = done
+			cand := &c.Candidates[ci]
+			keys = append(keys, k)
+			queries = append(queries, plugins.ReadQuery{Question: q.Text, Lang: q.Lang,
+				Candidates: []plugins.ReadCandidate{{Text: cand.Text, Lang: cand.Lang}}})
+		}
+	}
+	return keys, queries, others, done
+}
+
+// readClaimed asks the plugin for the claimed pairs, readChunk at a time,
+// and memoises the answers.
+func (t *trainedReader) readClaimed(ctx context.Context, keys []readKey, queries []plugins.ReadQuery) error {
+	for lo := 0; lo < len(queries); lo += readChunk {
+		hi := min(lo+readChunk, len(queries))
+		answers, err := t.r.Read(ctx, plugins.ReadRequest{Queries: queries[lo:hi]})
+		if err != nil {
+			return fmt.Errorf("reader %s: %w", t.comp.Name, err)
+		}
+		if len(answers) != hi-lo {
+			return fmt.Errorf("reader %s: %d answers to %d queries", t.comp.Name, len(answers), hi-lo)
+		}
+		t.mu.Lock()
+		for i, a := range answers {
+			t.memo[keys[lo+i]] = a
+		}
+		t.mu.Unlock()
+	}
+	return nil
+}
+
+// release ends the claim on keys: whoever waits for them finds them
+// answered, or claims them again.
+func (t *trainedReader) release(keys []readKey, done chan struct{}) {
+	t.mu.Lock()
+	for _, k := range keys {
+		delete(t.inFlight, k)
+	}
+	t.mu.Unlock()
+	close(done)
 }
 
 // oracle is eval.Oracle of the reader on c, computed once per collection.
@@ -228,8 +296,16 @@ func (s *readerService) train(ctx context.Context, e *spec.Experiment, tr *train
 	if err != nil {
 		return err
 	}
+	slots := s.slots()
+	withdraw := func() {}
 	params := comp.Checked
 	if comp.ReadsFromStage() && e.StartFrom != nil {
+		if slots != nil && comp.Info.Trainable {
+			// The stage's slot is kept for this training when the stage
+			// ends: every reading cell waits for it.
+			withdraw = slots.expect()
+			defer withdraw()
+		}
 		model, err := s.stageModel(ctx, e)
 		if err != nil {
 			return fmt.Errorf("%s: %w", label, err)
@@ -255,9 +331,10 @@ func (s *readerService) train(ctx context.Context, e *spec.Experiment, tr *train
 	if comp.Info.Trainable {
 		// Every cell that reads waits for this training: it takes the
 		// next compute slot, before any cell.
-		slots := s.slots()
 		if slots != nil {
-			if err := slots.acquire(ctx, true); err != nil {
+			err := slots.acquire(ctx, true)
+			withdraw()
+			if err != nil {
 				return err
 			}
 		}

@@ -1068,9 +1068,11 @@ func (r *Runner) execute(ctx context.Context, cells []plan.Cell, todo []int, got
 				r.logf("[%d/%d] cell %s/%s (id %s)", i+1, len(cells), c.Experiment.Name, c.Name, c.Inputs.ID())
 				if c.Experiment.Pretrains {
 					got[i], errs[i] = r.RunStage(ctx, c)
-				} else {
-					got[i], errs[i] = r.RunCell(ctx, c)
+					// To the reader that waits for the stage, if one does.
+					r.slots.handOn()
+					continue
 				}
+				got[i], errs[i] = r.RunCell(ctx, c)
 				r.releaseSlot()
 			}
 		}()

@@ -9,13 +9,18 @@ import (
 // computeSlots bounds how many things compute at once (-j): cells, and a
 // reader while it trains. Waiters are served in arrival order, except that
 // a waiter asking first (a reader, which every reading cell waits for)
-// goes before every cell.
+// goes before every cell, and a stage that ends keeps its slot for a
+// reader that waits for it (expect, handOn).
 type computeSlots struct {
 	mu    sync.Mutex
 	n     int
 	held  int
 	cells []chan struct{} // waiting cells, in arrival order
 	first []chan struct{} // waiting readers, in arrival order
+	// expected counts readers waiting for their stage, which will ask
+	// first once it is done; parked counts slots (held) that ended stages
+	// keep for them.
+	expected, parked int
 }
 
 func newComputeSlots(n int) *computeSlots { return &computeSlots{n: max(1, n)} }
@@ -27,6 +32,11 @@ func (s *computeSlots) acquire(ctx context.Context, first bool) error {
 		return err
 	}
 	s.mu.Lock()
+	if first && s.parked > 0 {
+		s.parked-- // a stage's slot, kept for this reader
+		s.mu.Unlock()
+		return nil
+	}
 	if s.held < s.n && len(s.first) == 0 && (first || len(s.cells) == 0) {
 		s.held++
 		s.mu.Unlock()
@@ -63,6 +73,10 @@ func (s *computeSlots) acquire(ctx context.Context, first bool) error {
 func (s *computeSlots) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.releaseLocked()
+}
+
+func (s *computeSlots) releaseLocked() {
 	if s.held == 0 {
 		return
 	}
@@ -74,4 +88,41 @@ func (s *computeSlots) release() {
 		}
 	}
 	s.held--
+}
+
+// expect says that a reader waits for a stage and will ask first for a
+// slot once it is done: the slot the stage's cell gives back (handOn) is
+// kept for it. Without that, the stage's slot went to the next cell, and
+// the reader, which every reading cell waits for, to the slot after it (a
+// whole cell's training later). The returned function withdraws the
+// expectation once the reader holds its slot, or will not ask (a stored
+// reader, an error); calling it again does nothing.
+func (s *computeSlots) expect() (withdraw func()) {
+	s.mu.Lock()
+	s.expected++
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.expected--
+			if s.parked > s.expected {
+				s.parked-- // kept for nobody now
+				s.releaseLocked()
+			}
+		})
+	}
+}
+
+// handOn gives a stage's slot back: to a waiting reader, else kept for
+// a reader that expects it, else as release.
+func (s *computeSlots) handOn() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.first) == 0 && s.parked < s.expected && s.held > 0 {
+		s.parked++
+		return
+	}
+	s.releaseLocked()
 }

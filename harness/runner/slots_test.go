@@ -91,3 +91,64 @@ func TestComputeSlotsCancel(t *testing.T) {
 		t.Fatalf("the freed slot: %v, held %d", err, s.held)
 	}
 }
+
+// TestComputeSlotsHandOn: a stage's slot is kept for the reader that
+// expects it, not handed to a waiting cell; withdrawn, it goes to the cell.
+func TestComputeSlotsHandOn(t *testing.T) {
+	ctx := context.Background()
+	for _, reads := range []bool{true, false} {
+		s := newComputeSlots(1)
+		if err := s.acquire(ctx, false); err != nil { // the stage
+			t.Fatal(err)
+		}
+		withdraw := s.expect()
+		cell := make(chan error, 1)
+		go func() { cell <- s.acquire(ctx, false) }()
+		for queued := 0; queued == 0; {
+			s.mu.Lock()
+			queued = len(s.cells)
+			s.mu.Unlock()
+			time.Sleep(time.Millisecond)
+		}
+		s.handOn()
+		select {
+		case <-cell:
+			t.Fatal("the stage's slot went to a cell while a reader expected it")
+		case <-time.After(20 * time.Millisecond):
+		}
+		if reads {
+			done := make(chan error, 1)
+			go func() { done <- s.acquire(ctx, true) }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the reader did not get the slot kept for it")
+			}
+			withdraw()
+			select {
+			case <-cell:
+				t.Fatal("a cell got a slot while the reader held the only one")
+			case <-time.After(20 * time.Millisecond):
+			}
+			s.release() // the reader's training ends
+		} else {
+			withdraw() // a stored reader: no training
+			withdraw() // twice is once
+		}
+		select {
+		case err := <-cell:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the cell never got the slot")
+		}
+		s.release()
+		if s.held != 0 || s.parked != 0 || s.expected != 0 {
+			t.Fatalf("after every release: held %d, parked %d, expected %d", s.held, s.parked, s.expected)
+		}
+	}
+}
