@@ -157,7 +157,7 @@ bench: ## run the Go benchmarks (BENCH=regexp, BENCHTIME=1x)
 # selected, which is twenty times slower.
 ANCHORS := ../shared/anchors
 
-bench-anchors: ## Go benchmarks of evaluation, training and plugin overhead, then the FAISS and PyTorch anchors, in one run; prints each ratio (installs python3-faiss, python3-torch, grpcio, protobuf, OpenBLAS)
+bench-anchors: ## Go benchmarks of evaluation, training and plugin overhead, then the FAISS and PyTorch anchors, in one run; prints each ratio and fails when evaluation / FAISS > 0.5 or trainer / PyTorch < 10 (installs python3-faiss, python3-torch, grpcio, protobuf, OpenBLAS)
 	@if ! $(PYTHON) -c 'import faiss, torch, grpc, google.protobuf' 2>/dev/null || ! [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ]; then \
 	  [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-faiss $(PYTHON_PKGS) libopenblas0-pthread >/dev/null; fi
 	@mkdir -p $(BIN)

@@ -1,7 +1,10 @@
 // Command benchratio reads the output of `make bench-anchors` — the Go
 // benchmarks of evaluation, training and plugin overhead, then the FAISS
 // and PyTorch anchor scripts of ../shared/anchors — and prints each figure
-// beside its anchor, as ratios measured in one run, with the goals.
+// beside its anchor, as ratios measured in one run, with the goals. The
+// goals held as regressions (evaluation against FAISS, the trainer against
+// PyTorch) fail the command, and make bench-anchors with it, when missed
+// or missing.
 //
 //	go test -bench ... | tee out; python3 faiss_flat.py >> out; ...
 //	go run ./harness/cmd/benchratio < out
@@ -55,9 +58,20 @@ func read(r io.Reader) figures {
 	return f
 }
 
-// report writes the figures and their ratios; a figure the input lacks is
-// reported missing, not guessed.
-func report(w io.Writer, f figures) {
+// Goals held as regressions: measured in one run, on one machine.
+const (
+	// evaluationGoal bounds xlbench's evaluation time over FAISS's top-100
+	// search alone.
+	evaluationGoal = 0.5
+	// trainerGoal bounds the built-in trainer's pairs/s over PyTorch's, for
+	// each bag shape.
+	trainerGoal = 10.0
+)
+
+// report writes the figures and their ratios, and returns the regressions
+// goals missed (or not measured); a figure the input lacks is reported
+// missing, not guessed.
+func report(w io.Writer, f figures) (missed []string) {
 	get := func(k string) (float64, bool) { v, ok := f[k]; return v, ok }
 	line := func(what string, v float64, ok bool, unit string) {
 		if ok {
@@ -66,12 +80,13 @@ func report(w io.Writer, f figures) {
 			fmt.Fprintf(w, "  %-44s %12s\n", what, "missing")
 		}
 	}
-	ratio := func(what string, a, b float64, okA, okB bool, goal string) {
+	ratio := func(what string, a, b float64, okA, okB bool, goal string) (float64, bool) {
 		if okA && okB && b != 0 {
 			fmt.Fprintf(w, "  %-44s %12.2f   goal %s\n", what, a/b, goal)
-		} else {
-			fmt.Fprintf(w, "  %-44s %12s   goal %s\n", what, "missing", goal)
+			return a / b, true
 		}
+		fmt.Fprintf(w, "  %-44s %12s   goal %s\n", what, "missing", goal)
+		return 0, false
 	}
 	fmt.Fprintln(w, "evaluation (XQuAD-R, 13,090 × 13,014, all settings, full-ranking mAP, rank distance)")
 	ev, okEv := get("BenchmarkEvaluateXQuADR/dense-256 s/eval")
@@ -81,7 +96,9 @@ func report(w io.Writer, f figures) {
 	line("xlbench, dense d = 256", ev, okEv, "s")
 	line("FAISS IndexFlatIP top-100 search alone", top, okTop, "s")
 	line("numpy/OpenBLAS score matrix alone", mat, okMat, "s")
-	ratio("xlbench / FAISS top-100", ev, top, okEv, okTop, "≤ 0.6")
+	if r, ok := ratio("xlbench / FAISS top-100", ev, top, okEv, okTop, fmt.Sprintf("≤ %g", evaluationGoal)); !ok || r > evaluationGoal {
+		missed = append(missed, fmt.Sprintf("evaluation: xlbench / FAISS top-100 %s, goal ≤ %g", shown(r, ok), evaluationGoal))
+	}
 	// The floor: the one score matrix every setting needs, at the highest
 	// FLOP rate measured on these cores (OpenBLAS's or the score kernel's
 	// own, on one language block).
@@ -107,7 +124,9 @@ func report(w io.Writer, f figures) {
 		bags := strings.TrimPrefix(shape.torch, "torch-dim128-bags")
 		line(fmt.Sprintf("built-in trainer, %s (measured %.0f / %.0f)", bags, qf, pf), tr, okTr, "pairs/s")
 		line("PyTorch, same model, CPU, "+bags, pt, okPt, "pairs/s")
-		ratio("built-in / PyTorch, "+bags, tr, pt, okTr, okPt, "≥ 10")
+		if r, ok := ratio("built-in / PyTorch, "+bags, tr, pt, okTr, okPt, fmt.Sprintf("≥ %g", trainerGoal)); !ok || r < trainerGoal {
+			missed = append(missed, fmt.Sprintf("training: built-in / PyTorch, %s %s, goal ≥ %g", bags, shown(r, ok), trainerGoal))
+		}
 	}
 	gbs, okG := get("BenchmarkTrain/dim128 row-GB/s")
 	bw, okBw := get("BenchmarkMemoryBandwidth GB/s")
@@ -119,8 +138,24 @@ func report(w io.Writer, f figures) {
 	line("Go plugin (goal ≤ 2 %)", o, okO, "%")
 	po, okPo := get("BenchmarkPyTorchEncoderPlugin %overhead")
 	line("Python plugin", po, okPo, "%")
+	return missed
+}
+
+// shown is a ratio as report prints it, or "missing".
+func shown(r float64, ok bool) string {
+	if !ok {
+		return "missing"
+	}
+	return fmt.Sprintf("%.2f", r)
 }
 
 func main() {
-	report(os.Stdout, read(os.Stdin))
+	missed := report(os.Stdout, read(os.Stdin))
+	if len(missed) > 0 {
+		fmt.Fprintln(os.Stderr, "benchratio: goals missed in this run:")
+		for _, m := range missed {
+			fmt.Fprintln(os.Stderr, "  "+m)
+		}
+		os.Exit(1)
+	}
 }

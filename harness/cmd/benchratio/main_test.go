@@ -1,8 +1,11 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 const sample = `goos: linux
@@ -25,7 +28,7 @@ func TestRatios(t *testing.T) {
 	report(&b, read(strings.NewReader(sample)))
 	out := b.String()
 	for _, want := range []string{
-		"xlbench / FAISS top-100                              2.60   goal ≤ 0.6",
+		"xlbench / FAISS top-100                              2.60   goal ≤ 0.5",
 		"peak FLOP rate measured (max of the two)          194.000 GFLOP/s",
 		"floor: the 13,090 × 13,014 × 256 score matrix at it        0.450 s",
 		"built-in / PyTorch, 124x290                          4.56   goal ≥ 10",
@@ -39,5 +42,28 @@ func TestRatios(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestGoalsAreRegressions: a run that misses a goal held as a regression,
+// or lacks its figures, is reported missed (benchratio then exits 1); one
+// that meets them is not.
+func TestGoalsAreRegressions(t *testing.T) {
+	missed := report(io.Discard, read(strings.NewReader(sample)))
+	want := []string{
+		"evaluation: xlbench / FAISS top-100 2.60, goal ≤ 0.5",
+		"training: built-in / PyTorch, 124x290 4.56, goal ≥ 10",
+		"training: built-in / PyTorch, 64x256 4.38, goal ≥ 10",
+	}
+	if diff := cmp.Diff(want, missed); diff != "" {
+		t.Errorf("missed (-want +got):\n%s", diff)
+	}
+	fast := strings.NewReplacer("2700000000 ns/op	         2.700 s/eval", "450000000 ns/op	         0.450 s/eval",
+		"6522 pairs/s", "16522 pairs/s", "7000 pairs/s", "17000 pairs/s").Replace(sample)
+	if missed := report(io.Discard, read(strings.NewReader(fast))); len(missed) != 0 {
+		t.Errorf("goals met, but reported missed: %q", missed)
+	}
+	if missed := report(io.Discard, read(strings.NewReader("goos: linux\n"))); len(missed) != 3 {
+		t.Errorf("nothing measured: %d goals missed, want 3: %q", len(missed), missed)
 	}
 }
