@@ -19,12 +19,15 @@ type answerIndex struct {
 	c     *dataset.Collection
 	cands [][]string                       // nil for a language without rules
 	gold  map[string]map[string][][]string // question id → language → answers' tokens
-	texts map[string]map[string][]string   // question id → language → answers
+	// answers holds, per question id and language, the tokens of the
+	// answers EM and F1 compare with: the last question's of that id and
+	// language, where gold gathers every one's.
+	answers map[string]map[string][][]string
 }
 
 func newAnswerIndex(c *dataset.Collection) *answerIndex {
 	ix := &answerIndex{c: c, cands: make([][]string, len(c.Candidates)), gold: map[string]map[string][][]string{},
-		texts: map[string]map[string][]string{}}
+		answers: map[string]map[string][][]string{}}
 	parallel.For(len(c.Candidates), func(i int) {
 		if cand := &c.Candidates[i]; qa.Known(cand.Lang) {
 			ix.cands[i] = qa.Tokens(cand.Text, cand.Lang)
@@ -42,10 +45,11 @@ func newAnswerIndex(c *dataset.Collection) *answerIndex {
 		for _, a := range q.Answers {
 			byLang[q.Lang] = append(byLang[q.Lang], qa.Tokens(a, q.Lang))
 		}
-		if ix.texts[q.ID] == nil {
-			ix.texts[q.ID] = map[string][]string{}
+		if ix.answers[q.ID] == nil {
+			ix.answers[q.ID] = map[string][][]string{}
 		}
-		ix.texts[q.ID][q.Lang] = q.Answers
+		all := byLang[q.Lang]
+		ix.answers[q.ID][q.Lang] = all[len(all)-len(q.Answers) : len(all) : len(all)]
 	}
 	return ix
 }
@@ -62,7 +66,7 @@ func (ix *answerIndex) score(q *dataset.Question, cands []int, a plugins.Answer)
 	if !qa.Known(lang) {
 		return 0, 0
 	}
-	return qa.Best(a.Text, ix.texts[q.ID][lang], lang)
+	return qa.BestTokens(qa.Tokens(a.Text, lang), ix.answers[q.ID][lang])
 }
 
 // firstAnswer returns the 1-based rank, within top (a pool's best

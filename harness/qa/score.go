@@ -38,13 +38,22 @@ func tokenF1(pred, gold []string) float64 {
 // answers (each maximised on its own, as the official scripts do); no gold
 // answer scores 0.
 func Best(prediction string, golds []string, lang string) (em, f1 float64) {
-	pt, pn := Tokens(prediction, lang), Normalize(prediction, lang)
-	for _, g := range golds {
-		gt := Tokens(g, lang)
+	gt := make([][]string, len(golds))
+	for i, g := range golds {
+		gt[i] = Tokens(g, lang)
+	}
+	return BestTokens(Tokens(prediction, lang), gt)
+}
+
+// BestTokens is Best on tokens already normalised (Tokens): for scoring
+// many predictions against gold answers tokenised once.
+func BestTokens(prediction []string, golds [][]string) (em, f1 float64) {
+	pn := joinTokens(prediction)
+	for _, gt := range golds {
 		if pn == joinTokens(gt) {
 			em = 1
 		}
-		f1 = max(f1, tokenF1(pt, gt))
+		f1 = max(f1, tokenF1(prediction, gt))
 	}
 	return em, f1
 }
