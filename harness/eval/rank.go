@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 	"sort"
@@ -316,13 +315,14 @@ func topRanking(row []float32, keys []int32, depth int) []Ranked {
 		sortRanked(out, keys)
 		return out
 	}
-	h := &worstFirst{keys: keys}
+	h := worstFirst{items: make([]Ranked, 0, depth), keys: keys}
 	for i, s := range row {
-		if h.Len() < depth {
-			heap.Push(h, Ranked{i, s})
+		if len(h.items) < depth {
+			h.items = append(h.items, Ranked{i, s})
+			h.up(len(h.items) - 1)
 		} else if w := h.items[0]; outranks(s, keys[i], w.Score, keys[w.Index]) {
 			h.items[0] = Ranked{i, s}
-			heap.Fix(h, 0)
+			h.down(0)
 		}
 	}
 	out := h.items
@@ -339,21 +339,48 @@ func sortRanked(rs []Ranked, keys []int32) {
 	})
 }
 
-// worstFirst is a heap whose root is the lowest-ranked entry.
+// worstFirst is a binary heap whose root is the lowest-ranked entry,
+// typed (container/heap through an interface cost a fifth of a run's
+// harness CPU), with container/heap's sift-up and sift-down: the same
+// comparisons in the same order, so the same entries are kept.
 type worstFirst struct {
 	items []Ranked
 	keys  []int32
 }
 
-func (h *worstFirst) Len() int { return len(h.items) }
-func (h *worstFirst) Less(i, j int) bool {
+// worse reports whether entry i ranks below entry j.
+func (h *worstFirst) worse(i, j int) bool {
 	a, b := h.items[i], h.items[j]
 	return outranks(b.Score, h.keys[b.Index], a.Score, h.keys[a.Index])
 }
-func (h *worstFirst) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *worstFirst) Push(x any)    { h.items = append(h.items, x.(Ranked)) }
-func (h *worstFirst) Pop() any {
-	it := h.items[len(h.items)-1]
-	h.items = h.items[:len(h.items)-1]
-	return it
+
+// up moves entry j towards the root while it ranks below its parent.
+func (h *worstFirst) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if !h.worse(j, i) {
+			return
+		}
+		h.items[i], h.items[j] = h.items[j], h.items[i]
+		j = i
+	}
+}
+
+// down moves entry i away from the root while a child ranks below it.
+func (h *worstFirst) down(i int) {
+	n := len(h.items)
+	for {
+		j := 2*i + 1
+		if j >= n {
+			return
+		}
+		if j2 := j + 1; j2 < n && h.worse(j2, j) {
+			j = j2
+		}
+		if !h.worse(j, i) {
+			return
+		}
+		h.items[i], h.items[j] = h.items[j], h.items[i]
+		i = j
+	}
 }
