@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"slices"
 
 	"github.com/xlbench/xlbench/harness/dataset"
 	"github.com/xlbench/xlbench/harness/metrics"
@@ -15,41 +16,64 @@ import (
 // candidate's tokens and every question's gold answers per language. The
 // gold answer for a candidate is the answer in the candidate's language:
 // the collection is parallel, and a question's translations share its id.
+// has-answer@k compares tokens as ids of one vocabulary (two tokens have
+// one id exactly when they are the same string), which is what a ranking's
+// hundred candidates per question are searched with.
 type answerIndex struct {
 	c     *dataset.Collection
-	cands [][]string                       // nil for a language without rules
-	gold  map[string]map[string][][]string // question id → language → answers' tokens
+	cands [][]int32                       // token ids; nil for a language without rules
+	gold  map[string]map[string][][]int32 // question id → language → answers' token ids
 	// answers holds, per question id and language, the tokens of the
 	// answers EM and F1 compare with: the last question's of that id and
-	// language, where gold gathers every one's.
+	// language (gold gathers every one's).
 	answers map[string]map[string][][]string
 }
 
 func newAnswerIndex(c *dataset.Collection) *answerIndex {
-	ix := &answerIndex{c: c, cands: make([][]string, len(c.Candidates)), gold: map[string]map[string][][]string{},
+	ix := &answerIndex{c: c, cands: make([][]int32, len(c.Candidates)), gold: map[string]map[string][][]int32{},
 		answers: map[string]map[string][][]string{}}
+	tokens := make([][]string, len(c.Candidates))
 	parallel.For(len(c.Candidates), func(i int) {
 		if cand := &c.Candidates[i]; qa.Known(cand.Lang) {
-			ix.cands[i] = qa.Tokens(cand.Text, cand.Lang)
+			tokens[i] = qa.Tokens(cand.Text, cand.Lang)
 		}
 	})
+	vocab := map[string]int32{}
+	ids := func(ts []string) []int32 {
+		out := make([]int32, len(ts))
+		for i, t := range ts {
+			id, ok := vocab[t]
+			if !ok {
+				id = int32(len(vocab))
+				vocab[t] = id
+			}
+			out[i] = id
+		}
+		return out
+	}
+	for i, ts := range tokens {
+		if ts != nil {
+			ix.cands[i] = ids(ts)
+		}
+	}
 	for _, q := range c.Questions {
 		if !qa.Known(q.Lang) {
 			continue
 		}
 		byLang := ix.gold[q.ID]
 		if byLang == nil {
-			byLang = map[string][][]string{}
+			byLang = map[string][][]int32{}
 			ix.gold[q.ID] = byLang
 		}
-		for _, a := range q.Answers {
-			byLang[q.Lang] = append(byLang[q.Lang], qa.Tokens(a, q.Lang))
+		answers := make([][]string, len(q.Answers))
+		for k, a := range q.Answers {
+			answers[k] = qa.Tokens(a, q.Lang)
+			byLang[q.Lang] = append(byLang[q.Lang], ids(answers[k]))
 		}
 		if ix.answers[q.ID] == nil {
 			ix.answers[q.ID] = map[string][][]string{}
 		}
-		all := byLang[q.Lang]
-		ix.answers[q.ID][q.Lang] = all[len(all)-len(q.Answers) : len(all) : len(all)]
+		ix.answers[q.ID][q.Lang] = answers
 	}
 	return ix
 }
@@ -76,11 +100,27 @@ func (ix *answerIndex) firstAnswer(q *dataset.Question, top []Ranked, offset int
 	golds := ix.gold[q.ID]
 	for r, t := range top {
 		i := offset + t.Index
-		if qa.ContainsAnswer(ix.cands[i], golds[ix.c.Candidates[i].Lang]) {
+		if containsRun(ix.cands[i], golds[ix.c.Candidates[i].Lang]) {
 			return r + 1
 		}
 	}
 	return 0
+}
+
+// containsRun is qa.ContainsAnswer on token ids: whether one of golds is a
+// contiguous run of text (an empty answer never is).
+func containsRun(text []int32, golds [][]int32) bool {
+	for _, gt := range golds {
+		if len(gt) == 0 || len(gt) > len(text) {
+			continue
+		}
+		for i := 0; i+len(gt) <= len(text); i++ {
+			if text[i] == gt[0] && slices.Equal(text[i:i+len(gt)], gt) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Oracle reads every question of c from its gold sentence (the relevant

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/xlbench/xlbench/harness/qa"
 )
 
 // heapRanked is topRanking's heap as first written, through container/heap.
@@ -78,4 +80,42 @@ func bitsOf(rs []Ranked) [][2]uint32 {
 		out[i] = [2]uint32{uint32(r.Index), math.Float32bits(r.Score)}
 	}
 	return out
+}
+
+// TestContainsRunIsContainsAnswer: has-answer on token ids answers as
+// qa.ContainsAnswer on the tokens, empty answers and answers longer than
+// the text included.
+func TestContainsRunIsContainsAnswer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	words := []string{"a", "b", "c", "d"}
+	vocab := map[string]int32{}
+	ids := func(ts []string) []int32 {
+		out := make([]int32, len(ts))
+		for i, w := range ts {
+			if _, ok := vocab[w]; !ok {
+				vocab[w] = int32(len(vocab))
+			}
+			out[i] = vocab[w]
+		}
+		return out
+	}
+	draw := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = words[rng.IntN(len(words))]
+		}
+		return out
+	}
+	for trial := range 2000 {
+		text := draw(rng.IntN(8))
+		var golds [][]string
+		var goldIDs [][]int32
+		for range rng.IntN(3) {
+			g := draw(rng.IntN(4))
+			golds, goldIDs = append(golds, g), append(goldIDs, ids(g))
+		}
+		if want, got := qa.ContainsAnswer(text, golds), containsRun(ids(text), goldIDs); want != got {
+			t.Fatalf("trial %d: %q in %q: ContainsAnswer %v, containsRun %v", trial, golds, text, want, got)
+		}
+	}
 }
