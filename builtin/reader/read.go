@@ -74,16 +74,43 @@ func (r *Reader) contextualLogits(pre []float32, n int, u, v []float32) (starts,
 // contexts takes the n tokens' pre-activations x_t·W and returns their
 // contextual rows tanh(z_t), which do not depend on the question's queries.
 func (r *Reader) contexts(pre []float32, n int) []float32 {
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	return r.contextsWith(pre, n, sc)
+}
+
+// scratch holds the arrays a read uses and drops, kept from read to read
+// (scratches): allocated afresh they were most of what the reader process
+// allocated while reading, and its garbage collection the largest part of
+// its CPU after the arithmetic. Every element is written before it is
+// read, so what they held before changes nothing.
+type scratch struct{ pre, flat, hid, att, ctx []float32 }
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// sized returns buf with length n, reallocated only when too small.
+func sized(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// contextsWith is contexts with its temporary arrays from sc.
+func (r *Reader) contextsWith(pre []float32, n int, sc *scratch) []float32 {
 	h := r.hidden
 	mat := func(rows, cols int, data []float32) blas32.General {
 		return blas32.General{Rows: rows, Cols: cols, Stride: cols, Data: data}
 	}
-	hid := make([]float32, n*h)
+	sc.hid = sized(sc.hid, n*h)
+	hid := sc.hid
 	for i, x := range pre[:n*h] {
 		hid[i] = math32.Tanh(x)
 	}
 	// Self-attention over the passage: c_t = Σ_k softmax_k(h_t·h_k/√H) h_k.
-	att := make([]float32, n*n)
+	// (Gemm with β = 0 sets its output; it does not add to it.)
+	sc.att = sized(sc.att, n*n)
+	att := sc.att
 	blas32.Gemm(blas.NoTrans, blas.Trans, float32(1/math.Sqrt(float64(h))), mat(n, h, hid), mat(n, h, hid), 0, mat(n, n, att))
 	for t := 0; t < n; t++ {
 		row := att[t*n : (t+1)*n]
@@ -101,9 +128,10 @@ func (r *Reader) contexts(pre []float32, n int) []float32 {
 			row[k] = float32(float64(row[k]) / sum)
 		}
 	}
-	ctx := make([]float32, n*h)
+	sc.ctx = sized(sc.ctx, n*h)
+	ctx := sc.ctx
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, n, att), mat(n, h, hid), 0, mat(n, h, ctx))
-	// z_t = tanh(h_t·A + c_t·C)
+	// z_t = tanh(h_t·A + c_t·C); z is kept (readCache), so it is new.
 	z := make([]float32, n*h)
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, h, hid), mat(h, h, r.m.a), 0, mat(n, h, z))
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, mat(n, h, ctx), mat(h, h, r.m.c), 1, mat(n, h, z))
@@ -240,11 +268,20 @@ func (r *Reader) cachedQuestion(text string, agnostic bool) *cachedQuestion {
 // preActivations adds the dense features of the passage under match qm to
 // its cached embedding part.
 func (r *Reader) preActivations(cp *cachedPassage, qm []byte) []float32 {
+	return r.preActivationsWith(cp, qm, new(scratch))
+}
+
+// preActivationsWith is preActivations in sc's arrays: the result is
+// sc.pre.
+func (r *Reader) preActivationsWith(cp *cachedPassage, qm []byte, sc *scratch) []float32 {
 	d3, h := 3*r.dim, r.hidden
 	dense := denseFromMatch(cp.p.toks, qm)
 	n := len(cp.p.toks)
-	pre := slices.Clone(cp.pre)
-	flat := make([]float32, n*numDense)
+	sc.pre = sized(sc.pre, len(cp.pre))
+	pre := sc.pre
+	copy(pre, cp.pre)
+	sc.flat = sized(sc.flat, n*numDense)
+	flat := sc.flat
 	for t := range dense {
 		copy(flat[t*numDense:], dense[t][:])
 	}
@@ -263,7 +300,9 @@ func (r *Reader) readLogits(cq *cachedQuestion, cp *cachedPassage) (starts, ends
 	key := contextKey{cp, string(qm)}
 	tz, ok := r.cache.context(key)
 	if !ok {
-		tz = r.contexts(r.preActivations(cp, qm), n)
+		sc := scratches.Get().(*scratch)
+		tz = r.contextsWith(r.preActivationsWith(cp, qm, sc), n, sc)
+		scratches.Put(sc)
 		r.cache.keep(key, tz)
 	}
 	return r.spanLogits(tz, n, cq.u, cq.v)
