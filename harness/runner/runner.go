@@ -391,6 +391,13 @@ func (r *Runner) RunCell(ctx context.Context, cell plan.Cell) (*results.CellResu
 		if stage, err = r.RunStage(ctx, *cell.Stage); err != nil {
 			return nil, fmt.Errorf("cell %s/%s: %w", cell.Experiment.Name, cell.Name, err)
 		}
+		// A reader that waited for the stage trains first: every reading
+		// cell waits for it, this one included.
+		if r.slots != nil && r.slots.yield() {
+			if err := r.slots.acquire(ctx, false); err != nil {
+				return nil, fmt.Errorf("cell %s/%s: not run: %w", cell.Experiment.Name, cell.Name, err)
+			}
+		}
 	}
 	return r.runCell(ctx, cell, stage, false, started)
 }

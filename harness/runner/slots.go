@@ -126,3 +126,26 @@ func (s *computeSlots) handOn() {
 	}
 	s.releaseLocked()
 }
+
+// yield gives the caller's slot to a reader: one waiting, else one that
+// expects a slot kept for it and has none yet. It reports whether it did;
+// the caller then asks for a slot again, as a cell. A cell that ran its
+// stage (or waited for it holding its slot) yields, so that the reader
+// the stage held up trains before that cell goes on.
+func (s *computeSlots) yield() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held == 0 {
+		return false
+	}
+	if len(s.first) > 0 {
+		close(s.first[0])
+		s.first = s.first[1:]
+		return true
+	}
+	if s.parked < s.expected {
+		s.parked++
+		return true
+	}
+	return false
+}

@@ -152,3 +152,40 @@ func TestComputeSlotsHandOn(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeSlotsYield: of two cells that held their slots through the
+// stage, one yields its slot to the reader that expects one; the other
+// keeps its own, and nothing yields once the reader has its slot.
+func TestComputeSlotsYield(t *testing.T) {
+	ctx := context.Background()
+	s := newComputeSlots(2)
+	for range 2 {
+		if err := s.acquire(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withdraw := s.expect()
+	if !s.yield() {
+		t.Fatal("the first cell did not yield to the reader")
+	}
+	if s.yield() {
+		t.Fatal("the second cell yielded too: one slot was kept for the reader already")
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.acquire(ctx, true) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader did not get the yielded slot")
+	}
+	withdraw()
+	if s.yield() {
+		t.Fatal("a cell yielded with no reader expecting a slot")
+	}
+	if s.held != 2 || s.parked != 0 {
+		t.Fatalf("held %d, parked %d; want 2 held (the reader and the second cell), none parked", s.held, s.parked)
+	}
+}
