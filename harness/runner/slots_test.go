@@ -117,16 +117,7 @@ func TestComputeSlotsHandOn(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 		if reads {
-			done := make(chan error, 1)
-			go func() { done <- s.acquire(ctx, true) }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatal(err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("the reader did not get the slot kept for it")
-			}
+			readerGetsSlot(t, s, "the reader did not get the slot kept for it")
 			withdraw()
 			select {
 			case <-cell:
@@ -171,21 +162,28 @@ func TestComputeSlotsYield(t *testing.T) {
 	if s.yield() {
 		t.Fatal("the second cell yielded too: one slot was kept for the reader already")
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.acquire(ctx, true) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the reader did not get the yielded slot")
-	}
+	readerGetsSlot(t, s, "the reader did not get the yielded slot")
 	withdraw()
 	if s.yield() {
 		t.Fatal("a cell yielded with no reader expecting a slot")
 	}
 	if s.held != 2 || s.parked != 0 {
 		t.Fatalf("held %d, parked %d; want 2 held (the reader and the second cell), none parked", s.held, s.parked)
+	}
+}
+
+// readerGetsSlot asks for a slot as a reader and fails with failure
+// unless it gets one within 5 s.
+func readerGetsSlot(t *testing.T, s *computeSlots, failure string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- s.acquire(context.Background(), true) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal(failure)
 	}
 }
