@@ -115,16 +115,14 @@ func (s *computeSlots) expect() (withdraw func()) {
 	}
 }
 
-// handOn gives a stage's slot back: to a waiting reader, else kept for
-// a reader that expects it, else as release.
+// handOn gives a stage's slot back: to a reader that waits or expects one
+// (as yield), else as release.
 func (s *computeSlots) handOn() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.first) == 0 && s.parked < s.expected && s.held > 0 {
-		s.parked++
-		return
+	if !s.yieldLocked() {
+		s.releaseLocked()
 	}
-	s.releaseLocked()
 }
 
 // yield gives the caller's slot to a reader: one waiting, else one that
@@ -135,6 +133,10 @@ func (s *computeSlots) handOn() {
 func (s *computeSlots) yield() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.yieldLocked()
+}
+
+func (s *computeSlots) yieldLocked() bool {
 	if s.held == 0 {
 		return false
 	}
