@@ -5,7 +5,13 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/xlbench/xlbench/builtin/internal/gemm"
 )
+
+// The graphs' matrix products go through gemm, which returns gonum's
+// products bit for bit, faster: the committed results do not move.
+func init() { gemm.Install() }
 
 // contrastive is the dense half of a training step as a gorgonia graph: the
 // shared projection of query and passage bag vectors, L2 normalisation and

@@ -6,7 +6,13 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/xlbench/xlbench/builtin/internal/gemm"
 )
+
+// The graphs' matrix products go through gemm, which returns gonum's
+// products bit for bit, faster: the committed results do not move.
+func init() { gemm.Install() }
 
 // spanGraph is the dense part of a training step as a gorgonia graph, for
 // batches of b passages padded to l tokens:

@@ -1,0 +1,288 @@
+#include "textflag.h"
+
+// func axpyRow64(a *float32, k int, b *float32, ldb int, c *float32)
+//
+// c[0:64] in Y0–Y7; for each l with a[l] ≠ 0 (NaN included, as
+// gonum's tmp != 0), b's row l times a[l] (b first, as gonum's MULPS), then
+// the product plus c (product first, as gonum's ADDPS).
+TEXT ·axpyRow64(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VMOVUPS 96(R8), Y3
+	VMOVUPS 128(R8), Y4
+	VMOVUPS 160(R8), Y5
+	VMOVUPS 192(R8), Y6
+	VMOVUPS 224(R8), Y7
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow64_store
+axpyRow64_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow64_take
+	JEQ axpyRow64_skip
+axpyRow64_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+	VMOVUPS 32(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y1, Y10, Y1
+	VMOVUPS 64(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y2, Y9, Y2
+	VMOVUPS 96(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y3, Y10, Y3
+	VMOVUPS 128(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y4, Y9, Y4
+	VMOVUPS 160(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y5, Y10, Y5
+	VMOVUPS 192(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y6, Y9, Y6
+	VMOVUPS 224(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y7, Y10, Y7
+axpyRow64_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow64_loop
+axpyRow64_store:
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	VMOVUPS Y4, 128(R8)
+	VMOVUPS Y5, 160(R8)
+	VMOVUPS Y6, 192(R8)
+	VMOVUPS Y7, 224(R8)
+	VZEROUPPER
+	RET
+
+// func axpyRow32(a *float32, k int, b *float32, ldb int, c *float32)
+//
+// c[0:32] in Y0–Y3; for each l with a[l] ≠ 0 (NaN included, as
+// gonum's tmp != 0), b's row l times a[l] (b first, as gonum's MULPS), then
+// the product plus c (product first, as gonum's ADDPS).
+TEXT ·axpyRow32(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VMOVUPS 96(R8), Y3
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow32_store
+axpyRow32_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow32_take
+	JEQ axpyRow32_skip
+axpyRow32_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+	VMOVUPS 32(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y1, Y10, Y1
+	VMOVUPS 64(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y2, Y9, Y2
+	VMOVUPS 96(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y3, Y10, Y3
+axpyRow32_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow32_loop
+axpyRow32_store:
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	VZEROUPPER
+	RET
+
+// func axpyRow8(a *float32, k int, b *float32, ldb int, c *float32)
+//
+// c[0:8] in Y0–Y0; for each l with a[l] ≠ 0 (NaN included, as
+// gonum's tmp != 0), b's row l times a[l] (b first, as gonum's MULPS), then
+// the product plus c (product first, as gonum's ADDPS).
+TEXT ·axpyRow8(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow8_store
+axpyRow8_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow8_take
+	JEQ axpyRow8_skip
+axpyRow8_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+axpyRow8_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow8_loop
+axpyRow8_store:
+	VMOVUPS Y0, 0(R8)
+	VZEROUPPER
+	RET
+
+// func dot4(x *float32, b *float32, ldb int, blocks16 int, acc *float32)
+//
+// Y0–Y3 hold the four rows' accumulators (low lanes gonum's SUM, high
+// lanes its P_SUM); per block, x's elements 0–7 then 8–15 times the row's
+// (x first, as gonum's MULPS), added after the accumulator (accumulator
+// first, as gonum's ADDPS); at the end the high lanes are added to the low.
+TEXT ·dot4(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ b+8(FP), R9
+	MOVQ ldb+16(FP), DX
+	SHLQ $2, DX
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	LEAQ (R11)(DX*1), R12
+	MOVQ blocks16+24(FP), CX
+	MOVQ acc+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VMOVUPS 96(R8), Y3
+	XORQ AX, AX
+dot4_loop:
+	VMOVUPS 0(SI)(AX*1), Y8
+	VMOVUPS 32(SI)(AX*1), Y9
+	VMULPS 0(R9)(AX*1), Y8, Y10
+	VADDPS Y10, Y0, Y0
+	VMULPS 0(R10)(AX*1), Y8, Y10
+	VADDPS Y10, Y1, Y1
+	VMULPS 0(R11)(AX*1), Y8, Y10
+	VADDPS Y10, Y2, Y2
+	VMULPS 0(R12)(AX*1), Y8, Y10
+	VADDPS Y10, Y3, Y3
+	VMULPS 32(R9)(AX*1), Y9, Y11
+	VADDPS Y11, Y0, Y0
+	VMULPS 32(R10)(AX*1), Y9, Y11
+	VADDPS Y11, Y1, Y1
+	VMULPS 32(R11)(AX*1), Y9, Y11
+	VADDPS Y11, Y2, Y2
+	VMULPS 32(R12)(AX*1), Y9, Y11
+	VADDPS Y11, Y3, Y3
+	ADDQ $64, AX
+	DECQ CX
+	JNZ dot4_loop
+	VEXTRACTF128 $1, Y0, X12
+	VADDPS X12, X0, X0
+	VMOVUPS X0, 0(R8)
+	VEXTRACTF128 $1, Y1, X12
+	VADDPS X12, X1, X1
+	VMOVUPS X1, 32(R8)
+	VEXTRACTF128 $1, Y2, X12
+	VADDPS X12, X2, X2
+	VMOVUPS X2, 64(R8)
+	VEXTRACTF128 $1, Y3, X12
+	VADDPS X12, X3, X3
+	VMOVUPS X3, 96(R8)
+	VZEROUPPER
+	RET
+// func dotRows4(x *float32, b *float32, ldb int, blocks16 int, n4 int, out *float32)
+//
+// out[j] = DotUnitary(x, b's row j) for j < 4·n4, where x and every row
+// are 16·blocks16 long and the rows start on 16-byte boundaries (no
+// leading or trailing elements): dot4's blocks and fold, then the lanes
+// in pairs as gonum's two HADDPS, (s0 + s1) + (s2 + s3).
+TEXT ·dotRows4(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ b+8(FP), R9
+	MOVQ ldb+16(FP), DX
+	SHLQ $2, DX
+	MOVQ n4+32(FP), R13
+	MOVQ out+40(FP), R8
+group:
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	LEAQ (R11)(DX*1), R12
+	MOVQ blocks16+24(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+block:
+	VMOVUPS 0(SI)(AX*1), Y8
+	VMOVUPS 32(SI)(AX*1), Y9
+	VMULPS 0(R9)(AX*1), Y8, Y10
+	VADDPS Y10, Y0, Y0
+	VMULPS 0(R10)(AX*1), Y8, Y10
+	VADDPS Y10, Y1, Y1
+	VMULPS 0(R11)(AX*1), Y8, Y10
+	VADDPS Y10, Y2, Y2
+	VMULPS 0(R12)(AX*1), Y8, Y10
+	VADDPS Y10, Y3, Y3
+	VMULPS 32(R9)(AX*1), Y9, Y11
+	VADDPS Y11, Y0, Y0
+	VMULPS 32(R10)(AX*1), Y9, Y11
+	VADDPS Y11, Y1, Y1
+	VMULPS 32(R11)(AX*1), Y9, Y11
+	VADDPS Y11, Y2, Y2
+	VMULPS 32(R12)(AX*1), Y9, Y11
+	VADDPS Y11, Y3, Y3
+	ADDQ $64, AX
+	DECQ CX
+	JNZ block
+	VEXTRACTF128 $1, Y0, X12
+	VADDPS X12, X0, X0
+	VEXTRACTF128 $1, Y1, X12
+	VADDPS X12, X1, X1
+	VEXTRACTF128 $1, Y2, X12
+	VADDPS X12, X2, X2
+	VEXTRACTF128 $1, Y3, X12
+	VADDPS X12, X3, X3
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X1, X1, X1
+	VHADDPS X1, X1, X1
+	VHADDPS X2, X2, X2
+	VHADDPS X2, X2, X2
+	VHADDPS X3, X3, X3
+	VHADDPS X3, X3, X3
+	VMOVSS X0, 0(R8)
+	VMOVSS X1, 4(R8)
+	VMOVSS X2, 8(R8)
+	VMOVSS X3, 12(R8)
+	ADDQ $16, R8
+	LEAQ (R12)(DX*1), R9
+	DECQ R13
+	JNZ group
+	VZEROUPPER
+	RET
