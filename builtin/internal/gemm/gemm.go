@@ -157,7 +157,7 @@ type product struct {
 
 // axpyRow computes row i of C for A·B or Aᵀ·B: scratch receives
 // alpha·a(i,l) for each l, and the kernels add each b(l,·) scaled by it
-// into the row, columns 64, 32 or 8 at a time.
+// into the row, up to 64 columns at a time.
 func (p *product) axpyRow(i int, scratch []float32) {
 	coef := scratch[:p.k]
 	if p.aTrans {
@@ -171,14 +171,10 @@ func (p *product) axpyRow(i int, scratch []float32) {
 	}
 	row := p.c[i*p.ldc : i*p.ldc+p.n]
 	j := 0
-	for ; j+64 <= p.n; j += 64 {
-		axpyRow64(&coef[0], p.k, &p.b[j], p.ldb, &row[j])
-	}
-	for ; j+32 <= p.n; j += 32 {
-		axpyRow32(&coef[0], p.k, &p.b[j], p.ldb, &row[j])
-	}
-	for ; j+8 <= p.n; j += 8 {
-		axpyRow8(&coef[0], p.k, &p.b[j], p.ldb, &row[j])
+	for j+8 <= p.n {
+		w := min(64, (p.n-j)/8*8)
+		axpyRows[w/8-1](&coef[0], p.k, &p.b[j], p.ldb, &row[j])
+		j += w
 	}
 	if j < p.n {
 		for l, t := range coef {

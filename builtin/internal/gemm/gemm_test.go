@@ -57,9 +57,9 @@ func TestSgemmIsGonums(t *testing.T) {
 		t.Log("no AVX here: Sgemm is gonum's own")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	sizes := []int{0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 128, 129, 150, 200}
+	sizes := []int{0, 1, 3, 4, 7, 8, 15, 16, 17, 24, 31, 32, 33, 40, 48, 56, 63, 64, 65, 100, 128, 129, 150, 200}
 	trans := []blas.Transpose{blas.NoTrans, blas.Trans}
-	for c := range 1500 {
+	for c := range 3000 {
 		tA, tB := trans[rng.IntN(2)], trans[rng.IntN(2)]
 		m, n, k := sizes[rng.IntN(len(sizes))], sizes[rng.IntN(len(sizes))], sizes[rng.IntN(len(sizes))]
 		alpha := []float32{1, 1, 1, 0.5, -2, 0}[rng.IntN(6)]

@@ -8,19 +8,36 @@ var haveKernels = cpu.X86.HasAVX
 
 // axpyRow64 updates c[0:64]: for each l < k in order where a[l] is not
 // zero (±0), c[j] = (b[l·ldb+j]·a[l]) + c[j], each product rounded first.
+// axpyRow8 … axpyRow56 do the same over c's first 8 … 56 floats.
 //
 //go:noescape
 func axpyRow64(a *float32, k int, b *float32, ldb int, c *float32)
 
-// axpyRow32 is axpyRow64 over c[0:32].
-//
+//go:noescape
+func axpyRow56(a *float32, k int, b *float32, ldb int, c *float32)
+
+//go:noescape
+func axpyRow48(a *float32, k int, b *float32, ldb int, c *float32)
+
+//go:noescape
+func axpyRow40(a *float32, k int, b *float32, ldb int, c *float32)
+
 //go:noescape
 func axpyRow32(a *float32, k int, b *float32, ldb int, c *float32)
 
-// axpyRow8 is axpyRow64 over c[0:8].
-//
+//go:noescape
+func axpyRow24(a *float32, k int, b *float32, ldb int, c *float32)
+
+//go:noescape
+func axpyRow16(a *float32, k int, b *float32, ldb int, c *float32)
+
 //go:noescape
 func axpyRow8(a *float32, k int, b *float32, ldb int, c *float32)
+
+// axpyRows are the kernels by width: axpyRows[r] spans 8·(r+1) floats.
+var axpyRows = [8]func(a *float32, k int, b *float32, ldb int, c *float32){
+	axpyRow8, axpyRow16, axpyRow24, axpyRow32, axpyRow40, axpyRow48, axpyRow56, axpyRow64,
+}
 
 // dot4 runs the 16-element blocks of DotUnitary for x against four rows of
 // b (ldb floats apart), blocks16 blocks: acc holds eight floats per row,

@@ -2,9 +2,10 @@
 
 // func axpyRow64(a *float32, k int, b *float32, ldb int, c *float32)
 //
-// c[0:64] in Y0–Y7; for each l with a[l] ≠ 0 (NaN included, as
-// gonum's tmp != 0), b's row l times a[l] (b first, as gonum's MULPS), then
-// the product plus c (product first, as gonum's ADDPS).
+// c[0:64] in Y0–Y7 (axpyRow8 … axpyRow56: the first 8 … 56 floats in
+// Y0 …); for each l with a[l] ≠ 0 (NaN included, as gonum's tmp != 0),
+// b's row l times a[l] (b first, as gonum's MULPS), then the product plus
+// c (product first, as gonum's ADDPS).
 TEXT ·axpyRow64(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ k+8(FP), CX
@@ -71,11 +72,178 @@ axpyRow64_store:
 	VZEROUPPER
 	RET
 
+// func axpyRow56(a *float32, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow56(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VMOVUPS 96(R8), Y3
+	VMOVUPS 128(R8), Y4
+	VMOVUPS 160(R8), Y5
+	VMOVUPS 192(R8), Y6
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow56_store
+axpyRow56_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow56_take
+	JEQ axpyRow56_skip
+axpyRow56_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+	VMOVUPS 32(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y1, Y10, Y1
+	VMOVUPS 64(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y2, Y9, Y2
+	VMOVUPS 96(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y3, Y10, Y3
+	VMOVUPS 128(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y4, Y9, Y4
+	VMOVUPS 160(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y5, Y10, Y5
+	VMOVUPS 192(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y6, Y9, Y6
+axpyRow56_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow56_loop
+axpyRow56_store:
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	VMOVUPS Y4, 128(R8)
+	VMOVUPS Y5, 160(R8)
+	VMOVUPS Y6, 192(R8)
+	VZEROUPPER
+	RET
+
+// func axpyRow48(a *float32, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow48(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VMOVUPS 96(R8), Y3
+	VMOVUPS 128(R8), Y4
+	VMOVUPS 160(R8), Y5
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow48_store
+axpyRow48_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow48_take
+	JEQ axpyRow48_skip
+axpyRow48_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+	VMOVUPS 32(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y1, Y10, Y1
+	VMOVUPS 64(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y2, Y9, Y2
+	VMOVUPS 96(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y3, Y10, Y3
+	VMOVUPS 128(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y4, Y9, Y4
+	VMOVUPS 160(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y5, Y10, Y5
+axpyRow48_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow48_loop
+axpyRow48_store:
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	VMOVUPS Y4, 128(R8)
+	VMOVUPS Y5, 160(R8)
+	VZEROUPPER
+	RET
+
+// func axpyRow40(a *float32, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow40(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VMOVUPS 96(R8), Y3
+	VMOVUPS 128(R8), Y4
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow40_store
+axpyRow40_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow40_take
+	JEQ axpyRow40_skip
+axpyRow40_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+	VMOVUPS 32(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y1, Y10, Y1
+	VMOVUPS 64(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y2, Y9, Y2
+	VMOVUPS 96(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y3, Y10, Y3
+	VMOVUPS 128(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y4, Y9, Y4
+axpyRow40_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow40_loop
+axpyRow40_store:
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	VMOVUPS Y4, 128(R8)
+	VZEROUPPER
+	RET
+
 // func axpyRow32(a *float32, k int, b *float32, ldb int, c *float32)
-//
-// c[0:32] in Y0–Y3; for each l with a[l] ≠ 0 (NaN included, as
-// gonum's tmp != 0), b's row l times a[l] (b first, as gonum's MULPS), then
-// the product plus c (product first, as gonum's ADDPS).
 TEXT ·axpyRow32(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ k+8(FP), CX
@@ -122,11 +290,86 @@ axpyRow32_store:
 	VZEROUPPER
 	RET
 
+// func axpyRow24(a *float32, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow24(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS 64(R8), Y2
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow24_store
+axpyRow24_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow24_take
+	JEQ axpyRow24_skip
+axpyRow24_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+	VMOVUPS 32(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y1, Y10, Y1
+	VMOVUPS 64(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y2, Y9, Y2
+axpyRow24_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow24_loop
+axpyRow24_store:
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VZEROUPPER
+	RET
+
+// func axpyRow16(a *float32, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow16(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ k+8(FP), CX
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), DX
+	SHLQ $2, DX
+	MOVQ c+32(FP), R8
+	VMOVUPS 0(R8), Y0
+	VMOVUPS 32(R8), Y1
+	VXORPS X15, X15, X15
+	TESTQ CX, CX
+	JEQ axpyRow16_store
+axpyRow16_loop:
+	VMOVSS (SI), X8
+	VUCOMISS X15, X8
+	JPS axpyRow16_take
+	JEQ axpyRow16_skip
+axpyRow16_take:
+	VBROADCASTSS (SI), Y8
+	VMOVUPS 0(DI), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y0, Y9, Y0
+	VMOVUPS 32(DI), Y10
+	VMULPS Y8, Y10, Y10
+	VADDPS Y1, Y10, Y1
+axpyRow16_skip:
+	ADDQ $4, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ axpyRow16_loop
+axpyRow16_store:
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VZEROUPPER
+	RET
+
 // func axpyRow8(a *float32, k int, b *float32, ldb int, c *float32)
-//
-// c[0:8] in Y0–Y0; for each l with a[l] ≠ 0 (NaN included, as
-// gonum's tmp != 0), b's row l times a[l] (b first, as gonum's MULPS), then
-// the product plus c (product first, as gonum's ADDPS).
 TEXT ·axpyRow8(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ k+8(FP), CX
