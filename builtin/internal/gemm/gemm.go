@@ -87,6 +87,15 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		}
 	}
 	if k == 0 {
+		// gonum's serial A·Bᵀ still adds alpha times an empty dot
+		// product, which turns −0 into +0.
+		if bTrans && blocks(m)*blocks(n) < gonumParBlock {
+			for i := range m {
+				for j := range n {
+					c[i*ldc+j] += float32(alpha * 0)
+				}
+			}
+		}
 		return
 	}
 	p := product{m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, aTrans: aTrans}
