@@ -164,30 +164,34 @@ type product struct {
 	piece    int // A·Bᵀ: the length of k each dot product runs over
 }
 
-// axpyRow computes row i of C for A·B or Aᵀ·B: scratch receives
-// alpha·a(i,l) for each l, and the kernels add each b(l,·) scaled by it
-// into the row, up to 64 columns at a time.
+// axpyRow computes row i of C for A·B or Aᵀ·B: the kernels add each
+// b(l,·) scaled by alpha·a(i,l) into the row, up to 64 columns at a time,
+// reading the coefficients where they lie when alpha is 1 (v·1 is v) and
+// from scratch, scaled, otherwise.
 func (p *product) axpyRow(i int, scratch []float32) {
-	coef := scratch[:p.k]
+	var coef []float32
+	stride := 1
 	if p.aTrans {
-		for l := range coef {
-			coef[l] = p.alpha * p.a[l*p.lda+i]
-		}
+		coef, stride = p.a[i:], p.lda
 	} else {
-		for l, v := range p.a[i*p.lda : i*p.lda+p.k] {
-			coef[l] = p.alpha * v
+		coef = p.a[i*p.lda:]
+	}
+	if p.alpha != 1 {
+		for l := range p.k {
+			scratch[l] = p.alpha * coef[l*stride]
 		}
+		coef, stride = scratch, 1
 	}
 	row := p.c[i*p.ldc : i*p.ldc+p.n]
 	j := 0
 	for j+8 <= p.n {
 		w := min(64, (p.n-j)/8*8)
-		axpyRows[w/8-1](&coef[0], p.k, &p.b[j], p.ldb, &row[j])
+		axpyRows[w/8-1](&coef[0], stride, p.k, &p.b[j], p.ldb, &row[j])
 		j += w
 	}
 	if j < p.n {
-		for l, t := range coef {
-			if t != 0 {
+		for l := range p.k {
+			if t := coef[l*stride]; t != 0 {
 				axpyGo(t, p.b[l*p.ldb+j:l*p.ldb+p.n], row[j:])
 			}
 		}

@@ -6,36 +6,37 @@ import "golang.org/x/sys/cpu"
 // Sgemm is gonum's.
 var haveKernels = cpu.X86.HasAVX
 
-// axpyRow64 updates c[0:64]: for each l < k in order where a[l] is not
-// zero (±0), c[j] = (b[l·ldb+j]·a[l]) + c[j], each product rounded first.
+// axpyRow64 updates c[0:64]: for each l < k in order where a[l·astride]
+// is not zero (±0), c[j] = (b[l·ldb+j]·a[l·astride]) + c[j], each product
+// rounded first.
 // axpyRow8 … axpyRow56 do the same over c's first 8 … 56 floats.
 //
 //go:noescape
-func axpyRow64(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow64(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 //go:noescape
-func axpyRow56(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow56(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 //go:noescape
-func axpyRow48(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow48(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 //go:noescape
-func axpyRow40(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow40(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 //go:noescape
-func axpyRow32(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow32(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 //go:noescape
-func axpyRow24(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow24(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 //go:noescape
-func axpyRow16(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow16(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 //go:noescape
-func axpyRow8(a *float32, k int, b *float32, ldb int, c *float32)
+func axpyRow8(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 
 // axpyRows are the kernels by width: axpyRows[r] spans 8·(r+1) floats.
-var axpyRows = [8]func(a *float32, k int, b *float32, ldb int, c *float32){
+var axpyRows = [8]func(a *float32, astride int, k int, b *float32, ldb int, c *float32){
 	axpyRow8, axpyRow16, axpyRow24, axpyRow32, axpyRow40, axpyRow48, axpyRow56, axpyRow64,
 }
 

@@ -1,18 +1,20 @@
 #include "textflag.h"
 
-// func axpyRow64(a *float32, k int, b *float32, ldb int, c *float32)
+// func axpyRow64(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 //
 // c[0:64] in Y0–Y7 (axpyRow8 … axpyRow56: the first 8 … 56 floats in
-// Y0 …); for each l with a[l] ≠ 0 (NaN included, as gonum's tmp != 0),
-// b's row l times a[l] (b first, as gonum's MULPS), then the product plus
+// Y0 …); for each l with a[l·astride] ≠ 0 (NaN included, as gonum's tmp != 0),
+// b's row l times it (b first, as gonum's MULPS), then the product plus
 // c (product first, as gonum's ADDPS).
-TEXT ·axpyRow64(SB), NOSPLIT, $0-40
+TEXT ·axpyRow64(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VMOVUPS 32(R8), Y1
 	VMOVUPS 64(R8), Y2
@@ -56,7 +58,7 @@ axpyRow64_take:
 	VMULPS Y8, Y10, Y10
 	VADDPS Y7, Y10, Y7
 axpyRow64_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow64_loop
@@ -72,14 +74,16 @@ axpyRow64_store:
 	VZEROUPPER
 	RET
 
-// func axpyRow56(a *float32, k int, b *float32, ldb int, c *float32)
-TEXT ·axpyRow56(SB), NOSPLIT, $0-40
+// func axpyRow56(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow56(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VMOVUPS 32(R8), Y1
 	VMOVUPS 64(R8), Y2
@@ -119,7 +123,7 @@ axpyRow56_take:
 	VMULPS Y8, Y9, Y9
 	VADDPS Y6, Y9, Y6
 axpyRow56_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow56_loop
@@ -134,14 +138,16 @@ axpyRow56_store:
 	VZEROUPPER
 	RET
 
-// func axpyRow48(a *float32, k int, b *float32, ldb int, c *float32)
-TEXT ·axpyRow48(SB), NOSPLIT, $0-40
+// func axpyRow48(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow48(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VMOVUPS 32(R8), Y1
 	VMOVUPS 64(R8), Y2
@@ -177,7 +183,7 @@ axpyRow48_take:
 	VMULPS Y8, Y10, Y10
 	VADDPS Y5, Y10, Y5
 axpyRow48_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow48_loop
@@ -191,14 +197,16 @@ axpyRow48_store:
 	VZEROUPPER
 	RET
 
-// func axpyRow40(a *float32, k int, b *float32, ldb int, c *float32)
-TEXT ·axpyRow40(SB), NOSPLIT, $0-40
+// func axpyRow40(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow40(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VMOVUPS 32(R8), Y1
 	VMOVUPS 64(R8), Y2
@@ -230,7 +238,7 @@ axpyRow40_take:
 	VMULPS Y8, Y9, Y9
 	VADDPS Y4, Y9, Y4
 axpyRow40_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow40_loop
@@ -243,14 +251,16 @@ axpyRow40_store:
 	VZEROUPPER
 	RET
 
-// func axpyRow32(a *float32, k int, b *float32, ldb int, c *float32)
-TEXT ·axpyRow32(SB), NOSPLIT, $0-40
+// func axpyRow32(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow32(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VMOVUPS 32(R8), Y1
 	VMOVUPS 64(R8), Y2
@@ -278,7 +288,7 @@ axpyRow32_take:
 	VMULPS Y8, Y10, Y10
 	VADDPS Y3, Y10, Y3
 axpyRow32_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow32_loop
@@ -290,14 +300,16 @@ axpyRow32_store:
 	VZEROUPPER
 	RET
 
-// func axpyRow24(a *float32, k int, b *float32, ldb int, c *float32)
-TEXT ·axpyRow24(SB), NOSPLIT, $0-40
+// func axpyRow24(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow24(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VMOVUPS 32(R8), Y1
 	VMOVUPS 64(R8), Y2
@@ -321,7 +333,7 @@ axpyRow24_take:
 	VMULPS Y8, Y9, Y9
 	VADDPS Y2, Y9, Y2
 axpyRow24_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow24_loop
@@ -332,14 +344,16 @@ axpyRow24_store:
 	VZEROUPPER
 	RET
 
-// func axpyRow16(a *float32, k int, b *float32, ldb int, c *float32)
-TEXT ·axpyRow16(SB), NOSPLIT, $0-40
+// func axpyRow16(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow16(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VMOVUPS 32(R8), Y1
 	VXORPS X15, X15, X15
@@ -359,7 +373,7 @@ axpyRow16_take:
 	VMULPS Y8, Y10, Y10
 	VADDPS Y1, Y10, Y1
 axpyRow16_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow16_loop
@@ -369,14 +383,16 @@ axpyRow16_store:
 	VZEROUPPER
 	RET
 
-// func axpyRow8(a *float32, k int, b *float32, ldb int, c *float32)
-TEXT ·axpyRow8(SB), NOSPLIT, $0-40
+// func axpyRow8(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow8(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), SI
-	MOVQ k+8(FP), CX
-	MOVQ b+16(FP), DI
-	MOVQ ldb+24(FP), DX
+	MOVQ astride+8(FP), R9
+	SHLQ $2, R9
+	MOVQ k+16(FP), CX
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), DX
 	SHLQ $2, DX
-	MOVQ c+32(FP), R8
+	MOVQ c+40(FP), R8
 	VMOVUPS 0(R8), Y0
 	VXORPS X15, X15, X15
 	TESTQ CX, CX
@@ -392,7 +408,7 @@ axpyRow8_take:
 	VMULPS Y8, Y9, Y9
 	VADDPS Y0, Y9, Y0
 axpyRow8_skip:
-	ADDQ $4, SI
+	ADDQ R9, SI
 	ADDQ DX, DI
 	DECQ CX
 	JNZ axpyRow8_loop
