@@ -358,14 +358,27 @@ func (e *evaluation) average(pools []*rankedPool) Result {
 		}
 		res[s] = &SettingResult{Pools: map[lang.PoolKey]Pool{}, PerQuery: make(map[string]float64, n)}
 	}
-	var multiQueries []metrics.Query
-	for _, p := range pools {
+	// Each pool's means and its questions' keys on every core (each sum
+	// runs over one pool's questions in order, wherever it runs); the
+	// setting's maps are then filled in pool order.
+	type summary struct {
+		key  lang.PoolKey
+		pool Pool
+		ids  []string
+	}
+	sums := make([]summary, len(pools))
+	parallel.For(len(pools), func(i int) {
+		p := pools[i]
 		key := lang.PoolKey{Query: p.qlang}
 		if p.setting == Cross {
 			key.Candidate = p.clang
 		}
-		res[p.setting].Pools[key] = summarise(p.qlang, p.clang, p.out)
-		keepPerQuery(res[p.setting], key.String(), p.qs, p.out)
+		sums[i] = summary{key: key, pool: summarise(p.qlang, p.clang, p.out), ids: perQueryKeys(key.String(), p.qs, p.out)}
+	})
+	var multiQueries []metrics.Query
+	for i, p := range pools {
+		res[p.setting].Pools[sums[i].key] = sums[i].pool
+		keepPerQuery(res[p.setting], sums[i].ids, p.out)
 		if p.setting == Multi {
 			multiQueries = append(multiQueries, p.out...)
 		}
@@ -575,14 +588,26 @@ func summarise(qlang, clang string, qs []metrics.Query) Pool {
 	return Pool{QueryLang: qlang, CandLang: clang, Queries: len(qs), Metrics: metrics.Mean(qs)}
 }
 
+// perQueryKeys returns the per-query key, "<pool>:<question id>", of each
+// scored question (and "" for the others).
+func perQueryKeys(pool string, qs []dataset.Question, ms []metrics.Query) []string {
+	keys := make([]string, len(ms))
+	for i, m := range ms {
+		if m != nil {
+			keys[i] = pool + ":" + qs[i].ID
+		}
+	}
+	return keys
+}
+
 // keepPerQuery records each scored question's average precision and, when
-// it was read, its EM and F1.
-func keepPerQuery(into *SettingResult, pool string, qs []dataset.Question, ms []metrics.Query) {
+// it was read, its EM and F1, under its key (perQueryKeys).
+func keepPerQuery(into *SettingResult, keys []string, ms []metrics.Query) {
 	for i, m := range ms {
 		if m == nil {
 			continue
 		}
-		key := pool + ":" + qs[i].ID
+		key := keys[i]
 		into.PerQuery[key] = m[metrics.MAP]
 		if f1, ok := m[metrics.F1]; ok {
 			if into.PerQueryEM == nil {

@@ -4,11 +4,13 @@ import (
 	"container/heap"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/xlbench/xlbench/harness/qa"
+	"github.com/xlbench/xlbench/plugins"
 )
 
 // heapRanked is topRanking's heap as first written, through container/heap.
@@ -117,5 +119,30 @@ func TestContainsRunIsContainsAnswer(t *testing.T) {
 		if want, got := qa.ContainsAnswer(text, golds), containsRun(ids(text), goldIDs); want != got {
 			t.Fatalf("trial %d: %q in %q: ContainsAnswer %v, containsRun %v", trial, golds, text, want, got)
 		}
+	}
+}
+
+// TestVectorsRefuseNonFinite checks that a block holding NaN or ±Inf,
+// dense or sparse, anywhere in it, is refused, and that every finite
+// value (the largest, the smallest subnormal, −0) is taken.
+func TestVectorsRefuseNonFinite(t *testing.T) {
+	finite := []float32{0, float32(math.Copysign(0, -1)), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1, -1}
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		for at := range 9 {
+			dense := make([]float32, 9)
+			copy(dense, finite)
+			dense[at] = bad
+			if err := (&vectors{}).add(plugins.Vectors{Count: 3, Dim: 3, Dense: dense}); err == nil {
+				t.Errorf("dense %v at %d: taken", bad, at)
+			}
+			sparse := &plugins.SparseVectors{Offsets: []uint32{0, 9}, Terms: make([]uint64, 9), Weights: slices.Clone(dense)}
+			if err := (&vectors{}).add(plugins.Vectors{Count: 1, Sparse: sparse}); err == nil {
+				t.Errorf("sparse %v at %d: taken", bad, at)
+			}
+		}
+	}
+	dense := append(slices.Clone(finite), 0, 0)
+	if err := (&vectors{}).add(plugins.Vectors{Count: 3, Dim: 3, Dense: dense}); err != nil {
+		t.Errorf("finite values refused: %v", err)
 	}
 }

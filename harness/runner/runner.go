@@ -123,16 +123,16 @@ type Runner struct {
 	// reused cell came from.
 	Reused map[string]string
 
-	mu      sync.Mutex
-	cache   map[string]*dataset.Collection
-	corpora map[string]*train.Corpus
+	mu    sync.Mutex
+	cache map[string]*dataset.Collection
+	// corpora holds each training corpus, loaded once and shared by the
+	// cells (and readers) that train on it; different corpora load at
+	// once, so a stage's corpus does not wait behind its cells'.
+	corpora map[string]*corpusLoad
 	// readers trains and serves the experiments' readers (reading.go).
 	readers     *readerService
 	readersOnce sync.Once
 	idsOnce     sync.Once
-	// loadMu serialises the loading of training corpora, which parallel
-	// cells share (readers train under their own ready channel).
-	loadMu sync.Mutex
 	// status holds what each running cell is doing, for the status lines
 	// of a parallel run.
 	status map[string]string
@@ -245,19 +245,39 @@ func corpusKey(e *spec.Experiment) string {
 	return fmt.Sprintf("%s -%s ~%g", strings.Join(names, "+"), strings.Join(e.HeldOut, ","), e.Validation)
 }
 
+// corpusLoad is one training corpus, loading until done is closed.
+type corpusLoad struct {
+	done chan struct{}
+	c    *train.Corpus
+	err  error
+}
+
 // TrainingCorpus loads and joins an experiment's training datasets, less
 // its held-out languages, once per run, and prints their per-language
-// counts the first time.
+// counts the first time. A caller asking for a corpus another is loading
+// waits for it, and gets its error if it failed.
 func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
-	r.loadMu.Lock()
-	defer r.loadMu.Unlock()
 	key := corpusKey(e)
 	r.mu.Lock()
-	c, ok := r.corpora[key]
-	r.mu.Unlock()
-	if ok {
-		return c, nil
+	l, loading := r.corpora[key]
+	if !loading {
+		if r.corpora == nil {
+			r.corpora = map[string]*corpusLoad{}
+		}
+		l = &corpusLoad{done: make(chan struct{})}
+		r.corpora[key] = l
 	}
+	r.mu.Unlock()
+	if !loading {
+		l.c, l.err = r.loadCorpus(e)
+		close(l.done)
+	}
+	<-l.done
+	return l.c, l.err
+}
+
+// loadCorpus is TrainingCorpus's load.
+func (r *Runner) loadCorpus(e *spec.Experiment) (*train.Corpus, error) {
 	var parts []*dataset.TrainCorpus
 	for _, d := range e.Train {
 		f, _ := dataset.LookupFormat(d.Format)
@@ -273,12 +293,6 @@ func (r *Runner) TrainingCorpus(e *spec.Experiment) (*train.Corpus, error) {
 		return nil, fmt.Errorf("experiment %s: %w", e.Name, err)
 	}
 	r.logf("%s", strings.TrimRight(c.Describe(), "\n"))
-	r.mu.Lock()
-	if r.corpora == nil {
-		r.corpora = map[string]*train.Corpus{}
-	}
-	r.corpora[key] = c
-	r.mu.Unlock()
 	return c, nil
 }
 
