@@ -108,7 +108,7 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		rowFn = p.dotRow
 	}
 	if m < 2 || m*n*k < parallelWork || runtime.GOMAXPROCS(0) < 2 {
-		scratch := make([]float32, max(k, n))
+		scratch := make([]float32, max(k, n+4))
 		for i := range m {
 			rowFn(i, scratch)
 		}
@@ -117,7 +117,7 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 	// Rows in runs, so each worker's scratch is made once per run.
 	const run = 4
 	parallel.For((m+run-1)/run, func(r int) {
-		scratch := make([]float32, max(k, n))
+		scratch := make([]float32, max(k, n+4))
 		for i := r * run; i < min(m, (r+1)*run); i++ {
 			rowFn(i, scratch)
 		}
@@ -222,7 +222,15 @@ func (p *product) dotRow(i int, scratch []float32) {
 			n4 := p.n / 4
 			dots := scratch[:4*n4]
 			dotRows4(&x[0], &p.b[lo], p.ldb, len(x)/16, n4, &dots[0])
-			for ; j < 4*n4; j++ {
+			if rest := p.n - 4*n4; rest > 0 {
+				// The last rows in one more group of four, overlapping
+				// the ones before (those dots, computed twice, are
+				// the same).
+				var last [4]float32
+				dotRows4(&x[0], &p.b[(p.n-4)*p.ldb+lo], p.ldb, len(x)/16, 1, &last[0])
+				dots = append(dots, last[4-rest:]...)
+			}
+			for ; j < p.n; j++ {
 				row[j] += float32(p.alpha * dots[j])
 			}
 		}
