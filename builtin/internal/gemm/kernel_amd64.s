@@ -1,421 +1,99 @@
 #include "textflag.h"
 
-// func axpyRow64(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+// The axpy kernels, one per width of 8 to 64 columns (1 to 8 YMM
+// registers, Y0 … Y7, hold c): LOADn, AXPYn and STOREn cover the first n
+// registers, and AXPY_KERNEL is the whole body.
 //
-// c[0:64] in Y0–Y7 (axpyRow8 … axpyRow56: the first 8 … 56 floats in
-// Y0 …); for each l with a[l·astride] ≠ 0 (NaN included, as gonum's tmp != 0),
-// b's row l times it (b first, as gonum's MULPS), then the product plus
-// c (product first, as gonum's ADDPS).
-TEXT ·axpyRow64(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VMOVUPS 32(R8), Y1
-	VMOVUPS 64(R8), Y2
-	VMOVUPS 96(R8), Y3
-	VMOVUPS 128(R8), Y4
-	VMOVUPS 160(R8), Y5
-	VMOVUPS 192(R8), Y6
-	VMOVUPS 224(R8), Y7
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow64_store
-axpyRow64_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow64_take
-	JEQ axpyRow64_skip
-axpyRow64_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-	VMOVUPS 32(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y1, Y10, Y1
-	VMOVUPS 64(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y2, Y9, Y2
-	VMOVUPS 96(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y3, Y10, Y3
-	VMOVUPS 128(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y4, Y9, Y4
-	VMOVUPS 160(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y5, Y10, Y5
-	VMOVUPS 192(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y6, Y9, Y6
-	VMOVUPS 224(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y7, Y10, Y7
-axpyRow64_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow64_loop
-axpyRow64_store:
-	VMOVUPS Y0, 0(R8)
-	VMOVUPS Y1, 32(R8)
-	VMOVUPS Y2, 64(R8)
-	VMOVUPS Y3, 96(R8)
-	VMOVUPS Y4, 128(R8)
-	VMOVUPS Y5, 160(R8)
-	VMOVUPS Y6, 192(R8)
-	VMOVUPS Y7, 224(R8)
-	VZEROUPPER
+// c in registers; for each l with a[l·astride] ≠ 0 (NaN included, as
+// gonum's tmp != 0), b's row l times it (b first, as gonum's MULPS), then
+// the product plus c (product first, as gonum's ADDPS); c stored back.
+#define LOAD1 VMOVUPS 0(R8), Y0
+#define LOAD2 LOAD1; VMOVUPS 32(R8), Y1
+#define LOAD3 LOAD2; VMOVUPS 64(R8), Y2
+#define LOAD4 LOAD3; VMOVUPS 96(R8), Y3
+#define LOAD5 LOAD4; VMOVUPS 128(R8), Y4
+#define LOAD6 LOAD5; VMOVUPS 160(R8), Y5
+#define LOAD7 LOAD6; VMOVUPS 192(R8), Y6
+#define LOAD8 LOAD7; VMOVUPS 224(R8), Y7
+#define STORE1 VMOVUPS Y0, 0(R8)
+#define STORE2 STORE1; VMOVUPS Y1, 32(R8)
+#define STORE3 STORE2; VMOVUPS Y2, 64(R8)
+#define STORE4 STORE3; VMOVUPS Y3, 96(R8)
+#define STORE5 STORE4; VMOVUPS Y4, 128(R8)
+#define STORE6 STORE5; VMOVUPS Y5, 160(R8)
+#define STORE7 STORE6; VMOVUPS Y6, 192(R8)
+#define STORE8 STORE7; VMOVUPS Y7, 224(R8)
+#define AXPY1 VMOVUPS 0(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y0, Y9, Y0
+#define AXPY2 AXPY1; VMOVUPS 32(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y1, Y9, Y1
+#define AXPY3 AXPY2; VMOVUPS 64(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y2, Y9, Y2
+#define AXPY4 AXPY3; VMOVUPS 96(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y3, Y9, Y3
+#define AXPY5 AXPY4; VMOVUPS 128(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y4, Y9, Y4
+#define AXPY6 AXPY5; VMOVUPS 160(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y5, Y9, Y5
+#define AXPY7 AXPY6; VMOVUPS 192(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y6, Y9, Y6
+#define AXPY8 AXPY7; VMOVUPS 224(DI), Y9; VMULPS Y8, Y9, Y9; VADDPS Y7, Y9, Y7
+
+#define AXPY_KERNEL(LOADN, AXPYN, STOREN) \
+	MOVQ a+0(FP), SI \
+	MOVQ astride+8(FP), R9 \
+	SHLQ $2, R9 \
+	MOVQ k+16(FP), CX \
+	MOVQ b+24(FP), DI \
+	MOVQ ldb+32(FP), DX \
+	SHLQ $2, DX \
+	MOVQ c+40(FP), R8 \
+	LOADN \
+	VXORPS X15, X15, X15 \
+	TESTQ CX, CX \
+	JEQ store \
+loop: \
+	VMOVSS (SI), X8 \
+	VUCOMISS X15, X8 \
+	JPS take \
+	JEQ skip \
+take: \
+	VBROADCASTSS (SI), Y8 \
+	AXPYN \
+skip: \
+	ADDQ R9, SI \
+	ADDQ DX, DI \
+	DECQ CX \
+	JNZ loop \
+store: \
+	STOREN \
+	VZEROUPPER \
 	RET
+
+// func axpyRow64(a *float32, astride int, k int, b *float32, ldb int, c *float32)
+TEXT ·axpyRow64(SB), NOSPLIT, $0-48
+	AXPY_KERNEL(LOAD8, AXPY8, STORE8)
 
 // func axpyRow56(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 TEXT ·axpyRow56(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VMOVUPS 32(R8), Y1
-	VMOVUPS 64(R8), Y2
-	VMOVUPS 96(R8), Y3
-	VMOVUPS 128(R8), Y4
-	VMOVUPS 160(R8), Y5
-	VMOVUPS 192(R8), Y6
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow56_store
-axpyRow56_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow56_take
-	JEQ axpyRow56_skip
-axpyRow56_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-	VMOVUPS 32(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y1, Y10, Y1
-	VMOVUPS 64(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y2, Y9, Y2
-	VMOVUPS 96(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y3, Y10, Y3
-	VMOVUPS 128(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y4, Y9, Y4
-	VMOVUPS 160(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y5, Y10, Y5
-	VMOVUPS 192(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y6, Y9, Y6
-axpyRow56_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow56_loop
-axpyRow56_store:
-	VMOVUPS Y0, 0(R8)
-	VMOVUPS Y1, 32(R8)
-	VMOVUPS Y2, 64(R8)
-	VMOVUPS Y3, 96(R8)
-	VMOVUPS Y4, 128(R8)
-	VMOVUPS Y5, 160(R8)
-	VMOVUPS Y6, 192(R8)
-	VZEROUPPER
-	RET
+	AXPY_KERNEL(LOAD7, AXPY7, STORE7)
 
 // func axpyRow48(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 TEXT ·axpyRow48(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VMOVUPS 32(R8), Y1
-	VMOVUPS 64(R8), Y2
-	VMOVUPS 96(R8), Y3
-	VMOVUPS 128(R8), Y4
-	VMOVUPS 160(R8), Y5
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow48_store
-axpyRow48_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow48_take
-	JEQ axpyRow48_skip
-axpyRow48_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-	VMOVUPS 32(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y1, Y10, Y1
-	VMOVUPS 64(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y2, Y9, Y2
-	VMOVUPS 96(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y3, Y10, Y3
-	VMOVUPS 128(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y4, Y9, Y4
-	VMOVUPS 160(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y5, Y10, Y5
-axpyRow48_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow48_loop
-axpyRow48_store:
-	VMOVUPS Y0, 0(R8)
-	VMOVUPS Y1, 32(R8)
-	VMOVUPS Y2, 64(R8)
-	VMOVUPS Y3, 96(R8)
-	VMOVUPS Y4, 128(R8)
-	VMOVUPS Y5, 160(R8)
-	VZEROUPPER
-	RET
+	AXPY_KERNEL(LOAD6, AXPY6, STORE6)
 
 // func axpyRow40(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 TEXT ·axpyRow40(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VMOVUPS 32(R8), Y1
-	VMOVUPS 64(R8), Y2
-	VMOVUPS 96(R8), Y3
-	VMOVUPS 128(R8), Y4
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow40_store
-axpyRow40_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow40_take
-	JEQ axpyRow40_skip
-axpyRow40_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-	VMOVUPS 32(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y1, Y10, Y1
-	VMOVUPS 64(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y2, Y9, Y2
-	VMOVUPS 96(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y3, Y10, Y3
-	VMOVUPS 128(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y4, Y9, Y4
-axpyRow40_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow40_loop
-axpyRow40_store:
-	VMOVUPS Y0, 0(R8)
-	VMOVUPS Y1, 32(R8)
-	VMOVUPS Y2, 64(R8)
-	VMOVUPS Y3, 96(R8)
-	VMOVUPS Y4, 128(R8)
-	VZEROUPPER
-	RET
+	AXPY_KERNEL(LOAD5, AXPY5, STORE5)
 
 // func axpyRow32(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 TEXT ·axpyRow32(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VMOVUPS 32(R8), Y1
-	VMOVUPS 64(R8), Y2
-	VMOVUPS 96(R8), Y3
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow32_store
-axpyRow32_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow32_take
-	JEQ axpyRow32_skip
-axpyRow32_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-	VMOVUPS 32(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y1, Y10, Y1
-	VMOVUPS 64(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y2, Y9, Y2
-	VMOVUPS 96(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y3, Y10, Y3
-axpyRow32_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow32_loop
-axpyRow32_store:
-	VMOVUPS Y0, 0(R8)
-	VMOVUPS Y1, 32(R8)
-	VMOVUPS Y2, 64(R8)
-	VMOVUPS Y3, 96(R8)
-	VZEROUPPER
-	RET
+	AXPY_KERNEL(LOAD4, AXPY4, STORE4)
 
 // func axpyRow24(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 TEXT ·axpyRow24(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VMOVUPS 32(R8), Y1
-	VMOVUPS 64(R8), Y2
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow24_store
-axpyRow24_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow24_take
-	JEQ axpyRow24_skip
-axpyRow24_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-	VMOVUPS 32(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y1, Y10, Y1
-	VMOVUPS 64(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y2, Y9, Y2
-axpyRow24_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow24_loop
-axpyRow24_store:
-	VMOVUPS Y0, 0(R8)
-	VMOVUPS Y1, 32(R8)
-	VMOVUPS Y2, 64(R8)
-	VZEROUPPER
-	RET
+	AXPY_KERNEL(LOAD3, AXPY3, STORE3)
 
 // func axpyRow16(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 TEXT ·axpyRow16(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VMOVUPS 32(R8), Y1
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow16_store
-axpyRow16_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow16_take
-	JEQ axpyRow16_skip
-axpyRow16_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-	VMOVUPS 32(DI), Y10
-	VMULPS Y8, Y10, Y10
-	VADDPS Y1, Y10, Y1
-axpyRow16_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow16_loop
-axpyRow16_store:
-	VMOVUPS Y0, 0(R8)
-	VMOVUPS Y1, 32(R8)
-	VZEROUPPER
-	RET
+	AXPY_KERNEL(LOAD2, AXPY2, STORE2)
 
 // func axpyRow8(a *float32, astride int, k int, b *float32, ldb int, c *float32)
 TEXT ·axpyRow8(SB), NOSPLIT, $0-48
-	MOVQ a+0(FP), SI
-	MOVQ astride+8(FP), R9
-	SHLQ $2, R9
-	MOVQ k+16(FP), CX
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), DX
-	SHLQ $2, DX
-	MOVQ c+40(FP), R8
-	VMOVUPS 0(R8), Y0
-	VXORPS X15, X15, X15
-	TESTQ CX, CX
-	JEQ axpyRow8_store
-axpyRow8_loop:
-	VMOVSS (SI), X8
-	VUCOMISS X15, X8
-	JPS axpyRow8_take
-	JEQ axpyRow8_skip
-axpyRow8_take:
-	VBROADCASTSS (SI), Y8
-	VMOVUPS 0(DI), Y9
-	VMULPS Y8, Y9, Y9
-	VADDPS Y0, Y9, Y0
-axpyRow8_skip:
-	ADDQ R9, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ axpyRow8_loop
-axpyRow8_store:
-	VMOVUPS Y0, 0(R8)
-	VZEROUPPER
-	RET
+	AXPY_KERNEL(LOAD1, AXPY1, STORE1)
 
 // func dot4(x *float32, b *float32, ldb int, blocks16 int, acc *float32)
 //
