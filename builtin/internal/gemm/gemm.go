@@ -86,10 +86,11 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 			}
 		}
 	}
+	gonumParallel := blocks(m)*blocks(n) >= gonumParBlock
 	if k == 0 {
 		// gonum's serial A·Bᵀ still adds alpha times an empty dot
 		// product, which turns −0 into +0.
-		if bTrans && blocks(m)*blocks(n) < gonumParBlock {
+		if bTrans && !gonumParallel {
 			for i := range m {
 				for j := range n {
 					c[i*ldc+j] += float32(alpha * 0)
@@ -99,16 +100,21 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		return
 	}
 	p := product{m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, aTrans: aTrans}
-	rowFn := p.axpyRow
+	// A row's scratch: a row of dot products for A·Bᵀ, the scaled
+	// coefficients for A·B and Aᵀ·B when alpha is not 1, else none.
+	rowFn, scratchLen := p.axpyRow, 0
+	if alpha != 1 {
+		scratchLen = k
+	}
 	if bTrans {
 		p.piece = k
-		if blocks(m)*blocks(n) >= gonumParBlock {
+		if gonumParallel {
 			p.piece = gonumBlock
 		}
-		rowFn = p.dotRow
+		rowFn, scratchLen = p.dotRow, n
 	}
 	if m < 2 || m*n*k < parallelWork || runtime.GOMAXPROCS(0) < 2 {
-		scratch := make([]float32, max(k, n+4))
+		scratch := make([]float32, scratchLen)
 		for i := range m {
 			rowFn(i, scratch)
 		}
@@ -117,7 +123,7 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 	// Rows in runs, so each worker's scratch is made once per run.
 	const run = 4
 	parallel.For((m+run-1)/run, func(r int) {
-		scratch := make([]float32, max(k, n+4))
+		scratch := make([]float32, scratchLen)
 		for i := r * run; i < min(m, (r+1)*run); i++ {
 			rowFn(i, scratch)
 		}
