@@ -116,7 +116,7 @@ type Reader struct {
 	// passages: questions and passages in others are read without
 	// embeddings (agnostic_unseen).
 	qLangs, pLangs map[string]bool
-	graphs         map[[2]int]*spanGraph
+	steps          map[[2]int]*spanStep
 	// slot table and slab for the row gradients of a step
 	slot []int32
 	rows rowGrads
@@ -196,7 +196,7 @@ func (r *Reader) Configure(_ context.Context, cfg plugins.ReaderConfig) (plugins
 	r.embM, r.embV = hugemem.Floats(len(r.emb)), hugemem.Floats(len(r.emb))
 	r.mM, r.mV = r.m.zeros(), r.m.zeros()
 	r.step = 0
-	r.graphs = map[[2]int]*spanGraph{}
+	r.steps = map[[2]int]*spanStep{}
 	r.slot = nil
 	r.resetCache()
 	if path := p.String("checkpoint"); path != "" {

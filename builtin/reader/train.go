@@ -191,13 +191,10 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 	}
 	l = (l + 7) / 8 * 8 // few graph shapes
 	d, in, qin, h := r.dim, 3*r.dim+numDense, r.qin(), r.hidden
-	g := r.graphs[[2]int{b, l}]
-	if g == nil {
-		var err error
-		if g, err = newSpanGraph(b, l, in, qin, h, r.alpha, r.m); err != nil {
-			return 0, err
-		}
-		r.graphs[[2]int{b, l}] = g
+	st := r.steps[[2]int{b, l}]
+	if st == nil {
+		st = newSpanStep(b, l, in, qin, h, r.alpha)
+		r.steps[[2]int{b, l}] = st
 	}
 	x := make([]float32, b*l*in)
 	q := make([]float32, b*qin)
@@ -212,10 +209,7 @@ func (r *Reader) trainBatch(batch []*example) (float32, error) {
 		}
 		starts[i], ends[i] = ex.start, ex.end
 	})
-	loss, grads, err := g.step(x, q, mask, starts, ends)
-	if err != nil {
-		return 0, err
-	}
+	loss, grads := st.step(r.m, x, q, mask, starts, ends)
 	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 		return 0, fmt.Errorf("loss is %v", loss)
 	}

@@ -25,8 +25,13 @@ import (
 	"github.com/xlbench/xlbench/plugins/sdk/parallel"
 )
 
-// Implementation is gonum.Implementation with Sgemm replaced.
-type Implementation struct{ gonum.Implementation }
+// Implementation is gonum.Implementation with Sgemm replaced. Serial keeps
+// a product on the caller's core, for callers that already run several
+// products at once: the split of rows never changes a result.
+type Implementation struct {
+	gonum.Implementation
+	Serial bool
+}
 
 // Install makes gorgonia's graphs, its tensor package and blas32 multiply
 // through Implementation. Their results do not change; only their speed.
@@ -113,7 +118,7 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		}
 		rowFn, scratchLen = p.dotRow, n
 	}
-	if m < 2 || m*n*k < parallelWork || runtime.GOMAXPROCS(0) < 2 {
+	if impl.Serial || m < 2 || m*n*k < parallelWork || runtime.GOMAXPROCS(0) < 2 {
 		scratch := make([]float32, scratchLen)
 		for i := range m {
 			rowFn(i, scratch)

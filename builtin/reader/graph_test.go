@@ -6,16 +6,12 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	"github.com/xlbench/xlbench/builtin/internal/gemm"
 )
 
-// The graphs' matrix products go through gemm, which returns gonum's
-// products bit for bit, faster: the committed results do not move.
-func init() { gemm.Install() }
-
 // spanGraph is the dense part of a training step as a gorgonia graph, for
-// batches of b passages padded to l tokens:
+// batches of b passages padded to l tokens: the reference spanStep is
+// checked against (TestStepIsTheGraphs), the model written as gorgonia
+// differentiates it:
 //
 //	h_t = tanh(x_t · W)                  x_t: token t's input row (see inputs)
 //	a_t = softmax_k(h_t·h_k / √H)        self-attention over the passage's
@@ -39,11 +35,6 @@ type spanGraph struct {
 	startT, endT            *tensor.Dense
 	starts, ends            *G.Node
 	weights                 []*G.Node
-}
-
-// graphWeights are the reader's matrices in graph order: W, A, C, Us, Ue.
-type graphWeights struct {
-	w, a, c, us, ue []float32
 }
 
 func newSpanGraph(b, l, in, qin, hidden int, alpha float32, wts graphWeights) (*spanGraph, error) {
@@ -119,14 +110,6 @@ func newSpanGraph(b, l, in, qin, hidden int, alpha float32, wts graphWeights) (*
 	return sg, nil
 }
 
-// stepGrads are the gradients of one step, with respect to the token rows,
-// the question rows and the weight matrices. They belong to the graph and
-// change on the next step.
-type stepGrads struct {
-	x, q []float32
-	wts  graphWeights
-}
-
 // step runs forward and backward. x is b·l token rows, q b question rows,
 // mask b×l (1 for real tokens), starts and ends the gold token of each
 // passage.
@@ -134,24 +117,7 @@ func (sg *spanGraph) step(x, q, mask []float32, starts, ends []int) (float32, st
 	copy(sg.xT.Data().([]float32), x)
 	copy(sg.qT.Data().([]float32), q)
 	copy(sg.maskT.Data().([]float32), mask)
-	// Attention may not look at padding: its scores get −1e4, whose
-	// exponential vanishes beside any real token's.
-	km := sg.keyMaskT.Data().([]float32)
-	for i := 0; i < sg.b; i++ {
-		for t := 0; t < sg.l; t++ {
-			row := km[(i*sg.l+t)*sg.l : (i*sg.l+t+1)*sg.l]
-			for k := range row {
-				row[k] = (mask[i*sg.l+k] - 1) * 1e4
-			}
-		}
-	}
-	ys, ye := sg.startT.Data().([]float32), sg.endT.Data().([]float32)
-	clear(ys)
-	clear(ye)
-	for i := range starts {
-		ys[i*sg.l+starts[i]] = 1
-		ye[i*sg.l+ends[i]] = 1
-	}
+	stepTargets(sg.b, sg.l, mask, starts, ends, sg.keyMaskT.Data().([]float32), sg.startT.Data().([]float32), sg.endT.Data().([]float32))
 	nodes := append([]*G.Node{sg.x, sg.q}, sg.weights...)
 	// Dual values accumulate gradients until something zeroes them.
 	for _, n := range nodes {
