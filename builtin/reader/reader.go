@@ -15,8 +15,9 @@
 // contextual row. The question's bag, through two tanh layers, gives a
 // start and an end query u and v, and a token's start and end scores are
 // bounded bilinear forms z_t·u and z_t·v. Training minimises the
-// cross-entropy of the gold start and end tokens (the gorgonia graph in
-// graph.go); the embedding rows are updated sparsely with lazy AdamW, the
+// cross-entropy of the gold start and end tokens (defined as a gorgonia
+// graph, graph_test.go; each step runs it written out in Go, step.go, bit
+// for bit the graph's); the embedding rows are updated sparsely with lazy AdamW, the
 // matrices with AdamW. An answer is the span (start ≤ end, at most
 // max_answer_tokens) with the highest start + end score over all
 // candidates.

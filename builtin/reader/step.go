@@ -48,7 +48,21 @@ func stepTargets(b, l int, mask []float32, starts, ends []int, keyMask, ys, ye [
 	}
 }
 
-// spanStep is spanGraph's training step written out by hand: the same
+// spanStep is the dense part of a training step for batches of b passages
+// padded to l tokens:
+//
+//	h_t = tanh(x_t · W)                  x_t: token t's input row (see inputs)
+//	a_t = softmax_k(h_t·h_k / √H)        self-attention over the passage's
+//	c_t = Σ_k a_tk h_k                   real tokens (padding masked out)
+//	z_t = tanh(h_t · A + c_t · C)        the contextual token row
+//	u   = tanh(q · Us),  v = tanh(q · Ue)   q: the question's row
+//	s_t = α/H · z_t·u,   e_t = α/H · z_t·v  start and end logits
+//	loss = mean over passages of ½ [lse(s) − s_start + lse(e) − e_end]
+//
+// with lse over the passage's real tokens, computed as α + log Σ
+// mask·exp(s − α) (the logits lie in [−α, α]). The model is defined as a
+// gorgonia graph (spanGraph, in the tests); spanStep is that graph's
+// training step written out by hand: the same
 // forward and backward pass, operation for operation and rounding for
 // rounding, as the tape machine runs for the graph (its compiled program
 // is the specification), so the loss and every gradient are the graph's
