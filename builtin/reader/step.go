@@ -84,8 +84,7 @@ func stepTargets(b, l int, mask []float32, starts, ends []int, keyMask, ys, ye [
 //     explicit float32 conversions keep the compiler from fusing a
 //     multiply and an add the graph rounds apart;
 //   - sums run in the graph's order, from +0;
-//   - where the graph adds gradients, it adds them in its order, and each
-//     gradient it binds is added to a zeroed tensor (0 + g: −0 becomes +0).
+//   - where the graph adds gradients, it adds them in its order.
 type spanStep struct {
 	b, l, in, qin, hid int
 	alpha              float32
@@ -157,16 +156,9 @@ func tanhRows(m []float32, n, w int) {
 // token of each passage. The gradients belong to st and change on its next
 // step.
 func (st *spanStep) step(m graphWeights, x, q, mask []float32, starts, ends []int) (float32, stepGrads) {
-	stepTargets(st.b, st.l, mask, starts, ends, st.keyMask, st.ys, st.ye)
-	return st.run(m, x, q, mask, st.keyMask, st.ys, st.ye)
-}
-
-// run is one step: x is b·l token rows, q b question rows, mask b×l,
-// keyMask b×l×l (the attention's −1e4 on padding), ys and ye b×l one-hot
-// gold starts and ends. It returns the loss and the gradients, which
-// belong to st and change on its next step.
-func (st *spanStep) run(m graphWeights, x, q, mask, keyMask, ys, ye []float32) (float32, stepGrads) {
 	b, l, in, qin, H := st.b, st.l, st.in, st.qin, st.hid
+	keyMask, ys, ye := st.keyMask, st.ys, st.ye
+	stepTargets(b, l, mask, starts, ends, keyMask, ys, ye)
 	n := b * l
 	nt, tr := blas.NoTrans, blas.Trans
 
@@ -218,32 +210,36 @@ func (st *spanStep) run(m graphWeights, x, q, mask, keyMask, ys, ye []float32) (
 			z[k] = math32.Tanh(z[k] + cc[k])
 		}
 	})
-	// u = tanh(q·Us), v = tanh(q·Ue)
+	// u = tanh(q·Us), v = tanh(q·Ue), kept as the graph's expand product
+	// copies them to each token: 0 + u, so −0 is +0 (which changes
+	// nothing else: their only other use is 1 − u², and (−0)² is +0).
 	wide.Sgemm(nt, nt, b, H, qin, 1, q, qin, m.us, H, 0, st.u, H)
 	wide.Sgemm(nt, nt, b, H, qin, 1, q, qin, m.ue, H, 0, st.v, H)
-	tanhRows(st.u, b, H)
-	tanhRows(st.v, b, H)
+	for _, y := range [][]float32{st.u, st.v} {
+		for k, x := range y {
+			y[k] = plusZero(math32.Tanh(x))
+		}
+	}
 
-	// The logits s_t = α/H · Σ_c z_tc·u_c (u as the graph's expand
-	// product copies it: 0 + u, so −0 is +0), and the loss.
+	// The logits s_t = α/H · Σ_c z_tc·u_c, and the loss.
 	scale := st.alpha / float32(H)
-	starts, ends := st.gs, st.ge // the logits, until the backward pass
+	startLogits, endLogits := st.gs, st.ge // until the backward pass
 	rowRuns(n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			i := r / l
 			z, u, v := st.z[r*H:(r+1)*H], st.u[i*H:(i+1)*H], st.v[i*H:(i+1)*H]
 			var s, e float32
 			for c, zc := range z {
-				s += float32(zc * plusZero(u[c]))
+				s += float32(zc * u[c])
 			}
 			for c, zc := range z {
-				e += float32(zc * plusZero(v[c]))
+				e += float32(zc * v[c])
 			}
-			starts[r], ends[r] = s*scale, e*scale
+			startLogits[r], endLogits[r] = s*scale, e*scale
 		}
 	})
-	meanS := st.side(starts, ys, mask, st.es, st.ss)
-	meanE := st.side(ends, ye, mask, st.ee, st.se)
+	meanS := st.side(startLogits, ys, mask, st.es, st.ss)
+	meanE := st.side(endLogits, ye, mask, st.ee, st.se)
 	loss := (meanS + meanE) / 2
 
 	// Backward. The mean's gradient, 1/2 then ÷ b, is the same for both
@@ -263,7 +259,7 @@ func (st *spanStep) run(m graphWeights, x, q, mask, keyMask, ys, ye []float32) (
 			for c, zc := range z {
 				gpv[c] = zc * ge
 				gpu[c] = zc * gs
-				gz[c] = float32(plusZero(v[c])*ge) + float32(plusZero(u[c])*gs)
+				gz[c] = float32(v[c]*ge) + float32(u[c]*gs)
 			}
 			// and z's pre-activation: (1 − z²) ⊙ g
 			for c, zc := range z {
@@ -336,12 +332,10 @@ func (st *spanStep) run(m graphWeights, x, q, mask, keyMask, ys, ye []float32) (
 	// x's and W's gradients.
 	wide.Sgemm(nt, tr, n, in, H, 1, st.gh, H, m.w, H, 0, st.wx, in)
 	wide.Sgemm(tr, nt, in, H, n, 1, x, in, st.gh, H, 0, st.wts.w, H)
-	// The graph binds each gradient by adding it to a zeroed tensor.
-	for _, g := range [][]float32{st.wx, st.wq, st.wts.w, st.wts.a, st.wts.c, st.wts.us, st.wts.ue} {
-		for k, x := range g {
-			g[k] = plusZero(x)
-		}
-	}
+	// The graph binds each gradient by adding it to a zeroed tensor, 0 + g,
+	// which would turn −0 into +0; there is none to turn: every gradient
+	// here is a product into a cleared C (gonum adds each term to +0) or,
+	// for q, the sum of two of them.
 	return loss, stepGrads{x: st.wx, q: st.wq, wts: st.wts}
 }
 
